@@ -1,0 +1,82 @@
+//! Replacing the child with CMD.
+
+use core::convert::Infallible;
+use core::ffi::CStr;
+
+use crate::cli::Config;
+use crate::error::{Error, Result};
+use crate::sys::args::{Args, Argv, CStrVec, Environ};
+use crate::sys::process::execve;
+use crate::sys::Errno;
+
+const DEFAULT_PATH: &CStr = c"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Room for the container's environment.
+type Env = CStrVec<64>;
+
+/// The container's environment: a clean default, nothing leaks from the
+/// host's but TERM, which describes the terminal CMD inherits.
+fn container_env(host: Environ) -> Env {
+    let mut env = Env::new();
+    env.push(DEFAULT_PATH);
+    env.push(c"HOME=/");
+    env.push(c"container=sct");
+    if let Some(term) = host.entry(b"TERM") {
+        env.push(term);
+    }
+    env
+}
+
+/// Execs CMD: directly when it contains a slash, else searched in the
+/// container's PATH, inside the new root. Returns only on failure.
+pub fn exec_command(cfg: &Config, args: Args, host_env: Environ) -> Result<Infallible> {
+    let env = container_env(host_env);
+    let cmd = args.get(cfg.command);
+    let argv = args.tail(cfg.command);
+    let errno = if cmd.to_bytes().contains(&b'/') {
+        execve(cmd, argv, env.as_argv())
+    } else {
+        search_path(cmd.to_bytes(), path_of(&env), argv, env.as_argv())
+    };
+    Err(Error::exec(cmd.to_bytes(), errno)
+        .hint_if(Errno::ENOENT, "CMD is looked up inside ROOTFS; a dynamically linked CMD also needs its loader and libraries there")
+        .hint_if(Errno::EACCES, "CMD must be a regular file with execute permission, inside ROOTFS")
+        .hint_if(Errno::ENOEXEC, "CMD is not a program for this machine (another architecture, or a script without #!)"))
+}
+
+/// The value of PATH in `env`.
+fn path_of(env: &Env) -> &'static [u8] {
+    for i in 0..env.len() {
+        if let Some(v) = env.get(i).to_bytes().strip_prefix(b"PATH=") {
+            return v;
+        }
+    }
+    b""
+}
+
+/// Tries `dir/name` for each directory of `path`, as execvp(3) does: a
+/// directory where the file is missing is skipped, EACCES is remembered but
+/// the search goes on, any other error ends it.
+fn search_path(name: &[u8], path: &[u8], argv: Argv<'_>, envp: Argv<'_>) -> Errno {
+    let mut result = Errno::ENOENT;
+    let mut buf = [0u8; 4096];
+    for dir in path.split(|&c| c == b':') {
+        let dir: &[u8] = if dir.is_empty() { b"." } else { dir };
+        let len = dir.len() + 1 + name.len();
+        if len >= buf.len() {
+            result = Errno::ENAMETOOLONG;
+            continue;
+        }
+        buf[..dir.len()].copy_from_slice(dir);
+        buf[dir.len()] = b'/';
+        buf[dir.len() + 1..len].copy_from_slice(name);
+        buf[len] = 0;
+        let Ok(candidate) = CStr::from_bytes_with_nul(&buf[..=len]) else { continue };
+        match execve(candidate, argv, envp) {
+            Errno::ENOENT | Errno::ENOTDIR | Errno::ESTALE | Errno::ENODEV | Errno::ETIMEDOUT => {}
+            Errno::EACCES => result = Errno::EACCES,
+            other => return other,
+        }
+    }
+    result
+}

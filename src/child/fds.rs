@@ -1,0 +1,55 @@
+//! Descriptors inherited from whoever started sct.
+
+use rustix::fd::BorrowedFd;
+use rustix::fs::{openat, Mode, OFlags, RawDir, CWD};
+use rustix::io::{fcntl_setfd, FdFlags};
+
+use crate::error::{Context, Result};
+use crate::sys;
+
+/// Marks every descriptor above stderr close-on-exec, so no host file, socket
+/// or directory reaches CMD (CVE-2024-21626 leaked a host directory fd).
+/// sct's own report pipe is among them: its closing at exec is the parent's
+/// sign that exec succeeded.
+pub fn mark_inherited_fds_cloexec() -> Result<()> {
+    match sys::process::close_range_cloexec(3) {
+        Ok(()) => Ok(()),
+        // Before Linux 5.11: walk the container's own /proc/self/fd.
+        Err(_) => mark_each_fd_cloexec(),
+    }
+}
+
+fn mark_each_fd_cloexec() -> Result<()> {
+    let dir = openat(CWD, c"/proc/self/fd", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+        .at("open", b"/proc/self/fd")?;
+    let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 2048];
+    let mut entries = RawDir::new(&dir, &mut buf);
+    while let Some(entry) = entries.next() {
+        let entry = entry.at("read", b"/proc/self/fd")?;
+        let Some(fd) = parse_fd(entry.file_name().to_bytes()) else { continue };
+        if fd > 2 {
+            // The directory's own fd is among them; it is closed below anyway.
+            let _ = fcntl_setfd(borrow(fd), FdFlags::CLOEXEC);
+        }
+    }
+    Ok(())
+}
+
+fn borrow(fd: i32) -> BorrowedFd<'static> {
+    sys::borrow_fd(fd)
+}
+
+fn parse_fd(name: &[u8]) -> Option<i32> {
+    if name.is_empty() {
+        return None;
+    }
+    let mut n: i32 = 0;
+    for &c in name {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add((c - b'0') as i32)?;
+    }
+    Some(n)
+}
+

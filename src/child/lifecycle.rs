@@ -1,0 +1,20 @@
+//! Ties the container's life to sct's.
+
+use linux_raw_sys::general::SIGKILL;
+use rustix::process::{set_parent_process_death_signal, Signal};
+
+use crate::error::{Context, Result};
+use crate::sys::signal;
+
+/// If sct dies, even by SIGKILL, the kernel kills this process; as PID 1 of
+/// its namespace, its death takes every other container process with it.
+pub fn die_with_parent() -> Result<()> {
+    let kill = Signal::from_named_raw(SIGKILL as i32);
+    set_parent_process_death_signal(kill).at("prctl", b"PR_SET_PDEATHSIG")
+}
+
+/// The parent blocked the signals it forwards before cloning us; the mask is
+/// inherited across exec, so CMD would never see them.
+pub fn restore_signal_mask() -> Result<()> {
+    signal::unblock_all().at("sigprocmask", b"")
+}

@@ -1,0 +1,54 @@
+//! The child side: what the container's first process does between clone and
+//! exec, in order. Each line is one stage in its own module.
+
+use core::convert::Infallible;
+
+use crate::cli::{Config, Net};
+use crate::error::Result;
+use crate::sync::ChildEnd;
+use crate::sys::args::{Args, Environ};
+use crate::sys::process::exit;
+
+mod exec;
+mod fds;
+mod lifecycle;
+mod net;
+mod pivot;
+mod proc;
+mod rootfs;
+mod session;
+mod uts;
+
+/// Sets the container up and execs CMD. Never returns: a failure is reported
+/// to the parent, which prints it, and the child exits.
+pub fn run(cfg: &Config, args: Args, env: Environ, channel: ChildEnd) -> ! {
+    let Err(err) = setup_and_exec(cfg, args, env, &channel);
+    channel.report(&err);
+    exit(err.exit_code())
+}
+
+fn setup_and_exec(cfg: &Config, args: Args, env: Environ, channel: &ChildEnd) -> Result<Infallible> {
+    lifecycle::die_with_parent()?;
+    // The parent may die between clone and the line above; then the release
+    // pipe reads EOF and we go quietly.
+    if !channel.wait_for_release() {
+        exit(crate::error::EXIT_SCT_FAILED);
+    }
+    if cfg.net == Net::None {
+        net::bring_up_loopback()?;
+    }
+    rootfs::make_mounts_private()?;
+    rootfs::bind_rootfs(cfg.rootfs)?;
+    // /dev goes here.
+    proc::mount_proc()?;
+    // Masked and read-only /proc paths go here.
+    pivot::switch_root(cfg.rootfs)?;
+    uts::set_hostname(cfg.hostname)?;
+    fds::mark_inherited_fds_cloexec()?;
+    session::leave_callers_terminal()?;
+    // Capabilities are dropped here.
+    lifecycle::restore_signal_mask()?;
+    // The seccomp filter is installed here, last: it must never see setup.
+    exec::exec_command(cfg, args, env)
+}
+

@@ -1,0 +1,179 @@
+//! sct's one error type: which step failed, on what, and the errno.
+//!
+//! Errors carry their context from the failure site and are rendered once, at
+//! the top (or sent to the parent when they happen in the child):
+//! `sct: pivot_root /srv/rootfs: EINVAL (Invalid argument)`.
+
+use crate::out::{Line, Text};
+use crate::sys::Errno;
+
+/// What failed, which decides the exit code (docker/podman convention).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    /// The command line is wrong; nothing was created. Exit 125.
+    Usage,
+    /// A step of sct's own failed. Exit 125.
+    Setup,
+    /// CMD could not be executed: 127 when not found, 126 otherwise.
+    Exec,
+}
+
+pub const EXIT_SCT_FAILED: u8 = 125;
+pub const EXIT_CANNOT_EXECUTE: u8 = 126;
+pub const EXIT_NOT_FOUND: u8 = 127;
+
+#[derive(Clone, Copy)]
+pub struct Error {
+    kind: Kind,
+    /// The step (`mount`, `pivot_root`), or for usage errors the text
+    /// before the object.
+    step: &'static str,
+    object: Text,
+    errno: Option<Errno>,
+    /// For usage errors, the text after the object.
+    detail: &'static str,
+    hint: Option<&'static str>,
+}
+
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+impl Error {
+    /// A step failed with `errno`.
+    pub fn os(step: &'static str, object: &[u8], errno: Errno) -> Self {
+        Error { kind: Kind::Setup, step, object: Text::from(object), errno: Some(errno), detail: "", hint: None }
+    }
+
+    /// CMD could not be executed.
+    pub fn exec(object: &[u8], errno: Errno) -> Self {
+        Error { kind: Kind::Exec, ..Self::os("exec", object, errno) }
+    }
+
+    /// A misuse of the command line: `before` + `object` + `after`.
+    pub fn usage(before: &'static str, object: &[u8], after: &'static str) -> Self {
+        Error { kind: Kind::Usage, step: before, object: Text::from(object), errno: None, detail: after, hint: None }
+    }
+
+    /// A failure with no errno, e.g. a value the kernel would accept but
+    /// sct cannot use.
+    pub fn setup(step: &'static str, object: &[u8], detail: &'static str) -> Self {
+        Error { kind: Kind::Setup, step, object: Text::from(object), errno: None, detail, hint: None }
+    }
+
+    /// Adds the line that tells the user what to do.
+    pub fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+
+    /// Adds a hint only when the errno is `errno`.
+    pub fn hint_if(self, errno: Errno, hint: &'static str) -> Self {
+        if self.errno == Some(errno) {
+            self.hint(hint)
+        } else {
+            self
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    pub fn errno(&self) -> Option<Errno> {
+        self.errno
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self.kind {
+            Kind::Usage | Kind::Setup => EXIT_SCT_FAILED,
+            Kind::Exec if self.errno == Some(Errno::ENOENT) => EXIT_NOT_FOUND,
+            Kind::Exec => EXIT_CANNOT_EXECUTE,
+        }
+    }
+
+    /// The full message, one line plus an optional hint line.
+    pub fn render(&self, line: &mut Line) {
+        line.push(b"sct: ");
+        match self.kind {
+            Kind::Usage => {
+                line.push_str(self.step).push(self.object.as_bytes()).push_str(self.detail).push(b"\n");
+                line.push(b"Try 'sct --help'.\n");
+                return;
+            }
+            Kind::Setup | Kind::Exec => {
+                line.push_str(self.step);
+                if !self.object.is_empty() {
+                    line.push(b" ").push(self.object.as_bytes());
+                }
+                line.push(b": ");
+                match self.errno {
+                    Some(e) => {
+                        let (name, description) = e.name_and_description().unwrap_or(("E?", "unknown error"));
+                        line.push_str(name).push(b" (").push_str(description).push(b")");
+                    }
+                    None => {
+                        line.push_str(self.detail);
+                    }
+                }
+                line.push(b"\n");
+            }
+        }
+        if let Some(hint) = self.hint {
+            line.push(b"sct: hint: ").push_str(hint).push(b"\n");
+        }
+    }
+}
+
+/// Attaches the step and the object to a failed syscall.
+pub trait Context<T> {
+    fn at(self, step: &'static str, object: &[u8]) -> Result<T>;
+}
+
+impl<T> Context<T> for core::result::Result<T, rustix::io::Errno> {
+    fn at(self, step: &'static str, object: &[u8]) -> Result<T> {
+        self.map_err(|e| Error::os(step, object, crate::sys::errno_of(e)))
+    }
+}
+
+impl<T> Context<T> for core::result::Result<T, Errno> {
+    fn at(self, step: &'static str, object: &[u8]) -> Result<T> {
+        self.map_err(|e| Error::os(step, object, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(e: &Error) -> std::string::String {
+        let mut l = Line::new();
+        e.render(&mut l);
+        std::string::String::from_utf8(l.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn renders_step_object_errno() {
+        let e = Error::os("pivot_root", b"/srv/rootfs", Errno::EINVAL);
+        assert_eq!(rendered(&e), "sct: pivot_root /srv/rootfs: EINVAL (Invalid argument)\n");
+        assert_eq!(e.exit_code(), 125);
+    }
+
+    #[test]
+    fn renders_hint_on_its_own_line() {
+        let e = Error::os("clone3", b"", Errno::EPERM).hint("run sct as root");
+        assert_eq!(rendered(&e), "sct: clone3: EPERM (Operation not permitted)\nsct: hint: run sct as root\n");
+    }
+
+    #[test]
+    fn exec_errors_map_to_docker_codes() {
+        assert_eq!(Error::exec(b"x", Errno::ENOENT).exit_code(), 127);
+        assert_eq!(Error::exec(b"x", Errno::EACCES).exit_code(), 126);
+        assert_eq!(Error::exec(b"x", Errno::ENOEXEC).exit_code(), 126);
+    }
+
+    #[test]
+    fn usage_errors_point_to_help() {
+        let e = Error::usage("unknown option '", b"--frob", "'");
+        assert_eq!(rendered(&e), "sct: unknown option '--frob'\nTry 'sct --help'.\n");
+        assert_eq!(e.exit_code(), 125);
+    }
+}

@@ -1,0 +1,117 @@
+//! Fixed-size text buffers: sct formats its messages without an allocator and
+//! without `core::fmt` (which would cost more than the rest of the binary).
+
+use rustix::fd::AsFd;
+
+/// A byte string of at most `N` bytes; longer input is cut and marked `...`.
+#[derive(Clone, Copy)]
+pub struct Buf<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+    cut: bool,
+}
+
+/// A short text: a path, a value, an option name.
+pub type Text = Buf<256>;
+
+/// One whole message line.
+pub type Line = Buf<1024>;
+
+impl<const N: usize> Default for Buf<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> Buf<N> {
+    pub const fn new() -> Self {
+        Buf { bytes: [0; N], len: 0, cut: false }
+    }
+
+    pub fn from(s: &[u8]) -> Self {
+        let mut b = Self::new();
+        b.push(s);
+        b
+    }
+
+    pub fn push(&mut self, s: &[u8]) -> &mut Self {
+        let room = N - 3 - self.len;
+        if s.len() > room && !self.cut {
+            self.bytes[self.len..self.len + room].copy_from_slice(&s[..room]);
+            self.len += room;
+            self.bytes[self.len..self.len + 3].copy_from_slice(b"...");
+            self.len += 3;
+            self.cut = true;
+        } else if !self.cut {
+            self.bytes[self.len..self.len + s.len()].copy_from_slice(s);
+            self.len += s.len();
+        }
+        self
+    }
+
+    pub fn push_str(&mut self, s: &str) -> &mut Self {
+        self.push(s.as_bytes())
+    }
+
+    pub fn push_u64(&mut self, mut n: u64) -> &mut Self {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.push(&digits[i..])
+    }
+
+    pub fn push_i64(&mut self, n: i64) -> &mut Self {
+        if n < 0 {
+            self.push(b"-");
+        }
+        self.push_u64(n.unsigned_abs())
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Writes the whole buffer with as few `write` calls as the fd allows,
+    /// so that concurrent writers do not interleave inside one line.
+    pub fn write_to<Fd: AsFd>(&self, fd: Fd) {
+        let mut rest = self.as_bytes();
+        while !rest.is_empty() {
+            match rustix::io::write(&fd, rest) {
+                Ok(0) => return,
+                Ok(n) => rest = &rest[n..],
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_numbers() {
+        let mut b = Text::new();
+        b.push_u64(0).push(b" ").push_i64(-42).push(b" ").push_u64(u64::MAX);
+        assert_eq!(b.as_bytes(), b"0 -42 18446744073709551615");
+    }
+
+    #[test]
+    fn cuts_long_input_and_marks_it() {
+        let mut b = Buf::<8>::new();
+        b.push(b"abc").push(b"defghij").push(b"more");
+        assert_eq!(b.as_bytes(), b"abcde...");
+    }
+}

@@ -1,0 +1,65 @@
+//! The only place where sct uses `unsafe`: thin wrappers for what rustix does
+//! not offer (clone3, execve, signal waits, close_range, seccomp), and access
+//! to the argument and environment vectors the kernel gave us.
+//!
+//! Each wrapper is named after its syscall and states its man page.
+#![allow(unsafe_code)]
+
+pub mod args;
+pub mod net;
+pub mod process;
+pub mod signal;
+
+pub use syscalls::Errno;
+
+/// Converts a rustix error into the errno type used in sct's messages.
+pub fn errno_of(e: rustix::io::Errno) -> Errno {
+    Errno::new(e.raw_os_error())
+}
+
+/// Standard error, for sct's own one-line messages.
+pub fn stderr() -> rustix::fd::BorrowedFd<'static> {
+    // SAFETY: fd 2 is only ever written to. If it was closed, or replaced by
+    // something else, the write fails or lands there, as for any program.
+    unsafe { rustix::stdio::stderr() }
+}
+
+/// Standard output, for `--help` and `--version`.
+pub fn stdout() -> rustix::fd::BorrowedFd<'static> {
+    // SAFETY: as for `stderr`.
+    unsafe { rustix::stdio::stdout() }
+}
+
+/// Defines the process entry point that musl's crt1 calls, and hands the
+/// kernel's argument and environment vectors to `$run` as safe types.
+///
+/// `$run: fn(args::Args, args::Environ) -> u8`; its result is the exit code.
+#[macro_export]
+macro_rules! entry_point {
+    ($run:path) => {
+        #[allow(unsafe_code)]
+        #[no_mangle]
+        extern "C" fn main(
+            argc: core::ffi::c_int,
+            argv: *const *const core::ffi::c_char,
+            envp: *const *const core::ffi::c_char,
+        ) -> core::ffi::c_int {
+            // SAFETY: musl's crt1 passes the vectors exactly as the kernel laid
+            // them out at exec: NULL-terminated, alive for the whole process.
+            let (args, env) = unsafe {
+                ($crate::sys::args::Args::from_raw(argc, argv), $crate::sys::args::Environ::from_raw(envp))
+            };
+            // Exit directly: nothing of libc's exit() (atexit, stdio) is ours.
+            $crate::sys::process::exit($run(args, env))
+        }
+    };
+}
+
+/// Borrows a descriptor by number, for descriptors sct did not open itself
+/// (inherited ones it only changes flags on).
+pub fn borrow_fd(fd: i32) -> rustix::fd::BorrowedFd<'static> {
+    // SAFETY: the result is used only for fcntl-style calls, which fail with
+    // EBADF if `fd` is not open; sct never closes through it, so no other
+    // owner's descriptor can be invalidated.
+    unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) }
+}

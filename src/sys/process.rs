@@ -1,0 +1,112 @@
+//! Process creation, replacement and exit.
+
+use core::ffi::CStr;
+
+use linux_raw_sys::general::{clone_args, CLONE_PIDFD, SIGCHLD};
+use rustix::fd::{FromRawFd, OwnedFd, RawFd};
+use rustix::process::Pid;
+use syscalls::{syscall, Errno, Sysno};
+
+use super::args::Argv;
+
+/// Which side of a fork we are on.
+pub enum Fork {
+    Child,
+    Parent { pid: Pid, pidfd: Option<OwnedFd> },
+}
+
+/// `clone3(2)` without `CLONE_VM` and without a stack: a fork into the new
+/// namespaces in `flags`, returning a pidfd for the child.
+///
+/// `cgroup`, when given, is an open cgroup v2 directory the child starts in
+/// (`CLONE_INTO_CGROUP`, Linux 5.7).
+pub fn clone3(flags: u64, cgroup: Option<RawFd>) -> Result<Fork, Errno> {
+    let mut pidfd: i32 = -1;
+    let mut args = clone_args {
+        flags: flags | u64::from(CLONE_PIDFD),
+        pidfd: &mut pidfd as *mut i32 as u64,
+        child_tid: 0,
+        parent_tid: 0,
+        exit_signal: u64::from(SIGCHLD),
+        stack: 0,
+        stack_size: 0,
+        tls: 0,
+        set_tid: 0,
+        set_tid_size: 0,
+        cgroup: 0,
+    };
+    if let Some(fd) = cgroup {
+        args.flags |= linux_raw_sys::general::CLONE_INTO_CGROUP;
+        args.cgroup = fd as u64;
+    }
+    // Kernels before 5.7 reject the 88-byte struct (E2BIG) even when
+    // `cgroup` is unused, so send only as much as the call needs.
+    let size = if cgroup.is_some() {
+        core::mem::size_of::<clone_args>()
+    } else {
+        linux_raw_sys::general::CLONE_ARGS_SIZE_VER0 as usize
+    };
+    // SAFETY: `args` is a valid clone_args of at least `size` bytes, and
+    // `pidfd` outlives the call. Without CLONE_VM and with no stack the child
+    // gets a copy-on-write copy of our memory, like fork(2): both sides return
+    // here with their own stack. The child must not call into musl afterwards
+    // (its cached thread id is the parent's); sct never does.
+    let ret = unsafe { syscall!(Sysno::clone3, &mut args as *mut clone_args, size) }?;
+    Ok(fork_result(ret, Some(pidfd)))
+}
+
+/// `clone(2)` with no stack: the pre-5.3 way to fork into new namespaces.
+/// There is no pidfd on this path.
+pub fn clone(flags: u64) -> Result<Fork, Errno> {
+    // SAFETY: a NULL stack with no CLONE_VM makes clone behave like fork(2);
+    // the TID and TLS pointers are unused without their flags (zero in
+    // either argument order, x86_64's or aarch64's).
+    let ret = unsafe { syscall!(Sysno::clone, flags | u64::from(SIGCHLD), 0, 0, 0, 0) }?;
+    Ok(fork_result(ret, None))
+}
+
+fn fork_result(ret: usize, pidfd: Option<i32>) -> Fork {
+    match Pid::from_raw(ret as i32) {
+        None => Fork::Child,
+        Some(pid) => Fork::Parent {
+            pid,
+            // SAFETY: the kernel just created this descriptor for us
+            // (CLONE_PIDFD) and nobody else owns it.
+            pidfd: pidfd.filter(|fd| *fd >= 0).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }),
+        },
+    }
+}
+
+/// `execve(2)`: returns only on failure.
+pub fn execve(path: &CStr, argv: Argv<'_>, envp: Argv<'_>) -> Errno {
+    // SAFETY: `path` is NUL-terminated; `Argv` guarantees both vectors are
+    // NULL-terminated arrays of valid C strings that outlive the call.
+    match unsafe { syscall!(Sysno::execve, path.as_ptr(), argv.as_ptr(), envp.as_ptr()) } {
+        Ok(_) => Errno::EINVAL, // execve does not return on success
+        Err(e) => e,
+    }
+}
+
+/// `exit_group(2)`: ends every thread of the process, with no libc clean-up.
+pub fn exit(code: u8) -> ! {
+    rustix_exit(code as i32)
+}
+
+fn rustix_exit(code: i32) -> ! {
+    loop {
+        // SAFETY: exit_group takes a plain integer and never returns.
+        let _ = unsafe { syscall!(Sysno::exit_group, code) };
+    }
+}
+
+/// `CLOSE_RANGE_CLOEXEC` from include/uapi/linux/close_range.h, which
+/// linux-raw-sys 0.12 does not carry.
+const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
+
+/// `close_range(first, ~0, CLOSE_RANGE_CLOEXEC)` (Linux 5.11): marks every
+/// descriptor from `first` on close-on-exec. Older kernels answer ENOSYS or
+/// EINVAL.
+pub fn close_range_cloexec(first: u32) -> Result<(), Errno> {
+    // SAFETY: close_range only changes descriptor flags of this process.
+    unsafe { syscall!(Sysno::close_range, first, u32::MAX, CLOSE_RANGE_CLOEXEC) }.map(drop)
+}

@@ -1,0 +1,65 @@
+//! Signal masks and synchronous signal waits: sct never installs a handler,
+//! it blocks the signals it cares about and takes them with `sigtimedwait`.
+
+use core::ptr::null;
+
+use linux_raw_sys::general::{kernel_sigaction, kernel_sigset_t, SIG_BLOCK, SIG_SETMASK};
+use syscalls::{syscall, Errno, Sysno};
+
+/// A set of signal numbers (1..=64).
+#[derive(Clone, Copy)]
+pub struct SigSet(kernel_sigset_t);
+
+impl SigSet {
+    pub const fn empty() -> Self {
+        SigSet(kernel_sigset_t { sig: [0; 1] })
+    }
+
+    pub const fn with(mut self, sig: u32) -> Self {
+        self.0.sig[0] |= 1 << (sig - 1);
+        self
+    }
+}
+
+const SIGSET_SIZE: usize = core::mem::size_of::<kernel_sigset_t>();
+
+/// `rt_sigprocmask(SIG_BLOCK, set)`.
+pub fn block(set: &SigSet) -> Result<(), Errno> {
+    // SAFETY: `set` is a valid kernel sigset of the size we pass; no old set
+    // is requested.
+    unsafe { syscall!(Sysno::rt_sigprocmask, SIG_BLOCK, &set.0 as *const kernel_sigset_t, null::<u8>(), SIGSET_SIZE) }
+        .map(drop)
+}
+
+/// `rt_sigprocmask(SIG_SETMASK, {})`: unblocks everything.
+pub fn unblock_all() -> Result<(), Errno> {
+    let set = SigSet::empty();
+    // SAFETY: as in `block`.
+    unsafe { syscall!(Sysno::rt_sigprocmask, SIG_SETMASK, &set.0 as *const kernel_sigset_t, null::<u8>(), SIGSET_SIZE) }
+        .map(drop)
+}
+
+/// `rt_sigtimedwait(set, NULL, NULL)`: waits for one of the (blocked) signals
+/// in `set` and returns its number.
+pub fn wait(set: &SigSet) -> Result<u32, Errno> {
+    loop {
+        // SAFETY: `set` is valid; siginfo and timeout may be NULL.
+        match unsafe {
+            syscall!(Sysno::rt_sigtimedwait, &set.0 as *const kernel_sigset_t, null::<u8>(), null::<u8>(), SIGSET_SIZE)
+        } {
+            Ok(sig) => return Ok(sig as u32),
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// `rt_sigaction(sig, SIG_DFL)`: undoes an inherited SIG_IGN. (With SIGCHLD
+/// ignored the kernel would reap our child itself and never tell us.)
+pub fn set_default(sig: u32) -> Result<(), Errno> {
+    // SAFETY: an all-zero kernel_sigaction is SIG_DFL with no flags and an
+    // empty mask; no restorer is needed for the default action.
+    let act: kernel_sigaction = unsafe { core::mem::zeroed() };
+    // SAFETY: `act` is a valid kernel_sigaction of the size the kernel expects.
+    unsafe { syscall!(Sysno::rt_sigaction, sig, &act as *const kernel_sigaction, null::<u8>(), SIGSET_SIZE) }.map(drop)
+}
