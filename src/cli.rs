@@ -201,7 +201,7 @@ mod tests {
     use std::vec::Vec;
 
     fn args(list: &[&str]) -> Vec<&'static CStr> {
-        list.iter().map(|s| &*CString::new(*s).unwrap().into_boxed_c_str().leak()).collect()
+        list.iter().map(|s| &*Box::leak(CString::new(*s).unwrap().into_boxed_c_str())).collect()
     }
 
     fn run(list: &[&str]) -> Config {

@@ -1,0 +1,247 @@
+//! Test support: builds the probe, assembles a rootfs per test, runs the real
+//! sct binary (directly, or under a seccomp filter that fakes an older
+//! kernel) and parses what the probe prints.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+pub mod elf;
+
+pub const SCT: &str = env!("CARGO_BIN_EXE_sct");
+pub const BUSYBOX: &str = "/bin/busybox";
+
+/// Applets linked into every test rootfs.
+const APPLETS: &[&str] =
+    &["sh", "true", "false", "echo", "cat", "ls", "sleep", "id", "hostname", "ps", "kill", "mount", "touch", "mkdir", "rm", "wc", "grep", "stat", "mknod", "env", "readlink", "test"];
+
+/// Fails the test unless it runs as root: every test here needs namespaces.
+pub fn require_root() {
+    // SAFETY-free check through /proc: uid 0 in our own status.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let uid = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert!(uid.split_whitespace().nth(1) == Some("0"), "these tests run sct as root; run them as root");
+}
+
+/// The host-architecture probe, built once per test process.
+pub fn probe() -> &'static Path {
+    static PROBE: OnceLock<PathBuf> = OnceLock::new();
+    PROBE.get_or_init(|| build_probe(std::env::consts::ARCH))
+}
+
+/// Builds the probe for `arch` (x86_64, aarch64) as a static musl binary.
+pub fn build_probe(arch: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let triple = format!("{arch}-unknown-linux-musl");
+    // A target dir of its own: the one of `cargo test` is locked while tests run.
+    let target_dir = root.join("target/probe");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .args(["build", "--quiet", "--release", "--manifest-path", "tests/probe/Cargo.toml", "--target", &triple])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .status()
+        .expect("run cargo to build the probe");
+    assert!(status.success(), "building the probe failed");
+    target_dir.join(triple).join("release/sct-probe")
+}
+
+/// A directory holding a fresh rootfs (`root/`) and a marker file beside it
+/// that must stay unreachable from inside. Removed on drop.
+pub struct Rootfs {
+    dir: PathBuf,
+    root: PathBuf,
+}
+
+impl Rootfs {
+    /// busybox (with its applets) and the probe as /bin/probe.
+    pub fn new() -> Self {
+        require_root();
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!("sct-test-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+        let _ = std::fs::remove_dir_all(&dir);
+        let root = dir.join("root");
+        for d in ["bin", "proc", "tmp", "etc"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        std::fs::write(dir.join("marker-outside"), "host secret\n").unwrap();
+        assert!(
+            elf::inspect(Path::new(BUSYBOX)).map(|e| e.is_static()).unwrap_or(false),
+            "{BUSYBOX} must be a static busybox (Debian package busybox-static)"
+        );
+        std::fs::copy(BUSYBOX, root.join("bin/busybox")).unwrap();
+        for a in APPLETS {
+            std::os::unix::fs::symlink("busybox", root.join("bin").join(a)).unwrap();
+        }
+        std::fs::copy(probe(), root.join("bin/probe")).unwrap();
+        Rootfs { dir, root }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// The directory that holds the rootfs: the host side of things.
+    pub fn outside(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for Rootfs {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Which way sct creates its child.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Spawn {
+    /// This kernel as it is: clone3.
+    Clone3,
+    /// clone3 fails with ENOSYS, as before Linux 5.3: the classic clone path.
+    OldKernel,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Sct {
+    pub spawn: Spawn,
+}
+
+impl Sct {
+    /// A command that runs sct with `args`.
+    pub fn command<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
+        let mut c = match self.spawn {
+            Spawn::Clone3 => Command::new(SCT),
+            Spawn::OldKernel => {
+                let mut c = Command::new(probe());
+                c.args(["fake-old-kernel", "no-clone3", "--", SCT]);
+                c
+            }
+        };
+        c.args(args).stdin(Stdio::null());
+        c
+    }
+
+    pub fn run<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
+        let out = self.command(args).output().expect("start sct");
+        Output::from(out)
+    }
+
+    /// Runs `sct [opts] ROOTFS CMD...`.
+    pub fn run_in<S: AsRef<std::ffi::OsStr>>(&self, rootfs: &Rootfs, opts: &[&str], cmd: &[S]) -> Output {
+        let mut args: Vec<std::ffi::OsString> = opts.iter().map(|s| s.into()).collect();
+        args.push(rootfs.path().into());
+        args.extend(cmd.iter().map(|s| s.as_ref().to_owned()));
+        self.run(&args)
+    }
+}
+
+#[derive(Debug)]
+pub struct Output {
+    /// The exit code, or 128+N when sct itself died from signal N.
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<std::process::Output> for Output {
+    fn from(o: std::process::Output) -> Self {
+        use std::os::unix::process::ExitStatusExt;
+        let code = o.status.code().unwrap_or_else(|| 128 + o.status.signal().unwrap_or(0));
+        Output { code, stdout: String::from_utf8_lossy(&o.stdout).into(), stderr: String::from_utf8_lossy(&o.stderr).into() }
+    }
+}
+
+impl Output {
+    /// The probe's `key=value` lines (the last value wins).
+    pub fn values(&self) -> BTreeMap<String, String> {
+        self.stdout.lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    pub fn value(&self, key: &str) -> String {
+        match self.values().get(key) {
+            Some(v) => v.clone(),
+            None => panic!("probe printed no {key}=; output: {self:?}"),
+        }
+    }
+
+    /// Asserts a clean run and returns self.
+    pub fn ok(self) -> Self {
+        assert_eq!(self.code, 0, "sct failed: {self:?}");
+        self
+    }
+}
+
+/// The namespace link of the test process itself, e.g. `pid:[4026531836]`.
+pub fn host_ns(ns: &str) -> String {
+    std::fs::read_link(format!("/proc/self/ns/{ns}")).unwrap().display().to_string()
+}
+
+/// Processes on the host whose command line contains `token`.
+pub fn processes_with(token: &str) -> Vec<u32> {
+    let mut found = vec![];
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        if let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) {
+            if cmdline.split(|&b| b == 0).any(|arg| arg == token.as_bytes()) {
+                found.push(pid);
+            }
+        }
+    }
+    found
+}
+
+/// A running sct that is SIGKILLed if the test ends early, so that a failed
+/// assertion does not leave a container behind.
+pub struct Running(pub std::process::Child);
+
+impl std::ops::Deref for Running {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A token unique to this test run, to find processes by.
+pub fn unique_token(tag: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!("sct-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+}
+
+/// Defines a test that runs once on each spawn path: `name::clone3` and
+/// `name::old_kernel`.
+#[macro_export]
+macro_rules! both_paths {
+    ($(fn $name:ident($sct:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn body($sct: $crate::common::Sct) $body
+            #[test]
+            fn clone3() {
+                body($crate::common::Sct { spawn: $crate::common::Spawn::Clone3 })
+            }
+            #[test]
+            fn old_kernel() {
+                body($crate::common::Sct { spawn: $crate::common::Spawn::OldKernel })
+            }
+        }
+    )*};
+}

@@ -1,0 +1,274 @@
+//! sct-probe: runs inside a test container and prints what it sees, one
+//! `key=value` per line, so tests can assert on it. Also wraps sct for the
+//! tests that simulate an older kernel.
+//!
+//! Usage:
+//!   sct-probe info                 pid, ppid, hostname, ids, cwd, namespaces, fds, caps, seccomp
+//!   sct-probe pids                 the pids visible in /proc
+//!   sct-probe exit N               exit with status N
+//!   sct-probe sigkill-self         get SIGKILLed by the kernel (RLIMIT_CPU), even as PID 1
+//!   sct-probe read PATH            print the file, or error=ERRNO
+//!   sct-probe write PATH           try to write PATH: ok or error=ERRNO
+//!   sct-probe wait-signal SIG...   block SIGs, print ready, print got=SIG on arrival, exit 0
+//!   sct-probe pause TOKEN          print ready and sleep forever (TOKEN marks it in ps)
+//!   sct-probe net                  whether a UDP datagram to 127.0.0.1 comes back
+//!   sct-probe env                  the environment
+//!   sct-probe fake-old-kernel MODE -- CMD ARGS...
+//!        install a seccomp filter that makes the kernel look older, then exec CMD:
+//!        MODE no-clone3: clone3 fails with ENOSYS (kernels before 5.3);
+//!        MODE no-clone-into-cgroup: clone3 with a struct over 64 bytes fails
+//!        with E2BIG (5.3 to 5.6, no CLONE_INTO_CGROUP).
+
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::CommandExt;
+
+use syscalls::{syscall, Errno, Sysno};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let rest: Vec<&str> = args.iter().skip(2).map(|s| s.as_str()).collect();
+    let code = match args.get(1).map(|s| s.as_str()) {
+        Some("info") => info(),
+        Some("pids") => pids(),
+        Some("exit") => rest.first().and_then(|n| n.parse().ok()).unwrap_or(2),
+        Some("sigkill-self") => sigkill_self(),
+        Some("read") => read(rest[0]),
+        Some("write") => write(rest[0]),
+        Some("wait-signal") => wait_signal(&rest),
+        Some("pause") => pause(),
+        Some("net") => net(),
+        Some("env") => {
+            for (k, v) in std::env::vars_os() {
+                println!("{}={}", k.to_string_lossy(), v.to_string_lossy());
+            }
+            0
+        }
+        Some("fake-old-kernel") => fake_old_kernel(&rest),
+        _ => {
+            eprintln!("sct-probe: unknown command; see the source for usage");
+            2
+        }
+    };
+    std::process::exit(code);
+}
+
+fn errno_name(e: &std::io::Error) -> String {
+    match e.raw_os_error().and_then(|n| Errno::new(n).name()) {
+        Some(name) => name.to_string(),
+        None => format!("{e}"),
+    }
+}
+
+fn info() -> i32 {
+    let mut out = String::new();
+    // SAFETY: getpid/getppid/getuid/getgid take no arguments and cannot fail.
+    let (pid, ppid, uid, gid) = unsafe {
+        (
+            syscall!(Sysno::getpid).unwrap(),
+            syscall!(Sysno::getppid).unwrap(),
+            syscall!(Sysno::getuid).unwrap(),
+            syscall!(Sysno::getgid).unwrap(),
+        )
+    };
+    out += &format!("pid={pid}\nppid={ppid}\nuid={uid}\ngid={gid}\n");
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    out += &format!("hostname={}\n", hostname.trim());
+    let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|e| errno_name(&e));
+    out += &format!("cwd={cwd}\n");
+    for ns in ["pid", "mnt", "uts", "ipc", "net", "user", "cgroup"] {
+        let target = std::fs::read_link(format!("/proc/self/ns/{ns}"))
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|e| errno_name(&e));
+        out += &format!("ns.{ns}={target}\n");
+    }
+    out += &format!("fds={}\n", open_fds().join(","));
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        for line in status.lines() {
+            for key in ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp", "Groups"] {
+                if let Some(v) = line.strip_prefix(key).and_then(|r| r.strip_prefix(':')) {
+                    out += &format!("{key}={}\n", v.trim());
+                }
+            }
+        }
+    }
+    if let Ok(cg) = std::fs::read_to_string("/proc/self/cgroup") {
+        for line in cg.lines() {
+            out += &format!("cgroup={line}\n");
+        }
+    }
+    print!("{out}");
+    0
+}
+
+/// The descriptors open in this process, without the one used to list them.
+fn open_fds() -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else { return vec!["unreadable".into()] };
+    let listed: Vec<u32> =
+        dir.filter_map(|e| e.ok()).filter_map(|e| e.file_name().to_str().and_then(|s| s.parse().ok())).collect();
+    // The directory's own descriptor is closed by now, so it no longer resolves.
+    let mut fds: Vec<u32> =
+        listed.into_iter().filter(|fd| std::fs::read_link(format!("/proc/self/fd/{fd}")).is_ok()).collect();
+    fds.sort();
+    fds.iter().map(|f| f.to_string()).collect()
+}
+
+fn pids() -> i32 {
+    let mut pids: Vec<u32> = std::fs::read_dir("/proc")
+        .map(|d| d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect())
+        .unwrap_or_default();
+    pids.sort();
+    println!("pids={}", pids.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(","));
+    0
+}
+
+/// As PID 1 of a namespace a process cannot SIGKILL itself (the kernel drops
+/// signals to init that it has no handler for), but the kernel's own SIGKILL
+/// at the RLIMIT_CPU hard limit is delivered.
+fn sigkill_self() -> i32 {
+    let limit = linux_raw_sys::general::rlimit64 { rlim_cur: 1, rlim_max: 1 };
+    // SAFETY: prlimit64 on ourselves with a valid struct.
+    unsafe { syscall!(Sysno::prlimit64, 0, linux_raw_sys::general::RLIMIT_CPU, &limit as *const _, 0) }.unwrap();
+    let mut x: u64 = 0;
+    loop {
+        x = std::hint::black_box(x.wrapping_add(1));
+    }
+}
+
+fn read(path: &str) -> i32 {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            std::io::stdout().write_all(&bytes).unwrap();
+            0
+        }
+        Err(e) => {
+            println!("error={}", errno_name(&e));
+            1
+        }
+    }
+}
+
+fn write(path: &str) -> i32 {
+    match std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(path).and_then(|mut f| f.write_all(b"x\n")) {
+        Ok(()) => {
+            println!("ok");
+            0
+        }
+        Err(e) => {
+            println!("error={}", errno_name(&e));
+            1
+        }
+    }
+}
+
+fn signal_number(name: &str) -> u32 {
+    use linux_raw_sys::general::*;
+    match name.trim_start_matches("SIG") {
+        "TERM" => SIGTERM,
+        "INT" => SIGINT,
+        "HUP" => SIGHUP,
+        "QUIT" => SIGQUIT,
+        "USR1" => SIGUSR1,
+        "USR2" => SIGUSR2,
+        "WINCH" => SIGWINCH,
+        other => panic!("unknown signal {other}"),
+    }
+}
+
+/// Blocked signals are queued even for PID 1 (the kernel only drops signals
+/// to init that would take their default action), so this sees them all.
+fn wait_signal(names: &[&str]) -> i32 {
+    let mut set = linux_raw_sys::general::kernel_sigset_t { sig: [0] };
+    for n in names {
+        set.sig[0] |= 1 << (signal_number(n) - 1);
+    }
+    let size = std::mem::size_of_val(&set);
+    // SAFETY: valid sigset, no old set wanted.
+    unsafe { syscall!(Sysno::rt_sigprocmask, linux_raw_sys::general::SIG_BLOCK, &set as *const _, 0, size) }.unwrap();
+    println!("ready");
+    std::io::stdout().flush().unwrap();
+    // SAFETY: valid sigset; NULL info and timeout.
+    let sig = unsafe { syscall!(Sysno::rt_sigtimedwait, &set as *const _, 0, 0, size) }.unwrap();
+    println!("got={sig}");
+    0
+}
+
+fn pause() -> i32 {
+    println!("ready");
+    std::io::stdout().flush().unwrap();
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(3600));
+    }
+}
+
+fn net() -> i32 {
+    let r = std::net::UdpSocket::bind("127.0.0.1:0").and_then(|s| {
+        s.set_read_timeout(Some(std::time::Duration::from_secs(2)))?;
+        s.send_to(b"ping", s.local_addr()?)?;
+        let mut buf = [0u8; 4];
+        s.recv(&mut buf)
+    });
+    let ifaces = std::fs::read_to_string("/proc/net/dev").unwrap_or_default();
+    let names: Vec<&str> = ifaces.lines().skip(2).filter_map(|l| l.split(':').next()).map(|s| s.trim()).collect();
+    println!("interfaces={}", names.join(","));
+    match r {
+        Ok(_) => println!("loopback=up"),
+        Err(e) => println!("loopback={}", errno_name(&e)),
+    }
+    0
+}
+
+fn fake_old_kernel(args: &[&str]) -> i32 {
+    use linux_raw_sys::ptrace::*;
+    let (mode, cmd) = match args {
+        [mode, "--", cmd @ ..] if !cmd.is_empty() => (*mode, cmd),
+        _ => {
+            eprintln!("usage: sct-probe fake-old-kernel MODE -- CMD ARGS...");
+            return 2;
+        }
+    };
+    #[cfg(target_arch = "x86_64")]
+    const ARCH: u32 = AUDIT_ARCH_X86_64;
+    #[cfg(target_arch = "aarch64")]
+    const ARCH: u32 = AUDIT_ARCH_AARCH64;
+    let stmt = |code: u32, k: u32| sock_filter { code: code as u16, jt: 0, jf: 0, k };
+    let jump = |code: u32, k: u32, jt: u8, jf: u8| sock_filter { code: code as u16, jt, jf, k };
+    let ld = BPF_LD | BPF_W | BPF_ABS;
+    let ret = BPF_RET | BPF_K;
+    let errno = |e: Errno| SECCOMP_RET_ERRNO | e.into_raw() as u32;
+    let clone3 = Sysno::clone3 as u32;
+    let program: Vec<sock_filter> = match mode {
+        "no-clone3" => vec![
+            stmt(ld, 4),                                 // arch
+            jump(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 0, 3), // other arch: allow
+            stmt(ld, 0),                                 // nr
+            jump(BPF_JMP | BPF_JEQ | BPF_K, clone3, 0, 1),
+            stmt(ret, errno(Errno::ENOSYS)),
+            stmt(ret, SECCOMP_RET_ALLOW),
+        ],
+        "no-clone-into-cgroup" => vec![
+            stmt(ld, 4),
+            jump(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 0, 5),
+            stmt(ld, 0),
+            jump(BPF_JMP | BPF_JEQ | BPF_K, clone3, 0, 3),
+            stmt(ld, 16 + 8), // args[1] (size), low 32 bits on little-endian
+            jump(BPF_JMP | BPF_JGT | BPF_K, 64, 0, 1),
+            stmt(ret, errno(Errno::E2BIG)),
+            stmt(ret, SECCOMP_RET_ALLOW),
+        ],
+        other => {
+            eprintln!("sct-probe: unknown mode {other}");
+            return 2;
+        }
+    };
+    let prog = sock_fprog { len: program.len() as u16, filter: program.as_ptr() as *mut sock_filter };
+    // SAFETY: `prog` points at a valid program that outlives the call. As root
+    // (CAP_SYS_ADMIN) no no_new_privs is needed.
+    if let Err(e) = unsafe { syscall!(Sysno::seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog as *const sock_fprog) } {
+        eprintln!("sct-probe: seccomp: {e}");
+        return 125;
+    }
+    let err = std::process::Command::new(cmd[0]).args(&cmd[1..]).exec();
+    eprintln!("sct-probe: exec {}: {err}", std::ffi::OsStr::new(cmd[0]).as_bytes().escape_ascii());
+    127
+}

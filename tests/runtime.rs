@@ -1,0 +1,226 @@
+//! The core runtime, end to end: the real sct binary, as root, against the
+//! real kernel, in a rootfs built per test. Each test runs on both spawn
+//! paths (clone3, and the classic clone of kernels before 5.3).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+both_paths! {
+    fn cmd_is_pid_1_with_no_parent(sct) {
+        let rootfs = Rootfs::new();
+        let out = sct.run_in(&rootfs, &[], &["/bin/probe", "info"]).ok();
+        assert_eq!(out.value("pid"), "1");
+        assert_eq!(out.value("ppid"), "0");
+        assert_eq!(out.value("cwd"), "/");
+    }
+
+    fn hostname_is_set_inside_only(sct) {
+        let rootfs = Rootfs::new();
+        let host_before = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+        assert_eq!(sct.run_in(&rootfs, &[], &["/bin/probe", "info"]).ok().value("hostname"), "sct");
+        let out = sct.run_in(&rootfs, &["--hostname", "box-1"], &["/bin/probe", "info"]).ok();
+        assert_eq!(out.value("hostname"), "box-1");
+        assert_eq!(std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(), host_before);
+    }
+
+    fn namespaces_are_new(sct) {
+        let rootfs = Rootfs::new();
+        let out = sct.run_in(&rootfs, &[], &["/bin/probe", "info"]).ok();
+        for ns in ["pid", "mnt", "uts", "ipc"] {
+            assert_ne!(out.value(&format!("ns.{ns}")), host_ns(ns), "{ns} namespace is the host's");
+        }
+        assert_eq!(out.value("ns.net"), host_ns("net"), "--net host is the default");
+        let out = sct.run_in(&rootfs, &["--net", "none"], &["/bin/probe", "info"]).ok();
+        assert_ne!(out.value("ns.net"), host_ns("net"));
+    }
+
+    fn net_none_has_only_loopback_and_it_is_up(sct) {
+        let rootfs = Rootfs::new();
+        let out = sct.run_in(&rootfs, &["--net=none"], &["/bin/probe", "net"]).ok();
+        assert_eq!(out.value("interfaces"), "lo");
+        assert_eq!(out.value("loopback"), "up");
+    }
+
+    fn host_files_are_unreachable(sct) {
+        let rootfs = Rootfs::new();
+        let marker = rootfs.outside().join("marker-outside");
+        assert!(marker.exists());
+        let script = format!(
+            "cat /marker-outside /../marker-outside /../../marker-outside {} 2>/dev/null; cd /..; ls; ls /proc/1/root/..",
+            marker.display()
+        );
+        let out = sct.run_in(&rootfs, &[], &["/bin/sh", "-c", &script]);
+        assert!(!out.stdout.contains("host secret"), "host file read from inside: {out:?}");
+        // `..` of `/` is `/`: the listing is the rootfs's own.
+        assert!(out.stdout.lines().all(|l| ["bin", "etc", "proc", "tmp"].contains(&l)), "{out:?}");
+        // Exactly two mounts: the root and /proc. Nothing of the host's tree.
+        let mounts = sct.run_in(&rootfs, &[], &["/bin/probe", "read", "/proc/self/mountinfo"]).ok();
+        let points: Vec<&str> = mounts.stdout.lines().map(|l| l.split(' ').nth(4).unwrap()).collect();
+        assert_eq!(points, ["/", "/proc"], "{}", mounts.stdout);
+    }
+
+    fn proc_shows_only_the_container(sct) {
+        let rootfs = Rootfs::new();
+        let out = sct.run_in(&rootfs, &[], &["/bin/probe", "pids"]).ok();
+        assert_eq!(out.value("pids"), "1");
+        let out = sct.run_in(&rootfs, &[], &["/bin/sh", "-c", "/bin/probe pids; true"]).ok();
+        assert_eq!(out.value("pids"), "1,2");
+    }
+
+    fn exit_codes_follow_docker(sct) {
+        let rootfs = Rootfs::new();
+        for code in [0, 1, 42, 255] {
+            let out = sct.run_in(&rootfs, &[], &["/bin/probe", "exit", &code.to_string()]);
+            assert_eq!(out.code, code, "{out:?}");
+            assert_eq!(out.stderr, "");
+        }
+        std::fs::write(rootfs.path().join("bin/not-executable"), "#!/bin/sh\n").unwrap();
+        let out = sct.run_in(&rootfs, &[], &["/bin/not-executable"]);
+        assert_eq!(out.code, 126, "{out:?}");
+        assert_eq!(out.stderr.lines().next(), Some("sct: exec /bin/not-executable: EACCES (Permission denied)"));
+        let out = sct.run_in(&rootfs, &[], &["no-such-command"]);
+        assert_eq!(out.code, 127, "{out:?}");
+        assert_eq!(out.stderr.lines().next(), Some("sct: exec no-such-command: ENOENT (No such file or directory)"));
+        let out = sct.run_in(&rootfs, &[], &["/bin/probe", "sigkill-self"]);
+        assert_eq!(out.code, 137, "{out:?}");
+    }
+
+    fn command_is_searched_in_the_containers_path(sct) {
+        let rootfs = Rootfs::new();
+        // `probe` is only in the rootfs's /bin, never on the host's PATH.
+        let out = sct.run_in(&rootfs, &[], &["probe", "exit", "7"]);
+        assert_eq!(out.code, 7, "{out:?}");
+        let out = sct.run_in(&rootfs, &[], &["probe", "env"]).ok();
+        let mut env: Vec<&str> = out.stdout.lines().filter(|l| !l.starts_with("TERM=")).collect();
+        env.sort();
+        assert_eq!(env, ["HOME=/", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "container=sct"]);
+    }
+
+    fn only_stdio_fds_reach_the_command(sct) {
+        let rootfs = Rootfs::new();
+        // Hand sct extra inherited descriptors (no close-on-exec) on purpose.
+        let mut c = std::process::Command::new("/bin/sh");
+        let inner = sct.command(&[rootfs.path().as_os_str(), "/bin/probe".as_ref(), "info".as_ref()]);
+        let mut line = format!("exec 7</etc/hostname 9>/dev/null; exec '{}'", inner.get_program().to_str().unwrap());
+        for a in inner.get_args() {
+            line += &format!(" '{}'", a.to_str().unwrap());
+        }
+        c.args(["-c", &line]);
+        let out = Output::from(c.output().unwrap()).ok();
+        assert_eq!(out.value("fds"), "0,1,2");
+    }
+
+    fn host_mount_table_is_unchanged_after_50_runs(sct) {
+        let rootfs = Rootfs::new();
+        let before = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+        for _ in 0..50 {
+            sct.run_in(&rootfs, &["--net", "none"], &["/bin/true"]).ok();
+        }
+        sct.run_in(&rootfs, &[], &["no-such-command"]);
+        let after = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+        assert_eq!(before, after);
+    }
+
+    fn sigkill_of_sct_kills_the_container(sct) {
+        let rootfs = Rootfs::new();
+        let token = unique_token("orphan");
+        let mut child = Running(
+            sct.command(&[rootfs.path().as_os_str(), "/bin/probe".as_ref(), "pause".as_ref(), token.as_ref()])
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert_eq!(line, "ready\n");
+        let sct_pid = child.id();
+        let container: Vec<u32> = processes_with(&token).into_iter().filter(|&p| p != sct_pid).collect();
+        assert_eq!(container.len(), 1, "the container should be running");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !processes_with(&token).is_empty() {
+            assert!(Instant::now() < deadline, "container process outlived sct: {:?}", processes_with(&token));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn signals_to_sct_reach_the_command(sct) {
+        let rootfs = Rootfs::new();
+        for (name, number) in [("TERM", 15), ("INT", 2), ("HUP", 1), ("QUIT", 3), ("USR1", 10), ("USR2", 12)] {
+            let mut child = Running(
+                sct.command(&[rootfs.path().as_os_str(), "/bin/probe".as_ref(), "wait-signal".as_ref(), name.as_ref()])
+                    .stdout(Stdio::piped())
+                    .spawn()
+                    .unwrap(),
+            );
+            let mut out = BufReader::new(child.stdout.take().unwrap());
+            let mut line = String::new();
+            out.read_line(&mut line).unwrap();
+            assert_eq!(line, "ready\n");
+            let status = std::process::Command::new("kill").args(["-s", name, &child.id().to_string()]).status().unwrap();
+            assert!(status.success());
+            line.clear();
+            out.read_line(&mut line).unwrap();
+            assert_eq!(line, format!("got={number}\n"), "SIG{name}");
+            assert!(child.wait().unwrap().success());
+        }
+    }
+
+    fn setup_failure_is_reported_once_with_125(sct) {
+        let rootfs = Rootfs::new();
+        // A hostname the kernel refuses only inside the child: 65 bytes is
+        // caught by the parser, so break the mount of /proc instead.
+        std::fs::remove_dir(rootfs.path().join("proc")).unwrap();
+        std::fs::write(rootfs.path().join("proc"), "not a directory").unwrap();
+        let out = sct.run_in(&rootfs, &[], &["/bin/true"]);
+        assert_eq!(out.code, 125, "{out:?}");
+        assert_eq!(out.stderr, "sct: mount /proc: ENOTDIR (Not a directory)\n");
+    }
+}
+
+#[test]
+fn misuse_gets_one_line_and_exit_125() {
+    let rootfs = Rootfs::new();
+    let r = rootfs.path().to_str().unwrap();
+    let file = rootfs.path().join("bin/probe");
+    let file = file.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--frob", r, "true"], "sct: unknown option '--frob'\nTry 'sct --help'.\n"),
+        (&[], "sct: missing ROOTFS and CMD\nTry 'sct --help'.\n"),
+        (&[r], &format!("sct: missing CMD after ROOTFS '{r}'\nTry 'sct --help'.\n")),
+        (&["--net", "bridge", r, "true"], "sct: --net 'bridge': expected host or none\nTry 'sct --help'.\n"),
+        (&["--hostname"], "sct: option '--hostname' needs a value\nTry 'sct --help'.\n"),
+        (&[r, ""], "sct: CMD is empty\nTry 'sct --help'.\n"),
+        (
+            &["/nonexistent-rootfs", "true"],
+            "sct: rootfs /nonexistent-rootfs: ENOENT (No such file or directory)\nsct: hint: ROOTFS is a directory holding the container's files, e.g. an unpacked image\n",
+        ),
+        (
+            &[file, "true"],
+            &format!("sct: rootfs {file}: ENOTDIR (Not a directory)\nsct: hint: ROOTFS must be a directory; unpack an image or tarball into one first\n"),
+        ),
+    ];
+    let sct = Sct { spawn: Spawn::Clone3 };
+    for (args, stderr) in cases {
+        let out = sct.run(args);
+        assert_eq!((out.code, out.stderr.as_str(), out.stdout.as_str()), (125, *stderr, ""), "sct {args:?}");
+    }
+}
+
+#[test]
+fn help_and_version() {
+    let sct = Sct { spawn: Spawn::Clone3 };
+    let out = sct.run(&["--help"]).ok();
+    assert!(out.stdout.starts_with("Usage: sct [OPTIONS] ROOTFS CMD [ARGS...]\n"));
+    for opt in ["--hostname", "--net", "--help", "--version"] {
+        assert!(out.stdout.contains(opt), "{opt} missing from --help");
+    }
+    let out = sct.run(&["-V"]).ok();
+    assert_eq!(out.stdout, format!("sct {}\n", env!("CARGO_PKG_VERSION")));
+}
