@@ -224,3 +224,42 @@ fn help_and_version() {
     let out = sct.run(&["-V"]).ok();
     assert_eq!(out.stdout, format!("sct {}\n", env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn without_root_the_hint_says_so() {
+    let rootfs = Rootfs::new();
+    let r = rootfs.path().to_str().unwrap();
+    let setpriv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+    let hint = "sct: hint: creating namespaces needs root (CAP_SYS_ADMIN); run sct as root\n";
+    let out = Output::from(std::process::Command::new(setpriv[0]).args(&setpriv[1..]).args([SCT, r, "/bin/true"]).output().unwrap());
+    assert_eq!((out.code, out.stderr.as_str()), (125, format!("sct: clone3: EPERM (Operation not permitted)\n{hint}").as_str()));
+    let probe = probe().to_str().unwrap();
+    let out = Output::from(
+        std::process::Command::new(probe)
+            .args(["fake-old-kernel", "no-clone3", "--"])
+            .args(setpriv)
+            .args([SCT, r, "/bin/true"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!((out.code, out.stderr.as_str()), (125, format!("sct: clone: EPERM (Operation not permitted)\n{hint}").as_str()));
+}
+
+/// An interactive shell on a terminal (a pty from script(1)) reads and
+/// writes it, although it is not its controlling terminal.
+#[test]
+fn interactive_shell_on_a_terminal_works() {
+    use std::io::Write;
+    let rootfs = Rootfs::new();
+    let line = format!("{SCT} {} /bin/sh -i", rootfs.path().display());
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    child.stdin.take().unwrap().write_all(b"echo hi-from-$(hostname)\nexit 3\n").unwrap();
+    let out = Output::from(child.wait_with_output().unwrap());
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stdout.contains("\nhi-from-sct"), "{out:?}");
+}
