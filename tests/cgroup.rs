@@ -125,6 +125,49 @@ both_paths! {
     }
 }
 
+both_paths! {
+    fn cleanup_after_cmd_is_killed_without_an_oom_line(sct) {
+        let rootfs = Rootfs::new();
+        let (out, _) = run(sct, &rootfs, &["--memory", "64m", "--pids-limit", "20"], &["/bin/probe", "sigkill-self"]);
+        assert_eq!(out.code, 137, "{out:?}");
+        assert_eq!(out.stderr, "", "a SIGKILL that is not the OOM killer's is not reported as OOM");
+    }
+
+    fn cleanup_after_sigterm_and_sigint_to_sct(sct) {
+        use std::io::{BufRead, BufReader};
+        require_v1();
+        let rootfs = Rootfs::new();
+        for name in ["TERM", "INT"] {
+            let opts = ["--memory", "64m", "--pids-limit", "20", "--cpus", "1", "--cpuset-cpus", "0"];
+            let mut args: Vec<std::ffi::OsString> = opts.iter().map(|s| s.into()).collect();
+            args.extend([rootfs.path().as_os_str().to_owned(), "/bin/probe".into(), "wait-signal".into(), name.into()]);
+            let mut child = Running(sct.command(&args).stdout(std::process::Stdio::piped()).spawn().unwrap());
+            let pid = child.id();
+            let mut out = BufReader::new(child.stdout.take().unwrap());
+            let mut line = String::new();
+            out.read_line(&mut line).unwrap();
+            assert_eq!(line, "ready\n");
+            for c in CONTROLLERS {
+                assert!(container_dir(c, pid).exists(), "{c} cgroup missing while the container runs");
+            }
+            let status = std::process::Command::new("kill").args(["-s", name, &pid.to_string()]).status().unwrap();
+            assert!(status.success());
+            assert!(child.wait().unwrap().success());
+            assert_gone(pid);
+        }
+    }
+}
+
+#[test]
+fn memory_floor_512k() {
+    // crun's published floor; sct's own measured floor is lower (README).
+    let rootfs = Rootfs::new();
+    for _ in 0..3 {
+        let (out, _) = run(Sct { spawn: Spawn::Clone3 }, &rootfs, &["--memory", "512k"], &["/bin/true"]);
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+}
+
 #[test]
 fn cmd_starts_inside_its_cgroup_without_clone_into_cgroup() {
     assert_first_view_is_container_cgroup(Sct { spawn: Spawn::NoCloneIntoCgroup });
