@@ -127,10 +127,21 @@ impl Cgroup {
             }
         }
         let mut slot = 0;
-        if let Some(root) = v2_root.filter(|_| on_v2 != 0) {
-            let base = base_path(root, None, values::own_cgroup(own, None), cgroup_parent)?;
-            cg.dirs[slot] = Some(v2::create(&base, &cg.name, Controllers(on_v2), limits)?);
-            slot += 1;
+        if let Some(root) = v2_root {
+            let created = base_path(root, None, values::own_cgroup(own, None), cgroup_parent)
+                .and_then(|base| v2::create(&base, &cg.name, Controllers(on_v2), limits));
+            match created {
+                Ok(dir) => {
+                    cg.dirs[slot] = Some(dir);
+                    slot += 1;
+                }
+                Err(e) if on_v2 != 0 => return Err(e),
+                // On a hybrid host whose limits are all v1, the v2 directory
+                // only tracks the container (as systemd's does): it gives
+                // CLONE_INTO_CGROUP and cgroup.kill. Best effort: a read-only
+                // or missing unified hierarchy costs only those.
+                Err(_) => {}
+            }
         }
         for (bit, ctrl) in NAMES {
             if !needed.has(bit) || on_v2 & bit != 0 {

@@ -1,4 +1,5 @@
-//! cgroup v2: one directory for every controller v2 has.
+//! cgroup v2: one directory for every controller v2 has (on a hybrid host
+//! possibly none: then it only tracks the container's processes).
 
 use rustix::fd::OwnedFd;
 
@@ -35,10 +36,12 @@ pub(super) fn create(
     }
     // The kernel's "no internal processes" rule: a non-root cgroup with
     // processes of its own cannot hand controllers to its children.
-    write_at(&parent, b"cgroup.subtree_control", enable.as_bytes()).map_err(|e| {
-        e.hint_if(Errno::EBUSY, "sct's cgroup has processes of its own (cgroup v2 'no internal processes' rule); pass --cgroup-parent with a cgroup that has none")
-            .hint_if(Errno::ENOENT, "the parent cgroup does not have this controller; pass --cgroup-parent")
-    })?;
+    if !enable.is_empty() {
+        write_at(&parent, b"cgroup.subtree_control", enable.as_bytes()).map_err(|e| {
+            e.hint_if(Errno::EBUSY, "sct's cgroup has processes of its own (cgroup v2 'no internal processes' rule); pass --cgroup-parent with a cgroup that has none")
+                .hint_if(Errno::ENOENT, "the parent cgroup does not have this controller; pass --cgroup-parent")
+        })?;
+    }
     drop(parent);
     let (parent, fd) = make_dir(base, name)?;
     let dir = Dir {
