@@ -269,3 +269,46 @@ fn stale_cgroups_of_dead_sct_are_removed() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(!left, "stale {} was not removed", stale.display());
 }
+
+/// Runs sct in a private mount namespace after `umount ARGS...`, so that the
+/// host's cgroup mounts look missing to it alone. The shell execs sct, so
+/// the pid is sct's.
+fn run_without_mounts(umount: &[&str], opts: &[&str], rootfs: &Rootfs) -> Output {
+    require_v1();
+    let mut script = format!("umount {} && exec {SCT}", umount.join(" "));
+    for o in opts {
+        script.push(' ');
+        script.push_str(o);
+    }
+    script.push_str(&format!(" {} /bin/true", rootfs.path().display()));
+    let child = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("unshare (util-linux)");
+    let pid = child.id();
+    let out = Output::from(child.wait_with_output().unwrap());
+    assert_gone(pid);
+    out
+}
+
+#[test]
+fn unavailable_controller_is_named() {
+    let rootfs = Rootfs::new();
+    let out = run_without_mounts(&["/sys/fs/cgroup/pids"], &["--pids-limit", "10"], &rootfs);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "sct: cgroup controller pids: not available (neither in cgroup v2 nor mounted as v1)\n\
+         sct: hint: drop this limit, or enable the controller in the kernel and mount it\n"
+    );
+}
+
+#[test]
+fn no_cgroup_filesystem_is_fine_without_limits() {
+    let rootfs = Rootfs::new();
+    let out = run_without_mounts(&["-R", "/sys/fs/cgroup"], &[], &rootfs);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stderr, "");
+}
