@@ -200,6 +200,13 @@ fn memory_limit_oom_kills_with_one_line() {
     assert_eq!(out.code, 137, "{out:?}");
     assert_eq!(out.stderr, "sct: container killed: out of memory (limit 20M)\n");
     assert!(!out.stdout.contains("allocated="), "{out:?}");
+    // With --memory-swap too (v1 memory.memsw.limit_in_bytes; this host has
+    // no swap, so the memory limit still decides).
+    for swap in ["40m", "-1"] {
+        let (out, _) = run(Sct { spawn: Spawn::Clone3 }, &rootfs, &["--memory", "20M", "--memory-swap", swap], &["/bin/probe", "alloc", "100"]);
+        assert_eq!(out.code, 137, "{out:?}");
+        assert_eq!(out.stderr, "sct: container killed: out of memory (limit 20M)\n");
+    }
     // Under the limit the same program runs to the end.
     let (out, _) = run(Sct { spawn: Spawn::Clone3 }, &rootfs, &["--memory", "64m"], &["/bin/probe", "alloc", "10"]);
     assert_eq!(out.code, 0, "{out:?}");
