@@ -6,6 +6,7 @@
 
 use core::ffi::CStr;
 
+use crate::cgroup::values::{self, Limits};
 use crate::error::{Error, Result};
 use crate::out::Buf;
 
@@ -50,6 +51,9 @@ pub struct Config {
     pub command: usize,
     pub hostname: &'static CStr,
     pub net: Net,
+    pub limits: Limits,
+    /// `--cgroup-parent`, relative to each cgroup hierarchy's root.
+    pub cgroup_parent: Option<&'static [u8]>,
 }
 
 #[derive(Debug)]
@@ -70,6 +74,12 @@ struct Opt {
 const OPTIONS: &[Opt] = &[
     Opt { long: "hostname", short: None, value: Some("NAME"), help: "hostname inside the container (default: sct)" },
     Opt { long: "net", short: None, value: Some("host|none"), help: "host: share the host's network (default); none: only lo" },
+    Opt { long: "memory", short: None, value: Some("SIZE"), help: "memory limit: bytes or k/m/g (1024-based)" },
+    Opt { long: "memory-swap", short: None, value: Some("SIZE"), help: "memory plus swap limit (needs --memory); -1: unlimited swap" },
+    Opt { long: "pids-limit", short: None, value: Some("N"), help: "at most N processes and threads" },
+    Opt { long: "cpus", short: None, value: Some("DECIMAL"), help: "CPU time as a number of CPUs, e.g. 0.5" },
+    Opt { long: "cpuset-cpus", short: None, value: Some("LIST"), help: "CPUs allowed, e.g. 0-2,4" },
+    Opt { long: "cgroup-parent", short: None, value: Some("PATH"), help: "create the cgroup below PATH (default: sct's own cgroup)" },
     Opt { long: "help", short: Some(b'h'), value: None, help: "print this help and exit" },
     Opt { long: "version", short: Some(b'V'), value: None, help: "print the version and exit" },
 ];
@@ -78,7 +88,7 @@ const OPTIONS: &[Opt] = &[
 const HOST_NAME_MAX: usize = 64;
 
 pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
-    let mut cfg = Config { rootfs: c"", command: 0, hostname: c"sct", net: Net::Host };
+    let mut cfg = Config { rootfs: c"", command: 0, hostname: c"sct", net: Net::Host, limits: Limits::default(), cgroup_parent: None };
     let n = args.count();
     let mut i = 1;
     while i < n {
@@ -121,10 +131,29 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
             ("version", _) => return Ok(Command::Version),
             ("hostname", Some(v)) => cfg.hostname = hostname(v)?,
             ("net", Some(v)) => cfg.net = net(v)?,
+            ("memory", Some(v)) => cfg.limits.memory = Some(size("--memory '", v)?),
+            ("memory-swap", Some(v)) => {
+                let swap = values::parse_swap(v.to_bytes());
+                cfg.limits.memory_swap = Some(swap.ok_or(Error::usage("--memory-swap '", v.to_bytes(), "': expected a size like 512m, or -1"))?)
+            }
+            ("pids-limit", Some(v)) => {
+                let n = values::parse_pids(v.to_bytes());
+                cfg.limits.pids = Some(n.ok_or(Error::usage("--pids-limit '", v.to_bytes(), "': expected a positive number"))?)
+            }
+            ("cpus", Some(v)) => {
+                let q = values::parse_cpus(v.to_bytes());
+                cfg.limits.cpu_quota_us = Some(q.ok_or(Error::usage("--cpus '", v.to_bytes(), "': expected a number of CPUs from 0.01, e.g. 1.5"))?)
+            }
+            ("cpuset-cpus", Some(v)) => {
+                let l = values::parse_cpuset(v.to_bytes());
+                cfg.limits.cpuset_cpus = Some(l.ok_or(Error::usage("--cpuset-cpus '", v.to_bytes(), "': expected a CPU list like 0-2,4"))?)
+            }
+            ("cgroup-parent", Some(v)) => cfg.cgroup_parent = Some(cgroup_parent(v)?),
             _ => unreachable!("option in OPTIONS without a case"),
         }
         i += 1;
     }
+    check_limits(&cfg.limits)?;
     if i >= n {
         return Err(Error::usage("missing ROOTFS and CMD", b"", ""));
     }
@@ -157,6 +186,32 @@ fn hostname(v: &'static CStr) -> Result<&'static CStr> {
         return Err(Error::usage("--hostname '", v.to_bytes(), "': must be 1 to 64 bytes"));
     }
     Ok(v)
+}
+
+fn size(before: &'static str, v: &'static CStr) -> Result<u64> {
+    values::parse_size(v.to_bytes()).ok_or(Error::usage(before, v.to_bytes(), "': expected a size like 512k, 20m or 1g"))
+}
+
+/// Docker's rules: --memory-swap is a total that needs --memory and cannot be
+/// below it.
+fn check_limits(l: &Limits) -> Result<()> {
+    match (l.memory, l.memory_swap) {
+        (None, Some(_)) => Err(Error::usage("--memory-swap needs --memory", b"", "")),
+        (Some(m), Some(values::Swap::Total(t))) if t < m => {
+            Err(Error::usage("--memory-swap must be at least --memory (it is memory plus swap)", b"", ""))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A cgroup path, relative to the hierarchy roots; `..` could climb out.
+fn cgroup_parent(v: &'static CStr) -> Result<&'static [u8]> {
+    let p = v.to_bytes();
+    let p = p.strip_prefix(b"/").unwrap_or(p);
+    if p.is_empty() || p.split(|&c| c == b'/').any(|c| c == b".." || c == b"." || c.is_empty()) {
+        return Err(Error::usage("--cgroup-parent '", v.to_bytes(), "': expected a cgroup path like /sct or a/b"));
+    }
+    Ok(p)
 }
 
 fn net(v: &'static CStr) -> Result<Net> {
@@ -267,6 +322,34 @@ mod tests {
         assert_eq!(error(&["sct", "/r", ""]), "sct: CMD is empty\nTry 'sct --help'.\n");
         let long = "x".repeat(65);
         assert!(error(&["sct", "--hostname", &long, "/r", "x"]).ends_with("': must be 1 to 64 bytes\nTry 'sct --help'.\n"));
+    }
+
+    #[test]
+    fn limits() {
+        let c = run(&["sct", "--memory", "20M", "--memory-swap=-1", "--pids-limit", "10", "--cpus", "0.2",
+            "--cpuset-cpus", "0", "--cgroup-parent", "/a/b", "/r", "x"]);
+        assert_eq!(c.limits.memory, Some(20 << 20));
+        assert_eq!(c.limits.memory_swap, Some(values::Swap::Unlimited));
+        assert_eq!(c.limits.pids, Some(10));
+        assert_eq!(c.limits.cpu_quota_us, Some(20_000));
+        assert_eq!(c.limits.cpuset_cpus, Some(&b"0"[..]));
+        assert_eq!(c.cgroup_parent, Some(&b"a/b"[..]));
+        assert!(!run(&["sct", "/r", "x"]).limits.any());
+    }
+
+    #[test]
+    fn bad_limits_are_one_line() {
+        let t = "\nTry 'sct --help'.\n";
+        assert_eq!(error(&["sct", "--memory", "0", "/r", "x"]), format!("sct: --memory '0': expected a size like 512k, 20m or 1g{t}"));
+        assert_eq!(error(&["sct", "--memory", "-5m", "/r", "x"]), format!("sct: --memory '-5m': expected a size like 512k, 20m or 1g{t}"));
+        assert_eq!(error(&["sct", "--memory-swap", "x", "/r", "x"]), format!("sct: --memory-swap 'x': expected a size like 512m, or -1{t}"));
+        assert_eq!(error(&["sct", "--memory-swap", "1g", "/r", "x"]), format!("sct: --memory-swap needs --memory{t}"));
+        assert_eq!(error(&["sct", "--memory", "1g", "--memory-swap", "1m", "/r", "x"]),
+            format!("sct: --memory-swap must be at least --memory (it is memory plus swap){t}"));
+        assert_eq!(error(&["sct", "--pids-limit", "0", "/r", "x"]), format!("sct: --pids-limit '0': expected a positive number{t}"));
+        assert_eq!(error(&["sct", "--cpus", "0", "/r", "x"]), format!("sct: --cpus '0': expected a number of CPUs from 0.01, e.g. 1.5{t}"));
+        assert_eq!(error(&["sct", "--cpuset-cpus", "3-1", "/r", "x"]), format!("sct: --cpuset-cpus '3-1': expected a CPU list like 0-2,4{t}"));
+        assert_eq!(error(&["sct", "--cgroup-parent", "../x", "/r", "x"]), format!("sct: --cgroup-parent '../x': expected a cgroup path like /sct or a/b{t}"));
     }
 
     #[test]

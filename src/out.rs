@@ -82,6 +82,11 @@ impl<const N: usize> Buf<N> {
         self.len == 0
     }
 
+    /// Whether input was cut to fit.
+    pub fn is_cut(&self) -> bool {
+        self.cut
+    }
+
     /// Writes the whole buffer with as few `write` calls as the fd allows,
     /// so that concurrent writers do not interleave inside one line.
     pub fn write_to<Fd: AsFd>(&self, fd: Fd) {

@@ -10,6 +10,7 @@ use rustix::fd::OwnedFd;
 use rustix::fs::{stat, FileType};
 use rustix::process::{Pid, Signal, WaitId, WaitIdOptions, WaitIdStatus};
 
+use crate::cgroup::Cgroup;
 use crate::child;
 use crate::cli::{Config, Net};
 use crate::error::{Context, Error, Result};
@@ -26,21 +27,35 @@ const FORWARDED: &[u32] = &[SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, 
 /// Runs the container and returns the exit code sct should exit with.
 pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
     check_rootfs(cfg)?;
+    // Before the child exists, so that it can start inside (CLONE_INTO_CGROUP).
+    // Dropping it, on any return from here, kills what is left inside and
+    // removes the directories.
+    let mut cgroup = Cgroup::create(&cfg.limits, cfg.cgroup_parent)?;
     let signals = take_over_signals()?;
     let channel = Channel::new()?;
-    let child = match spawn(cfg)? {
+    let child = match spawn(cfg, cgroup.as_mut())? {
         Spawned::Child => child::run(cfg, args, env, channel.into_child()),
         Spawned::Parent(child) => child,
     };
     let channel = channel.into_parent();
-    // The child's cgroup placement goes here: before the release below.
+    // The child waits on the release pipe, so it runs no instruction of its
+    // own outside its cgroup: placed here, before the release, where
+    // CLONE_INTO_CGROUP did not do it already (v1, kernels before 5.7).
+    if let Some(cg) = &cgroup {
+        if let Err(e) = cg.place(child.pid) {
+            child.signal(linux_raw_sys::general::SIGKILL);
+            let _ = child.wait();
+            return Err(e);
+        }
+    }
     channel.release()?;
     if let Some(failure) = channel.wait_for_exec()? {
         child.wait()?;
         failure.message.write_to(crate::sys::stderr());
         return Ok(failure.exit_code);
     }
-    supervise(&child, &signals)
+    let code = supervise(&child, &signals)?;
+    Ok(cgroup.as_ref().and_then(|cg| cg.report(code)).unwrap_or(code))
 }
 
 /// ROOTFS must be a directory: refuse anything else before any namespace
@@ -94,9 +109,26 @@ fn namespaces(cfg: &Config) -> u64 {
 
 /// Creates the child in all its namespaces at once: clone3 (Linux 5.3) with
 /// a pidfd, or the classic clone where clone3 does not exist.
-fn spawn(cfg: &Config) -> Result<Spawned> {
+///
+/// With a cgroup v2 directory the child starts inside it (CLONE_INTO_CGROUP,
+/// Linux 5.7); kernels 5.3-5.6 answer E2BIG or EINVAL, and then the parent
+/// places the child before releasing it.
+fn spawn(cfg: &Config, cgroup: Option<&mut Cgroup>) -> Result<Spawned> {
     let flags = namespaces(cfg);
-    let forked = match process::clone3(flags, None) {
+    let into = cgroup.as_ref().and_then(|cg| cg.v2_fd()).map(|fd| rustix::fd::AsRawFd::as_raw_fd(&fd));
+    let mut result = process::clone3(flags, into);
+    if into.is_some() {
+        match result {
+            Err(Errno::E2BIG) | Err(Errno::EINVAL) => result = process::clone3(flags, None),
+            Ok(Fork::Parent { .. }) => {
+                if let Some(cg) = cgroup {
+                    cg.placed_by_clone();
+                }
+            }
+            _ => {}
+        }
+    }
+    let forked = match result {
         Err(Errno::ENOSYS) => process::clone(flags).at("clone", b""),
         other => other.at("clone3", b""),
     }

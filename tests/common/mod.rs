@@ -104,6 +104,8 @@ pub enum Spawn {
     Clone3,
     /// clone3 fails with ENOSYS, as before Linux 5.3: the classic clone path.
     OldKernel,
+    /// clone3 refuses CLONE_INTO_CGROUP (E2BIG), as on Linux 5.3 to 5.6.
+    NoCloneIntoCgroup,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -119,6 +121,11 @@ impl Sct {
             Spawn::OldKernel => {
                 let mut c = Command::new(probe());
                 c.args(["fake-old-kernel", "no-clone3", "--", SCT]);
+                c
+            }
+            Spawn::NoCloneIntoCgroup => {
+                let mut c = Command::new(probe());
+                c.args(["fake-old-kernel", "no-clone-into-cgroup", "--", SCT]);
                 c
             }
         };

@@ -13,6 +13,9 @@
 //!   sct-probe pause TOKEN          print ready and sleep forever (TOKEN marks it in ps)
 //!   sct-probe net                  whether a UDP datagram to 127.0.0.1 comes back
 //!   sct-probe env                  the environment
+//!   sct-probe alloc MB             touch MB megabytes of memory, print allocated=MB
+//!   sct-probe spawn-loop N         start up to N `sleep` children, print spawned= and error=
+//!   sct-probe spin MS              burn CPU for MS ms of wall time, print cpu_ms= it got
 //!   sct-probe fake-old-kernel MODE -- CMD ARGS...
 //!        install a seccomp filter that makes the kernel look older, then exec CMD:
 //!        MODE no-clone3: clone3 fails with ENOSYS (kernels before 5.3);
@@ -45,6 +48,9 @@ fn main() {
             0
         }
         Some("fake-old-kernel") => fake_old_kernel(&rest),
+        Some("alloc") => alloc(rest[0].parse().unwrap()),
+        Some("spawn-loop") => spawn_loop(rest[0].parse().unwrap()),
+        Some("spin") => spin(rest[0].parse().unwrap()),
         _ => {
             eprintln!("sct-probe: unknown command; see the source for usage");
             2
@@ -271,4 +277,49 @@ fn fake_old_kernel(args: &[&str]) -> i32 {
     let err = std::process::Command::new(cmd[0]).args(&cmd[1..]).exec();
     eprintln!("sct-probe: exec {}: {err}", std::ffi::OsStr::new(cmd[0]).as_bytes().escape_ascii());
     127
+}
+
+fn alloc(mb: usize) -> i32 {
+    let mut kept: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..mb {
+        // Touch every page so that it is really charged to the cgroup.
+        kept.push(vec![1u8; 1 << 20]);
+    }
+    println!("allocated={}", kept.len());
+    0
+}
+
+fn spawn_loop(n: usize) -> i32 {
+    let mut children = vec![];
+    let mut error = String::from("none");
+    for _ in 0..n {
+        match std::process::Command::new("/bin/sleep").arg("30").spawn() {
+            Ok(c) => children.push(c),
+            Err(e) => {
+                error = errno_name(&e);
+                break;
+            }
+        }
+    }
+    println!("spawned={}", children.len());
+    println!("error={error}");
+    for mut c in children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    0
+}
+
+fn spin(ms: u64) -> i32 {
+    let start = std::time::Instant::now();
+    let mut x = 0u64;
+    while start.elapsed() < std::time::Duration::from_millis(ms) {
+        x = std::hint::black_box(x.wrapping_add(1));
+    }
+    // utime + stime from /proc/self/stat, in clock ticks (USER_HZ = 100).
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    println!("cpu_ms={}", ticks * 10);
+    0
 }

@@ -1,0 +1,429 @@
+//! The container's cgroup: created before the child exists, the child placed
+//! in it before it is released, killed and removed after it exits.
+//!
+//! With no limit asked for, none of this runs: sct works without any cgroup
+//! filesystem. Each controller is taken from cgroup v2 if v2 really has it
+//! (pure v2, or the `unified` hierarchy of a hybrid system), otherwise from
+//! its v1 hierarchy under `/sys/fs/cgroup/<controller>`.
+
+mod v1;
+mod v2;
+pub mod values;
+
+use linux_raw_sys::general::{CGROUP2_SUPER_MAGIC, CGROUP_SUPER_MAGIC};
+use rustix::fd::{AsFd, OwnedFd};
+use rustix::fs::{Mode, OFlags};
+use rustix::process::Pid;
+
+use crate::error::{Context, Error, Result};
+use crate::out::{Buf, Line, Text};
+use values::Limits;
+
+/// The controllers sct can use, by bit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Controllers(u8);
+
+const MEMORY: u8 = 1;
+const PIDS: u8 = 2;
+const CPU: u8 = 4;
+const CPUSET: u8 = 8;
+const NAMES: [(u8, &str); 4] = [
+    (MEMORY, "memory"),
+    (PIDS, "pids"),
+    (CPU, "cpu"),
+    (CPUSET, "cpuset"),
+];
+
+impl Controllers {
+    fn needed_by(l: &Limits) -> Self {
+        let mut c = 0;
+        if l.memory.is_some() || l.memory_swap.is_some() {
+            c |= MEMORY;
+        }
+        if l.pids.is_some() {
+            c |= PIDS;
+        }
+        if l.cpu_quota_us.is_some() {
+            c |= CPU;
+        }
+        if l.cpuset_cpus.is_some() {
+            c |= CPUSET;
+        }
+        Controllers(c)
+    }
+
+    fn has(self, c: u8) -> bool {
+        self.0 & c != 0
+    }
+}
+
+/// Where cgroup filesystems are mounted.
+const ROOT: &[u8] = b"/sys/fs/cgroup";
+const HYBRID_V2_ROOT: &[u8] = b"/sys/fs/cgroup/unified";
+
+/// One directory of the container's cgroup: the v2 one, or one per v1
+/// controller.
+struct Dir {
+    /// The directory it was created in, to remove it by name.
+    parent: OwnedFd,
+    fd: OwnedFd,
+    v2: bool,
+    controllers: Controllers,
+}
+
+/// The container's cgroup, across v2 and v1 hierarchies. Dropping it kills
+/// whatever still runs inside and removes the directories.
+pub struct Cgroup {
+    dirs: [Option<Dir>; 5],
+    /// `sct-<pid>`, the same in every hierarchy.
+    name: Text,
+    limits: Limits,
+    /// Whether the child started inside the v2 directory (CLONE_INTO_CGROUP).
+    placed_by_clone: bool,
+}
+
+/// A path under a cgroup mount: `root/own-or-parent`.
+type Path = Buf<512>;
+
+impl Cgroup {
+    /// Creates `sct-<pid>` below `--cgroup-parent` (relative to each
+    /// hierarchy's root) or below sct's own cgroup, in every hierarchy the
+    /// limits need, and writes the limits. Nothing of the child exists yet.
+    pub fn create(limits: &Limits, cgroup_parent: Option<&[u8]>) -> Result<Option<Cgroup>> {
+        let needed = Controllers::needed_by(limits);
+        if needed.0 == 0 {
+            return Ok(None);
+        }
+        let mut own = [0u8; 4096];
+        let own = read_path(b"/proc/self/cgroup", &mut own)?;
+        let mut name = Text::from(b"sct-");
+        name.push_u64(rustix::process::getpid().as_raw_nonzero().get() as u64);
+        let mut cg = Cgroup {
+            dirs: [None, None, None, None, None],
+            name,
+            limits: *limits,
+            placed_by_clone: false,
+        };
+
+        let v2_root: Option<&[u8]> = if is_fs(ROOT, CGROUP2_SUPER_MAGIC) {
+            Some(ROOT)
+        } else if is_fs(HYBRID_V2_ROOT, CGROUP2_SUPER_MAGIC) {
+            Some(HYBRID_V2_ROOT)
+        } else {
+            None
+        };
+        // v2 takes a controller only if its root lists it: on a hybrid system
+        // a controller bound to a v1 hierarchy is absent from v2.
+        let mut on_v2 = 0u8;
+        if let Some(root) = v2_root {
+            let mut path = Path::from(root);
+            path.push(b"/cgroup.controllers");
+            let mut buf = [0u8; 256];
+            let list = read_path(path.as_bytes(), &mut buf).unwrap_or(b"");
+            for (bit, ctrl) in NAMES {
+                if needed.has(bit) && values::has_word(list, ctrl.as_bytes()) {
+                    on_v2 |= bit;
+                }
+            }
+        }
+        let mut slot = 0;
+        if let Some(root) = v2_root {
+            let created = base_path(root, None, values::own_cgroup(own, None), cgroup_parent)
+                .and_then(|base| v2::create(&base, &cg.name, Controllers(on_v2), limits));
+            match created {
+                Ok(dir) => {
+                    cg.dirs[slot] = Some(dir);
+                    slot += 1;
+                }
+                Err(e) if on_v2 != 0 => return Err(e),
+                // On a hybrid host whose limits are all v1, the v2 directory
+                // only tracks the container (as systemd's does): it gives
+                // CLONE_INTO_CGROUP and cgroup.kill. Best effort: a read-only
+                // or missing unified hierarchy costs only those.
+                Err(_) => {}
+            }
+        }
+        for (bit, ctrl) in NAMES {
+            if !needed.has(bit) || on_v2 & bit != 0 {
+                continue;
+            }
+            let mut mount = Path::from(ROOT);
+            mount.push(b"/").push_str(ctrl);
+            if !is_fs(mount.as_bytes(), CGROUP_SUPER_MAGIC) {
+                return Err(Error::setup(
+                    "cgroup controller",
+                    ctrl.as_bytes(),
+                    "not available (neither in cgroup v2 nor mounted as v1)",
+                )
+                .hint("drop this limit, or enable the controller in the kernel and mount it"));
+            }
+            let own_path = values::own_cgroup(own, Some(ctrl.as_bytes()));
+            let base = base_path(mount.as_bytes(), Some(ctrl), own_path, cgroup_parent)?;
+            cg.dirs[slot] = Some(v1::create(&base, &cg.name, bit, limits)?);
+            slot += 1;
+        }
+        Ok(Some(cg))
+    }
+
+    /// The v2 directory for `clone3(CLONE_INTO_CGROUP)`, if there is one.
+    pub fn v2_fd(&self) -> Option<rustix::fd::BorrowedFd<'_>> {
+        self.dirs
+            .iter()
+            .flatten()
+            .find(|d| d.v2)
+            .map(|d| d.fd.as_fd())
+    }
+
+    /// Records that clone3 started the child inside the v2 directory.
+    pub fn placed_by_clone(&mut self) {
+        self.placed_by_clone = true;
+    }
+
+    /// Moves the (not yet released) child into every directory it is not
+    /// in yet.
+    pub fn place(&self, pid: Pid) -> Result<()> {
+        let mut text = Text::new();
+        text.push_u64(pid.as_raw_nonzero().get() as u64);
+        for d in self.dirs.iter().flatten() {
+            if d.v2 && self.placed_by_clone {
+                continue;
+            }
+            write_at(&d.fd, b"cgroup.procs", text.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// What happened inside, said after CMD exited: an OOM kill (when CMD
+    /// died from SIGKILL) and pids-limit hits.
+    pub fn report(&self, exit_code: u8) -> Option<u8> {
+        let mut oom = false;
+        for d in self.dirs.iter().flatten() {
+            if d.controllers.has(MEMORY) {
+                oom = if d.v2 {
+                    v2::oom_killed(&d.fd)
+                } else {
+                    v1::oom_killed(&d.fd)
+                };
+            }
+            if d.controllers.has(PIDS) {
+                let hits = if d.v2 {
+                    v2::pids_max_events(&d.fd)
+                } else {
+                    v1::pids_max_events(&d.fd)
+                };
+                if hits > 0 {
+                    let mut line = Line::from(b"sct: container reached its pids limit (");
+                    line.push_u64(self.limits.pids.unwrap_or(0))
+                        .push(b"): ")
+                        .push_u64(hits)
+                        .push(b" fork");
+                    line.push(if hits == 1 {
+                        b" failed\n"
+                    } else {
+                        b"s failed\n"
+                    });
+                    line.write_to(crate::sys::stderr());
+                }
+            }
+        }
+        // 128 + SIGKILL: the OOM killer's signal.
+        if oom && exit_code == 137 {
+            let mut line = Line::from(b"sct: container killed: out of memory (limit ");
+            let mut size = Text::new();
+            values::format_size(self.limits.memory.unwrap_or(0), &mut size);
+            line.push(size.as_bytes()).push(b")\n");
+            line.write_to(crate::sys::stderr());
+            return Some(137);
+        }
+        None
+    }
+}
+
+impl Drop for Cgroup {
+    /// Kills what is left and removes the directories: after a normal exit,
+    /// after CMD was killed, after a setup failure, and after sct forwarded
+    /// SIGTERM/SIGINT and the container exited.
+    fn drop(&mut self) {
+        for d in self.dirs.iter_mut().flatten() {
+            if !(d.v2 && v2::kill_all(&d.fd)) {
+                kill_listed(&d.fd);
+            }
+        }
+        for d in self.dirs.iter().flatten() {
+            remove_dir(&d.parent, self.name.as_bytes());
+        }
+    }
+}
+
+/// SIGKILLs every process in `cgroup.procs`, until it is empty. Inside a
+/// PID namespace nothing can fork faster than this: the kernel has already
+/// killed the namespace once its init died, so this only waits it out.
+fn kill_listed(dir: &OwnedFd) {
+    for _ in 0..1000 {
+        let mut buf = [0u8; 4096];
+        let Ok(procs) = read_at(dir, b"cgroup.procs", &mut buf) else {
+            return;
+        };
+        let mut any = false;
+        for pid in procs
+            .split(|&c| c == b'\n')
+            .filter_map(values::single_value)
+        {
+            if let Some(pid) = Pid::from_raw(pid as i32) {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+                any = true;
+            }
+        }
+        if !any {
+            return;
+        }
+        pause_1ms();
+    }
+}
+
+/// rmdir, retried while the last tasks are still being torn down (EBUSY).
+fn remove_dir(parent: &OwnedFd, name: &[u8]) {
+    for _ in 0..2000 {
+        match rustix::fs::unlinkat(parent, name, rustix::fs::AtFlags::REMOVEDIR) {
+            Err(rustix::io::Errno::BUSY) | Err(rustix::io::Errno::INTR) => pause_1ms(),
+            _ => return,
+        }
+    }
+}
+
+fn pause_1ms() {
+    let _ = rustix::thread::nanosleep(&rustix::thread::Timespec {
+        tv_sec: 0,
+        tv_nsec: 1_000_000,
+    });
+}
+
+/// `mount/(--cgroup-parent or own cgroup)`, opened; stale `sct-<pid>`
+/// cgroups of sct runs that were SIGKILLed are removed from it first.
+fn base_path(
+    mount: &[u8],
+    controller: Option<&str>,
+    own: Option<&[u8]>,
+    cgroup_parent: Option<&[u8]>,
+) -> Result<Path> {
+    let mut path = Path::from(mount);
+    match (cgroup_parent, own) {
+        (Some(p), _) => {
+            path.push(b"/").push(p);
+        }
+        (None, Some(own)) => {
+            path.push(own);
+        }
+        (None, None) => {
+            let what = controller.map(str::as_bytes).unwrap_or(b"cgroup v2");
+            return Err(
+                Error::setup("/proc/self/cgroup", what, "sct's own cgroup is not listed")
+                    .hint("pass --cgroup-parent PATH"),
+            );
+        }
+    }
+    if path.is_cut() {
+        return Err(Error::os(
+            "cgroup",
+            path.as_bytes(),
+            crate::sys::Errno::ENAMETOOLONG,
+        ));
+    }
+    Ok(path)
+}
+
+/// Opens `base`, removes stale `sct-<pid>` directories in it, creates
+/// `name` and opens it.
+fn make_dir(base: &Path, name: &Text) -> Result<(OwnedFd, OwnedFd)> {
+    let parent = rustix::fs::open(
+        base.as_bytes(),
+        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .at("open cgroup", base.as_bytes())
+    .map_err(|e| {
+        e.hint_if(
+            crate::sys::Errno::ENOENT,
+            "--cgroup-parent must name an existing cgroup",
+        )
+    })?;
+    remove_stale(&parent);
+    rustix::fs::mkdirat(&parent, name.as_bytes(), Mode::from_raw_mode(0o755))
+        .at("mkdir cgroup", name.as_bytes())?;
+    let fd = match rustix::fs::openat(
+        &parent,
+        name.as_bytes(),
+        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => fd,
+        Err(e) => {
+            remove_dir(&parent, name.as_bytes());
+            return Err(e).at("open cgroup", name.as_bytes());
+        }
+    };
+    Ok((parent, fd))
+}
+
+/// Removes `sct-<pid>` directories whose sct is gone (it was SIGKILLed and
+/// could not clean up). A directory that still has processes stays (rmdir
+/// refuses it).
+fn remove_stale(parent: &OwnedFd) {
+    let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 2048];
+    let mut dir = rustix::fs::RawDir::new(parent, &mut buf);
+    while let Some(Ok(entry)) = dir.next() {
+        let name = entry.file_name().to_bytes();
+        let Some(pid) = values::sct_cgroup_pid(name).and_then(|p| Pid::from_raw(p as i32)) else {
+            continue;
+        };
+        if rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH) {
+            let _ = rustix::fs::unlinkat(parent, name, rustix::fs::AtFlags::REMOVEDIR);
+        }
+    }
+}
+
+fn is_fs(path: &[u8], magic: u32) -> bool {
+    rustix::fs::statfs(path)
+        .map(|s| s.f_type as u64 == u64::from(magic))
+        .unwrap_or(false)
+}
+
+fn read_path<'a>(path: &[u8], buf: &'a mut [u8]) -> Result<&'a [u8]> {
+    let fd =
+        rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).at("open", path)?;
+    read_all(&fd, buf).at("read", path)
+}
+
+fn read_at<'a>(dir: &OwnedFd, name: &[u8], buf: &'a mut [u8]) -> Result<&'a [u8]> {
+    let fd = rustix::fs::openat(dir, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+        .at("open", name)?;
+    read_all(&fd, buf).at("read", name)
+}
+
+fn read_all<'a>(
+    fd: &OwnedFd,
+    buf: &'a mut [u8],
+) -> core::result::Result<&'a [u8], rustix::io::Errno> {
+    let mut len = 0;
+    while len < buf.len() {
+        match rustix::io::read(fd, &mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(&buf[..len])
+}
+
+/// Writes one value to a cgroup file in one write(2), as the kernel wants.
+fn write_at(dir: &OwnedFd, name: &[u8], value: &[u8]) -> Result<()> {
+    let fd = rustix::fs::openat(dir, name, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())
+        .at("open", name)?;
+    loop {
+        match rustix::io::write(&fd, value) {
+            Err(rustix::io::Errno::INTR) => continue,
+            other => return other.map(drop).at("write", name),
+        }
+    }
+}

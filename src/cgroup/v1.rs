@@ -1,0 +1,102 @@
+//! cgroup v1: one directory per controller, each in its own hierarchy.
+
+use rustix::fd::OwnedFd;
+
+use super::values::{self, Limits};
+use super::{make_dir, read_at, write_at, Controllers, Dir, Path, CPU, CPUSET, MEMORY, PIDS};
+use crate::error::Result;
+use crate::out::Text;
+use crate::sys::Errno;
+
+pub(super) fn create(base: &Path, name: &Text, controller: u8, limits: &Limits) -> Result<Dir> {
+    let (parent, fd) = make_dir(base, name)?;
+    if let Err(e) = write_limits(&parent, &fd, controller, limits) {
+        super::remove_dir(&parent, name.as_bytes());
+        return Err(e);
+    }
+    Ok(Dir {
+        parent,
+        fd,
+        v2: false,
+        controllers: Controllers(controller),
+    })
+}
+
+fn write_limits(parent: &OwnedFd, fd: &OwnedFd, controller: u8, l: &Limits) -> Result<()> {
+    let mut v = Text::new();
+    match controller {
+        MEMORY => {
+            if let Some(m) = l.memory {
+                v.push_u64(m);
+                write_at(fd, b"memory.limit_in_bytes", v.as_bytes())?;
+            }
+            // memsw after memory: v1 refuses memsw below limit_in_bytes.
+            if let Some(s) = l.memory_swap {
+                v = Text::new();
+                match s {
+                    values::Swap::Unlimited => v.push(b"-1"),
+                    values::Swap::Total(t) => v.push_u64(t),
+                };
+                write_at(fd, b"memory.memsw.limit_in_bytes", v.as_bytes()).map_err(|e| {
+                    e.hint_if(
+                        Errno::ENOENT,
+                        "this kernel does not account swap in cgroup v1 (boot with swapaccount=1)",
+                    )
+                })?;
+            }
+        }
+        PIDS => {
+            if let Some(p) = l.pids {
+                v.push_u64(p);
+                write_at(fd, b"pids.max", v.as_bytes())?;
+            }
+        }
+        CPU => {
+            if let Some(q) = l.cpu_quota_us {
+                v.push_u64(values::CPU_PERIOD_US);
+                write_at(fd, b"cpu.cfs_period_us", v.as_bytes())?;
+                v = Text::new();
+                v.push_u64(q);
+                write_at(fd, b"cpu.cfs_quota_us", v.as_bytes())?;
+            }
+        }
+        CPUSET => {
+            // A new v1 cpuset starts with no cpus and no memory nodes, and
+            // refuses tasks until both are set: take the parent's nodes.
+            let mut buf = [0u8; 256];
+            let mems = read_at(parent, b"cpuset.mems", &mut buf)?;
+            write_at(fd, b"cpuset.mems", mems.trim_ascii())?;
+            if let Some(c) = l.cpuset_cpus {
+                write_at(fd, b"cpuset.cpus", c)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `oom_kill` in `memory.oom_control` (Linux 4.13), else any `failcnt`.
+pub(super) fn oom_killed(fd: &OwnedFd) -> bool {
+    let mut buf = [0u8; 256];
+    if let Some(n) = read_at(fd, b"memory.oom_control", &mut buf)
+        .ok()
+        .and_then(|t| values::keyed_value(t, b"oom_kill"))
+    {
+        return n > 0;
+    }
+    let mut buf = [0u8; 64];
+    read_at(fd, b"memory.failcnt", &mut buf)
+        .ok()
+        .and_then(values::single_value)
+        .unwrap_or(0)
+        > 0
+}
+
+/// `max` in v1 `pids.events`.
+pub(super) fn pids_max_events(fd: &OwnedFd) -> u64 {
+    let mut buf = [0u8; 128];
+    read_at(fd, b"pids.events", &mut buf)
+        .ok()
+        .and_then(|t| values::keyed_value(t, b"max"))
+        .unwrap_or(0)
+}

@@ -1,0 +1,114 @@
+//! cgroup v2: one directory for every controller v2 has (on a hybrid host
+//! possibly none: then it only tracks the container's processes).
+
+use rustix::fd::OwnedFd;
+
+use super::values::{self, Limits};
+use super::{
+    make_dir, read_at, write_at, Controllers, Dir, Path, CPU, CPUSET, MEMORY, NAMES, PIDS,
+};
+use crate::error::{Context, Result};
+use crate::out::Text;
+use crate::sys::Errno;
+
+/// Enables the controllers in the parent's `cgroup.subtree_control`, then
+/// creates the directory and writes the limits.
+pub(super) fn create(
+    base: &Path,
+    name: &Text,
+    controllers: Controllers,
+    limits: &Limits,
+) -> Result<Dir> {
+    let parent = rustix::fs::open(
+        base.as_bytes(),
+        rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .at("open cgroup", base.as_bytes())?;
+    let mut enable = Text::new();
+    for (bit, ctrl) in NAMES {
+        if controllers.has(bit) {
+            if !enable.is_empty() {
+                enable.push(b" ");
+            }
+            enable.push(b"+").push_str(ctrl);
+        }
+    }
+    // The kernel's "no internal processes" rule: a non-root cgroup with
+    // processes of its own cannot hand controllers to its children.
+    if !enable.is_empty() {
+        write_at(&parent, b"cgroup.subtree_control", enable.as_bytes()).map_err(|e| {
+            e.hint_if(Errno::EBUSY, "sct's cgroup has processes of its own (cgroup v2 'no internal processes' rule); pass --cgroup-parent with a cgroup that has none")
+                .hint_if(Errno::ENOENT, "the parent cgroup does not have this controller; pass --cgroup-parent")
+        })?;
+    }
+    drop(parent);
+    let (parent, fd) = make_dir(base, name)?;
+    let dir = Dir {
+        parent,
+        fd,
+        v2: true,
+        controllers,
+    };
+    // From here on, dropping `dir` alone would leak it: the caller owns the
+    // clean-up through Cgroup, so write the limits with it removed on error.
+    if let Err(e) = write_limits(&dir.fd, controllers, limits) {
+        super::remove_dir(&dir.parent, name.as_bytes());
+        return Err(e);
+    }
+    Ok(dir)
+}
+
+fn write_limits(fd: &OwnedFd, controllers: Controllers, l: &Limits) -> Result<()> {
+    let mut v = Text::new();
+    if controllers.has(MEMORY) {
+        if let Some(m) = l.memory {
+            v.push_u64(m);
+            write_at(fd, b"memory.max", v.as_bytes())?;
+            if let Some(s) = l.memory_swap {
+                v = Text::new();
+                values::format_swap_max(m, s, &mut v);
+                write_at(fd, b"memory.swap.max", v.as_bytes())?;
+            }
+        }
+    }
+    if let (true, Some(p)) = (controllers.has(PIDS), l.pids) {
+        v = Text::new();
+        v.push_u64(p);
+        write_at(fd, b"pids.max", v.as_bytes())?;
+    }
+    if let (true, Some(q)) = (controllers.has(CPU), l.cpu_quota_us) {
+        v = Text::new();
+        values::format_cpu_max(q, &mut v);
+        write_at(fd, b"cpu.max", v.as_bytes())?;
+    }
+    if let (true, Some(c)) = (controllers.has(CPUSET), l.cpuset_cpus) {
+        write_at(fd, b"cpuset.cpus", c)?;
+    }
+    Ok(())
+}
+
+/// `cgroup.kill` (Linux 5.14): kills every process inside at once. False
+/// where the file does not exist.
+pub(super) fn kill_all(fd: &OwnedFd) -> bool {
+    write_at(fd, b"cgroup.kill", b"1").is_ok()
+}
+
+/// `oom_kill` in `memory.events`.
+pub(super) fn oom_killed(fd: &OwnedFd) -> bool {
+    let mut buf = [0u8; 512];
+    read_at(fd, b"memory.events", &mut buf)
+        .ok()
+        .and_then(|t| values::keyed_value(t, b"oom_kill"))
+        .unwrap_or(0)
+        > 0
+}
+
+/// `max` in `pids.events`: how often a fork hit pids.max.
+pub(super) fn pids_max_events(fd: &OwnedFd) -> u64 {
+    let mut buf = [0u8; 128];
+    read_at(fd, b"pids.events", &mut buf)
+        .ok()
+        .and_then(|t| values::keyed_value(t, b"max"))
+        .unwrap_or(0)
+}
