@@ -13,6 +13,9 @@
 //!   sct-probe pause TOKEN          print ready and sleep forever (TOKEN marks it in ps)
 //!   sct-probe net                  whether a UDP datagram to 127.0.0.1 comes back
 //!   sct-probe env                  the environment
+//!   sct-probe chroot-escape        the classic chroot escape (chroot into a subdirectory,
+//!                                  `..` past it, chroot "."), then list `/`: escape=ERRNO
+//!                                  if a step failed, else root=NAME,NAME,...
 //!   sct-probe fake-old-kernel MODE -- CMD ARGS...
 //!        install a seccomp filter that makes the kernel look older, then exec CMD:
 //!        MODE no-clone3: clone3 fails with ENOSYS (kernels before 5.3);
@@ -44,6 +47,7 @@ fn main() {
             }
             0
         }
+        Some("chroot-escape") => chroot_escape(),
         Some("fake-old-kernel") => fake_old_kernel(&rest),
         _ => {
             eprintln!("sct-probe: unknown command; see the source for usage");
@@ -271,4 +275,28 @@ fn fake_old_kernel(args: &[&str]) -> i32 {
     let err = std::process::Command::new(cmd[0]).args(&cmd[1..]).exec();
     eprintln!("sct-probe: exec {}: {err}", std::ffi::OsStr::new(cmd[0]).as_bytes().escape_ascii());
     127
+}
+
+fn chroot_escape() -> i32 {
+    let steps = || -> std::io::Result<()> {
+        std::fs::create_dir_all("/tmp/escape")?;
+        std::os::unix::fs::chroot("/tmp/escape")?;
+        for _ in 0..64 {
+            std::env::set_current_dir("..")?;
+        }
+        std::os::unix::fs::chroot(".")
+    };
+    if let Err(e) = steps() {
+        println!("escape={}", errno_name(&e));
+    }
+    let mut names: Vec<String> = match std::fs::read_dir("/") {
+        Ok(d) => d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        Err(e) => {
+            println!("root=error:{}", errno_name(&e));
+            return 1;
+        }
+    };
+    names.sort();
+    println!("root={}", names.join(","));
+    0
 }
