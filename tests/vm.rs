@@ -1,6 +1,7 @@
 //! sct inside a VM whose root is a busybox initramfs (build/vm): both
 //! root-switch paths (`/` the initramfs: MS_MOVE + chroot; `/` a tmpfs:
-//! pivot_root) and the clone3 fallback, on Debian's real kernel under qemu.
+//! pivot_root) and the clone3 fallback, on Debian's real kernels under qemu,
+//! for x86_64 and aarch64.
 
 use std::path::Path;
 use std::process::Command;
@@ -14,7 +15,8 @@ fn qemu_ready() -> bool {
         Command::new("sh")
             .args([
                 "-c",
-                "command -v qemu-system-x86_64 && ls /boot/vmlinuz-*-amd64 && command -v cpio",
+                "command -v qemu-system-x86_64 && command -v qemu-system-aarch64 \
+                 && ls /boot/vmlinuz-*-amd64 && command -v cpio",
             ])
             .output()
             .map(|o| o.status.success())
@@ -24,12 +26,17 @@ fn qemu_ready() -> bool {
         return true;
     }
     let _ = Command::new(Path::new(ROOT).join("build/deps"))
-        .args(["qemu-system-x86", "linux-image-amd64", "cpio"])
+        .args([
+            "qemu-system-x86",
+            "qemu-system-arm",
+            "linux-image-amd64",
+            "cpio",
+        ])
         .status();
     if have() {
         return true;
     }
-    println!("SKIP: qemu-system-x86_64, a Debian amd64 kernel or cpio is missing and build/deps could not install them");
+    println!("SKIP: qemu-system-x86_64/-aarch64, a Debian amd64 kernel or cpio is missing and build/deps could not install them");
     false
 }
 
@@ -53,17 +60,20 @@ fn boot(args: &[&str], want: &str) {
 // One test, booted in turn: the machine has 2 cores, and three guests at
 // once under TCG would only make each slower.
 #[test]
-fn vm_suite_x86_64() {
+fn vm_suite() {
     if !qemu_ready() {
         return;
     }
-    boot(
-        &["--root", "initramfs"],
-        "SCT-VM-RESULT failures=0 root=initramfs",
-    );
-    boot(&["--root", "tmpfs"], "SCT-VM-RESULT failures=0 root=tmpfs");
-    boot(
-        &["--root", "initramfs", "--fake", "no-clone3"],
-        "SCT-VM-RESULT failures=0 root=initramfs fake=no-clone3",
-    );
+    for arch in ["x86_64", "aarch64"] {
+        let want = |rest: &str| format!("SCT-VM-RESULT failures=0 arch={arch} {rest}");
+        boot(
+            &["--arch", arch, "--root", "initramfs"],
+            &want("root=initramfs"),
+        );
+        boot(&["--arch", arch, "--root", "tmpfs"], &want("root=tmpfs"));
+        boot(
+            &["--arch", arch, "--root", "initramfs", "--fake", "no-clone3"],
+            &want("root=initramfs fake=no-clone3"),
+        );
+    }
 }

@@ -21,6 +21,12 @@ for a in sh true false echo cat ls; do ln -s busybox "$dir/root/bin/$a"; done
 echo "host secret" >"$dir/marker-outside"
 root=$dir/root
 
+# The fake-old-kernel filter must really be on sct (a seccomp filter is
+# inherited through exec).
+if [ -n "$SCT_FAKE" ]; then
+  expect fake-old-kernel-filter-on "Seccomp=2" "$($SCT_FAKE /bin/probe info | grep '^Seccomp=')"
+fi
+
 mounts_before=$(cat /proc/self/mountinfo | wc -l)
 
 out=$(sct "$root" /bin/probe info)
