@@ -16,6 +16,9 @@
 //!   sct-probe alloc MB             touch MB megabytes of memory, print allocated=MB
 //!   sct-probe spawn-loop N         start up to N `sleep` children, print spawned= and error=
 //!   sct-probe spin MS              burn CPU for MS ms of wall time, print cpu_ms= it got
+//!   sct-probe chroot-escape        the classic chroot escape (chroot into a subdirectory,
+//!                                  `..` past it, chroot "."), then list `/`: escape=ERRNO
+//!                                  if a step failed, else root=NAME,NAME,...
 //!   sct-probe fake-old-kernel MODE -- CMD ARGS...
 //!        install a seccomp filter that makes the kernel look older, then exec CMD:
 //!        MODE no-clone3: clone3 fails with ENOSYS (kernels before 5.3);
@@ -47,6 +50,7 @@ fn main() {
             }
             0
         }
+        Some("chroot-escape") => chroot_escape(),
         Some("fake-old-kernel") => fake_old_kernel(&rest),
         Some("alloc") => alloc(rest[0].parse().unwrap()),
         Some("spawn-loop") => spawn_loop(rest[0].parse().unwrap()),
@@ -321,5 +325,29 @@ fn spin(ms: u64) -> i32 {
     let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
     let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
     println!("cpu_ms={}", ticks * 10);
+    0
+}
+
+fn chroot_escape() -> i32 {
+    let steps = || -> std::io::Result<()> {
+        std::fs::create_dir_all("/tmp/escape")?;
+        std::os::unix::fs::chroot("/tmp/escape")?;
+        for _ in 0..64 {
+            std::env::set_current_dir("..")?;
+        }
+        std::os::unix::fs::chroot(".")
+    };
+    if let Err(e) = steps() {
+        println!("escape={}", errno_name(&e));
+    }
+    let mut names: Vec<String> = match std::fs::read_dir("/") {
+        Ok(d) => d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        Err(e) => {
+            println!("root=error:{}", errno_name(&e));
+            return 1;
+        }
+    };
+    names.sort();
+    println!("root={}", names.join(","));
     0
 }
