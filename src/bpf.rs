@@ -7,7 +7,7 @@
 //! conditional hop over an unconditional `ja`, whose offset is 32 bits.
 
 use linux_raw_sys::ptrace::{
-    sock_filter, BPF_ABS, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_MAXINSNS, BPF_RET, BPF_W,
+    sock_filter, BPF_ABS, BPF_ALU, BPF_AND, BPF_JGT, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_MAXINSNS, BPF_RET, BPF_W,
 };
 
 /// Most items (instructions and labels) a program may be written with.
@@ -275,7 +275,8 @@ pub fn validate(p: &[sock_filter]) -> Result<(), Invalid> {
 
 /// Runs `p` over `data` (the bytes of a `seccomp_data`) and returns what it
 /// returns, as the kernel would. `None` if the program misbehaves (runs off
-/// its end, reads outside `data`, an unknown instruction).
+/// its end, reads outside `data`, an unknown instruction). Besides what sct
+/// emits it knows `jgt` and `and`, which libseccomp's programs use.
 pub fn run(p: &[sock_filter], data: &[u8]) -> Option<u32> {
     let mut a: u32 = 0;
     let mut pc = 0usize;
@@ -291,6 +292,8 @@ pub fn run(p: &[sock_filter], data: &[u8]) -> Option<u32> {
             return Some(i.k);
         } else if code == BPF_JMP | BPF_JA {
             pc += i.k as usize;
+        } else if code == BPF_ALU | BPF_AND | BPF_K {
+            a &= i.k;
         } else {
             let taken = if code == cond_code(Cond::Eq) {
                 a == i.k
@@ -298,6 +301,8 @@ pub fn run(p: &[sock_filter], data: &[u8]) -> Option<u32> {
                 a >= i.k
             } else if code == cond_code(Cond::Set) {
                 a & i.k != 0
+            } else if code == BPF_JMP | BPF_JGT | BPF_K {
+                a > i.k
             } else {
                 return None;
             };
