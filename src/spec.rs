@@ -92,6 +92,7 @@ pub const DENIED_SYSCALLS: &[Sysno] = &[
     Sysno::fsmount,
     Sysno::fspick,
     Sysno::open_tree,
+    Sysno::open_tree_attr,
     Sysno::move_mount,
     Sysno::mount_setattr,
     Sysno::keyctl,

@@ -13,7 +13,7 @@
 //!   sct-probe pause TOKEN          print ready and sleep forever (TOKEN marks it in ps)
 //!   sct-probe net                  whether a UDP datagram to 127.0.0.1 comes back
 //!   sct-probe env                  the environment
-//!   sct-probe syscall NAME [ARG...] make syscall NAME (args decimal or 0x hex): result=N or errno=ERRNO
+//!   sct-probe syscall NAME|NR [ARG...] make syscall NAME (or number NR, no args) (args decimal or 0x hex): result=N or errno=ERRNO
 //!   sct-probe x32 NAME             make syscall NAME through the x32 ABI (x86_64 only)
 //!   sct-probe int80 NR             make i386 syscall NR with int 0x80 (x86_64 only)
 //!   sct-probe fork                 fork with clone(SIGCHLD), reap the child: fork=ok or errno=ERRNO
@@ -299,6 +299,12 @@ fn report(ret: Result<usize, Errno>) -> i32 {
 }
 
 fn raw_syscall(args: &[&str]) -> i32 {
+    // A number (or -1) instead of a name: no arguments, any number at all.
+    if let Ok(n) = args[0].parse::<isize>() {
+        // SAFETY: without arguments the kernel reads no memory of ours.
+        let ret = unsafe { syscalls::raw::syscall0(n as usize) };
+        return report(decode(ret as isize));
+    }
     let nr: Sysno = args[0].parse().expect("a syscall name");
     let mut a = [0usize; 6];
     for (i, v) in args[1..].iter().enumerate() {
