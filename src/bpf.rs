@@ -104,7 +104,7 @@ impl Default for Asm {
 
 impl Asm {
     pub const fn new() -> Self {
-        Asm { items: [Item::Ret(0); MAX_ITEMS], len: 0, labels: 0, overflow: false }
+        Asm { items: [Item::Load(0); MAX_ITEMS], len: 0, labels: 0, overflow: false }
     }
 
     fn push(&mut self, item: Item) {
