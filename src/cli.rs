@@ -54,11 +54,45 @@ pub struct Config {
     pub limits: Limits,
     /// `--cgroup-parent`, relative to each cgroup hierarchy's root.
     pub cgroup_parent: Option<&'static [u8]>,
+    /// The capabilities CMD keeps: bit N is capability N.
+    pub capabilities: u64,
+    pub seccomp: Seccomp,
+    /// Syscalls denied on top of the default policy (`--seccomp-deny`).
+    pub seccomp_deny: DenyList,
+}
+
+/// Which seccomp filter CMD runs under.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Seccomp {
+    Default,
+    Unconfined,
+}
+
+/// Most syscalls `--seccomp-deny` can add.
+pub const MAX_EXTRA_DENIED: usize = 64;
+
+/// Syscall numbers, for a `Config` that stays `Copy` and allocation-free.
+#[derive(Clone, Copy, Debug)]
+pub struct DenyList {
+    nrs: [u32; MAX_EXTRA_DENIED],
+    len: usize,
+}
+
+impl DenyList {
+    pub const fn new() -> Self {
+        DenyList { nrs: [0; MAX_EXTRA_DENIED], len: 0 }
+    }
+
+    pub fn as_slice(&self) -> &[u32] {
+        &self.nrs[..self.len]
+    }
 }
 
 #[derive(Debug)]
 pub enum Command {
     Run(Config),
+    /// `--print-seccomp FILE`: write the filter CMD would get, then exit.
+    PrintSeccomp(Config, &'static CStr),
     Help,
     Version,
 }
@@ -80,6 +114,11 @@ const OPTIONS: &[Opt] = &[
     Opt { long: "cpus", short: None, value: Some("DECIMAL"), help: "CPU time as a number of CPUs, e.g. 0.5" },
     Opt { long: "cpuset-cpus", short: None, value: Some("LIST"), help: "CPUs allowed, e.g. 0-2,4" },
     Opt { long: "cgroup-parent", short: None, value: Some("PATH"), help: "create the cgroup below PATH (default: sct's own cgroup)" },
+    Opt { long: "cap-add", short: None, value: Some("CAP"), help: "keep capability CAP too (ALL: every one)" },
+    Opt { long: "cap-drop", short: None, value: Some("CAP"), help: "drop capability CAP (ALL: every one)" },
+    Opt { long: "seccomp", short: None, value: Some("default|unconfined"), help: "syscall filter (default: default)" },
+    Opt { long: "seccomp-deny", short: None, value: Some("NAME[,NAME]"), help: "also deny these syscalls (EPERM)" },
+    Opt { long: "print-seccomp", short: None, value: Some("FILE"), help: "write the filter as raw sock_filter bytes, exit" },
     Opt { long: "help", short: Some(b'h'), value: None, help: "print this help and exit" },
     Opt { long: "version", short: Some(b'V'), value: None, help: "print the version and exit" },
 ];
@@ -88,7 +127,18 @@ const OPTIONS: &[Opt] = &[
 const HOST_NAME_MAX: usize = 64;
 
 pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
-    let mut cfg = Config { rootfs: c"", command: 0, hostname: c"sct", net: Net::Host, limits: Limits::default(), cgroup_parent: None };
+    let mut cfg = Config {
+        rootfs: c"",
+        command: 0,
+        hostname: c"sct",
+        net: Net::Host,
+        limits: Limits::default(),
+        cgroup_parent: None,
+        capabilities: crate::spec::kept_mask(),
+        seccomp: Seccomp::Default,
+        seccomp_deny: DenyList::new(),
+    };
+    let mut print_seccomp = None;
     let n = args.count();
     let mut i = 1;
     while i < n {
@@ -149,11 +199,19 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
                 cfg.limits.cpuset_cpus = Some(l.ok_or(Error::usage("--cpuset-cpus '", v.to_bytes(), "': expected a CPU list like 0-2,4"))?)
             }
             ("cgroup-parent", Some(v)) => cfg.cgroup_parent = Some(cgroup_parent(v)?),
+            ("cap-add", Some(v)) => cfg.capabilities |= capability(v)?,
+            ("cap-drop", Some(v)) => cfg.capabilities &= !capability(v)?,
+            ("seccomp", Some(v)) => cfg.seccomp = seccomp(v)?,
+            ("seccomp-deny", Some(v)) => deny(&mut cfg.seccomp_deny, v)?,
+            ("print-seccomp", Some(v)) => print_seccomp = Some(v),
             _ => unreachable!("option in OPTIONS without a case"),
         }
         i += 1;
     }
     check_limits(&cfg.limits)?;
+    if let Some(file) = print_seccomp {
+        return Ok(Command::PrintSeccomp(cfg, file));
+    }
     if i >= n {
         return Err(Error::usage("missing ROOTFS and CMD", b"", ""));
     }
@@ -222,6 +280,48 @@ fn net(v: &'static CStr) -> Result<Net> {
     }
 }
 
+/// A capability name, with or without `CAP_`, in any case; or ALL.
+fn capability(v: &'static CStr) -> Result<u64> {
+    let name = v.to_bytes();
+    if name.eq_ignore_ascii_case(b"ALL") {
+        return Ok(u64::MAX);
+    }
+    let bare = match name.get(..4) {
+        Some(p) if p.eq_ignore_ascii_case(b"CAP_") => &name[4..],
+        _ => name,
+    };
+    match crate::spec::CAPABILITIES.iter().find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(bare)) {
+        Some(&(_, cap)) => Ok(1 << cap),
+        None => Err(Error::usage("unknown capability '", name, "': see capabilities(7), e.g. NET_ADMIN or ALL")),
+    }
+}
+
+fn seccomp(v: &'static CStr) -> Result<Seccomp> {
+    match v.to_bytes() {
+        b"default" => Ok(Seccomp::Default),
+        b"unconfined" => Ok(Seccomp::Unconfined),
+        other => Err(Error::usage("--seccomp '", other, "': expected default or unconfined")),
+    }
+}
+
+/// Adds each syscall of a comma-separated list of names.
+fn deny(list: &mut DenyList, v: &'static CStr) -> Result<()> {
+    for name in v.to_bytes().split(|&c| c == b',') {
+        // A walk over the table rather than `Sysno::from_str`, whose
+        // generated match costs 20 KB of code.
+        let sysno = syscalls::Sysno::iter().find(|s| s.name().as_bytes() == name);
+        let Some(sysno) = sysno else {
+            return Err(Error::usage("--seccomp-deny: unknown syscall '", name, "'"));
+        };
+        if list.len == MAX_EXTRA_DENIED {
+            return Err(Error::usage("--seccomp-deny: more than 64 syscalls at '", name, "'"));
+        }
+        list.nrs[list.len] = sysno.id() as u32;
+        list.len += 1;
+    }
+    Ok(())
+}
+
 /// The `--help` text.
 pub fn help() -> Buf<4096> {
     let mut b = Buf::new();
@@ -239,7 +339,7 @@ pub fn help() -> Buf<4096> {
             b.push(b" ").push_str(v);
         }
         let width = b.as_bytes().len() - start;
-        for _ in width..26 {
+        for _ in width..36 {
             b.push(b" ");
         }
         b.push(b" ").push_str(o.help).push(b"\n");
@@ -350,6 +450,49 @@ mod tests {
         assert_eq!(error(&["sct", "--cpus", "0", "/r", "x"]), format!("sct: --cpus '0': expected a number of CPUs from 0.01, e.g. 1.5{t}"));
         assert_eq!(error(&["sct", "--cpuset-cpus", "3-1", "/r", "x"]), format!("sct: --cpuset-cpus '3-1': expected a CPU list like 0-2,4{t}"));
         assert_eq!(error(&["sct", "--cgroup-parent", "../x", "/r", "x"]), format!("sct: --cgroup-parent '../x': expected a cgroup path like /sct or a/b{t}"));
+    }
+
+    #[test]
+    fn capabilities_by_any_spelling() {
+        let kept = crate::spec::kept_mask();
+        let admin = 1u64 << linux_raw_sys::general::CAP_SYS_ADMIN;
+        let chown = 1u64 << linux_raw_sys::general::CAP_CHOWN;
+        assert_eq!(run(&["sct", "/r", "x"]).capabilities, kept);
+        assert_eq!(kept.count_ones(), 14);
+        for name in ["SYS_ADMIN", "sys_admin", "CAP_SYS_ADMIN", "cap_Sys_Admin"] {
+            assert_eq!(run(&["sct", "--cap-add", name, "/r", "x"]).capabilities, kept | admin, "{name}");
+        }
+        assert_eq!(run(&["sct", "--cap-drop=chown", "/r", "x"]).capabilities, kept & !chown);
+        assert_eq!(run(&["sct", "--cap-drop", "ALL", "/r", "x"]).capabilities, 0);
+        assert_eq!(run(&["sct", "--cap-drop", "all", "--cap-add", "chown", "/r", "x"]).capabilities, chown);
+        assert_eq!(run(&["sct", "--cap-add", "ALL", "/r", "x"]).capabilities, u64::MAX);
+    }
+
+    #[test]
+    fn seccomp_options() {
+        assert_eq!(run(&["sct", "/r", "x"]).seccomp, Seccomp::Default);
+        assert_eq!(run(&["sct", "--seccomp", "unconfined", "/r", "x"]).seccomp, Seccomp::Unconfined);
+        let c = run(&["sct", "--seccomp-deny", "getppid,uname", "--seccomp-deny=chdir", "/r", "x"]);
+        use syscalls::Sysno;
+        let want = [Sysno::getppid.id() as u32, Sysno::uname.id() as u32, Sysno::chdir.id() as u32];
+        assert_eq!(c.seccomp_deny.as_slice(), &want);
+        assert!(matches!(parse(&args(&["sct", "--print-seccomp", "/tmp/f"])[..]), Ok(Command::PrintSeccomp(_, _))));
+    }
+
+    #[test]
+    fn bad_capability_and_seccomp_values_are_usage_errors() {
+        assert_eq!(
+            error(&["sct", "--cap-add", "CAP_FLY", "/r", "x"]),
+            "sct: unknown capability 'CAP_FLY': see capabilities(7), e.g. NET_ADMIN or ALL\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            error(&["sct", "--seccomp", "strict", "/r", "x"]),
+            "sct: --seccomp 'strict': expected default or unconfined\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            error(&["sct", "--seccomp-deny", "getpid,nosuch", "/r", "x"]),
+            "sct: --seccomp-deny: unknown syscall 'nosuch'\nTry 'sct --help'.\n"
+        );
     }
 
     #[test]

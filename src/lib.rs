@@ -8,11 +8,13 @@
 #![deny(unsafe_code)]
 
 pub mod cgroup;
+pub mod bpf;
 pub mod child;
 pub mod cli;
 pub mod error;
 pub mod out;
 pub mod parent;
+pub mod spec;
 pub mod sync;
 pub mod sys;
 
@@ -31,6 +33,7 @@ pub fn main(args: Args, env: Environ) -> u8 {
             return 0;
         }
         Ok(Command::Run(cfg)) => parent::run(&cfg, args, env),
+        Ok(Command::PrintSeccomp(cfg, file)) => print_seccomp(&cfg, file).map(|()| 0),
         Err(e) => Err(e),
     };
     match result {
@@ -42,4 +45,26 @@ pub fn main(args: Args, env: Environ) -> u8 {
             e.exit_code()
         }
     }
+}
+
+/// Writes the filter `cfg` would install as raw `struct sock_filter` bytes
+/// (empty under `--seccomp unconfined`), for libseccomp's `scmp_bpf_disasm`.
+fn print_seccomp(cfg: &cli::Config, file: &'static core::ffi::CStr) -> error::Result<()> {
+    use error::Context;
+    use rustix::fs::{open, Mode, OFlags};
+    let path = file.to_bytes();
+    let program = child::seccomp::build(cfg.seccomp_deny.as_slice())
+        .map_err(|_| error::Error::setup("seccomp", b"", "filter too long"))?;
+    let fd = open(file, OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC, Mode::from_raw_mode(0o644))
+        .at("open", path)?;
+    if cfg.seccomp == cli::Seccomp::Unconfined {
+        return Ok(());
+    }
+    let mut result = Ok(());
+    program.for_each_byte_chunk(|bytes| {
+        if result.is_ok() {
+            result = rustix::io::write(&fd, bytes).and_then(|n| if n == bytes.len() { Ok(()) } else { Err(rustix::io::Errno::IO) });
+        }
+    });
+    result.at("write", path)
 }

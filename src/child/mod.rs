@@ -3,12 +3,13 @@
 
 use core::convert::Infallible;
 
-use crate::cli::{Config, Net};
+use crate::cli::{Config, Net, Seccomp};
 use crate::error::Result;
 use crate::sync::ChildEnd;
 use crate::sys::args::{Args, Environ};
 use crate::sys::process::exit;
 
+mod caps;
 mod exec;
 mod fds;
 mod lifecycle;
@@ -16,6 +17,7 @@ mod net;
 mod pivot;
 mod proc;
 mod rootfs;
+pub mod seccomp;
 mod session;
 mod uts;
 
@@ -46,9 +48,18 @@ fn setup_and_exec(cfg: &Config, args: Args, env: Environ, channel: &ChildEnd) ->
     uts::set_hostname(cfg.hostname)?;
     fds::mark_inherited_fds_cloexec()?;
     session::leave_callers_terminal()?;
-    // Capabilities are dropped here.
+    // Capabilities go after every privileged step above (mounts, pivot_root,
+    // sethostname need CAP_SYS_ADMIN), and before exec, which hands CMD the
+    // bounding set.
+    caps::drop_capabilities(cfg.capabilities)?;
+    caps::set_no_new_privileges()?;
     lifecycle::restore_signal_mask()?;
-    // The seccomp filter is installed here, last: it must never see setup.
+    // seccomp last, right before exec: the filter must never see sct's own
+    // setup syscalls, several of which it denies (bubblewrap, youki do the
+    // same). Nothing after this but execve, which the filter allows.
+    if cfg.seccomp == Seccomp::Default {
+        seccomp::install_filter(cfg.seccomp_deny.as_slice())?;
+    }
     exec::exec_command(cfg, args, env)
 }
 

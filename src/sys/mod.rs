@@ -8,6 +8,7 @@
 pub mod args;
 pub mod net;
 pub mod process;
+pub mod seccomp;
 pub mod signal;
 
 pub use syscalls::Errno;

@@ -19,6 +19,11 @@
 //!   sct-probe chroot-escape        the classic chroot escape (chroot into a subdirectory,
 //!                                  `..` past it, chroot "."), then list `/`: escape=ERRNO
 //!                                  if a step failed, else root=NAME,NAME,...
+//!   sct-probe syscall NAME|NR [ARG...] make syscall NAME (or number NR, no args) (args decimal or 0x hex): result=N or errno=ERRNO
+//!   sct-probe x32 NAME             make syscall NAME through the x32 ABI (x86_64 only)
+//!   sct-probe int80 NR             make i386 syscall NR with int 0x80 (x86_64 only)
+//!   sct-probe fork                 fork with clone(SIGCHLD), reap the child: fork=ok or errno=ERRNO
+//!   sct-probe getppid-loop N       N getppid calls; prints ns_per_call=
 //!   sct-probe fake-old-kernel MODE -- CMD ARGS...
 //!        install a seccomp filter that makes the kernel look older, then exec CMD:
 //!        MODE no-clone3: clone3 fails with ENOSYS (kernels before 5.3);
@@ -55,6 +60,11 @@ fn main() {
         Some("alloc") => alloc(rest[0].parse().unwrap()),
         Some("spawn-loop") => spawn_loop(rest[0].parse().unwrap()),
         Some("spin") => spin(rest[0].parse().unwrap()),
+        Some("syscall") => raw_syscall(&rest),
+        Some("x32") => x32(rest[0]),
+        Some("int80") => int80(rest[0].parse().unwrap()),
+        Some("fork") => fork(),
+        Some("getppid-loop") => getppid_loop(rest[0].parse().unwrap()),
         _ => {
             eprintln!("sct-probe: unknown command; see the source for usage");
             2
@@ -349,5 +359,116 @@ fn chroot_escape() -> i32 {
     };
     names.sort();
     println!("root={}", names.join(","));
+    0
+}
+
+fn parse_arg(s: &str) -> usize {
+    match s.strip_prefix("0x") {
+        Some(h) => usize::from_str_radix(h, 16).unwrap(),
+        None => s.parse().unwrap(),
+    }
+}
+
+fn report(ret: Result<usize, Errno>) -> i32 {
+    match ret {
+        Ok(n) => println!("result={n}"),
+        Err(e) => println!("errno={}", e.name().unwrap_or("?")),
+    }
+    0
+}
+
+fn raw_syscall(args: &[&str]) -> i32 {
+    // A number (or -1) instead of a name: no arguments, any number at all.
+    if let Ok(n) = args[0].parse::<isize>() {
+        // SAFETY: without arguments the kernel reads no memory of ours.
+        let ret = unsafe { syscalls::raw::syscall0(n as usize) };
+        return report(decode(ret as isize));
+    }
+    let nr: Sysno = args[0].parse().expect("a syscall name");
+    let mut a = [0usize; 6];
+    for (i, v) in args[1..].iter().enumerate() {
+        a[i] = parse_arg(v);
+    }
+    // SAFETY: the tests pass only arguments that are plain numbers or null
+    // pointers, which the kernel checks; no memory of ours is handed out.
+    report(unsafe { syscalls::syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]) })
+}
+
+/// The kernel's return value, decoded like syscalls' own wrappers.
+fn decode(ret: isize) -> Result<usize, Errno> {
+    if (-4095..0).contains(&ret) {
+        Err(Errno::new(-ret as i32))
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn x32(name: &str) -> i32 {
+    let nr: Sysno = name.parse().expect("a syscall name");
+    // x32 numbers are mostly the x86_64 ones with the x32 bit set.
+    let nr = (nr.id() as u32 | linux_raw_sys::general::__X32_SYSCALL_BIT) as isize;
+    let ret: isize;
+    // SAFETY: a syscall with no arguments (tests use getpid); the registers
+    // the `syscall` instruction clobbers are declared.
+    unsafe {
+        std::arch::asm!("syscall", inlateout("rax") nr => ret, lateout("rcx") _, lateout("r11") _, options(nostack));
+    }
+    report(decode(ret))
+}
+
+#[cfg(target_arch = "x86_64")]
+fn int80(nr: u32) -> i32 {
+    let ret: i32;
+    // SAFETY: an i386 syscall with no arguments (tests use getpid, 20);
+    // int 0x80 preserves every register but eax.
+    unsafe {
+        std::arch::asm!("int 0x80", inlateout("eax") nr => ret, options(nostack));
+    }
+    report(decode(ret as isize))
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn x32(_: &str) -> i32 {
+    println!("skip=x32 is x86_64 only");
+    0
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn int80(_: u32) -> i32 {
+    println!("skip=int 0x80 is x86_64 only");
+    0
+}
+
+fn fork() -> i32 {
+    let sigchld = linux_raw_sys::general::SIGCHLD as usize;
+    // SAFETY: clone without CLONE_VM and without a stack is fork(2); the
+    // child calls nothing but exit_group.
+    match unsafe { syscalls::syscall5(Sysno::clone, sigchld, 0, 0, 0, 0) } {
+        Ok(0) => {
+            // SAFETY: exit_group never returns.
+            let _ = unsafe { syscalls::syscall1(Sysno::exit_group, 7) };
+            unreachable!()
+        }
+        Ok(pid) => {
+            let mut status: i32 = 0;
+            // SAFETY: `status` outlives the call.
+            let r = unsafe { syscalls::syscall4(Sysno::wait4, pid, &mut status as *mut i32 as usize, 0, 0) };
+            assert_eq!(r, Ok(pid));
+            assert_eq!(status, 7 << 8, "child status");
+            println!("fork=ok");
+            0
+        }
+        Err(e) => report(Err(e)),
+    }
+}
+
+fn getppid_loop(n: u64) -> i32 {
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        // SAFETY: getppid takes no arguments.
+        let _ = unsafe { syscall!(Sysno::getppid) };
+    }
+    println!("ns_per_call={:.1}", start.elapsed().as_nanos() as f64 / n as f64);
     0
 }

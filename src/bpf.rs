@@ -1,0 +1,375 @@
+//! A small assembler, validator and interpreter for classic BPF, as seccomp
+//! runs it.
+//!
+//! Pure code: no syscalls. Programs are written with named forward jump
+//! targets ([`Label`]); [`Asm::finish`] lays them out and turns a conditional
+//! jump whose target is more than 255 instructions away into a short
+//! conditional hop over an unconditional `ja`, whose offset is 32 bits.
+
+use linux_raw_sys::ptrace::{
+    sock_filter, BPF_ABS, BPF_ALU, BPF_AND, BPF_JGT, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_MAXINSNS, BPF_RET, BPF_W,
+};
+
+/// Most items (instructions and labels) a program may be written with.
+pub const MAX_ITEMS: usize = 1024;
+/// Most instructions an assembled program may have; the kernel's own limit
+/// (BPF_MAXINSNS) is higher, but sct's policies are far below this.
+pub const MAX_INSNS: usize = 2048;
+
+/// A forward jump target, placed with [`Asm::place`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Label(u16);
+
+/// What a conditional jump compares the accumulator with.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Cond {
+    /// A == k
+    Eq,
+    /// A >= k (unsigned)
+    Ge,
+    /// A & k != 0
+    Set,
+}
+
+#[derive(Clone, Copy)]
+enum Item {
+    Load(u32),
+    /// Jump to `to` when the condition is `when`; fall through otherwise.
+    Jump { cond: Cond, k: u32, when: bool, to: Label },
+    Goto(Label),
+    Ret(u32),
+    Place(Label),
+}
+
+/// Why a program could not be assembled.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AsmError {
+    TooLong,
+    UnplacedLabel,
+    BackwardJump,
+}
+
+/// A program being written.
+pub struct Asm {
+    items: [Item; MAX_ITEMS],
+    len: usize,
+    labels: u16,
+    overflow: bool,
+}
+
+/// An assembled program.
+pub struct Program {
+    insns: [sock_filter; MAX_INSNS],
+    len: usize,
+}
+
+impl Program {
+    pub fn insns(&self) -> &[sock_filter] {
+        &self.insns[..self.len]
+    }
+
+    /// The program as raw `struct sock_filter` bytes, host byte order, as
+    /// libseccomp's `seccomp_export_bpf` writes them.
+    pub fn for_each_byte_chunk(&self, mut f: impl FnMut(&[u8; 8])) {
+        for i in self.insns() {
+            let mut b = [0u8; 8];
+            b[0..2].copy_from_slice(&i.code.to_ne_bytes());
+            b[2] = i.jt;
+            b[3] = i.jf;
+            b[4..8].copy_from_slice(&i.k.to_ne_bytes());
+            f(&b);
+        }
+    }
+}
+
+const fn insn(code: u32, jt: u8, jf: u8, k: u32) -> sock_filter {
+    sock_filter { code: code as u16, jt, jf, k }
+}
+
+fn cond_code(c: Cond) -> u32 {
+    BPF_JMP
+        | BPF_K
+        | match c {
+            Cond::Eq => BPF_JEQ,
+            Cond::Ge => BPF_JGE,
+            Cond::Set => BPF_JSET,
+        }
+}
+
+impl Default for Asm {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Asm {
+    pub const fn new() -> Self {
+        Asm { items: [Item::Load(0); MAX_ITEMS], len: 0, labels: 0, overflow: false }
+    }
+
+    fn push(&mut self, item: Item) {
+        if self.len == MAX_ITEMS {
+            self.overflow = true;
+            return;
+        }
+        self.items[self.len] = item;
+        self.len += 1;
+    }
+
+    pub fn label(&mut self) -> Label {
+        self.labels += 1;
+        Label(self.labels - 1)
+    }
+
+    /// The next instruction is `l`.
+    pub fn place(&mut self, l: Label) {
+        self.push(Item::Place(l));
+    }
+
+    /// A = the 32-bit word at byte `offset` of the input (`seccomp_data`).
+    pub fn load(&mut self, offset: usize) {
+        self.push(Item::Load(offset as u32));
+    }
+
+    /// Jumps to `to` if `A <cond> k`.
+    pub fn jump_if(&mut self, cond: Cond, k: u32, to: Label) {
+        self.push(Item::Jump { cond, k, when: true, to });
+    }
+
+    /// Jumps to `to` unless `A <cond> k`.
+    pub fn jump_unless(&mut self, cond: Cond, k: u32, to: Label) {
+        self.push(Item::Jump { cond, k, when: false, to });
+    }
+
+    pub fn goto(&mut self, to: Label) {
+        self.push(Item::Goto(to));
+    }
+
+    pub fn ret(&mut self, action: u32) {
+        self.push(Item::Ret(action));
+    }
+
+    /// Lays the program out and resolves its labels.
+    pub fn finish(&self) -> Result<Program, AsmError> {
+        if self.overflow {
+            return Err(AsmError::TooLong);
+        }
+        let items = &self.items[..self.len];
+        // Which conditional jumps need the long form; only ever grows, so
+        // the loop ends.
+        let mut long = [false; MAX_ITEMS];
+        let mut at = [0usize; MAX_ITEMS];
+        let mut label_at = [usize::MAX; MAX_ITEMS];
+        loop {
+            let mut pc = 0;
+            for (i, item) in items.iter().enumerate() {
+                at[i] = pc;
+                pc += match item {
+                    Item::Place(l) => {
+                        label_at[l.0 as usize] = pc;
+                        0
+                    }
+                    Item::Jump { .. } if long[i] => 2,
+                    _ => 1,
+                };
+            }
+            if pc > MAX_INSNS {
+                return Err(AsmError::TooLong);
+            }
+            let mut changed = false;
+            for (i, item) in items.iter().enumerate() {
+                let to = match item {
+                    Item::Jump { to, .. } | Item::Goto(to) => *to,
+                    _ => continue,
+                };
+                let target = label_at[to.0 as usize];
+                if target == usize::MAX {
+                    return Err(AsmError::UnplacedLabel);
+                }
+                if target <= at[i] {
+                    return Err(AsmError::BackwardJump);
+                }
+                if matches!(item, Item::Jump { .. }) && !long[i] && target - at[i] - 1 > 255 {
+                    long[i] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let mut p = Program { insns: [insn(0, 0, 0, 0); MAX_INSNS], len: 0 };
+        let mut emit = |s: sock_filter| {
+            p.insns[p.len] = s;
+            p.len += 1;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let here = at[i];
+            match *item {
+                Item::Place(_) => {}
+                Item::Load(off) => emit(insn(BPF_LD | BPF_W | BPF_ABS, 0, 0, off)),
+                Item::Ret(k) => emit(insn(BPF_RET | BPF_K, 0, 0, k)),
+                Item::Goto(to) => emit(insn(BPF_JMP | BPF_JA, 0, 0, (label_at[to.0 as usize] - here - 1) as u32)),
+                Item::Jump { cond, k, when, to } => {
+                    let target = label_at[to.0 as usize];
+                    if long[i] {
+                        // Hop over the `ja` unless the jump is taken.
+                        let (jt, jf) = if when { (0, 1) } else { (1, 0) };
+                        emit(insn(cond_code(cond), jt, jf, k));
+                        emit(insn(BPF_JMP | BPF_JA, 0, 0, (target - here - 2) as u32));
+                    } else {
+                        let off = (target - here - 1) as u8;
+                        let (jt, jf) = if when { (off, 0) } else { (0, off) };
+                        emit(insn(cond_code(cond), jt, jf, k));
+                    }
+                }
+            }
+        }
+        Ok(p)
+    }
+}
+
+/// Why a program is not acceptable.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Invalid {
+    Empty,
+    TooLong,
+    /// A jump leaves the program at this instruction.
+    JumpOutside(usize),
+    /// The last instruction is not a RET, so some path runs off the end.
+    NoFinalRet,
+    UnknownInstruction(usize),
+}
+
+/// Checks what the kernel's checker checks for the instructions we use:
+/// length at most BPF_MAXINSNS, known instructions only, every jump lands
+/// inside the program and the last instruction returns. As every jump goes
+/// forward, this means every path ends in a RET.
+pub fn validate(p: &[sock_filter]) -> Result<(), Invalid> {
+    if p.is_empty() {
+        return Err(Invalid::Empty);
+    }
+    if p.len() > BPF_MAXINSNS as usize {
+        return Err(Invalid::TooLong);
+    }
+    for (pc, i) in p.iter().enumerate() {
+        let code = u32::from(i.code);
+        let targets: [usize; 2] = if code == BPF_LD | BPF_W | BPF_ABS || code == BPF_RET | BPF_K {
+            [pc + 1, pc + 1]
+        } else if code == BPF_JMP | BPF_JA {
+            [pc + 1 + i.k as usize, pc + 1 + i.k as usize]
+        } else if [Cond::Eq, Cond::Ge, Cond::Set].iter().any(|&c| cond_code(c) == code) {
+            [pc + 1 + usize::from(i.jt), pc + 1 + usize::from(i.jf)]
+        } else {
+            return Err(Invalid::UnknownInstruction(pc));
+        };
+        if code != BPF_RET | BPF_K && targets.iter().any(|&t| t >= p.len()) {
+            return Err(Invalid::JumpOutside(pc));
+        }
+    }
+    if u32::from(p[p.len() - 1].code) != BPF_RET | BPF_K {
+        return Err(Invalid::NoFinalRet);
+    }
+    Ok(())
+}
+
+/// Runs `p` over `data` (the bytes of a `seccomp_data`) and returns what it
+/// returns, as the kernel would. `None` if the program misbehaves (runs off
+/// its end, reads outside `data`, an unknown instruction). Besides what sct
+/// emits it knows `jgt` and `and`, which libseccomp's programs use.
+pub fn run(p: &[sock_filter], data: &[u8]) -> Option<u32> {
+    let mut a: u32 = 0;
+    let mut pc = 0usize;
+    loop {
+        let i = p.get(pc)?;
+        let code = u32::from(i.code);
+        pc += 1;
+        if code == BPF_LD | BPF_W | BPF_ABS {
+            let off = i.k as usize;
+            let w = data.get(off..off.checked_add(4)?)?;
+            a = u32::from_ne_bytes([w[0], w[1], w[2], w[3]]);
+        } else if code == BPF_RET | BPF_K {
+            return Some(i.k);
+        } else if code == BPF_JMP | BPF_JA {
+            pc += i.k as usize;
+        } else if code == BPF_ALU | BPF_AND | BPF_K {
+            a &= i.k;
+        } else {
+            let taken = if code == cond_code(Cond::Eq) {
+                a == i.k
+            } else if code == cond_code(Cond::Ge) {
+                a >= i.k
+            } else if code == cond_code(Cond::Set) {
+                a & i.k != 0
+            } else if code == BPF_JMP | BPF_JGT | BPF_K {
+                a > i.k
+            } else {
+                return None;
+            };
+            pc += usize::from(if taken { i.jt } else { i.jf });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word(v: u32) -> [u8; 4] {
+        v.to_ne_bytes()
+    }
+
+    #[test]
+    fn short_and_long_jumps_land_on_their_labels() {
+        for filler in [1usize, 10, 252, 253, 254, 255, 256, 600] {
+            let mut a = Asm::new();
+            let yes = a.label();
+            let no = a.label();
+            a.load(0);
+            a.jump_if(Cond::Eq, 7, yes);
+            a.jump_unless(Cond::Ge, 3, no);
+            for _ in 0..filler {
+                a.ret(99);
+            }
+            a.place(yes);
+            a.ret(1);
+            a.place(no);
+            a.ret(2);
+            let p = a.finish().unwrap();
+            validate(p.insns()).unwrap();
+            assert_eq!(run(p.insns(), &word(7)), Some(1), "filler {filler}");
+            assert_eq!(run(p.insns(), &word(2)), Some(2), "filler {filler}");
+            assert_eq!(run(p.insns(), &word(5)), Some(99), "filler {filler}");
+            let longs = p.insns().iter().filter(|i| u32::from(i.code) == BPF_JMP | BPF_JA).count();
+            assert_eq!(p.insns().len(), filler + 5 + longs, "filler {filler}");
+            assert_eq!(longs > 0, filler > 254, "filler {filler}");
+        }
+    }
+
+    #[test]
+    fn labels_must_be_placed_and_forward() {
+        let mut a = Asm::new();
+        let l = a.label();
+        a.goto(l);
+        assert_eq!(a.finish().err(), Some(AsmError::UnplacedLabel));
+        let mut a = Asm::new();
+        let l = a.label();
+        a.place(l);
+        a.goto(l);
+        assert_eq!(a.finish().err(), Some(AsmError::BackwardJump));
+    }
+
+    #[test]
+    fn validator_rejects_paths_without_ret() {
+        assert_eq!(validate(&[]), Err(Invalid::Empty));
+        let load = insn(BPF_LD | BPF_W | BPF_ABS, 0, 0, 0);
+        assert_eq!(validate(&[load]), Err(Invalid::JumpOutside(0)));
+        let jeq = insn(cond_code(Cond::Eq), 0, 1, 0);
+        let ret = insn(BPF_RET | BPF_K, 0, 0, 0);
+        assert_eq!(validate(&[jeq, ret]), Err(Invalid::JumpOutside(0)));
+        assert_eq!(validate(&[ret, load]), Err(Invalid::JumpOutside(1)));
+        assert_eq!(validate(&[insn(0xffff, 0, 0, 0), ret]), Err(Invalid::UnknownInstruction(0)));
+        let big = [ret; BPF_MAXINSNS as usize + 1];
+        assert_eq!(validate(&big), Err(Invalid::TooLong));
+    }
+}

@@ -1,0 +1,66 @@
+//! Capabilities and no_new_privs.
+
+use rustix::thread::{
+    capabilities, capability_is_in_bounding_set, clear_ambient_capability_set,
+    remove_capability_from_bounding_set, set_capabilities, set_no_new_privs, CapabilitySet,
+    CapabilitySets,
+};
+
+use crate::error::{Context, Result};
+use crate::sys::Errno;
+
+/// Leaves CMD with exactly the `kept` capabilities (bit N = capability N).
+///
+/// The bounding set goes first: dropping from it needs CAP_SETPCAP, which
+/// capset below may take away. It is what bounds CMD after exec, since exec
+/// as root grants the whole bounding set (capabilities(7)). The kernel's
+/// capabilities are found by asking until EINVAL, so an older kernel with
+/// fewer capabilities works, as does a newer one with more; `--cap-add ALL`
+/// means all of this kernel's that sct holds.
+pub fn drop_capabilities(kept: u64) -> Result<()> {
+    let mut known = 0u64;
+    for cap in 0..64u32 {
+        let one = CapabilitySet::from_bits_retain(1 << cap);
+        match capability_is_in_bounding_set(one) {
+            Ok(_) => known |= 1 << cap,
+            Err(e) if e == rustix::io::Errno::INVAL => break,
+            Err(e) => return Err(e).at("prctl", b"PR_CAPBSET_READ"),
+        }
+        if kept & (1 << cap) == 0 {
+            remove_capability_from_bounding_set(one).at("prctl", b"PR_CAPBSET_DROP")?;
+        }
+    }
+    // capset can only keep what sct has itself: `--cap-add ALL` under a
+    // runtime or host that withheld some capabilities means all that are left.
+    let own = capabilities(None).at("capget", b"")?.permitted.bits();
+    let kept = kept & known & own;
+    // Kernels before 4.3 have no ambient set and say EINVAL: nothing to clear.
+    match clear_ambient_capability_set() {
+        Err(e) if e != rustix::io::Errno::INVAL => {
+            return Err(e).at("prctl", b"PR_CAP_AMBIENT_CLEAR_ALL")
+        }
+        _ => {}
+    }
+    let kept = CapabilitySet::from_bits_retain(kept);
+    set_capabilities(
+        None,
+        CapabilitySets {
+            effective: kept,
+            permitted: kept,
+            inheritable: CapabilitySet::empty(),
+        },
+    )
+    .at("capset", b"")
+    .map_err(|e| {
+        e.hint_if(
+            Errno::EPERM,
+            "sct must run as root (with all capabilities) to hand them out",
+        )
+    })
+}
+
+/// No exec of CMD or its children gains privileges (setuid bits, file
+/// capabilities); also what lets an unprivileged process install seccomp.
+pub fn set_no_new_privileges() -> Result<()> {
+    set_no_new_privs(true).at("prctl", b"PR_SET_NO_NEW_PRIVS")
+}
