@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Formats bench/out (written by bench/run) as the markdown of bench/results.md."""
+import datetime
+import json
+import sys
+
+out, mode, runs, warmup, leaks, procs, machine, versions = sys.argv[1:9]
+
+lat = json.load(open(f"{out}/latency.json"))["results"]
+base = next(r["mean"] for r in lat if r["command"] == "sct")
+print(f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+      f"`bench/run{' --quick' if mode == 'quick' else ''}`, on {machine}.")
+print(f"Versions: {versions}. The machine was shared with other builds and tests while this ran:")
+print("absolute times are noisy, only the ratios (same run) are meaningful.\n")
+
+print(f"Start and finish one container running busybox `/bin/true` "
+      f"(hyperfine, {warmup} warm-up runs, {runs} runs each, all in one run):\n")
+print("| command | mean | σ | ratio to sct |")
+print("|---|---:|---:|---:|")
+for r in lat:
+    print(f"| `{r['command']}` | {r['mean'] * 1e3:.2f} ms | {r['stddev'] * 1e3:.2f} ms "
+          f"| {r['mean'] / base:.2f} |")
+print("\n`chroot` and `exec` are the floor (no namespaces). crun needs "
+      "`/sys/fs/cgroup/unified` out of the way on this hybrid-cgroup host, so every "
+      "command above runs in a private mount namespace (`unshare -m`) where it is "
+      "unmounted; the host keeps it.\n")
+
+print("Throughput: `sct ROOTFS /bin/true`, N containers through `xargs -P`:\n")
+print("| at once | containers | seconds | containers/s |")
+print("|---:|---:|---:|---:|")
+for line in open(f"{out}/throughput"):
+    p, n, t0, t1 = map(int, line.split())
+    s = (t1 - t0) / 1e9
+    print(f"| {p} | {n} | {s:.2f} | {n / s:.0f} |")
+print(f"\nAfterwards, compared with before: host mount table, cgroup directories, the shell's fds: {leaks}; "
+      f"processes left (exe = sct, or root = the rootfs): {procs}.\n")
+
+print("Size (stripped, as installed from Debian for the peers) and peak RSS "
+      "(`VmHWM` of the runtime process we start, while its container runs `sleep 1`):\n")
+sizes = [l.split() for l in open(f"{out}/sizes")]
+rss = dict(l.rsplit(None, 1) for l in open(f"{out}/rss"))
+print("| binary | size | linked | peak RSS |")
+print("|---|---:|---|---:|")
+names = {"sct-x86_64": "sct", "bwrap": "bwrap", "crun": "crun", "runc": "runc"}
+for name, size, link in sizes:
+    r = rss.get(names.get(name, ""), "")
+    print(f"| {name} | {int(size) / 1024:.1f} KB | {link} | {r + ' KB' if r else ''} |")
+if "unshare -pfmui" in rss:
+    print(f"| unshare (util-linux) | | dynamic | {rss['unshare -pfmui']} KB |")
+print("\nDynamic peers also map their shared libraries (libc, libseccomp, libcap, ...), "
+      "not counted in their size.")
