@@ -1,7 +1,8 @@
 //! sct inside a VM whose root is a busybox initramfs (build/vm): both
 //! root-switch paths (`/` the initramfs: MS_MOVE + chroot; `/` a tmpfs:
 //! pivot_root) and the clone3 fallback, on Debian's real kernels under qemu,
-//! for x86_64 and aarch64.
+//! for x86_64 and aarch64; and the cgroup limits on pure v2
+//! (tests/vm/suite.d/cgroup-v2.sh).
 
 use std::path::Path;
 use std::process::Command;
@@ -55,6 +56,12 @@ fn boot(args: &[&str], want: &str) {
         out.status.code()
     );
     assert!(!stdout.contains("\nFAIL "), "{stdout}");
+    // The pure cgroup v2 checks (tests/vm/suite.d/cgroup-v2.sh) must have
+    // run, not been skipped by a missing file.
+    assert!(
+        stdout.lines().any(|l| l == "ok v2-nothing-left"),
+        "{stdout}"
+    );
 }
 
 // One test, booted in turn: the machine has 2 cores, and three guests at

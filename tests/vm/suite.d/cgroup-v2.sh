@@ -1,0 +1,65 @@
+# Pure cgroup v2 limits (sourced by suite.sh inside the VM; see README there).
+# The guest's /init runs in the root cgroup, which is exempt from the
+# "no internal processes" rule. A real user's shell sits in a leaf cgroup of
+# its own (a systemd session scope), with a delegated, empty cgroup for
+# containers beside it: this file sets up exactly that.
+cg=/sys/fs/cgroup
+mkdir -p $cg
+mount -t cgroup2 none $cg
+echo "+memory +pids +cpu" >$cg/cgroup.subtree_control
+mkdir -p $cg/session $cg/ctr
+echo $$ >$cg/session/cgroup.procs
+expect v2-shell-in-session "0::/session" "$(cat /proc/self/cgroup)"
+
+# No --cgroup-parent: sct's own cgroup (the session) has processes, so the
+# kernel refuses to enable controllers there (EBUSY): sct says why and what
+# to pass instead, and runs nothing.
+err=$(sct --memory 20M "$root" /bin/probe exit 0 2>&1 >/dev/null)
+rc=$?
+expect v2-internal-procs-exit 125 "$rc"
+expect v2-internal-procs-error \
+  "sct: write cgroup.subtree_control: EBUSY (Device or resource busy)" \
+  "$(echo "$err" | head -1)"
+case $(echo "$err" | sed -n 2p) in
+  *"'no internal processes' rule); pass --cgroup-parent"*) ok v2-internal-procs-hint ;;
+  *) fail v2-internal-procs-hint "$err" ;;
+esac
+expect v2-internal-procs-nothing-left "" "$(find $cg -name 'sct-*' -type d)"
+
+# --memory: a process buffering 100 MB under 20M is OOM-killed.
+err=$(sct --cgroup-parent ctr --memory 20M "$root" /bin/probe alloc 100 2>&1 >/dev/null)
+rc=$?
+expect v2-memory-exit 137 "$rc"
+expect v2-memory-message "sct: container killed: out of memory (limit 20M)" "$err"
+
+# --pids-limit: a fork loop stops at the limit: probe is one of the 10
+# tasks, so 9 children (busybox sleep) run and the 10th fork gets EAGAIN.
+ln -sf busybox "$root/bin/sleep"
+out=$(sct --cgroup-parent ctr --pids-limit 10 "$root" /bin/probe spawn-loop 50 2>/tmp/pids-err)
+expect v2-pids-limit "spawned=9 error=EAGAIN" "$(echo "$out" | grep '^spawned=\|^error=' | tr '\n' ' ' | sed 's/ $//')"
+expect v2-pids-message "sct: container reached its pids limit (10): 1 fork failed" "$(cat /tmp/pids-err)"
+
+# --cpus 0.2: 1 s of spinning gets ~200 ms of CPU (cpu.max 20000 100000).
+out=$(sct --cgroup-parent ctr --cpus 0.2 "$root" /bin/probe spin 1000)
+ms=$(echo "$out" | sed -n 's/^cpu_ms=//p')
+if [ -n "$ms" ] && [ "$ms" -le 300 ]; then ok "v2-cpus-throttled ($ms ms of 1000)"; else fail v2-cpus-throttled "$out"; fi
+
+# CMD's first look at /proc/self/cgroup already shows the container cgroup:
+# clone3(CLONE_INTO_CGROUP), and on both fallbacks (cgroup.procs written
+# before CMD is released).
+for how in "" "no-clone-into-cgroup" "no-clone3"; do
+  pre=
+  [ -n "$how" ] && pre="/bin/probe fake-old-kernel $how --"
+  out=$($pre /bin/sct --cgroup-parent ctr --pids-limit 20 "$root" /bin/probe info | grep '^cgroup=')
+  case $out in
+    cgroup=0::/ctr/sct-[0-9]*) ok "v2-first-cgroup${how:+-$how}" ;;
+    *) fail "v2-first-cgroup${how:+-$how}" "$out" ;;
+  esac
+done
+
+left=$(find $cg -name 'sct-*' -type d)
+expect v2-nothing-left "" "$left"
+
+echo $$ >$cg/cgroup.procs
+rmdir $cg/session $cg/ctr
+umount $cg
