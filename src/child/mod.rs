@@ -39,8 +39,7 @@ fn setup_and_exec(cfg: &Config, args: Args, env: Environ, channel: &ChildEnd) ->
     }
     rootfs::make_mounts_private()?;
     rootfs::bind_rootfs(cfg.rootfs)?;
-    // /dev goes here.
-    proc::mount_proc()?;
+    proc::mount_kernel_filesystems()?;
     // Masked and read-only /proc paths go here.
     pivot::switch_root(cfg.rootfs)?;
     uts::set_hostname(cfg.hostname)?;

@@ -1,21 +1,161 @@
-//! The container's `/proc`.
+//! The container's kernel filesystems: /proc, /sys and /dev, as one table
+//! walked by one executor.
+//!
+//! Every target is opened inside the rootfs with `openat2(RESOLVE_IN_ROOT |
+//! RESOLVE_NO_SYMLINKS)` and mounted on through `/proc/self/fd/N`: a rootfs
+//! that plants a symlink at `/proc`, `/dev` or `/dev/null` gets an error,
+//! never a mount or a node outside ROOTFS (CVE-2025-31133, CVE-2025-52565).
 
-use rustix::fs::{mkdir, Mode};
+use core::ffi::CStr;
+
+use rustix::fd::{AsFd, AsRawFd, OwnedFd};
+use rustix::fs::{chmodat, makedev, mkdirat, mknodat, openat, openat2, symlinkat, AtFlags, FileType, Mode, OFlags, ResolveFlags, CWD};
 use rustix::mount::{mount, MountFlags};
 
 use crate::error::{Context, Result};
+use crate::out::Buf;
+use crate::sys::Errno;
 
-/// Mounts a fresh proc, showing only the new PID namespace, on `proc` in the
-/// new root (the current directory).
+/// A filesystem mounted in the new root (paths relative to it).
+struct Mount {
+    target: &'static CStr,
+    /// The path in messages.
+    name: &'static [u8],
+    fstype: &'static CStr,
+    flags: MountFlags,
+    data: Option<&'static CStr>,
+    /// Mode of the directory when sct has to create it.
+    mode: u32,
+}
+
+const NOSUID_NODEV_NOEXEC: MountFlags = MountFlags::NOSUID.union(MountFlags::NODEV).union(MountFlags::NOEXEC);
+
+/// The kernel filesystems, in mount order (a path's parent comes first).
+const MOUNTS: &[Mount] = &[
+    Mount { target: c"proc", name: b"/proc", fstype: c"proc", flags: NOSUID_NODEV_NOEXEC, data: None, mode: 0o555 },
+    // Read-only: /sys carries the host's kernel knobs (runc, crun).
+    Mount {
+        target: c"sys",
+        name: b"/sys",
+        fstype: c"sysfs",
+        flags: NOSUID_NODEV_NOEXEC.union(MountFlags::RDONLY),
+        data: None,
+        mode: 0o555,
+    },
+    // runc's /dev: nodes are made below, so no nodev.
+    Mount {
+        target: c"dev",
+        name: b"/dev",
+        fstype: c"tmpfs",
+        flags: MountFlags::NOSUID.union(MountFlags::STRICTATIME),
+        data: Some(c"mode=755,size=65536k"),
+        mode: 0o755,
+    },
+    Mount {
+        target: c"dev/pts",
+        name: b"/dev/pts",
+        fstype: c"devpts",
+        flags: MountFlags::NOSUID.union(MountFlags::NOEXEC),
+        data: Some(c"newinstance,ptmxmode=0666,mode=0620"),
+        mode: 0o755,
+    },
+    Mount {
+        target: c"dev/shm",
+        name: b"/dev/shm",
+        fstype: c"tmpfs",
+        flags: NOSUID_NODEV_NOEXEC,
+        data: Some(c"mode=1777,size=65536k"),
+        mode: 0o1777,
+    },
+    Mount { target: c"dev/mqueue", name: b"/dev/mqueue", fstype: c"mqueue", flags: NOSUID_NODEV_NOEXEC, data: None, mode: 0o755 },
+];
+
+/// A character device made in /dev.
+struct Node {
+    name: &'static CStr,
+    major: u32,
+    minor: u32,
+}
+
+/// Documented in the kernel's Documentation/admin-guide/devices.txt.
+const NODES: &[Node] = &[
+    Node { name: c"null", major: 1, minor: 3 },
+    Node { name: c"zero", major: 1, minor: 5 },
+    Node { name: c"full", major: 1, minor: 7 },
+    Node { name: c"random", major: 1, minor: 8 },
+    Node { name: c"urandom", major: 1, minor: 9 },
+    Node { name: c"tty", major: 5, minor: 0 },
+];
+
+/// Symlinks in /dev: (name, target).
+const LINKS: &[(&CStr, &CStr)] = &[
+    (c"fd", c"/proc/self/fd"),
+    (c"stdin", c"/proc/self/fd/0"),
+    (c"stdout", c"/proc/self/fd/1"),
+    (c"stderr", c"/proc/self/fd/2"),
+    (c"ptmx", c"pts/ptmx"),
+];
+
+/// Mounts /proc, /sys and /dev in the new root (the current directory) and
+/// fills /dev.
 ///
 /// Before the old root goes: inside a user namespace the kernel mounts a new
 /// proc only while a fully visible one exists in the mount namespace
-/// (mount_too_revealing(); runc #1962).
-pub fn mount_proc() -> Result<()> {
-    match mkdir(c"proc", Mode::from_raw_mode(0o555)) {
-        Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-        Err(e) => return Err(e).at("mkdir", b"/proc"),
+/// (mount_too_revealing(); runc #1962), and the `/proc/self/fd` paths used
+/// to mount on opened targets are the host's /proc until then.
+pub fn mount_kernel_filesystems() -> Result<()> {
+    let root = openat(CWD, c".", OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).at("open", b"/")?;
+    for m in MOUNTS {
+        let target = open_target(&root, m.target, m.name, m.mode)?;
+        let path = fd_path(&target);
+        mount(m.fstype, path.as_c_str(), m.fstype, m.flags, m.data).at("mount", m.name)?;
+        if m.target == c"dev" {
+            fill_dev(&root)?;
+        }
     }
-    let flags = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
-    mount(c"proc", c"proc", c"proc", flags, None).at("mount", b"/proc")
+    Ok(())
+}
+
+/// Opens `path` inside `root` as a directory, creating its last component if
+/// missing; refuses any symlink on the way.
+fn open_target(root: &OwnedFd, path: &'static CStr, name: &[u8], mode: u32) -> Result<OwnedFd> {
+    let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    match openat2(root, path, flags, Mode::empty(), resolve) {
+        Err(rustix::io::Errno::NOENT) => {
+            // mkdir never follows a symlink in its last component.
+            match mkdirat(root, path, Mode::from_raw_mode(mode)) {
+                Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                Err(e) => return Err(e).at("mkdir", name),
+            }
+            openat2(root, path, flags, Mode::empty(), resolve).at("mount", name)
+        }
+        other => other.at("mount", name),
+    }
+    .map_err(|e| e.hint_if(Errno::ELOOP, "ROOTFS has a symlink where sct mounts a filesystem; replace it with a directory"))
+}
+
+/// The device nodes and symlinks, made on the fresh /dev tmpfs.
+fn fill_dev(root: &OwnedFd) -> Result<()> {
+    let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+    let dev = openat2(root, c"dev", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty(), resolve)
+        .at("open", b"/dev")?;
+    for n in NODES {
+        let mode = Mode::from_raw_mode(0o666);
+        mknodat(&dev, n.name, FileType::CharacterDevice, mode, makedev(n.major, n.minor)).at("mknod", n.name.to_bytes())?;
+        // The umask sct inherited must not narrow the modes.
+        // The node was just made on sct's own tmpfs: it is no symlink.
+        chmodat(&dev, n.name, mode, AtFlags::empty()).at("chmod", n.name.to_bytes())?;
+    }
+    for (name, target) in LINKS {
+        symlinkat(*target, &dev, *name).at("symlink", name.to_bytes())?;
+    }
+    Ok(())
+}
+
+/// `/proc/self/fd/N` for an open descriptor.
+fn fd_path<Fd: AsFd>(fd: Fd) -> Buf<32> {
+    let mut b = Buf::new();
+    b.push(b"/proc/self/fd/").push_u64(fd.as_fd().as_raw_fd() as u64).push(b"\0");
+    b
 }
