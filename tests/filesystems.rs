@@ -48,6 +48,27 @@ pts/ptmx
         assert_eq!(out.stdout, "error=EROFS\n", "{out:?}");
     }
 
+    fn masked_paths_read_empty(sct) {
+        let rootfs = Rootfs::new();
+        for path in ["/proc/keys", "/proc/timer_list"] {
+            assert!(!std::fs::read(path).unwrap().is_empty(), "{path} must be non-empty on the host for this test");
+            let out = sct.run_in(&rootfs, &[], &["/bin/probe", "read", path]).ok();
+            assert_eq!(out.stdout, "", "{path}");
+        }
+        // A masked directory is an empty, read-only tmpfs.
+        assert!(std::path::Path::new("/sys/firmware").is_dir(), "/sys/firmware must exist on the host");
+        let out = sct.run_in(&rootfs, &[], &["/bin/sh", "-c", "ls -A /sys/firmware; /bin/probe write /sys/firmware/x"]);
+        assert_eq!(out.stdout, "error=EROFS\n", "{out:?}");
+    }
+
+    fn proc_sys_is_read_only(sct) {
+        let rootfs = Rootfs::new();
+        let out = sct.run_in(&rootfs, &[], &["/bin/probe", "write", "/proc/sys/kernel/hostname"]);
+        assert_eq!(out.stdout, "error=EROFS\n", "{out:?}");
+        let out = sct.run_in(&rootfs, &[], &["/bin/probe", "read", "/proc/sys/kernel/ostype"]).ok();
+        assert_eq!(out.stdout, "Linux\n");
+    }
+
     fn symlinked_mount_targets_are_refused(sct) {
         for (link, message) in [
             ("proc", "sct: mount /proc: ELOOP (Too many symbolic links encountered)\nsct: hint: ROOTFS has a symlink where sct mounts a filesystem; replace it with a directory\n"),

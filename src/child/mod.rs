@@ -40,7 +40,9 @@ fn setup_and_exec(cfg: &Config, args: Args, env: Environ, channel: &ChildEnd) ->
     rootfs::make_mounts_private()?;
     rootfs::bind_rootfs(cfg.rootfs)?;
     proc::mount_kernel_filesystems()?;
-    // Masked and read-only /proc paths go here.
+    // After /dev: masked files are covered by the container's /dev/null.
+    proc::mask_paths()?;
+    proc::make_paths_read_only()?;
     pivot::switch_root(cfg.rootfs)?;
     uts::set_hostname(cfg.hostname)?;
     fds::mark_inherited_fds_cloexec()?;

@@ -10,7 +10,8 @@ use core::ffi::CStr;
 
 use rustix::fd::{AsFd, AsRawFd, OwnedFd};
 use rustix::fs::{chmodat, makedev, mkdirat, mknodat, openat, openat2, symlinkat, AtFlags, FileType, Mode, OFlags, ResolveFlags, CWD};
-use rustix::mount::{mount, MountFlags};
+use rustix::fs::fstat;
+use rustix::mount::{mount, mount_bind, mount_bind_recursive, mount_remount, MountFlags};
 
 use crate::error::{Context, Result};
 use crate::out::Buf;
@@ -96,6 +97,28 @@ const LINKS: &[(&CStr, &CStr)] = &[
     (c"ptmx", c"pts/ptmx"),
 ];
 
+/// Paths hidden from the container (runc, crun): files get /dev/null bound
+/// over them, directories an empty read-only tmpfs; missing ones are skipped.
+const MASKED: &[&CStr] = &[
+    c"proc/acpi",
+    c"proc/asound",
+    c"proc/kcore",
+    c"proc/keys",
+    c"proc/latency_stats",
+    c"proc/timer_list",
+    c"proc/timer_stats",
+    c"proc/sched_debug",
+    c"proc/scsi",
+    c"sys/firmware",
+];
+
+/// Paths the container may read but not write (runc, crun): the host's
+/// kernel knobs.
+const READ_ONLY: &[&CStr] = &[c"proc/bus", c"proc/fs", c"proc/irq", c"proc/sys", c"proc/sysrq-trigger"];
+
+const RESOLVE_INSIDE: ResolveFlags =
+    ResolveFlags::IN_ROOT.union(ResolveFlags::NO_SYMLINKS).union(ResolveFlags::NO_MAGICLINKS);
+
 /// Mounts /proc, /sys and /dev in the new root (the current directory) and
 /// fills /dev.
 ///
@@ -104,7 +127,7 @@ const LINKS: &[(&CStr, &CStr)] = &[
 /// (mount_too_revealing(); runc #1962), and the `/proc/self/fd` paths used
 /// to mount on opened targets are the host's /proc until then.
 pub fn mount_kernel_filesystems() -> Result<()> {
-    let root = openat(CWD, c".", OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).at("open", b"/")?;
+    let root = open_root()?;
     for m in MOUNTS {
         let target = open_target(&root, m.target, m.name, m.mode)?;
         let path = fd_path(&target);
@@ -114,6 +137,55 @@ pub fn mount_kernel_filesystems() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Covers each path of MASKED that exists. After /dev: files are covered
+/// by the container's own /dev/null.
+pub fn mask_paths() -> Result<()> {
+    let root = open_root()?;
+    let null = openat2(&root, c"dev/null", OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), RESOLVE_INSIDE).at("open", b"/dev/null")?;
+    for path in MASKED {
+        let name = path.to_bytes();
+        let Some(target) = open_existing(&root, path)? else { continue };
+        let target_path = fd_path(&target);
+        let is_dir = FileType::from_raw_mode(fstat(&target).at("stat", name)?.st_mode) == FileType::Directory;
+        if is_dir {
+            let flags = NOSUID_NODEV_NOEXEC.union(MountFlags::RDONLY);
+            mount(c"tmpfs", target_path.as_c_str(), c"tmpfs", flags, Some(c"size=0")).at("mask", name)?;
+        } else {
+            mount_bind(fd_path(&null).as_c_str(), target_path.as_c_str()).at("mask", name)?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes each path of READ_ONLY that exists a read-only bind of itself.
+pub fn make_paths_read_only() -> Result<()> {
+    let root = open_root()?;
+    for path in READ_ONLY {
+        let name = path.to_bytes();
+        let Some(target) = open_existing(&root, path)? else { continue };
+        let target_path = fd_path(&target);
+        mount_bind_recursive(target_path.as_c_str(), target_path.as_c_str()).at("bind", name)?;
+        // The fd still names the covered directory: reopen to reach the bind.
+        let Some(bound) = open_existing(&root, path)? else { continue };
+        let flags = MountFlags::RDONLY | NOSUID_NODEV_NOEXEC;
+        mount_remount(fd_path(&bound).as_c_str(), MountFlags::BIND | flags, c"").at("remount read-only", name)?;
+    }
+    Ok(())
+}
+
+fn open_root() -> Result<OwnedFd> {
+    openat(CWD, c".", OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).at("open", b"/")
+}
+
+/// Opens `path` inside `root` without following symlinks; `None` if missing.
+fn open_existing(root: &OwnedFd, path: &CStr) -> Result<Option<OwnedFd>> {
+    match openat2(root, path, OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), RESOLVE_INSIDE) {
+        Ok(fd) => Ok(Some(fd)),
+        Err(rustix::io::Errno::NOENT) => Ok(None),
+        Err(e) => Err(e).at("open", path.to_bytes()),
+    }
 }
 
 /// Opens `path` inside `root` as a directory, creating its last component if
