@@ -42,9 +42,23 @@ pub enum Net {
     None,
 }
 
+/// Most `--bind` options one run takes.
+pub const MAX_BINDS: usize = 16;
+
+/// One `-v SRC:DST[:ro]`, as slices of its argument.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Bind {
+    pub src: &'static [u8],
+    /// Absolute, inside the container.
+    pub dst: &'static [u8],
+    pub read_only: bool,
+}
+
 /// Everything a run needs, borrowed from argv.
 #[derive(Clone, Copy, Debug)]
 pub struct Config {
+    pub binds: [Bind; MAX_BINDS],
+    pub bind_count: usize,
     pub rootfs: &'static CStr,
     /// Index of CMD in argv; CMD's argv is argv from here on.
     pub command: usize,
@@ -70,6 +84,7 @@ struct Opt {
 const OPTIONS: &[Opt] = &[
     Opt { long: "hostname", short: None, value: Some("NAME"), help: "hostname inside the container (default: sct)" },
     Opt { long: "net", short: None, value: Some("host|none"), help: "host: share the host's network (default); none: only lo" },
+    Opt { long: "bind", short: Some(b'v'), value: Some("SRC:DST[:ro]"), help: "bind host path SRC on DST (repeatable)" },
     Opt { long: "help", short: Some(b'h'), value: None, help: "print this help and exit" },
     Opt { long: "version", short: Some(b'V'), value: None, help: "print the version and exit" },
 ];
@@ -78,7 +93,7 @@ const OPTIONS: &[Opt] = &[
 const HOST_NAME_MAX: usize = 64;
 
 pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
-    let mut cfg = Config { rootfs: c"", command: 0, hostname: c"sct", net: Net::Host };
+    let mut cfg = Config { binds: [Bind::default(); MAX_BINDS], bind_count: 0, rootfs: c"", command: 0, hostname: c"sct", net: Net::Host };
     let n = args.count();
     let mut i = 1;
     while i < n {
@@ -121,6 +136,13 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
             ("version", _) => return Ok(Command::Version),
             ("hostname", Some(v)) => cfg.hostname = hostname(v)?,
             ("net", Some(v)) => cfg.net = net(v)?,
+            ("bind", Some(v)) => {
+                if cfg.bind_count == MAX_BINDS {
+                    return Err(Error::usage("--bind '", v.to_bytes(), "': at most 16 binds"));
+                }
+                cfg.binds[cfg.bind_count] = bind(v)?;
+                cfg.bind_count += 1;
+            }
             _ => unreachable!("option in OPTIONS without a case"),
         }
         i += 1;
@@ -165,6 +187,31 @@ fn net(v: &'static CStr) -> Result<Net> {
         b"none" => Ok(Net::None),
         other => Err(Error::usage("--net '", other, "': expected host or none")),
     }
+}
+
+fn bind(v: &'static CStr) -> Result<Bind> {
+    let s = v.to_bytes();
+    let bad = |why| Err(Error::usage("--bind '", s, why));
+    let mut parts = s.splitn(3, |&c| c == b':');
+    let (src, dst) = (parts.next().unwrap_or(b""), parts.next().unwrap_or(b""));
+    let read_only = match parts.next() {
+        None => false,
+        Some(b"ro") => true,
+        Some(_) => return bad("': expected SRC:DST or SRC:DST:ro"),
+    };
+    if src.is_empty() || dst.is_empty() {
+        return bad("': expected SRC:DST or SRC:DST:ro");
+    }
+    if src[0] != b'/' {
+        return bad("': SRC must be an absolute path");
+    }
+    if dst[0] != b'/' {
+        return bad("': DST must be an absolute path");
+    }
+    if src.len() >= 1024 || dst.len() >= 1024 {
+        return bad("': paths must be shorter than 1024 bytes");
+    }
+    Ok(Bind { src, dst, read_only })
 }
 
 /// The `--help` text.
@@ -237,6 +284,14 @@ mod tests {
     }
 
     #[test]
+    fn binds_are_repeatable() {
+        let c = run(&["sct", "-v", "/a:/b", "--bind=/c:/d/e:ro", "/r", "ls"]);
+        assert_eq!(c.bind_count, 2);
+        assert_eq!((c.binds[0].src, c.binds[0].dst, c.binds[0].read_only), (&b"/a"[..], &b"/b"[..], false));
+        assert_eq!((c.binds[1].src, c.binds[1].dst, c.binds[1].read_only), (&b"/c"[..], &b"/d/e"[..], true));
+    }
+
+    #[test]
     fn command_arguments_are_not_parsed() {
         let c = run(&["sct", "/r", "ls", "--hostname", "-h"]);
         assert_eq!(c.command, 2);
@@ -263,6 +318,9 @@ mod tests {
         assert_eq!(error(&["sct", "/r"]), "sct: missing CMD after ROOTFS '/r'\nTry 'sct --help'.\n");
         assert_eq!(error(&["sct", "--hostname"]), "sct: option '--hostname' needs a value\nTry 'sct --help'.\n");
         assert_eq!(error(&["sct", "--net", "bridge", "/r", "x"]), "sct: --net 'bridge': expected host or none\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-v", "/a", "/r", "x"]), "sct: --bind '/a': expected SRC:DST or SRC:DST:ro\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-v", "/a:b", "/r", "x"]), "sct: --bind '/a:b': DST must be an absolute path\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-v", "/a:/b:rw", "/r", "x"]), "sct: --bind '/a:/b:rw': expected SRC:DST or SRC:DST:ro\nTry 'sct --help'.\n");
         assert_eq!(error(&["sct", "--help=x"]), "sct: option '--help' takes no value\nTry 'sct --help'.\n");
         assert_eq!(error(&["sct", "/r", ""]), "sct: CMD is empty\nTry 'sct --help'.\n");
         let long = "x".repeat(65);

@@ -9,6 +9,7 @@ use crate::sync::ChildEnd;
 use crate::sys::args::{Args, Environ};
 use crate::sys::process::exit;
 
+mod binds;
 mod exec;
 mod fds;
 mod lifecycle;
@@ -40,6 +41,8 @@ fn setup_and_exec(cfg: &Config, args: Args, env: Environ, channel: &ChildEnd) ->
     rootfs::make_mounts_private()?;
     rootfs::bind_rootfs(cfg.rootfs)?;
     proc::mount_kernel_filesystems()?;
+    // User binds before masking, so that no bind can uncover a masked path.
+    binds::bind_user_paths(cfg)?;
     // After /dev: masked files are covered by the container's /dev/null.
     proc::mask_paths()?;
     proc::make_paths_read_only()?;

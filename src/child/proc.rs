@@ -116,7 +116,7 @@ const MASKED: &[&CStr] = &[
 /// kernel knobs.
 const READ_ONLY: &[&CStr] = &[c"proc/bus", c"proc/fs", c"proc/irq", c"proc/sys", c"proc/sysrq-trigger"];
 
-const RESOLVE_INSIDE: ResolveFlags =
+pub(super) const RESOLVE_INSIDE: ResolveFlags =
     ResolveFlags::IN_ROOT.union(ResolveFlags::NO_SYMLINKS).union(ResolveFlags::NO_MAGICLINKS);
 
 /// Mounts /proc, /sys and /dev in the new root (the current directory) and
@@ -175,7 +175,7 @@ pub fn make_paths_read_only() -> Result<()> {
     Ok(())
 }
 
-fn open_root() -> Result<OwnedFd> {
+pub(super) fn open_root() -> Result<OwnedFd> {
     openat(CWD, c".", OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).at("open", b"/")
 }
 
@@ -226,7 +226,7 @@ fn fill_dev(root: &OwnedFd) -> Result<()> {
 }
 
 /// `/proc/self/fd/N` for an open descriptor.
-fn fd_path<Fd: AsFd>(fd: Fd) -> Buf<32> {
+pub(super) fn fd_path<Fd: AsFd>(fd: Fd) -> Buf<32> {
     let mut b = Buf::new();
     b.push(b"/proc/self/fd/").push_u64(fd.as_fd().as_raw_fd() as u64).push(b"\0");
     b
