@@ -42,6 +42,9 @@ pub enum Net {
     None,
 }
 
+/// Most `--env` options one run takes.
+pub const MAX_ENV: usize = 32;
+
 /// Most `--bind` options one run takes.
 pub const MAX_BINDS: usize = 16;
 
@@ -57,6 +60,11 @@ pub struct Bind {
 /// Everything a run needs, borrowed from argv.
 #[derive(Clone, Copy, Debug)]
 pub struct Config {
+    /// `-e KEY=VALUE` entries, in order.
+    pub env: [&'static CStr; MAX_ENV],
+    pub env_count: usize,
+    /// The working directory inside the container.
+    pub workdir: &'static CStr,
     pub binds: [Bind; MAX_BINDS],
     pub bind_count: usize,
     pub rootfs: &'static CStr,
@@ -85,6 +93,8 @@ const OPTIONS: &[Opt] = &[
     Opt { long: "hostname", short: None, value: Some("NAME"), help: "hostname inside the container (default: sct)" },
     Opt { long: "net", short: None, value: Some("host|none"), help: "host: share the host's network (default); none: only lo" },
     Opt { long: "bind", short: Some(b'v'), value: Some("SRC:DST[:ro]"), help: "bind host path SRC on DST (repeatable)" },
+    Opt { long: "env", short: Some(b'e'), value: Some("KEY=VALUE"), help: "set an environment variable (repeatable)" },
+    Opt { long: "workdir", short: Some(b'w'), value: Some("DIR"), help: "working directory inside the container (default: /)" },
     Opt { long: "help", short: Some(b'h'), value: None, help: "print this help and exit" },
     Opt { long: "version", short: Some(b'V'), value: None, help: "print the version and exit" },
 ];
@@ -93,7 +103,7 @@ const OPTIONS: &[Opt] = &[
 const HOST_NAME_MAX: usize = 64;
 
 pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
-    let mut cfg = Config { binds: [Bind::default(); MAX_BINDS], bind_count: 0, rootfs: c"", command: 0, hostname: c"sct", net: Net::Host };
+    let mut cfg = Config { env: [c""; MAX_ENV], env_count: 0, workdir: c"/", binds: [Bind::default(); MAX_BINDS], bind_count: 0, rootfs: c"", command: 0, hostname: c"sct", net: Net::Host };
     let n = args.count();
     let mut i = 1;
     while i < n {
@@ -136,6 +146,23 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
             ("version", _) => return Ok(Command::Version),
             ("hostname", Some(v)) => cfg.hostname = hostname(v)?,
             ("net", Some(v)) => cfg.net = net(v)?,
+            ("env", Some(v)) => {
+                let s = v.to_bytes();
+                if !s.iter().skip(1).any(|&c| c == b'=') {
+                    return Err(Error::usage("--env '", s, "': expected KEY=VALUE"));
+                }
+                if cfg.env_count == MAX_ENV {
+                    return Err(Error::usage("--env '", s, "': at most 32 variables"));
+                }
+                cfg.env[cfg.env_count] = v;
+                cfg.env_count += 1;
+            }
+            ("workdir", Some(v)) => {
+                if v.to_bytes().first() != Some(&b'/') {
+                    return Err(Error::usage("--workdir '", v.to_bytes(), "': must be an absolute path"));
+                }
+                cfg.workdir = v;
+            }
             ("bind", Some(v)) => {
                 if cfg.bind_count == MAX_BINDS {
                     return Err(Error::usage("--bind '", v.to_bytes(), "': at most 16 binds"));
@@ -321,6 +348,9 @@ mod tests {
         assert_eq!(error(&["sct", "-v", "/a", "/r", "x"]), "sct: --bind '/a': expected SRC:DST or SRC:DST:ro\nTry 'sct --help'.\n");
         assert_eq!(error(&["sct", "-v", "/a:b", "/r", "x"]), "sct: --bind '/a:b': DST must be an absolute path\nTry 'sct --help'.\n");
         assert_eq!(error(&["sct", "-v", "/a:/b:rw", "/r", "x"]), "sct: --bind '/a:/b:rw': expected SRC:DST or SRC:DST:ro\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-e", "=x", "/r", "x"]), "sct: --env '=x': expected KEY=VALUE\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-e", "X", "/r", "x"]), "sct: --env 'X': expected KEY=VALUE\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-w", "tmp", "/r", "x"]), "sct: --workdir 'tmp': must be an absolute path\nTry 'sct --help'.\n");
         assert_eq!(error(&["sct", "--help=x"]), "sct: option '--help' takes no value\nTry 'sct --help'.\n");
         assert_eq!(error(&["sct", "/r", ""]), "sct: CMD is empty\nTry 'sct --help'.\n");
         let long = "x".repeat(65);

@@ -47,6 +47,7 @@ fn setup_and_exec(cfg: &Config, args: Args, env: Environ, channel: &ChildEnd) ->
     proc::mask_paths()?;
     proc::make_paths_read_only()?;
     pivot::switch_root(cfg.rootfs)?;
+    pivot::enter_workdir(cfg.workdir)?;
     uts::set_hostname(cfg.hostname)?;
     fds::mark_inherited_fds_cloexec()?;
     session::leave_callers_terminal()?;

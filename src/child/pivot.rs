@@ -18,3 +18,8 @@ pub fn switch_root(rootfs: &CStr) -> Result<()> {
     unmount(c".", UnmountFlags::DETACH).at("detach old root", b"/")?;
     chdir(c"/").at("chdir", b"/")
 }
+
+/// Enters `--workdir`, resolved inside the new root (the old one is gone).
+pub fn enter_workdir(dir: &CStr) -> Result<()> {
+    chdir(dir).at("chdir", dir.to_bytes())
+}

@@ -1,0 +1,28 @@
+//! `--env` and `--workdir`.
+
+mod common;
+
+use common::*;
+
+both_paths! {
+    fn env_is_clean_plus_what_is_asked(sct) {
+        let rootfs = Rootfs::new();
+        let out = sct
+            .command(&["-e", "FOO=bar baz", "--env=HOME=/root", "-e", "EMPTY=", rootfs.path().to_str().unwrap(), "/bin/probe", "env"])
+            .env("SCT_HOST_SECRET", "leak")
+            .output()
+            .unwrap();
+        let out = Output::from(out).ok();
+        let mut env: Vec<&str> = out.stdout.lines().filter(|l| !l.starts_with("TERM=")).collect();
+        env.sort();
+        assert_eq!(env, ["EMPTY=", "FOO=bar baz", "HOME=/root", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "container=sct"]);
+    }
+
+    fn workdir_is_inside_the_new_root(sct) {
+        let rootfs = Rootfs::new();
+        let out = sct.run_in(&rootfs, &["-w", "/tmp"], &["/bin/probe", "info"]).ok();
+        assert_eq!(out.value("cwd"), "/tmp");
+        let out = sct.run_in(&rootfs, &["--workdir", "/nonexistent"], &["/bin/true"]);
+        assert_eq!((out.code, out.stderr.as_str()), (125, "sct: chdir /nonexistent: ENOENT (No such file or directory)\n"));
+    }
+}
