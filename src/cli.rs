@@ -63,6 +63,8 @@ pub struct Config {
     /// `-e KEY=VALUE` entries, in order.
     pub env: [&'static CStr; MAX_ENV],
     pub env_count: usize,
+    /// `--read-only`: the root mount itself read-only.
+    pub read_only: bool,
     /// The working directory inside the container.
     pub workdir: &'static CStr,
     pub binds: [Bind; MAX_BINDS],
@@ -95,6 +97,7 @@ const OPTIONS: &[Opt] = &[
     Opt { long: "bind", short: Some(b'v'), value: Some("SRC:DST[:ro]"), help: "bind host path SRC on DST (repeatable)" },
     Opt { long: "env", short: Some(b'e'), value: Some("KEY=VALUE"), help: "set an environment variable (repeatable)" },
     Opt { long: "workdir", short: Some(b'w'), value: Some("DIR"), help: "working directory inside the container (default: /)" },
+    Opt { long: "read-only", short: None, value: None, help: "make the root read-only (/dev, /proc and binds keep their own modes)" },
     Opt { long: "help", short: Some(b'h'), value: None, help: "print this help and exit" },
     Opt { long: "version", short: Some(b'V'), value: None, help: "print the version and exit" },
 ];
@@ -103,7 +106,7 @@ const OPTIONS: &[Opt] = &[
 const HOST_NAME_MAX: usize = 64;
 
 pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
-    let mut cfg = Config { env: [c""; MAX_ENV], env_count: 0, workdir: c"/", binds: [Bind::default(); MAX_BINDS], bind_count: 0, rootfs: c"", command: 0, hostname: c"sct", net: Net::Host };
+    let mut cfg = Config { read_only: false, env: [c""; MAX_ENV], env_count: 0, workdir: c"/", binds: [Bind::default(); MAX_BINDS], bind_count: 0, rootfs: c"", command: 0, hostname: c"sct", net: Net::Host };
     let n = args.count();
     let mut i = 1;
     while i < n {
@@ -144,6 +147,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         match (opt.long, value) {
             ("help", _) => return Ok(Command::Help),
             ("version", _) => return Ok(Command::Version),
+            ("read-only", None) => cfg.read_only = true,
             ("hostname", Some(v)) => cfg.hostname = hostname(v)?,
             ("net", Some(v)) => cfg.net = net(v)?,
             ("env", Some(v)) => {

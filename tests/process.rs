@@ -18,6 +18,15 @@ both_paths! {
         assert_eq!(env, ["EMPTY=", "FOO=bar baz", "HOME=/root", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "container=sct"]);
     }
 
+    fn read_only_root_refuses_writes_but_dev_shm_does_not(sct) {
+        let rootfs = Rootfs::new();
+        let out = sct.run_in(&rootfs, &["--read-only"], &["/bin/sh", "-c", "/bin/probe write /new; /bin/probe write /tmp/new; /bin/probe write /dev/shm/new; echo x >/dev/null && echo null-ok"]);
+        assert_eq!(out.stdout, "error=EROFS\nerror=EROFS\nok\nnull-ok\n", "{out:?}");
+        assert!(!rootfs.path().join("new").exists());
+        let out = sct.run_in(&rootfs, &[], &["/bin/probe", "write", "/new"]).ok();
+        assert_eq!(out.stdout, "ok\n");
+    }
+
     fn workdir_is_inside_the_new_root(sct) {
         let rootfs = Rootfs::new();
         let out = sct.run_in(&rootfs, &["-w", "/tmp"], &["/bin/probe", "info"]).ok();

@@ -46,6 +46,9 @@ fn setup_and_exec(cfg: &Config, args: Args, env: Environ, channel: &ChildEnd) ->
     // After /dev: masked files are covered by the container's /dev/null.
     proc::mask_paths()?;
     proc::make_paths_read_only()?;
+    if cfg.read_only {
+        rootfs::make_root_read_only()?;
+    }
     pivot::switch_root(cfg.rootfs)?;
     pivot::enter_workdir(cfg.workdir)?;
     uts::set_hostname(cfg.hostname)?;
