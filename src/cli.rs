@@ -63,6 +63,8 @@ pub struct Config {
     /// `-e KEY=VALUE` entries, in order.
     pub env: [&'static CStr; MAX_ENV],
     pub env_count: usize,
+    /// `--user UID[:GID]`.
+    pub user: Option<(u32, u32)>,
     /// `--read-only`: the root mount itself read-only.
     pub read_only: bool,
     /// The working directory inside the container.
@@ -98,6 +100,7 @@ const OPTIONS: &[Opt] = &[
     Opt { long: "env", short: Some(b'e'), value: Some("KEY=VALUE"), help: "set an environment variable (repeatable)" },
     Opt { long: "workdir", short: Some(b'w'), value: Some("DIR"), help: "working directory inside the container (default: /)" },
     Opt { long: "read-only", short: None, value: None, help: "make the root read-only (/dev, /proc and binds keep their own modes)" },
+    Opt { long: "user", short: Some(b'u'), value: Some("UID[:GID]"), help: "run CMD as numeric UID and GID (default GID: UID)" },
     Opt { long: "help", short: Some(b'h'), value: None, help: "print this help and exit" },
     Opt { long: "version", short: Some(b'V'), value: None, help: "print the version and exit" },
 ];
@@ -106,7 +109,7 @@ const OPTIONS: &[Opt] = &[
 const HOST_NAME_MAX: usize = 64;
 
 pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
-    let mut cfg = Config { read_only: false, env: [c""; MAX_ENV], env_count: 0, workdir: c"/", binds: [Bind::default(); MAX_BINDS], bind_count: 0, rootfs: c"", command: 0, hostname: c"sct", net: Net::Host };
+    let mut cfg = Config { user: None, read_only: false, env: [c""; MAX_ENV], env_count: 0, workdir: c"/", binds: [Bind::default(); MAX_BINDS], bind_count: 0, rootfs: c"", command: 0, hostname: c"sct", net: Net::Host };
     let n = args.count();
     let mut i = 1;
     while i < n {
@@ -147,6 +150,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         match (opt.long, value) {
             ("help", _) => return Ok(Command::Help),
             ("version", _) => return Ok(Command::Version),
+            ("user", Some(v)) => cfg.user = Some(user(v)?),
             ("read-only", None) => cfg.read_only = true,
             ("hostname", Some(v)) => cfg.hostname = hostname(v)?,
             ("net", Some(v)) => cfg.net = net(v)?,
@@ -218,6 +222,39 @@ fn net(v: &'static CStr) -> Result<Net> {
         b"none" => Ok(Net::None),
         other => Err(Error::usage("--net '", other, "': expected host or none")),
     }
+}
+
+fn number(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || s.len() > 10 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &c in s {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(c - b'0');
+    }
+    // (uid_t)-1 means "unchanged" to the kernel.
+    if n >= u64::from(u32::MAX) {
+        return None;
+    }
+    Some(n as u32)
+}
+
+fn user(v: &'static CStr) -> Result<(u32, u32)> {
+    let s = v.to_bytes();
+    let (u, g) = match s.iter().position(|&c| c == b':') {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let bad = Error::usage("--user '", s, "': expected numeric UID[:GID]");
+    let uid = number(u).ok_or(bad)?;
+    let gid = match g {
+        Some(g) => number(g).ok_or(bad)?,
+        None => uid,
+    };
+    Ok((uid, gid))
 }
 
 fn bind(v: &'static CStr) -> Result<Bind> {
@@ -355,6 +392,11 @@ mod tests {
         assert_eq!(error(&["sct", "-e", "=x", "/r", "x"]), "sct: --env '=x': expected KEY=VALUE\nTry 'sct --help'.\n");
         assert_eq!(error(&["sct", "-e", "X", "/r", "x"]), "sct: --env 'X': expected KEY=VALUE\nTry 'sct --help'.\n");
         assert_eq!(error(&["sct", "-w", "tmp", "/r", "x"]), "sct: --workdir 'tmp': must be an absolute path\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-u", "root", "/r", "x"]), "sct: --user 'root': expected numeric UID[:GID]\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-u", "1:", "/r", "x"]), "sct: --user '1:': expected numeric UID[:GID]\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-u", "4294967295", "/r", "x"]), "sct: --user '4294967295': expected numeric UID[:GID]\nTry 'sct --help'.\n");
+        assert_eq!(run(&["sct", "-u", "1000", "/r", "x"]).user, Some((1000, 1000)));
+        assert_eq!(run(&["sct", "--user=7:8", "/r", "x"]).user, Some((7, 8)));
         assert_eq!(error(&["sct", "--help=x"]), "sct: option '--help' takes no value\nTry 'sct --help'.\n");
         assert_eq!(error(&["sct", "/r", ""]), "sct: CMD is empty\nTry 'sct --help'.\n");
         let long = "x".repeat(65);

@@ -27,6 +27,15 @@ both_paths! {
         assert_eq!(out.stdout, "ok\n");
     }
 
+    fn user_changes_ids_and_clears_groups(sct) {
+        let rootfs = Rootfs::new();
+        let out = sct.run_in(&rootfs, &["--user", "1000:1000"], &["/bin/sh", "-c", "id; /bin/probe info"]).ok();
+        assert_eq!(out.stdout.lines().next(), Some("uid=1000 gid=1000"), "{out:?}");
+        assert_eq!(out.value("Groups"), "");
+        let out = sct.run_in(&rootfs, &["-u", "1234"], &["/bin/probe", "info"]).ok();
+        assert_eq!((out.value("uid"), out.value("gid")), ("1234".into(), "1234".into()));
+    }
+
     fn workdir_is_inside_the_new_root(sct) {
         let rootfs = Rootfs::new();
         let out = sct.run_in(&rootfs, &["-w", "/tmp"], &["/bin/probe", "info"]).ok();

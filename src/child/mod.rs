@@ -55,6 +55,9 @@ fn setup_and_exec(cfg: &Config, args: Args, env: Environ, channel: &ChildEnd) ->
     fds::mark_inherited_fds_cloexec()?;
     session::leave_callers_terminal()?;
     // Capabilities are dropped here.
+    if let Some((uid, gid)) = cfg.user {
+        lifecycle::become_user(uid, gid)?;
+    }
     lifecycle::restore_signal_mask()?;
     // The seccomp filter is installed here, last: it must never see setup.
     exec::exec_command(cfg, args, env)
