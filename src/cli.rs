@@ -43,9 +43,35 @@ pub enum Net {
     None,
 }
 
+/// Most `--env` options one run takes.
+pub const MAX_ENV: usize = 32;
+
+/// Most `--bind` options one run takes.
+pub const MAX_BINDS: usize = 16;
+
+/// One `-v SRC:DST[:ro]`, as slices of its argument.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Bind {
+    pub src: &'static [u8],
+    /// Absolute, inside the container.
+    pub dst: &'static [u8],
+    pub read_only: bool,
+}
+
 /// Everything a run needs, borrowed from argv.
 #[derive(Clone, Copy, Debug)]
 pub struct Config {
+    /// `-e KEY=VALUE` entries, in order.
+    pub env: [&'static CStr; MAX_ENV],
+    pub env_count: usize,
+    /// `--user UID[:GID]`.
+    pub user: Option<(u32, u32)>,
+    /// `--read-only`: the root mount itself read-only.
+    pub read_only: bool,
+    /// The working directory inside the container.
+    pub workdir: &'static CStr,
+    pub binds: [Bind; MAX_BINDS],
+    pub bind_count: usize,
     pub rootfs: &'static CStr,
     /// Index of CMD in argv; CMD's argv is argv from here on.
     pub command: usize,
@@ -119,6 +145,11 @@ const OPTIONS: &[Opt] = &[
     Opt { long: "seccomp", short: None, value: Some("default|unconfined"), help: "syscall filter (default: default)" },
     Opt { long: "seccomp-deny", short: None, value: Some("NAME[,NAME]"), help: "also deny these syscalls (EPERM)" },
     Opt { long: "print-seccomp", short: None, value: Some("FILE"), help: "write the filter as raw sock_filter bytes, exit" },
+    Opt { long: "bind", short: Some(b'v'), value: Some("SRC:DST[:ro]"), help: "bind host path SRC on DST (repeatable)" },
+    Opt { long: "env", short: Some(b'e'), value: Some("KEY=VALUE"), help: "set an environment variable (repeatable)" },
+    Opt { long: "workdir", short: Some(b'w'), value: Some("DIR"), help: "working directory inside the container (default: /)" },
+    Opt { long: "read-only", short: None, value: None, help: "make the root read-only (/dev, /proc and binds keep their own modes)" },
+    Opt { long: "user", short: Some(b'u'), value: Some("UID[:GID]"), help: "run CMD as numeric UID and GID (default GID: UID)" },
     Opt { long: "help", short: Some(b'h'), value: None, help: "print this help and exit" },
     Opt { long: "version", short: Some(b'V'), value: None, help: "print the version and exit" },
 ];
@@ -137,6 +168,13 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         capabilities: crate::spec::kept_mask(),
         seccomp: Seccomp::Default,
         seccomp_deny: DenyList::new(),
+        user: None,
+        read_only: false,
+        env: [c""; MAX_ENV],
+        env_count: 0,
+        workdir: c"/",
+        binds: [Bind::default(); MAX_BINDS],
+        bind_count: 0,
     };
     let mut print_seccomp = None;
     let n = args.count();
@@ -179,6 +217,8 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         match (opt.long, value) {
             ("help", _) => return Ok(Command::Help),
             ("version", _) => return Ok(Command::Version),
+            ("user", Some(v)) => cfg.user = Some(user(v)?),
+            ("read-only", None) => cfg.read_only = true,
             ("hostname", Some(v)) => cfg.hostname = hostname(v)?,
             ("net", Some(v)) => cfg.net = net(v)?,
             ("memory", Some(v)) => cfg.limits.memory = Some(size("--memory '", v)?),
@@ -204,6 +244,30 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
             ("seccomp", Some(v)) => cfg.seccomp = seccomp(v)?,
             ("seccomp-deny", Some(v)) => deny(&mut cfg.seccomp_deny, v)?,
             ("print-seccomp", Some(v)) => print_seccomp = Some(v),
+            ("env", Some(v)) => {
+                let s = v.to_bytes();
+                if !s.iter().skip(1).any(|&c| c == b'=') {
+                    return Err(Error::usage("--env '", s, "': expected KEY=VALUE"));
+                }
+                if cfg.env_count == MAX_ENV {
+                    return Err(Error::usage("--env '", s, "': at most 32 variables"));
+                }
+                cfg.env[cfg.env_count] = v;
+                cfg.env_count += 1;
+            }
+            ("workdir", Some(v)) => {
+                if v.to_bytes().first() != Some(&b'/') {
+                    return Err(Error::usage("--workdir '", v.to_bytes(), "': must be an absolute path"));
+                }
+                cfg.workdir = v;
+            }
+            ("bind", Some(v)) => {
+                if cfg.bind_count == MAX_BINDS {
+                    return Err(Error::usage("--bind '", v.to_bytes(), "': at most 16 binds"));
+                }
+                cfg.binds[cfg.bind_count] = bind(v)?;
+                cfg.bind_count += 1;
+            }
             _ => unreachable!("option in OPTIONS without a case"),
         }
         i += 1;
@@ -322,6 +386,64 @@ fn deny(list: &mut DenyList, v: &'static CStr) -> Result<()> {
     Ok(())
 }
 
+fn number(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || s.len() > 10 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &c in s {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(c - b'0');
+    }
+    // (uid_t)-1 means "unchanged" to the kernel.
+    if n >= u64::from(u32::MAX) {
+        return None;
+    }
+    Some(n as u32)
+}
+
+fn user(v: &'static CStr) -> Result<(u32, u32)> {
+    let s = v.to_bytes();
+    let (u, g) = match s.iter().position(|&c| c == b':') {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let bad = Error::usage("--user '", s, "': expected numeric UID[:GID]");
+    let uid = number(u).ok_or(bad)?;
+    let gid = match g {
+        Some(g) => number(g).ok_or(bad)?,
+        None => uid,
+    };
+    Ok((uid, gid))
+}
+
+fn bind(v: &'static CStr) -> Result<Bind> {
+    let s = v.to_bytes();
+    let bad = |why| Err(Error::usage("--bind '", s, why));
+    let mut parts = s.splitn(3, |&c| c == b':');
+    let (src, dst) = (parts.next().unwrap_or(b""), parts.next().unwrap_or(b""));
+    let read_only = match parts.next() {
+        None => false,
+        Some(b"ro") => true,
+        Some(_) => return bad("': expected SRC:DST or SRC:DST:ro"),
+    };
+    if src.is_empty() || dst.is_empty() {
+        return bad("': expected SRC:DST or SRC:DST:ro");
+    }
+    if src[0] != b'/' {
+        return bad("': SRC must be an absolute path");
+    }
+    if dst[0] != b'/' {
+        return bad("': DST must be an absolute path");
+    }
+    if src.len() >= 1024 || dst.len() >= 1024 {
+        return bad("': paths must be shorter than 1024 bytes");
+    }
+    Ok(Bind { src, dst, read_only })
+}
+
 /// The `--help` text.
 pub fn help() -> Buf<4096> {
     let mut b = Buf::new();
@@ -392,6 +514,14 @@ mod tests {
     }
 
     #[test]
+    fn binds_are_repeatable() {
+        let c = run(&["sct", "-v", "/a:/b", "--bind=/c:/d/e:ro", "/r", "ls"]);
+        assert_eq!(c.bind_count, 2);
+        assert_eq!((c.binds[0].src, c.binds[0].dst, c.binds[0].read_only), (&b"/a"[..], &b"/b"[..], false));
+        assert_eq!((c.binds[1].src, c.binds[1].dst, c.binds[1].read_only), (&b"/c"[..], &b"/d/e"[..], true));
+    }
+
+    #[test]
     fn command_arguments_are_not_parsed() {
         let c = run(&["sct", "/r", "ls", "--hostname", "-h"]);
         assert_eq!(c.command, 2);
@@ -418,6 +548,17 @@ mod tests {
         assert_eq!(error(&["sct", "/r"]), "sct: missing CMD after ROOTFS '/r'\nTry 'sct --help'.\n");
         assert_eq!(error(&["sct", "--hostname"]), "sct: option '--hostname' needs a value\nTry 'sct --help'.\n");
         assert_eq!(error(&["sct", "--net", "bridge", "/r", "x"]), "sct: --net 'bridge': expected host or none\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-v", "/a", "/r", "x"]), "sct: --bind '/a': expected SRC:DST or SRC:DST:ro\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-v", "/a:b", "/r", "x"]), "sct: --bind '/a:b': DST must be an absolute path\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-v", "/a:/b:rw", "/r", "x"]), "sct: --bind '/a:/b:rw': expected SRC:DST or SRC:DST:ro\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-e", "=x", "/r", "x"]), "sct: --env '=x': expected KEY=VALUE\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-e", "X", "/r", "x"]), "sct: --env 'X': expected KEY=VALUE\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-w", "tmp", "/r", "x"]), "sct: --workdir 'tmp': must be an absolute path\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-u", "root", "/r", "x"]), "sct: --user 'root': expected numeric UID[:GID]\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-u", "1:", "/r", "x"]), "sct: --user '1:': expected numeric UID[:GID]\nTry 'sct --help'.\n");
+        assert_eq!(error(&["sct", "-u", "4294967295", "/r", "x"]), "sct: --user '4294967295': expected numeric UID[:GID]\nTry 'sct --help'.\n");
+        assert_eq!(run(&["sct", "-u", "1000", "/r", "x"]).user, Some((1000, 1000)));
+        assert_eq!(run(&["sct", "--user=7:8", "/r", "x"]).user, Some((7, 8)));
         assert_eq!(error(&["sct", "--help=x"]), "sct: option '--help' takes no value\nTry 'sct --help'.\n");
         assert_eq!(error(&["sct", "/r", ""]), "sct: CMD is empty\nTry 'sct --help'.\n");
         let long = "x".repeat(65);

@@ -87,6 +87,11 @@ impl<const N: usize> Buf<N> {
         self.cut
     }
 
+    /// The text up to its first NUL, as a C string (empty if it has none).
+    pub fn as_c_str(&self) -> &core::ffi::CStr {
+        core::ffi::CStr::from_bytes_until_nul(self.as_bytes()).unwrap_or(c"")
+    }
+
     /// Writes the whole buffer with as few `write` calls as the fd allows,
     /// so that concurrent writers do not interleave inside one line.
     pub fn write_to<Fd: AsFd>(&self, fd: Fd) {

@@ -57,11 +57,18 @@ both_paths! {
         let out = sct.run_in(&rootfs, &[], &["/bin/sh", "-c", &script]);
         assert!(!out.stdout.contains("host secret"), "host file read from inside: {out:?}");
         // `..` of `/` is `/`: the listing is the rootfs's own.
-        assert!(out.stdout.lines().all(|l| ["bin", "etc", "proc", "tmp"].contains(&l)), "{out:?}");
-        // Exactly two mounts: the root and /proc. Nothing of the host's tree.
+        assert!(out.stdout.lines().all(|l| ["bin", "dev", "etc", "proc", "sys", "tmp"].contains(&l)), "{out:?}");
+        // Exactly the container's own mounts. Nothing of the host's tree.
         let mounts = sct.run_in(&rootfs, &[], &["/bin/probe", "read", "/proc/self/mountinfo"]).ok();
         let points: Vec<&str> = mounts.stdout.lines().map(|l| l.split(' ').nth(4).unwrap()).collect();
-        assert_eq!(points, ["/", "/proc"], "{}", mounts.stdout);
+        // The masked and read-only paths that exist on this host follow.
+        assert_eq!(points[..7], ["/", "/proc", "/sys", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"], "{}", mounts.stdout);
+        let hardened = ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+            "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/proc/bus", "/proc/fs", "/proc/irq",
+            "/proc/sys", "/proc/sysrq-trigger"];
+        let expected: Vec<&str> =
+            hardened.iter().copied().filter(|p| std::path::Path::new(p).symlink_metadata().is_ok()).collect();
+        assert_eq!(points[7..], expected[..], "{}", mounts.stdout);
     }
 
     fn proc_shows_only_the_container(sct) {

@@ -16,7 +16,7 @@ type Env = CStrVec<64>;
 
 /// The container's environment: a clean default, nothing leaks from the
 /// host's but TERM, which describes the terminal CMD inherits.
-fn container_env(host: Environ) -> Env {
+fn container_env(cfg: &Config, host: Environ) -> Env {
     let mut env = Env::new();
     env.push(DEFAULT_PATH);
     env.push(c"HOME=/");
@@ -24,13 +24,24 @@ fn container_env(host: Environ) -> Env {
     if let Some(term) = host.entry(b"TERM") {
         env.push(term);
     }
+    // `-e` entries replace a default of the same name, in order.
+    for &entry in &cfg.env[..cfg.env_count] {
+        let bytes = entry.to_bytes();
+        let key = &bytes[..=bytes.iter().position(|&c| c == b'=').unwrap_or(0)];
+        match (0..env.len()).find(|&i| env.get(i).to_bytes().starts_with(key)) {
+            Some(i) => env.set(i, entry),
+            None => {
+                env.push(entry);
+            }
+        }
+    }
     env
 }
 
 /// Execs CMD: directly when it contains a slash, else searched in the
 /// container's PATH, inside the new root. Returns only on failure.
 pub fn exec_command(cfg: &Config, args: Args, host_env: Environ) -> Result<Infallible> {
-    let env = container_env(host_env);
+    let env = container_env(cfg, host_env);
     let cmd = args.get(cfg.command);
     let argv = args.tail(cfg.command);
     let errno = if cmd.to_bytes().contains(&b'/') {

@@ -10,6 +10,7 @@ use crate::sys::args::{Args, Environ};
 use crate::sys::process::exit;
 
 mod caps;
+mod binds;
 mod exec;
 mod fds;
 mod lifecycle;
@@ -41,10 +42,17 @@ fn setup_and_exec(cfg: &Config, args: Args, env: Environ, channel: &ChildEnd) ->
     }
     rootfs::make_mounts_private()?;
     rootfs::bind_rootfs(cfg.rootfs)?;
-    // /dev goes here.
-    proc::mount_proc()?;
-    // Masked and read-only /proc paths go here.
+    proc::mount_kernel_filesystems()?;
+    // User binds before masking, so that no bind can uncover a masked path.
+    binds::bind_user_paths(cfg)?;
+    // After /dev: masked files are covered by the container's /dev/null.
+    proc::mask_paths()?;
+    proc::make_paths_read_only()?;
+    if cfg.read_only {
+        rootfs::make_root_read_only()?;
+    }
     pivot::switch_root(cfg.rootfs)?;
+    pivot::enter_workdir(cfg.workdir)?;
     uts::set_hostname(cfg.hostname)?;
     fds::mark_inherited_fds_cloexec()?;
     session::leave_callers_terminal()?;
@@ -53,6 +61,12 @@ fn setup_and_exec(cfg: &Config, args: Args, env: Environ, channel: &ChildEnd) ->
     // bounding set.
     caps::drop_capabilities(cfg.capabilities)?;
     caps::set_no_new_privileges()?;
+    // After the capability drop, which needs CAP_SETPCAP in the effective
+    // set: setuid to a non-root user then clears permitted and effective,
+    // as under docker (capabilities(7), "Effect of user ID changes").
+    if let Some((uid, gid)) = cfg.user {
+        lifecycle::become_user(uid, gid)?;
+    }
     lifecycle::restore_signal_mask()?;
     // seccomp last, right before exec: the filter must never see sct's own
     // setup syscalls, several of which it denies (bubblewrap, youki do the

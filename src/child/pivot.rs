@@ -46,3 +46,8 @@ fn move_root_over_initramfs(rootfs: &CStr) -> Result<()> {
     chroot(c".").at("chroot", rootfs.to_bytes())?;
     chdir(c"/").at("chdir", b"/")
 }
+
+/// Enters `--workdir`, resolved inside the new root (the old one is gone).
+pub fn enter_workdir(dir: &CStr) -> Result<()> {
+    chdir(dir).at("chdir", dir.to_bytes())
+}

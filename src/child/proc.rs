@@ -1,21 +1,233 @@
-//! The container's `/proc`.
+//! The container's kernel filesystems: /proc, /sys and /dev, as one table
+//! walked by one executor.
+//!
+//! Every target is opened inside the rootfs with `openat2(RESOLVE_IN_ROOT |
+//! RESOLVE_NO_SYMLINKS)` and mounted on through `/proc/self/fd/N`: a rootfs
+//! that plants a symlink at `/proc`, `/dev` or `/dev/null` gets an error,
+//! never a mount or a node outside ROOTFS (CVE-2025-31133, CVE-2025-52565).
 
-use rustix::fs::{mkdir, Mode};
-use rustix::mount::{mount, MountFlags};
+use core::ffi::CStr;
+
+use rustix::fd::{AsFd, AsRawFd, OwnedFd};
+use rustix::fs::{chmodat, makedev, mkdirat, mknodat, openat, openat2, symlinkat, AtFlags, FileType, Mode, OFlags, ResolveFlags, CWD};
+use rustix::fs::fstat;
+use rustix::mount::{mount, mount_bind, mount_bind_recursive, mount_remount, MountFlags};
 
 use crate::error::{Context, Result};
+use crate::out::Buf;
+use crate::sys::Errno;
 
-/// Mounts a fresh proc, showing only the new PID namespace, on `proc` in the
-/// new root (the current directory).
+/// A filesystem mounted in the new root (paths relative to it).
+struct Mount {
+    target: &'static CStr,
+    /// The path in messages.
+    name: &'static [u8],
+    fstype: &'static CStr,
+    flags: MountFlags,
+    data: Option<&'static CStr>,
+    /// Mode of the directory when sct has to create it.
+    mode: u32,
+}
+
+const NOSUID_NODEV_NOEXEC: MountFlags = MountFlags::NOSUID.union(MountFlags::NODEV).union(MountFlags::NOEXEC);
+
+/// The kernel filesystems, in mount order (a path's parent comes first).
+const MOUNTS: &[Mount] = &[
+    Mount { target: c"proc", name: b"/proc", fstype: c"proc", flags: NOSUID_NODEV_NOEXEC, data: None, mode: 0o555 },
+    // Read-only: /sys carries the host's kernel knobs (runc, crun).
+    Mount {
+        target: c"sys",
+        name: b"/sys",
+        fstype: c"sysfs",
+        flags: NOSUID_NODEV_NOEXEC.union(MountFlags::RDONLY),
+        data: None,
+        mode: 0o555,
+    },
+    // runc's /dev: nodes are made below, so no nodev.
+    Mount {
+        target: c"dev",
+        name: b"/dev",
+        fstype: c"tmpfs",
+        flags: MountFlags::NOSUID.union(MountFlags::STRICTATIME),
+        data: Some(c"mode=755,size=65536k"),
+        mode: 0o755,
+    },
+    Mount {
+        target: c"dev/pts",
+        name: b"/dev/pts",
+        fstype: c"devpts",
+        flags: MountFlags::NOSUID.union(MountFlags::NOEXEC),
+        data: Some(c"newinstance,ptmxmode=0666,mode=0620"),
+        mode: 0o755,
+    },
+    Mount {
+        target: c"dev/shm",
+        name: b"/dev/shm",
+        fstype: c"tmpfs",
+        flags: NOSUID_NODEV_NOEXEC,
+        data: Some(c"mode=1777,size=65536k"),
+        mode: 0o1777,
+    },
+    Mount { target: c"dev/mqueue", name: b"/dev/mqueue", fstype: c"mqueue", flags: NOSUID_NODEV_NOEXEC, data: None, mode: 0o755 },
+];
+
+/// A character device made in /dev.
+struct Node {
+    name: &'static CStr,
+    major: u32,
+    minor: u32,
+}
+
+/// Documented in the kernel's Documentation/admin-guide/devices.txt.
+const NODES: &[Node] = &[
+    Node { name: c"null", major: 1, minor: 3 },
+    Node { name: c"zero", major: 1, minor: 5 },
+    Node { name: c"full", major: 1, minor: 7 },
+    Node { name: c"random", major: 1, minor: 8 },
+    Node { name: c"urandom", major: 1, minor: 9 },
+    Node { name: c"tty", major: 5, minor: 0 },
+];
+
+/// Symlinks in /dev: (name, target).
+const LINKS: &[(&CStr, &CStr)] = &[
+    (c"fd", c"/proc/self/fd"),
+    (c"stdin", c"/proc/self/fd/0"),
+    (c"stdout", c"/proc/self/fd/1"),
+    (c"stderr", c"/proc/self/fd/2"),
+    (c"ptmx", c"pts/ptmx"),
+];
+
+/// Paths hidden from the container (runc, crun): files get /dev/null bound
+/// over them, directories an empty read-only tmpfs; missing ones are skipped.
+const MASKED: &[&CStr] = &[
+    c"proc/acpi",
+    c"proc/asound",
+    c"proc/kcore",
+    c"proc/keys",
+    c"proc/latency_stats",
+    c"proc/timer_list",
+    c"proc/timer_stats",
+    c"proc/sched_debug",
+    c"proc/scsi",
+    c"sys/firmware",
+];
+
+/// Paths the container may read but not write (runc, crun): the host's
+/// kernel knobs.
+const READ_ONLY: &[&CStr] = &[c"proc/bus", c"proc/fs", c"proc/irq", c"proc/sys", c"proc/sysrq-trigger"];
+
+pub(super) const RESOLVE_INSIDE: ResolveFlags =
+    ResolveFlags::IN_ROOT.union(ResolveFlags::NO_SYMLINKS).union(ResolveFlags::NO_MAGICLINKS);
+
+/// Mounts /proc, /sys and /dev in the new root (the current directory) and
+/// fills /dev.
 ///
 /// Before the old root goes: inside a user namespace the kernel mounts a new
 /// proc only while a fully visible one exists in the mount namespace
-/// (mount_too_revealing(); runc #1962).
-pub fn mount_proc() -> Result<()> {
-    match mkdir(c"proc", Mode::from_raw_mode(0o555)) {
-        Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-        Err(e) => return Err(e).at("mkdir", b"/proc"),
+/// (mount_too_revealing(); runc #1962), and the `/proc/self/fd` paths used
+/// to mount on opened targets are the host's /proc until then.
+pub fn mount_kernel_filesystems() -> Result<()> {
+    let root = open_root()?;
+    for m in MOUNTS {
+        let target = open_target(&root, m.target, m.name, m.mode)?;
+        let path = fd_path(&target);
+        mount(m.fstype, path.as_c_str(), m.fstype, m.flags, m.data).at("mount", m.name)?;
+        if m.target == c"dev" {
+            fill_dev(&root)?;
+        }
     }
-    let flags = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
-    mount(c"proc", c"proc", c"proc", flags, None).at("mount", b"/proc")
+    Ok(())
+}
+
+/// Covers each path of MASKED that exists. After /dev: files are covered
+/// by the container's own /dev/null.
+pub fn mask_paths() -> Result<()> {
+    let root = open_root()?;
+    let null = openat2(&root, c"dev/null", OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), RESOLVE_INSIDE).at("open", b"/dev/null")?;
+    for path in MASKED {
+        let name = path.to_bytes();
+        let Some(target) = open_existing(&root, path)? else { continue };
+        let target_path = fd_path(&target);
+        let is_dir = FileType::from_raw_mode(fstat(&target).at("stat", name)?.st_mode) == FileType::Directory;
+        if is_dir {
+            let flags = NOSUID_NODEV_NOEXEC.union(MountFlags::RDONLY);
+            mount(c"tmpfs", target_path.as_c_str(), c"tmpfs", flags, Some(c"size=0")).at("mask", name)?;
+        } else {
+            mount_bind(fd_path(&null).as_c_str(), target_path.as_c_str()).at("mask", name)?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes each path of READ_ONLY that exists a read-only bind of itself.
+pub fn make_paths_read_only() -> Result<()> {
+    let root = open_root()?;
+    for path in READ_ONLY {
+        let name = path.to_bytes();
+        let Some(target) = open_existing(&root, path)? else { continue };
+        let target_path = fd_path(&target);
+        mount_bind_recursive(target_path.as_c_str(), target_path.as_c_str()).at("bind", name)?;
+        // The fd still names the covered directory: reopen to reach the bind.
+        let Some(bound) = open_existing(&root, path)? else { continue };
+        let flags = MountFlags::RDONLY | NOSUID_NODEV_NOEXEC;
+        mount_remount(fd_path(&bound).as_c_str(), MountFlags::BIND | flags, c"").at("remount read-only", name)?;
+    }
+    Ok(())
+}
+
+pub(super) fn open_root() -> Result<OwnedFd> {
+    openat(CWD, c".", OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).at("open", b"/")
+}
+
+/// Opens `path` inside `root` without following symlinks; `None` if missing.
+fn open_existing(root: &OwnedFd, path: &CStr) -> Result<Option<OwnedFd>> {
+    match openat2(root, path, OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), RESOLVE_INSIDE) {
+        Ok(fd) => Ok(Some(fd)),
+        Err(rustix::io::Errno::NOENT) => Ok(None),
+        Err(e) => Err(e).at("open", path.to_bytes()),
+    }
+}
+
+/// Opens `path` inside `root` as a directory, creating its last component if
+/// missing; refuses any symlink on the way.
+fn open_target(root: &OwnedFd, path: &'static CStr, name: &[u8], mode: u32) -> Result<OwnedFd> {
+    let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    match openat2(root, path, flags, Mode::empty(), resolve) {
+        Err(rustix::io::Errno::NOENT) => {
+            // mkdir never follows a symlink in its last component.
+            match mkdirat(root, path, Mode::from_raw_mode(mode)) {
+                Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                Err(e) => return Err(e).at("mkdir", name),
+            }
+            openat2(root, path, flags, Mode::empty(), resolve).at("mount", name)
+        }
+        other => other.at("mount", name),
+    }
+    .map_err(|e| e.hint_if(Errno::ELOOP, "ROOTFS has a symlink where sct mounts a filesystem; replace it with a directory"))
+}
+
+/// The device nodes and symlinks, made on the fresh /dev tmpfs.
+fn fill_dev(root: &OwnedFd) -> Result<()> {
+    let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+    let dev = openat2(root, c"dev", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty(), resolve)
+        .at("open", b"/dev")?;
+    for n in NODES {
+        let mode = Mode::from_raw_mode(0o666);
+        mknodat(&dev, n.name, FileType::CharacterDevice, mode, makedev(n.major, n.minor)).at("mknod", n.name.to_bytes())?;
+        // The umask sct inherited must not narrow the modes.
+        // The node was just made on sct's own tmpfs: it is no symlink.
+        chmodat(&dev, n.name, mode, AtFlags::empty()).at("chmod", n.name.to_bytes())?;
+    }
+    for (name, target) in LINKS {
+        symlinkat(*target, &dev, *name).at("symlink", name.to_bytes())?;
+    }
+    Ok(())
+}
+
+/// `/proc/self/fd/N` for an open descriptor.
+pub(super) fn fd_path<Fd: AsFd>(fd: Fd) -> Buf<32> {
+    let mut b = Buf::new();
+    b.push(b"/proc/self/fd/").push_u64(fd.as_fd().as_raw_fd() as u64).push(b"\0");
+    b
 }

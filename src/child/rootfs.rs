@@ -2,7 +2,7 @@
 
 use core::ffi::CStr;
 
-use rustix::mount::{mount_bind_recursive, mount_change, MountPropagationFlags};
+use rustix::mount::{mount_bind_recursive, mount_change, mount_remount, MountFlags, MountPropagationFlags};
 use rustix::process::chdir;
 
 use crate::error::{Context, Result};
@@ -21,4 +21,11 @@ pub fn bind_rootfs(rootfs: &CStr) -> Result<()> {
     // The bind is on top of the directory we named; chdir resolves it anew
     // and lands on the new mount, which everything after works relative to.
     chdir(rootfs).at("chdir", path)
+}
+
+/// `--read-only`: remounts the root bind (the current directory) read-only.
+/// Only that mount: /dev, /dev/shm, /proc and the user's binds below it keep
+/// their own flags.
+pub fn make_root_read_only() -> Result<()> {
+    mount_remount(c".", MountFlags::BIND | MountFlags::RDONLY, c"").at("remount read-only", b"/")
 }

@@ -18,7 +18,7 @@ expect vm-getpid-allowed "result=1" "$(sct "$root" /bin/probe syscall getpid)"
 # The classic chroot escape: CAP_SYS_CHROOT is in the default set (Docker's),
 # and on either root-switch path it lands back in the container's root; with
 # the capability dropped it cannot even start.
-expect vm-chroot-escape-with-cap "root=bin,etc,proc,tmp" \
+expect vm-chroot-escape-with-cap "root=bin,dev,etc,proc,sys,tmp" \
   "$(sct --cap-add SYS_CHROOT "$root" /bin/probe chroot-escape | grep '^root=')"
 expect vm-chroot-escape-without-cap "escape=EPERM" \
   "$(sct --cap-drop SYS_CHROOT "$root" /bin/probe chroot-escape | grep '^escape=')"
