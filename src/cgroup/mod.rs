@@ -206,11 +206,7 @@ impl Cgroup {
                 };
             }
             if d.controllers.has(PIDS) {
-                let hits = if d.v2 {
-                    v2::pids_max_events(&d.fd)
-                } else {
-                    v1::pids_max_events(&d.fd)
-                };
+                let hits = pids_max_events(&d.fd);
                 if hits > 0 {
                     let mut line = Line::from(b"sct: container reached its pids limit (");
                     line.push_u64(self.limits.pids.unwrap_or(0))
@@ -392,6 +388,13 @@ fn read_path<'a>(path: &[u8], buf: &'a mut [u8]) -> Result<&'a [u8]> {
     let fd =
         rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).at("open", path)?;
     read_all(&fd, buf).at("read", path)
+}
+
+/// `max` in `pids.events`: how often a fork hit pids.max (the same file in
+/// v1 and v2).
+fn pids_max_events(fd: &OwnedFd) -> u64 {
+    let mut buf = [0u8; 128];
+    read_at(fd, b"pids.events", &mut buf).ok().and_then(|t| values::keyed_value(t, b"max")).unwrap_or(0)
 }
 
 fn read_at<'a>(dir: &OwnedFd, name: &[u8], buf: &'a mut [u8]) -> Result<&'a [u8]> {

@@ -92,11 +92,3 @@ pub(super) fn oom_killed(fd: &OwnedFd) -> bool {
         > 0
 }
 
-/// `max` in v1 `pids.events`.
-pub(super) fn pids_max_events(fd: &OwnedFd) -> u64 {
-    let mut buf = [0u8; 128];
-    read_at(fd, b"pids.events", &mut buf)
-        .ok()
-        .and_then(|t| values::keyed_value(t, b"max"))
-        .unwrap_or(0)
-}
