@@ -387,21 +387,8 @@ fn deny(list: &mut DenyList, v: &'static CStr) -> Result<()> {
 }
 
 fn number(s: &[u8]) -> Option<u32> {
-    if s.is_empty() || s.len() > 10 {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &c in s {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        n = n * 10 + u64::from(c - b'0');
-    }
     // (uid_t)-1 means "unchanged" to the kernel.
-    if n >= u64::from(u32::MAX) {
-        return None;
-    }
-    Some(n as u32)
+    crate::out::parse_u64(s).and_then(|n| u32::try_from(n).ok()).filter(|&n| n != u32::MAX)
 }
 
 fn user(v: &'static CStr) -> Result<(u32, u32)> {

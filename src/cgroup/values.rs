@@ -1,7 +1,7 @@
 //! The limits as values: parsing the option strings and formatting what is
 //! written to the cgroup files. Pure code, no syscalls, unit-tested.
 
-use crate::out::Text;
+use crate::out::{parse_u64, Text};
 
 /// The period `--cpus` is a share of, in microseconds: 100 ms, as docker's
 /// `--cpus` (cpu.max's second field; v1 `cpu.cfs_period_us`).
@@ -122,20 +122,6 @@ pub fn parse_cpuset(s: &[u8]) -> Option<&[u8]> {
     Some(s)
 }
 
-/// Plain decimal digits only: no sign, no spaces, no `0x`.
-fn parse_u64(s: &[u8]) -> Option<u64> {
-    if s.is_empty() {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &c in s {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        n = n.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-    }
-    Some(n)
-}
 
 /// A byte count the way a user writes it: `20M`, `256K`, `3G`, or plain bytes
 /// when no unit divides it.

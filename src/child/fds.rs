@@ -5,6 +5,7 @@ use rustix::fs::{openat, Mode, OFlags, RawDir, CWD};
 use rustix::io::{fcntl_setfd, FdFlags};
 
 use crate::error::{Context, Result};
+use crate::out::parse_u64;
 use crate::sys;
 
 /// Marks every descriptor above stderr close-on-exec, so no host file, socket
@@ -26,7 +27,7 @@ fn mark_each_fd_cloexec() -> Result<()> {
     let mut entries = RawDir::new(&dir, &mut buf);
     while let Some(entry) = entries.next() {
         let entry = entry.at("read", b"/proc/self/fd")?;
-        let Some(fd) = parse_fd(entry.file_name().to_bytes()) else { continue };
+        let Some(fd) = parse_u64(entry.file_name().to_bytes()).and_then(|n| i32::try_from(n).ok()) else { continue };
         if fd > 2 {
             // The directory's own fd is among them; it is closed below anyway.
             let _ = fcntl_setfd(borrow(fd), FdFlags::CLOEXEC);
@@ -39,17 +40,4 @@ fn borrow(fd: i32) -> BorrowedFd<'static> {
     sys::borrow_fd(fd)
 }
 
-fn parse_fd(name: &[u8]) -> Option<i32> {
-    if name.is_empty() {
-        return None;
-    }
-    let mut n: i32 = 0;
-    for &c in name {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        n = n.checked_mul(10)?.checked_add((c - b'0') as i32)?;
-    }
-    Some(n)
-}
 
