@@ -74,14 +74,6 @@ impl Error {
         }
     }
 
-    pub fn kind(&self) -> Kind {
-        self.kind
-    }
-
-    pub fn errno(&self) -> Option<Errno> {
-        self.errno
-    }
-
     pub fn exit_code(&self) -> u8 {
         match self.kind {
             Kind::Usage | Kind::Setup => EXIT_SCT_FAILED,

@@ -70,10 +70,6 @@ impl Environ {
         Environ(envp)
     }
 
-    pub const fn empty() -> Self {
-        Environ(core::ptr::null())
-    }
-
     /// The whole `name=value` entry, if `name` is set.
     pub fn entry(&self, name: &[u8]) -> Option<&'static CStr> {
         let mut p = self.0;
