@@ -7,7 +7,8 @@
 //! conditional hop over an unconditional `ja`, whose offset is 32 bits.
 
 use linux_raw_sys::ptrace::{
-    sock_filter, BPF_ABS, BPF_ALU, BPF_AND, BPF_JGT, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_MAXINSNS, BPF_RET, BPF_W,
+    sock_filter, BPF_ABS, BPF_ALU, BPF_AND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET,
+    BPF_K, BPF_LD, BPF_MAXINSNS, BPF_RET, BPF_W,
 };
 
 /// Most items (instructions and labels) a program may be written with.
@@ -35,7 +36,12 @@ pub enum Cond {
 enum Item {
     Load(u32),
     /// Jump to `to` when the condition is `when`; fall through otherwise.
-    Jump { cond: Cond, k: u32, when: bool, to: Label },
+    Jump {
+        cond: Cond,
+        k: u32,
+        when: bool,
+        to: Label,
+    },
     Goto(Label),
     Ret(u32),
     Place(Label),
@@ -83,7 +89,12 @@ impl Program {
 }
 
 const fn insn(code: u32, jt: u8, jf: u8, k: u32) -> sock_filter {
-    sock_filter { code: code as u16, jt, jf, k }
+    sock_filter {
+        code: code as u16,
+        jt,
+        jf,
+        k,
+    }
 }
 
 fn cond_code(c: Cond) -> u32 {
@@ -104,7 +115,12 @@ impl Default for Asm {
 
 impl Asm {
     pub const fn new() -> Self {
-        Asm { items: [Item::Load(0); MAX_ITEMS], len: 0, labels: 0, overflow: false }
+        Asm {
+            items: [Item::Load(0); MAX_ITEMS],
+            len: 0,
+            labels: 0,
+            overflow: false,
+        }
     }
 
     fn push(&mut self, item: Item) {
@@ -133,12 +149,22 @@ impl Asm {
 
     /// Jumps to `to` if `A <cond> k`.
     pub fn jump_if(&mut self, cond: Cond, k: u32, to: Label) {
-        self.push(Item::Jump { cond, k, when: true, to });
+        self.push(Item::Jump {
+            cond,
+            k,
+            when: true,
+            to,
+        });
     }
 
     /// Jumps to `to` unless `A <cond> k`.
     pub fn jump_unless(&mut self, cond: Cond, k: u32, to: Label) {
-        self.push(Item::Jump { cond, k, when: false, to });
+        self.push(Item::Jump {
+            cond,
+            k,
+            when: false,
+            to,
+        });
     }
 
     pub fn goto(&mut self, to: Label) {
@@ -198,7 +224,10 @@ impl Asm {
                 break;
             }
         }
-        let mut p = Program { insns: [insn(0, 0, 0, 0); MAX_INSNS], len: 0 };
+        let mut p = Program {
+            insns: [insn(0, 0, 0, 0); MAX_INSNS],
+            len: 0,
+        };
         let mut emit = |s: sock_filter| {
             p.insns[p.len] = s;
             p.len += 1;
@@ -209,7 +238,12 @@ impl Asm {
                 Item::Place(_) => {}
                 Item::Load(off) => emit(insn(BPF_LD | BPF_W | BPF_ABS, 0, 0, off)),
                 Item::Ret(k) => emit(insn(BPF_RET | BPF_K, 0, 0, k)),
-                Item::Goto(to) => emit(insn(BPF_JMP | BPF_JA, 0, 0, (label_at[to.0 as usize] - here - 1) as u32)),
+                Item::Goto(to) => emit(insn(
+                    BPF_JMP | BPF_JA,
+                    0,
+                    0,
+                    (label_at[to.0 as usize] - here - 1) as u32,
+                )),
                 Item::Jump { cond, k, when, to } => {
                     let target = label_at[to.0 as usize];
                     if long[i] {
@@ -258,7 +292,10 @@ pub fn validate(p: &[sock_filter]) -> Result<(), Invalid> {
             [pc + 1, pc + 1]
         } else if code == BPF_JMP | BPF_JA {
             [pc + 1 + i.k as usize, pc + 1 + i.k as usize]
-        } else if [Cond::Eq, Cond::Ge, Cond::Set].iter().any(|&c| cond_code(c) == code) {
+        } else if [Cond::Eq, Cond::Ge, Cond::Set]
+            .iter()
+            .any(|&c| cond_code(c) == code)
+        {
             [pc + 1 + usize::from(i.jt), pc + 1 + usize::from(i.jf)]
         } else {
             return Err(Invalid::UnknownInstruction(pc));
@@ -340,7 +377,11 @@ mod tests {
             assert_eq!(run(p.insns(), &word(7)), Some(1), "filler {filler}");
             assert_eq!(run(p.insns(), &word(2)), Some(2), "filler {filler}");
             assert_eq!(run(p.insns(), &word(5)), Some(99), "filler {filler}");
-            let longs = p.insns().iter().filter(|i| u32::from(i.code) == BPF_JMP | BPF_JA).count();
+            let longs = p
+                .insns()
+                .iter()
+                .filter(|i| u32::from(i.code) == BPF_JMP | BPF_JA)
+                .count();
             assert_eq!(p.insns().len(), filler + 5 + longs, "filler {filler}");
             assert_eq!(longs > 0, filler > 254, "filler {filler}");
         }
@@ -368,7 +409,10 @@ mod tests {
         let ret = insn(BPF_RET | BPF_K, 0, 0, 0);
         assert_eq!(validate(&[jeq, ret]), Err(Invalid::JumpOutside(0)));
         assert_eq!(validate(&[ret, load]), Err(Invalid::JumpOutside(1)));
-        assert_eq!(validate(&[insn(0xffff, 0, 0, 0), ret]), Err(Invalid::UnknownInstruction(0)));
+        assert_eq!(
+            validate(&[insn(0xffff, 0, 0, 0), ret]),
+            Err(Invalid::UnknownInstruction(0))
+        );
         let big = [ret; BPF_MAXINSNS as usize + 1];
         assert_eq!(validate(&big), Err(Invalid::TooLong));
     }

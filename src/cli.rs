@@ -106,7 +106,10 @@ pub struct DenyList {
 
 impl DenyList {
     pub const fn new() -> Self {
-        DenyList { nrs: [0; MAX_EXTRA_DENIED], len: 0 }
+        DenyList {
+            nrs: [0; MAX_EXTRA_DENIED],
+            len: 0,
+        }
     }
 
     pub fn as_slice(&self) -> &[u32] {
@@ -132,26 +135,126 @@ struct Opt {
 }
 
 const OPTIONS: &[Opt] = &[
-    Opt { long: "hostname", short: None, value: Some("NAME"), help: "hostname inside the container (default: sct)" },
-    Opt { long: "net", short: None, value: Some("host|none"), help: "host: share the host's network (default); none: only lo" },
-    Opt { long: "memory", short: None, value: Some("SIZE"), help: "memory limit: bytes or k/m/g (1024-based)" },
-    Opt { long: "memory-swap", short: None, value: Some("SIZE"), help: "memory plus swap limit (needs --memory); -1: unlimited swap" },
-    Opt { long: "pids-limit", short: None, value: Some("N"), help: "at most N processes and threads" },
-    Opt { long: "cpus", short: None, value: Some("DECIMAL"), help: "CPU time as a number of CPUs, e.g. 0.5" },
-    Opt { long: "cpuset-cpus", short: None, value: Some("LIST"), help: "CPUs allowed, e.g. 0-2,4" },
-    Opt { long: "cgroup-parent", short: None, value: Some("PATH"), help: "create the cgroup below PATH (default: sct's own cgroup)" },
-    Opt { long: "cap-add", short: None, value: Some("CAP"), help: "keep capability CAP too (ALL: every one)" },
-    Opt { long: "cap-drop", short: None, value: Some("CAP"), help: "drop capability CAP (ALL: every one)" },
-    Opt { long: "seccomp", short: None, value: Some("default|unconfined"), help: "syscall filter (default: default)" },
-    Opt { long: "seccomp-deny", short: None, value: Some("NAME[,NAME]"), help: "also deny these syscalls (EPERM)" },
-    Opt { long: "print-seccomp", short: None, value: Some("FILE"), help: "write the filter as raw sock_filter bytes, exit" },
-    Opt { long: "bind", short: Some(b'v'), value: Some("SRC:DST[:ro]"), help: "bind host path SRC on DST (repeatable)" },
-    Opt { long: "env", short: Some(b'e'), value: Some("KEY=VALUE"), help: "set an environment variable (repeatable)" },
-    Opt { long: "workdir", short: Some(b'w'), value: Some("DIR"), help: "working directory inside the container (default: /)" },
-    Opt { long: "read-only", short: None, value: None, help: "make the root read-only (/dev, /proc and binds keep their own modes)" },
-    Opt { long: "user", short: Some(b'u'), value: Some("UID[:GID]"), help: "run CMD as numeric UID and GID (default GID: UID)" },
-    Opt { long: "help", short: Some(b'h'), value: None, help: "print this help and exit" },
-    Opt { long: "version", short: Some(b'V'), value: None, help: "print the version and exit" },
+    Opt {
+        long: "hostname",
+        short: None,
+        value: Some("NAME"),
+        help: "hostname inside the container (default: sct)",
+    },
+    Opt {
+        long: "net",
+        short: None,
+        value: Some("host|none"),
+        help: "host: share the host's network (default); none: only lo",
+    },
+    Opt {
+        long: "memory",
+        short: None,
+        value: Some("SIZE"),
+        help: "memory limit: bytes or k/m/g (1024-based)",
+    },
+    Opt {
+        long: "memory-swap",
+        short: None,
+        value: Some("SIZE"),
+        help: "memory plus swap limit (needs --memory); -1: unlimited swap",
+    },
+    Opt {
+        long: "pids-limit",
+        short: None,
+        value: Some("N"),
+        help: "at most N processes and threads",
+    },
+    Opt {
+        long: "cpus",
+        short: None,
+        value: Some("DECIMAL"),
+        help: "CPU time as a number of CPUs, e.g. 0.5",
+    },
+    Opt {
+        long: "cpuset-cpus",
+        short: None,
+        value: Some("LIST"),
+        help: "CPUs allowed, e.g. 0-2,4",
+    },
+    Opt {
+        long: "cgroup-parent",
+        short: None,
+        value: Some("PATH"),
+        help: "create the cgroup below PATH (default: sct's own cgroup)",
+    },
+    Opt {
+        long: "cap-add",
+        short: None,
+        value: Some("CAP"),
+        help: "keep capability CAP too (ALL: every one)",
+    },
+    Opt {
+        long: "cap-drop",
+        short: None,
+        value: Some("CAP"),
+        help: "drop capability CAP (ALL: every one)",
+    },
+    Opt {
+        long: "seccomp",
+        short: None,
+        value: Some("default|unconfined"),
+        help: "syscall filter (default: default)",
+    },
+    Opt {
+        long: "seccomp-deny",
+        short: None,
+        value: Some("NAME[,NAME]"),
+        help: "also deny these syscalls (EPERM)",
+    },
+    Opt {
+        long: "print-seccomp",
+        short: None,
+        value: Some("FILE"),
+        help: "write the filter as raw sock_filter bytes, exit",
+    },
+    Opt {
+        long: "bind",
+        short: Some(b'v'),
+        value: Some("SRC:DST[:ro]"),
+        help: "bind host path SRC on DST (repeatable)",
+    },
+    Opt {
+        long: "env",
+        short: Some(b'e'),
+        value: Some("KEY=VALUE"),
+        help: "set an environment variable (repeatable)",
+    },
+    Opt {
+        long: "workdir",
+        short: Some(b'w'),
+        value: Some("DIR"),
+        help: "working directory inside the container (default: /)",
+    },
+    Opt {
+        long: "read-only",
+        short: None,
+        value: None,
+        help: "make the root read-only (/dev, /proc and binds keep their own modes)",
+    },
+    Opt {
+        long: "user",
+        short: Some(b'u'),
+        value: Some("UID[:GID]"),
+        help: "run CMD as numeric UID and GID (default GID: UID)",
+    },
+    Opt {
+        long: "help",
+        short: Some(b'h'),
+        value: None,
+        help: "print this help and exit",
+    },
+    Opt {
+        long: "version",
+        short: Some(b'V'),
+        value: None,
+        help: "print the version and exit",
+    },
 ];
 
 /// HOST_NAME_MAX: sethostname(2) refuses longer names.
@@ -204,12 +307,22 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         };
         let value = match (opt.value, inline) {
             (None, None) => None,
-            (None, Some(_)) => return Err(Error::usage("option '--", opt.long.as_bytes(), "' takes no value")),
+            (None, Some(_)) => {
+                return Err(Error::usage(
+                    "option '--",
+                    opt.long.as_bytes(),
+                    "' takes no value",
+                ))
+            }
             (Some(_), Some(at)) => Some(tail(args.arg(i), at)),
             (Some(_), None) => {
                 i += 1;
                 if i >= n {
-                    return Err(Error::usage("option '--", opt.long.as_bytes(), "' needs a value"));
+                    return Err(Error::usage(
+                        "option '--",
+                        opt.long.as_bytes(),
+                        "' needs a value",
+                    ));
                 }
                 Some(args.arg(i))
             }
@@ -224,19 +337,35 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
             ("memory", Some(v)) => cfg.limits.memory = Some(size("--memory '", v)?),
             ("memory-swap", Some(v)) => {
                 let swap = values::parse_swap(v.to_bytes());
-                cfg.limits.memory_swap = Some(swap.ok_or(Error::usage("--memory-swap '", v.to_bytes(), "': expected a size like 512m, or -1"))?)
+                cfg.limits.memory_swap = Some(swap.ok_or(Error::usage(
+                    "--memory-swap '",
+                    v.to_bytes(),
+                    "': expected a size like 512m, or -1",
+                ))?)
             }
             ("pids-limit", Some(v)) => {
                 let n = values::parse_pids(v.to_bytes());
-                cfg.limits.pids = Some(n.ok_or(Error::usage("--pids-limit '", v.to_bytes(), "': expected a positive number"))?)
+                cfg.limits.pids = Some(n.ok_or(Error::usage(
+                    "--pids-limit '",
+                    v.to_bytes(),
+                    "': expected a positive number",
+                ))?)
             }
             ("cpus", Some(v)) => {
                 let q = values::parse_cpus(v.to_bytes());
-                cfg.limits.cpu_quota_us = Some(q.ok_or(Error::usage("--cpus '", v.to_bytes(), "': expected a number of CPUs from 0.01, e.g. 1.5"))?)
+                cfg.limits.cpu_quota_us = Some(q.ok_or(Error::usage(
+                    "--cpus '",
+                    v.to_bytes(),
+                    "': expected a number of CPUs from 0.01, e.g. 1.5",
+                ))?)
             }
             ("cpuset-cpus", Some(v)) => {
                 let l = values::parse_cpuset(v.to_bytes());
-                cfg.limits.cpuset_cpus = Some(l.ok_or(Error::usage("--cpuset-cpus '", v.to_bytes(), "': expected a CPU list like 0-2,4"))?)
+                cfg.limits.cpuset_cpus = Some(l.ok_or(Error::usage(
+                    "--cpuset-cpus '",
+                    v.to_bytes(),
+                    "': expected a CPU list like 0-2,4",
+                ))?)
             }
             ("cgroup-parent", Some(v)) => cfg.cgroup_parent = Some(cgroup_parent(v)?),
             ("cap-add", Some(v)) => cfg.capabilities |= capability(v)?,
@@ -257,13 +386,21 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
             }
             ("workdir", Some(v)) => {
                 if v.to_bytes().first() != Some(&b'/') {
-                    return Err(Error::usage("--workdir '", v.to_bytes(), "': must be an absolute path"));
+                    return Err(Error::usage(
+                        "--workdir '",
+                        v.to_bytes(),
+                        "': must be an absolute path",
+                    ));
                 }
                 cfg.workdir = v;
             }
             ("bind", Some(v)) => {
                 if cfg.bind_count == MAX_BINDS {
-                    return Err(Error::usage("--bind '", v.to_bytes(), "': at most 16 binds"));
+                    return Err(Error::usage(
+                        "--bind '",
+                        v.to_bytes(),
+                        "': at most 16 binds",
+                    ));
                 }
                 cfg.binds[cfg.bind_count] = bind(v)?;
                 cfg.bind_count += 1;
@@ -284,7 +421,11 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         return Err(Error::usage("ROOTFS is empty", b"", ""));
     }
     if i + 1 >= n {
-        return Err(Error::usage("missing CMD after ROOTFS '", cfg.rootfs.to_bytes(), "'"));
+        return Err(Error::usage(
+            "missing CMD after ROOTFS '",
+            cfg.rootfs.to_bytes(),
+            "'",
+        ));
     }
     cfg.command = i + 1;
     if args.arg(cfg.command).is_empty() {
@@ -305,13 +446,21 @@ fn tail(s: &'static CStr, at: usize) -> &'static CStr {
 fn hostname(v: &'static CStr) -> Result<&'static CStr> {
     let len = v.to_bytes().len();
     if len == 0 || len > HOST_NAME_MAX {
-        return Err(Error::usage("--hostname '", v.to_bytes(), "': must be 1 to 64 bytes"));
+        return Err(Error::usage(
+            "--hostname '",
+            v.to_bytes(),
+            "': must be 1 to 64 bytes",
+        ));
     }
     Ok(v)
 }
 
 fn size(before: &'static str, v: &'static CStr) -> Result<u64> {
-    values::parse_size(v.to_bytes()).ok_or(Error::usage(before, v.to_bytes(), "': expected a size like 512k, 20m or 1g"))
+    values::parse_size(v.to_bytes()).ok_or(Error::usage(
+        before,
+        v.to_bytes(),
+        "': expected a size like 512k, 20m or 1g",
+    ))
 }
 
 /// Docker's rules: --memory-swap is a total that needs --memory and cannot be
@@ -319,9 +468,11 @@ fn size(before: &'static str, v: &'static CStr) -> Result<u64> {
 fn check_limits(l: &Limits) -> Result<()> {
     match (l.memory, l.memory_swap) {
         (None, Some(_)) => Err(Error::usage("--memory-swap needs --memory", b"", "")),
-        (Some(m), Some(values::Swap::Total(t))) if t < m => {
-            Err(Error::usage("--memory-swap must be at least --memory (it is memory plus swap)", b"", ""))
-        }
+        (Some(m), Some(values::Swap::Total(t))) if t < m => Err(Error::usage(
+            "--memory-swap must be at least --memory (it is memory plus swap)",
+            b"",
+            "",
+        )),
         _ => Ok(()),
     }
 }
@@ -330,8 +481,15 @@ fn check_limits(l: &Limits) -> Result<()> {
 fn cgroup_parent(v: &'static CStr) -> Result<&'static [u8]> {
     let p = v.to_bytes();
     let p = p.strip_prefix(b"/").unwrap_or(p);
-    if p.is_empty() || p.split(|&c| c == b'/').any(|c| c == b".." || c == b"." || c.is_empty()) {
-        return Err(Error::usage("--cgroup-parent '", v.to_bytes(), "': expected a cgroup path like /sct or a/b"));
+    if p.is_empty()
+        || p.split(|&c| c == b'/')
+            .any(|c| c == b".." || c == b"." || c.is_empty())
+    {
+        return Err(Error::usage(
+            "--cgroup-parent '",
+            v.to_bytes(),
+            "': expected a cgroup path like /sct or a/b",
+        ));
     }
     Ok(p)
 }
@@ -354,9 +512,16 @@ fn capability(v: &'static CStr) -> Result<u64> {
         Some(p) if p.eq_ignore_ascii_case(b"CAP_") => &name[4..],
         _ => name,
     };
-    match crate::spec::CAPABILITIES.iter().find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(bare)) {
+    match crate::spec::CAPABILITIES
+        .iter()
+        .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(bare))
+    {
         Some(&(_, cap)) => Ok(1 << cap),
-        None => Err(Error::usage("unknown capability '", name, "': see capabilities(7), e.g. NET_ADMIN or ALL")),
+        None => Err(Error::usage(
+            "unknown capability '",
+            name,
+            "': see capabilities(7), e.g. NET_ADMIN or ALL",
+        )),
     }
 }
 
@@ -364,7 +529,11 @@ fn seccomp(v: &'static CStr) -> Result<Seccomp> {
     match v.to_bytes() {
         b"default" => Ok(Seccomp::Default),
         b"unconfined" => Ok(Seccomp::Unconfined),
-        other => Err(Error::usage("--seccomp '", other, "': expected default or unconfined")),
+        other => Err(Error::usage(
+            "--seccomp '",
+            other,
+            "': expected default or unconfined",
+        )),
     }
 }
 
@@ -378,7 +547,11 @@ fn deny(list: &mut DenyList, v: &'static CStr) -> Result<()> {
             return Err(Error::usage("--seccomp-deny: unknown syscall '", name, "'"));
         };
         if list.len == MAX_EXTRA_DENIED {
-            return Err(Error::usage("--seccomp-deny: more than 64 syscalls at '", name, "'"));
+            return Err(Error::usage(
+                "--seccomp-deny: more than 64 syscalls at '",
+                name,
+                "'",
+            ));
         }
         list.nrs[list.len] = sysno.id() as u32;
         list.len += 1;
@@ -388,7 +561,9 @@ fn deny(list: &mut DenyList, v: &'static CStr) -> Result<()> {
 
 fn number(s: &[u8]) -> Option<u32> {
     // (uid_t)-1 means "unchanged" to the kernel.
-    crate::out::parse_u64(s).and_then(|n| u32::try_from(n).ok()).filter(|&n| n != u32::MAX)
+    crate::out::parse_u64(s)
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|&n| n != u32::MAX)
 }
 
 fn user(v: &'static CStr) -> Result<(u32, u32)> {
@@ -428,7 +603,11 @@ fn bind(v: &'static CStr) -> Result<Bind> {
     if src.len() >= 1024 || dst.len() >= 1024 {
         return bad("': paths must be shorter than 1024 bytes");
     }
-    Ok(Bind { src, dst, read_only })
+    Ok(Bind {
+        src,
+        dst,
+        read_only,
+    })
 }
 
 /// The `--help` text.
@@ -465,7 +644,9 @@ mod tests {
     use std::vec::Vec;
 
     fn args(list: &[&str]) -> Vec<&'static CStr> {
-        list.iter().map(|s| &*Box::leak(CString::new(*s).unwrap().into_boxed_c_str())).collect()
+        list.iter()
+            .map(|s| &*Box::leak(CString::new(*s).unwrap().into_boxed_c_str()))
+            .collect()
     }
 
     fn run(list: &[&str]) -> Config {
@@ -477,7 +658,9 @@ mod tests {
     }
 
     fn error(list: &[&str]) -> std::string::String {
-        let Err(e) = parse(&args(list)[..]) else { panic!("expected an error") };
+        let Err(e) = parse(&args(list)[..]) else {
+            panic!("expected an error")
+        };
         let mut l = crate::out::Line::new();
         e.render(&mut l);
         std::string::String::from_utf8(l.as_bytes().to_vec()).unwrap()
@@ -504,8 +687,14 @@ mod tests {
     fn binds_are_repeatable() {
         let c = run(&["sct", "-v", "/a:/b", "--bind=/c:/d/e:ro", "/r", "ls"]);
         assert_eq!(c.bind_count, 2);
-        assert_eq!((c.binds[0].src, c.binds[0].dst, c.binds[0].read_only), (&b"/a"[..], &b"/b"[..], false));
-        assert_eq!((c.binds[1].src, c.binds[1].dst, c.binds[1].read_only), (&b"/c"[..], &b"/d/e"[..], true));
+        assert_eq!(
+            (c.binds[0].src, c.binds[0].dst, c.binds[0].read_only),
+            (&b"/a"[..], &b"/b"[..], false)
+        );
+        assert_eq!(
+            (c.binds[1].src, c.binds[1].dst, c.binds[1].read_only),
+            (&b"/c"[..], &b"/d/e"[..], true)
+        );
     }
 
     #[test]
@@ -523,39 +712,114 @@ mod tests {
 
     #[test]
     fn help_and_version() {
-        assert!(matches!(parse(&args(&["sct", "-h"])[..]), Ok(Command::Help)));
-        assert!(matches!(parse(&args(&["sct", "--help", "/r", "x"])[..]), Ok(Command::Help)));
-        assert!(matches!(parse(&args(&["sct", "-V"])[..]), Ok(Command::Version)));
+        assert!(matches!(
+            parse(&args(&["sct", "-h"])[..]),
+            Ok(Command::Help)
+        ));
+        assert!(matches!(
+            parse(&args(&["sct", "--help", "/r", "x"])[..]),
+            Ok(Command::Help)
+        ));
+        assert!(matches!(
+            parse(&args(&["sct", "-V"])[..]),
+            Ok(Command::Version)
+        ));
     }
 
     #[test]
     fn misuse_is_one_line_plus_try_help() {
-        assert_eq!(error(&["sct", "--frob", "/r", "x"]), "sct: unknown option '--frob'\nTry 'sct --help'.\n");
-        assert_eq!(error(&["sct"]), "sct: missing ROOTFS and CMD\nTry 'sct --help'.\n");
-        assert_eq!(error(&["sct", "/r"]), "sct: missing CMD after ROOTFS '/r'\nTry 'sct --help'.\n");
-        assert_eq!(error(&["sct", "--hostname"]), "sct: option '--hostname' needs a value\nTry 'sct --help'.\n");
-        assert_eq!(error(&["sct", "--net", "bridge", "/r", "x"]), "sct: --net 'bridge': expected host or none\nTry 'sct --help'.\n");
-        assert_eq!(error(&["sct", "-v", "/a", "/r", "x"]), "sct: --bind '/a': expected SRC:DST or SRC:DST:ro\nTry 'sct --help'.\n");
-        assert_eq!(error(&["sct", "-v", "/a:b", "/r", "x"]), "sct: --bind '/a:b': DST must be an absolute path\nTry 'sct --help'.\n");
-        assert_eq!(error(&["sct", "-v", "/a:/b:rw", "/r", "x"]), "sct: --bind '/a:/b:rw': expected SRC:DST or SRC:DST:ro\nTry 'sct --help'.\n");
-        assert_eq!(error(&["sct", "-e", "=x", "/r", "x"]), "sct: --env '=x': expected KEY=VALUE\nTry 'sct --help'.\n");
-        assert_eq!(error(&["sct", "-e", "X", "/r", "x"]), "sct: --env 'X': expected KEY=VALUE\nTry 'sct --help'.\n");
-        assert_eq!(error(&["sct", "-w", "tmp", "/r", "x"]), "sct: --workdir 'tmp': must be an absolute path\nTry 'sct --help'.\n");
-        assert_eq!(error(&["sct", "-u", "root", "/r", "x"]), "sct: --user 'root': expected numeric UID[:GID]\nTry 'sct --help'.\n");
-        assert_eq!(error(&["sct", "-u", "1:", "/r", "x"]), "sct: --user '1:': expected numeric UID[:GID]\nTry 'sct --help'.\n");
-        assert_eq!(error(&["sct", "-u", "4294967295", "/r", "x"]), "sct: --user '4294967295': expected numeric UID[:GID]\nTry 'sct --help'.\n");
-        assert_eq!(run(&["sct", "-u", "1000", "/r", "x"]).user, Some((1000, 1000)));
+        assert_eq!(
+            error(&["sct", "--frob", "/r", "x"]),
+            "sct: unknown option '--frob'\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            error(&["sct"]),
+            "sct: missing ROOTFS and CMD\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            error(&["sct", "/r"]),
+            "sct: missing CMD after ROOTFS '/r'\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            error(&["sct", "--hostname"]),
+            "sct: option '--hostname' needs a value\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            error(&["sct", "--net", "bridge", "/r", "x"]),
+            "sct: --net 'bridge': expected host or none\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            error(&["sct", "-v", "/a", "/r", "x"]),
+            "sct: --bind '/a': expected SRC:DST or SRC:DST:ro\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            error(&["sct", "-v", "/a:b", "/r", "x"]),
+            "sct: --bind '/a:b': DST must be an absolute path\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            error(&["sct", "-v", "/a:/b:rw", "/r", "x"]),
+            "sct: --bind '/a:/b:rw': expected SRC:DST or SRC:DST:ro\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            error(&["sct", "-e", "=x", "/r", "x"]),
+            "sct: --env '=x': expected KEY=VALUE\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            error(&["sct", "-e", "X", "/r", "x"]),
+            "sct: --env 'X': expected KEY=VALUE\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            error(&["sct", "-w", "tmp", "/r", "x"]),
+            "sct: --workdir 'tmp': must be an absolute path\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            error(&["sct", "-u", "root", "/r", "x"]),
+            "sct: --user 'root': expected numeric UID[:GID]\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            error(&["sct", "-u", "1:", "/r", "x"]),
+            "sct: --user '1:': expected numeric UID[:GID]\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            error(&["sct", "-u", "4294967295", "/r", "x"]),
+            "sct: --user '4294967295': expected numeric UID[:GID]\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            run(&["sct", "-u", "1000", "/r", "x"]).user,
+            Some((1000, 1000))
+        );
         assert_eq!(run(&["sct", "--user=7:8", "/r", "x"]).user, Some((7, 8)));
-        assert_eq!(error(&["sct", "--help=x"]), "sct: option '--help' takes no value\nTry 'sct --help'.\n");
-        assert_eq!(error(&["sct", "/r", ""]), "sct: CMD is empty\nTry 'sct --help'.\n");
+        assert_eq!(
+            error(&["sct", "--help=x"]),
+            "sct: option '--help' takes no value\nTry 'sct --help'.\n"
+        );
+        assert_eq!(
+            error(&["sct", "/r", ""]),
+            "sct: CMD is empty\nTry 'sct --help'.\n"
+        );
         let long = "x".repeat(65);
-        assert!(error(&["sct", "--hostname", &long, "/r", "x"]).ends_with("': must be 1 to 64 bytes\nTry 'sct --help'.\n"));
+        assert!(error(&["sct", "--hostname", &long, "/r", "x"])
+            .ends_with("': must be 1 to 64 bytes\nTry 'sct --help'.\n"));
     }
 
     #[test]
     fn limits() {
-        let c = run(&["sct", "--memory", "20M", "--memory-swap=-1", "--pids-limit", "10", "--cpus", "0.2",
-            "--cpuset-cpus", "0", "--cgroup-parent", "/a/b", "/r", "x"]);
+        let c = run(&[
+            "sct",
+            "--memory",
+            "20M",
+            "--memory-swap=-1",
+            "--pids-limit",
+            "10",
+            "--cpus",
+            "0.2",
+            "--cpuset-cpus",
+            "0",
+            "--cgroup-parent",
+            "/a/b",
+            "/r",
+            "x",
+        ]);
         assert_eq!(c.limits.memory, Some(20 << 20));
         assert_eq!(c.limits.memory_swap, Some(values::Swap::Unlimited));
         assert_eq!(c.limits.pids, Some(10));
@@ -568,16 +832,42 @@ mod tests {
     #[test]
     fn bad_limits_are_one_line() {
         let t = "\nTry 'sct --help'.\n";
-        assert_eq!(error(&["sct", "--memory", "0", "/r", "x"]), format!("sct: --memory '0': expected a size like 512k, 20m or 1g{t}"));
-        assert_eq!(error(&["sct", "--memory", "-5m", "/r", "x"]), format!("sct: --memory '-5m': expected a size like 512k, 20m or 1g{t}"));
-        assert_eq!(error(&["sct", "--memory-swap", "x", "/r", "x"]), format!("sct: --memory-swap 'x': expected a size like 512m, or -1{t}"));
-        assert_eq!(error(&["sct", "--memory-swap", "1g", "/r", "x"]), format!("sct: --memory-swap needs --memory{t}"));
-        assert_eq!(error(&["sct", "--memory", "1g", "--memory-swap", "1m", "/r", "x"]),
-            format!("sct: --memory-swap must be at least --memory (it is memory plus swap){t}"));
-        assert_eq!(error(&["sct", "--pids-limit", "0", "/r", "x"]), format!("sct: --pids-limit '0': expected a positive number{t}"));
-        assert_eq!(error(&["sct", "--cpus", "0", "/r", "x"]), format!("sct: --cpus '0': expected a number of CPUs from 0.01, e.g. 1.5{t}"));
-        assert_eq!(error(&["sct", "--cpuset-cpus", "3-1", "/r", "x"]), format!("sct: --cpuset-cpus '3-1': expected a CPU list like 0-2,4{t}"));
-        assert_eq!(error(&["sct", "--cgroup-parent", "../x", "/r", "x"]), format!("sct: --cgroup-parent '../x': expected a cgroup path like /sct or a/b{t}"));
+        assert_eq!(
+            error(&["sct", "--memory", "0", "/r", "x"]),
+            format!("sct: --memory '0': expected a size like 512k, 20m or 1g{t}")
+        );
+        assert_eq!(
+            error(&["sct", "--memory", "-5m", "/r", "x"]),
+            format!("sct: --memory '-5m': expected a size like 512k, 20m or 1g{t}")
+        );
+        assert_eq!(
+            error(&["sct", "--memory-swap", "x", "/r", "x"]),
+            format!("sct: --memory-swap 'x': expected a size like 512m, or -1{t}")
+        );
+        assert_eq!(
+            error(&["sct", "--memory-swap", "1g", "/r", "x"]),
+            format!("sct: --memory-swap needs --memory{t}")
+        );
+        assert_eq!(
+            error(&["sct", "--memory", "1g", "--memory-swap", "1m", "/r", "x"]),
+            format!("sct: --memory-swap must be at least --memory (it is memory plus swap){t}")
+        );
+        assert_eq!(
+            error(&["sct", "--pids-limit", "0", "/r", "x"]),
+            format!("sct: --pids-limit '0': expected a positive number{t}")
+        );
+        assert_eq!(
+            error(&["sct", "--cpus", "0", "/r", "x"]),
+            format!("sct: --cpus '0': expected a number of CPUs from 0.01, e.g. 1.5{t}")
+        );
+        assert_eq!(
+            error(&["sct", "--cpuset-cpus", "3-1", "/r", "x"]),
+            format!("sct: --cpuset-cpus '3-1': expected a CPU list like 0-2,4{t}")
+        );
+        assert_eq!(
+            error(&["sct", "--cgroup-parent", "../x", "/r", "x"]),
+            format!("sct: --cgroup-parent '../x': expected a cgroup path like /sct or a/b{t}")
+        );
     }
 
     #[test]
@@ -588,23 +878,56 @@ mod tests {
         assert_eq!(run(&["sct", "/r", "x"]).capabilities, kept);
         assert_eq!(kept.count_ones(), 14);
         for name in ["SYS_ADMIN", "sys_admin", "CAP_SYS_ADMIN", "cap_Sys_Admin"] {
-            assert_eq!(run(&["sct", "--cap-add", name, "/r", "x"]).capabilities, kept | admin, "{name}");
+            assert_eq!(
+                run(&["sct", "--cap-add", name, "/r", "x"]).capabilities,
+                kept | admin,
+                "{name}"
+            );
         }
-        assert_eq!(run(&["sct", "--cap-drop=chown", "/r", "x"]).capabilities, kept & !chown);
-        assert_eq!(run(&["sct", "--cap-drop", "ALL", "/r", "x"]).capabilities, 0);
-        assert_eq!(run(&["sct", "--cap-drop", "all", "--cap-add", "chown", "/r", "x"]).capabilities, chown);
-        assert_eq!(run(&["sct", "--cap-add", "ALL", "/r", "x"]).capabilities, u64::MAX);
+        assert_eq!(
+            run(&["sct", "--cap-drop=chown", "/r", "x"]).capabilities,
+            kept & !chown
+        );
+        assert_eq!(
+            run(&["sct", "--cap-drop", "ALL", "/r", "x"]).capabilities,
+            0
+        );
+        assert_eq!(
+            run(&["sct", "--cap-drop", "all", "--cap-add", "chown", "/r", "x"]).capabilities,
+            chown
+        );
+        assert_eq!(
+            run(&["sct", "--cap-add", "ALL", "/r", "x"]).capabilities,
+            u64::MAX
+        );
     }
 
     #[test]
     fn seccomp_options() {
         assert_eq!(run(&["sct", "/r", "x"]).seccomp, Seccomp::Default);
-        assert_eq!(run(&["sct", "--seccomp", "unconfined", "/r", "x"]).seccomp, Seccomp::Unconfined);
-        let c = run(&["sct", "--seccomp-deny", "getppid,uname", "--seccomp-deny=chdir", "/r", "x"]);
+        assert_eq!(
+            run(&["sct", "--seccomp", "unconfined", "/r", "x"]).seccomp,
+            Seccomp::Unconfined
+        );
+        let c = run(&[
+            "sct",
+            "--seccomp-deny",
+            "getppid,uname",
+            "--seccomp-deny=chdir",
+            "/r",
+            "x",
+        ]);
         use syscalls::Sysno;
-        let want = [Sysno::getppid.id() as u32, Sysno::uname.id() as u32, Sysno::chdir.id() as u32];
+        let want = [
+            Sysno::getppid.id() as u32,
+            Sysno::uname.id() as u32,
+            Sysno::chdir.id() as u32,
+        ];
         assert_eq!(c.seccomp_deny.as_slice(), &want);
-        assert!(matches!(parse(&args(&["sct", "--print-seccomp", "/tmp/f"])[..]), Ok(Command::PrintSeccomp(_, _))));
+        assert!(matches!(
+            parse(&args(&["sct", "--print-seccomp", "/tmp/f"])[..]),
+            Ok(Command::PrintSeccomp(_, _))
+        ));
     }
 
     #[test]
@@ -628,7 +951,11 @@ mod tests {
         let h = help();
         let text = std::str::from_utf8(h.as_bytes()).unwrap();
         for o in OPTIONS {
-            assert!(text.contains(&std::format!("--{}", o.long)), "--{} missing from help", o.long);
+            assert!(
+                text.contains(&std::format!("--{}", o.long)),
+                "--{} missing from help",
+                o.long
+            );
         }
     }
 }

@@ -40,23 +40,47 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 impl Error {
     /// A step failed with `errno`.
     pub fn os(step: &'static str, object: &[u8], errno: Errno) -> Self {
-        Error { kind: Kind::Setup, step, object: Text::from(object), errno: Some(errno), detail: "", hint: None }
+        Error {
+            kind: Kind::Setup,
+            step,
+            object: Text::from(object),
+            errno: Some(errno),
+            detail: "",
+            hint: None,
+        }
     }
 
     /// CMD could not be executed.
     pub fn exec(object: &[u8], errno: Errno) -> Self {
-        Error { kind: Kind::Exec, ..Self::os("exec", object, errno) }
+        Error {
+            kind: Kind::Exec,
+            ..Self::os("exec", object, errno)
+        }
     }
 
     /// A misuse of the command line: `before` + `object` + `after`.
     pub fn usage(before: &'static str, object: &[u8], after: &'static str) -> Self {
-        Error { kind: Kind::Usage, step: before, object: Text::from(object), errno: None, detail: after, hint: None }
+        Error {
+            kind: Kind::Usage,
+            step: before,
+            object: Text::from(object),
+            errno: None,
+            detail: after,
+            hint: None,
+        }
     }
 
     /// A failure with no errno, e.g. a value the kernel would accept but
     /// sct cannot use.
     pub fn setup(step: &'static str, object: &[u8], detail: &'static str) -> Self {
-        Error { kind: Kind::Setup, step, object: Text::from(object), errno: None, detail, hint: None }
+        Error {
+            kind: Kind::Setup,
+            step,
+            object: Text::from(object),
+            errno: None,
+            detail,
+            hint: None,
+        }
     }
 
     /// Adds the line that tells the user what to do.
@@ -87,7 +111,10 @@ impl Error {
         line.push(b"sct: ");
         match self.kind {
             Kind::Usage => {
-                line.push_str(self.step).push(self.object.as_bytes()).push_str(self.detail).push(b"\n");
+                line.push_str(self.step)
+                    .push(self.object.as_bytes())
+                    .push_str(self.detail)
+                    .push(b"\n");
                 line.push(b"Try 'sct --help'.\n");
                 return;
             }
@@ -99,8 +126,12 @@ impl Error {
                 line.push(b": ");
                 match self.errno {
                     Some(e) => {
-                        let (name, description) = e.name_and_description().unwrap_or(("E?", "unknown error"));
-                        line.push_str(name).push(b" (").push_str(description).push(b")");
+                        let (name, description) =
+                            e.name_and_description().unwrap_or(("E?", "unknown error"));
+                        line.push_str(name)
+                            .push(b" (")
+                            .push_str(description)
+                            .push(b")");
                     }
                     None => {
                         line.push_str(self.detail);
@@ -145,14 +176,20 @@ mod tests {
     #[test]
     fn renders_step_object_errno() {
         let e = Error::os("pivot_root", b"/srv/rootfs", Errno::EINVAL);
-        assert_eq!(rendered(&e), "sct: pivot_root /srv/rootfs: EINVAL (Invalid argument)\n");
+        assert_eq!(
+            rendered(&e),
+            "sct: pivot_root /srv/rootfs: EINVAL (Invalid argument)\n"
+        );
         assert_eq!(e.exit_code(), 125);
     }
 
     #[test]
     fn renders_hint_on_its_own_line() {
         let e = Error::os("clone3", b"", Errno::EPERM).hint("run sct as root");
-        assert_eq!(rendered(&e), "sct: clone3: EPERM (Operation not permitted)\nsct: hint: run sct as root\n");
+        assert_eq!(
+            rendered(&e),
+            "sct: clone3: EPERM (Operation not permitted)\nsct: hint: run sct as root\n"
+        );
     }
 
     #[test]
@@ -165,7 +202,10 @@ mod tests {
     #[test]
     fn usage_errors_point_to_help() {
         let e = Error::usage("unknown option '", b"--frob", "'");
-        assert_eq!(rendered(&e), "sct: unknown option '--frob'\nTry 'sct --help'.\n");
+        assert_eq!(
+            rendered(&e),
+            "sct: unknown option '--frob'\nTry 'sct --help'.\n"
+        );
         assert_eq!(e.exit_code(), 125);
     }
 }

@@ -7,8 +7,8 @@
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 
-pub mod cgroup;
 pub mod bpf;
+pub mod cgroup;
 pub mod child;
 pub mod cli;
 pub mod error;
@@ -29,7 +29,8 @@ pub fn main(args: Args, env: Environ) -> u8 {
             return 0;
         }
         Ok(Command::Version) => {
-            out::Line::from(concat!("sct ", env!("CARGO_PKG_VERSION"), "\n").as_bytes()).write_to(sys::stdout());
+            out::Line::from(concat!("sct ", env!("CARGO_PKG_VERSION"), "\n").as_bytes())
+                .write_to(sys::stdout());
             return 0;
         }
         Ok(Command::Run(cfg)) => parent::run(&cfg, args, env),
@@ -55,15 +56,25 @@ fn print_seccomp(cfg: &cli::Config, file: &'static core::ffi::CStr) -> error::Re
     let path = file.to_bytes();
     let program = child::seccomp::build(cfg.seccomp_deny.as_slice())
         .map_err(|_| error::Error::setup("seccomp", b"", "filter too long"))?;
-    let fd = open(file, OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC, Mode::from_raw_mode(0o644))
-        .at("open", path)?;
+    let fd = open(
+        file,
+        OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o644),
+    )
+    .at("open", path)?;
     if cfg.seccomp == cli::Seccomp::Unconfined {
         return Ok(());
     }
     let mut result = Ok(());
     program.for_each_byte_chunk(|bytes| {
         if result.is_ok() {
-            result = rustix::io::write(&fd, bytes).and_then(|n| if n == bytes.len() { Ok(()) } else { Err(rustix::io::Errno::IO) });
+            result = rustix::io::write(&fd, bytes).and_then(|n| {
+                if n == bytes.len() {
+                    Ok(())
+                } else {
+                    Err(rustix::io::Errno::IO)
+                }
+            });
         }
     });
     result.at("write", path)

@@ -25,7 +25,11 @@ impl<const N: usize> Default for Buf<N> {
 
 impl<const N: usize> Buf<N> {
     pub const fn new() -> Self {
-        Buf { bytes: [0; N], len: 0, cut: false }
+        Buf {
+            bytes: [0; N],
+            len: 0,
+            cut: false,
+        }
     }
 
     pub fn from(s: &[u8]) -> Self {
@@ -129,7 +133,11 @@ mod tests {
     #[test]
     fn formats_numbers() {
         let mut b = Text::new();
-        b.push_u64(0).push(b" ").push_i64(-42).push(b" ").push_u64(u64::MAX);
+        b.push_u64(0)
+            .push(b" ")
+            .push_i64(-42)
+            .push(b" ")
+            .push_u64(u64::MAX);
         assert_eq!(b.as_bytes(), b"0 -42 18446744073709551615");
     }
 

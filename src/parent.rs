@@ -3,8 +3,8 @@
 //! Parent code holds the child's pid; child code never does.
 
 use linux_raw_sys::general::{
-    CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM,
-    SIGUSR1, SIGUSR2, SIGWINCH,
+    CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, SIGCHLD, SIGHUP, SIGINT,
+    SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
 };
 use rustix::fd::OwnedFd;
 use rustix::fs::{stat, FileType};
@@ -55,16 +55,22 @@ pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
         return Ok(failure.exit_code);
     }
     let code = supervise(&child, &signals)?;
-    Ok(cgroup.as_ref().and_then(|cg| cg.report(code)).unwrap_or(code))
+    Ok(cgroup
+        .as_ref()
+        .and_then(|cg| cg.report(code))
+        .unwrap_or(code))
 }
 
 /// ROOTFS must be a directory: refuse anything else before any namespace
 /// exists, with a message that names it.
 fn check_rootfs(cfg: &Config) -> Result<()> {
     let path = cfg.rootfs.to_bytes();
-    let st = stat(cfg.rootfs)
-        .at("rootfs", path)
-        .map_err(|e| e.hint_if(Errno::ENOENT, "ROOTFS is a directory holding the container's files, e.g. an unpacked image"))?;
+    let st = stat(cfg.rootfs).at("rootfs", path).map_err(|e| {
+        e.hint_if(
+            Errno::ENOENT,
+            "ROOTFS is a directory holding the container's files, e.g. an unpacked image",
+        )
+    })?;
     if FileType::from_raw_mode(st.st_mode) != FileType::Directory {
         return Err(Error::os("rootfs", path, Errno::ENOTDIR)
             .hint("ROOTFS must be a directory; unpack an image or tarball into one first"));
@@ -115,7 +121,10 @@ fn namespaces(cfg: &Config) -> u64 {
 /// places the child before releasing it.
 fn spawn(cfg: &Config, cgroup: Option<&mut Cgroup>) -> Result<Spawned> {
     let flags = namespaces(cfg);
-    let into = cgroup.as_ref().and_then(|cg| cg.v2_fd()).map(|fd| rustix::fd::AsRawFd::as_raw_fd(&fd));
+    let into = cgroup
+        .as_ref()
+        .and_then(|cg| cg.v2_fd())
+        .map(|fd| rustix::fd::AsRawFd::as_raw_fd(&fd));
     let mut result = process::clone3(flags, into);
     if into.is_some() {
         match result {
@@ -133,9 +142,18 @@ fn spawn(cfg: &Config, cgroup: Option<&mut Cgroup>) -> Result<Spawned> {
         other => other.at("clone3", b""),
     }
     .map_err(|e| {
-        e.hint_if(Errno::EPERM, "creating namespaces needs root (CAP_SYS_ADMIN); run sct as root")
-            .hint_if(Errno::ENOSPC, "a namespace limit was reached: see /proc/sys/user/max_*_namespaces")
-            .hint_if(Errno::EINVAL, "this kernel lacks a namespace type sct needs (PID, mount, UTS, IPC, net)")
+        e.hint_if(
+            Errno::EPERM,
+            "creating namespaces needs root (CAP_SYS_ADMIN); run sct as root",
+        )
+        .hint_if(
+            Errno::ENOSPC,
+            "a namespace limit was reached: see /proc/sys/user/max_*_namespaces",
+        )
+        .hint_if(
+            Errno::EINVAL,
+            "this kernel lacks a namespace type sct needs (PID, mount, UTS, IPC, net)",
+        )
     })?;
     Ok(match forked {
         Fork::Child => Spawned::Child,
@@ -145,7 +163,9 @@ fn spawn(cfg: &Config, cgroup: Option<&mut Cgroup>) -> Result<Spawned> {
 
 impl Child {
     fn signal(&self, signo: u32) {
-        let Some(signal) = Signal::from_named_raw(signo as i32) else { return };
+        let Some(signal) = Signal::from_named_raw(signo as i32) else {
+            return;
+        };
         // Both fail only once the child is gone, which the wait loop sees.
         let _ = match &self.pidfd {
             Some(fd) => rustix::process::pidfd_send_signal(fd, signal),

@@ -157,7 +157,10 @@ pub const CLONE_NAMESPACE_FLAGS: u32 = g::CLONE_NEWNS
 /// `ioctl` requests that fail with EPERM: pushing input into a terminal
 /// (TIOCSTI, CVE-2017-5226) and the console's TIOCLINUX (which can do the
 /// same through its paste selection).
-pub const DENIED_IOCTLS: &[u32] = &[linux_raw_sys::ioctl::TIOCSTI, linux_raw_sys::ioctl::TIOCLINUX];
+pub const DENIED_IOCTLS: &[u32] = &[
+    linux_raw_sys::ioctl::TIOCSTI,
+    linux_raw_sys::ioctl::TIOCLINUX,
+];
 
 /// The `personality` values allowed, Docker's list: PER_LINUX (0), PER_LINUX32
 /// (0x0008), UNAME26 (0x20000), UNAME26|PER_LINUX32, and 0xffffffff, which

@@ -43,18 +43,29 @@ impl Channel {
     pub fn new() -> Result<Self> {
         let (release_read, release_write) = pipe_with(PipeFlags::CLOEXEC).at("pipe", b"")?;
         let (report_read, report_write) = pipe_with(PipeFlags::CLOEXEC).at("pipe", b"")?;
-        Ok(Channel { release_read, release_write, report_read, report_write })
+        Ok(Channel {
+            release_read,
+            release_write,
+            report_read,
+            report_write,
+        })
     }
 
     /// The parent's side; the child's ends are closed here.
     pub fn into_parent(self) -> ParentEnd {
-        ParentEnd { release: self.release_write, report: self.report_read }
+        ParentEnd {
+            release: self.release_write,
+            report: self.report_read,
+        }
     }
 
     /// The child's side; the parent's ends are closed here, so that the
     /// parent's death shows as EOF.
     pub fn into_child(self) -> ChildEnd {
-        ChildEnd { release: self.release_read, report: self.report_write }
+        ChildEnd {
+            release: self.release_read,
+            report: self.report_write,
+        }
     }
 }
 
@@ -83,7 +94,10 @@ impl ParentEnd {
         if len == 0 {
             return Ok(None);
         }
-        Ok(Some(Failure { exit_code: buf[0], message: Line::from(&buf[1..len]) }))
+        Ok(Some(Failure {
+            exit_code: buf[0],
+            message: Line::from(&buf[1..len]),
+        }))
     }
 }
 

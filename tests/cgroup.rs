@@ -33,20 +33,30 @@ fn own_cgroup(controller: &str) -> String {
 /// The test process's own cgroup v2 path (the `0::` line).
 fn own_v2_cgroup() -> String {
     let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
-    let line = text.lines().find(|l| l.starts_with("0::")).expect("a 0:: line in /proc/self/cgroup");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("0::"))
+        .expect("a 0:: line in /proc/self/cgroup");
     line[3..].trim_end_matches('/').to_string()
 }
 
 /// Where sct with `pid` makes its cgroup for `controller`.
 fn container_dir(controller: &str, pid: u32) -> std::path::PathBuf {
-    format!("/sys/fs/cgroup/{controller}{}/sct-{pid}", own_cgroup(controller)).into()
+    format!(
+        "/sys/fs/cgroup/{controller}{}/sct-{pid}",
+        own_cgroup(controller)
+    )
+    .into()
 }
 
 /// Fails unless this host has the v1 controllers these tests are written for.
 fn require_v1() {
     for c in CONTROLLERS {
         let p = format!("/sys/fs/cgroup/{c}/cgroup.procs");
-        assert!(std::path::Path::new(&p).exists(), "these tests need the v1 {c} hierarchy at /sys/fs/cgroup/{c}");
+        assert!(
+            std::path::Path::new(&p).exists(),
+            "these tests need the v1 {c} hierarchy at /sys/fs/cgroup/{c}"
+        );
     }
 }
 
@@ -57,7 +67,12 @@ fn run(sct: Sct, rootfs: &Rootfs, opts: &[&str], cmd: &[&str]) -> (Output, u32) 
     let mut args: Vec<std::ffi::OsString> = opts.iter().map(|s| s.into()).collect();
     args.push(rootfs.path().into());
     args.extend(cmd.iter().map(|s| s.into()));
-    let child = sct.command(&args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let child = sct
+        .command(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     let pid = child.id();
     let out = Output::from(child.wait_with_output().unwrap());
     assert_gone(pid);
@@ -80,25 +95,54 @@ fn seen(out: &Output, controller: &str) -> String {
         .find_map(|l| {
             let mut f = l.splitn(3, ':');
             let (_, ctrls, path) = (f.next()?, f.next()?, f.next()?);
-            ctrls.split(',').any(|c| c == controller).then(|| path.to_string())
+            ctrls
+                .split(',')
+                .any(|c| c == controller)
+                .then(|| path.to_string())
         })
         .unwrap_or_else(|| panic!("no {controller} line in {out:?}"))
 }
 
 fn assert_first_view_is_container_cgroup(sct: Sct) {
     let rootfs = Rootfs::new();
-    let opts = ["--memory", "64m", "--pids-limit", "100", "--cpus", "1", "--cpuset-cpus", "0"];
-    let (out, pid) = run(sct, &rootfs, &opts, &["/bin/probe", "read", "/proc/self/cgroup"]);
+    let opts = [
+        "--memory",
+        "64m",
+        "--pids-limit",
+        "100",
+        "--cpus",
+        "1",
+        "--cpuset-cpus",
+        "0",
+    ];
+    let (out, pid) = run(
+        sct,
+        &rootfs,
+        &opts,
+        &["/bin/probe", "read", "/proc/self/cgroup"],
+    );
     assert_eq!(out.code, 0, "{out:?}");
     for c in CONTROLLERS {
         let own = own_cgroup(c);
-        assert_eq!(seen(&out, c), format!("{own}/sct-{pid}"), "{c}: not in the container cgroup below ours");
+        assert_eq!(
+            seen(&out, c),
+            format!("{own}/sct-{pid}"),
+            "{c}: not in the container cgroup below ours"
+        );
     }
     // The hybrid host's v2 hierarchy has none of these controllers; sct puts
     // the container in a v2 cgroup anyway, to track it. This is the
     // CLONE_INTO_CGROUP path (or its fallback) on real hardware.
-    let v2 = out.stdout.lines().find_map(|l| l.strip_prefix("0::")).expect("0:: line");
-    assert_eq!(v2, format!("{}/sct-{pid}", own_v2_cgroup()), "not in the v2 tracking cgroup below ours");
+    let v2 = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("0::"))
+        .expect("0:: line");
+    assert_eq!(
+        v2,
+        format!("{}/sct-{pid}", own_v2_cgroup()),
+        "not in the v2 tracking cgroup below ours"
+    );
 }
 
 both_paths! {
@@ -175,40 +219,86 @@ fn memory_floor_512k() {
     // crun's published floor; sct's own measured floor is lower (README).
     let rootfs = Rootfs::new();
     for _ in 0..3 {
-        let (out, _) = run(Sct { spawn: Spawn::Clone3 }, &rootfs, &["--memory", "512k"], &["/bin/true"]);
+        let (out, _) = run(
+            Sct {
+                spawn: Spawn::Clone3,
+            },
+            &rootfs,
+            &["--memory", "512k"],
+            &["/bin/true"],
+        );
         assert_eq!(out.code, 0, "{out:?}");
     }
 }
 
 #[test]
 fn cmd_starts_inside_its_cgroup_without_clone_into_cgroup() {
-    assert_first_view_is_container_cgroup(Sct { spawn: Spawn::NoCloneIntoCgroup });
+    assert_first_view_is_container_cgroup(Sct {
+        spawn: Spawn::NoCloneIntoCgroup,
+    });
 }
 
 #[test]
 fn no_limit_means_no_cgroup() {
     let rootfs = Rootfs::new();
-    let (out, _) = run(Sct { spawn: Spawn::Clone3 }, &rootfs, &[], &["/bin/probe", "read", "/proc/self/cgroup"]);
+    let (out, _) = run(
+        Sct {
+            spawn: Spawn::Clone3,
+        },
+        &rootfs,
+        &[],
+        &["/bin/probe", "read", "/proc/self/cgroup"],
+    );
     assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(out.stdout, std::fs::read_to_string("/proc/self/cgroup").unwrap());
+    assert_eq!(
+        out.stdout,
+        std::fs::read_to_string("/proc/self/cgroup").unwrap()
+    );
 }
 
 #[test]
 fn memory_limit_oom_kills_with_one_line() {
     let rootfs = Rootfs::new();
-    let (out, _) = run(Sct { spawn: Spawn::Clone3 }, &rootfs, &["--memory", "20M"], &["/bin/probe", "alloc", "100"]);
+    let (out, _) = run(
+        Sct {
+            spawn: Spawn::Clone3,
+        },
+        &rootfs,
+        &["--memory", "20M"],
+        &["/bin/probe", "alloc", "100"],
+    );
     assert_eq!(out.code, 137, "{out:?}");
-    assert_eq!(out.stderr, "sct: container killed: out of memory (limit 20M)\n");
+    assert_eq!(
+        out.stderr,
+        "sct: container killed: out of memory (limit 20M)\n"
+    );
     assert!(!out.stdout.contains("allocated="), "{out:?}");
     // With --memory-swap too (v1 memory.memsw.limit_in_bytes; this host has
     // no swap, so the memory limit still decides).
     for swap in ["40m", "-1"] {
-        let (out, _) = run(Sct { spawn: Spawn::Clone3 }, &rootfs, &["--memory", "20M", "--memory-swap", swap], &["/bin/probe", "alloc", "100"]);
+        let (out, _) = run(
+            Sct {
+                spawn: Spawn::Clone3,
+            },
+            &rootfs,
+            &["--memory", "20M", "--memory-swap", swap],
+            &["/bin/probe", "alloc", "100"],
+        );
         assert_eq!(out.code, 137, "{out:?}");
-        assert_eq!(out.stderr, "sct: container killed: out of memory (limit 20M)\n");
+        assert_eq!(
+            out.stderr,
+            "sct: container killed: out of memory (limit 20M)\n"
+        );
     }
     // Under the limit the same program runs to the end.
-    let (out, _) = run(Sct { spawn: Spawn::Clone3 }, &rootfs, &["--memory", "64m"], &["/bin/probe", "alloc", "10"]);
+    let (out, _) = run(
+        Sct {
+            spawn: Spawn::Clone3,
+        },
+        &rootfs,
+        &["--memory", "64m"],
+        &["/bin/probe", "alloc", "10"],
+    );
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.value("allocated"), "10");
 }
@@ -216,13 +306,23 @@ fn memory_limit_oom_kills_with_one_line() {
 #[test]
 fn pids_limit_stops_a_fork_loop() {
     let rootfs = Rootfs::new();
-    let (out, _) = run(Sct { spawn: Spawn::Clone3 }, &rootfs, &["--pids-limit", "10"], &["/bin/probe", "spawn-loop", "50"]);
+    let (out, _) = run(
+        Sct {
+            spawn: Spawn::Clone3,
+        },
+        &rootfs,
+        &["--pids-limit", "10"],
+        &["/bin/probe", "spawn-loop", "50"],
+    );
     assert_eq!(out.code, 0, "{out:?}");
     // The probe itself is one of the 10 tasks.
     let spawned: usize = out.value("spawned").parse().unwrap();
     assert!(spawned <= 9, "{out:?}");
     assert_eq!(out.value("error"), "EAGAIN");
-    assert_eq!(out.stderr, "sct: container reached its pids limit (10): 1 fork failed\n");
+    assert_eq!(
+        out.stderr,
+        "sct: container reached its pids limit (10): 1 fork failed\n"
+    );
 }
 
 #[test]
@@ -230,33 +330,71 @@ fn cpus_throttle() {
     use std::io::Read;
     require_v1();
     let rootfs = Rootfs::new();
-    let sct = Sct { spawn: Spawn::Clone3 };
+    let sct = Sct {
+        spawn: Spawn::Clone3,
+    };
     let mut child = Running(
-        sct.command(&["--cpus", "0.2", rootfs.path().to_str().unwrap(), "/bin/probe", "spin", "1500"])
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
+        sct.command(&[
+            "--cpus",
+            "0.2",
+            rootfs.path().to_str().unwrap(),
+            "/bin/probe",
+            "spin",
+            "1500",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap(),
     );
     let pid = child.id();
     std::thread::sleep(Duration::from_millis(1000));
     let stat = std::fs::read_to_string(container_dir("cpu", pid).join("cpu.stat")).unwrap();
-    let throttled: u64 = stat.lines().find_map(|l| l.strip_prefix("nr_throttled ")).unwrap().parse().unwrap();
+    let throttled: u64 = stat
+        .lines()
+        .find_map(|l| l.strip_prefix("nr_throttled "))
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(throttled > 0, "cpu.stat: {stat}");
     let mut stdout = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
     assert!(child.wait().unwrap().success());
-    let cpu_ms: u64 = stdout.lines().find_map(|l| l.strip_prefix("cpu_ms=")).unwrap().parse().unwrap();
+    let cpu_ms: u64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("cpu_ms="))
+        .unwrap()
+        .parse()
+        .unwrap();
     // 0.2 CPUs for 1.5 s is 300 ms; allow for tick granularity.
-    assert!(cpu_ms <= 600, "got {cpu_ms} ms of CPU in 1500 ms under --cpus 0.2");
+    assert!(
+        cpu_ms <= 600,
+        "got {cpu_ms} ms of CPU in 1500 ms under --cpus 0.2"
+    );
     assert_gone(pid);
 }
 
 #[test]
 fn cpuset_pins() {
     let rootfs = Rootfs::new();
-    let (out, _) = run(Sct { spawn: Spawn::Clone3 }, &rootfs, &["--cpuset-cpus", "0"], &["/bin/probe", "read", "/proc/self/status"]);
+    let (out, _) = run(
+        Sct {
+            spawn: Spawn::Clone3,
+        },
+        &rootfs,
+        &["--cpuset-cpus", "0"],
+        &["/bin/probe", "read", "/proc/self/status"],
+    );
     assert_eq!(out.code, 0, "{out:?}");
-    let line = out.stdout.lines().find(|l| l.starts_with("Cpus_allowed_list:")).unwrap();
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Cpus_allowed_list:"))
+        .unwrap();
     assert_eq!(line.split_whitespace().nth(1), Some("0"));
 }
 
@@ -270,7 +408,14 @@ fn stale_cgroups_of_dead_sct_are_removed() {
     c.wait().unwrap();
     let stale = container_dir("memory", dead);
     std::fs::create_dir(&stale).unwrap();
-    let (out, _) = run(Sct { spawn: Spawn::Clone3 }, &rootfs, &["--memory", "64m"], &["/bin/true"]);
+    let (out, _) = run(
+        Sct {
+            spawn: Spawn::Clone3,
+        },
+        &rootfs,
+        &["--memory", "64m"],
+        &["/bin/true"],
+    );
     let left = stale.exists();
     let _ = std::fs::remove_dir(&stale);
     assert_eq!(out.code, 0, "{out:?}");

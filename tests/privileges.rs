@@ -68,11 +68,21 @@ fn cap_add_and_drop_by_any_spelling() {
     assert_eq!(out.value("CapEff"), format!("{want:016x}"));
     assert_eq!(out.value("CapBnd"), format!("{want:016x}"));
     // ALL is every capability this kernel has that sct holds, and no more.
-    let last: u32 = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap").unwrap().trim().parse().unwrap();
+    let last: u32 = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let own = status.lines().find_map(|l| l.strip_prefix("CapBnd:")).unwrap().trim();
+    let own = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapBnd:"))
+        .unwrap()
+        .trim();
     let all = u64::from_str_radix(own, 16).unwrap() & ((1u64 << (last + 1)) - 1);
-    let out = sct().run_in(&rootfs, &["--cap-add", "ALL"], &["/bin/probe", "info"]).ok();
+    let out = sct()
+        .run_in(&rootfs, &["--cap-add", "ALL"], &["/bin/probe", "info"])
+        .ok();
     assert_eq!(out.value("CapBnd"), format!("{all:016x}"));
     assert_eq!(out.value("CapEff"), format!("{all:016x}"));
 }
@@ -171,7 +181,13 @@ fn x32_and_int80_are_refused() {
         .run_in(&rootfs, &[], &["/bin/probe", "x32", "getpid"])
         .ok();
     assert_eq!(out.stdout, "errno=ENOSYS\n");
-    let out = sct().run_in(&rootfs, &["--seccomp", "unconfined"], &["/bin/probe", "x32", "getpid"]).ok();
+    let out = sct()
+        .run_in(
+            &rootfs,
+            &["--seccomp", "unconfined"],
+            &["/bin/probe", "x32", "getpid"],
+        )
+        .ok();
     if out.stdout == "errno=ENOSYS\n" {
         println!("SKIP: this kernel has no x32 support; the x32 refusal is not the filter's alone (unit tests cover the rule)");
     }

@@ -213,18 +213,28 @@ fn misuse_gets_one_line_and_exit_125() {
             &format!("sct: rootfs {file}: ENOTDIR (Not a directory)\nsct: hint: ROOTFS must be a directory; unpack an image or tarball into one first\n"),
         ),
     ];
-    let sct = Sct { spawn: Spawn::Clone3 };
+    let sct = Sct {
+        spawn: Spawn::Clone3,
+    };
     for (args, stderr) in cases {
         let out = sct.run(args);
-        assert_eq!((out.code, out.stderr.as_str(), out.stdout.as_str()), (125, *stderr, ""), "sct {args:?}");
+        assert_eq!(
+            (out.code, out.stderr.as_str(), out.stdout.as_str()),
+            (125, *stderr, ""),
+            "sct {args:?}"
+        );
     }
 }
 
 #[test]
 fn help_and_version() {
-    let sct = Sct { spawn: Spawn::Clone3 };
+    let sct = Sct {
+        spawn: Spawn::Clone3,
+    };
     let out = sct.run(&["--help"]).ok();
-    assert!(out.stdout.starts_with("Usage: sct [OPTIONS] ROOTFS CMD [ARGS...]\n"));
+    assert!(out
+        .stdout
+        .starts_with("Usage: sct [OPTIONS] ROOTFS CMD [ARGS...]\n"));
     for opt in ["--hostname", "--net", "--help", "--version"] {
         assert!(out.stdout.contains(opt), "{opt} missing from --help");
     }
@@ -236,10 +246,27 @@ fn help_and_version() {
 fn without_root_the_hint_says_so() {
     let rootfs = Rootfs::new();
     let r = rootfs.path().to_str().unwrap();
-    let setpriv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+    let setpriv = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+    ];
     let hint = "sct: hint: creating namespaces needs root (CAP_SYS_ADMIN); run sct as root\n";
-    let out = Output::from(std::process::Command::new(setpriv[0]).args(&setpriv[1..]).args([SCT, r, "/bin/true"]).output().unwrap());
-    assert_eq!((out.code, out.stderr.as_str()), (125, format!("sct: clone3: EPERM (Operation not permitted)\n{hint}").as_str()));
+    let out = Output::from(
+        std::process::Command::new(setpriv[0])
+            .args(&setpriv[1..])
+            .args([SCT, r, "/bin/true"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            125,
+            format!("sct: clone3: EPERM (Operation not permitted)\n{hint}").as_str()
+        )
+    );
     let probe = probe().to_str().unwrap();
     let out = Output::from(
         std::process::Command::new(probe)
@@ -249,7 +276,13 @@ fn without_root_the_hint_says_so() {
             .output()
             .unwrap(),
     );
-    assert_eq!((out.code, out.stderr.as_str()), (125, format!("sct: clone: EPERM (Operation not permitted)\n{hint}").as_str()));
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            125,
+            format!("sct: clone: EPERM (Operation not permitted)\n{hint}").as_str()
+        )
+    );
 }
 
 /// An interactive shell on a terminal (a pty from script(1)) reads and
@@ -265,7 +298,12 @@ fn interactive_shell_on_a_terminal_works() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("script(1) from util-linux");
-    child.stdin.take().unwrap().write_all(b"echo hi-from-$(hostname)\nexit 3\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"echo hi-from-$(hostname)\nexit 3\n")
+        .unwrap();
     let out = Output::from(child.wait_with_output().unwrap());
     assert_eq!(out.code, 3, "{out:?}");
     assert!(out.stdout.contains("\nhi-from-sct"), "{out:?}");

@@ -71,7 +71,9 @@ fn classify(arch: u32, nr: i32, args: &[u64; 6], ours: u32, theirs: u32) -> Opti
         && nr == Sysno::personality.id()
         && ours == RET_EPERM
         && theirs == SECCOMP_RET_ALLOW
-        && !spec::ALLOWED_PERSONALITIES.iter().any(|&p| u64::from(p) == args[0] & 0xffff_ffff)
+        && !spec::ALLOWED_PERSONALITIES
+            .iter()
+            .any(|&p| u64::from(p) == args[0] & 0xffff_ffff)
     {
         return Some("personality");
     }
@@ -113,18 +115,29 @@ fn data(arch: u32, nr: i32, args: [u64; 6]) -> Vec<u8> {
 
 #[test]
 fn same_actions_as_libseccomp_except_listed() {
-    let has_libseccomp = std::process::Command::new(PYTHON).args(["-c", "import seccomp"]).status();
+    let has_libseccomp = std::process::Command::new(PYTHON)
+        .args(["-c", "import seccomp"])
+        .status();
     if !matches!(has_libseccomp, Ok(s) if s.success()) {
-        panic!("{PYTHON} cannot import seccomp: install Debian's python3-seccomp (build/deps does)");
+        panic!(
+            "{PYTHON} cannot import seccomp: install Debian's python3-seccomp (build/deps does)"
+        );
     }
     let dir = std::env::temp_dir().join(common::unique_token("seccomp-diff"));
     std::fs::create_dir_all(&dir).unwrap();
     let ours_file = dir.join("sct.bpf");
     let theirs_file = dir.join("libseccomp.bpf");
 
-    let out = std::process::Command::new(common::SCT).arg("--print-seccomp").arg(&ours_file).output().unwrap();
+    let out = std::process::Command::new(common::SCT)
+        .arg("--print-seccomp")
+        .arg(&ours_file)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{out:?}");
-    let names: Vec<String> = spec::DENIED_SYSCALLS.iter().map(|s| format!("{}={}", s.name(), s.id())).collect();
+    let names: Vec<String> = spec::DENIED_SYSCALLS
+        .iter()
+        .map(|s| format!("{}={}", s.name(), s.id()))
+        .collect();
     let ioctls: Vec<String> = spec::DENIED_IOCTLS.iter().map(|r| r.to_string()).collect();
     let out = std::process::Command::new(PYTHON)
         .args(["-c", LIBSECCOMP_POLICY])
@@ -134,19 +147,41 @@ fn same_actions_as_libseccomp_except_listed() {
         .arg(ioctls.join(","))
         .output()
         .unwrap();
-    assert!(out.status.success(), "libseccomp: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "libseccomp: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let ours = load(&ours_file);
     let theirs = load(&theirs_file);
     std::fs::remove_dir_all(&dir).unwrap();
-    println!("sct: {} instructions; libseccomp: {} instructions", ours.len(), theirs.len());
+    println!(
+        "sct: {} instructions; libseccomp: {} instructions",
+        ours.len(),
+        theirs.len()
+    );
 
     let sigchld = u64::from(linux_raw_sys::general::SIGCHLD);
     let sti = u64::from(linux_raw_sys::ioctl::TIOCSTI);
     let arg_sets: Vec<[u64; 6]> = vec![
         [0; 6],
         [sigchld, 0, 0, 0, 0, 0],
-        [sigchld | u64::from(linux_raw_sys::general::CLONE_NEWUSER), 0, 0, 0, 0, 0],
-        [u64::from(linux_raw_sys::general::CLONE_NEWNS), 0, 0, 0, 0, 0],
+        [
+            sigchld | u64::from(linux_raw_sys::general::CLONE_NEWUSER),
+            0,
+            0,
+            0,
+            0,
+            0,
+        ],
+        [
+            u64::from(linux_raw_sys::general::CLONE_NEWNS),
+            0,
+            0,
+            0,
+            0,
+            0,
+        ],
         [0, sti, 0, 0, 0, 0],
         [0, sti | 1 << 32, 0, 0, 0, 0],
         [0, u64::from(linux_raw_sys::ioctl::TIOCLINUX), 0, 0, 0, 0],
@@ -185,15 +220,30 @@ fn same_actions_as_libseccomp_except_listed() {
         }
     }
     for (kind, count) in &explained {
-        let why = EXPECTED_DIFFERENCES.iter().find(|(k, _)| k == kind).unwrap().1;
+        let why = EXPECTED_DIFFERENCES
+            .iter()
+            .find(|(k, _)| k == kind)
+            .unwrap()
+            .1;
         println!("expected difference {kind} ({count} inputs): {why}");
     }
     println!("{compared} inputs compared");
-    assert!(unexplained.is_empty(), "{} unexplained differences:\n{}", unexplained.len(), unexplained.join("\n"));
+    assert!(
+        unexplained.is_empty(),
+        "{} unexplained differences:\n{}",
+        unexplained.len(),
+        unexplained.join("\n")
+    );
     // Both kinds must really occur, or the explanations are stale.
     for (kind, _) in EXPECTED_DIFFERENCES {
-        assert!(explained.contains_key(kind), "listed difference {kind} no longer occurs; update the list");
+        assert!(
+            explained.contains_key(kind),
+            "listed difference {kind} no longer occurs; update the list"
+        );
     }
     // A sanity check that the comparison compares something.
-    assert_eq!(sct::bpf::run(&theirs, &data(AUDIT_ARCH_X86_64, Sysno::mount.id(), [0; 6])), Some(RET_EPERM));
+    assert_eq!(
+        sct::bpf::run(&theirs, &data(AUDIT_ARCH_X86_64, Sysno::mount.id(), [0; 6])),
+        Some(RET_EPERM)
+    );
 }

@@ -23,7 +23,16 @@ fn aarch64_build_links_static() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root)
-        .args(["build", "--quiet", "--release", "--bin", "sct", "--target", "aarch64-unknown-linux-musl", "--target-dir"])
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--bin",
+            "sct",
+            "--target",
+            "aarch64-unknown-linux-musl",
+            "--target-dir",
+        ])
         .arg(&target_dir)
         .status()
         .unwrap();

@@ -394,7 +394,10 @@ fn read_path<'a>(path: &[u8], buf: &'a mut [u8]) -> Result<&'a [u8]> {
 /// v1 and v2).
 fn pids_max_events(fd: &OwnedFd) -> u64 {
     let mut buf = [0u8; 128];
-    read_at(fd, b"pids.events", &mut buf).ok().and_then(|t| values::keyed_value(t, b"max")).unwrap_or(0)
+    read_at(fd, b"pids.events", &mut buf)
+        .ok()
+        .and_then(|t| values::keyed_value(t, b"max"))
+        .unwrap_or(0)
 }
 
 fn read_at<'a>(dir: &OwnedFd, name: &[u8], buf: &'a mut [u8]) -> Result<&'a [u8]> {

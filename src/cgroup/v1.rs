@@ -91,4 +91,3 @@ pub(super) fn oom_killed(fd: &OwnedFd) -> bool {
         .unwrap_or(0)
         > 0
 }
-

@@ -122,7 +122,6 @@ pub fn parse_cpuset(s: &[u8]) -> Option<&[u8]> {
     Some(s)
 }
 
-
 /// A byte count the way a user writes it: `20M`, `256K`, `3G`, or plain bytes
 /// when no unit divides it.
 pub fn format_size(bytes: u64, out: &mut Text) {

@@ -82,7 +82,9 @@ fn search_path(name: &[u8], path: &[u8], argv: Argv<'_>, envp: Argv<'_>) -> Errn
         buf[dir.len()] = b'/';
         buf[dir.len() + 1..len].copy_from_slice(name);
         buf[len] = 0;
-        let Ok(candidate) = CStr::from_bytes_with_nul(&buf[..=len]) else { continue };
+        let Ok(candidate) = CStr::from_bytes_with_nul(&buf[..=len]) else {
+            continue;
+        };
         match execve(candidate, argv, envp) {
             Errno::ENOENT | Errno::ENOTDIR | Errno::ESTALE | Errno::ENODEV | Errno::ETIMEDOUT => {}
             Errno::EACCES => result = Errno::EACCES,

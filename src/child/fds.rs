@@ -21,13 +21,21 @@ pub fn mark_inherited_fds_cloexec() -> Result<()> {
 }
 
 fn mark_each_fd_cloexec() -> Result<()> {
-    let dir = openat(CWD, c"/proc/self/fd", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
-        .at("open", b"/proc/self/fd")?;
+    let dir = openat(
+        CWD,
+        c"/proc/self/fd",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .at("open", b"/proc/self/fd")?;
     let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 2048];
     let mut entries = RawDir::new(&dir, &mut buf);
     while let Some(entry) = entries.next() {
         let entry = entry.at("read", b"/proc/self/fd")?;
-        let Some(fd) = parse_u64(entry.file_name().to_bytes()).and_then(|n| i32::try_from(n).ok()) else { continue };
+        let Some(fd) = parse_u64(entry.file_name().to_bytes()).and_then(|n| i32::try_from(n).ok())
+        else {
+            continue;
+        };
         if fd > 2 {
             // The directory's own fd is among them; it is closed below anyway.
             let _ = fcntl_setfd(borrow(fd), FdFlags::CLOEXEC);
@@ -39,5 +47,3 @@ fn mark_each_fd_cloexec() -> Result<()> {
 fn borrow(fd: i32) -> BorrowedFd<'static> {
     sys::borrow_fd(fd)
 }
-
-

@@ -9,8 +9,8 @@ use crate::sync::ChildEnd;
 use crate::sys::args::{Args, Environ};
 use crate::sys::process::exit;
 
-mod caps;
 mod binds;
+mod caps;
 mod exec;
 mod fds;
 mod lifecycle;
@@ -30,7 +30,12 @@ pub fn run(cfg: &Config, args: Args, env: Environ, channel: ChildEnd) -> ! {
     exit(err.exit_code())
 }
 
-fn setup_and_exec(cfg: &Config, args: Args, env: Environ, channel: &ChildEnd) -> Result<Infallible> {
+fn setup_and_exec(
+    cfg: &Config,
+    args: Args,
+    env: Environ,
+    channel: &ChildEnd,
+) -> Result<Infallible> {
     lifecycle::die_with_parent()?;
     // The parent may die between clone and the line above; then the release
     // pipe reads EOF and we go quietly.
@@ -76,4 +81,3 @@ fn setup_and_exec(cfg: &Config, args: Args, env: Environ, channel: &ChildEnd) ->
     }
     exec::exec_command(cfg, args, env)
 }
-

@@ -9,8 +9,11 @@
 use core::ffi::CStr;
 
 use rustix::fd::{AsFd, AsRawFd, OwnedFd};
-use rustix::fs::{chmodat, makedev, mkdirat, mknodat, openat, openat2, symlinkat, AtFlags, FileType, Mode, OFlags, ResolveFlags, CWD};
 use rustix::fs::fstat;
+use rustix::fs::{
+    chmodat, makedev, mkdirat, mknodat, openat, openat2, symlinkat, AtFlags, FileType, Mode,
+    OFlags, ResolveFlags, CWD,
+};
 use rustix::mount::{mount, mount_bind, mount_bind_recursive, mount_remount, MountFlags};
 
 use crate::error::{Context, Result};
@@ -29,11 +32,20 @@ struct Mount {
     mode: u32,
 }
 
-const NOSUID_NODEV_NOEXEC: MountFlags = MountFlags::NOSUID.union(MountFlags::NODEV).union(MountFlags::NOEXEC);
+const NOSUID_NODEV_NOEXEC: MountFlags = MountFlags::NOSUID
+    .union(MountFlags::NODEV)
+    .union(MountFlags::NOEXEC);
 
 /// The kernel filesystems, in mount order (a path's parent comes first).
 const MOUNTS: &[Mount] = &[
-    Mount { target: c"proc", name: b"/proc", fstype: c"proc", flags: NOSUID_NODEV_NOEXEC, data: None, mode: 0o555 },
+    Mount {
+        target: c"proc",
+        name: b"/proc",
+        fstype: c"proc",
+        flags: NOSUID_NODEV_NOEXEC,
+        data: None,
+        mode: 0o555,
+    },
     // Read-only: /sys carries the host's kernel knobs (runc, crun).
     Mount {
         target: c"sys",
@@ -68,7 +80,14 @@ const MOUNTS: &[Mount] = &[
         data: Some(c"mode=1777,size=65536k"),
         mode: 0o1777,
     },
-    Mount { target: c"dev/mqueue", name: b"/dev/mqueue", fstype: c"mqueue", flags: NOSUID_NODEV_NOEXEC, data: None, mode: 0o755 },
+    Mount {
+        target: c"dev/mqueue",
+        name: b"/dev/mqueue",
+        fstype: c"mqueue",
+        flags: NOSUID_NODEV_NOEXEC,
+        data: None,
+        mode: 0o755,
+    },
 ];
 
 /// A character device made in /dev.
@@ -80,12 +99,36 @@ struct Node {
 
 /// Documented in the kernel's Documentation/admin-guide/devices.txt.
 const NODES: &[Node] = &[
-    Node { name: c"null", major: 1, minor: 3 },
-    Node { name: c"zero", major: 1, minor: 5 },
-    Node { name: c"full", major: 1, minor: 7 },
-    Node { name: c"random", major: 1, minor: 8 },
-    Node { name: c"urandom", major: 1, minor: 9 },
-    Node { name: c"tty", major: 5, minor: 0 },
+    Node {
+        name: c"null",
+        major: 1,
+        minor: 3,
+    },
+    Node {
+        name: c"zero",
+        major: 1,
+        minor: 5,
+    },
+    Node {
+        name: c"full",
+        major: 1,
+        minor: 7,
+    },
+    Node {
+        name: c"random",
+        major: 1,
+        minor: 8,
+    },
+    Node {
+        name: c"urandom",
+        major: 1,
+        minor: 9,
+    },
+    Node {
+        name: c"tty",
+        major: 5,
+        minor: 0,
+    },
 ];
 
 /// Symlinks in /dev: (name, target).
@@ -114,10 +157,17 @@ const MASKED: &[&CStr] = &[
 
 /// Paths the container may read but not write (runc, crun): the host's
 /// kernel knobs.
-const READ_ONLY: &[&CStr] = &[c"proc/bus", c"proc/fs", c"proc/irq", c"proc/sys", c"proc/sysrq-trigger"];
+const READ_ONLY: &[&CStr] = &[
+    c"proc/bus",
+    c"proc/fs",
+    c"proc/irq",
+    c"proc/sys",
+    c"proc/sysrq-trigger",
+];
 
-pub(super) const RESOLVE_INSIDE: ResolveFlags =
-    ResolveFlags::IN_ROOT.union(ResolveFlags::NO_SYMLINKS).union(ResolveFlags::NO_MAGICLINKS);
+pub(super) const RESOLVE_INSIDE: ResolveFlags = ResolveFlags::IN_ROOT
+    .union(ResolveFlags::NO_SYMLINKS)
+    .union(ResolveFlags::NO_MAGICLINKS);
 
 /// Mounts /proc, /sys and /dev in the new root (the current directory) and
 /// fills /dev.
@@ -143,15 +193,32 @@ pub fn mount_kernel_filesystems() -> Result<()> {
 /// by the container's own /dev/null.
 pub fn mask_paths() -> Result<()> {
     let root = open_root()?;
-    let null = openat2(&root, c"dev/null", OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), RESOLVE_INSIDE).at("open", b"/dev/null")?;
+    let null = openat2(
+        &root,
+        c"dev/null",
+        OFlags::PATH | OFlags::CLOEXEC,
+        Mode::empty(),
+        RESOLVE_INSIDE,
+    )
+    .at("open", b"/dev/null")?;
     for path in MASKED {
         let name = path.to_bytes();
-        let Some(target) = open_existing(&root, path)? else { continue };
+        let Some(target) = open_existing(&root, path)? else {
+            continue;
+        };
         let target_path = fd_path(&target);
-        let is_dir = FileType::from_raw_mode(fstat(&target).at("stat", name)?.st_mode) == FileType::Directory;
+        let is_dir = FileType::from_raw_mode(fstat(&target).at("stat", name)?.st_mode)
+            == FileType::Directory;
         if is_dir {
             let flags = NOSUID_NODEV_NOEXEC.union(MountFlags::RDONLY);
-            mount(c"tmpfs", target_path.as_c_str(), c"tmpfs", flags, Some(c"size=0")).at("mask", name)?;
+            mount(
+                c"tmpfs",
+                target_path.as_c_str(),
+                c"tmpfs",
+                flags,
+                Some(c"size=0"),
+            )
+            .at("mask", name)?;
         } else {
             mount_bind(fd_path(&null).as_c_str(), target_path.as_c_str()).at("mask", name)?;
         }
@@ -164,24 +231,41 @@ pub fn make_paths_read_only() -> Result<()> {
     let root = open_root()?;
     for path in READ_ONLY {
         let name = path.to_bytes();
-        let Some(target) = open_existing(&root, path)? else { continue };
+        let Some(target) = open_existing(&root, path)? else {
+            continue;
+        };
         let target_path = fd_path(&target);
         mount_bind_recursive(target_path.as_c_str(), target_path.as_c_str()).at("bind", name)?;
         // The fd still names the covered directory: reopen to reach the bind.
-        let Some(bound) = open_existing(&root, path)? else { continue };
+        let Some(bound) = open_existing(&root, path)? else {
+            continue;
+        };
         let flags = MountFlags::RDONLY | NOSUID_NODEV_NOEXEC;
-        mount_remount(fd_path(&bound).as_c_str(), MountFlags::BIND | flags, c"").at("remount read-only", name)?;
+        mount_remount(fd_path(&bound).as_c_str(), MountFlags::BIND | flags, c"")
+            .at("remount read-only", name)?;
     }
     Ok(())
 }
 
 pub(super) fn open_root() -> Result<OwnedFd> {
-    openat(CWD, c".", OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).at("open", b"/")
+    openat(
+        CWD,
+        c".",
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .at("open", b"/")
 }
 
 /// Opens `path` inside `root` without following symlinks; `None` if missing.
 fn open_existing(root: &OwnedFd, path: &CStr) -> Result<Option<OwnedFd>> {
-    match openat2(root, path, OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), RESOLVE_INSIDE) {
+    match openat2(
+        root,
+        path,
+        OFlags::PATH | OFlags::CLOEXEC,
+        Mode::empty(),
+        RESOLVE_INSIDE,
+    ) {
         Ok(fd) => Ok(Some(fd)),
         Err(rustix::io::Errno::NOENT) => Ok(None),
         Err(e) => Err(e).at("open", path.to_bytes()),
@@ -204,17 +288,35 @@ fn open_target(root: &OwnedFd, path: &'static CStr, name: &[u8], mode: u32) -> R
         }
         other => other.at("mount", name),
     }
-    .map_err(|e| e.hint_if(Errno::ELOOP, "ROOTFS has a symlink where sct mounts a filesystem; replace it with a directory"))
+    .map_err(|e| {
+        e.hint_if(
+            Errno::ELOOP,
+            "ROOTFS has a symlink where sct mounts a filesystem; replace it with a directory",
+        )
+    })
 }
 
 /// The device nodes and symlinks, made on the fresh /dev tmpfs.
 fn fill_dev(root: &OwnedFd) -> Result<()> {
     let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
-    let dev = openat2(root, c"dev", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty(), resolve)
-        .at("open", b"/dev")?;
+    let dev = openat2(
+        root,
+        c"dev",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+        resolve,
+    )
+    .at("open", b"/dev")?;
     for n in NODES {
         let mode = Mode::from_raw_mode(0o666);
-        mknodat(&dev, n.name, FileType::CharacterDevice, mode, makedev(n.major, n.minor)).at("mknod", n.name.to_bytes())?;
+        mknodat(
+            &dev,
+            n.name,
+            FileType::CharacterDevice,
+            mode,
+            makedev(n.major, n.minor),
+        )
+        .at("mknod", n.name.to_bytes())?;
         // The umask sct inherited must not narrow the modes.
         // The node was just made on sct's own tmpfs: it is no symlink.
         chmodat(&dev, n.name, mode, AtFlags::empty()).at("chmod", n.name.to_bytes())?;
@@ -228,6 +330,8 @@ fn fill_dev(root: &OwnedFd) -> Result<()> {
 /// `/proc/self/fd/N` for an open descriptor.
 pub(super) fn fd_path<Fd: AsFd>(fd: Fd) -> Buf<32> {
     let mut b = Buf::new();
-    b.push(b"/proc/self/fd/").push_u64(fd.as_fd().as_raw_fd() as u64).push(b"\0");
+    b.push(b"/proc/self/fd/")
+        .push_u64(fd.as_fd().as_raw_fd() as u64)
+        .push(b"\0");
     b
 }

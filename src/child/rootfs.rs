@@ -2,7 +2,9 @@
 
 use core::ffi::CStr;
 
-use rustix::mount::{mount_bind_recursive, mount_change, mount_remount, MountFlags, MountPropagationFlags};
+use rustix::mount::{
+    mount_bind_recursive, mount_change, mount_remount, MountFlags, MountPropagationFlags,
+};
 use rustix::process::chdir;
 
 use crate::error::{Context, Result};
@@ -10,7 +12,11 @@ use crate::error::{Context, Result};
 /// Makes every mount private, recursively: no mount or unmount below can
 /// propagate back to the host's namespace (shared is systemd's default).
 pub fn make_mounts_private() -> Result<()> {
-    mount_change(c"/", MountPropagationFlags::PRIVATE | MountPropagationFlags::REC).at("make private", b"/")
+    mount_change(
+        c"/",
+        MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
+    )
+    .at("make private", b"/")
 }
 
 /// Binds ROOTFS onto itself, so that it is a mount point (`pivot_root`

@@ -123,8 +123,10 @@ pub fn build(extra_denied: &[u32]) -> Result<Program, AsmError> {
 /// no_new_privs, set just before, is what the kernel requires for it
 /// (seccomp(2)). bubblewrap and youki order it the same way.
 pub fn install_filter(extra_denied: &[u32]) -> Result<()> {
-    let program = build(extra_denied).map_err(|_| Error::setup("seccomp", b"", "filter too long"))?;
-    crate::sys::seccomp::seccomp_set_mode_filter(program.insns()).at("seccomp", b"SECCOMP_SET_MODE_FILTER")
+    let program =
+        build(extra_denied).map_err(|_| Error::setup("seccomp", b"", "filter too long"))?;
+    crate::sys::seccomp::seccomp_set_mode_filter(program.insns())
+        .at("seccomp", b"SECCOMP_SET_MODE_FILTER")
 }
 
 #[cfg(test)]
@@ -166,14 +168,24 @@ mod tests {
         for s in spec::DENIED_SYSCALLS {
             assert_eq!(native(&p, *s, [0; 6]), RET_EPERM, "{}", s.name());
         }
-        for s in [Sysno::getpid, Sysno::read, Sysno::write, Sysno::openat, Sysno::execve, Sysno::exit_group, Sysno::getppid]
-        {
+        for s in [
+            Sysno::getpid,
+            Sysno::read,
+            Sysno::write,
+            Sysno::openat,
+            Sysno::execve,
+            Sysno::exit_group,
+            Sysno::getppid,
+        ] {
             assert_eq!(native(&p, s, [0; 6]), SECCOMP_RET_ALLOW, "{}", s.name());
         }
         // Every known syscall gets one of the three actions; none runs off.
         for nr in 0..TABLE_END as i32 {
             let r = action(&p, NATIVE_ARCH, nr, [0; 6]);
-            assert!([SECCOMP_RET_ALLOW, RET_EPERM, RET_ENOSYS].contains(&r), "nr {nr}: {r:#x}");
+            assert!(
+                [SECCOMP_RET_ALLOW, RET_EPERM, RET_ENOSYS].contains(&r),
+                "nr {nr}: {r:#x}"
+            );
         }
     }
 
@@ -182,9 +194,16 @@ mod tests {
         let p = build(&[]).unwrap();
         assert_eq!(native(&p, Sysno::clone3, [0; 6]), RET_ENOSYS);
         let sigchld = u64::from(linux_raw_sys::general::SIGCHLD);
-        assert_eq!(native(&p, Sysno::clone, [sigchld, 0, 0, 0, 0, 0]), SECCOMP_RET_ALLOW);
-        let thread = u64::from(linux_raw_sys::general::CLONE_VM | linux_raw_sys::general::CLONE_THREAD);
-        assert_eq!(native(&p, Sysno::clone, [thread, 0, 0, 0, 0, 0]), SECCOMP_RET_ALLOW);
+        assert_eq!(
+            native(&p, Sysno::clone, [sigchld, 0, 0, 0, 0, 0]),
+            SECCOMP_RET_ALLOW
+        );
+        let thread =
+            u64::from(linux_raw_sys::general::CLONE_VM | linux_raw_sys::general::CLONE_THREAD);
+        assert_eq!(
+            native(&p, Sysno::clone, [thread, 0, 0, 0, 0, 0]),
+            SECCOMP_RET_ALLOW
+        );
         for ns in [
             linux_raw_sys::general::CLONE_NEWUSER,
             linux_raw_sys::general::CLONE_NEWNS,
@@ -192,7 +211,11 @@ mod tests {
             linux_raw_sys::general::CLONE_NEWNET,
             linux_raw_sys::general::CLONE_NEWTIME,
         ] {
-            assert_eq!(native(&p, Sysno::clone, [sigchld | u64::from(ns), 0, 0, 0, 0, 0]), RET_EPERM, "{ns:#x}");
+            assert_eq!(
+                native(&p, Sysno::clone, [sigchld | u64::from(ns), 0, 0, 0, 0, 0]),
+                RET_EPERM,
+                "{ns:#x}"
+            );
         }
     }
 
@@ -201,22 +224,43 @@ mod tests {
         let p = build(&[]).unwrap();
         let sti = u64::from(linux_raw_sys::ioctl::TIOCSTI);
         let linux = u64::from(linux_raw_sys::ioctl::TIOCLINUX);
-        for req in [sti, sti | 1 << 32, sti | 0xffff_ffff_0000_0000, linux, linux | 1 << 40] {
-            assert_eq!(native(&p, Sysno::ioctl, [0, req, 0, 0, 0, 0]), RET_EPERM, "{req:#x}");
+        for req in [
+            sti,
+            sti | 1 << 32,
+            sti | 0xffff_ffff_0000_0000,
+            linux,
+            linux | 1 << 40,
+        ] {
+            assert_eq!(
+                native(&p, Sysno::ioctl, [0, req, 0, 0, 0, 0]),
+                RET_EPERM,
+                "{req:#x}"
+            );
         }
         let tcgets = u64::from(linux_raw_sys::ioctl::TCGETS);
-        assert_eq!(native(&p, Sysno::ioctl, [0, tcgets, 0, 0, 0, 0]), SECCOMP_RET_ALLOW);
+        assert_eq!(
+            native(&p, Sysno::ioctl, [0, tcgets, 0, 0, 0, 0]),
+            SECCOMP_RET_ALLOW
+        );
     }
 
     #[test]
     fn personality_only_harmless_values() {
         let p = build(&[]).unwrap();
         for v in [0u64, 8, 0x20000, 0x20008, 0xffff_ffff] {
-            assert_eq!(native(&p, Sysno::personality, [v, 0, 0, 0, 0, 0]), SECCOMP_RET_ALLOW, "{v:#x}");
+            assert_eq!(
+                native(&p, Sysno::personality, [v, 0, 0, 0, 0, 0]),
+                SECCOMP_RET_ALLOW,
+                "{v:#x}"
+            );
         }
         // READ_IMPLIES_EXEC, ADDR_NO_RANDOMIZE: refused.
         for v in [0x0040_0000u64, 0x0004_0000] {
-            assert_eq!(native(&p, Sysno::personality, [v, 0, 0, 0, 0, 0]), RET_EPERM, "{v:#x}");
+            assert_eq!(
+                native(&p, Sysno::personality, [v, 0, 0, 0, 0, 0]),
+                RET_EPERM,
+                "{v:#x}"
+            );
         }
     }
 
@@ -226,7 +270,11 @@ mod tests {
         for arch in [AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, AUDIT_ARCH_AARCH64] {
             if arch != NATIVE_ARCH {
                 for nr in [0, 1, 20, 39, 172, 500] {
-                    assert_eq!(action(&p, arch, nr, [0; 6]), RET_ENOSYS, "arch {arch:#x} nr {nr}");
+                    assert_eq!(
+                        action(&p, arch, nr, [0; 6]),
+                        RET_ENOSYS,
+                        "arch {arch:#x} nr {nr}"
+                    );
                 }
             }
         }
@@ -236,13 +284,18 @@ mod tests {
             assert_eq!(action(&p, NATIVE_ARCH, x32, [0; 6]), RET_ENOSYS, "x32 {nr}");
         }
         assert_eq!(action(&p, NATIVE_ARCH, -1, [0; 6]), RET_ENOSYS);
-        assert_eq!(action(&p, NATIVE_ARCH, TABLE_END as i32, [0; 6]), RET_ENOSYS);
+        assert_eq!(
+            action(&p, NATIVE_ARCH, TABLE_END as i32, [0; 6]),
+            RET_ENOSYS
+        );
         assert_eq!(action(&p, NATIVE_ARCH, 100_000, [0; 6]), RET_ENOSYS);
     }
 
     #[test]
     fn extra_denied_syscalls_come_first_even_long_lists() {
-        let extra: std::vec::Vec<u32> = (0..300).filter(|&n| n != Sysno::getpid.id() as u32).collect();
+        let extra: std::vec::Vec<u32> = (0..300)
+            .filter(|&n| n != Sysno::getpid.id() as u32)
+            .collect();
         let p = build(&extra).unwrap();
         validate(p.insns()).unwrap();
         assert_eq!(native(&p, Sysno::read, [0; 6]), RET_EPERM);
@@ -251,6 +304,9 @@ mod tests {
         assert!(p.insns().len() > 300);
         let ioctl_all = build(&[Sysno::ioctl.id() as u32]).unwrap();
         let tcgets = u64::from(linux_raw_sys::ioctl::TCGETS);
-        assert_eq!(native(&ioctl_all, Sysno::ioctl, [0, tcgets, 0, 0, 0, 0]), RET_EPERM);
+        assert_eq!(
+            native(&ioctl_all, Sysno::ioctl, [0, tcgets, 0, 0, 0, 0]),
+            RET_EPERM
+        );
     }
 }

@@ -19,7 +19,10 @@ impl Args {
     /// NULL pointer, alive for the rest of the process: what the kernel
     /// passes to a program's entry point.
     pub unsafe fn from_raw(argc: i32, argv: *const *const c_char) -> Self {
-        Args { argv, argc: argc.max(0) as usize }
+        Args {
+            argv,
+            argc: argc.max(0) as usize,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -110,7 +113,10 @@ impl<const N: usize> Default for CStrVec<N> {
 
 impl<const N: usize> CStrVec<N> {
     pub const fn new() -> Self {
-        CStrVec { ptrs: [core::ptr::null(); N], len: 0 }
+        CStrVec {
+            ptrs: [core::ptr::null(); N],
+            len: 0,
+        }
     }
 
     /// Appends `s`; returns false when full (one slot stays NULL).

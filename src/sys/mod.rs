@@ -48,7 +48,10 @@ macro_rules! entry_point {
             // SAFETY: musl's crt1 passes the vectors exactly as the kernel laid
             // them out at exec: NULL-terminated, alive for the whole process.
             let (args, env) = unsafe {
-                ($crate::sys::args::Args::from_raw(argc, argv), $crate::sys::args::Environ::from_raw(envp))
+                (
+                    $crate::sys::args::Args::from_raw(argc, argv),
+                    $crate::sys::args::Environ::from_raw(envp),
+                )
             };
             // Exit directly: nothing of libc's exit() (atexit, stdio) is ours.
             $crate::sys::process::exit($run(args, env))

@@ -72,7 +72,9 @@ fn fork_result(ret: usize, pidfd: Option<i32>) -> Fork {
             pid,
             // SAFETY: the kernel just created this descriptor for us
             // (CLONE_PIDFD) and nobody else owns it.
-            pidfd: pidfd.filter(|fd| *fd >= 0).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }),
+            pidfd: pidfd
+                .filter(|fd| *fd >= 0)
+                .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }),
         },
     }
 }

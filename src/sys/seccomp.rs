@@ -7,8 +7,19 @@ use syscalls::{syscall, Errno, Sysno};
 /// kernel runs `filter` on every syscall of this thread and its children.
 /// Needs no_new_privs or CAP_SYS_ADMIN.
 pub fn seccomp_set_mode_filter(filter: &[sock_filter]) -> Result<(), Errno> {
-    let prog = sock_fprog { len: filter.len() as u16, filter: filter.as_ptr() as *mut sock_filter };
+    let prog = sock_fprog {
+        len: filter.len() as u16,
+        filter: filter.as_ptr() as *mut sock_filter,
+    };
     // SAFETY: `prog` points at `filter.len()` valid instructions, which the
     // kernel copies before returning; neither outlives this call.
-    unsafe { syscall!(Sysno::seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog as *const sock_fprog) }.map(drop)
+    unsafe {
+        syscall!(
+            Sysno::seccomp,
+            SECCOMP_SET_MODE_FILTER,
+            0,
+            &prog as *const sock_fprog
+        )
+    }
+    .map(drop)
 }

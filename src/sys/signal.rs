@@ -27,16 +27,32 @@ const SIGSET_SIZE: usize = core::mem::size_of::<kernel_sigset_t>();
 pub fn block(set: &SigSet) -> Result<(), Errno> {
     // SAFETY: `set` is a valid kernel sigset of the size we pass; no old set
     // is requested.
-    unsafe { syscall!(Sysno::rt_sigprocmask, SIG_BLOCK, &set.0 as *const kernel_sigset_t, null::<u8>(), SIGSET_SIZE) }
-        .map(drop)
+    unsafe {
+        syscall!(
+            Sysno::rt_sigprocmask,
+            SIG_BLOCK,
+            &set.0 as *const kernel_sigset_t,
+            null::<u8>(),
+            SIGSET_SIZE
+        )
+    }
+    .map(drop)
 }
 
 /// `rt_sigprocmask(SIG_SETMASK, {})`: unblocks everything.
 pub fn unblock_all() -> Result<(), Errno> {
     let set = SigSet::empty();
     // SAFETY: as in `block`.
-    unsafe { syscall!(Sysno::rt_sigprocmask, SIG_SETMASK, &set.0 as *const kernel_sigset_t, null::<u8>(), SIGSET_SIZE) }
-        .map(drop)
+    unsafe {
+        syscall!(
+            Sysno::rt_sigprocmask,
+            SIG_SETMASK,
+            &set.0 as *const kernel_sigset_t,
+            null::<u8>(),
+            SIGSET_SIZE
+        )
+    }
+    .map(drop)
 }
 
 /// `rt_sigtimedwait(set, NULL, NULL)`: waits for one of the (blocked) signals
@@ -45,7 +61,13 @@ pub fn wait(set: &SigSet) -> Result<u32, Errno> {
     loop {
         // SAFETY: `set` is valid; siginfo and timeout may be NULL.
         match unsafe {
-            syscall!(Sysno::rt_sigtimedwait, &set.0 as *const kernel_sigset_t, null::<u8>(), null::<u8>(), SIGSET_SIZE)
+            syscall!(
+                Sysno::rt_sigtimedwait,
+                &set.0 as *const kernel_sigset_t,
+                null::<u8>(),
+                null::<u8>(),
+                SIGSET_SIZE
+            )
         } {
             Ok(sig) => return Ok(sig as u32),
             Err(Errno::EINTR) => continue,
@@ -61,5 +83,14 @@ pub fn set_default(sig: u32) -> Result<(), Errno> {
     // empty mask; no restorer is needed for the default action.
     let act: kernel_sigaction = unsafe { core::mem::zeroed() };
     // SAFETY: `act` is a valid kernel_sigaction of the size the kernel expects.
-    unsafe { syscall!(Sysno::rt_sigaction, sig, &act as *const kernel_sigaction, null::<u8>(), SIGSET_SIZE) }.map(drop)
+    unsafe {
+        syscall!(
+            Sysno::rt_sigaction,
+            sig,
+            &act as *const kernel_sigaction,
+            null::<u8>(),
+            SIGSET_SIZE
+        )
+    }
+    .map(drop)
 }

@@ -35,7 +35,11 @@ pub fn inspect(path: &Path) -> Option<Elf> {
         return None;
     }
     let machine = u16_at(&b, 18);
-    let (phoff, phentsize, phnum) = (u64_at(&b, 32) as usize, u16_at(&b, 54) as usize, u16_at(&b, 56) as usize);
+    let (phoff, phentsize, phnum) = (
+        u64_at(&b, 32) as usize,
+        u16_at(&b, 54) as usize,
+        u16_at(&b, 56) as usize,
+    );
     let (mut interp, mut needed) = (false, 0);
     for i in 0..phnum {
         let ph = phoff + i * phentsize;
@@ -57,5 +61,9 @@ pub fn inspect(path: &Path) -> Option<Elf> {
             _ => {}
         }
     }
-    Some(Elf { machine, interp, needed })
+    Some(Elf {
+        machine,
+        interp,
+        needed,
+    })
 }

@@ -15,15 +15,20 @@ pub const SCT: &str = env!("CARGO_BIN_EXE_sct");
 pub const BUSYBOX: &str = "/bin/busybox";
 
 /// Applets linked into every test rootfs.
-const APPLETS: &[&str] =
-    &["sh", "true", "false", "echo", "cat", "ls", "sleep", "id", "hostname", "ps", "kill", "mount", "touch", "mkdir", "rm", "wc", "grep", "stat", "mknod", "env", "readlink", "test"];
+const APPLETS: &[&str] = &[
+    "sh", "true", "false", "echo", "cat", "ls", "sleep", "id", "hostname", "ps", "kill", "mount",
+    "touch", "mkdir", "rm", "wc", "grep", "stat", "mknod", "env", "readlink", "test",
+];
 
 /// Fails the test unless it runs as root: every test here needs namespaces.
 pub fn require_root() {
     // SAFETY-free check through /proc: uid 0 in our own status.
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
     let uid = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
-    assert!(uid.split_whitespace().nth(1) == Some("0"), "these tests run sct as root; run them as root");
+    assert!(
+        uid.split_whitespace().nth(1) == Some("0"),
+        "these tests run sct as root; run them as root"
+    );
 }
 
 /// The host-architecture probe, built once per test process.
@@ -41,7 +46,15 @@ pub fn build_probe(arch: &str) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root)
-        .args(["build", "--quiet", "--release", "--manifest-path", "tests/probe/Cargo.toml", "--target", &triple])
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--manifest-path",
+            "tests/probe/Cargo.toml",
+            "--target",
+            &triple,
+        ])
         .arg("--target-dir")
         .arg(&target_dir)
         .status()
@@ -62,7 +75,11 @@ impl Rootfs {
     pub fn new() -> Self {
         require_root();
         static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!("sct-test-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+        let dir = std::env::temp_dir().join(format!(
+            "sct-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         let root = dir.join("root");
         for d in ["bin", "proc", "tmp", "etc"] {
@@ -70,7 +87,9 @@ impl Rootfs {
         }
         std::fs::write(dir.join("marker-outside"), "host secret\n").unwrap();
         assert!(
-            elf::inspect(Path::new(BUSYBOX)).map(|e| e.is_static()).unwrap_or(false),
+            elf::inspect(Path::new(BUSYBOX))
+                .map(|e| e.is_static())
+                .unwrap_or(false),
             "{BUSYBOX} must be a static busybox (Debian package busybox-static)"
         );
         std::fs::copy(BUSYBOX, root.join("bin/busybox")).unwrap();
@@ -139,7 +158,12 @@ impl Sct {
     }
 
     /// Runs `sct [opts] ROOTFS CMD...`.
-    pub fn run_in<S: AsRef<std::ffi::OsStr>>(&self, rootfs: &Rootfs, opts: &[&str], cmd: &[S]) -> Output {
+    pub fn run_in<S: AsRef<std::ffi::OsStr>>(
+        &self,
+        rootfs: &Rootfs,
+        opts: &[&str],
+        cmd: &[S],
+    ) -> Output {
         let mut args: Vec<std::ffi::OsString> = opts.iter().map(|s| s.into()).collect();
         args.push(rootfs.path().into());
         args.extend(cmd.iter().map(|s| s.as_ref().to_owned()));
@@ -158,15 +182,26 @@ pub struct Output {
 impl From<std::process::Output> for Output {
     fn from(o: std::process::Output) -> Self {
         use std::os::unix::process::ExitStatusExt;
-        let code = o.status.code().unwrap_or_else(|| 128 + o.status.signal().unwrap_or(0));
-        Output { code, stdout: String::from_utf8_lossy(&o.stdout).into(), stderr: String::from_utf8_lossy(&o.stderr).into() }
+        let code = o
+            .status
+            .code()
+            .unwrap_or_else(|| 128 + o.status.signal().unwrap_or(0));
+        Output {
+            code,
+            stdout: String::from_utf8_lossy(&o.stdout).into(),
+            stderr: String::from_utf8_lossy(&o.stderr).into(),
+        }
     }
 }
 
 impl Output {
     /// The probe's `key=value` lines (the last value wins).
     pub fn values(&self) -> BTreeMap<String, String> {
-        self.stdout.lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        self.stdout
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     pub fn value(&self, key: &str) -> String {
@@ -185,16 +220,24 @@ impl Output {
 
 /// The namespace link of the test process itself, e.g. `pid:[4026531836]`.
 pub fn host_ns(ns: &str) -> String {
-    std::fs::read_link(format!("/proc/self/ns/{ns}")).unwrap().display().to_string()
+    std::fs::read_link(format!("/proc/self/ns/{ns}"))
+        .unwrap()
+        .display()
+        .to_string()
 }
 
 /// Processes on the host whose command line contains `token`.
 pub fn processes_with(token: &str) -> Vec<u32> {
     let mut found = vec![];
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
         if let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) {
-            if cmdline.split(|&b| b == 0).any(|arg| arg == token.as_bytes()) {
+            if cmdline
+                .split(|&b| b == 0)
+                .any(|arg| arg == token.as_bytes())
+            {
                 found.push(pid);
             }
         }
@@ -229,7 +272,11 @@ impl Drop for Running {
 /// A token unique to this test run, to find processes by.
 pub fn unique_token(tag: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
-    format!("sct-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "sct-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 /// Defines a test that runs once on each spawn path: `name::clone3` and

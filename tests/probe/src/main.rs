@@ -94,7 +94,9 @@ fn info() -> i32 {
     out += &format!("pid={pid}\nppid={ppid}\nuid={uid}\ngid={gid}\n");
     let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
     out += &format!("hostname={}\n", hostname.trim());
-    let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|e| errno_name(&e));
+    let cwd = std::env::current_dir()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|e| errno_name(&e));
     out += &format!("cwd={cwd}\n");
     for ns in ["pid", "mnt", "uts", "ipc", "net", "user", "cgroup"] {
         let target = std::fs::read_link(format!("/proc/self/ns/{ns}"))
@@ -105,7 +107,16 @@ fn info() -> i32 {
     out += &format!("fds={}\n", open_fds().join(","));
     if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
         for line in status.lines() {
-            for key in ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp", "Groups"] {
+            for key in [
+                "CapInh",
+                "CapPrm",
+                "CapEff",
+                "CapBnd",
+                "CapAmb",
+                "NoNewPrivs",
+                "Seccomp",
+                "Groups",
+            ] {
                 if let Some(v) = line.strip_prefix(key).and_then(|r| r.strip_prefix(':')) {
                     out += &format!("{key}={}\n", v.trim());
                 }
@@ -123,22 +134,37 @@ fn info() -> i32 {
 
 /// The descriptors open in this process, without the one used to list them.
 fn open_fds() -> Vec<String> {
-    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else { return vec!["unreadable".into()] };
-    let listed: Vec<u32> =
-        dir.filter_map(|e| e.ok()).filter_map(|e| e.file_name().to_str().and_then(|s| s.parse().ok())).collect();
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
+        return vec!["unreadable".into()];
+    };
+    let listed: Vec<u32> = dir
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse().ok()))
+        .collect();
     // The directory's own descriptor is closed by now, so it no longer resolves.
-    let mut fds: Vec<u32> =
-        listed.into_iter().filter(|fd| std::fs::read_link(format!("/proc/self/fd/{fd}")).is_ok()).collect();
+    let mut fds: Vec<u32> = listed
+        .into_iter()
+        .filter(|fd| std::fs::read_link(format!("/proc/self/fd/{fd}")).is_ok())
+        .collect();
     fds.sort();
     fds.iter().map(|f| f.to_string()).collect()
 }
 
 fn pids() -> i32 {
     let mut pids: Vec<u32> = std::fs::read_dir("/proc")
-        .map(|d| d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
+        })
         .unwrap_or_default();
     pids.sort();
-    println!("pids={}", pids.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(","));
+    println!(
+        "pids={}",
+        pids.iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
     0
 }
 
@@ -146,9 +172,21 @@ fn pids() -> i32 {
 /// signals to init that it has no handler for), but the kernel's own SIGKILL
 /// at the RLIMIT_CPU hard limit is delivered.
 fn sigkill_self() -> i32 {
-    let limit = linux_raw_sys::general::rlimit64 { rlim_cur: 1, rlim_max: 1 };
+    let limit = linux_raw_sys::general::rlimit64 {
+        rlim_cur: 1,
+        rlim_max: 1,
+    };
     // SAFETY: prlimit64 on ourselves with a valid struct.
-    unsafe { syscall!(Sysno::prlimit64, 0, linux_raw_sys::general::RLIMIT_CPU, &limit as *const _, 0) }.unwrap();
+    unsafe {
+        syscall!(
+            Sysno::prlimit64,
+            0,
+            linux_raw_sys::general::RLIMIT_CPU,
+            &limit as *const _,
+            0
+        )
+    }
+    .unwrap();
     let mut x: u64 = 0;
     loop {
         x = std::hint::black_box(x.wrapping_add(1));
@@ -169,7 +207,13 @@ fn read(path: &str) -> i32 {
 }
 
 fn write(path: &str) -> i32 {
-    match std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(path).and_then(|mut f| f.write_all(b"x\n")) {
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(b"x\n"))
+    {
         Ok(()) => {
             println!("ok");
             0
@@ -204,7 +248,16 @@ fn wait_signal(names: &[&str]) -> i32 {
     }
     let size = std::mem::size_of_val(&set);
     // SAFETY: valid sigset, no old set wanted.
-    unsafe { syscall!(Sysno::rt_sigprocmask, linux_raw_sys::general::SIG_BLOCK, &set as *const _, 0, size) }.unwrap();
+    unsafe {
+        syscall!(
+            Sysno::rt_sigprocmask,
+            linux_raw_sys::general::SIG_BLOCK,
+            &set as *const _,
+            0,
+            size
+        )
+    }
+    .unwrap();
     println!("ready");
     std::io::stdout().flush().unwrap();
     // SAFETY: valid sigset; NULL info and timeout.
@@ -229,7 +282,12 @@ fn net() -> i32 {
         s.recv(&mut buf)
     });
     let ifaces = std::fs::read_to_string("/proc/net/dev").unwrap_or_default();
-    let names: Vec<&str> = ifaces.lines().skip(2).filter_map(|l| l.split(':').next()).map(|s| s.trim()).collect();
+    let names: Vec<&str> = ifaces
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split(':').next())
+        .map(|s| s.trim())
+        .collect();
     println!("interfaces={}", names.join(","));
     match r {
         Ok(_) => println!("loopback=up"),
@@ -251,8 +309,18 @@ fn fake_old_kernel(args: &[&str]) -> i32 {
     const ARCH: u32 = AUDIT_ARCH_X86_64;
     #[cfg(target_arch = "aarch64")]
     const ARCH: u32 = AUDIT_ARCH_AARCH64;
-    let stmt = |code: u32, k: u32| sock_filter { code: code as u16, jt: 0, jf: 0, k };
-    let jump = |code: u32, k: u32, jt: u8, jf: u8| sock_filter { code: code as u16, jt, jf, k };
+    let stmt = |code: u32, k: u32| sock_filter {
+        code: code as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    };
+    let jump = |code: u32, k: u32, jt: u8, jf: u8| sock_filter {
+        code: code as u16,
+        jt,
+        jf,
+        k,
+    };
     let ld = BPF_LD | BPF_W | BPF_ABS;
     let ret = BPF_RET | BPF_K;
     let errno = |e: Errno| SECCOMP_RET_ERRNO | e.into_raw() as u32;
@@ -281,15 +349,28 @@ fn fake_old_kernel(args: &[&str]) -> i32 {
             return 2;
         }
     };
-    let prog = sock_fprog { len: program.len() as u16, filter: program.as_ptr() as *mut sock_filter };
+    let prog = sock_fprog {
+        len: program.len() as u16,
+        filter: program.as_ptr() as *mut sock_filter,
+    };
     // SAFETY: `prog` points at a valid program that outlives the call. As root
     // (CAP_SYS_ADMIN) no no_new_privs is needed.
-    if let Err(e) = unsafe { syscall!(Sysno::seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog as *const sock_fprog) } {
+    if let Err(e) = unsafe {
+        syscall!(
+            Sysno::seccomp,
+            SECCOMP_SET_MODE_FILTER,
+            0,
+            &prog as *const sock_fprog
+        )
+    } {
         eprintln!("sct-probe: seccomp: {e}");
         return 125;
     }
     let err = std::process::Command::new(cmd[0]).args(&cmd[1..]).exec();
-    eprintln!("sct-probe: exec {}: {err}", std::ffi::OsStr::new(cmd[0]).as_bytes().escape_ascii());
+    eprintln!(
+        "sct-probe: exec {}: {err}",
+        std::ffi::OsStr::new(cmd[0]).as_bytes().escape_ascii()
+    );
     127
 }
 
@@ -332,7 +413,12 @@ fn spin(ms: u64) -> i32 {
     }
     // utime + stime from /proc/self/stat, in clock ticks (USER_HZ = 100).
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
     let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
     println!("cpu_ms={}", ticks * 10);
     0
@@ -351,7 +437,10 @@ fn chroot_escape() -> i32 {
         println!("escape={}", errno_name(&e));
     }
     let mut names: Vec<String> = match std::fs::read_dir("/") {
-        Ok(d) => d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        Ok(d) => d
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
         Err(e) => {
             println!("root=error:{}", errno_name(&e));
             return 1;
@@ -453,7 +542,9 @@ fn fork() -> i32 {
         Ok(pid) => {
             let mut status: i32 = 0;
             // SAFETY: `status` outlives the call.
-            let r = unsafe { syscalls::syscall4(Sysno::wait4, pid, &mut status as *mut i32 as usize, 0, 0) };
+            let r = unsafe {
+                syscalls::syscall4(Sysno::wait4, pid, &mut status as *mut i32 as usize, 0, 0)
+            };
             assert_eq!(r, Ok(pid));
             assert_eq!(status, 7 << 8, "child status");
             println!("fork=ok");
@@ -469,6 +560,9 @@ fn getppid_loop(n: u64) -> i32 {
         // SAFETY: getppid takes no arguments.
         let _ = unsafe { syscall!(Sysno::getppid) };
     }
-    println!("ns_per_call={:.1}", start.elapsed().as_nanos() as f64 / n as f64);
+    println!(
+        "ns_per_call={:.1}",
+        start.elapsed().as_nanos() as f64 / n as f64
+    );
     0
 }
