@@ -68,6 +68,8 @@ pub struct Config {
     pub user: Option<(u32, u32)>,
     /// `--read-only`: the root mount itself read-only.
     pub read_only: bool,
+    /// `--init`: sct's init stays PID 1 and CMD runs as its child.
+    pub init: bool,
     /// The working directory inside the container.
     pub workdir: &'static CStr,
     pub binds: [Bind; MAX_BINDS],
@@ -244,6 +246,12 @@ const OPTIONS: &[Opt] = &[
         help: "run CMD as numeric UID and GID (default GID: UID)",
     },
     Opt {
+        long: "init",
+        short: None,
+        value: None,
+        help: "run a tiny init as PID 1 that reaps zombies and forwards signals",
+    },
+    Opt {
         long: "help",
         short: Some(b'h'),
         value: None,
@@ -273,6 +281,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         seccomp_deny: DenyList::new(),
         user: None,
         read_only: false,
+        init: false,
         env: [c""; MAX_ENV],
         env_count: 0,
         workdir: c"/",
@@ -332,6 +341,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
             ("version", _) => return Ok(Command::Version),
             ("user", Some(v)) => cfg.user = Some(user(v)?),
             ("read-only", None) => cfg.read_only = true,
+            ("init", None) => cfg.init = true,
             ("hostname", Some(v)) => cfg.hostname = hostname(v)?,
             ("net", Some(v)) => cfg.net = net(v)?,
             ("memory", Some(v)) => cfg.limits.memory = Some(size("--memory '", v)?),

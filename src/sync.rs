@@ -30,7 +30,8 @@ pub struct ParentEnd {
 
 pub struct ChildEnd {
     release: OwnedFd,
-    report: OwnedFd,
+    /// `None` in the `--init` process once CMD's process has the only copy.
+    report: Option<OwnedFd>,
 }
 
 /// A setup failure reported by the child.
@@ -64,7 +65,7 @@ impl Channel {
     pub fn into_child(self) -> ChildEnd {
         ChildEnd {
             release: self.release_read,
-            report: self.report_write,
+            report: Some(self.report_write),
         }
     }
 }
@@ -120,7 +121,15 @@ impl ChildEnd {
         let mut line = Line::new();
         line.push(&[err.exit_code()]);
         err.render(&mut line);
-        let _ = write_all(&self.report, line.as_bytes());
+        if let Some(report) = &self.report {
+            let _ = write_all(report, line.as_bytes());
+        }
+    }
+
+    /// Closes this process's copy of the report pipe, leaving CMD's
+    /// process the only writer (`--init`).
+    pub fn close_report(&mut self) {
+        self.report = None;
     }
 }
 

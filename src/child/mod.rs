@@ -13,6 +13,7 @@ mod binds;
 mod caps;
 mod exec;
 mod fds;
+mod init;
 mod lifecycle;
 mod net;
 mod pivot;
@@ -24,8 +25,8 @@ mod uts;
 
 /// Sets the container up and execs CMD. Never returns: a failure is reported
 /// to the parent, which prints it, and the child exits.
-pub fn run(cfg: &Config, args: Args, env: Environ, channel: ChildEnd) -> ! {
-    let Err(err) = setup_and_exec(cfg, args, env, &channel);
+pub fn run(cfg: &Config, args: Args, env: Environ, mut channel: ChildEnd) -> ! {
+    let Err(err) = setup_and_exec(cfg, args, env, &mut channel);
     channel.report(&err);
     exit(err.exit_code())
 }
@@ -34,7 +35,7 @@ fn setup_and_exec(
     cfg: &Config,
     args: Args,
     env: Environ,
-    channel: &ChildEnd,
+    channel: &mut ChildEnd,
 ) -> Result<Infallible> {
     lifecycle::die_with_parent()?;
     // The parent may die between clone and the line above; then the release
@@ -71,6 +72,11 @@ fn setup_and_exec(
     // as under docker (capabilities(7), "Effect of user ID changes").
     if let Some((uid, gid)) = cfg.user {
         lifecycle::become_user(uid, gid)?;
+    }
+    if cfg.init {
+        // After every container-wide step, so the init is set up, confined
+        // and privileged exactly as CMD; only CMD's process returns.
+        init::fork_command(cfg, channel)?;
     }
     lifecycle::restore_signal_mask()?;
     // seccomp last, right before exec: the filter must never see sct's own

@@ -15,6 +15,12 @@ impl SigSet {
         SigSet(kernel_sigset_t { sig: [0; 1] })
     }
 
+    /// Every signal; the kernel quietly leaves SIGKILL and SIGSTOP out
+    /// when it is used as a mask.
+    pub const fn full() -> Self {
+        SigSet(kernel_sigset_t { sig: [!0; 1] })
+    }
+
     pub const fn with(mut self, sig: u32) -> Self {
         self.0.sig[0] |= 1 << (sig - 1);
         self
@@ -93,4 +99,11 @@ pub fn set_default(sig: u32) -> Result<(), Errno> {
         )
     }
     .map(drop)
+}
+
+/// `kill(2)` with any signal number, real-time ones included (rustix's
+/// `Signal` names only the classic ones).
+pub fn kill(pid: i32, sig: u32) -> Result<(), Errno> {
+    // SAFETY: kill takes two integers and touches no memory of ours.
+    unsafe { syscall!(Sysno::kill, pid, sig) }.map(drop)
 }

@@ -24,6 +24,9 @@
 //!   sct-probe int80 NR             make i386 syscall NR with int 0x80 (x86_64 only)
 //!   sct-probe fork                 fork with clone(SIGCHLD), reap the child: fork=ok or errno=ERRNO
 //!   sct-probe getppid-loop N       N getppid calls; prints ns_per_call=
+//!   sct-probe orphans N            leave N orphans behind (children that exit
+//!                                  at once, whose parents exit first), wait
+//!                                  up to 2 s for them to be reaped, print zombies=
 //!   sct-probe fake-old-kernel MODE -- CMD ARGS...
 //!        install a seccomp filter that makes the kernel look older, then exec CMD:
 //!        MODE no-clone3: clone3 fails with ENOSYS (kernels before 5.3);
@@ -65,6 +68,7 @@ fn main() {
         Some("int80") => int80(rest[0].parse().unwrap()),
         Some("fork") => fork(),
         Some("getppid-loop") => getppid_loop(rest[0].parse().unwrap()),
+        Some("orphans") => orphans(rest[0].parse().unwrap()),
         _ => {
             eprintln!("sct-probe: unknown command; see the source for usage");
             2
@@ -564,5 +568,66 @@ fn getppid_loop(n: u64) -> i32 {
         "ns_per_call={:.1}",
         start.elapsed().as_nanos() as f64 / n as f64
     );
+    0
+}
+
+/// fork(2) as the classic clone; the child must call nothing but raw
+/// syscalls.
+fn raw_fork() -> usize {
+    let sigchld = linux_raw_sys::general::SIGCHLD as usize;
+    // SAFETY: clone without CLONE_VM and without a stack is fork(2).
+    unsafe { syscalls::syscall5(Sysno::clone, sigchld, 0, 0, 0, 0) }.expect("fork")
+}
+
+fn raw_exit(code: usize) -> ! {
+    // SAFETY: exit_group never returns.
+    let _ = unsafe { syscalls::syscall1(Sysno::exit_group, code) };
+    unreachable!()
+}
+
+/// Makes `n` orphans: each child forks a grandchild and exits, so the
+/// grandchild is re-parented to the namespace's PID 1 and exits too. Only
+/// PID 1 can reap it. Waits until no process but PID 1 and this one is
+/// left, or 2 s, then counts the zombies.
+fn orphans(n: usize) -> i32 {
+    for _ in 0..n {
+        let child = raw_fork();
+        if child == 0 {
+            if raw_fork() == 0 {
+                raw_exit(0);
+            }
+            raw_exit(0);
+        }
+        // SAFETY: a NULL status pointer is allowed.
+        let r = unsafe { syscalls::syscall4(Sysno::wait4, child, 0, 0, 0) };
+        assert_eq!(r, Ok(child));
+    }
+    let me = std::process::id();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let zombies = loop {
+        let mut others = 0;
+        let mut zombies = 0;
+        for e in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                continue;
+            };
+            if pid == 1 || pid == me {
+                continue;
+            }
+            others += 1;
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            if stat
+                .rsplit_once(") ")
+                .is_some_and(|(_, rest)| rest.starts_with('Z'))
+            {
+                zombies += 1;
+            }
+        }
+        if others == 0 || std::time::Instant::now() > deadline {
+            break zombies;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    println!("zombies={zombies}");
     0
 }
