@@ -113,39 +113,13 @@ both_paths! {
     }
 
     fn signals_reach_the_command_through_the_init(sct) {
-        let rootfs = Rootfs::new();
-        for (name, number) in [("TERM", 15), ("INT", 2), ("HUP", 1), ("USR1", 10), ("WINCH", 28)] {
-            let mut child = Running(
-                sct.command(&["--init".as_ref(), rootfs.path().as_os_str(), "/bin/probe".as_ref(), "wait-signal".as_ref(), name.as_ref()])
-                    .stdout(Stdio::piped())
-                    .spawn()
-                    .unwrap(),
-            );
-            let mut out = BufReader::new(child.stdout.take().unwrap());
-            let mut line = String::new();
-            out.read_line(&mut line).unwrap();
-            assert_eq!(line, "ready\n");
-            let status = std::process::Command::new("kill").args(["-s", name, &child.id().to_string()]).status().unwrap();
-            assert!(status.success());
-            line.clear();
-            out.read_line(&mut line).unwrap();
-            assert_eq!(line, format!("got={number}\n"), "SIG{name}");
-            assert_eq!(wait_for(&mut child, 10), Some(0));
-        }
+        assert_signals_reach_the_command(sct, &Rootfs::new(), &["--init"]);
     }
 
     fn init_is_not_dumpable_confined_and_maps_only_sct(sct) {
         let rootfs = Rootfs::new();
         let token = unique_token("init");
-        let mut child = Running(
-            sct.command(&["--init".as_ref(), rootfs.path().as_os_str(), "/bin/probe".as_ref(), "pause".as_ref(), token.as_ref()])
-                .stdout(Stdio::piped())
-                .spawn()
-                .unwrap(),
-        );
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        assert_eq!(line, "ready\n");
+        let (mut child, _) = sct.start_ready(&["--init".as_ref(), rootfs.path().as_os_str(), "/bin/probe".as_ref(), "pause".as_ref(), token.as_ref()]);
         // sct's child (on the old-kernel path the fake's exec leaves sct at
         // the same pid) is the init.
         let init = children(child.id());
@@ -166,10 +140,6 @@ both_paths! {
         }
         child.kill().unwrap();
         child.wait().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !processes_with(&token).is_empty() {
-            assert!(Instant::now() < deadline, "container outlived sct: {:?}", processes_with(&token));
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        assert_processes_gone(&token);
     }
 }

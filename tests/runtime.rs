@@ -4,9 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use common::*;
 
@@ -136,47 +134,17 @@ both_paths! {
     fn sigkill_of_sct_kills_the_container(sct) {
         let rootfs = Rootfs::new();
         let token = unique_token("orphan");
-        let mut child = Running(
-            sct.command(&[rootfs.path().as_os_str(), "/bin/probe".as_ref(), "pause".as_ref(), token.as_ref()])
-                .stdout(Stdio::piped())
-                .spawn()
-                .unwrap(),
-        );
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        assert_eq!(line, "ready\n");
+        let (mut child, _) = sct.start_ready(&[rootfs.path().as_os_str(), "/bin/probe".as_ref(), "pause".as_ref(), token.as_ref()]);
         let sct_pid = child.id();
         let container: Vec<u32> = processes_with(&token).into_iter().filter(|&p| p != sct_pid).collect();
         assert_eq!(container.len(), 1, "the container should be running");
         child.kill().unwrap();
         child.wait().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !processes_with(&token).is_empty() {
-            assert!(Instant::now() < deadline, "container process outlived sct: {:?}", processes_with(&token));
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        assert_processes_gone(&token);
     }
 
     fn signals_to_sct_reach_the_command(sct) {
-        let rootfs = Rootfs::new();
-        for (name, number) in [("TERM", 15), ("INT", 2), ("HUP", 1), ("QUIT", 3), ("USR1", 10), ("USR2", 12)] {
-            let mut child = Running(
-                sct.command(&[rootfs.path().as_os_str(), "/bin/probe".as_ref(), "wait-signal".as_ref(), name.as_ref()])
-                    .stdout(Stdio::piped())
-                    .spawn()
-                    .unwrap(),
-            );
-            let mut out = BufReader::new(child.stdout.take().unwrap());
-            let mut line = String::new();
-            out.read_line(&mut line).unwrap();
-            assert_eq!(line, "ready\n");
-            let status = std::process::Command::new("kill").args(["-s", name, &child.id().to_string()]).status().unwrap();
-            assert!(status.success());
-            line.clear();
-            out.read_line(&mut line).unwrap();
-            assert_eq!(line, format!("got={number}\n"), "SIG{name}");
-            assert!(child.wait().unwrap().success());
-        }
+        assert_signals_reach_the_command(sct, &Rootfs::new(), &[]);
     }
 
     fn setup_failure_is_reported_once_with_125(sct) {

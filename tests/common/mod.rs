@@ -269,6 +269,76 @@ impl Drop for Running {
     }
 }
 
+impl Sct {
+    /// Starts `sct ARGS` with stdout piped and returns once the command has
+    /// printed its first line, `ready` (the probe's `pause` and
+    /// `wait-signal` do).
+    pub fn start_ready<S: AsRef<std::ffi::OsStr>>(
+        &self,
+        args: &[S],
+    ) -> (Running, std::io::BufReader<std::process::ChildStdout>) {
+        use std::io::BufRead;
+        let mut child = Running(self.command(args).stdout(Stdio::piped()).spawn().unwrap());
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        assert_eq!(line, "ready\n");
+        (child, out)
+    }
+}
+
+/// Sends signal `name` (`TERM`, `USR1`, ...) to `pid` with kill(1).
+pub fn send_signal(pid: u32, name: &str) {
+    let status = Command::new("kill")
+        .args(["-s", name, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -s {name} {pid}");
+}
+
+/// Each of sct's forwarded signals, sent to sct, reaches `probe wait-signal`
+/// running with `opts`.
+pub fn assert_signals_reach_the_command(sct: Sct, rootfs: &Rootfs, opts: &[&str]) {
+    use std::io::BufRead;
+    let signals = [
+        ("TERM", 15),
+        ("INT", 2),
+        ("HUP", 1),
+        ("QUIT", 3),
+        ("USR1", 10),
+        ("USR2", 12),
+        ("WINCH", 28),
+    ];
+    for (name, number) in signals {
+        let mut args: Vec<std::ffi::OsString> = opts.iter().map(|s| s.into()).collect();
+        args.extend([
+            rootfs.path().into(),
+            "/bin/probe".into(),
+            "wait-signal".into(),
+            name.into(),
+        ]);
+        let (mut child, mut out) = sct.start_ready(&args);
+        send_signal(child.id(), name);
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        assert_eq!(line, format!("got={number}\n"), "SIG{name} with {opts:?}");
+        assert!(child.wait().unwrap().success());
+    }
+}
+
+/// Waits up to 5 s until no process carries `token`.
+pub fn assert_processes_gone(token: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !processes_with(token).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "container processes outlived sct: {:?}",
+            processes_with(token)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// A token unique to this test run, to find processes by.
 pub fn unique_token(tag: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
