@@ -155,10 +155,17 @@ fn ro_bind_over_submounts(sct: Command) {
     for d in ["sub", "a b"] {
         std::fs::create_dir_all(data.join(d)).unwrap();
     }
+    // Mounts the bind covers: listed in mountinfo below DST, but not there.
+    // ro/covered also exists in SRC (as no mount), ro/gone does not.
+    let covered = rootfs.path().join("ro/covered");
+    std::fs::create_dir_all(&covered).unwrap();
+    std::fs::create_dir_all(rootfs.path().join("ro/gone")).unwrap();
+    std::fs::create_dir_all(data.join("covered")).unwrap();
     let before = host_mounts();
-    let script = r#"d=$1; shift
+    let script = r#"d=$1; c=$2; shift 2
         mount -t tmpfs sub "$d/sub" && mkdir "$d/sub/deeper" &&
-        mount -t tmpfs deeper "$d/sub/deeper" && mount -t tmpfs ab "$d/a b" || exit 99
+        mount -t tmpfs deeper "$d/sub/deeper" && mount -t tmpfs ab "$d/a b" &&
+        mount -t tmpfs covered "$c" && mount -t tmpfs gone "$c/../gone" || exit 99
         "$@"; echo sct-exit=$?
         touch "$d/sub/h" "$d/sub/deeper/h" "$d/a b/h" && echo host-write=ok
         grep " $d/sub " /proc/self/mountinfo"#;
@@ -176,6 +183,7 @@ fn ro_bind_over_submounts(sct: Command) {
             script,
             "sh",
             d,
+            covered.to_str().unwrap(),
         ],
         sct,
     );

@@ -108,17 +108,25 @@ fn make_read_only(bound: &OwnedFd, name: &[u8]) -> Result<()> {
         return Err(Error::os("readlink", name, Errno::ENAMETOOLONG));
     }
     let dir = &buf[..len];
+    // The list also has mounts the bind covers (made below DST before it);
+    // those are unreachable through it: their path is missing in the bind
+    // (ENOENT) or names no mount root there (EINVAL from the remount).
     for_each_mount_below(dir, |sub| {
         let sub_path = c_path(sub);
-        let submount = openat2(
+        let submount = match openat2(
             bound,
             sub_path.as_c_str(),
             OFlags::PATH | OFlags::CLOEXEC,
             Mode::empty(),
             RESOLVE_INSIDE,
-        )
-        .at("remount read-only", sub)?;
-        mount_remount(fd_path(&submount).as_c_str(), flags, c"").at("remount read-only", sub)
+        ) {
+            Err(rustix::io::Errno::NOENT) => return Ok(()),
+            other => other.at("remount read-only", sub)?,
+        };
+        match mount_remount(fd_path(&submount).as_c_str(), flags, c"") {
+            Err(rustix::io::Errno::INVAL) => Ok(()),
+            other => other.at("remount read-only", sub),
+        }
     })
 }
 
