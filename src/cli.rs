@@ -58,6 +58,18 @@ pub struct Bind {
     pub read_only: bool,
 }
 
+/// Most `--tmpfs` options one run takes.
+pub const MAX_TMPFS: usize = 16;
+
+/// One `--tmpfs DST[:size=SIZE]`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tmpfs {
+    /// Absolute, inside the container.
+    pub dst: &'static [u8],
+    /// In bytes; `None`: the kernel's default, half of RAM.
+    pub size: Option<u64>,
+}
+
 /// Everything a run needs, borrowed from argv.
 #[derive(Clone, Copy, Debug)]
 pub struct Config {
@@ -74,6 +86,8 @@ pub struct Config {
     pub workdir: &'static CStr,
     pub binds: [Bind; MAX_BINDS],
     pub bind_count: usize,
+    pub tmpfs: [Tmpfs; MAX_TMPFS],
+    pub tmpfs_count: usize,
     pub rootfs: &'static CStr,
     /// Index of CMD in argv; CMD's argv is argv from here on.
     pub command: usize,
@@ -222,6 +236,12 @@ const OPTIONS: &[Opt] = &[
         help: "bind host path SRC on DST (repeatable)",
     },
     Opt {
+        long: "tmpfs",
+        short: None,
+        value: Some("DST[:size=SIZE]"),
+        help: "mount a fresh tmpfs on DST (repeatable)",
+    },
+    Opt {
         long: "env",
         short: Some(b'e'),
         value: Some("KEY=VALUE"),
@@ -237,7 +257,7 @@ const OPTIONS: &[Opt] = &[
         long: "read-only",
         short: None,
         value: None,
-        help: "make the root read-only (/dev, /proc and binds keep their own modes)",
+        help: "make the root read-only (/dev, /proc, tmpfs, binds keep their modes)",
     },
     Opt {
         long: "user",
@@ -287,6 +307,8 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         workdir: c"/",
         binds: [Bind::default(); MAX_BINDS],
         bind_count: 0,
+        tmpfs: [Tmpfs::default(); MAX_TMPFS],
+        tmpfs_count: 0,
     };
     let mut print_seccomp = None;
     let n = args.count();
@@ -414,6 +436,17 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
                 }
                 cfg.binds[cfg.bind_count] = bind(v)?;
                 cfg.bind_count += 1;
+            }
+            ("tmpfs", Some(v)) => {
+                if cfg.tmpfs_count == MAX_TMPFS {
+                    return Err(Error::usage(
+                        "--tmpfs '",
+                        v.to_bytes(),
+                        "': at most 16 tmpfs mounts",
+                    ));
+                }
+                cfg.tmpfs[cfg.tmpfs_count] = tmpfs(v)?;
+                cfg.tmpfs_count += 1;
             }
             _ => unreachable!("option in OPTIONS without a case"),
         }
@@ -620,6 +653,36 @@ fn bind(v: &'static CStr) -> Result<Bind> {
     })
 }
 
+fn tmpfs(v: &'static CStr) -> Result<Tmpfs> {
+    let s = v.to_bytes();
+    let bad = |why| Err(Error::usage("--tmpfs '", s, why));
+    let (dst, options) = match s.iter().position(|&c| c == b':') {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    if dst.first() != Some(&b'/') {
+        return bad("': DST must be an absolute path");
+    }
+    if dst.iter().all(|&c| c == b'/') {
+        return bad("': DST cannot be / itself");
+    }
+    if dst.len() >= 1024 {
+        return bad("': paths must be shorter than 1024 bytes");
+    }
+    let size = match options {
+        None => None,
+        Some(o) => match o.strip_prefix(b"size=") {
+            // size=0 would mean no limit to the kernel; parse_size refuses it.
+            Some(size) => match values::parse_size(size) {
+                Some(bytes) => Some(bytes),
+                None => return bad("': expected a size like 512k, 20m or 1g"),
+            },
+            None => return bad("': expected DST or DST:size=SIZE"),
+        },
+    };
+    Ok(Tmpfs { dst, size })
+}
+
 /// The `--help` text.
 pub fn help() -> Buf<4096> {
     let mut b = Buf::new();
@@ -705,6 +768,45 @@ mod tests {
             (c.binds[1].src, c.binds[1].dst, c.binds[1].read_only),
             (&b"/c"[..], &b"/d/e"[..], true)
         );
+    }
+
+    #[test]
+    fn tmpfs_mounts_are_repeatable() {
+        let c = run(&[
+            "sct",
+            "--tmpfs",
+            "/tmp",
+            "--tmpfs=/run:size=64m",
+            "/r",
+            "ls",
+        ]);
+        assert_eq!(c.tmpfs_count, 2);
+        assert_eq!((c.tmpfs[0].dst, c.tmpfs[0].size), (&b"/tmp"[..], None));
+        assert_eq!(
+            (c.tmpfs[1].dst, c.tmpfs[1].size),
+            (&b"/run"[..], Some(64 << 20))
+        );
+    }
+
+    #[test]
+    fn bad_tmpfs_values_are_usage_errors() {
+        let t = "\nTry 'sct --help'.\n";
+        for (arg, why) in [
+            ("tmp", "DST must be an absolute path"),
+            ("", "DST must be an absolute path"),
+            (":size=1m", "DST must be an absolute path"),
+            ("//", "DST cannot be / itself"),
+            ("/t:size=0", "expected a size like 512k, 20m or 1g"),
+            ("/t:size=", "expected a size like 512k, 20m or 1g"),
+            ("/t:size=5x", "expected a size like 512k, 20m or 1g"),
+            ("/t:mode=700", "expected DST or DST:size=SIZE"),
+            ("/t:", "expected DST or DST:size=SIZE"),
+        ] {
+            assert_eq!(
+                error(&["sct", "--tmpfs", arg, "/r", "x"]),
+                format!("sct: --tmpfs '{arg}': {why}{t}")
+            );
+        }
     }
 
     #[test]

@@ -1,61 +1,154 @@
-//! The user's `--bind SRC:DST[:ro]` mounts.
+//! The user's mounts: `--bind SRC:DST[:ro]` and `--tmpfs DST[:size=SIZE]`.
 
+use linux_raw_sys::general::{MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY};
 use rustix::fd::OwnedFd;
-use rustix::fs::{fstat, mkdirat, openat, openat2, FileType, Mode, OFlags, CWD};
-use rustix::mount::{mount_bind_recursive, mount_remount, MountFlags};
+use rustix::fs::{fstat, mkdirat, openat, openat2, readlinkat_raw, FileType, Mode, OFlags, CWD};
+use rustix::mount::{mount, mount_bind_recursive, mount_remount, MountFlags};
 
+use super::mountinfo::for_each_mount_below;
 use super::proc::{fd_path, open_root, RESOLVE_INSIDE};
-use crate::cli::Config;
+use crate::cli::{Bind, Config, Tmpfs};
 use crate::error::{Context, Error, Result};
 use crate::out::Buf;
+use crate::sys::mount::mount_setattr_recursive;
 use crate::sys::Errno;
 
 type Path = Buf<1100>;
 
-/// Binds each SRC (a host path) onto DST inside the rootfs, creating DST if
-/// missing. DST is resolved inside the rootfs without following symlinks, so
-/// a planted symlink cannot redirect the bind onto the host.
-pub fn bind_user_paths(cfg: &Config) -> Result<()> {
-    if cfg.bind_count == 0 {
+/// Mounts the binds and tmpfs mounts, shallowest DST first (as docker
+/// sorts them): `--tmpfs /run -v SRC:/run/x` binds into the tmpfs, and
+/// `-v A:/data -v B:/data/b` binds B into A, whatever the order given.
+/// In the order given among equally deep ones.
+pub fn mount_user_paths(cfg: &Config) -> Result<()> {
+    let binds = &cfg.binds[..cfg.bind_count];
+    let tmpfs = &cfg.tmpfs[..cfg.tmpfs_count];
+    if binds.is_empty() && tmpfs.is_empty() {
         return Ok(());
     }
     let root = open_root()?;
-    for b in &cfg.binds[..cfg.bind_count] {
-        let src_path = c_path(b.src);
-        let src = openat(
-            CWD,
-            src_path.as_c_str(),
-            OFlags::PATH | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .at("bind", b.src)
-        .map_err(|e| {
-            e.hint_if(
-                Errno::ENOENT,
-                "SRC of --bind is a path on the host and must exist",
-            )
-        })?;
-        let is_dir =
-            FileType::from_raw_mode(fstat(&src).at("stat", b.src)?.st_mode) == FileType::Directory;
-        let rel = b.dst.trim_ascii_start();
-        let rel = &rel[rel.iter().take_while(|&&c| c == b'/').count()..];
-        if rel.is_empty() {
-            return Err(
-                Error::os("bind", b.dst, Errno::EINVAL).hint("DST of --bind cannot be / itself")
-            );
+    let deepest = binds
+        .iter()
+        .map(|b| depth(b.dst))
+        .chain(tmpfs.iter().map(|t| depth(t.dst)))
+        .max()
+        .unwrap_or(0);
+    for level in 0..=deepest {
+        for b in binds.iter().filter(|b| depth(b.dst) == level) {
+            bind(&root, b)?;
         }
-        let target = open_or_create(&root, rel, is_dir).at("bind", b.dst)?;
-        mount_bind_recursive(fd_path(&src).as_c_str(), fd_path(&target).as_c_str())
-            .at("bind", b.dst)?;
-        if b.read_only {
-            // The fd names the covered inode: reopen to reach the new mount.
-            let bound = open_or_create(&root, rel, is_dir).at("bind", b.dst)?;
-            let flags =
-                MountFlags::BIND | MountFlags::RDONLY | MountFlags::NOSUID | MountFlags::NODEV;
-            mount_remount(fd_path(&bound).as_c_str(), flags, c"").at("remount read-only", b.dst)?;
+        for t in tmpfs.iter().filter(|t| depth(t.dst) == level) {
+            mount_tmpfs(&root, t)?;
         }
     }
     Ok(())
+}
+
+/// The number of components of a path.
+fn depth(path: &[u8]) -> usize {
+    path.split(|&c| c == b'/').filter(|c| !c.is_empty()).count()
+}
+
+/// `path` without its leading slashes, relative to the rootfs.
+fn relative(path: &[u8]) -> &[u8] {
+    &path[path.iter().take_while(|&&c| c == b'/').count()..]
+}
+
+/// Binds SRC (a host path) onto DST inside the rootfs, creating DST if
+/// missing. DST is resolved inside the rootfs without following symlinks, so
+/// a planted symlink cannot redirect the bind onto the host.
+fn bind(root: &OwnedFd, b: &Bind) -> Result<()> {
+    let src_path = c_path(b.src);
+    let src = openat(
+        CWD,
+        src_path.as_c_str(),
+        OFlags::PATH | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .at("bind", b.src)
+    .map_err(|e| {
+        e.hint_if(
+            Errno::ENOENT,
+            "SRC of --bind is a path on the host and must exist",
+        )
+    })?;
+    let is_dir =
+        FileType::from_raw_mode(fstat(&src).at("stat", b.src)?.st_mode) == FileType::Directory;
+    let rel = relative(b.dst.trim_ascii_start());
+    if rel.is_empty() {
+        return Err(
+            Error::os("bind", b.dst, Errno::EINVAL).hint("DST of --bind cannot be / itself")
+        );
+    }
+    let target = make_path(root, rel, is_dir).at("bind", b.dst)?;
+    mount_bind_recursive(fd_path(&src).as_c_str(), fd_path(&target).as_c_str())
+        .at("bind", b.dst)?;
+    if b.read_only {
+        // The fd names the covered inode: reopen to reach the new mount.
+        let bound = open_or_create(root, rel, is_dir).at("bind", b.dst)?;
+        make_read_only(&bound, b.dst)?;
+    }
+    Ok(())
+}
+
+/// Makes the bind whose root `bound` names read-only, with every mount
+/// below it: a plain read-only remount would leave SRC's submounts
+/// writable (mount(2): MS_REC does not combine with MS_REMOUNT).
+fn make_read_only(bound: &OwnedFd, name: &[u8]) -> Result<()> {
+    let attrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    match mount_setattr_recursive(bound, attrs) {
+        Err(Errno::ENOSYS) => {}
+        other => return other.at("remount read-only", name),
+    }
+    // Before Linux 5.12: remount the bind, then each mount found below it.
+    let flags = MountFlags::BIND | MountFlags::RDONLY | MountFlags::NOSUID | MountFlags::NODEV;
+    mount_remount(fd_path(bound).as_c_str(), flags, c"").at("remount read-only", name)?;
+    let mut buf = [0u8; 4096];
+    let len = readlinkat_raw(CWD, fd_path(bound).as_c_str(), &mut buf[..]).at("readlink", name)?;
+    if len == buf.len() {
+        return Err(Error::os("readlink", name, Errno::ENAMETOOLONG));
+    }
+    let dir = &buf[..len];
+    // The list also has mounts the bind covers (made below DST before it);
+    // those are unreachable through it: their path is missing in the bind
+    // (ENOENT) or names no mount root there (EINVAL from the remount).
+    for_each_mount_below(dir, |sub| {
+        let sub_path = c_path(sub);
+        let submount = match openat2(
+            bound,
+            sub_path.as_c_str(),
+            OFlags::PATH | OFlags::CLOEXEC,
+            Mode::empty(),
+            RESOLVE_INSIDE,
+        ) {
+            Err(rustix::io::Errno::NOENT) => return Ok(()),
+            other => other.at("remount read-only", sub)?,
+        };
+        match mount_remount(fd_path(&submount).as_c_str(), flags, c"") {
+            Err(rustix::io::Errno::INVAL) => Ok(()),
+            other => other.at("remount read-only", sub),
+        }
+    })
+}
+
+/// Mounts a fresh tmpfs on DST (created if missing, resolved inside the
+/// rootfs like a bind's), with docker's defaults: mode 1777, nosuid, nodev.
+fn mount_tmpfs(root: &OwnedFd, t: &Tmpfs) -> Result<()> {
+    let target = make_path(root, relative(t.dst), true).at("tmpfs", t.dst)?;
+    let mut data = Buf::<48>::new();
+    data.push(b"mode=1777");
+    if let Some(size) = t.size {
+        data.push(b",size=").push_u64(size);
+    }
+    data.push(b"\0");
+    let flags = MountFlags::NOSUID | MountFlags::NODEV;
+    mount(
+        c"tmpfs",
+        fd_path(&target).as_c_str(),
+        c"tmpfs",
+        flags,
+        Some(data.as_c_str()),
+    )
+    .at("tmpfs", t.dst)
 }
 
 fn c_path(p: &[u8]) -> Path {
@@ -64,8 +157,22 @@ fn c_path(p: &[u8]) -> Path {
     b
 }
 
+/// Opens `rel` inside `root`, making what is missing of it like `mkdir -p`
+/// (as docker does); the last component is a directory or an empty file,
+/// like SRC.
+fn make_path(
+    root: &OwnedFd,
+    rel: &[u8],
+    dir: bool,
+) -> core::result::Result<OwnedFd, rustix::io::Errno> {
+    for (i, _) in rel.iter().enumerate().filter(|&(i, &c)| c == b'/' && i > 0) {
+        open_or_create(root, &rel[..i], true)?;
+    }
+    open_or_create(root, rel, dir)
+}
+
 /// Opens `rel` inside `root`; if its last component is missing, makes it (a
-/// directory or an empty file, like SRC) in its existing parent.
+/// directory or an empty file) in its existing parent.
 fn open_or_create(
     root: &OwnedFd,
     rel: &[u8],

@@ -15,6 +15,7 @@ mod exec;
 mod fds;
 mod init;
 mod lifecycle;
+mod mountinfo;
 mod net;
 mod pivot;
 mod proc;
@@ -49,8 +50,8 @@ fn setup_and_exec(
     rootfs::make_mounts_private()?;
     rootfs::bind_rootfs(cfg.rootfs)?;
     proc::mount_kernel_filesystems()?;
-    // User binds before masking, so that no bind can uncover a masked path.
-    binds::bind_user_paths(cfg)?;
+    // User mounts before masking, so that no bind can uncover a masked path.
+    binds::mount_user_paths(cfg)?;
     // After /dev: masked files are covered by the container's /dev/null.
     proc::mask_paths()?;
     proc::make_paths_read_only()?;

@@ -16,7 +16,7 @@ use rustix::fs::{
 };
 use rustix::mount::{mount, mount_bind, mount_bind_recursive, mount_remount, MountFlags};
 
-use crate::error::{Context, Result};
+use crate::error::{Context, Error, Result};
 use crate::out::Buf;
 use crate::sys::Errno;
 
@@ -309,22 +309,60 @@ fn fill_dev(root: &OwnedFd) -> Result<()> {
     .at("open", b"/dev")?;
     for n in NODES {
         let mode = Mode::from_raw_mode(0o666);
-        mknodat(
+        let made = mknodat(
             &dev,
             n.name,
             FileType::CharacterDevice,
             mode,
             makedev(n.major, n.minor),
-        )
-        .at("mknod", n.name.to_bytes())?;
-        // The umask sct inherited must not narrow the modes.
-        // The node was just made on sct's own tmpfs: it is no symlink.
-        chmodat(&dev, n.name, mode, AtFlags::empty()).at("chmod", n.name.to_bytes())?;
+        );
+        match made {
+            // Without CAP_MKNOD (a user namespace, a runtime that withheld
+            // it), bind the host's node instead, as runc does; its mode is
+            // the host's, and not sct's to change.
+            Err(rustix::io::Errno::PERM) => bind_host_node(&dev, n)?,
+            other => {
+                other.at("mknod", n.name.to_bytes())?;
+                // The umask sct inherited must not narrow the modes. The
+                // node was just made on sct's own tmpfs: it is no symlink.
+                chmodat(&dev, n.name, mode, AtFlags::empty()).at("chmod", n.name.to_bytes())?;
+            }
+        }
     }
     for (name, target) in LINKS {
         symlinkat(*target, &dev, *name).at("symlink", name.to_bytes())?;
     }
     Ok(())
+}
+
+/// Binds the host's `/dev/NAME` onto an empty file made in the container's
+/// /dev. Before pivot_root: `/dev` still names the host's.
+fn bind_host_node(dev: &OwnedFd, n: &Node) -> Result<()> {
+    let mut host = Buf::<32>::new();
+    host.push(b"/dev/").push(n.name.to_bytes()).push(b"\0");
+    let name = host.as_bytes();
+    let name = &name[..name.len() - 1];
+    let node = openat(
+        CWD,
+        host.as_c_str(),
+        OFlags::PATH | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .at("bind", name)?;
+    // Only the device the table names, whatever the host put there.
+    let st = fstat(&node).at("stat", name)?;
+    if FileType::from_raw_mode(st.st_mode) != FileType::CharacterDevice
+        || st.st_rdev != makedev(n.major, n.minor)
+    {
+        return Err(Error::setup(
+            "bind",
+            name,
+            "not the expected character device on the host",
+        ));
+    }
+    let flags = OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::WRONLY | OFlags::CLOEXEC;
+    let file = openat(dev, n.name, flags, Mode::from_raw_mode(0o666)).at("create", name)?;
+    mount_bind(fd_path(&node).as_c_str(), fd_path(&file).as_c_str()).at("bind", name)
 }
 
 /// `/proc/self/fd/N` for an open descriptor.

@@ -1,11 +1,13 @@
 //! The only place where sct uses `unsafe`: thin wrappers for what rustix does
-//! not offer (clone3, execve, signal waits, close_range, seccomp), and access
-//! to the argument and environment vectors the kernel gave us.
+//! not offer (clone3, execve, signal waits, close_range, seccomp,
+//! mount_setattr), and access to the argument and environment vectors the
+//! kernel gave us.
 //!
 //! Each wrapper is named after its syscall and states its man page.
 #![allow(unsafe_code)]
 
 pub mod args;
+pub mod mount;
 pub mod net;
 pub mod process;
 pub mod seccomp;

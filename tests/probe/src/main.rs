@@ -31,7 +31,8 @@
 //!        install a seccomp filter that makes the kernel look older, then exec CMD:
 //!        MODE no-clone3: clone3 fails with ENOSYS (kernels before 5.3);
 //!        MODE no-clone-into-cgroup: clone3 with a struct over 64 bytes fails
-//!        with E2BIG (5.3 to 5.6, no CLONE_INTO_CGROUP).
+//!        with E2BIG (5.3 to 5.6, no CLONE_INTO_CGROUP);
+//!        MODE no-mount-setattr: mount_setattr fails with ENOSYS (before 5.12).
 
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -329,15 +330,19 @@ fn fake_old_kernel(args: &[&str]) -> i32 {
     let ret = BPF_RET | BPF_K;
     let errno = |e: Errno| SECCOMP_RET_ERRNO | e.into_raw() as u32;
     let clone3 = Sysno::clone3 as u32;
-    let program: Vec<sock_filter> = match mode {
-        "no-clone3" => vec![
+    let missing = |nr: u32| {
+        vec![
             stmt(ld, 4),                                 // arch
             jump(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 0, 3), // other arch: allow
             stmt(ld, 0),                                 // nr
-            jump(BPF_JMP | BPF_JEQ | BPF_K, clone3, 0, 1),
+            jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1),
             stmt(ret, errno(Errno::ENOSYS)),
             stmt(ret, SECCOMP_RET_ALLOW),
-        ],
+        ]
+    };
+    let program: Vec<sock_filter> = match mode {
+        "no-clone3" => missing(clone3),
+        "no-mount-setattr" => missing(Sysno::mount_setattr as u32),
         "no-clone-into-cgroup" => vec![
             stmt(ld, 4),
             jump(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 0, 5),
