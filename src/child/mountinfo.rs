@@ -1,6 +1,8 @@
 //! Walking `/proc/self/mountinfo` without an allocator: the mounts below a
 //! directory, for kernels without `mount_setattr(AT_RECURSIVE)`.
 
+use core::ffi::CStr;
+
 use rustix::fs::{openat, Mode, OFlags, CWD};
 use rustix::io::read;
 
@@ -8,30 +10,42 @@ use crate::error::{Context, Error, Result};
 use crate::out::Buf;
 use crate::sys::Errno;
 
-const MOUNTINFO: &[u8] = b"/proc/self/mountinfo";
-
 /// A mount point, unescaped.
 pub type MountPoint = Buf<4096>;
 
 /// Calls `f` with each mount point strictly below `dir` (an absolute path
 /// without a trailing slash, as seen from sct's root), relative to `dir`.
 pub fn for_each_mount_below(dir: &[u8], mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+    for_each_mount_point(c"/proc/self/mountinfo", |path| match below(path, dir) {
+        Some(rel) => f(rel),
+        None => Ok(()),
+    })
+}
+
+/// Calls `f` with each mount point that the mountinfo file at `mountinfo`
+/// lists, absolute as seen from sct's root, in the file's order (a parent
+/// before the mounts on it).
+pub fn for_each_mount_point(
+    mountinfo: &CStr,
+    mut f: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    let name = mountinfo.to_bytes();
     let file = openat(
         CWD,
-        c"/proc/self/mountinfo",
+        mountinfo,
         OFlags::RDONLY | OFlags::CLOEXEC,
         Mode::empty(),
     )
-    .at("open", MOUNTINFO)?;
+    .at("open", name)?;
     let mut buf = [0u8; 8192];
     let mut len = 0;
     loop {
-        let n = read(&file, &mut buf[len..]).at("read", MOUNTINFO)?;
+        let n = read(&file, &mut buf[len..]).at("read", name)?;
         len += n;
         let mut start = 0;
         while let Some(end) = buf[start..len].iter().position(|&c| c == b'\n') {
-            if let Some(rel) = mount_point_below(&buf[start..start + end], dir) {
-                f(rel.as_bytes())?;
+            if let Some(path) = mount_point(&buf[start..start + end]) {
+                f(path.as_bytes())?;
             }
             start += end + 1;
         }
@@ -39,16 +53,16 @@ pub fn for_each_mount_below(dir: &[u8], mut f: impl FnMut(&[u8]) -> Result<()>) 
             return Ok(());
         }
         if start == 0 && len == buf.len() {
-            return Err(Error::os("read", MOUNTINFO, Errno::E2BIG));
+            return Err(Error::os("read", name, Errno::E2BIG));
         }
         buf.copy_within(start..len, 0);
         len -= start;
     }
 }
 
-/// The mount point of a mountinfo line (the fifth field, with `\ooo`
-/// escapes undone), relative to `dir` if strictly below it.
-fn mount_point_below(line: &[u8], dir: &[u8]) -> Option<MountPoint> {
+/// The mount point of a mountinfo line: the fifth field, with the kernel's
+/// `\ooo` escapes undone.
+fn mount_point(line: &[u8]) -> Option<MountPoint> {
     let field = line.split(|&c| c == b' ').nth(4)?;
     let mut path = MountPoint::new();
     let mut i = 0;
@@ -68,35 +82,49 @@ fn mount_point_below(line: &[u8], dir: &[u8]) -> Option<MountPoint> {
             }
         }
     }
-    let rel = path.as_bytes().strip_prefix(dir)?.strip_prefix(b"/")?;
-    if rel.is_empty() {
-        return None;
+    Some(path)
+}
+
+/// `path` relative to `dir`, if strictly below it.
+pub fn below<'a>(path: &'a [u8], dir: &[u8]) -> Option<&'a [u8]> {
+    let dir = dir.strip_suffix(b"/").unwrap_or(dir);
+    match path.strip_prefix(dir)?.strip_prefix(b"/")? {
+        b"" => None,
+        rel => Some(rel),
     }
-    Some(MountPoint::from(rel))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn below(line: &str, dir: &str) -> Option<std::string::String> {
-        mount_point_below(line.as_bytes(), dir.as_bytes())
-            .map(|p| std::string::String::from_utf8(p.as_bytes().to_vec()).unwrap())
+    fn line_below(line: &str, dir: &str) -> Option<std::string::String> {
+        let path = mount_point(line.as_bytes())?;
+        super::below(path.as_bytes(), dir.as_bytes())
+            .map(|p| std::string::String::from_utf8(p.to_vec()).unwrap())
     }
 
     #[test]
     fn finds_mounts_strictly_below() {
         let line = "90 80 0:50 / /srv/data/sub rw,relatime shared:1 - tmpfs tmpfs rw";
-        assert_eq!(below(line, "/srv/data").as_deref(), Some("sub"));
-        assert_eq!(below(line, "/srv/data/sub"), None);
-        assert_eq!(below(line, "/srv/dat"), None);
-        assert_eq!(below(line, "/srv/data/s"), None);
+        assert_eq!(line_below(line, "/srv/data").as_deref(), Some("sub"));
+        assert_eq!(line_below(line, "/srv/data/sub"), None);
+        assert_eq!(line_below(line, "/srv/dat"), None);
+        assert_eq!(line_below(line, "/srv/data/s"), None);
     }
 
     #[test]
     fn undoes_octal_escapes() {
         let line = "90 80 0:50 / /d/a\\040b\\134c rw - tmpfs tmpfs rw";
-        assert_eq!(below(line, "/d").as_deref(), Some("a b\\c"));
-        assert_eq!(below("short line", "/d"), None);
+        assert_eq!(line_below(line, "/d").as_deref(), Some("a b\\c"));
+        assert_eq!(line_below("short line", "/d"), None);
+    }
+
+    #[test]
+    fn below_ignores_a_trailing_slash_and_the_dir_itself() {
+        assert_eq!(below(b"/a/b", b"/a/"), Some(&b"b"[..]));
+        assert_eq!(below(b"/a", b"/a"), None);
+        assert_eq!(below(b"/ab", b"/a"), None);
+        assert_eq!(below(b"/a", b"/"), Some(&b"a"[..]));
     }
 }

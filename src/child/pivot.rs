@@ -2,11 +2,13 @@
 
 use core::ffi::CStr;
 
+use rustix::fs::{readlinkat_raw, CWD};
 use rustix::io::Errno;
 use rustix::mount::{mount_move, unmount, UnmountFlags};
 use rustix::process::{chdir, chroot, pivot_root};
 
-use crate::error::{Context, Result};
+use super::mountinfo::{below, for_each_mount_point, MountPoint};
+use crate::error::{Context, Error, Result};
 
 /// Makes the current directory (the bound ROOTFS) the root and detaches the
 /// old one, so nothing of the host's tree stays reachable.
@@ -34,20 +36,107 @@ pub fn switch_root(rootfs: &CStr) -> Result<()> {
 /// `/proc` on it) over `/` and makes it the root, as busybox `switch_root`
 /// does.
 ///
-/// The old root stays in this private mount namespace, but underneath the
-/// moved mount: a walk up with `..` stops at the process root, and a walk
-/// that gets past it (the classic chroot escape, which needs CAP_SYS_CHROOT)
-/// reaches the initramfs' root dentry and is stepped straight back down into
-/// the mount on top of it, the container's root (follow_dotdot() then
-/// step_into() in fs/namei.c). /proc/self/mountinfo lists only mounts
-/// reachable from the root, so the host's /proc and /sys do not show.
+/// The initramfs itself (and any mount on the path to ROOTFS) stays in this
+/// private mount namespace, underneath the moved mount; every other mount
+/// of the host's tree is detached first. A walk up with `..` stops at the
+/// process root, and a walk that gets past it (the classic chroot escape,
+/// which needs CAP_SYS_CHROOT) reaches the initramfs' root dentry and is
+/// stepped straight back down into the mount on top of it, the container's
+/// root (follow_dotdot() then step_into() in fs/namei.c).
 fn move_root_over_initramfs(rootfs: &CStr) -> Result<()> {
+    detach_host_mounts()?;
     mount_move(c".", c"/").at("move new root over", rootfs.to_bytes())?;
     chroot(c".").at("chroot", rootfs.to_bytes())?;
     chdir(c"/").at("chdir", b"/")
 }
 
+/// Detaches every mount of the namespace's copy of the host's tree that
+/// is neither the new root, nor below it, nor on the path to it, as the
+/// pivot_root path's detach of the old root would (runc's msMoveRoot does
+/// this for proc and sysfs). Otherwise the host's /proc, /sys and /dev stay
+/// mounted under the moved root: unreachable by path, but there for a
+/// container with CAP_SYS_ADMIN to uncover by unmounting `/`, and counted
+/// by the kernel's "is a full proc visible" check (mount_too_revealing()).
+///
+/// The list comes from the container's own /proc, mounted below the new
+/// root, which stays; the host's /proc may be among the mounts detached.
+/// Detaching a mount takes the mounts on it along, so a later line may
+/// name a path that is no mount any more (EINVAL). A pass over a list that
+/// changes under it can miss lines, so passes repeat until one detaches
+/// nothing.
+fn detach_host_mounts() -> Result<()> {
+    let mut buf = [0u8; 4096];
+    let len =
+        readlinkat_raw(CWD, c"proc/self/cwd", &mut buf[..]).at("readlink", b"/proc/self/cwd")?;
+    if len == buf.len() {
+        return Err(Error::os(
+            "readlink",
+            b"/proc/self/cwd",
+            crate::sys::Errno::ENAMETOOLONG,
+        ));
+    }
+    let root = &buf[..len];
+    loop {
+        let mut detached = 0;
+        for_each_mount_point(c"proc/self/mountinfo", |path| {
+            if is_kept(path, root) {
+                return Ok(());
+            }
+            let mut target = MountPoint::from(path);
+            target.push(b"\0");
+            match unmount(
+                target.as_c_str(),
+                UnmountFlags::DETACH | UnmountFlags::NOFOLLOW,
+            ) {
+                Ok(()) => detached += 1,
+                Err(Errno::INVAL) | Err(Errno::NOENT) => {}
+                Err(e) => return Err(e).at("detach", path),
+            }
+            Ok(())
+        })?;
+        if detached == 0 {
+            return Ok(());
+        }
+    }
+}
+
+/// Whether the mount at `path` stays when the root moves to `root`: the
+/// new root itself and what is mounted below it, and the mounts on the path
+/// to it, which hold it (detaching one would take the new root along).
+fn is_kept(path: &[u8], root: &[u8]) -> bool {
+    path == root || below(path, root).is_some() || below(root, path).is_some()
+}
+
 /// Enters `--workdir`, resolved inside the new root (the old one is gone).
 pub fn enter_workdir(dir: &CStr) -> Result<()> {
     chdir(dir).at("chdir", dir.to_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_kept;
+
+    #[test]
+    fn keeps_the_root_what_is_below_it_and_the_path_to_it() {
+        let root = b"/tmp/ctr/root";
+        for kept in [
+            "/",
+            "/tmp",
+            "/tmp/ctr",
+            "/tmp/ctr/root",
+            "/tmp/ctr/root/proc",
+        ] {
+            assert!(is_kept(kept.as_bytes(), root), "{kept}");
+        }
+        for gone in [
+            "/proc",
+            "/sys",
+            "/dev",
+            "/tmp/other",
+            "/tmp/ctr/root2",
+            "/tmp/ct",
+        ] {
+            assert!(!is_kept(gone.as_bytes(), root), "{gone}");
+        }
+    }
 }

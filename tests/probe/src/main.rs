@@ -24,6 +24,10 @@
 //!   sct-probe int80 NR             make i386 syscall NR with int 0x80 (x86_64 only)
 //!   sct-probe fork                 fork with clone(SIGCHLD), reap the child: fork=ok or errno=ERRNO
 //!   sct-probe getppid-loop N       N getppid calls; prints ns_per_call=
+//!   sct-probe hidden-mounts        mounts in this mount namespace below the parent of
+//!                                  this process's root mount that /proc/self/mountinfo
+//!                                  does not show (listmount(2), Linux 6.8; needs
+//!                                  CAP_SYS_ADMIN): hidden=N and hidden_types=
 //!   sct-probe orphans N            leave N orphans behind (children that exit
 //!                                  at once, whose parents exit first), wait
 //!                                  up to 2 s for them to be reaped, print zombies=
@@ -69,6 +73,7 @@ fn main() {
         Some("int80") => int80(rest[0].parse().unwrap()),
         Some("fork") => fork(),
         Some("getppid-loop") => getppid_loop(rest[0].parse().unwrap()),
+        Some("hidden-mounts") => hidden_mounts(),
         Some("orphans") => orphans(rest[0].parse().unwrap()),
         _ => {
             eprintln!("sct-probe: unknown command; see the source for usage");
@@ -330,19 +335,21 @@ fn fake_old_kernel(args: &[&str]) -> i32 {
     let ret = BPF_RET | BPF_K;
     let errno = |e: Errno| SECCOMP_RET_ERRNO | e.into_raw() as u32;
     let clone3 = Sysno::clone3 as u32;
-    let missing = |nr: u32| {
+    let refuse = |nr: u32, e: Errno| {
         vec![
             stmt(ld, 4),                                 // arch
             jump(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 0, 3), // other arch: allow
             stmt(ld, 0),                                 // nr
             jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1),
-            stmt(ret, errno(Errno::ENOSYS)),
+            stmt(ret, errno(e)),
             stmt(ret, SECCOMP_RET_ALLOW),
         ]
     };
+    let missing = |nr: u32| refuse(nr, Errno::ENOSYS);
     let program: Vec<sock_filter> = match mode {
         "no-clone3" => missing(clone3),
         "no-mount-setattr" => missing(Sysno::mount_setattr as u32),
+        "no-pivot-root" => refuse(Sysno::pivot_root as u32, Errno::EINVAL),
         "no-clone-into-cgroup" => vec![
             stmt(ld, 4),
             jump(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 0, 5),
@@ -634,5 +641,110 @@ fn orphans(n: usize) -> i32 {
         std::thread::sleep(std::time::Duration::from_millis(10));
     };
     println!("zombies={zombies}");
+    0
+}
+
+/// statmount(2) of mount `id`, with the fields of `mask`, into `buf`.
+fn statmount(
+    id: u64,
+    mask: u32,
+    buf: &mut [u64],
+) -> Result<&linux_raw_sys::general::statmount, Errno> {
+    use linux_raw_sys::general::{mnt_id_req, MNT_ID_REQ_SIZE_VER0};
+    let req = mnt_id_req {
+        size: MNT_ID_REQ_SIZE_VER0,
+        spare: 0,
+        mnt_id: id,
+        param: mask as u64,
+        mnt_ns_id: 0,
+    };
+    // SAFETY: `req` and `buf` are valid for the sizes passed; the kernel
+    // writes at most `buf`'s size.
+    unsafe {
+        syscall!(
+            Sysno::statmount,
+            &req as *const mnt_id_req,
+            buf.as_mut_ptr(),
+            buf.len() * 8,
+            0
+        )
+    }?;
+    // SAFETY: the kernel filled a struct statmount at the start of `buf`,
+    // which is 8-byte aligned and larger than the struct.
+    Ok(unsafe { &*(buf.as_ptr() as *const linux_raw_sys::general::statmount) })
+}
+
+/// The mounts below the parent of this process's root mount that
+/// mountinfo does not list: on the MS_MOVE root switch, what stays of the
+/// host's tree under the container's root.
+fn hidden_mounts() -> i32 {
+    use linux_raw_sys::general::{
+        mnt_id_req, statx, MNT_ID_REQ_SIZE_VER0, STATMOUNT_FS_TYPE, STATMOUNT_MNT_BASIC,
+        STATX_MNT_ID_UNIQUE,
+    };
+    // SAFETY: an all-zero statx is a valid buffer.
+    let mut stx: statx = unsafe { std::mem::zeroed() };
+    // SAFETY: the path is a valid C string and `stx` a valid buffer.
+    let r = unsafe {
+        syscall!(
+            Sysno::statx,
+            -100isize as usize,
+            c"/".as_ptr(),
+            0,
+            STATX_MNT_ID_UNIQUE,
+            &mut stx as *mut statx
+        )
+    };
+    if let Err(e) = r {
+        return report(Err(e));
+    }
+    let mut buf = vec![0u64; 1024];
+    let parent = match statmount(stx.stx_mnt_id, STATMOUNT_MNT_BASIC, &mut buf) {
+        Ok(sm) => sm.mnt_parent_id,
+        Err(e) => return report(Err(e)),
+    };
+    let req = mnt_id_req {
+        size: MNT_ID_REQ_SIZE_VER0,
+        spare: 0,
+        mnt_id: parent,
+        param: 0,
+        mnt_ns_id: 0,
+    };
+    let mut ids = vec![0u64; 4096];
+    // SAFETY: `req` and `ids` are valid for the sizes passed.
+    let n = match unsafe {
+        syscall!(
+            Sysno::listmount,
+            &req as *const mnt_id_req,
+            ids.as_mut_ptr(),
+            ids.len(),
+            0
+        )
+    } {
+        Ok(n) => n,
+        Err(e) => return report(Err(e)),
+    };
+    let visible: Vec<u32> = std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .map(|l| l.split(' ').next().unwrap().parse().unwrap())
+        .collect();
+    let mut types = vec![];
+    for &id in &ids[..n] {
+        let fs = match statmount(id, STATMOUNT_FS_TYPE | STATMOUNT_MNT_BASIC, &mut buf) {
+            Ok(sm) if visible.contains(&sm.mnt_id_old) => continue,
+            Ok(sm) => {
+                let strings =
+                    std::mem::size_of::<linux_raw_sys::general::statmount>() + sm.fs_type as usize;
+                // SAFETY: the kernel wrote a NUL-terminated string there, inside `buf`.
+                unsafe { std::ffi::CStr::from_ptr((buf.as_ptr() as *const u8).add(strings).cast()) }
+                    .to_string_lossy()
+                    .into_owned()
+            }
+            Err(e) => format!("{e}"),
+        };
+        types.push(fs);
+    }
+    println!("hidden={}\nhidden_types={}", types.len(), types.join(","));
     0
 }

@@ -1,0 +1,97 @@
+//! The root switch where pivot_root is impossible (`/` an initramfs): here
+//! forced on the host by a filter that makes pivot_root fail with EINVAL,
+//! as the kernel does on an initramfs. The VM test boots a real one.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+/// `sct ARGS` with pivot_root failing with EINVAL.
+fn without_pivot_root(args: &[&str]) -> Output {
+    let out = Command::new(probe())
+        .args(["fake-old-kernel", "no-pivot-root", "--", SCT])
+        .args(args)
+        .output()
+        .unwrap();
+    Output::from(out)
+}
+
+/// The container's mounts as `mount point, fs type` lines.
+fn mounts(run: impl Fn(&[&str]) -> Output, rootfs: &Rootfs) -> Vec<String> {
+    let out = run(&[
+        rootfs.path().to_str().unwrap(),
+        "/bin/cat",
+        "/proc/self/mountinfo",
+    ])
+    .ok();
+    out.stdout
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            let dash = f.iter().position(|&x| x == "-").unwrap();
+            format!("{} {}", f[4], f[dash + 1])
+        })
+        .collect()
+}
+
+#[test]
+fn the_container_sees_the_same_mounts_as_after_pivot_root() {
+    require_root();
+    let rootfs = Rootfs::new();
+    let with_pivot = mounts(
+        |a| {
+            Sct {
+                spawn: Spawn::Clone3,
+            }
+            .run(a)
+        },
+        &rootfs,
+    );
+    let without = mounts(without_pivot_root, &rootfs);
+    assert_eq!(without, with_pivot);
+    assert!(with_pivot[0].starts_with("/ "), "{with_pivot:?}");
+    assert!(
+        with_pivot.iter().any(|m| m == "/proc proc"),
+        "{with_pivot:?}"
+    );
+}
+
+#[test]
+fn nothing_of_the_host_stays_under_the_moved_root() {
+    require_root();
+    let rootfs = Rootfs::new();
+    let before = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    // listmount(2) sees mounts that mountinfo cannot: those under the root.
+    let args = [
+        "--cap-add",
+        "SYS_ADMIN",
+        "--seccomp",
+        "unconfined",
+        rootfs.path().to_str().unwrap(),
+        "/bin/probe",
+        "hidden-mounts",
+    ];
+    let out = without_pivot_root(&args);
+    if out.stdout.contains("errno=ENOSYS") {
+        println!(
+            "SKIP: this kernel has no listmount(2) (Linux 6.8), so hidden mounts cannot be counted"
+        );
+        return;
+    }
+    let out = out.ok();
+    assert_eq!(
+        out.value("hidden"),
+        "0",
+        "host mounts left under the container's root: {out:?}"
+    );
+    let out = Sct {
+        spawn: Spawn::Clone3,
+    }
+    .run(&args)
+    .ok();
+    assert_eq!(out.value("hidden"), "0", "the pivot_root path: {out:?}");
+    let after = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert_eq!(before, after, "the host's mount table changed");
+}
