@@ -17,6 +17,7 @@ mod lifecycle;
 mod net;
 mod pivot;
 mod proc;
+mod rlimits;
 mod rootfs;
 pub mod seccomp;
 mod session;
@@ -61,6 +62,11 @@ fn setup_and_exec(
     uts::set_hostname(cfg.hostname)?;
     fds::mark_inherited_fds_cloexec()?;
     session::leave_callers_terminal()?;
+    // Limits after every step that opens a descriptor (a low nofile would
+    // refuse it), before the capability drop and the user switch: raising a
+    // hard limit needs CAP_SYS_RESOURCE (setrlimit(2)), and nproc is then
+    // charged to CMD's real UID from the switch on, as under runc.
+    rlimits::set_resource_limits(&cfg.rlimits)?;
     // Capabilities go after every privileged step above (mounts, pivot_root,
     // sethostname need CAP_SYS_ADMIN), and before exec, which hands CMD the
     // bounding set.
