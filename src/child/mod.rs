@@ -68,16 +68,26 @@ fn setup_and_exec(
     // charged to CMD's real UID from the switch on, as under runc.
     rlimits::set_resource_limits(&cfg.rlimits)?;
     // Capabilities go after every privileged step above (mounts, pivot_root,
-    // sethostname need CAP_SYS_ADMIN), and before exec, which hands CMD the
-    // bounding set.
-    caps::drop_capabilities(cfg.capabilities)?;
+    // sethostname need CAP_SYS_ADMIN), in runc's order: the bounding set
+    // while CAP_SETPCAP is still held, the user switch while CAP_SETUID and
+    // CAP_SETGID still are (so `--cap-drop SETUID` can drop them for CMD),
+    // then capset. setuid to a non-root UID already clears permitted and
+    // effective (capabilities(7), "Effect of user ID changes"); capset makes
+    // that docker's rule (a non-root user gets none) whatever the securebits.
+    caps::limit_bounding_set(cfg.capabilities)?;
+    let kept = match cfg.user {
+        Some((uid, gid)) => {
+            lifecycle::become_user(uid, gid)?;
+            if uid == 0 {
+                cfg.capabilities
+            } else {
+                0
+            }
+        }
+        None => cfg.capabilities,
+    };
+    caps::set_capabilities(kept)?;
     caps::set_no_new_privileges()?;
-    // After the capability drop, which needs CAP_SETPCAP in the effective
-    // set: setuid to a non-root user then clears permitted and effective,
-    // as under docker (capabilities(7), "Effect of user ID changes").
-    if let Some((uid, gid)) = cfg.user {
-        lifecycle::become_user(uid, gid)?;
-    }
     lifecycle::restore_signal_mask()?;
     // seccomp last, right before exec: the filter must never see sct's own
     // setup syscalls, several of which it denies (bubblewrap, youki do the
