@@ -620,7 +620,10 @@ fn tty() -> i32 {
         Err(e) => errno_name(&e),
     };
     println!("dev_tty={dev_tty}");
-    println!("tiocsctty={}", ioctl0(TIOCSCTTY, std::ptr::null_mut::<u8>()));
+    println!(
+        "tiocsctty={}",
+        ioctl0(TIOCSCTTY, std::ptr::null_mut::<u8>())
+    );
     println!("ready");
     std::io::stdout().flush().unwrap();
     let mut line = String::new();
