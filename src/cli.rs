@@ -69,6 +69,9 @@ pub struct Tmpfs {
     /// In bytes; `None`: the kernel's default, half of RAM.
     pub size: Option<u64>,
 }
+/// `--rlimit` values by position in `spec::RLIMITS`: (soft, hard), with
+/// `u64::MAX` for unlimited (RLIM_INFINITY).
+pub type Rlimits = [Option<(u64, u64)>; crate::spec::RLIMITS.len()];
 
 /// Everything a run needs, borrowed from argv.
 #[derive(Clone, Copy, Debug)]
@@ -82,6 +85,7 @@ pub struct Config {
     pub read_only: bool,
     /// `--init`: sct's init stays PID 1 and CMD runs as its child.
     pub init: bool,
+    pub rlimits: Rlimits,
     /// The working directory inside the container.
     pub workdir: &'static CStr,
     pub binds: [Bind; MAX_BINDS],
@@ -272,6 +276,12 @@ const OPTIONS: &[Opt] = &[
         help: "run a tiny init as PID 1 that reaps zombies and forwards signals",
     },
     Opt {
+        long: "rlimit",
+        short: None,
+        value: Some("NAME=SOFT[:HARD]"),
+        help: "resource limit, e.g. nofile=1024:4096 (repeatable)",
+    },
+    Opt {
         long: "help",
         short: Some(b'h'),
         value: None,
@@ -302,6 +312,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         user: None,
         read_only: false,
         init: false,
+        rlimits: [None; crate::spec::RLIMITS.len()],
         env: [c""; MAX_ENV],
         env_count: 0,
         workdir: c"/",
@@ -364,6 +375,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
             ("user", Some(v)) => cfg.user = Some(user(v)?),
             ("read-only", None) => cfg.read_only = true,
             ("init", None) => cfg.init = true,
+            ("rlimit", Some(v)) => rlimit(&mut cfg.rlimits, v)?,
             ("hostname", Some(v)) => cfg.hostname = hostname(v)?,
             ("net", Some(v)) => cfg.net = net(v)?,
             ("memory", Some(v)) => cfg.limits.memory = Some(size("--memory '", v)?),
@@ -622,6 +634,51 @@ fn user(v: &'static CStr) -> Result<(u32, u32)> {
         None => uid,
     };
     Ok((uid, gid))
+}
+
+/// Names every entry of `spec::RLIMITS` (a unit test checks).
+const UNKNOWN_RLIMIT: &str =
+    "': unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock or stack";
+
+/// `NAME=SOFT[:HARD]`, docker's `--ulimit` syntax: HARD defaults to SOFT.
+/// NAME may carry an `RLIMIT_` prefix, in any case. A repeated NAME's last
+/// value wins.
+fn rlimit(list: &mut Rlimits, v: &'static CStr) -> Result<()> {
+    let s = v.to_bytes();
+    let bad = |why| Error::usage("--rlimit '", s, why);
+    let Some(eq) = s.iter().position(|&c| c == b'=') else {
+        return Err(bad("': expected NAME=SOFT[:HARD], e.g. nofile=1024:4096"));
+    };
+    let (name, values) = (&s[..eq], &s[eq + 1..]);
+    let bare = match name.get(..7) {
+        Some(p) if p.eq_ignore_ascii_case(b"RLIMIT_") => &name[7..],
+        _ => name,
+    };
+    let known = crate::spec::RLIMITS
+        .iter()
+        .position(|(n, _)| n.as_bytes().eq_ignore_ascii_case(bare));
+    let Some(i) = known else {
+        return Err(bad(UNKNOWN_RLIMIT));
+    };
+    let (soft, hard) = match values.iter().position(|&c| c == b':') {
+        Some(c) => (&values[..c], Some(&values[c + 1..])),
+        None => (values, None),
+    };
+    let value = |t: &[u8]| match t {
+        b"unlimited" => Some(u64::MAX),
+        _ => crate::out::parse_u64(t),
+    };
+    let bad_value = bad("': limits are decimal numbers or unlimited");
+    let soft = value(soft).ok_or(bad_value)?;
+    let hard = match hard {
+        Some(h) => value(h).ok_or(bad_value)?,
+        None => soft,
+    };
+    if soft > hard {
+        return Err(bad("': soft limit above hard limit"));
+    }
+    list[i] = Some((soft, hard));
+    Ok(())
 }
 
 fn bind(v: &'static CStr) -> Result<Bind> {
@@ -1056,6 +1113,75 @@ mod tests {
             error(&["sct", "--seccomp-deny", "getpid,nosuch", "/r", "x"]),
             "sct: --seccomp-deny: unknown syscall 'nosuch'\nTry 'sct --help'.\n"
         );
+    }
+
+    #[test]
+    fn rlimits() {
+        use crate::spec::RLIMITS;
+        let at = |name: &str| RLIMITS.iter().position(|(n, _)| *n == name).unwrap();
+        let c = run(&[
+            "sct",
+            "--rlimit",
+            "nofile=1024:4096",
+            "--rlimit=RLIMIT_CORE=0",
+            "--rlimit",
+            "rlimit_Stack=unlimited",
+            "--rlimit",
+            "cpu=5:unlimited",
+            "--rlimit",
+            "NPROC=7",
+            "--rlimit",
+            "nproc=9",
+            "/r",
+            "x",
+        ]);
+        assert_eq!(c.rlimits[at("nofile")], Some((1024, 4096)));
+        assert_eq!(c.rlimits[at("core")], Some((0, 0)));
+        assert_eq!(c.rlimits[at("stack")], Some((u64::MAX, u64::MAX)));
+        assert_eq!(c.rlimits[at("cpu")], Some((5, u64::MAX)));
+        assert_eq!(c.rlimits[at("nproc")], Some((9, 9)));
+        assert_eq!(c.rlimits[at("as")], None);
+        assert!(run(&["sct", "/r", "x"]).rlimits.iter().all(Option::is_none));
+        for (name, _) in RLIMITS {
+            assert!(UNKNOWN_RLIMIT.contains(&format!(" {name}")), "{name}");
+        }
+        assert_eq!(UNKNOWN_RLIMIT.matches(", ").count() + 2, RLIMITS.len());
+    }
+
+    #[test]
+    fn bad_rlimits_are_one_line() {
+        let t = "\nTry 'sct --help'.\n";
+        for (arg, why) in [
+            ("nofile", "expected NAME=SOFT[:HARD], e.g. nofile=1024:4096"),
+            (
+                "nofil=1",
+                "unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock or stack",
+            ),
+            (
+                "RLIMIT_=1",
+                "unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock or stack",
+            ),
+            (
+                "=1",
+                "unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock or stack",
+            ),
+            ("nofile=", "limits are decimal numbers or unlimited"),
+            ("nofile=-1", "limits are decimal numbers or unlimited"),
+            ("nofile=1k", "limits are decimal numbers or unlimited"),
+            ("nofile=1:", "limits are decimal numbers or unlimited"),
+            ("nofile=1:2:3", "limits are decimal numbers or unlimited"),
+            (
+                "nofile=18446744073709551616",
+                "limits are decimal numbers or unlimited",
+            ),
+            ("nofile=10:5", "soft limit above hard limit"),
+            ("core=unlimited:0", "soft limit above hard limit"),
+        ] {
+            assert_eq!(
+                error(&["sct", "--rlimit", arg, "/r", "x"]),
+                format!("sct: --rlimit '{arg}': {why}{t}")
+            );
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Policy as data: the capabilities a container keeps and the syscalls it may
-//! not make. One executor walks each table (`child::caps`, `child::seccomp`).
+//! Policy as data: the capabilities a container keeps, the resource limits it
+//! may be given and the syscalls it may not make. One executor walks each
+//! table (`child::caps`, `child::rlimits`, `child::seccomp`).
 
 use linux_raw_sys::general as g;
 use syscalls::Sysno;
@@ -77,6 +78,22 @@ pub const fn kept_mask() -> u64 {
     }
     m
 }
+
+/// `--rlimit` names, docker's (and runc's) spelling. rustix's `Resource`
+/// values are linux-raw-sys's `RLIMIT_*` constants.
+pub const RLIMITS: &[(&str, rustix::process::Resource)] = {
+    use rustix::process::Resource as R;
+    &[
+        ("nofile", R::Nofile),
+        ("nproc", R::Nproc),
+        ("core", R::Core),
+        ("as", R::As),
+        ("cpu", R::Cpu),
+        ("fsize", R::Fsize),
+        ("memlock", R::Memlock),
+        ("stack", R::Stack),
+    ]
+};
 
 /// Syscalls that fail with EPERM under the default policy: everything
 /// Docker's default profile denies, plus the new mount API, which would

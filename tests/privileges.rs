@@ -280,3 +280,103 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+both_paths! {
+    fn user_switch_works_with_setuid_and_setgid_dropped(sct) {
+        let rootfs = Rootfs::new();
+        // A non-root user ends with no capabilities at all but the bounding set.
+        let out = sct
+            .run_in(&rootfs, &["--user", "1000:1000", "--cap-drop", "ALL"], &["/bin/sh", "-c", "id; /bin/probe info"])
+            .ok();
+        assert_eq!(out.stdout.lines().next(), Some("uid=1000 gid=1000"), "{out:?}");
+        for key in ["CapEff", "CapPrm", "CapBnd", "CapInh", "CapAmb"] {
+            assert_eq!(out.value(key), NONE, "{key}");
+        }
+        assert_eq!(out.value("Groups"), "");
+        let out = sct.run_in(&rootfs, &["--user", "1000", "--cap-drop", "SETUID"], &["/bin/probe", "info"]).ok();
+        assert_eq!((out.value("uid"), out.value("gid")), ("1000".into(), "1000".into()));
+        let without_setuid = u64::from_str_radix(KEPT, 16).unwrap() & !(1 << 7);
+        assert_eq!(out.value("CapBnd"), format!("{without_setuid:016x}"));
+        for key in ["CapEff", "CapPrm", "CapInh", "CapAmb"] {
+            assert_eq!(out.value(key), NONE, "{key}");
+        }
+        let out = sct.run_in(&rootfs, &["-u", "1000:2000", "--cap-drop", "SETGID"], &["/bin/probe", "info"]).ok();
+        assert_eq!((out.value("uid"), out.value("gid")), ("1000".into(), "2000".into()));
+        // Root keeps the kept set, even with its group changed.
+        let without_setgid = u64::from_str_radix(KEPT, 16).unwrap() & !(1 << 6);
+        let out = sct.run_in(&rootfs, &["--user", "0:5", "--cap-drop", "SETGID"], &["/bin/probe", "info"]).ok();
+        assert_eq!((out.value("uid"), out.value("gid")), ("0".into(), "5".into()));
+        for key in ["CapEff", "CapPrm", "CapBnd"] {
+            assert_eq!(out.value(key), format!("{without_setgid:016x}"), "{key}");
+        }
+        let out = sct.run_in(&rootfs, &["--user", "0"], &["/bin/probe", "info"]).ok();
+        for key in ["CapEff", "CapPrm", "CapBnd"] {
+            assert_eq!(out.value(key), KEPT, "{key}");
+        }
+    }
+}
+
+#[test]
+fn user_switch_keeps_pdeathsig() {
+    // The credential change clears PR_SET_PDEATHSIG (prctl(2)); sct sets it
+    // again, so a SIGKILLed sct still takes a non-root container with it.
+    use std::io::{BufRead, BufReader};
+    let rootfs = Rootfs::new();
+    let token = common::unique_token("user-pdeathsig");
+    let mut child = common::Running(
+        sct()
+            .command(&[
+                "--user",
+                "1000:1000",
+                "--cap-drop",
+                "ALL",
+                rootfs.path().to_str().unwrap(),
+                "/bin/probe",
+                "pause",
+                &token,
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "ready\n");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let left = common::processes_with(&token);
+        if left.is_empty() {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            for pid in left {
+                let _ = std::process::Command::new("kill")
+                    .args(["-9", &pid.to_string()])
+                    .status();
+            }
+            panic!("the container outlived sct");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn mknod_needs_cap_mknod() {
+    let rootfs = Rootfs::new();
+    // In docker's default set, as under docker.
+    let out = sct()
+        .run_in(&rootfs, &[], &["/bin/probe", "mknod", "/tmp/null"])
+        .ok();
+    assert_eq!(out.stdout, "ok\n");
+    let out = sct().run_in(
+        &rootfs,
+        &["--cap-drop", "MKNOD"],
+        &["/bin/probe", "mknod", "/tmp/null2"],
+    );
+    assert_eq!((out.code, out.stdout.as_str()), (1, "error=EPERM\n"));
+    assert!(!rootfs.path().join("tmp/null2").exists());
+}

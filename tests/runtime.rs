@@ -276,3 +276,65 @@ fn interactive_shell_on_a_terminal_works() {
     assert_eq!(out.code, 3, "{out:?}");
     assert!(out.stdout.contains("\nhi-from-sct"), "{out:?}");
 }
+
+/// A terminal on stdin stays usable inside: it is a tty (TCGETS), its
+/// window size reads (TIOCGWINSZ), and a line typed into it reaches CMD.
+/// It is not CMD's controlling terminal (sct calls setsid): /dev/tty gives
+/// ENXIO and TIOCSCTTY EPERM (the caller's session owns it); its
+/// /proc/self/fd/0 path is the host's devpts name, absent from the
+/// container's own devpts instance.
+#[test]
+fn terminal_on_stdin_works_inside() {
+    use std::io::{BufRead, BufReader, Write};
+    let rootfs = Rootfs::new();
+    let line = format!(
+        "stty rows 33 cols 99; {SCT} {} /bin/probe tty",
+        rootfs.path().display()
+    );
+    let mut child = Running(
+        std::process::Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("script(1) from util-linux"),
+    );
+    let mut stdin = child.stdin.take().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = vec![];
+    loop {
+        let mut l = String::new();
+        assert_ne!(
+            out.read_line(&mut l).unwrap(),
+            0,
+            "EOF before ready: {seen:?}"
+        );
+        let l = l.trim_end().to_string();
+        seen.push(l.clone());
+        if l == "ready" {
+            break;
+        }
+    }
+    stdin.write_all(b"typed into the pty\n").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{seen:?} {rest:?}");
+    // The pty echoes the typed line, then the probe reports it.
+    seen.extend(rest.lines().map(|l| l.trim_end().to_string()));
+    let value = |key: &str| {
+        seen.iter()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("no {key}= in {seen:?}"))
+            .to_string()
+    };
+    assert_eq!(value("tcgets"), "ok");
+    assert_eq!(value("winsize"), "33x99");
+    assert_eq!(value("line"), "typed into the pty");
+    assert_eq!(value("tty_nr"), "0");
+    assert_eq!(value("dev_tty"), "ENXIO");
+    assert_eq!(value("tiocsctty"), "EPERM");
+    assert!(value("stdin").starts_with("/dev/pts/"), "{seen:?}");
+    assert_eq!(value("stdin_inside"), "ENOENT");
+}

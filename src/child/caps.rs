@@ -2,27 +2,23 @@
 
 use rustix::thread::{
     capabilities, capability_is_in_bounding_set, clear_ambient_capability_set,
-    remove_capability_from_bounding_set, set_capabilities, set_no_new_privs, CapabilitySet,
-    CapabilitySets,
+    remove_capability_from_bounding_set, set_no_new_privs, CapabilitySet, CapabilitySets,
 };
 
 use crate::error::{Context, Result};
 use crate::sys::Errno;
 
-/// Leaves CMD with exactly the `kept` capabilities (bit N = capability N).
-///
-/// The bounding set goes first: dropping from it needs CAP_SETPCAP, which
-/// capset below may take away. It is what bounds CMD after exec, since exec
-/// as root grants the whole bounding set (capabilities(7)). The kernel's
+/// Removes every capability but `kept` (bit N = capability N) from the
+/// bounding set, which is what bounds CMD after exec: exec as root grants
+/// the whole bounding set (capabilities(7)). Needs CAP_SETPCAP, which
+/// `set_capabilities` may take away, so it goes first. The kernel's
 /// capabilities are found by asking until EINVAL, so an older kernel with
-/// fewer capabilities works, as does a newer one with more; `--cap-add ALL`
-/// means all of this kernel's that sct holds.
-pub fn drop_capabilities(kept: u64) -> Result<()> {
-    let mut known = 0u64;
+/// fewer capabilities works, as does a newer one with more.
+pub fn limit_bounding_set(kept: u64) -> Result<()> {
     for cap in 0..64u32 {
         let one = CapabilitySet::from_bits_retain(1 << cap);
         match capability_is_in_bounding_set(one) {
-            Ok(_) => known |= 1 << cap,
+            Ok(_) => {}
             Err(e) if e == rustix::io::Errno::INVAL => break,
             Err(e) => return Err(e).at("prctl", b"PR_CAPBSET_READ"),
         }
@@ -30,10 +26,17 @@ pub fn drop_capabilities(kept: u64) -> Result<()> {
             remove_capability_from_bounding_set(one).at("prctl", b"PR_CAPBSET_DROP")?;
         }
     }
+    Ok(())
+}
+
+/// Leaves this process with exactly the `kept` capabilities permitted and
+/// effective, none inheritable or ambient.
+pub fn set_capabilities(kept: u64) -> Result<()> {
     // capset can only keep what sct has itself: `--cap-add ALL` under a
-    // runtime or host that withheld some capabilities means all that are left.
+    // runtime or host that withheld some capabilities means all that are
+    // left, and the bounding set now holds only the kernel's own.
     let own = capabilities(None).at("capget", b"")?.permitted.bits();
-    let kept = kept & known & own;
+    let kept = kept & own;
     // Kernels before 4.3 have no ambient set and say EINVAL: nothing to clear.
     match clear_ambient_capability_set() {
         Err(e) if e != rustix::io::Errno::INVAL => {
@@ -42,7 +45,7 @@ pub fn drop_capabilities(kept: u64) -> Result<()> {
         _ => {}
     }
     let kept = CapabilitySet::from_bits_retain(kept);
-    set_capabilities(
+    rustix::thread::set_capabilities(
         None,
         CapabilitySets {
             effective: kept,

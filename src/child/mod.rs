@@ -19,6 +19,7 @@ mod mountinfo;
 mod net;
 mod pivot;
 mod proc;
+mod rlimits;
 mod rootfs;
 pub mod seccomp;
 mod session;
@@ -63,17 +64,32 @@ fn setup_and_exec(
     uts::set_hostname(cfg.hostname)?;
     fds::mark_inherited_fds_cloexec()?;
     session::leave_callers_terminal()?;
+    // Limits after every step that opens a descriptor (a low nofile would
+    // refuse it), before the capability drop and the user switch: raising a
+    // hard limit needs CAP_SYS_RESOURCE (setrlimit(2)), and nproc is then
+    // charged to CMD's real UID from the switch on, as under runc.
+    rlimits::set_resource_limits(&cfg.rlimits)?;
     // Capabilities go after every privileged step above (mounts, pivot_root,
-    // sethostname need CAP_SYS_ADMIN), and before exec, which hands CMD the
-    // bounding set.
-    caps::drop_capabilities(cfg.capabilities)?;
+    // sethostname need CAP_SYS_ADMIN), in runc's order: the bounding set
+    // while CAP_SETPCAP is still held, the user switch while CAP_SETUID and
+    // CAP_SETGID still are (so `--cap-drop SETUID` can drop them for CMD),
+    // then capset. setuid to a non-root UID already clears permitted and
+    // effective (capabilities(7), "Effect of user ID changes"); capset makes
+    // that docker's rule (a non-root user gets none) whatever the securebits.
+    caps::limit_bounding_set(cfg.capabilities)?;
+    let kept = match cfg.user {
+        Some((uid, gid)) => {
+            lifecycle::become_user(uid, gid)?;
+            if uid == 0 {
+                cfg.capabilities
+            } else {
+                0
+            }
+        }
+        None => cfg.capabilities,
+    };
+    caps::set_capabilities(kept)?;
     caps::set_no_new_privileges()?;
-    // After the capability drop, which needs CAP_SETPCAP in the effective
-    // set: setuid to a non-root user then clears permitted and effective,
-    // as under docker (capabilities(7), "Effect of user ID changes").
-    if let Some((uid, gid)) = cfg.user {
-        lifecycle::become_user(uid, gid)?;
-    }
     if cfg.init {
         // After every container-wide step, so the init is set up, confined
         // and privileged exactly as CMD; only CMD's process returns.

@@ -22,6 +22,11 @@
 //!   sct-probe syscall NAME|NR [ARG...] make syscall NAME (or number NR, no args) (args decimal or 0x hex): result=N or errno=ERRNO
 //!   sct-probe x32 NAME             make syscall NAME through the x32 ABI (x86_64 only)
 //!   sct-probe int80 NR             make i386 syscall NR with int 0x80 (x86_64 only)
+//!   sct-probe tty                  what fd 0 is as a terminal: tcgets=, winsize=ROWSxCOLS, tty_nr=
+//!                                  (controlling terminal), stdin= (its /proc link), stdin_inside=
+//!                                  (what that path is inside), dev_tty= (open /dev/tty),
+//!                                  tiocsctty=; then ready, then line= (one line read from fd 0)
+//!   sct-probe mknod PATH           make a character device 1:3 at PATH: ok or error=ERRNO
 //!   sct-probe fork                 fork with clone(SIGCHLD), reap the child: fork=ok or errno=ERRNO
 //!   sct-probe getppid-loop N       N getppid calls; prints ns_per_call=
 //!   sct-probe hidden-mounts        mounts in this mount namespace below the parent of
@@ -72,6 +77,8 @@ fn main() {
         Some("x32") => x32(rest[0]),
         Some("int80") => int80(rest[0].parse().unwrap()),
         Some("fork") => fork(),
+        Some("tty") => tty(),
+        Some("mknod") => mknod(rest[0]),
         Some("getppid-loop") => getppid_loop(rest[0].parse().unwrap()),
         Some("hidden-mounts") => hidden_mounts(),
         Some("orphans") => orphans(rest[0].parse().unwrap()),
@@ -747,4 +754,80 @@ fn hidden_mounts() -> i32 {
     }
     println!("hidden={}\nhidden_types={}", types.len(), types.join(","));
     0
+}
+
+/// An ioctl on fd 0 with a pointer argument: `ok` or the errno's name.
+fn ioctl0<T>(request: u32, arg: *mut T) -> String {
+    // SAFETY: arg points to a value of the type the request reads or writes
+    // (or is null where the request takes an integer).
+    match unsafe { syscall!(Sysno::ioctl, 0, request, arg) } {
+        Ok(_) => "ok".into(),
+        Err(e) => e.name().unwrap_or("E?").into(),
+    }
+}
+
+fn tty() -> i32 {
+    use linux_raw_sys::general::{termios, winsize};
+    use linux_raw_sys::ioctl::{TCGETS, TIOCGWINSZ, TIOCSCTTY};
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: plain C structs; all-zero is a valid value.
+    let mut t: termios = unsafe { std::mem::zeroed() };
+    println!("tcgets={}", ioctl0(TCGETS, &mut t));
+    let mut w = winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let r = ioctl0(TIOCGWINSZ, &mut w);
+    if r == "ok" {
+        println!("winsize={}x{}", w.ws_row, w.ws_col);
+    } else {
+        println!("winsize={r}");
+    }
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let after_comm = &stat[stat.rfind(')').unwrap() + 2..];
+    println!("tty_nr={}", after_comm.split(' ').nth(4).unwrap());
+    let link = std::fs::read_link("/proc/self/fd/0").unwrap();
+    println!("stdin={}", link.display());
+    let own = std::fs::metadata("/proc/self/fd/0").unwrap();
+    let inside = match std::fs::metadata(&link) {
+        Ok(m) if (m.dev(), m.ino()) == (own.dev(), own.ino()) => "same".into(),
+        Ok(_) => "other".into(),
+        Err(e) => errno_name(&e),
+    };
+    println!("stdin_inside={inside}");
+    let dev_tty = match std::fs::File::open("/dev/tty") {
+        Ok(_) => "ok".into(),
+        Err(e) => errno_name(&e),
+    };
+    println!("dev_tty={dev_tty}");
+    println!(
+        "tiocsctty={}",
+        ioctl0(TIOCSCTTY, std::ptr::null_mut::<u8>())
+    );
+    println!("ready");
+    std::io::stdout().flush().unwrap();
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).unwrap();
+    println!("line={}", line.trim_end());
+    0
+}
+
+fn mknod(path: &str) -> i32 {
+    use linux_raw_sys::general::{AT_FDCWD, S_IFCHR};
+    let c = std::ffi::CString::new(path).unwrap();
+    // makedev(1, 3): /dev/null's numbers.
+    let dev = (1 << 8) | 3;
+    // SAFETY: a NUL-terminated path that outlives the call.
+    match unsafe { syscall!(Sysno::mknodat, AT_FDCWD, c.as_ptr(), S_IFCHR | 0o666, dev) } {
+        Ok(_) => {
+            println!("ok");
+            0
+        }
+        Err(e) => {
+            println!("error={}", e.name().unwrap_or("E?"));
+            1
+        }
+    }
 }
