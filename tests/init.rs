@@ -65,6 +65,18 @@ both_paths! {
         );
     }
 
+    fn extra_denied_syscalls_bind_the_command_not_the_init(sct) {
+        // The init needs wait4, rt_sigtimedwait and kill; were it denied
+        // them, it could not reap CMD and sct would wait forever.
+        let rootfs = Rootfs::new();
+        let args = ["--init", "--seccomp-deny", "wait4,kill,rt_sigtimedwait", rootfs.path().to_str().unwrap(), "/bin/probe", "syscall", "kill", "0", "0"];
+        let mut child = Running(sct.command(&args).stdout(Stdio::piped()).spawn().unwrap());
+        assert_eq!(wait_for(&mut child, 10), Some(0), "sct should end when CMD does");
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+        assert_eq!(out, "errno=EPERM\n");
+    }
+
     fn the_command_cannot_look_into_the_init(sct) {
         let rootfs = Rootfs::new();
         // Root inside, but without CAP_SYS_PTRACE, against a non-dumpable

@@ -55,11 +55,14 @@ pub fn fork_command(cfg: &Config, channel: &mut ChildEnd) -> Result<()> {
     exit(supervise(cmd, &all))
 }
 
-/// The init runs under CMD's filter too: it runs inside the container, and
-/// needs only wait4, rt_sigtimedwait, kill and exit_group, all allowed.
+/// The init runs under the default filter too, as it runs inside the
+/// container; it needs only wait4, rt_sigtimedwait, kill and exit_group,
+/// which the default policy allows. Not `--seccomp-deny`'s extras: those
+/// are meant for CMD, and one of these four among them would leave the
+/// init unable to reap CMD and sct waiting forever.
 fn confine(cfg: &Config) -> Result<()> {
     if cfg.seccomp == Seccomp::Default {
-        seccomp::install_filter(cfg.seccomp_deny.as_slice())?;
+        seccomp::install_filter(&[])?;
     }
     Ok(())
 }
