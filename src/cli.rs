@@ -583,10 +583,7 @@ fn seccomp(v: &'static CStr) -> Result<Seccomp> {
 /// Adds each syscall of a comma-separated list of names.
 fn deny(list: &mut DenyList, v: &'static CStr) -> Result<()> {
     for name in v.to_bytes().split(|&c| c == b',') {
-        // A walk over the table rather than `Sysno::from_str`, whose
-        // generated match costs 20 KB of code.
-        let sysno = syscalls::Sysno::iter().find(|s| s.name().as_bytes() == name);
-        let Some(sysno) = sysno else {
+        let Some(nr) = syscall_number(name) else {
             return Err(Error::usage("--seccomp-deny: unknown syscall '", name, "'"));
         };
         if list.len == MAX_EXTRA_DENIED {
@@ -596,10 +593,61 @@ fn deny(list: &mut DenyList, v: &'static CStr) -> Result<()> {
                 "'",
             ));
         }
-        list.nrs[list.len] = sysno.id() as u32;
+        list.nrs[list.len] = nr;
         list.len += 1;
     }
     Ok(())
+}
+
+/// The number of the syscall called `name` on this architecture.
+fn syscall_number(name: &[u8]) -> Option<u32> {
+    let mut rest = &SYSCALL_NAMES[..];
+    while let [lo, hi, len, tail @ ..] = rest {
+        let (candidate, tail) = tail.split_at(usize::from(*len));
+        if candidate == name {
+            return Some(u16::from_le_bytes([*lo, *hi]).into());
+        }
+        rest = tail;
+    }
+    None
+}
+
+/// Each syscall of `Sysno::iter()` as its number (2 bytes, little-endian),
+/// name length and name, built at compile time: `Sysno::from_str` costs
+/// 20 KB of code and calling `Sysno::name` at run time 9 KB.
+static SYSCALL_NAMES: [u8; syscall_names_len()] = syscall_names();
+
+const fn syscall_names_len() -> usize {
+    let mut len = 0;
+    let mut sysno = Some(syscalls::Sysno::first());
+    while let Some(s) = sysno {
+        len += 3 + s.name().len();
+        sysno = s.next();
+    }
+    len
+}
+
+const fn syscall_names<const N: usize>() -> [u8; N] {
+    let mut table = [0; N];
+    let mut at = 0;
+    let mut sysno = Some(syscalls::Sysno::first());
+    while let Some(s) = sysno {
+        let nr = (s.id() as u16).to_le_bytes();
+        let name = s.name().as_bytes();
+        assert!(s.id() >= 0 && s.id() <= u16::MAX as i32 && name.len() <= u8::MAX as usize);
+        table[at] = nr[0];
+        table[at + 1] = nr[1];
+        table[at + 2] = name.len() as u8;
+        at += 3;
+        let mut i = 0;
+        while i < name.len() {
+            table[at + i] = name[i];
+            i += 1;
+        }
+        at += name.len();
+        sysno = s.next();
+    }
+    table
 }
 
 fn number(s: &[u8]) -> Option<u32> {
@@ -720,6 +768,20 @@ mod tests {
         list.iter()
             .map(|s| &*Box::leak(CString::new(*s).unwrap().into_boxed_c_str()))
             .collect()
+    }
+
+    #[test]
+    fn syscall_names_match_the_syscalls_crate() {
+        for s in syscalls::Sysno::iter() {
+            assert_eq!(
+                syscall_number(s.name().as_bytes()),
+                Some(s.id() as u32),
+                "{s}"
+            );
+        }
+        assert_eq!(syscall_number(b""), None);
+        assert_eq!(syscall_number(b"frob"), None);
+        assert_eq!(syscall_number(b"ptrac"), None);
     }
 
     fn run(list: &[&str]) -> Config {
