@@ -369,35 +369,43 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
             ("memory", Some(v)) => cfg.limits.memory = Some(size("--memory '", v)?),
             ("memory-swap", Some(v)) => {
                 let swap = values::parse_swap(v.to_bytes());
-                cfg.limits.memory_swap = Some(swap.ok_or(Error::usage(
-                    "--memory-swap '",
-                    v.to_bytes(),
-                    "': expected a size like 512m, or -1",
-                ))?)
+                cfg.limits.memory_swap = Some(swap.ok_or_else(|| {
+                    Error::usage(
+                        "--memory-swap '",
+                        v.to_bytes(),
+                        "': expected a size like 512m, or -1",
+                    )
+                })?)
             }
             ("pids-limit", Some(v)) => {
                 let n = values::parse_pids(v.to_bytes());
-                cfg.limits.pids = Some(n.ok_or(Error::usage(
-                    "--pids-limit '",
-                    v.to_bytes(),
-                    "': expected a positive number",
-                ))?)
+                cfg.limits.pids = Some(n.ok_or_else(|| {
+                    Error::usage(
+                        "--pids-limit '",
+                        v.to_bytes(),
+                        "': expected a positive number",
+                    )
+                })?)
             }
             ("cpus", Some(v)) => {
                 let q = values::parse_cpus(v.to_bytes());
-                cfg.limits.cpu_quota_us = Some(q.ok_or(Error::usage(
-                    "--cpus '",
-                    v.to_bytes(),
-                    "': expected a number of CPUs from 0.01, e.g. 1.5",
-                ))?)
+                cfg.limits.cpu_quota_us = Some(q.ok_or_else(|| {
+                    Error::usage(
+                        "--cpus '",
+                        v.to_bytes(),
+                        "': expected a number of CPUs from 0.01, e.g. 1.5",
+                    )
+                })?)
             }
             ("cpuset-cpus", Some(v)) => {
                 let l = values::parse_cpuset(v.to_bytes());
-                cfg.limits.cpuset_cpus = Some(l.ok_or(Error::usage(
-                    "--cpuset-cpus '",
-                    v.to_bytes(),
-                    "': expected a CPU list like 0-2,4",
-                ))?)
+                cfg.limits.cpuset_cpus = Some(l.ok_or_else(|| {
+                    Error::usage(
+                        "--cpuset-cpus '",
+                        v.to_bytes(),
+                        "': expected a CPU list like 0-2,4",
+                    )
+                })?)
             }
             ("cgroup-parent", Some(v)) => cfg.cgroup_parent = Some(cgroup_parent(v)?),
             ("cap-add", Some(v)) => cfg.capabilities |= capability(v)?,
@@ -499,11 +507,13 @@ fn hostname(v: &'static CStr) -> Result<&'static CStr> {
 }
 
 fn size(before: &'static str, v: &'static CStr) -> Result<u64> {
-    values::parse_size(v.to_bytes()).ok_or(Error::usage(
-        before,
-        v.to_bytes(),
-        "': expected a size like 512k, 20m or 1g",
-    ))
+    values::parse_size(v.to_bytes()).ok_or_else(|| {
+        Error::usage(
+            before,
+            v.to_bytes(),
+            "': expected a size like 512k, 20m or 1g",
+        )
+    })
 }
 
 /// Docker's rules: --memory-swap is a total that needs --memory and cannot be
@@ -663,10 +673,10 @@ fn user(v: &'static CStr) -> Result<(u32, u32)> {
         Some(i) => (&s[..i], Some(&s[i + 1..])),
         None => (s, None),
     };
-    let bad = Error::usage("--user '", s, "': expected numeric UID[:GID]");
-    let uid = number(u).ok_or(bad)?;
+    let bad = || Error::usage("--user '", s, "': expected numeric UID[:GID]");
+    let uid = number(u).ok_or_else(bad)?;
     let gid = match g {
-        Some(g) => number(g).ok_or(bad)?,
+        Some(g) => number(g).ok_or_else(bad)?,
         None => uid,
     };
     Ok((uid, gid))
