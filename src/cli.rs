@@ -9,6 +9,7 @@ use core::ffi::CStr;
 use crate::cgroup::values::{self, Limits};
 use crate::error::{Error, Result};
 use crate::out::Buf;
+use crate::{names, spec};
 
 /// The argument vector, as seen by the parser.
 pub trait ArgList {
@@ -296,7 +297,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         net: Net::Host,
         limits: Limits::default(),
         cgroup_parent: None,
-        capabilities: crate::spec::kept_mask(),
+        capabilities: spec::kept_mask(),
         seccomp: Seccomp::Default,
         seccomp_deny: DenyList::new(),
         user: None,
@@ -555,6 +556,9 @@ fn net(v: &'static CStr) -> Result<Net> {
     }
 }
 
+static CAPABILITY_NAMES: [u8; names::packed_len(spec::CAPABILITIES)] =
+    names::pack(spec::CAPABILITIES);
+
 /// A capability name, with or without `CAP_`, in any case; or ALL.
 fn capability(v: &'static CStr) -> Result<u64> {
     let name = v.to_bytes();
@@ -565,11 +569,8 @@ fn capability(v: &'static CStr) -> Result<u64> {
         Some(p) if p.eq_ignore_ascii_case(b"CAP_") => &name[4..],
         _ => name,
     };
-    match crate::spec::CAPABILITIES
-        .iter()
-        .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(bare))
-    {
-        Some(&(_, cap)) => Ok(1 << cap),
+    match names::find(&CAPABILITY_NAMES, |n| n.eq_ignore_ascii_case(bare)) {
+        Some(cap) => Ok(1 << cap),
         None => Err(Error::usage(
             "unknown capability '",
             name,
@@ -611,53 +612,33 @@ fn deny(list: &mut DenyList, v: &'static CStr) -> Result<()> {
 
 /// The number of the syscall called `name` on this architecture.
 fn syscall_number(name: &[u8]) -> Option<u32> {
-    let mut rest = &SYSCALL_NAMES[..];
-    while let [lo, hi, len, tail @ ..] = rest {
-        let (candidate, tail) = tail.split_at(usize::from(*len));
-        if candidate == name {
-            return Some(u16::from_le_bytes([*lo, *hi]).into());
-        }
-        rest = tail;
-    }
-    None
+    names::find(&SYSCALL_NAMES, |n| n == name)
 }
 
-/// Each syscall of `Sysno::iter()` as its number (2 bytes, little-endian),
-/// name length and name, built at compile time: `Sysno::from_str` costs
-/// 20 KB of code and calling `Sysno::name` at run time 9 KB.
-static SYSCALL_NAMES: [u8; syscall_names_len()] = syscall_names();
+/// `Sysno::iter()` as a packed table: `Sysno::from_str` costs 20 KB of code
+/// and calling `Sysno::name` at run time 9 KB.
+static SYSCALL_NAMES: [u8; names::packed_len(&SYSCALLS)] = names::pack(&SYSCALLS);
 
-const fn syscall_names_len() -> usize {
-    let mut len = 0;
+const SYSCALLS: [(&str, u32); syscall_count()] = {
+    let mut table = [("", 0); syscall_count()];
+    let mut i = 0;
     let mut sysno = Some(syscalls::Sysno::first());
     while let Some(s) = sysno {
-        len += 3 + s.name().len();
-        sysno = s.next();
-    }
-    len
-}
-
-const fn syscall_names<const N: usize>() -> [u8; N] {
-    let mut table = [0; N];
-    let mut at = 0;
-    let mut sysno = Some(syscalls::Sysno::first());
-    while let Some(s) = sysno {
-        let nr = (s.id() as u16).to_le_bytes();
-        let name = s.name().as_bytes();
-        assert!(s.id() >= 0 && s.id() <= u16::MAX as i32 && name.len() <= u8::MAX as usize);
-        table[at] = nr[0];
-        table[at + 1] = nr[1];
-        table[at + 2] = name.len() as u8;
-        at += 3;
-        let mut i = 0;
-        while i < name.len() {
-            table[at + i] = name[i];
-            i += 1;
-        }
-        at += name.len();
+        table[i] = (s.name(), s.id() as u32);
+        i += 1;
         sysno = s.next();
     }
     table
+};
+
+const fn syscall_count() -> usize {
+    let mut count = 0;
+    let mut sysno = Some(syscalls::Sysno::first());
+    while let Some(s) = sysno {
+        count += 1;
+        sysno = s.next();
+    }
+    count
 }
 
 fn number(s: &[u8]) -> Option<u32> {
@@ -1056,7 +1037,7 @@ mod tests {
 
     #[test]
     fn capabilities_by_any_spelling() {
-        let kept = crate::spec::kept_mask();
+        let kept = spec::kept_mask();
         let admin = 1u64 << linux_raw_sys::general::CAP_SYS_ADMIN;
         let chown = 1u64 << linux_raw_sys::general::CAP_CHOWN;
         assert_eq!(run(&["sct", "/r", "x"]).capabilities, kept);
