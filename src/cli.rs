@@ -9,6 +9,7 @@ use core::ffi::CStr;
 use crate::cgroup::values::{self, Limits};
 use crate::error::{Error, Result};
 use crate::out::Buf;
+use crate::{names, spec};
 
 /// The argument vector, as seen by the parser.
 pub trait ArgList {
@@ -306,7 +307,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         net: Net::Host,
         limits: Limits::default(),
         cgroup_parent: None,
-        capabilities: crate::spec::kept_mask(),
+        capabilities: spec::kept_mask(),
         seccomp: Seccomp::Default,
         seccomp_deny: DenyList::new(),
         user: None,
@@ -381,35 +382,43 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
             ("memory", Some(v)) => cfg.limits.memory = Some(size("--memory '", v)?),
             ("memory-swap", Some(v)) => {
                 let swap = values::parse_swap(v.to_bytes());
-                cfg.limits.memory_swap = Some(swap.ok_or(Error::usage(
-                    "--memory-swap '",
-                    v.to_bytes(),
-                    "': expected a size like 512m, or -1",
-                ))?)
+                cfg.limits.memory_swap = Some(swap.ok_or_else(|| {
+                    Error::usage(
+                        "--memory-swap '",
+                        v.to_bytes(),
+                        "': expected a size like 512m, or -1",
+                    )
+                })?)
             }
             ("pids-limit", Some(v)) => {
                 let n = values::parse_pids(v.to_bytes());
-                cfg.limits.pids = Some(n.ok_or(Error::usage(
-                    "--pids-limit '",
-                    v.to_bytes(),
-                    "': expected a positive number",
-                ))?)
+                cfg.limits.pids = Some(n.ok_or_else(|| {
+                    Error::usage(
+                        "--pids-limit '",
+                        v.to_bytes(),
+                        "': expected a positive number",
+                    )
+                })?)
             }
             ("cpus", Some(v)) => {
                 let q = values::parse_cpus(v.to_bytes());
-                cfg.limits.cpu_quota_us = Some(q.ok_or(Error::usage(
-                    "--cpus '",
-                    v.to_bytes(),
-                    "': expected a number of CPUs from 0.01, e.g. 1.5",
-                ))?)
+                cfg.limits.cpu_quota_us = Some(q.ok_or_else(|| {
+                    Error::usage(
+                        "--cpus '",
+                        v.to_bytes(),
+                        "': expected a number of CPUs from 0.01, e.g. 1.5",
+                    )
+                })?)
             }
             ("cpuset-cpus", Some(v)) => {
                 let l = values::parse_cpuset(v.to_bytes());
-                cfg.limits.cpuset_cpus = Some(l.ok_or(Error::usage(
-                    "--cpuset-cpus '",
-                    v.to_bytes(),
-                    "': expected a CPU list like 0-2,4",
-                ))?)
+                cfg.limits.cpuset_cpus = Some(l.ok_or_else(|| {
+                    Error::usage(
+                        "--cpuset-cpus '",
+                        v.to_bytes(),
+                        "': expected a CPU list like 0-2,4",
+                    )
+                })?)
             }
             ("cgroup-parent", Some(v)) => cfg.cgroup_parent = Some(cgroup_parent(v)?),
             ("cap-add", Some(v)) => cfg.capabilities |= capability(v)?,
@@ -511,11 +520,13 @@ fn hostname(v: &'static CStr) -> Result<&'static CStr> {
 }
 
 fn size(before: &'static str, v: &'static CStr) -> Result<u64> {
-    values::parse_size(v.to_bytes()).ok_or(Error::usage(
-        before,
-        v.to_bytes(),
-        "': expected a size like 512k, 20m or 1g",
-    ))
+    values::parse_size(v.to_bytes()).ok_or_else(|| {
+        Error::usage(
+            before,
+            v.to_bytes(),
+            "': expected a size like 512k, 20m or 1g",
+        )
+    })
 }
 
 /// Docker's rules: --memory-swap is a total that needs --memory and cannot be
@@ -557,6 +568,9 @@ fn net(v: &'static CStr) -> Result<Net> {
     }
 }
 
+static CAPABILITY_NAMES: [u8; names::packed_len(spec::CAPABILITIES)] =
+    names::pack(spec::CAPABILITIES);
+
 /// A capability name, with or without `CAP_`, in any case; or ALL.
 fn capability(v: &'static CStr) -> Result<u64> {
     let name = v.to_bytes();
@@ -567,11 +581,8 @@ fn capability(v: &'static CStr) -> Result<u64> {
         Some(p) if p.eq_ignore_ascii_case(b"CAP_") => &name[4..],
         _ => name,
     };
-    match crate::spec::CAPABILITIES
-        .iter()
-        .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(bare))
-    {
-        Some(&(_, cap)) => Ok(1 << cap),
+    match names::find(&CAPABILITY_NAMES, |n| n.eq_ignore_ascii_case(bare)) {
+        Some(cap) => Ok(1 << cap),
         None => Err(Error::usage(
             "unknown capability '",
             name,
@@ -595,10 +606,7 @@ fn seccomp(v: &'static CStr) -> Result<Seccomp> {
 /// Adds each syscall of a comma-separated list of names.
 fn deny(list: &mut DenyList, v: &'static CStr) -> Result<()> {
     for name in v.to_bytes().split(|&c| c == b',') {
-        // A walk over the table rather than `Sysno::from_str`, whose
-        // generated match costs 20 KB of code.
-        let sysno = syscalls::Sysno::iter().find(|s| s.name().as_bytes() == name);
-        let Some(sysno) = sysno else {
+        let Some(nr) = syscall_number(name) else {
             return Err(Error::usage("--seccomp-deny: unknown syscall '", name, "'"));
         };
         if list.len == MAX_EXTRA_DENIED {
@@ -608,10 +616,41 @@ fn deny(list: &mut DenyList, v: &'static CStr) -> Result<()> {
                 "'",
             ));
         }
-        list.nrs[list.len] = sysno.id() as u32;
+        list.nrs[list.len] = nr;
         list.len += 1;
     }
     Ok(())
+}
+
+/// The number of the syscall called `name` on this architecture.
+fn syscall_number(name: &[u8]) -> Option<u32> {
+    names::find(&SYSCALL_NAMES, |n| n == name)
+}
+
+/// `Sysno::iter()` as a packed table: `Sysno::from_str` costs 20 KB of code
+/// and calling `Sysno::name` at run time 9 KB.
+static SYSCALL_NAMES: [u8; names::packed_len(&SYSCALLS)] = names::pack(&SYSCALLS);
+
+const SYSCALLS: [(&str, u32); syscall_count()] = {
+    let mut table = [("", 0); syscall_count()];
+    let mut i = 0;
+    let mut sysno = Some(syscalls::Sysno::first());
+    while let Some(s) = sysno {
+        table[i] = (s.name(), s.id() as u32);
+        i += 1;
+        sysno = s.next();
+    }
+    table
+};
+
+const fn syscall_count() -> usize {
+    let mut count = 0;
+    let mut sysno = Some(syscalls::Sysno::first());
+    while let Some(s) = sysno {
+        count += 1;
+        sysno = s.next();
+    }
+    count
 }
 
 fn number(s: &[u8]) -> Option<u32> {
@@ -627,10 +666,10 @@ fn user(v: &'static CStr) -> Result<(u32, u32)> {
         Some(i) => (&s[..i], Some(&s[i + 1..])),
         None => (s, None),
     };
-    let bad = Error::usage("--user '", s, "': expected numeric UID[:GID]");
-    let uid = number(u).ok_or(bad)?;
+    let bad = || Error::usage("--user '", s, "': expected numeric UID[:GID]");
+    let uid = number(u).ok_or_else(bad)?;
     let gid = match g {
-        Some(g) => number(g).ok_or(bad)?,
+        Some(g) => number(g).ok_or_else(bad)?,
         None => uid,
     };
     Ok((uid, gid))
@@ -777,6 +816,20 @@ mod tests {
         list.iter()
             .map(|s| &*Box::leak(CString::new(*s).unwrap().into_boxed_c_str()))
             .collect()
+    }
+
+    #[test]
+    fn syscall_names_match_the_syscalls_crate() {
+        for s in syscalls::Sysno::iter() {
+            assert_eq!(
+                syscall_number(s.name().as_bytes()),
+                Some(s.id() as u32),
+                "{s}"
+            );
+        }
+        assert_eq!(syscall_number(b""), None);
+        assert_eq!(syscall_number(b"frob"), None);
+        assert_eq!(syscall_number(b"ptrac"), None);
     }
 
     fn run(list: &[&str]) -> Config {
@@ -1041,7 +1094,7 @@ mod tests {
 
     #[test]
     fn capabilities_by_any_spelling() {
-        let kept = crate::spec::kept_mask();
+        let kept = spec::kept_mask();
         let admin = 1u64 << linux_raw_sys::general::CAP_SYS_ADMIN;
         let chown = 1u64 << linux_raw_sys::general::CAP_CHOWN;
         assert_eq!(run(&["sct", "/r", "x"]).capabilities, kept);

@@ -12,6 +12,7 @@ pub mod cgroup;
 pub mod child;
 pub mod cli;
 pub mod error;
+pub mod names;
 pub mod out;
 pub mod parent;
 pub mod spec;
