@@ -29,6 +29,15 @@ pub fn limit_bounding_set(kept: u64) -> Result<()> {
     Ok(())
 }
 
+/// The capabilities CMD keeps: `kept` for root, none for any other user
+/// (docker's rule).
+pub fn kept_for(kept: u64, user: Option<(u32, u32)>) -> u64 {
+    match user {
+        Some((uid, _)) if uid != 0 => 0,
+        _ => kept,
+    }
+}
+
 /// Leaves this process with exactly the `kept` capabilities permitted and
 /// effective, none inheritable or ambient.
 pub fn set_capabilities(kept: u64) -> Result<()> {
@@ -66,4 +75,16 @@ pub fn set_capabilities(kept: u64) -> Result<()> {
 /// capabilities); also what lets an unprivileged process install seccomp.
 pub fn set_no_new_privileges() -> Result<()> {
     set_no_new_privs(true).at("prctl", b"PR_SET_NO_NEW_PRIVS")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kept_for;
+
+    #[test]
+    fn only_root_keeps_capabilities() {
+        assert_eq!(kept_for(0b1010, None), 0b1010);
+        assert_eq!(kept_for(0b1010, Some((0, 5))), 0b1010);
+        assert_eq!(kept_for(0b1010, Some((1000, 0))), 0);
+    }
 }

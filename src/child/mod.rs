@@ -77,18 +77,10 @@ fn setup_and_exec(
     // effective (capabilities(7), "Effect of user ID changes"); capset makes
     // that docker's rule (a non-root user gets none) whatever the securebits.
     caps::limit_bounding_set(cfg.capabilities)?;
-    let kept = match cfg.user {
-        Some((uid, gid)) => {
-            lifecycle::become_user(uid, gid)?;
-            if uid == 0 {
-                cfg.capabilities
-            } else {
-                0
-            }
-        }
-        None => cfg.capabilities,
-    };
-    caps::set_capabilities(kept)?;
+    if let Some((uid, gid)) = cfg.user {
+        lifecycle::become_user(uid, gid)?;
+    }
+    caps::set_capabilities(caps::kept_for(cfg.capabilities, cfg.user))?;
     caps::set_no_new_privileges()?;
     if cfg.init {
         // After every container-wide step, so the init is set up, confined
