@@ -762,6 +762,12 @@ fn tmpfs(v: &'static CStr) -> Result<Tmpfs> {
     if dst.iter().all(|&c| c == b'/') {
         return bad("': DST cannot be / itself");
     }
+    // A tmpfs over these would hide what sct mounts there (the masks need
+    // /dev/null, and /proc and /sys are the kernel's views).
+    let trimmed = dst.strip_suffix(b"/").unwrap_or(dst);
+    if [&b"/dev"[..], b"/proc", b"/sys"].contains(&trimmed) {
+        return bad("': sct mounts /dev, /proc and /sys itself");
+    }
     if dst.len() >= 1024 {
         return bad("': paths must be shorter than 1024 bytes");
     }
@@ -906,6 +912,9 @@ mod tests {
             ("", "DST must be an absolute path"),
             (":size=1m", "DST must be an absolute path"),
             ("//", "DST cannot be / itself"),
+            ("/dev", "sct mounts /dev, /proc and /sys itself"),
+            ("/proc/", "sct mounts /dev, /proc and /sys itself"),
+            ("/sys:size=1m", "sct mounts /dev, /proc and /sys itself"),
             ("/t:size=0", "expected a size like 512k, 20m or 1g"),
             ("/t:size=", "expected a size like 512k, 20m or 1g"),
             ("/t:size=5x", "expected a size like 512k, 20m or 1g"),

@@ -77,6 +77,22 @@ both_paths! {
         assert_eq!(out, "errno=EPERM\n");
     }
 
+    fn the_init_counts_as_a_process(sct) {
+        let rootfs = Rootfs::new();
+        // nproc counts every process of the UID on the host: one UID per
+        // spawn path, as both run at once.
+        let uid = if sct.spawn == Spawn::Clone3 { "54331" } else { "54332" };
+        let out = sct.run_in(&rootfs, &["--init", "--user", uid, "--rlimit", "nproc=1"], &["/bin/true"]);
+        assert_eq!(out.code, 125, "{out:?}");
+        assert_eq!(
+            out.stderr,
+            "sct: fork init: EAGAIN (Try again)\n\
+             sct: hint: under --init the init is a process too: it counts against --pids-limit and --rlimit nproc\n"
+        );
+        let out = sct.run_in(&rootfs, &["--init", "--user", uid, "--rlimit", "nproc=2"], &["/bin/true"]);
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+
     fn the_command_cannot_look_into_the_init(sct) {
         let rootfs = Rootfs::new();
         // Root inside, but without CAP_SYS_PTRACE, against a non-dumpable

@@ -24,6 +24,7 @@ use crate::error::{Context, Result, EXIT_SCT_FAILED};
 use crate::sync::ChildEnd;
 use crate::sys::process::{self, exit, Fork};
 use crate::sys::signal::{self as sig, SigSet};
+use crate::sys::Errno;
 
 /// Forks CMD's process and returns in it; this process stays the init and
 /// never returns.
@@ -40,7 +41,13 @@ pub fn fork_command(cfg: &Config, channel: &mut ChildEnd) -> Result<()> {
     // The classic clone, like fork(2): no pidfd is needed, since CMD's pid
     // cannot be reused before the init reaps it; and inside an sct container
     // (a nested sct) clone3 is refused with ENOSYS.
-    let cmd = match process::clone(0).at("fork", b"init")? {
+    let forked = process::clone(0).at("fork", b"init").map_err(|e| {
+        e.hint_if(
+            Errno::EAGAIN,
+            "under --init the init is a process too: it counts against --pids-limit and --rlimit nproc",
+        )
+    })?;
+    let cmd = match forked {
         Fork::Child => return Ok(()),
         Fork::Parent { pid, .. } => pid,
     };
