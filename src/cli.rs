@@ -638,7 +638,7 @@ const SYSCALLS: [(&str, u32); syscall_count()] = {
     while let Some(s) = sysno {
         table[i] = (s.name(), s.id() as u32);
         i += 1;
-        sysno = s.next();
+        sysno = next_syscall(s);
     }
     table
 };
@@ -648,9 +648,24 @@ const fn syscall_count() -> usize {
     let mut sysno = Some(syscalls::Sysno::first());
     while let Some(s) = sysno {
         count += 1;
-        sysno = s.next();
+        sysno = next_syscall(s);
     }
     count
+}
+
+/// The syscall after `s` by number, up to and including `Sysno::last()`:
+/// syscalls 0.8.1's own `Sysno::next` stops one short of it, which left
+/// the newest syscall (`file_setattr` on x86_64) unknown to `--seccomp-deny`.
+const fn next_syscall(s: syscalls::Sysno) -> Option<syscalls::Sysno> {
+    let last = syscalls::Sysno::last().id();
+    let mut id = s.id() + 1;
+    while id <= last {
+        if let Some(next) = syscalls::Sysno::new(id as usize) {
+            return Some(next);
+        }
+        id += 1;
+    }
+    None
 }
 
 fn number(s: &[u8]) -> Option<u32> {
@@ -833,6 +848,11 @@ mod tests {
                 "{s}"
             );
         }
+        let last = syscalls::Sysno::last();
+        assert_eq!(
+            syscall_number(last.name().as_bytes()),
+            Some(last.id() as u32)
+        );
         assert_eq!(syscall_number(b""), None);
         assert_eq!(syscall_number(b"frob"), None);
         assert_eq!(syscall_number(b"ptrac"), None);
