@@ -722,10 +722,10 @@ fn rlimit(list: &mut Rlimits, v: &'static CStr) -> Result<()> {
         b"unlimited" => Some(u64::MAX),
         _ => crate::out::parse_u64(t),
     };
-    let bad_value = bad("': limits are decimal numbers or unlimited");
-    let soft = value(soft).ok_or(bad_value)?;
+    let bad_value = || bad("': limits are decimal numbers or unlimited");
+    let soft = value(soft).ok_or_else(bad_value)?;
     let hard = match hard {
-        Some(h) => value(h).ok_or(bad_value)?,
+        Some(h) => value(h).ok_or_else(bad_value)?,
         None => soft,
     };
     if soft > hard {
