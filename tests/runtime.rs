@@ -221,36 +221,29 @@ fn without_root_the_hint_says_so() {
         "--clear-groups",
     ];
     let hint = "sct: hint: creating namespaces needs root (CAP_SYS_ADMIN); run sct as root\n";
-    let out = Output::from(
-        std::process::Command::new(setpriv[0])
-            .args(&setpriv[1..])
-            .args([SCT, r, "/bin/true"])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(
-        (out.code, out.stderr.as_str()),
-        (
-            125,
-            format!("sct: clone3: EPERM (Operation not permitted)\n{hint}").as_str()
-        )
-    );
-    let probe = probe().to_str().unwrap();
-    let out = Output::from(
-        std::process::Command::new(probe)
-            .args(["fake-old-kernel", "no-clone3", "--"])
-            .args(setpriv)
-            .args([SCT, r, "/bin/true"])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(
-        (out.code, out.stderr.as_str()),
-        (
-            125,
-            format!("sct: clone: EPERM (Operation not permitted)\n{hint}").as_str()
-        )
-    );
+    let fake = [
+        probe().to_str().unwrap(),
+        "fake-old-kernel",
+        "no-clone3",
+        "--",
+    ];
+    for (wrapper, step) in [(&[][..], "clone3"), (&fake[..], "clone")] {
+        let command: Vec<&str> = wrapper.iter().chain(&setpriv).copied().collect();
+        let out = Output::from(
+            std::process::Command::new(command[0])
+                .args(&command[1..])
+                .args([SCT, r, "/bin/true"])
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(
+            (out.code, out.stderr.as_str()),
+            (
+                125,
+                format!("sct: {step}: EPERM (Operation not permitted)\n{hint}").as_str()
+            )
+        );
+    }
 }
 
 /// An interactive shell on a terminal (a pty from script(1)) reads and

@@ -37,30 +37,37 @@ pub fn probe() -> &'static Path {
     PROBE.get_or_init(|| build_probe(std::env::consts::ARCH))
 }
 
-/// Builds the probe for `arch` (x86_64, aarch64) as a static musl binary.
-pub fn build_probe(arch: &str) -> PathBuf {
+/// `cargo build --quiet --release ARGS --target TRIPLE` in the project, into
+/// `target/DIR` (a target dir of its own: the one of `cargo test` is locked
+/// while tests run); returns the release directory of TRIPLE.
+pub fn cargo_build(args: &[&str], triple: &str, dir: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let triple = format!("{arch}-unknown-linux-musl");
-    // A target dir of its own: the one of `cargo test` is locked while tests run.
-    let target_dir = root.join("target/probe");
+    let target_dir = root.join("target").join(dir);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root)
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "--manifest-path",
-            "tests/probe/Cargo.toml",
-            "--target",
-            &triple,
-        ])
+        .args(["build", "--quiet", "--release", "--target", triple])
+        .args(args)
         .arg("--target-dir")
         .arg(&target_dir)
         .status()
-        .expect("run cargo to build the probe");
-    assert!(status.success(), "building the probe failed");
-    target_dir.join(triple).join("release/sct-probe")
+        .expect("run cargo");
+    assert!(
+        status.success(),
+        "cargo build {args:?} --target {triple} failed (is the target installed? rustup target add {triple})"
+    );
+    target_dir.join(triple).join("release")
+}
+
+/// Builds the probe for `arch` (x86_64, aarch64) as a static musl binary.
+pub fn build_probe(arch: &str) -> PathBuf {
+    let triple = format!("{arch}-unknown-linux-musl");
+    cargo_build(
+        &["--manifest-path", "tests/probe/Cargo.toml"],
+        &triple,
+        "probe",
+    )
+    .join("sct-probe")
 }
 
 /// A directory holding a fresh rootfs (`root/`) and a marker file beside it
