@@ -2,10 +2,10 @@
 
 use linux_raw_sys::general::{MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY};
 use rustix::fd::OwnedFd;
-use rustix::fs::{fstat, mkdirat, openat, openat2, readlinkat_raw, FileType, Mode, OFlags, CWD};
+use rustix::fs::{fstat, mkdirat, openat, openat2, FileType, Mode, OFlags, CWD};
 use rustix::mount::{mount, mount_bind_recursive, mount_remount, MountFlags};
 
-use super::mountinfo::for_each_mount_below;
+use super::mountinfo::{for_each_mount_below, path_of};
 use super::proc::{fd_path, open_root, RESOLVE_INSIDE};
 use crate::cli::{Bind, Config, Tmpfs};
 use crate::error::{Context, Error, Result};
@@ -102,12 +102,8 @@ fn make_read_only(bound: &OwnedFd, name: &[u8]) -> Result<()> {
     // Before Linux 5.12: remount the bind, then each mount found below it.
     let flags = MountFlags::BIND | MountFlags::RDONLY | MountFlags::NOSUID | MountFlags::NODEV;
     mount_remount(fd_path(bound).as_c_str(), flags, c"").at("remount read-only", name)?;
-    let mut buf = [0u8; 4096];
-    let len = readlinkat_raw(CWD, fd_path(bound).as_c_str(), &mut buf[..]).at("readlink", name)?;
-    if len == buf.len() {
-        return Err(Error::os("readlink", name, Errno::ENAMETOOLONG));
-    }
-    let dir = &buf[..len];
+    let dir = path_of(fd_path(bound).as_c_str(), name)?;
+    let dir = dir.as_bytes();
     // The list also has mounts the bind covers (made below DST before it);
     // those are unreachable through it: their path is missing in the bind
     // (ENOENT) or names no mount root there (EINVAL from the remount).

@@ -3,7 +3,7 @@
 
 use core::ffi::CStr;
 
-use rustix::fs::{openat, Mode, OFlags, CWD};
+use rustix::fs::{openat, readlinkat_raw, Mode, OFlags, CWD};
 use rustix::io::read;
 
 use crate::error::{Context, Error, Result};
@@ -12,6 +12,19 @@ use crate::sys::Errno;
 
 /// A mount point, unescaped.
 pub type MountPoint = Buf<4096>;
+
+/// The path a magic link such as `/proc/self/fd/N` or `/proc/self/cwd`
+/// stands for, as mountinfo spells it (absolute, from sct's root).
+pub fn path_of(link: &CStr, name: &[u8]) -> Result<MountPoint> {
+    let mut path = MountPoint::new();
+    let mut buf = [0u8; 4096];
+    let len = readlinkat_raw(CWD, link, &mut buf[..]).at("readlink", name)?;
+    if len == buf.len() {
+        return Err(Error::os("readlink", name, Errno::ENAMETOOLONG));
+    }
+    path.push(&buf[..len]);
+    Ok(path)
+}
 
 /// Calls `f` with each mount point strictly below `dir` (an absolute path
 /// without a trailing slash, as seen from sct's root), relative to `dir`.

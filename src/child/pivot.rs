@@ -2,13 +2,12 @@
 
 use core::ffi::CStr;
 
-use rustix::fs::{readlinkat_raw, CWD};
 use rustix::io::Errno;
 use rustix::mount::{mount_move, unmount, UnmountFlags};
 use rustix::process::{chdir, chroot, pivot_root};
 
-use super::mountinfo::{below, for_each_mount_point, MountPoint};
-use crate::error::{Context, Error, Result};
+use super::mountinfo::{below, for_each_mount_point, path_of, MountPoint};
+use crate::error::{Context, Result};
 
 /// Makes the current directory (the bound ROOTFS) the root and detaches the
 /// old one, so nothing of the host's tree stays reachable.
@@ -65,17 +64,8 @@ fn move_root_over_initramfs(rootfs: &CStr) -> Result<()> {
 /// changes under it can miss lines, so passes repeat until one detaches
 /// nothing.
 fn detach_host_mounts() -> Result<()> {
-    let mut buf = [0u8; 4096];
-    let len =
-        readlinkat_raw(CWD, c"proc/self/cwd", &mut buf[..]).at("readlink", b"/proc/self/cwd")?;
-    if len == buf.len() {
-        return Err(Error::os(
-            "readlink",
-            b"/proc/self/cwd",
-            crate::sys::Errno::ENAMETOOLONG,
-        ));
-    }
-    let root = &buf[..len];
+    let root = path_of(c"proc/self/cwd", b"/proc/self/cwd")?;
+    let root = root.as_bytes();
     loop {
         let mut detached = 0;
         for_each_mount_point(c"proc/self/mountinfo", |path| {

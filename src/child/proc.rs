@@ -275,7 +275,7 @@ fn open_existing(root: &OwnedFd, path: &CStr) -> Result<Option<OwnedFd>> {
 /// Opens `path` inside `root` as a directory, creating its last component if
 /// missing; refuses any symlink on the way.
 fn open_target(root: &OwnedFd, path: &'static CStr, name: &[u8], mode: u32) -> Result<OwnedFd> {
-    let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+    let resolve = RESOLVE_INSIDE;
     let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
     match openat2(root, path, flags, Mode::empty(), resolve) {
         Err(rustix::io::Errno::NOENT) => {
@@ -298,13 +298,12 @@ fn open_target(root: &OwnedFd, path: &'static CStr, name: &[u8], mode: u32) -> R
 
 /// The device nodes and symlinks, made on the fresh /dev tmpfs.
 fn fill_dev(root: &OwnedFd) -> Result<()> {
-    let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
     let dev = openat2(
         root,
         c"dev",
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
-        resolve,
+        RESOLVE_INSIDE,
     )
     .at("open", b"/dev")?;
     for n in NODES {
