@@ -1,0 +1,451 @@
+use super::limits::UNKNOWN_RLIMIT;
+use super::security::syscall_number;
+use super::*;
+use std::ffi::CString;
+use std::vec::Vec;
+
+fn args(list: &[&str]) -> Vec<&'static CStr> {
+    list.iter()
+        .map(|s| &*Box::leak(CString::new(*s).unwrap().into_boxed_c_str()))
+        .collect()
+}
+
+#[test]
+fn syscall_names_match_the_syscalls_crate() {
+    for s in syscalls::Sysno::iter() {
+        assert_eq!(
+            syscall_number(s.name().as_bytes()),
+            Some(s.id() as u32),
+            "{s}"
+        );
+    }
+    let last = syscalls::Sysno::last();
+    assert_eq!(
+        syscall_number(last.name().as_bytes()),
+        Some(last.id() as u32)
+    );
+    assert_eq!(syscall_number(b""), None);
+    assert_eq!(syscall_number(b"frob"), None);
+    assert_eq!(syscall_number(b"ptrac"), None);
+}
+
+fn run(list: &[&str]) -> Config {
+    match parse(&args(list)[..]) {
+        Ok(Command::Run(c)) => c,
+        Ok(other) => panic!("expected a run, got {other:?}"),
+        Err(_) => panic!("expected a run, got an error"),
+    }
+}
+
+fn error(list: &[&str]) -> std::string::String {
+    let Err(e) = parse(&args(list)[..]) else {
+        panic!("expected an error")
+    };
+    let mut l = crate::out::Line::new();
+    e.render(&mut l);
+    std::string::String::from_utf8(l.as_bytes().to_vec()).unwrap()
+}
+
+#[test]
+fn defaults() {
+    let c = run(&["sct", "/r", "/bin/sh", "-c", "x"]);
+    assert_eq!(c.rootfs.to_bytes(), b"/r");
+    assert_eq!(c.command, 2);
+    assert_eq!(c.hostname.to_bytes(), b"sct");
+    assert_eq!(c.net, Net::Host);
+}
+
+#[test]
+fn options_in_both_spellings() {
+    let c = run(&["sct", "--hostname", "box", "--net=none", "/r", "ls"]);
+    assert_eq!(c.hostname.to_bytes(), b"box");
+    assert_eq!(c.net, Net::None);
+    assert_eq!(c.command, 5);
+}
+
+#[test]
+fn binds_are_repeatable() {
+    let c = run(&["sct", "-v", "/a:/b", "--bind=/c:/d/e:ro", "/r", "ls"]);
+    assert_eq!(c.bind_count, 2);
+    assert_eq!(
+        (c.binds[0].src, c.binds[0].dst, c.binds[0].read_only),
+        (&b"/a"[..], &b"/b"[..], false)
+    );
+    assert_eq!(
+        (c.binds[1].src, c.binds[1].dst, c.binds[1].read_only),
+        (&b"/c"[..], &b"/d/e"[..], true)
+    );
+}
+
+#[test]
+fn tmpfs_mounts_are_repeatable() {
+    let c = run(&[
+        "sct",
+        "--tmpfs",
+        "/tmp",
+        "--tmpfs=/run:size=64m",
+        "/r",
+        "ls",
+    ]);
+    assert_eq!(c.tmpfs_count, 2);
+    assert_eq!((c.tmpfs[0].dst, c.tmpfs[0].size), (&b"/tmp"[..], None));
+    assert_eq!(
+        (c.tmpfs[1].dst, c.tmpfs[1].size),
+        (&b"/run"[..], Some(64 << 20))
+    );
+}
+
+#[test]
+fn bad_tmpfs_values_are_usage_errors() {
+    let t = "\nTry 'sct --help'.\n";
+    for (arg, why) in [
+        ("tmp", "DST must be an absolute path"),
+        ("", "DST must be an absolute path"),
+        (":size=1m", "DST must be an absolute path"),
+        ("//", "DST cannot be / itself"),
+        ("/dev", "sct mounts /dev, /proc and /sys itself"),
+        ("/proc/", "sct mounts /dev, /proc and /sys itself"),
+        ("/sys:size=1m", "sct mounts /dev, /proc and /sys itself"),
+        ("/t:size=0", "expected a size like 512k, 20m or 1g"),
+        ("/t:size=", "expected a size like 512k, 20m or 1g"),
+        ("/t:size=5x", "expected a size like 512k, 20m or 1g"),
+        ("/t:mode=700", "expected DST or DST:size=SIZE"),
+        ("/t:", "expected DST or DST:size=SIZE"),
+    ] {
+        assert_eq!(
+            error(&["sct", "--tmpfs", arg, "/r", "x"]),
+            format!("sct: --tmpfs '{arg}': {why}{t}")
+        );
+    }
+}
+
+#[test]
+fn command_arguments_are_not_parsed() {
+    let c = run(&["sct", "/r", "ls", "--hostname", "-h"]);
+    assert_eq!(c.command, 2);
+    assert_eq!(c.hostname.to_bytes(), b"sct");
+}
+
+#[test]
+fn double_dash_ends_options() {
+    let c = run(&["sct", "--", "-weird-rootfs", "ls"]);
+    assert_eq!(c.rootfs.to_bytes(), b"-weird-rootfs");
+}
+
+#[test]
+fn help_and_version() {
+    assert!(matches!(
+        parse(&args(&["sct", "-h"])[..]),
+        Ok(Command::Help)
+    ));
+    assert!(matches!(
+        parse(&args(&["sct", "--help", "/r", "x"])[..]),
+        Ok(Command::Help)
+    ));
+    assert!(matches!(
+        parse(&args(&["sct", "-V"])[..]),
+        Ok(Command::Version)
+    ));
+}
+
+#[test]
+fn misuse_is_one_line_plus_try_help() {
+    assert_eq!(
+        error(&["sct", "--frob", "/r", "x"]),
+        "sct: unknown option '--frob'\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct"]),
+        "sct: missing ROOTFS and CMD\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct", "/r"]),
+        "sct: missing CMD after ROOTFS '/r'\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct", "--hostname"]),
+        "sct: option '--hostname' needs a value\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct", "--net", "bridge", "/r", "x"]),
+        "sct: --net 'bridge': expected host or none\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct", "-v", "/a", "/r", "x"]),
+        "sct: --bind '/a': expected SRC:DST or SRC:DST:ro\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct", "-v", "/a:b", "/r", "x"]),
+        "sct: --bind '/a:b': DST must be an absolute path\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct", "-v", "/a:/b:rw", "/r", "x"]),
+        "sct: --bind '/a:/b:rw': expected SRC:DST or SRC:DST:ro\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct", "-e", "=x", "/r", "x"]),
+        "sct: --env '=x': expected KEY=VALUE\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct", "-e", "X", "/r", "x"]),
+        "sct: --env 'X': expected KEY=VALUE\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct", "-w", "tmp", "/r", "x"]),
+        "sct: --workdir 'tmp': must be an absolute path\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct", "-u", "root", "/r", "x"]),
+        "sct: --user 'root': expected numeric UID[:GID]\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct", "-u", "1:", "/r", "x"]),
+        "sct: --user '1:': expected numeric UID[:GID]\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct", "-u", "4294967295", "/r", "x"]),
+        "sct: --user '4294967295': expected numeric UID[:GID]\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        run(&["sct", "-u", "1000", "/r", "x"]).user,
+        Some((1000, 1000))
+    );
+    assert_eq!(run(&["sct", "--user=7:8", "/r", "x"]).user, Some((7, 8)));
+    assert_eq!(
+        error(&["sct", "--help=x"]),
+        "sct: option '--help' takes no value\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct", "/r", ""]),
+        "sct: CMD is empty\nTry 'sct --help'.\n"
+    );
+    let long = "x".repeat(65);
+    assert!(error(&["sct", "--hostname", &long, "/r", "x"])
+        .ends_with("': must be 1 to 64 bytes\nTry 'sct --help'.\n"));
+}
+
+#[test]
+fn limits() {
+    let c = run(&[
+        "sct",
+        "--memory",
+        "20M",
+        "--memory-swap=-1",
+        "--pids-limit",
+        "10",
+        "--cpus",
+        "0.2",
+        "--cpuset-cpus",
+        "0",
+        "--cgroup-parent",
+        "/a/b",
+        "/r",
+        "x",
+    ]);
+    assert_eq!(c.limits.memory, Some(20 << 20));
+    assert_eq!(c.limits.memory_swap, Some(values::Swap::Unlimited));
+    assert_eq!(c.limits.pids, Some(10));
+    assert_eq!(c.limits.cpu_quota_us, Some(20_000));
+    assert_eq!(c.limits.cpuset_cpus, Some(&b"0"[..]));
+    assert_eq!(c.cgroup_parent, Some(&b"a/b"[..]));
+    assert!(!run(&["sct", "/r", "x"]).limits.any());
+}
+
+#[test]
+fn bad_limits_are_one_line() {
+    let t = "\nTry 'sct --help'.\n";
+    assert_eq!(
+        error(&["sct", "--memory", "0", "/r", "x"]),
+        format!("sct: --memory '0': expected a size like 512k, 20m or 1g{t}")
+    );
+    assert_eq!(
+        error(&["sct", "--memory", "-5m", "/r", "x"]),
+        format!("sct: --memory '-5m': expected a size like 512k, 20m or 1g{t}")
+    );
+    assert_eq!(
+        error(&["sct", "--memory-swap", "x", "/r", "x"]),
+        format!("sct: --memory-swap 'x': expected a size like 512m, or -1{t}")
+    );
+    assert_eq!(
+        error(&["sct", "--memory-swap", "1g", "/r", "x"]),
+        format!("sct: --memory-swap needs --memory{t}")
+    );
+    assert_eq!(
+        error(&["sct", "--memory", "1g", "--memory-swap", "1m", "/r", "x"]),
+        format!("sct: --memory-swap must be at least --memory (it is memory plus swap){t}")
+    );
+    assert_eq!(
+        error(&["sct", "--pids-limit", "0", "/r", "x"]),
+        format!("sct: --pids-limit '0': expected a positive number{t}")
+    );
+    assert_eq!(
+        error(&["sct", "--cpus", "0", "/r", "x"]),
+        format!("sct: --cpus '0': expected a number of CPUs from 0.01, e.g. 1.5{t}")
+    );
+    assert_eq!(
+        error(&["sct", "--cpuset-cpus", "3-1", "/r", "x"]),
+        format!("sct: --cpuset-cpus '3-1': expected a CPU list like 0-2,4{t}")
+    );
+    assert_eq!(
+        error(&["sct", "--cgroup-parent", "../x", "/r", "x"]),
+        format!("sct: --cgroup-parent '../x': expected a cgroup path like /sct or a/b{t}")
+    );
+}
+
+#[test]
+fn capabilities_by_any_spelling() {
+    let kept = spec::kept_mask();
+    let admin = 1u64 << linux_raw_sys::general::CAP_SYS_ADMIN;
+    let chown = 1u64 << linux_raw_sys::general::CAP_CHOWN;
+    assert_eq!(run(&["sct", "/r", "x"]).capabilities, kept);
+    assert_eq!(kept.count_ones(), 14);
+    for name in ["SYS_ADMIN", "sys_admin", "CAP_SYS_ADMIN", "cap_Sys_Admin"] {
+        assert_eq!(
+            run(&["sct", "--cap-add", name, "/r", "x"]).capabilities,
+            kept | admin,
+            "{name}"
+        );
+    }
+    assert_eq!(
+        run(&["sct", "--cap-drop=chown", "/r", "x"]).capabilities,
+        kept & !chown
+    );
+    assert_eq!(
+        run(&["sct", "--cap-drop", "ALL", "/r", "x"]).capabilities,
+        0
+    );
+    assert_eq!(
+        run(&["sct", "--cap-drop", "all", "--cap-add", "chown", "/r", "x"]).capabilities,
+        chown
+    );
+    assert_eq!(
+        run(&["sct", "--cap-add", "ALL", "/r", "x"]).capabilities,
+        u64::MAX
+    );
+}
+
+#[test]
+fn seccomp_options() {
+    assert_eq!(run(&["sct", "/r", "x"]).seccomp, Seccomp::Default);
+    assert_eq!(
+        run(&["sct", "--seccomp", "unconfined", "/r", "x"]).seccomp,
+        Seccomp::Unconfined
+    );
+    let c = run(&[
+        "sct",
+        "--seccomp-deny",
+        "getppid,uname",
+        "--seccomp-deny=chdir",
+        "/r",
+        "x",
+    ]);
+    use syscalls::Sysno;
+    let want = [
+        Sysno::getppid.id() as u32,
+        Sysno::uname.id() as u32,
+        Sysno::chdir.id() as u32,
+    ];
+    assert_eq!(c.seccomp_deny.as_slice(), &want);
+    assert!(matches!(
+        parse(&args(&["sct", "--print-seccomp", "/tmp/f"])[..]),
+        Ok(Command::PrintSeccomp(_, _))
+    ));
+}
+
+#[test]
+fn bad_capability_and_seccomp_values_are_usage_errors() {
+    assert_eq!(
+        error(&["sct", "--cap-add", "CAP_FLY", "/r", "x"]),
+        "sct: unknown capability 'CAP_FLY': see capabilities(7), e.g. NET_ADMIN or ALL\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct", "--seccomp", "strict", "/r", "x"]),
+        "sct: --seccomp 'strict': expected default or unconfined\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct", "--seccomp-deny", "getpid,nosuch", "/r", "x"]),
+        "sct: --seccomp-deny: unknown syscall 'nosuch'\nTry 'sct --help'.\n"
+    );
+}
+
+#[test]
+fn rlimits() {
+    use crate::spec::RLIMITS;
+    let at = |name: &str| RLIMITS.iter().position(|(n, _)| *n == name).unwrap();
+    let c = run(&[
+        "sct",
+        "--rlimit",
+        "nofile=1024:4096",
+        "--rlimit=RLIMIT_CORE=0",
+        "--rlimit",
+        "rlimit_Stack=unlimited",
+        "--rlimit",
+        "cpu=5:unlimited",
+        "--rlimit",
+        "NPROC=7",
+        "--rlimit",
+        "nproc=9",
+        "/r",
+        "x",
+    ]);
+    assert_eq!(c.rlimits[at("nofile")], Some((1024, 4096)));
+    assert_eq!(c.rlimits[at("core")], Some((0, 0)));
+    assert_eq!(c.rlimits[at("stack")], Some((u64::MAX, u64::MAX)));
+    assert_eq!(c.rlimits[at("cpu")], Some((5, u64::MAX)));
+    assert_eq!(c.rlimits[at("nproc")], Some((9, 9)));
+    assert_eq!(c.rlimits[at("as")], None);
+    assert!(run(&["sct", "/r", "x"]).rlimits.iter().all(Option::is_none));
+    for (name, _) in RLIMITS {
+        assert!(UNKNOWN_RLIMIT.contains(&format!(" {name}")), "{name}");
+    }
+    assert_eq!(UNKNOWN_RLIMIT.matches(", ").count() + 2, RLIMITS.len());
+}
+
+#[test]
+fn bad_rlimits_are_one_line() {
+    let t = "\nTry 'sct --help'.\n";
+    for (arg, why) in [
+        ("nofile", "expected NAME=SOFT[:HARD], e.g. nofile=1024:4096"),
+        (
+            "nofil=1",
+            "unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock or stack",
+        ),
+        (
+            "RLIMIT_=1",
+            "unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock or stack",
+        ),
+        (
+            "=1",
+            "unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock or stack",
+        ),
+        ("nofile=", "limits are decimal numbers or unlimited"),
+        ("nofile=-1", "limits are decimal numbers or unlimited"),
+        ("nofile=1k", "limits are decimal numbers or unlimited"),
+        ("nofile=1:", "limits are decimal numbers or unlimited"),
+        ("nofile=1:2:3", "limits are decimal numbers or unlimited"),
+        (
+            "nofile=18446744073709551616",
+            "limits are decimal numbers or unlimited",
+        ),
+        ("nofile=10:5", "soft limit above hard limit"),
+        ("core=unlimited:0", "soft limit above hard limit"),
+    ] {
+        assert_eq!(
+            error(&["sct", "--rlimit", arg, "/r", "x"]),
+            format!("sct: --rlimit '{arg}': {why}{t}")
+        );
+    }
+}
+
+#[test]
+fn help_lists_every_option() {
+    let h = help();
+    let text = std::str::from_utf8(h.as_bytes()).unwrap();
+    for o in OPTIONS {
+        assert!(
+            text.contains(&std::format!("--{}", o.long)),
+            "--{} missing from help",
+            o.long
+        );
+    }
+}
