@@ -26,7 +26,15 @@
 //!                                  (controlling terminal), stdin= (its /proc link), stdin_inside=
 //!                                  (what that path is inside), dev_tty= (open /dev/tty),
 //!                                  tiocsctty=; then ready, then line= (one line read from fd 0)
-//!   sct-probe mknod PATH           make a character device 1:3 at PATH: ok or error=ERRNO
+//!   sct-probe mknod PATH [c|b MAJOR MINOR]
+//!                                  make a device node (default: c 1 3) at PATH: ok or error=ERRNO
+//!   sct-probe open PATH r|w        open PATH for reading or writing (no create): open=ok or
+//!                                  open=ERRNO; after a read open, data=HEX of up to 16 bytes
+//!   sct-probe packet               open an AF_PACKET socket (packet=ok or packet=ERRNO); if it
+//!                                  opened, send a UDP datagram to 127.0.0.1 and wait up to 10 s
+//!                                  to see it on the socket: captured=yes or captured=no
+//!   sct-probe bpf-progs            cgroup_device_progs=N: BPF_PROG_TYPE_CGROUP_DEVICE programs
+//!                                  loaded in the kernel (needs CAP_SYS_ADMIN)
 //!   sct-probe fork                 fork with clone(SIGCHLD), reap the child: fork=ok or errno=ERRNO
 //!   sct-probe getppid-loop N       N getppid calls; prints ns_per_call=
 //!   sct-probe hidden-mounts        mounts in this mount namespace below the parent of
@@ -78,7 +86,10 @@ fn main() {
         Some("int80") => int80(rest[0].parse().unwrap()),
         Some("fork") => fork(),
         Some("tty") => tty(),
-        Some("mknod") => mknod(rest[0]),
+        Some("mknod") => mknod(&rest),
+        Some("open") => open(rest[0], rest[1]),
+        Some("packet") => packet(),
+        Some("bpf-progs") => bpf_progs(),
         Some("getppid-loop") => getppid_loop(rest[0].parse().unwrap()),
         Some("hidden-mounts") => hidden_mounts(),
         Some("orphans") => orphans(rest[0].parse().unwrap()),
@@ -819,13 +830,21 @@ fn tty() -> i32 {
     0
 }
 
-fn mknod(path: &str) -> i32 {
-    use linux_raw_sys::general::{AT_FDCWD, S_IFCHR};
-    let c = std::ffi::CString::new(path).unwrap();
-    // makedev(1, 3): /dev/null's numbers.
-    let dev = (1 << 8) | 3;
+fn mknod(args: &[&str]) -> i32 {
+    use linux_raw_sys::general::{AT_FDCWD, S_IFBLK, S_IFCHR};
+    let c = std::ffi::CString::new(args[0]).unwrap();
+    let (kind, major, minor) = match args {
+        [_, kind, major, minor] => (
+            if *kind == "b" { S_IFBLK } else { S_IFCHR },
+            major.parse::<u32>().unwrap(),
+            minor.parse::<u32>().unwrap(),
+        ),
+        _ => (S_IFCHR, 1, 3),
+    };
+    // The kernel's new_encode_dev(): what libc's makedev() gives for 32 bits.
+    let dev = (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12);
     // SAFETY: a NUL-terminated path that outlives the call.
-    match unsafe { syscall!(Sysno::mknodat, AT_FDCWD, c.as_ptr(), S_IFCHR | 0o666, dev) } {
+    match unsafe { syscall!(Sysno::mknodat, AT_FDCWD, c.as_ptr(), kind | 0o666, dev) } {
         Ok(_) => {
             println!("ok");
             0
@@ -835,4 +854,126 @@ fn mknod(path: &str) -> i32 {
             1
         }
     }
+}
+
+fn open(path: &str, mode: &str) -> i32 {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    match mode {
+        "r" => options.read(true),
+        _ => options.write(true),
+    };
+    match options.open(path) {
+        Ok(mut f) => {
+            println!("open=ok");
+            if mode == "r" {
+                let mut buf = [0u8; 16];
+                let n = f.read(&mut buf).unwrap_or(0);
+                let hex: String = buf[..n].iter().map(|b| format!("{b:02x}")).collect();
+                println!("data={hex}");
+            }
+            0
+        }
+        Err(e) => {
+            println!("open={}", errno_name(&e));
+            1
+        }
+    }
+}
+
+fn packet() -> i32 {
+    // include/linux/socket.h, linux/net.h, linux/if_ether.h.
+    const AF_PACKET: u32 = 17;
+    const SOCK_RAW: u32 = 3;
+    const ETH_P_ALL: u16 = 3;
+    // SAFETY: plain integer arguments.
+    let fd = match unsafe { syscall!(Sysno::socket, AF_PACKET, SOCK_RAW, ETH_P_ALL.to_be()) } {
+        Ok(fd) => fd as i32,
+        Err(e) => {
+            println!("packet={}", e.name().unwrap_or("E?"));
+            return 1;
+        }
+    };
+    println!("packet=ok");
+    let marker = format!("sct-probe-capture-{}", std::process::id());
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut buf = [0u8; 2048];
+    let mut captured = false;
+    while !captured && std::time::Instant::now() < deadline {
+        let _ = udp.send_to(marker.as_bytes(), udp.local_addr().unwrap());
+        // Drain what arrived, without blocking.
+        loop {
+            // SAFETY: `buf` is writable for its whole length during the call.
+            let r = unsafe {
+                syscall!(
+                    Sysno::recvfrom,
+                    fd,
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                    0x40, /* MSG_DONTWAIT */
+                    0,
+                    0
+                )
+            };
+            let Ok(n) = r else { break };
+            if buf[..n]
+                .windows(marker.len())
+                .any(|w| w == marker.as_bytes())
+            {
+                captured = true;
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    println!("captured={}", if captured { "yes" } else { "no" });
+    0
+}
+
+fn bpf_progs() -> i32 {
+    const BPF_PROG_GET_NEXT_ID: u32 = 11;
+    const BPF_PROG_GET_FD_BY_ID: u32 = 13;
+    const BPF_OBJ_GET_INFO_BY_FD: u32 = 15;
+    const BPF_PROG_TYPE_CGROUP_DEVICE: u32 = 15;
+    let mut count = 0;
+    let mut id = 0u32;
+    loop {
+        // union bpf_attr: { start_id, next_id } for GET_NEXT_ID; { prog_id }
+        // for GET_FD_BY_ID; { bpf_fd, info_len, info } for GET_INFO_BY_FD.
+        let mut attr = [0u64; 16];
+        attr[0] = u64::from(id);
+        // SAFETY: `attr` is a zeroed bpf_attr the kernel reads and writes.
+        let r = unsafe { syscall!(Sysno::bpf, BPF_PROG_GET_NEXT_ID, attr.as_mut_ptr(), 128) };
+        match r {
+            Ok(_) => id = (attr[0] >> 32) as u32,
+            Err(Errno::ENOENT) => break,
+            Err(e) => {
+                println!("error={}", e.name().unwrap_or("E?"));
+                return 1;
+            }
+        }
+        let mut attr = [0u64; 16];
+        attr[0] = u64::from(id);
+        // SAFETY: as above.
+        let Ok(fd) =
+            (unsafe { syscall!(Sysno::bpf, BPF_PROG_GET_FD_BY_ID, attr.as_mut_ptr(), 128) })
+        else {
+            continue; // gone meanwhile
+        };
+        let mut info = [0u32; 64];
+        let mut attr = [0u64; 16];
+        attr[0] = fd as u64 | ((std::mem::size_of_val(&info) as u64) << 32);
+        attr[1] = info.as_mut_ptr() as u64;
+        // SAFETY: `info` is writable for the length given in `attr`.
+        let r = unsafe { syscall!(Sysno::bpf, BPF_OBJ_GET_INFO_BY_FD, attr.as_mut_ptr(), 128) };
+        // SAFETY: closing the fd we were just given.
+        let _ = unsafe { syscall!(Sysno::close, fd) };
+        // struct bpf_prog_info starts with `__u32 type`.
+        if r.is_ok() && info[0] == BPF_PROG_TYPE_CGROUP_DEVICE {
+            count += 1;
+        }
+    }
+    println!("cgroup_device_progs={count}");
+    0
 }
