@@ -1,8 +1,9 @@
 //! sct inside a VM whose root is a busybox initramfs (build/vm): both
 //! root-switch paths (`/` the initramfs: MS_MOVE + chroot; `/` a tmpfs:
 //! pivot_root) and the clone3 fallback, on Debian's real kernels under qemu,
-//! for x86_64 and aarch64; and the cgroup limits on pure v2
-//! (tests/vm/suite.d/cgroup-v2.sh).
+//! for x86_64 and aarch64; the cgroup limits on pure v2
+//! (tests/vm/suite.d/cgroup-v2.sh); and the device rule with its other
+//! layers (tests/vm/suite.d/devices.sh).
 
 use std::path::Path;
 use std::process::Command;
@@ -60,6 +61,12 @@ fn boot(args: &[&str], want: &str) {
     // run, not been skipped by a missing file.
     assert!(
         stdout.lines().any(|l| l == "ok v2-nothing-left"),
+        "{stdout}"
+    );
+    // So must the device checks (tests/vm/suite.d/devices.sh), whose last
+    // line needs the loop device to have been there.
+    assert!(
+        stdout.lines().any(|l| l == "ok devices-nothing-left"),
         "{stdout}"
     );
 }
