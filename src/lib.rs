@@ -11,6 +11,8 @@ pub mod bpf;
 pub mod cgroup;
 pub mod child;
 pub mod cli;
+pub mod devices;
+pub mod ebpf;
 pub mod error;
 pub mod names;
 pub mod out;

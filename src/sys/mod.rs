@@ -1,5 +1,5 @@
 //! The only place where sct uses `unsafe`: thin wrappers for what rustix does
-//! not offer (clone3, execve, signal waits, close_range, seccomp,
+//! not offer (clone3, execve, signal waits, close_range, seccomp, bpf,
 //! mount_setattr), and access to the argument and environment vectors the
 //! kernel gave us.
 //!
@@ -7,6 +7,7 @@
 #![allow(unsafe_code)]
 
 pub mod args;
+pub mod bpf;
 pub mod mount;
 pub mod net;
 pub mod process;

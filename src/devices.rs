@@ -1,0 +1,437 @@
+//! The device rule: which device nodes the container may create and open.
+//!
+//! Pure code: no syscalls. A rule list follows OCI's (and runc's) meaning:
+//! the rules apply in order on top of "deny everything", the last rule that
+//! matches an access decides, and an access no rule matches is denied.
+//! cgroup v1 takes the list as `devices.allow`/`devices.deny` lines
+//! ([`v1_line`]); cgroup v2 has no devices files and runs an eBPF program
+//! attached to the cgroup instead ([`program`]).
+
+use crate::ebpf::{
+    self, Alu, Asm, AsmError, Cond, Reg, Src, Width, BPF_DEVCG_DEV_BLOCK, BPF_DEVCG_DEV_CHAR, R0,
+    R1, R2, R3, R4, R5, R6,
+};
+use crate::out::Text;
+
+/// Which nodes a rule covers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Char,
+    Block,
+    /// Both (cgroup v1's `a`).
+    All,
+}
+
+/// Access bits, as bpf_cgroup_dev_ctx and cgroup v1 name them.
+pub const MKNOD: u8 = 1;
+pub const READ: u8 = 2;
+pub const WRITE: u8 = 4;
+pub const RWM: u8 = 7;
+
+/// One rule; `None` for a major or minor is the wildcard `*`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Rule {
+    pub allow: bool,
+    pub kind: Kind,
+    pub major: Option<u32>,
+    pub minor: Option<u32>,
+    pub access: u8,
+}
+
+const fn allow(kind: Kind, major: Option<u32>, minor: Option<u32>, access: u8) -> Rule {
+    Rule {
+        allow: true,
+        kind,
+        major,
+        minor,
+        access,
+    }
+}
+
+/// Docker's and runc's default list (without runc's `c 10:200 rwm`, tun:
+/// sct has no way to create one in the container).
+pub const DEFAULT_RULES: &[Rule] = &[
+    // Any node may be created; opening it is a separate access.
+    allow(Kind::Char, None, None, MKNOD),
+    allow(Kind::Block, None, None, MKNOD),
+    // /dev/null
+    allow(Kind::Char, Some(1), Some(3), RWM),
+    // /dev/zero
+    allow(Kind::Char, Some(1), Some(5), RWM),
+    // /dev/full
+    allow(Kind::Char, Some(1), Some(7), RWM),
+    // /dev/random
+    allow(Kind::Char, Some(1), Some(8), RWM),
+    // /dev/urandom
+    allow(Kind::Char, Some(1), Some(9), RWM),
+    // /dev/tty
+    allow(Kind::Char, Some(5), Some(0), RWM),
+    // /dev/console (sct's is a bind of a pty, 136:*, but an image may
+    // ship the node).
+    allow(Kind::Char, Some(5), Some(1), RWM),
+    // /dev/ptmx
+    allow(Kind::Char, Some(5), Some(2), RWM),
+    // /dev/pts/*
+    allow(Kind::Char, Some(136), None, RWM),
+];
+
+/// Docker's PERMS (`--device HOST:CONTAINER:PERMS`): some of r, w and m,
+/// each at most once, in any order.
+pub fn parse_access(s: &[u8]) -> Option<u8> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut bits = 0;
+    for &c in s {
+        let bit = match c {
+            b'r' => READ,
+            b'w' => WRITE,
+            b'm' => MKNOD,
+            _ => return None,
+        };
+        if bits & bit != 0 {
+            return None;
+        }
+        bits |= bit;
+    }
+    Some(bits)
+}
+
+/// The rule as a cgroup v1 `devices.allow` or `devices.deny` line (which
+/// of the two is `rule.allow`'s business): `c 1:3 rwm`, `a *:* rwm`.
+pub fn v1_line(rule: &Rule, out: &mut Text) {
+    out.push(match rule.kind {
+        Kind::Char => b"c ",
+        Kind::Block => b"b ",
+        Kind::All => b"a ",
+    });
+    let number = |out: &mut Text, n: Option<u32>| match n {
+        Some(n) => {
+            out.push_u64(u64::from(n));
+        }
+        None => {
+            out.push(b"*");
+        }
+    };
+    number(out, rule.major);
+    out.push(b":");
+    number(out, rule.minor);
+    out.push(b" ");
+    for (bit, letter) in [(READ, b"r"), (WRITE, b"w"), (MKNOD, b"m")] {
+        if rule.access & bit != 0 {
+            out.push(letter);
+        }
+    }
+}
+
+// The registers the program keeps the context's fields in.
+const TYPE: Reg = R2;
+const ACCESS: Reg = R3;
+const MAJOR: Reg = R4;
+const MINOR: Reg = R5;
+const SCRATCH: Reg = R6;
+
+/// Whether a rule matches every access, so that nothing after it in the
+/// program could run.
+fn always_matches(r: &Rule) -> bool {
+    r.kind == Kind::All && r.major.is_none() && r.minor.is_none() && r.access & RWM == RWM
+}
+
+/// The BPF_PROG_TYPE_CGROUP_DEVICE program for `rules`: it returns 1 to
+/// allow an access and 0 to deny it (the kernel then fails the mknod or
+/// open with EPERM).
+///
+/// As runc does, it tests the rules from the last to the first and returns
+/// at the first match, which gives the last matching rule the say. Only
+/// what a rule constrains is tested, and only the context fields some rule
+/// tests are loaded. The verifier rejects unreachable instructions, so the
+/// rules before one that matches everything are left out, and so is the
+/// final "deny" when such a rule exists.
+pub fn program(rules: &[Rule]) -> Result<ebpf::Program, AsmError> {
+    // Rules before the last catch-all can never decide.
+    let from = rules.iter().rposition(always_matches).unwrap_or(0);
+    let rules = &rules[from..];
+    let catch_all = rules.first().is_some_and(always_matches);
+    let mut a = Asm::new();
+    let tests_kind = rules.iter().any(|r| r.kind != Kind::All);
+    let tests_access = rules.iter().any(|r| r.access & RWM != RWM);
+    if tests_kind {
+        a.load_u32(TYPE, R1, 0);
+        a.alu(Width::W32, Alu::And, TYPE, Src::K(0xffff));
+    }
+    if tests_access {
+        a.load_u32(ACCESS, R1, 0);
+        a.alu(Width::W32, Alu::Rsh, ACCESS, Src::K(16));
+    }
+    if rules.iter().any(|r| r.major.is_some()) {
+        a.load_u32(MAJOR, R1, 4);
+    }
+    if rules.iter().any(|r| r.minor.is_some()) {
+        a.load_u32(MINOR, R1, 8);
+    }
+    for rule in rules.iter().rev() {
+        let next = a.label();
+        match rule.kind {
+            Kind::Char => a.jump_if(Cond::Ne, TYPE, Src::K(BPF_DEVCG_DEV_CHAR as i32), next),
+            Kind::Block => a.jump_if(Cond::Ne, TYPE, Src::K(BPF_DEVCG_DEV_BLOCK as i32), next),
+            Kind::All => {}
+        }
+        let access = rule.access & RWM;
+        if access != RWM {
+            // Some bit asked for that the rule does not grant.
+            let missing = 0xffff & !i32::from(access);
+            a.jump_if(Cond::Set, ACCESS, Src::K(missing), next);
+        }
+        for (reg, value) in [(MAJOR, rule.major), (MINOR, rule.minor)] {
+            if let Some(v) = value {
+                skip_unless_equal(&mut a, reg, v, next);
+            }
+        }
+        a.alu(Width::W64, Alu::Mov, R0, Src::K(i32::from(rule.allow)));
+        a.exit();
+        a.place(next);
+    }
+    if !catch_all {
+        a.alu(Width::W64, Alu::Mov, R0, Src::K(0));
+        a.exit();
+    }
+    a.finish()
+}
+
+/// Jumps to `next` unless the 32-bit field in `reg` is `v`. An immediate is
+/// sign-extended in a 64-bit compare, so a value above i32::MAX (no real
+/// device number: majors have 12 bits, minors 20) goes through a register
+/// set with a 32-bit move, which zero-extends.
+fn skip_unless_equal(a: &mut Asm, reg: Reg, v: u32, next: ebpf::Label) {
+    match i32::try_from(v) {
+        Ok(k) => a.jump_if(Cond::Ne, reg, Src::K(k), next),
+        Err(_) => {
+            a.alu(Width::W32, Alu::Mov, SCRATCH, Src::K(v as i32));
+            a.jump_if(Cond::Ne, reg, Src::X(SCRATCH), next);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ebpf::{run, validate};
+
+    fn ctx(kind: Kind, major: u32, minor: u32, access: u8) -> [u8; 12] {
+        let t = match kind {
+            Kind::Char => BPF_DEVCG_DEV_CHAR,
+            Kind::Block => BPF_DEVCG_DEV_BLOCK,
+            Kind::All => unreachable!("an access is to a char or a block node"),
+        };
+        let mut b = [0u8; 12];
+        b[0..4].copy_from_slice(&(t | u32::from(access) << 16).to_ne_bytes());
+        b[4..8].copy_from_slice(&major.to_ne_bytes());
+        b[8..12].copy_from_slice(&minor.to_ne_bytes());
+        b
+    }
+
+    /// The meaning of a rule list, written plainly.
+    fn allows(rules: &[Rule], kind: Kind, major: u32, minor: u32, access: u8) -> bool {
+        let mut verdict = false;
+        for r in rules {
+            if (r.kind == Kind::All || r.kind == kind)
+                && r.major.is_none_or(|m| m == major)
+                && r.minor.is_none_or(|m| m == minor)
+                && access & !r.access == 0
+            {
+                verdict = r.allow;
+            }
+        }
+        verdict
+    }
+
+    fn verdict(p: &ebpf::Program, kind: Kind, major: u32, minor: u32, access: u8) -> bool {
+        match run(p.insns(), &ctx(kind, major, minor, access)) {
+            Some(1) => true,
+            Some(0) => false,
+            other => panic!("program returned {other:?}"),
+        }
+    }
+
+    const R: u8 = READ;
+    const W: u8 = WRITE;
+    const M: u8 = MKNOD;
+
+    #[test]
+    fn default_rules() {
+        let p = program(DEFAULT_RULES).unwrap();
+        validate(p.insns()).unwrap();
+        let table = [
+            (Kind::Char, 1, 3, R | W, true),     // /dev/null
+            (Kind::Char, 1, 3, RWM, true),       // mknod and open /dev/null
+            (Kind::Char, 1, 9, R, true),         // /dev/urandom
+            (Kind::Block, 7, 0, R, false),       // a loop device
+            (Kind::Block, 7, 0, M, true),        // creating it is allowed
+            (Kind::Block, 8, 0, W, false),       // a disk
+            (Kind::Char, 1, 11, W, false),       // /dev/kmsg
+            (Kind::Char, 1, 11, M, true),        // creating it is allowed
+            (Kind::Char, 1, 1, R, false),        // /dev/mem
+            (Kind::Char, 136, 5, R | W, true),   // a pty
+            (Kind::Char, 5, 1, R | W, true),     // /dev/console
+            (Kind::Char, 5, 2, R | W, true),     // /dev/ptmx
+            (Kind::Char, 4, 0, R, false),        // /dev/tty0
+            (Kind::Char, 10, 200, R | W, false), // tun: not in sct's list
+            (Kind::Block, 1, 3, R, false),       // null's numbers, but a block node
+            (Kind::Char, 137, 0, R, false),      // next to the ptys
+        ];
+        for (kind, major, minor, access, expected) in table {
+            assert_eq!(
+                verdict(&p, kind, major, minor, access),
+                expected,
+                "{kind:?} {major}:{minor} {access}"
+            );
+            assert_eq!(allows(DEFAULT_RULES, kind, major, minor, access), expected);
+        }
+    }
+
+    #[test]
+    fn default_program_is_minimal() {
+        let p = program(DEFAULT_RULES).unwrap();
+        // 6 loads, 4 per wildcard rule (test, test, mov, exit), 5 per
+        // full-number rule, 4 for pts, 2 for the final deny.
+        assert_eq!(p.insns().len(), 6 + 2 * 4 + 8 * 5 + 4 + 2);
+    }
+
+    #[test]
+    fn catch_all_rules_leave_nothing_unreachable() {
+        let all = allow(Kind::All, None, None, RWM);
+        let deny_all = Rule {
+            allow: false,
+            ..all
+        };
+        let null = allow(Kind::Char, Some(1), Some(3), RWM);
+        // Nothing to test: one "return 0" or "return 1".
+        for (rules, len, expected) in [
+            (&[][..], 2, false),
+            (&[all][..], 2, true),
+            (&[deny_all][..], 2, false),
+            (&[null, all][..], 2, true),
+            (&[null, deny_all][..], 2, false),
+            (&[null, all, deny_all][..], 2, false),
+        ] {
+            let p = program(rules).unwrap();
+            validate(p.insns()).unwrap();
+            assert_eq!(p.insns().len(), len, "{rules:?}");
+            assert_eq!(verdict(&p, Kind::Char, 1, 3, RWM), expected);
+        }
+        // v1's usual start: deny all, then allow null.
+        let p = program(&[deny_all, null]).unwrap();
+        validate(p.insns()).unwrap();
+        assert!(verdict(&p, Kind::Char, 1, 3, R));
+        assert!(!verdict(&p, Kind::Char, 1, 4, R));
+    }
+
+    #[test]
+    fn numbers_above_i32_max_compare_as_u32() {
+        let big = allow(Kind::Block, Some(u32::MAX), Some(0x8000_0000), RWM);
+        let p = program(&[big]).unwrap();
+        validate(p.insns()).unwrap();
+        assert!(verdict(&p, Kind::Block, u32::MAX, 0x8000_0000, R));
+        assert!(!verdict(&p, Kind::Block, u32::MAX, 0, R));
+        assert!(!verdict(&p, Kind::Block, 0x7fff_ffff, 0x8000_0000, R));
+    }
+
+    /// xorshift64: deterministic, and no dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: u64) -> u32 {
+            (self.next() % n) as u32
+        }
+
+        fn number(&mut self) -> u32 {
+            // Mostly small numbers so that rules and queries meet; now and
+            // then one that needs all 32 bits.
+            match self.below(8) {
+                0 => self.next() as u32 | 0x8000_0000,
+                _ => self.below(4),
+            }
+        }
+
+        fn kind(&mut self, all: bool) -> Kind {
+            match self.below(if all { 3 } else { 2 }) {
+                0 => Kind::Char,
+                1 => Kind::Block,
+                _ => Kind::All,
+            }
+        }
+    }
+
+    #[test]
+    fn program_agrees_with_the_plain_meaning() {
+        let mut rng = Rng(0x5c7_0e6f);
+        let mut rules = [DEFAULT_RULES[0]; 12];
+        for _ in 0..2000 {
+            let n = rng.below(rules.len() as u64 + 1) as usize;
+            for r in &mut rules[..n] {
+                *r = Rule {
+                    allow: rng.below(3) != 0,
+                    kind: rng.kind(true),
+                    major: (rng.below(3) != 0).then(|| rng.number()),
+                    minor: (rng.below(2) != 0).then(|| rng.number()),
+                    access: rng.below(8) as u8,
+                };
+            }
+            let rules = &rules[..n];
+            let p = program(rules).unwrap();
+            validate(p.insns()).unwrap_or_else(|e| panic!("{e:?} for {rules:?}"));
+            for _ in 0..50 {
+                // Queries aimed at a rule's numbers half the time.
+                let (mut major, mut minor) = (rng.number(), rng.number());
+                if n > 0 && rng.below(2) == 0 {
+                    let r = rules[rng.below(n as u64) as usize];
+                    major = r.major.unwrap_or(major);
+                    minor = r.minor.unwrap_or(minor);
+                }
+                let kind = rng.kind(false);
+                let access = 1 + rng.below(7) as u8;
+                assert_eq!(
+                    verdict(&p, kind, major, minor, access),
+                    allows(rules, kind, major, minor, access),
+                    "{kind:?} {major}:{minor} {access} under {rules:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn v1_lines() {
+        let line = |r: &Rule| {
+            let mut t = Text::new();
+            v1_line(r, &mut t);
+            t
+        };
+        assert_eq!(line(&DEFAULT_RULES[2]).as_bytes(), b"c 1:3 rwm");
+        assert_eq!(line(&DEFAULT_RULES[1]).as_bytes(), b"b *:* m");
+        assert_eq!(line(&DEFAULT_RULES[10]).as_bytes(), b"c 136:* rwm");
+        let all = Rule {
+            allow: false,
+            ..allow(Kind::All, None, None, RWM)
+        };
+        assert_eq!(line(&all).as_bytes(), b"a *:* rwm");
+        let rw = allow(Kind::Block, Some(8), Some(16), R | W);
+        assert_eq!(line(&rw).as_bytes(), b"b 8:16 rw");
+    }
+
+    #[test]
+    fn access_strings() {
+        assert_eq!(parse_access(b"rwm"), Some(RWM));
+        assert_eq!(parse_access(b"mr"), Some(M | R));
+        assert_eq!(parse_access(b"w"), Some(W));
+        for bad in [&b""[..], b"rr", b"rwx", b"RW", b"r w", b"rwmr"] {
+            assert_eq!(parse_access(bad), None, "{bad:?}");
+        }
+    }
+}
