@@ -18,9 +18,10 @@ fi
 saved_root=$root
 root=/tmp/ctr-devices/root
 rm -rf /tmp/ctr-devices && mkdir -p /tmp/ctr-devices && cp -a "$saved_root" "$root"
+rm -rf "${root:?}"/tmp/*
 ln -sf busybox "$root/bin/sleep"
 bind=/tmp/devices-bind
-rm -rf $bind && mkdir -p $bind
+rm -rf $bind /tmp/devices-made && mkdir -p $bind
 
 # No earlier container left its program behind: nothing else on this VM
 # loads cgroup device programs.
@@ -101,8 +102,12 @@ if [ -n "$loop_ready" ]; then
     expect "devices-kmsg$sfx" "error=EPERM open=ENOENT" \
       "$(inside $o -- "/bin/probe mknod /dev/kmsg c 1 11; /bin/probe open /dev/kmsg w")"
     expect "devices-kmsg-in-image$sfx" "open=EACCES" "$(inside $o -- "/bin/probe open /kmsg w")"
+    # Each pass starts clean, whatever the last one made.
+    find $root/tmp $bind -mindepth 1 >>/tmp/devices-made
+    rm -rf "${root:?}"/tmp/* "${bind:?}"/*
   done
-  expect devices-nothing-made-in-rootfs-or-bind "" "$(find $root/tmp $bind -mindepth 1)"
+  expect devices-nothing-made-in-rootfs-or-bind "" "$(cat /tmp/devices-made)"
+  rm -f /tmp/devices-made
 
   # --- Each layer alone: every check here fails if its layer goes. ---------
   # The cgroup rule alone: /dev is a tmpfs without nodev, and no seccomp.
@@ -184,8 +189,8 @@ expect devices-default-ptmx-pts "open=ok open=EIO" \
 expect devices-default-mknod-null "ok open=ok" \
   "$(inside -- "/bin/probe mknod /dev/null2 c 1 3; /bin/probe open /dev/null2 w")"
 expect devices-default-cgroup "cgroup=own" \
-  "$(sct "$root" /bin/probe info | grep '^cgroup=' | sed 's|^cgroup=0::/sct-[0-9]*$|cgroup=own|')"
-expect devices-no-cgroup "cgroup=0::/" "$(sct --no-cgroup "$root" /bin/probe info | grep '^cgroup=')"
+  "$(sct "$root" /bin/probe info 2>&1 | grep '^cgroup=\|^sct:' | sed 's|^cgroup=0::/sct-[0-9]*$|cgroup=own|')"
+expect devices-no-cgroup "cgroup=0::/" "$(sct --no-cgroup "$root" /bin/probe info 2>&1 | grep '^cgroup=\|^sct:')"
 err=$(sct --no-cgroup --memory 64m "$root" /bin/probe write /ran 2>&1 >/dev/null)
 rc=$?
 expect devices-no-cgroup-with-limit "125 sct: --no-cgroup cannot go with a limit: limits live in the cgroup" \
@@ -196,17 +201,17 @@ expect devices-no-cgroup-with-limit "125 sct: --no-cgroup cannot go with a limit
 gate=/tmp/devices-gate
 while_running() {
   rm -rf $gate && mkdir -p $gate
-  sct "$@" -v $gate:/gate "$root" /bin/sh -c ': >/gate/up; while [ ! -e /gate/go ]; do sleep 0.1; done' </dev/null &
+  sct "$@" -v $gate:/gate "$root" /bin/sh -c ': >/gate/up; while [ ! -e /gate/go ]; do sleep 0.1; done' </dev/null 2>/dev/null &
   _bg=$!
   _n=0
-  while [ ! -e $gate/up ] && [ $_n -lt 300 ]; do sleep 0.1; _n=$((_n + 1)); done
-  echo "$(/bin/probe bpf-progs) cgroups=$(find $cg -name 'sct-*' -type d | wc -l)"
+  while [ ! -e $gate/up ] && kill -0 $_bg 2>/dev/null && [ $_n -lt 300 ]; do sleep 0.1; _n=$((_n + 1)); done
+  echo "up=$([ -e $gate/up ] && echo yes) $(/bin/probe bpf-progs) cgroups=$(find $cg -name 'sct-*' -type d | wc -l)"
   touch $gate/go
   wait $_bg
   rm -rf $gate
 }
-expect devices-rule-while-running "cgroup_device_progs=1 cgroups=1" "$(while_running)"
-expect devices-no-rule-with-no-cgroup "cgroup_device_progs=0 cgroups=0" "$(while_running --no-cgroup)"
+expect devices-rule-while-running "up=yes cgroup_device_progs=1 cgroups=1" "$(while_running)"
+expect devices-no-rule-with-no-cgroup "up=yes cgroup_device_progs=0 cgroups=0" "$(while_running --no-cgroup)"
 
 # --- CAP_NET_RAW: AF_PACKET sees the host's traffic with the host's network.
 # The probe's capture check sends to 127.0.0.1: the VM's lo starts down.
