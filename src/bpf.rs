@@ -35,6 +35,8 @@ pub enum Cond {
 #[derive(Clone, Copy)]
 enum Item {
     Load(u32),
+    /// A &= k
+    And(u32),
     /// Jump to `to` when the condition is `when`; fall through otherwise.
     Jump {
         cond: Cond,
@@ -147,6 +149,11 @@ impl Asm {
         self.push(Item::Load(offset as u32));
     }
 
+    /// A &= k.
+    pub fn and(&mut self, k: u32) {
+        self.push(Item::And(k));
+    }
+
     /// Jumps to `to` if `A <cond> k`.
     pub fn jump_if(&mut self, cond: Cond, k: u32, to: Label) {
         self.push(Item::Jump {
@@ -237,6 +244,7 @@ impl Asm {
             match *item {
                 Item::Place(_) => {}
                 Item::Load(off) => emit(insn(BPF_LD | BPF_W | BPF_ABS, 0, 0, off)),
+                Item::And(k) => emit(insn(BPF_ALU | BPF_AND | BPF_K, 0, 0, k)),
                 Item::Ret(k) => emit(insn(BPF_RET | BPF_K, 0, 0, k)),
                 Item::Goto(to) => emit(insn(
                     BPF_JMP | BPF_JA,
@@ -288,7 +296,10 @@ pub fn validate(p: &[sock_filter]) -> Result<(), Invalid> {
     }
     for (pc, i) in p.iter().enumerate() {
         let code = u32::from(i.code);
-        let targets: [usize; 2] = if code == BPF_LD | BPF_W | BPF_ABS || code == BPF_RET | BPF_K {
+        let targets: [usize; 2] = if code == BPF_LD | BPF_W | BPF_ABS
+            || code == BPF_RET | BPF_K
+            || code == BPF_ALU | BPF_AND | BPF_K
+        {
             [pc + 1, pc + 1]
         } else if code == BPF_JMP | BPF_JA {
             [pc + 1 + i.k as usize, pc + 1 + i.k as usize]
@@ -313,7 +324,7 @@ pub fn validate(p: &[sock_filter]) -> Result<(), Invalid> {
 /// Runs `p` over `data` (the bytes of a `seccomp_data`) and returns what it
 /// returns, as the kernel would. `None` if the program misbehaves (runs off
 /// its end, reads outside `data`, an unknown instruction). Besides what sct
-/// emits it knows `jgt` and `and`, which libseccomp's programs use.
+/// emits it knows `jgt`, which libseccomp's programs use.
 pub fn run(p: &[sock_filter], data: &[u8]) -> Option<u32> {
     let mut a: u32 = 0;
     let mut pc = 0usize;

@@ -435,3 +435,88 @@ mod tests {
         }
     }
 }
+
+/// Where new_encode_dev() puts the major number (include/linux/kdev_t.h).
+pub const DEV_MAJOR_MASK: u32 = 0xfff00;
+
+/// A device number as the kernel takes it from mknod(2) (new_encode_dev()):
+/// minor bits 0-7, major 8-19, minor 8-19 above them.
+pub const fn encode_dev(major: u32, minor: u32) -> u32 {
+    (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12)
+}
+
+/// One `--device`, as found on the host: the node sct makes inside.
+#[derive(Clone, Copy, Debug)]
+pub struct Node {
+    pub kind: Kind,
+    pub major: u32,
+    pub minor: u32,
+    /// The host node's permission bits, owner and group, which the node
+    /// inside gets too (as docker does).
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    /// The path on the host, and below /dev inside.
+    pub host: &'static [u8],
+    pub path: &'static [u8],
+}
+
+/// Most `--device` nodes a container gets.
+pub const MAX_NODES: usize = crate::cli::MAX_DEVICES;
+
+/// A container's device rule (the defaults, then a rule per node) and the
+/// nodes sct makes for it.
+#[derive(Clone, Copy)]
+pub struct Devices {
+    rules: [Rule; DEFAULT_RULES.len() + MAX_NODES],
+    nodes: [Option<Node>; MAX_NODES],
+    count: usize,
+}
+
+impl Default for Devices {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Devices {
+    pub const fn new() -> Self {
+        let filler = DEFAULT_RULES[0];
+        let mut rules = [filler; DEFAULT_RULES.len() + MAX_NODES];
+        let mut i = 0;
+        while i < DEFAULT_RULES.len() {
+            rules[i] = DEFAULT_RULES[i];
+            i += 1;
+        }
+        Devices {
+            rules,
+            nodes: [None; MAX_NODES],
+            count: 0,
+        }
+    }
+
+    /// Adds `node`, usable with `access`. At most MAX_NODES (the command
+    /// line takes no more); later ones are dropped.
+    pub fn add(&mut self, node: Node, access: u8) {
+        if self.count == MAX_NODES {
+            return;
+        }
+        self.rules[DEFAULT_RULES.len() + self.count] = Rule {
+            allow: true,
+            kind: node.kind,
+            major: Some(node.major),
+            minor: Some(node.minor),
+            access,
+        };
+        self.nodes[self.count] = Some(node);
+        self.count += 1;
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules[..DEFAULT_RULES.len() + self.count]
+    }
+
+    pub fn nodes(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().flatten()
+    }
+}

@@ -98,6 +98,12 @@ impl Error {
         self
     }
 
+    /// Adds `hint` unless a more precise one is there already.
+    pub fn or_hint(mut self, hint: &'static str) -> Self {
+        self.hint = self.hint.or(Some(hint));
+        self
+    }
+
     /// Adds a hint only when the errno is `errno`.
     pub fn hint_if(self, errno: Errno, hint: &'static str) -> Self {
         if self.errno == Some(errno) {

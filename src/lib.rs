@@ -57,7 +57,8 @@ fn print_seccomp(cfg: &cli::Config, file: &'static core::ffi::CStr) -> error::Re
     use error::Context;
     use rustix::fs::{open, Mode, OFlags};
     let path = file.to_bytes();
-    let program = child::seccomp::build(cfg.seccomp_deny.as_slice())
+    let devices = parent::resolve_devices(cfg)?;
+    let program = child::seccomp::build(cfg.seccomp_deny.as_slice(), devices.rules())
         .map_err(|_| error::Error::setup("seccomp", b"", "filter too long"))?;
     let fd = open(
         file,

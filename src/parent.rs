@@ -13,6 +13,7 @@ use rustix::process::{Pid, Signal, WaitId, WaitIdOptions, WaitIdStatus};
 use crate::cgroup::Cgroup;
 use crate::child;
 use crate::cli::{Config, Net};
+use crate::devices::{Devices, Kind, Node};
 use crate::error::{Context, Error, Result};
 use crate::sync::Channel;
 use crate::sys::args::{Args, Environ};
@@ -27,14 +28,16 @@ const FORWARDED: &[u32] = &[SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, 
 /// Runs the container and returns the exit code sct should exit with.
 pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
     check_rootfs(cfg)?;
+    let devices = resolve_devices(cfg)?;
     // Before the child exists, so that it can start inside (CLONE_INTO_CGROUP).
     // Dropping it, on any return from here, kills what is left inside and
     // removes the directories.
-    let mut cgroup = Cgroup::create(&cfg.limits, cfg.cgroup_parent)?;
+    let rule = (!cfg.no_cgroup).then(|| devices.rules());
+    let mut cgroup = Cgroup::create(&cfg.limits, rule, cfg.cgroup_parent)?;
     let signals = take_over_signals()?;
     let channel = Channel::new()?;
     let child = match spawn(cfg, cgroup.as_mut())? {
-        Spawned::Child => child::run(cfg, args, env, channel.into_child()),
+        Spawned::Child => child::run(cfg, &devices, args, env, channel.into_child()),
         Spawned::Parent(child) => child,
     };
     let channel = channel.into_parent();
@@ -76,6 +79,44 @@ fn check_rootfs(cfg: &Config) -> Result<()> {
             .hint("ROOTFS must be a directory; unpack an image or tarball into one first"));
     }
     Ok(())
+}
+
+/// Finds each `--device` node on the host (following symlinks, as docker
+/// does, so /dev/disk/by-id/... works): its type, numbers, mode and owner.
+pub fn resolve_devices(cfg: &Config) -> Result<Devices> {
+    let mut devices = Devices::new();
+    for d in &cfg.devices[..cfg.device_count] {
+        let mut path = crate::out::Buf::<1100>::new();
+        path.push(d.host).push(b"\0");
+        let st = stat(path.as_c_str()).at("--device", d.host).map_err(|e| {
+            e.hint_if(
+                Errno::ENOENT,
+                "HOST of --device is a device node on the host, e.g. /dev/ttyUSB0",
+            )
+        })?;
+        let kind = match FileType::from_raw_mode(st.st_mode) {
+            FileType::CharacterDevice => Kind::Char,
+            FileType::BlockDevice => Kind::Block,
+            _ => {
+                return Err(
+                    Error::setup("--device", d.host, "not a character or block device")
+                        .hint("HOST of --device is a device node on the host, e.g. /dev/ttyUSB0"),
+                )
+            }
+        };
+        let node = Node {
+            kind,
+            major: rustix::fs::major(st.st_rdev),
+            minor: rustix::fs::minor(st.st_rdev),
+            mode: st.st_mode & 0o7777,
+            uid: st.st_uid,
+            gid: st.st_gid,
+            host: d.host,
+            path: d.container,
+        };
+        devices.add(node, d.access);
+    }
+    Ok(devices)
 }
 
 /// Blocks the forwarded signals and SIGCHLD before the child exists, so none

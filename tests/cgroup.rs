@@ -239,14 +239,34 @@ fn cmd_starts_inside_its_cgroup_without_clone_into_cgroup() {
 }
 
 #[test]
-fn no_limit_means_no_cgroup() {
+fn every_container_gets_a_cgroup_unless_no_cgroup() {
     let rootfs = Rootfs::new();
+    // Without a limit, for its device rule: the v1 devices hierarchy here.
     let (out, _) = run(
         Sct {
             spawn: Spawn::Clone3,
         },
         &rootfs,
         &[],
+        &["/bin/probe", "read", "/proc/self/cgroup"],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let devices = out
+        .stdout
+        .lines()
+        .find(|l| l.contains(":devices:"))
+        .expect("a devices line");
+    assert!(
+        devices.rsplit('/').next().unwrap().starts_with("sct-"),
+        "{}",
+        out.stdout
+    );
+    let (out, _) = run(
+        Sct {
+            spawn: Spawn::Clone3,
+        },
+        &rootfs,
+        &["--no-cgroup"],
         &["/bin/probe", "read", "/proc/self/cgroup"],
     );
     assert_eq!(out.code, 0, "{out:?}");
@@ -458,9 +478,16 @@ fn unavailable_controller_is_named() {
 }
 
 #[test]
-fn no_cgroup_filesystem_is_fine_without_limits() {
+fn no_cgroup_filesystem_is_refused_unless_no_cgroup() {
     let rootfs = Rootfs::new();
     let out = run_without_mounts(&["-R", "/sys/fs/cgroup"], &[], &rootfs);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "sct: device rule: no cgroup filesystem: neither cgroup v2 nor v1's devices controller is mounted\n\
+         sct: hint: sct puts every container in a cgroup of its own for its device rule; --no-cgroup runs without one (README, Security)\n"
+    );
+    let out = run_without_mounts(&["-R", "/sys/fs/cgroup"], &["--no-cgroup"], &rootfs);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.stderr, "");
 }

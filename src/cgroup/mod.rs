@@ -1,10 +1,13 @@
 //! The container's cgroup: created before the child exists, the child placed
 //! in it before it is released, killed and removed after it exits.
 //!
-//! With no limit asked for, none of this runs: sct works without any cgroup
-//! filesystem. Each controller is taken from cgroup v2 if v2 really has it
-//! (pure v2, or the `unified` hierarchy of a hybrid system), otherwise from
-//! its v1 hierarchy under `/sys/fs/cgroup/<controller>`.
+//! Every container gets one, for its device rule, unless `--no-cgroup` (and
+//! no limit) asks for none: then none of this runs, and sct works without
+//! any cgroup filesystem. Each controller is taken from cgroup v2 if v2
+//! really has it (pure v2, or the `unified` hierarchy of a hybrid system),
+//! otherwise from its v1 hierarchy under `/sys/fs/cgroup/<controller>`. The
+//! device rule is v1's `devices` controller where that is mounted, else a
+//! BPF program on the v2 directory (v2 has no devices files).
 
 mod v1;
 mod v2;
@@ -15,6 +18,7 @@ use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use rustix::process::Pid;
 
+use crate::devices::Rule;
 use crate::error::{Context, Error, Result};
 use crate::out::{Buf, Line, Text};
 use values::Limits;
@@ -27,12 +31,19 @@ const MEMORY: u8 = 1;
 const PIDS: u8 = 2;
 const CPU: u8 = 4;
 const CPUSET: u8 = 8;
-const NAMES: [(u8, &str); 4] = [
+/// The device rule: v1's `devices` controller, or v2's BPF program.
+const DEVICES: u8 = 16;
+const NAMES: [(u8, &str); 5] = [
     (MEMORY, "memory"),
     (PIDS, "pids"),
     (CPU, "cpu"),
     (CPUSET, "cpuset"),
+    (DEVICES, "devices"),
 ];
+
+/// Said when the cgroup a container needs only for its device rule cannot
+/// be made.
+const NO_CGROUP_HINT: &str = "sct puts every container in a cgroup of its own for its device rule; --no-cgroup runs without one (README, Security)";
 
 impl Controllers {
     fn needed_by(l: &Limits) -> Self {
@@ -74,7 +85,7 @@ struct Dir {
 /// The container's cgroup, across v2 and v1 hierarchies. Dropping it kills
 /// whatever still runs inside and removes the directories.
 pub struct Cgroup {
-    dirs: [Option<Dir>; 5],
+    dirs: [Option<Dir>; 6],
     /// `sct-<pid>`, the same in every hierarchy.
     name: Text,
     limits: Limits,
@@ -88,18 +99,41 @@ type Path = Buf<512>;
 impl Cgroup {
     /// Creates `sct-<pid>` below `--cgroup-parent` (relative to each
     /// hierarchy's root) or below sct's own cgroup, in every hierarchy the
-    /// limits need, and writes the limits. Nothing of the child exists yet.
-    pub fn create(limits: &Limits, cgroup_parent: Option<&[u8]>) -> Result<Option<Cgroup>> {
-        let needed = Controllers::needed_by(limits);
+    /// limits and the device rule `devices` need, and writes both. Nothing
+    /// of the child exists yet.
+    pub fn create(
+        limits: &Limits,
+        devices: Option<&[Rule]>,
+        cgroup_parent: Option<&[u8]>,
+    ) -> Result<Option<Cgroup>> {
+        let mut needed = Controllers::needed_by(limits);
+        if devices.is_some() {
+            needed.0 |= DEVICES;
+        }
         if needed.0 == 0 {
             return Ok(None);
         }
+        Self::create_in(needed, limits, devices.unwrap_or(&[]), cgroup_parent).map_err(|e| {
+            if needed.0 == DEVICES {
+                e.or_hint(NO_CGROUP_HINT)
+            } else {
+                e
+            }
+        })
+    }
+
+    fn create_in(
+        needed: Controllers,
+        limits: &Limits,
+        devices: &[Rule],
+        cgroup_parent: Option<&[u8]>,
+    ) -> Result<Option<Cgroup>> {
         let mut own = [0u8; 4096];
         let own = read_path(b"/proc/self/cgroup", &mut own)?;
         let mut name = Text::from(b"sct-");
         name.push_u64(rustix::process::getpid().as_raw_nonzero().get() as u64);
         let mut cg = Cgroup {
-            dirs: [None, None, None, None, None],
+            dirs: [None, None, None, None, None, None],
             name,
             limits: *limits,
             placed_by_clone: false,
@@ -126,10 +160,22 @@ impl Cgroup {
                 }
             }
         }
+        let mut devices_v1 = Path::from(ROOT);
+        devices_v1.push(b"/devices");
+        if needed.has(DEVICES) && !is_fs(devices_v1.as_bytes(), CGROUP_SUPER_MAGIC) {
+            if v2_root.is_none() {
+                return Err(Error::setup(
+                    "device rule",
+                    b"",
+                    "no cgroup filesystem: neither cgroup v2 nor v1's devices controller is mounted",
+                ));
+            }
+            on_v2 |= DEVICES;
+        }
         let mut slot = 0;
         if let Some(root) = v2_root {
             let created = base_path(root, None, values::own_cgroup(own, None), cgroup_parent)
-                .and_then(|base| v2::create(&base, &cg.name, Controllers(on_v2), limits));
+                .and_then(|base| v2::create(&base, &cg.name, Controllers(on_v2), limits, devices));
             match created {
                 Ok(dir) => {
                     cg.dirs[slot] = Some(dir);
@@ -159,7 +205,7 @@ impl Cgroup {
             }
             let own_path = values::own_cgroup(own, Some(ctrl.as_bytes()));
             let base = base_path(mount.as_bytes(), Some(ctrl), own_path, cgroup_parent)?;
-            cg.dirs[slot] = Some(v1::create(&base, &cg.name, bit, limits)?);
+            cg.dirs[slot] = Some(v1::create(&base, &cg.name, bit, limits, devices)?);
             slot += 1;
         }
         Ok(Some(cg))

@@ -3,14 +3,28 @@
 use rustix::fd::OwnedFd;
 
 use super::values::{self, Limits};
-use super::{make_dir, read_at, write_at, Controllers, Dir, Path, CPU, CPUSET, MEMORY, PIDS};
+use super::{
+    make_dir, read_at, write_at, Controllers, Dir, Path, CPU, CPUSET, DEVICES, MEMORY, PIDS,
+};
+use crate::devices::{self, Rule};
 use crate::error::Result;
 use crate::out::Text;
 use crate::sys::Errno;
 
-pub(super) fn create(base: &Path, name: &Text, controller: u8, limits: &Limits) -> Result<Dir> {
+pub(super) fn create(
+    base: &Path,
+    name: &Text,
+    controller: u8,
+    limits: &Limits,
+    devices: &[Rule],
+) -> Result<Dir> {
     let (parent, fd) = make_dir(base, name)?;
-    if let Err(e) = write_limits(&parent, &fd, controller, limits) {
+    let written = if controller == DEVICES {
+        write_device_rule(&fd, devices)
+    } else {
+        write_limits(&parent, &fd, controller, limits)
+    };
+    if let Err(e) = written {
         super::remove_dir(&parent, name.as_bytes());
         return Err(e);
     }
@@ -71,6 +85,28 @@ fn write_limits(parent: &OwnedFd, fd: &OwnedFd, controller: u8, l: &Limits) -> R
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// The device rule as v1 takes it: deny everything (a new cgroup starts
+/// with its parent's list), then each rule in order, allow or deny.
+fn write_device_rule(fd: &OwnedFd, rules: &[Rule]) -> Result<()> {
+    write_at(fd, b"devices.deny", b"a")?;
+    for r in rules {
+        let mut line = Text::new();
+        devices::v1_line(r, &mut line);
+        let file: &[u8] = if r.allow {
+            b"devices.allow"
+        } else {
+            b"devices.deny"
+        };
+        write_at(fd, file, line.as_bytes()).map_err(|e| {
+            e.hint_if(
+                Errno::EPERM,
+                "a cgroup can allow only devices its parent allows: --cgroup-parent, or the outer runtime's device rule",
+            )
+        })?;
     }
     Ok(())
 }

@@ -5,10 +5,13 @@ use rustix::fd::OwnedFd;
 
 use super::values::{self, Limits};
 use super::{
-    make_dir, read_at, write_at, Controllers, Dir, Path, CPU, CPUSET, MEMORY, NAMES, PIDS,
+    make_dir, read_at, write_at, Controllers, Dir, Path, CPU, CPUSET, DEVICES, MEMORY, NAMES, PIDS,
 };
+use crate::devices::Rule;
+use crate::ebpf;
 use crate::error::{Context, Result};
 use crate::out::Text;
+use crate::sys::bpf;
 use crate::sys::Errno;
 
 /// Enables the controllers in the parent's `cgroup.subtree_control`, then
@@ -18,6 +21,7 @@ pub(super) fn create(
     name: &Text,
     controllers: Controllers,
     limits: &Limits,
+    devices: &[Rule],
 ) -> Result<Dir> {
     let parent = rustix::fs::open(
         base.as_bytes(),
@@ -26,8 +30,9 @@ pub(super) fn create(
     )
     .at("open cgroup", base.as_bytes())?;
     let mut enable = Text::new();
+    // The device rule is a BPF program, not a controller to enable.
     for (bit, ctrl) in NAMES {
-        if controllers.has(bit) {
+        if controllers.has(bit) && bit != DEVICES {
             if !enable.is_empty() {
                 enable.push(b" ");
             }
@@ -52,7 +57,14 @@ pub(super) fn create(
     };
     // From here on, dropping `dir` alone would leak it: the caller owns the
     // clean-up through Cgroup, so write the limits with it removed on error.
-    if let Err(e) = write_limits(&dir.fd, controllers, limits) {
+    let written = write_limits(&dir.fd, controllers, limits).and_then(|()| {
+        if controllers.has(DEVICES) {
+            attach_device_rule(&dir.fd, devices)
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(e) = written {
         super::remove_dir(&dir.parent, name.as_bytes());
         return Err(e);
     }
@@ -86,6 +98,31 @@ fn write_limits(fd: &OwnedFd, controllers: Controllers, l: &Limits) -> Result<()
         write_at(fd, b"cpuset.cpus", c)?;
     }
     Ok(())
+}
+
+/// Loads the device rule as a BPF_PROG_TYPE_CGROUP_DEVICE program and
+/// attaches it to the container's directory, where it stays until the
+/// directory is removed (the attachment holds the program; our fd goes).
+fn attach_device_rule(fd: &OwnedFd, devices: &[Rule]) -> Result<()> {
+    let program = crate::devices::program(devices)
+        .map_err(|_| crate::error::Error::setup("device rule", b"", "too many rules"))?;
+    let prog = bpf::prog_load_cgroup_device(program.insns(), &mut [])
+        .at("load device rule", b"BPF_PROG_TYPE_CGROUP_DEVICE")
+        .map_err(|e| {
+            e.hint_if(
+                Errno::EINVAL,
+                "this kernel cannot run cgroup device programs (CONFIG_CGROUP_BPF)",
+            )
+        })?;
+    // ALLOW_MULTI, as runc attaches: a program the host's manager (systemd)
+    // put on a cgroup above stays, and a device must pass both.
+    bpf::prog_attach(
+        rustix::fd::AsFd::as_fd(fd),
+        rustix::fd::AsFd::as_fd(&prog),
+        ebpf::BPF_CGROUP_DEVICE,
+        ebpf::BPF_F_ALLOW_MULTI,
+    )
+    .at("attach device rule", b"BPF_CGROUP_DEVICE")
 }
 
 /// `cgroup.kill` (Linux 5.14): kills every process inside at once. False

@@ -3,14 +3,13 @@
 use linux_raw_sys::general::{MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY};
 use rustix::fd::OwnedFd;
 use rustix::fs::{fstat, mkdirat, openat, openat2, FileType, Mode, OFlags, CWD};
-use rustix::mount::{mount, mount_bind_recursive, mount_remount, MountFlags};
+use rustix::mount::{mount, mount_bind_recursive, MountFlags};
 
-use super::mountinfo::{for_each_mount_below, path_of};
 use super::proc::{fd_path, open_root, RESOLVE_INSIDE};
+use super::rootfs::set_mount_attrs;
 use crate::cli::{Bind, Config, Tmpfs};
 use crate::error::{Context, Error, Result};
 use crate::out::Buf;
-use crate::sys::mount::mount_setattr_recursive;
 use crate::sys::Errno;
 
 type Path = Buf<1100>;
@@ -82,48 +81,21 @@ fn bind(root: &OwnedFd, b: &Bind) -> Result<()> {
     let target = make_path(root, rel, is_dir).at("bind", b.dst)?;
     mount_bind_recursive(fd_path(&src).as_c_str(), fd_path(&target).as_c_str())
         .at("bind", b.dst)?;
+    // Read-only binds get nosuid too, as before; `dev` binds keep their
+    // nodes usable (the device rule still decides which).
+    let mut attrs = 0;
     if b.read_only {
-        // The fd names the covered inode: reopen to reach the new mount.
-        let bound = open_or_create(root, rel, is_dir).at("bind", b.dst)?;
-        make_read_only(&bound, b.dst)?;
+        attrs |= MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID;
     }
-    Ok(())
-}
-
-/// Makes the bind whose root `bound` names read-only, with every mount
-/// below it: a plain read-only remount would leave SRC's submounts
-/// writable (mount(2): MS_REC does not combine with MS_REMOUNT).
-fn make_read_only(bound: &OwnedFd, name: &[u8]) -> Result<()> {
-    let attrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-    match mount_setattr_recursive(bound, attrs) {
-        Err(Errno::ENOSYS) => {}
-        other => return other.at("remount read-only", name),
+    if !b.dev {
+        attrs |= MOUNT_ATTR_NODEV;
     }
-    // Before Linux 5.12: remount the bind, then each mount found below it.
-    let flags = MountFlags::BIND | MountFlags::RDONLY | MountFlags::NOSUID | MountFlags::NODEV;
-    mount_remount(fd_path(bound).as_c_str(), flags, c"").at("remount read-only", name)?;
-    let dir = path_of(fd_path(bound).as_c_str(), name)?;
-    let dir = dir.as_bytes();
-    // The list also has mounts the bind covers (made below DST before it);
-    // those are unreachable through it: their path is missing in the bind
-    // (ENOENT) or names no mount root there (EINVAL from the remount).
-    for_each_mount_below(dir, |sub| {
-        let sub_path = c_path(sub);
-        let submount = match openat2(
-            bound,
-            sub_path.as_c_str(),
-            OFlags::PATH | OFlags::CLOEXEC,
-            Mode::empty(),
-            RESOLVE_INSIDE,
-        ) {
-            Err(rustix::io::Errno::NOENT) => return Ok(()),
-            other => other.at("remount read-only", sub)?,
-        };
-        match mount_remount(fd_path(&submount).as_c_str(), flags, c"") {
-            Err(rustix::io::Errno::INVAL) => Ok(()),
-            other => other.at("remount read-only", sub),
-        }
-    })
+    if attrs == 0 {
+        return Ok(());
+    }
+    // The fd names the covered inode: reopen to reach the new mount.
+    let bound = open_or_create(root, rel, is_dir).at("bind", b.dst)?;
+    set_mount_attrs(&bound, attrs, b.dst)
 }
 
 /// Mounts a fresh tmpfs on DST (created if missing, resolved inside the
@@ -147,7 +119,7 @@ fn mount_tmpfs(root: &OwnedFd, t: &Tmpfs) -> Result<()> {
     .at("tmpfs", t.dst)
 }
 
-fn c_path(p: &[u8]) -> Path {
+pub(super) fn c_path(p: &[u8]) -> Path {
     let mut b = Path::new();
     b.push(p).push(b"\0");
     b
@@ -156,7 +128,7 @@ fn c_path(p: &[u8]) -> Path {
 /// Opens `rel` inside `root`, making what is missing of it like `mkdir -p`
 /// (as docker does); the last component is a directory or an empty file,
 /// like SRC.
-fn make_path(
+pub(super) fn make_path(
     root: &OwnedFd,
     rel: &[u8],
     dir: bool,

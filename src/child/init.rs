@@ -20,6 +20,7 @@ use linux_raw_sys::general::{SIGCHLD, SIGKILL};
 
 use super::seccomp;
 use crate::cli::{Config, Seccomp};
+use crate::devices::Rule;
 use crate::error::{Context, Result, EXIT_SCT_FAILED};
 use crate::sync::ChildEnd;
 use crate::sys::process::{self, exit, Fork};
@@ -28,7 +29,7 @@ use crate::sys::Errno;
 
 /// Forks CMD's process and returns in it; this process stays the init and
 /// never returns.
-pub fn fork_command(cfg: &Config, channel: &mut ChildEnd) -> Result<()> {
+pub fn fork_command(cfg: &Config, devices: &[Rule], channel: &mut ChildEnd) -> Result<()> {
     // Every signal is blocked before the fork, so that none sent between it
     // and the wait loop is lost; CMD's process unblocks them before exec.
     let all = SigSet::full();
@@ -51,7 +52,7 @@ pub fn fork_command(cfg: &Config, channel: &mut ChildEnd) -> Result<()> {
         Fork::Child => return Ok(()),
         Fork::Parent { pid, .. } => pid,
     };
-    if let Err(e) = confine(cfg) {
+    if let Err(e) = confine(cfg, devices) {
         let _ = sig::kill(cmd.as_raw_nonzero().get(), SIGKILL);
         channel.report(&e);
         exit(EXIT_SCT_FAILED);
@@ -67,9 +68,9 @@ pub fn fork_command(cfg: &Config, channel: &mut ChildEnd) -> Result<()> {
 /// which the default policy allows. Not `--seccomp-deny`'s extras: those
 /// are meant for CMD, and one of these four among them would leave the
 /// init unable to reap CMD and sct waiting forever.
-fn confine(cfg: &Config) -> Result<()> {
+fn confine(cfg: &Config, devices: &[Rule]) -> Result<()> {
     if cfg.seccomp == Seccomp::Default {
-        seccomp::install_filter(&[])?;
+        seccomp::install_filter(&[], devices)?;
     }
     Ok(())
 }

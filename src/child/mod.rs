@@ -4,6 +4,7 @@
 use core::convert::Infallible;
 
 use crate::cli::{Config, Net, Seccomp};
+use crate::devices::Devices;
 use crate::error::Result;
 use crate::sync::ChildEnd;
 use crate::sys::args::{Args, Environ};
@@ -11,6 +12,7 @@ use crate::sys::process::exit;
 
 mod binds;
 mod caps;
+mod dev;
 mod exec;
 mod fds;
 mod init;
@@ -27,14 +29,15 @@ mod uts;
 
 /// Sets the container up and execs CMD. Never returns: a failure is reported
 /// to the parent, which prints it, and the child exits.
-pub fn run(cfg: &Config, args: Args, env: Environ, mut channel: ChildEnd) -> ! {
-    let Err(err) = setup_and_exec(cfg, args, env, &mut channel);
+pub fn run(cfg: &Config, devices: &Devices, args: Args, env: Environ, mut channel: ChildEnd) -> ! {
+    let Err(err) = setup_and_exec(cfg, devices, args, env, &mut channel);
     channel.report(&err);
     exit(err.exit_code())
 }
 
 fn setup_and_exec(
     cfg: &Config,
+    devices: &Devices,
     args: Args,
     env: Environ,
     channel: &mut ChildEnd,
@@ -50,9 +53,12 @@ fn setup_and_exec(
     }
     rootfs::make_mounts_private()?;
     rootfs::bind_rootfs(cfg.rootfs)?;
+    rootfs::make_rootfs_nodev(cfg.rootfs)?;
     proc::mount_kernel_filesystems()?;
     // User mounts before masking, so that no bind can uncover a masked path.
     binds::mount_user_paths(cfg)?;
+    // After the binds, as docker does: a bind below /dev cannot cover one.
+    dev::make_device_nodes(devices)?;
     // After /dev: masked files are covered by the container's /dev/null.
     proc::mask_paths()?;
     proc::make_paths_read_only()?;
@@ -85,14 +91,14 @@ fn setup_and_exec(
     if cfg.init {
         // After every container-wide step, so the init is set up, confined
         // and privileged exactly as CMD; only CMD's process returns.
-        init::fork_command(cfg, channel)?;
+        init::fork_command(cfg, devices.rules(), channel)?;
     }
     lifecycle::restore_signal_mask()?;
     // seccomp last, right before exec: the filter must never see sct's own
     // setup syscalls, several of which it denies (bubblewrap, youki do the
     // same). Nothing after this but execve, which the filter allows.
     if cfg.seccomp == Seccomp::Default {
-        seccomp::install_filter(cfg.seccomp_deny.as_slice())?;
+        seccomp::install_filter(cfg.seccomp_deny.as_slice(), devices.rules())?;
     }
     exec::exec_command(cfg, args, env)
 }

@@ -140,11 +140,13 @@ const LINKS: &[(&CStr, &CStr)] = &[
     (c"ptmx", c"pts/ptmx"),
 ];
 
-/// Paths hidden from the container (runc, crun): files get /dev/null bound
-/// over them, directories an empty read-only tmpfs; missing ones are skipped.
+/// Paths hidden from the container (Docker's current list): files get
+/// /dev/null bound over them, directories an empty read-only tmpfs; missing
+/// ones are skipped.
 const MASKED: &[&CStr] = &[
     c"proc/acpi",
     c"proc/asound",
+    c"proc/interrupts",
     c"proc/kcore",
     c"proc/keys",
     c"proc/latency_stats",
@@ -153,7 +155,13 @@ const MASKED: &[&CStr] = &[
     c"proc/sched_debug",
     c"proc/scsi",
     c"sys/firmware",
+    // RAPL energy counters: a side channel on what the host computes
+    // (CVE-2020-8694).
+    c"sys/devices/virtual/powercap",
 ];
+
+/// Masked in each `sys/devices/system/cpu/cpuN/` (Kubernetes' default).
+const MASKED_PER_CPU: &[&CStr] = &[c"thermal_throttle"];
 
 /// Paths the container may read but not write (runc, crun): the host's
 /// kernel knobs.
@@ -202,28 +210,65 @@ pub fn mask_paths() -> Result<()> {
     )
     .at("open", b"/dev/null")?;
     for path in MASKED {
-        let name = path.to_bytes();
-        let Some(target) = open_existing(&root, path)? else {
-            continue;
-        };
-        let target_path = fd_path(&target);
-        let is_dir = FileType::from_raw_mode(fstat(&target).at("stat", name)?.st_mode)
-            == FileType::Directory;
-        if is_dir {
-            let flags = NOSUID_NODEV_NOEXEC.union(MountFlags::RDONLY);
-            mount(
-                c"tmpfs",
-                target_path.as_c_str(),
-                c"tmpfs",
-                flags,
-                Some(c"size=0"),
-            )
-            .at("mask", name)?;
-        } else {
-            mount_bind(fd_path(&null).as_c_str(), target_path.as_c_str()).at("mask", name)?;
+        mask(&root, &null, path)?;
+    }
+    for_each_cpu(&root, |cpu| {
+        for leaf in MASKED_PER_CPU {
+            let mut path = Buf::<96>::from(b"sys/devices/system/cpu/");
+            path.push(cpu).push(b"/").push(leaf.to_bytes()).push(b"\0");
+            mask(&root, &null, path.as_c_str())?;
+        }
+        Ok(())
+    })
+}
+
+/// Calls `f` with the name of each `cpuN` directory in the container's sysfs.
+fn for_each_cpu(root: &OwnedFd, mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+    let Some(dir) = open_existing(root, c"sys/devices/system/cpu")? else {
+        return Ok(());
+    };
+    // O_PATH cannot list: reopen for reading through the fd.
+    let dir = openat(
+        CWD,
+        fd_path(&dir).as_c_str(),
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .at("open", b"/sys/devices/system/cpu")?;
+    let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 1024];
+    let mut entries = rustix::fs::RawDir::new(&dir, &mut buf);
+    while let Some(entry) = entries.next() {
+        let entry = entry.at("read", b"/sys/devices/system/cpu")?;
+        let name = entry.file_name().to_bytes();
+        if name.len() > 3 && name.starts_with(b"cpu") && name[3..].iter().all(u8::is_ascii_digit) {
+            f(name)?;
         }
     }
     Ok(())
+}
+
+/// Covers `path`, if it exists, with /dev/null or an empty tmpfs.
+fn mask(root: &OwnedFd, null: &OwnedFd, path: &CStr) -> Result<()> {
+    let name = path.to_bytes();
+    let Some(target) = open_existing(root, path)? else {
+        return Ok(());
+    };
+    let target_path = fd_path(&target);
+    let is_dir =
+        FileType::from_raw_mode(fstat(&target).at("stat", name)?.st_mode) == FileType::Directory;
+    if is_dir {
+        let flags = NOSUID_NODEV_NOEXEC.union(MountFlags::RDONLY);
+        mount(
+            c"tmpfs",
+            target_path.as_c_str(),
+            c"tmpfs",
+            flags,
+            Some(c"size=0"),
+        )
+        .at("mask", name)
+    } else {
+        mount_bind(fd_path(null).as_c_str(), target_path.as_c_str()).at("mask", name)
+    }
 }
 
 /// Makes each path of READ_ONLY that exists a read-only bind of itself.
@@ -319,7 +364,7 @@ fn fill_dev(root: &OwnedFd) -> Result<()> {
             // Without CAP_MKNOD (a user namespace, a runtime that withheld
             // it), bind the host's node instead, as runc does; its mode is
             // the host's, and not sct's to change.
-            Err(rustix::io::Errno::PERM) => bind_host_node(&dev, n)?,
+            Err(rustix::io::Errno::PERM) => bind_default_node(&dev, n)?,
             other => {
                 other.at("mknod", n.name.to_bytes())?;
                 // The umask sct inherited must not narrow the modes. The
@@ -336,32 +381,45 @@ fn fill_dev(root: &OwnedFd) -> Result<()> {
 
 /// Binds the host's `/dev/NAME` onto an empty file made in the container's
 /// /dev. Before pivot_root: `/dev` still names the host's.
-fn bind_host_node(dev: &OwnedFd, n: &Node) -> Result<()> {
+fn bind_default_node(dev: &OwnedFd, n: &Node) -> Result<()> {
     let mut host = Buf::<32>::new();
     host.push(b"/dev/").push(n.name.to_bytes()).push(b"\0");
-    let name = host.as_bytes();
-    let name = &name[..name.len() - 1];
-    let node = openat(
-        CWD,
+    let rdev = makedev(n.major, n.minor);
+    bind_host_node(
+        dev,
+        n.name,
         host.as_c_str(),
-        OFlags::PATH | OFlags::CLOEXEC,
-        Mode::empty(),
+        FileType::CharacterDevice,
+        rdev,
     )
-    .at("bind", name)?;
-    // Only the device the table names, whatever the host put there.
-    let st = fstat(&node).at("stat", name)?;
-    if FileType::from_raw_mode(st.st_mode) != FileType::CharacterDevice
-        || st.st_rdev != makedev(n.major, n.minor)
-    {
+}
+
+/// Binds the host's node `host` onto an empty file `name` made in `dir`,
+/// for when mknod is refused (no CAP_MKNOD: a user namespace, a runtime
+/// that withheld it). Only a node of the `kind` and `rdev` expected, whatever
+/// the host put at that path meanwhile. The node's mode is the host's, and
+/// not sct's to change.
+pub(super) fn bind_host_node(
+    dir: &OwnedFd,
+    name: &CStr,
+    host: &CStr,
+    kind: FileType,
+    rdev: u64,
+) -> Result<()> {
+    let shown = host.to_bytes();
+    let node =
+        openat(CWD, host, OFlags::PATH | OFlags::CLOEXEC, Mode::empty()).at("bind", shown)?;
+    let st = fstat(&node).at("stat", shown)?;
+    if FileType::from_raw_mode(st.st_mode) != kind || st.st_rdev != rdev {
         return Err(Error::setup(
             "bind",
-            name,
-            "not the expected character device on the host",
+            shown,
+            "not the expected device node on the host",
         ));
     }
     let flags = OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::WRONLY | OFlags::CLOEXEC;
-    let file = openat(dev, n.name, flags, Mode::from_raw_mode(0o666)).at("create", name)?;
-    mount_bind(fd_path(&node).as_c_str(), fd_path(&file).as_c_str()).at("bind", name)
+    let file = openat(dir, name, flags, Mode::from_raw_mode(0o666)).at("create", shown)?;
+    mount_bind(fd_path(&node).as_c_str(), fd_path(&file).as_c_str()).at("bind", shown)
 }
 
 /// `/proc/self/fd/N` for an open descriptor.

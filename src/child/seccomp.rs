@@ -11,6 +11,9 @@
 //!   clone with namespace flags     -> EPERM
 //!   ioctl TIOCSTI/TIOCLINUX        -> EPERM    (low 32 bits of the request)
 //!   personality not in the list    -> EPERM
+//!   mknod(at) of a char or block
+//!     node the device rule does not
+//!     let CMD make and use         -> EPERM
 //!   anything else                  -> ALLOW
 //! ```
 //!
@@ -28,7 +31,8 @@ use linux_raw_sys::errno::{ENOSYS, EPERM};
 use linux_raw_sys::ptrace::{seccomp_data, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO};
 use syscalls::Sysno;
 
-use crate::bpf::{Asm, AsmError, Cond, Program};
+use crate::bpf::{Asm, AsmError, Cond, Label, Program};
+use crate::devices::{self, Kind, Rule};
 use crate::error::{Context, Error, Result};
 use crate::spec;
 
@@ -61,8 +65,9 @@ const fn arg_low(n: usize) -> usize {
 /// One past the highest syscall number sct knows for this architecture.
 pub const TABLE_END: u32 = Sysno::last().id() as u32 + 1;
 
-/// Assembles the default policy plus the syscalls in `extra_denied`.
-pub fn build(extra_denied: &[u32]) -> Result<Program, AsmError> {
+/// Assembles the default policy plus the syscalls in `extra_denied`;
+/// `rules` is the container's device rule, which decides what mknod may make.
+pub fn build(extra_denied: &[u32], rules: &[Rule]) -> Result<Program, AsmError> {
     let mut a = Asm::new();
     let eperm = a.label();
     let enosys = a.label();
@@ -70,6 +75,9 @@ pub fn build(extra_denied: &[u32]) -> Result<Program, AsmError> {
     let clone_flags = a.label();
     let ioctl_request = a.label();
     let personality = a.label();
+    let mknodat = a.label();
+    #[cfg(target_arch = "x86_64")]
+    let mknod = a.label();
 
     a.load(ARCH);
     a.jump_unless(Cond::Eq, NATIVE_ARCH, enosys);
@@ -87,6 +95,9 @@ pub fn build(extra_denied: &[u32]) -> Result<Program, AsmError> {
     a.jump_if(Cond::Eq, Sysno::clone.id() as u32, clone_flags);
     a.jump_if(Cond::Eq, Sysno::ioctl.id() as u32, ioctl_request);
     a.jump_if(Cond::Eq, Sysno::personality.id() as u32, personality);
+    a.jump_if(Cond::Eq, Sysno::mknodat.id() as u32, mknodat);
+    #[cfg(target_arch = "x86_64")]
+    a.jump_if(Cond::Eq, Sysno::mknod.id() as u32, mknod);
     a.ret(SECCOMP_RET_ALLOW);
 
     // clone's flags are its first argument on x86_64 and aarch64.
@@ -109,6 +120,15 @@ pub fn build(extra_denied: &[u32]) -> Result<Program, AsmError> {
     }
     a.goto(eperm);
 
+    // mknodat(dirfd, path, mode, dev); mknod(path, mode, dev).
+    a.place(mknodat);
+    device_nodes(&mut a, 2, rules, allow, eperm);
+    #[cfg(target_arch = "x86_64")]
+    {
+        a.place(mknod);
+        device_nodes(&mut a, 1, rules, allow, eperm);
+    }
+
     a.place(allow);
     a.ret(SECCOMP_RET_ALLOW);
     a.place(eperm);
@@ -118,13 +138,56 @@ pub fn build(extra_denied: &[u32]) -> Result<Program, AsmError> {
     a.finish()
 }
 
+/// The mknod check, for the syscall whose mode is argument `mode_arg` and
+/// whose dev the next one: a char or block node is allowed only where a
+/// rule with a major number lets CMD make it. The device rule's own
+/// wildcards (`c *:* m`, Docker's, so that making a node is harmless when
+/// it cannot be opened) do not count: the filter is the stricter layer, and
+/// refuses any node the container could not also use.
+///
+/// The kernel reads mode as umode_t and dev as unsigned int, so the low 32
+/// bits decide; dev is new_encode_dev()'s layout (include/linux/kdev_t.h),
+/// which is what libcs' makedev() gives in its low 32 bits.
+fn device_nodes(a: &mut Asm, mode_arg: usize, rules: &[Rule], allow: Label, eperm: Label) {
+    let char_node = a.label();
+    let block_node = a.label();
+    a.load(arg_low(mode_arg));
+    a.and(linux_raw_sys::general::S_IFMT);
+    a.jump_if(Cond::Eq, linux_raw_sys::general::S_IFCHR, char_node);
+    a.jump_if(Cond::Eq, linux_raw_sys::general::S_IFBLK, block_node);
+    a.goto(allow);
+    for (label, kind) in [(char_node, Kind::Char), (block_node, Kind::Block)] {
+        a.place(label);
+        a.load(arg_low(mode_arg + 1));
+        let makeable = || {
+            rules.iter().filter(move |r| {
+                r.allow && r.access & devices::MKNOD != 0 && (r.kind == kind || r.kind == Kind::All)
+            })
+        };
+        for r in makeable() {
+            if let (Some(major), Some(minor)) = (r.major, r.minor) {
+                a.jump_if(Cond::Eq, devices::encode_dev(major, minor), allow);
+            }
+        }
+        if makeable().any(|r| r.major.is_some() && r.minor.is_none()) {
+            a.and(devices::DEV_MAJOR_MASK);
+            for r in makeable() {
+                if let (Some(major), None) = (r.major, r.minor) {
+                    a.jump_if(Cond::Eq, devices::encode_dev(major, 0), allow);
+                }
+            }
+        }
+        a.goto(eperm);
+    }
+}
+
 /// Installs the filter. Called last before exec: the filter must never see
 /// sct's own setup syscalls (mount, pivot_root, unshare are denied), and
 /// no_new_privs, set just before, is what the kernel requires for it
 /// (seccomp(2)). bubblewrap and youki order it the same way.
-pub fn install_filter(extra_denied: &[u32]) -> Result<()> {
+pub fn install_filter(extra_denied: &[u32], rules: &[Rule]) -> Result<()> {
     let program =
-        build(extra_denied).map_err(|_| Error::setup("seccomp", b"", "filter too long"))?;
+        build(extra_denied, rules).map_err(|_| Error::setup("seccomp", b"", "filter too long"))?;
     crate::sys::seccomp::seccomp_set_mode_filter(program.insns())
         .at("seccomp", b"SECCOMP_SET_MODE_FILTER")
 }
@@ -157,14 +220,14 @@ mod tests {
 
     #[test]
     fn default_program_is_valid_and_short() {
-        let p = build(&[]).unwrap();
+        let p = build(&[], devices::DEFAULT_RULES).unwrap();
         validate(p.insns()).unwrap();
         assert!(p.insns().len() < 120, "{} instructions", p.insns().len());
     }
 
     #[test]
     fn denied_syscalls_get_eperm_and_others_are_allowed() {
-        let p = build(&[]).unwrap();
+        let p = build(&[], devices::DEFAULT_RULES).unwrap();
         for s in spec::DENIED_SYSCALLS {
             assert_eq!(native(&p, *s, [0; 6]), RET_EPERM, "{}", s.name());
         }
@@ -191,7 +254,7 @@ mod tests {
 
     #[test]
     fn clone3_is_enosys_and_clone_with_namespaces_eperm() {
-        let p = build(&[]).unwrap();
+        let p = build(&[], devices::DEFAULT_RULES).unwrap();
         assert_eq!(native(&p, Sysno::clone3, [0; 6]), RET_ENOSYS);
         let sigchld = u64::from(linux_raw_sys::general::SIGCHLD);
         assert_eq!(
@@ -221,7 +284,7 @@ mod tests {
 
     #[test]
     fn ioctl_tiocsti_is_denied_whatever_the_high_bits() {
-        let p = build(&[]).unwrap();
+        let p = build(&[], devices::DEFAULT_RULES).unwrap();
         let sti = u64::from(linux_raw_sys::ioctl::TIOCSTI);
         let linux = u64::from(linux_raw_sys::ioctl::TIOCLINUX);
         for req in [
@@ -246,7 +309,7 @@ mod tests {
 
     #[test]
     fn personality_only_harmless_values() {
-        let p = build(&[]).unwrap();
+        let p = build(&[], devices::DEFAULT_RULES).unwrap();
         for v in [0u64, 8, 0x20000, 0x20008, 0xffff_ffff] {
             assert_eq!(
                 native(&p, Sysno::personality, [v, 0, 0, 0, 0, 0]),
@@ -266,7 +329,7 @@ mod tests {
 
     #[test]
     fn foreign_abis_beyond_table_and_minus_one_get_enosys() {
-        let p = build(&[]).unwrap();
+        let p = build(&[], devices::DEFAULT_RULES).unwrap();
         for arch in [AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, AUDIT_ARCH_AARCH64] {
             if arch != NATIVE_ARCH {
                 for nr in [0, 1, 20, 39, 172, 500] {
@@ -296,17 +359,82 @@ mod tests {
         let extra: std::vec::Vec<u32> = (0..300)
             .filter(|&n| n != Sysno::getpid.id() as u32)
             .collect();
-        let p = build(&extra).unwrap();
+        let p = build(&extra, devices::DEFAULT_RULES).unwrap();
         validate(p.insns()).unwrap();
         assert_eq!(native(&p, Sysno::read, [0; 6]), RET_EPERM);
         assert_eq!(native(&p, Sysno::getpid, [0; 6]), SECCOMP_RET_ALLOW);
         // The jumps to the returns at the end are now longer than 255.
         assert!(p.insns().len() > 300);
-        let ioctl_all = build(&[Sysno::ioctl.id() as u32]).unwrap();
+        let ioctl_all = build(&[Sysno::ioctl.id() as u32], devices::DEFAULT_RULES).unwrap();
         let tcgets = u64::from(linux_raw_sys::ioctl::TCGETS);
         assert_eq!(
             native(&ioctl_all, Sysno::ioctl, [0, tcgets, 0, 0, 0, 0]),
             RET_EPERM
         );
+    }
+
+    #[test]
+    fn mknod_only_of_nodes_the_device_rule_lets_cmd_use() {
+        use linux_raw_sys::general::{S_IFBLK, S_IFCHR, S_IFIFO, S_IFREG};
+        let loop0 = Rule {
+            allow: true,
+            kind: Kind::Block,
+            major: Some(7),
+            minor: Some(0),
+            access: devices::MKNOD,
+        };
+        let mut rules = devices::DEFAULT_RULES.to_vec();
+        let default = build(&[], &rules).unwrap();
+        rules.push(loop0);
+        let with_loop0 = build(&[], &rules).unwrap();
+        validate(default.insns()).unwrap();
+        let dev = |major, minor| u64::from(devices::encode_dev(major, minor));
+        // (mode, dev, default, with --device loop0:m)
+        let cases = [
+            (S_IFCHR | 0o666, dev(1, 3), true, true),
+            (S_IFCHR | 0o666, dev(1, 9), true, true),
+            (S_IFCHR, dev(5, 2), true, true),
+            (S_IFCHR, dev(136, 0), true, true),
+            (S_IFCHR, dev(136, 4095), true, true),
+            (S_IFCHR, dev(1, 11), false, false),
+            (S_IFCHR, dev(1, 1), false, false),
+            (S_IFCHR, dev(1, 3 | 1 << 8), false, false),
+            (S_IFCHR, dev(137, 0), false, false),
+            (S_IFBLK, dev(1, 3), false, false),
+            (S_IFBLK, dev(7, 0), false, true),
+            (S_IFBLK, dev(7, 1), false, false),
+            (S_IFBLK, dev(179, 0), false, false),
+            (S_IFREG | 0o644, dev(7, 0), true, true),
+            (0, dev(8, 0), true, true),
+            (S_IFIFO | 0o600, 0, true, true),
+        ];
+        let verdict = |ok| if ok { SECCOMP_RET_ALLOW } else { RET_EPERM };
+        for (mode, d, by_default, with) in cases {
+            // The high halves of both arguments do not count for the kernel.
+            for high in [0u64, 0xffff_ffff_0000_0000] {
+                let (mode, d) = (u64::from(mode) | high, d | high);
+                let at = [libc_at_fdcwd(), 0, mode, d, 0, 0];
+                assert_eq!(
+                    native(&default, Sysno::mknodat, at),
+                    verdict(by_default),
+                    "{mode:o} {d:#x}"
+                );
+                assert_eq!(
+                    native(&with_loop0, Sysno::mknodat, at),
+                    verdict(with),
+                    "{mode:o} {d:#x}"
+                );
+                #[cfg(target_arch = "x86_64")]
+                assert_eq!(
+                    native(&default, Sysno::mknod, [0, mode, d, 0, 0, 0]),
+                    verdict(by_default),
+                    "{mode:o} {d:#x}"
+                );
+            }
+        }
+    }
+
+    fn libc_at_fdcwd() -> u64 {
+        linux_raw_sys::general::AT_FDCWD as i64 as u64
     }
 }

@@ -16,8 +16,8 @@ mod mounts;
 mod security;
 
 use limits::{cgroup_parent, check_limits, hostname, net, rlimit, size};
-use mounts::{bind, tmpfs};
-pub use mounts::{Bind, Tmpfs, MAX_BINDS, MAX_TMPFS};
+use mounts::{bind, device, tmpfs};
+pub use mounts::{Bind, Device, Tmpfs, MAX_BINDS, MAX_DEVICES, MAX_TMPFS};
 use security::{capability, deny, seccomp, user};
 pub use security::{DenyList, MAX_EXTRA_DENIED};
 
@@ -80,6 +80,10 @@ pub struct Config {
     pub bind_count: usize,
     pub tmpfs: [Tmpfs; MAX_TMPFS],
     pub tmpfs_count: usize,
+    pub devices: [Device; MAX_DEVICES],
+    pub device_count: usize,
+    /// `--no-cgroup`: no cgroup, so no device rule (and no limits).
+    pub no_cgroup: bool,
     pub rootfs: &'static CStr,
     /// Index of CMD in argv; CMD's argv is argv from here on.
     pub command: usize,
@@ -200,8 +204,20 @@ const OPTIONS: &[Opt] = &[
     Opt {
         long: "bind",
         short: Some(b'v'),
-        value: Some("SRC:DST[:ro]"),
+        value: Some("SRC:DST[:ro,dev]"),
         help: "bind host path SRC on DST (repeatable)",
+    },
+    Opt {
+        long: "device",
+        short: None,
+        value: Some("HOST[:CTR][:PERMS]"),
+        help: "make host device HOST usable at CTR below /dev; PERMS from rwm",
+    },
+    Opt {
+        long: "no-cgroup",
+        short: None,
+        value: None,
+        help: "no cgroup: no device rule, no limits (see README, Security)",
     },
     Opt {
         long: "tmpfs",
@@ -281,7 +297,11 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         bind_count: 0,
         tmpfs: [Tmpfs::default(); MAX_TMPFS],
         tmpfs_count: 0,
+        devices: [Device::default(); MAX_DEVICES],
+        device_count: 0,
+        no_cgroup: false,
     };
+    let mut caps_added = 0;
     let mut print_seccomp = None;
     let n = args.count();
     let mut i = 1;
@@ -381,7 +401,11 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
                 })?)
             }
             ("cgroup-parent", Some(v)) => cfg.cgroup_parent = Some(cgroup_parent(v)?),
-            ("cap-add", Some(v)) => cfg.capabilities |= capability(v)?,
+            ("cap-add", Some(v)) => {
+                let cap = capability(v)?;
+                cfg.capabilities |= cap;
+                caps_added |= cap;
+            }
             ("cap-drop", Some(v)) => cfg.capabilities &= !capability(v)?,
             ("seccomp", Some(v)) => cfg.seccomp = seccomp(v)?,
             ("seccomp-deny", Some(v)) => deny(&mut cfg.seccomp_deny, v)?,
@@ -429,11 +453,37 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
                 cfg.tmpfs[cfg.tmpfs_count] = tmpfs(v)?;
                 cfg.tmpfs_count += 1;
             }
+            ("device", Some(v)) => {
+                if cfg.device_count == MAX_DEVICES {
+                    return Err(Error::usage(
+                        "--device '",
+                        v.to_bytes(),
+                        "': at most 16 devices",
+                    ));
+                }
+                cfg.devices[cfg.device_count] = device(v)?;
+                cfg.device_count += 1;
+            }
+            ("no-cgroup", None) => cfg.no_cgroup = true,
             _ => unreachable!("option in OPTIONS without a case"),
         }
         i += 1;
     }
     check_limits(&cfg.limits)?;
+    if cfg.no_cgroup && cfg.limits != Limits::default() {
+        return Err(Error::usage(
+            "--no-cgroup cannot go with a limit: limits live in the cgroup",
+            b"",
+            "",
+        ));
+    }
+    // On the host's network CAP_NET_RAW opens AF_PACKET sockets that see
+    // the host's traffic: it is podman's rule to leave it out, kept only with
+    // a network namespace of the container's own or when asked for by name.
+    let net_raw = 1 << linux_raw_sys::general::CAP_NET_RAW;
+    if cfg.net == Net::Host && caps_added & net_raw == 0 {
+        cfg.capabilities &= !net_raw;
+    }
     if let Some(file) = print_seccomp {
         return Ok(Command::PrintSeccomp(cfg, file));
     }

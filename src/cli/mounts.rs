@@ -3,18 +3,36 @@
 use core::ffi::CStr;
 
 use crate::cgroup::values;
+use crate::devices;
 use crate::error::{Error, Result};
 
 /// Most `--bind` options one run takes.
 pub const MAX_BINDS: usize = 16;
 
-/// One `-v SRC:DST[:ro]`, as slices of its argument.
+/// One `-v SRC:DST[:OPTIONS]`, as slices of its argument.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Bind {
     pub src: &'static [u8],
     /// Absolute, inside the container.
     pub dst: &'static [u8],
     pub read_only: bool,
+    /// `dev`: device nodes on it may be opened (the device rule still
+    /// decides which); by default a bind is `nodev`, like podman's.
+    pub dev: bool,
+}
+
+/// Most `--device` options one run takes.
+pub const MAX_DEVICES: usize = 16;
+
+/// One `--device HOST[:CONTAINER][:PERMS]`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Device {
+    /// The node on the host, absolute.
+    pub host: &'static [u8],
+    /// Where it appears inside: below /dev, HOST by default.
+    pub container: &'static [u8],
+    /// `devices::READ | WRITE | MKNOD`.
+    pub access: u8,
 }
 
 /// Most `--tmpfs` options one run takes.
@@ -34,13 +52,22 @@ pub(super) fn bind(v: &'static CStr) -> Result<Bind> {
     let bad = |why| Err(Error::usage("--bind '", s, why));
     let mut parts = s.splitn(3, |&c| c == b':');
     let (src, dst) = (parts.next().unwrap_or(b""), parts.next().unwrap_or(b""));
-    let read_only = match parts.next() {
-        None => false,
-        Some(b"ro") => true,
-        Some(_) => return bad("': expected SRC:DST or SRC:DST:ro"),
-    };
+    let (mut read_only, mut dev) = (false, false);
+    for option in parts
+        .next()
+        .into_iter()
+        .flat_map(|o| o.split(|&c| c == b','))
+    {
+        match option {
+            b"ro" => read_only = true,
+            b"rw" => read_only = false,
+            b"dev" => dev = true,
+            b"nodev" => dev = false,
+            _ => return bad("': expected SRC:DST[:OPTIONS], OPTIONS from ro, rw, dev, nodev"),
+        }
+    }
     if src.is_empty() || dst.is_empty() {
-        return bad("': expected SRC:DST or SRC:DST:ro");
+        return bad("': expected SRC:DST[:OPTIONS], OPTIONS from ro, rw, dev, nodev");
     }
     if src[0] != b'/' {
         return bad("': SRC must be an absolute path");
@@ -55,6 +82,50 @@ pub(super) fn bind(v: &'static CStr) -> Result<Bind> {
         src,
         dst,
         read_only,
+        dev,
+    })
+}
+
+/// Docker's `--device` syntax: `HOST`, `HOST:CONTAINER`, `HOST:PERMS` or
+/// `HOST:CONTAINER:PERMS`, PERMS from r, w and m (default all three).
+pub(super) fn device(v: &'static CStr) -> Result<Device> {
+    let s = v.to_bytes();
+    let bad = |why| Err(Error::usage("--device '", s, why));
+    let mut parts = s.splitn(3, |&c| c == b':');
+    let host = parts.next().unwrap_or(b"");
+    let (container, perms) = match (parts.next(), parts.next()) {
+        (None, _) => (host, None),
+        (Some(c), None) if c.first() == Some(&b'/') => (c, None),
+        (Some(p), None) => (host, Some(p)),
+        (Some(c), Some(p)) => (c, Some(p)),
+    };
+    if host.first() != Some(&b'/') {
+        return bad("': HOST must be an absolute path, e.g. /dev/ttyUSB0");
+    }
+    // The container's /dev is the only mount that is not nodev: a node
+    // anywhere else could not be opened.
+    let below_dev = container.strip_prefix(b"/dev/").unwrap_or(b"");
+    if below_dev.is_empty()
+        || below_dev
+            .split(|&c| c == b'/')
+            .any(|c| c.is_empty() || c == b"." || c == b"..")
+    {
+        return bad("': CONTAINER must be a path below /dev, e.g. /dev/ttyUSB0");
+    }
+    if host.len() >= 1024 || container.len() >= 1024 {
+        return bad("': paths must be shorter than 1024 bytes");
+    }
+    let access = match perms {
+        None => devices::RWM,
+        Some(p) => match devices::parse_access(p) {
+            Some(a) => a,
+            None => return bad("': PERMS are letters from r, w and m, e.g. rw"),
+        },
+    };
+    Ok(Device {
+        host,
+        container,
+        access,
     })
 }
 

@@ -75,6 +75,97 @@ fn binds_are_repeatable() {
         (c.binds[1].src, c.binds[1].dst, c.binds[1].read_only),
         (&b"/c"[..], &b"/d/e"[..], true)
     );
+    assert!(!c.binds[0].dev && !c.binds[1].dev);
+    let c = run(&[
+        "sct",
+        "-v",
+        "/a:/b:dev,ro",
+        "-v",
+        "/c:/d:ro,rw,dev,nodev",
+        "/r",
+        "x",
+    ]);
+    assert_eq!((c.binds[0].read_only, c.binds[0].dev), (true, true));
+    assert_eq!((c.binds[1].read_only, c.binds[1].dev), (false, false));
+}
+
+#[test]
+fn devices_in_dockers_syntax() {
+    use crate::devices::{MKNOD, READ, RWM, WRITE};
+    let c = run(&[
+        "sct",
+        "--device",
+        "/dev/loop0",
+        "--device=/dev/ttyUSB0:/dev/ttyS1:rw",
+        "--device",
+        "/dev/sda:m",
+        "--device",
+        "/dev/sdb:/dev/xvda",
+        "/r",
+        "x",
+    ]);
+    assert_eq!(c.device_count, 4);
+    let d = |i: usize| {
+        (
+            c.devices[i].host,
+            c.devices[i].container,
+            c.devices[i].access,
+        )
+    };
+    assert_eq!(d(0), (&b"/dev/loop0"[..], &b"/dev/loop0"[..], RWM));
+    assert_eq!(
+        d(1),
+        (&b"/dev/ttyUSB0"[..], &b"/dev/ttyS1"[..], READ | WRITE)
+    );
+    assert_eq!(d(2), (&b"/dev/sda"[..], &b"/dev/sda"[..], MKNOD));
+    assert_eq!(d(3), (&b"/dev/sdb"[..], &b"/dev/xvda"[..], RWM));
+    let t = "\nTry 'sct --help'.\n";
+    for (arg, why) in [
+        ("/dev/sda:rwx", "PERMS are letters from r, w and m, e.g. rw"),
+        (
+            "/dev/sda:/dev/sda:",
+            "PERMS are letters from r, w and m, e.g. rw",
+        ),
+        (
+            "/dev/sda:/dev/sda:rr",
+            "PERMS are letters from r, w and m, e.g. rw",
+        ),
+        (
+            "dev/sda",
+            "HOST must be an absolute path, e.g. /dev/ttyUSB0",
+        ),
+        (
+            "/dev/sda:/mnt/sda",
+            "CONTAINER must be a path below /dev, e.g. /dev/ttyUSB0",
+        ),
+        (
+            "/dev/sda:/dev/",
+            "CONTAINER must be a path below /dev, e.g. /dev/ttyUSB0",
+        ),
+        (
+            "/dev/sda:/dev/../sda",
+            "CONTAINER must be a path below /dev, e.g. /dev/ttyUSB0",
+        ),
+        (
+            "/tmp/x",
+            "CONTAINER must be a path below /dev, e.g. /dev/ttyUSB0",
+        ),
+    ] {
+        assert_eq!(
+            error(&["sct", "--device", arg, "/r", "x"]),
+            format!("sct: --device '{arg}': {why}{t}")
+        );
+    }
+}
+
+#[test]
+fn no_cgroup_refuses_limits() {
+    assert!(!run(&["sct", "/r", "x"]).no_cgroup);
+    assert!(run(&["sct", "--no-cgroup", "/r", "x"]).no_cgroup);
+    assert_eq!(
+        error(&["sct", "--no-cgroup", "--pids-limit", "5", "/r", "x"]),
+        "sct: --no-cgroup cannot go with a limit: limits live in the cgroup\nTry 'sct --help'.\n"
+    );
 }
 
 #[test]
@@ -172,15 +263,15 @@ fn misuse_is_one_line_plus_try_help() {
     );
     assert_eq!(
         error(&["sct", "-v", "/a", "/r", "x"]),
-        "sct: --bind '/a': expected SRC:DST or SRC:DST:ro\nTry 'sct --help'.\n"
+        "sct: --bind '/a': expected SRC:DST[:OPTIONS], OPTIONS from ro, rw, dev, nodev\nTry 'sct --help'.\n"
     );
     assert_eq!(
         error(&["sct", "-v", "/a:b", "/r", "x"]),
         "sct: --bind '/a:b': DST must be an absolute path\nTry 'sct --help'.\n"
     );
     assert_eq!(
-        error(&["sct", "-v", "/a:/b:rw", "/r", "x"]),
-        "sct: --bind '/a:/b:rw': expected SRC:DST or SRC:DST:ro\nTry 'sct --help'.\n"
+        error(&["sct", "-v", "/a:/b:rw,suid", "/r", "x"]),
+        "sct: --bind '/a:/b:rw,suid': expected SRC:DST[:OPTIONS], OPTIONS from ro, rw, dev, nodev\nTry 'sct --help'.\n"
     );
     assert_eq!(
         error(&["sct", "-e", "=x", "/r", "x"]),
@@ -294,11 +385,21 @@ fn bad_limits_are_one_line() {
 
 #[test]
 fn capabilities_by_any_spelling() {
-    let kept = spec::kept_mask();
+    // With the host's network, NET_RAW is left out unless asked for.
+    let net_raw = 1u64 << linux_raw_sys::general::CAP_NET_RAW;
+    let kept = spec::kept_mask() & !net_raw;
+    assert_eq!(
+        run(&["sct", "--net", "none", "/r", "x"]).capabilities,
+        kept | net_raw
+    );
+    assert_eq!(
+        run(&["sct", "--cap-add", "NET_RAW", "/r", "x"]).capabilities,
+        kept | net_raw
+    );
     let admin = 1u64 << linux_raw_sys::general::CAP_SYS_ADMIN;
     let chown = 1u64 << linux_raw_sys::general::CAP_CHOWN;
     assert_eq!(run(&["sct", "/r", "x"]).capabilities, kept);
-    assert_eq!(kept.count_ones(), 14);
+    assert_eq!(kept.count_ones(), 13);
     for name in ["SYS_ADMIN", "sys_admin", "CAP_SYS_ADMIN", "cap_Sys_Admin"] {
         assert_eq!(
             run(&["sct", "--cap-add", name, "/r", "x"]).capabilities,
