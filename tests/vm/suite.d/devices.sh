@@ -7,11 +7,6 @@
 # real board it would be the whole disk.
 
 cg=/sys/fs/cgroup
-devices_mounted_cg=
-if ! grep -q " $cg cgroup2 " /proc/mounts; then
-  mkdir -p $cg
-  mount -t cgroup2 none $cg && devices_mounted_cg=1
-fi
 
 # On a copy of the rootfs: binds and --tmpfs create their DST in it, and
 # nodes are planted in it.
@@ -238,4 +233,3 @@ expect devices-nothing-left "$progs_before cgroups= loop=detached" \
 
 rm -rf /tmp/ctr-devices $bind
 root=$saved_root
-[ -n "$devices_mounted_cg" ] && umount $cg
