@@ -113,6 +113,11 @@ if [ -n "$loop_ready" ]; then
   expect devices-cgroup-rule-alone-bind-dev "open=EPERM" \
     "$(mknod $bind/disk b "$maj" "$min"; inside --seccomp unconfined -v $bind:/mnt:dev -- "/bin/probe open /mnt/disk r")"
   rm -f $bind/disk
+  # Below --cgroup-parent the container's cgroup carries the rule too.
+  mkdir -p $cg/devices-parent
+  expect devices-cgroup-rule-alone-cgroup-parent "ok open=EPERM" \
+    "$(inside --cgroup-parent devices-parent --seccomp unconfined -- "/bin/probe mknod /dev/d $nodeb; /bin/probe open /dev/d r")"
+  rmdir $cg/devices-parent
   # seccomp alone: no cgroup, and /dev has no nodev.
   expect devices-seccomp-alone "error=EPERM open=ENOENT" \
     "$(inside --no-cgroup -- "/bin/probe mknod /dev/d $nodeb; /bin/probe open /dev/d r")"
@@ -153,6 +158,10 @@ if [ -n "$loop_ready" ]; then
     "$(inside --device "$loopdev:/dev/xvda:w" -- "/bin/probe open /dev/xvda r; /bin/probe open /dev/xvda w")"
   expect devices-device-m "ok open=EPERM open=EPERM" \
     "$(inside --device "$loopdev:/dev/xvda:m" -- "/bin/probe mknod /dev/xvdb $nodeb; /bin/probe open /dev/xvda r; /bin/probe open /dev/xvdb r")"
+  # Without CAP_MKNOD (e.g. --cap-drop ALL for a board's /dev/ttyUSB0) the
+  # node must still be there and usable.
+  expect devices-device-without-cap-mknod "open=ok data=$hex" \
+    "$(inside --cap-drop MKNOD --device "$loopdev" -- "/bin/probe open $loopdev r")"
   # Another node than the one passed in stays refused.
   expect devices-device-other-minor "error=EPERM" \
     "$(inside --device "$loopdev" -- "/bin/probe mknod /dev/other b $maj $((min + 1))")"
@@ -181,6 +190,9 @@ expect devices-default-random "open=ok data=16-bytes open=ok open=ok data=16-byt
 expect devices-default-tty "open=ENXIO" "$(inside -- "/bin/probe open /dev/tty w")"
 expect devices-default-ptmx-pts "open=ok open=EIO" \
   "$(inside -- "/bin/probe open /dev/ptmx w; exec 3<>/dev/ptmx; /bin/probe open /dev/pts/0 w")"
+# The console (5:1) is in the rule's default set, though sct makes no node.
+expect devices-default-console-rule "ok open=ok" \
+  "$(inside --seccomp unconfined -- "/bin/probe mknod /dev/console2 c 5 1; /bin/probe open /dev/console2 w")"
 expect devices-default-mknod-null "ok open=ok" \
   "$(inside -- "/bin/probe mknod /dev/null2 c 1 3; /bin/probe open /dev/null2 w")"
 expect devices-default-cgroup "cgroup=own" \
