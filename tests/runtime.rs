@@ -61,8 +61,8 @@ both_paths! {
         let points: Vec<&str> = mounts.stdout.lines().map(|l| l.split(' ').nth(4).unwrap()).collect();
         // The masked and read-only paths that exist on this host follow.
         assert_eq!(points[..7], ["/", "/proc", "/sys", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"], "{}", mounts.stdout);
-        let hardened = ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-            "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/proc/bus", "/proc/fs", "/proc/irq",
+        let hardened = ["/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+            "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap", "/proc/bus", "/proc/fs", "/proc/irq",
             "/proc/sys", "/proc/sysrq-trigger"];
         let expected: Vec<&str> =
             hardened.iter().copied().filter(|p| std::path::Path::new(p).symlink_metadata().is_ok()).collect();
@@ -229,13 +229,28 @@ fn without_root_the_hint_says_so() {
     ];
     for (wrapper, step) in [(&[][..], "clone3"), (&fake[..], "clone")] {
         let command: Vec<&str> = wrapper.iter().chain(&setpriv).copied().collect();
-        let out = Output::from(
-            std::process::Command::new(command[0])
-                .args(&command[1..])
-                .args([SCT, r, "/bin/true"])
-                .output()
-                .unwrap(),
+        let run = |opts: &[&str]| {
+            Output::from(
+                std::process::Command::new(command[0])
+                    .args(&command[1..])
+                    .arg(SCT)
+                    .args(opts)
+                    .args([r, "/bin/true"])
+                    .output()
+                    .unwrap(),
+            )
+        };
+        // The container's cgroup comes first.
+        let out = run(&[]);
+        assert_eq!(out.code, 125);
+        assert!(
+            out.stderr.starts_with("sct: mkdir cgroup sct-")
+                && out.stderr.ends_with(
+                    ": EACCES (Permission denied)\nsct: hint: creating a cgroup needs root (or a cgroup delegated to you); run sct as root\n"
+                ),
+            "{out:?}"
         );
+        let out = run(&["--no-cgroup"]);
         assert_eq!(
             (out.code, out.stderr.as_str()),
             (

@@ -391,7 +391,13 @@ fn make_dir(base: &Path, name: &Text) -> Result<(OwnedFd, OwnedFd)> {
     })?;
     remove_stale(&parent);
     rustix::fs::mkdirat(&parent, name.as_bytes(), Mode::from_raw_mode(0o755))
-        .at("mkdir cgroup", name.as_bytes())?;
+        .at("mkdir cgroup", name.as_bytes())
+        .map_err(|e| {
+            e.hint_if(
+                crate::sys::Errno::EACCES,
+                "creating a cgroup needs root (or a cgroup delegated to you); run sct as root",
+            )
+        })?;
     let fd = match rustix::fs::openat(
         &parent,
         name.as_bytes(),

@@ -1,0 +1,292 @@
+//! The device rule: no host device outside the default set is usable from
+//! inside, by any route, and each layer (the cgroup rule, the seccomp mknod
+//! rule, nodev mounts) holds on its own; `--device` passes one in; raw
+//! sockets on the host's network need `--cap-add NET_RAW`.
+//!
+//! A real loop device over an image of known bytes stands in for the host's
+//! disk, and /dev/kmsg (c 1 11) for its kernel log.
+
+mod common;
+
+use common::*;
+use std::path::PathBuf;
+
+/// A loop device over a 64 KiB image whose first 16 bytes are known;
+/// detached on drop.
+struct LoopDevice {
+    path: String,
+    major: u32,
+    minor: u32,
+    image: PathBuf,
+    /// The image's first 16 bytes, as the probe prints them.
+    hex: String,
+}
+
+impl LoopDevice {
+    fn new() -> Self {
+        require_root();
+        let image = std::env::temp_dir().join(unique_token("disk"));
+        let mut bytes = unique_token("disk-bytes").into_bytes();
+        bytes.resize(64 * 1024, 0x5a);
+        std::fs::write(&image, &bytes).unwrap();
+        let out = std::process::Command::new("losetup")
+            .arg("--find")
+            .arg("--show")
+            .arg(&image)
+            .output()
+            .expect("losetup (util-linux)");
+        assert!(out.status.success(), "losetup: {out:?}");
+        let path = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        let rdev = std::os::unix::fs::MetadataExt::rdev(&std::fs::metadata(&path).unwrap());
+        let hex = bytes[..16].iter().map(|b| format!("{b:02x}")).collect();
+        LoopDevice {
+            path,
+            major: ((rdev >> 8) & 0xfff) as u32,
+            minor: ((rdev & 0xff) | ((rdev >> 12) & 0xfff00)) as u32,
+            image,
+            hex,
+        }
+    }
+
+    fn major(&self) -> String {
+        self.major.to_string()
+    }
+
+    fn minor(&self) -> String {
+        self.minor.to_string()
+    }
+}
+
+impl Drop for LoopDevice {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("losetup")
+            .args(["-d", &self.path])
+            .status();
+        let _ = std::fs::remove_file(&self.image);
+    }
+}
+
+/// Runs a shell script inside; returns its output.
+fn sh(sct: Sct, rootfs: &Rootfs, opts: &[&str], script: &str) -> Output {
+    sct.run_in(rootfs, opts, &["/bin/sh", "-c", script])
+}
+
+/// Every way a node could get into the container, each followed by an
+/// attempt to read it (the disk) or write it (kmsg).
+fn routes(disk: &LoopDevice) -> String {
+    let (ma, mi) = (disk.major(), disk.minor());
+    format!(
+        "probe mknod /tmp/d b {ma} {mi}; probe open /tmp/d r
+         probe mknod /dev/d b {ma} {mi}; probe open /dev/d r
+         probe mknod /scratch/d b {ma} {mi}; probe open /scratch/d r
+         probe mknod /mnt/d b {ma} {mi}; probe open /mnt/d r
+         probe open /disk r
+         probe mknod /dev/k c 1 11; probe open /dev/k w
+         probe mknod /tmp/k c 1 11; probe open /tmp/k w
+         true"
+    )
+}
+
+/// A rootfs whose image ships the disk's node as /disk, and a host directory
+/// to bind.
+fn rootfs_with_node(disk: &LoopDevice) -> (Rootfs, tempdir::Dir) {
+    let rootfs = Rootfs::new();
+    let status = std::process::Command::new("mknod")
+        .arg(rootfs.path().join("disk"))
+        .args(["b", &disk.major(), &disk.minor()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    (rootfs, tempdir::Dir::new("bind"))
+}
+
+mod tempdir {
+    /// A host directory, removed on drop.
+    pub struct Dir(pub std::path::PathBuf);
+    impl Dir {
+        pub fn new(tag: &str) -> Self {
+            let p = std::env::temp_dir().join(super::unique_token(tag));
+            std::fs::create_dir_all(&p).unwrap();
+            Dir(p)
+        }
+        pub fn bind(&self, dst: &str) -> String {
+            format!("{}:{dst}", self.0.display())
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+both_paths! {
+    fn no_route_reaches_a_host_device(sct) {
+        let disk = LoopDevice::new();
+        let (rootfs, dir) = rootfs_with_node(&disk);
+        let bind = dir.bind("/mnt");
+        let base = ["--tmpfs", "/scratch", "-v", bind.as_str()];
+        for extra in [&[][..], &["--cap-add", "ALL"], &["--memory", "64m"], &["--pids-limit", "50", "--net", "none"]] {
+            let mut opts = base.to_vec();
+            opts.extend_from_slice(extra);
+            let out = sh(sct, &rootfs, &opts, &routes(&disk));
+            assert_eq!(out.code, 0, "{extra:?}: {out:?}");
+            // Every mknod of a host node is refused, every open fails.
+            assert!(!out.stdout.contains("open=ok"), "{extra:?}:\n{}", out.stdout);
+            assert!(!out.stdout.contains("\nok\n"), "{extra:?}:\n{}", out.stdout);
+            assert_eq!(out.stdout.matches("error=EPERM").count(), 6, "{extra:?}:\n{}", out.stdout);
+            // The node the image ships: nodev, and the rule behind it.
+            assert!(out.stdout.contains("open=EACCES"), "{extra:?}:\n{}", out.stdout);
+        }
+    }
+
+    fn the_cgroup_rule_alone_refuses_use(sct) {
+        // No seccomp filter: mknod works, and /dev is no nodev mount.
+        let disk = LoopDevice::new();
+        let rootfs = Rootfs::new();
+        let (ma, mi) = (disk.major(), disk.minor());
+        let script = format!(
+            "probe mknod /dev/d b {ma} {mi}; probe open /dev/d r; probe open /dev/d w
+             probe mknod /dev/k c 1 11; probe open /dev/k w
+             probe mknod /dev/n c 1 3; probe open /dev/n w"
+        );
+        let out = sh(sct, &rootfs, &["--seccomp", "unconfined"], &script);
+        assert_eq!(
+            out.stdout,
+            "ok\nopen=EPERM\nopen=EPERM\nok\nopen=EPERM\nok\nopen=ok\n",
+            "{out:?}"
+        );
+    }
+
+    fn the_seccomp_rule_alone_refuses_mknod(sct) {
+        let disk = LoopDevice::new();
+        let rootfs = Rootfs::new();
+        let (ma, mi) = (disk.major(), disk.minor());
+        let script = format!(
+            "probe mknod /dev/d b {ma} {mi}; probe mknod /dev/k c 1 11
+             probe mknod /dev/n c 1 3; probe mknod /dev/pty7 c 136 7"
+        );
+        let out = sh(sct, &rootfs, &["--no-cgroup"], &script);
+        assert_eq!(out.stdout, "error=EPERM\nerror=EPERM\nok\nok\n", "{out:?}");
+        let out = sh(sct, &rootfs, &["--no-cgroup"], "probe mknod /tmp/p c 136 7");
+        assert_eq!(out.stdout, "ok\n", "{out:?}");
+    }
+
+    fn nodev_mounts_alone_refuse_use(sct) {
+        // Neither the rule nor the filter: only the mount flags stand.
+        let disk = LoopDevice::new();
+        let (rootfs, dir) = rootfs_with_node(&disk);
+        let (ma, mi) = (disk.major(), disk.minor());
+        let nodev = dir.bind("/mnt");
+        let script = format!(
+            "probe mknod /tmp/d b {ma} {mi}; probe open /tmp/d r
+             probe mknod /scratch/d b {ma} {mi}; probe open /scratch/d r
+             probe mknod /mnt/d b {ma} {mi}; probe open /mnt/d r
+             probe open /disk r"
+        );
+        let opts = ["--no-cgroup", "--seccomp", "unconfined", "--tmpfs", "/scratch", "-v", &nodev];
+        let out = sh(sct, &rootfs, &opts, &script);
+        assert_eq!(
+            out.stdout,
+            "ok\nopen=EACCES\nok\nopen=EACCES\nok\nopen=EACCES\nopen=EACCES\n",
+            "{out:?}"
+        );
+        // The same route with a bind that asks for dev: the layers above
+        // are what stopped it.
+        let dev = format!("{nodev}:dev");
+        let opts = ["--no-cgroup", "--seccomp", "unconfined", "-v", &dev];
+        let out = sh(sct, &rootfs, &opts, &format!("probe mknod /mnt/e b {ma} {mi}; probe open /mnt/e r"));
+        assert_eq!(out.stdout, format!("ok\nopen=ok\ndata={}\n", disk.hex), "{out:?}");
+    }
+
+    fn default_nodes_keep_working(sct) {
+        let rootfs = Rootfs::new();
+        let script = "probe open /dev/null w; probe open /dev/zero r; probe open /dev/full w
+             probe open /dev/random r >/dev/null && echo random; probe open /dev/urandom r >/dev/null && echo urandom
+             probe open /dev/ptmx w; echo x >/dev/null && echo null-sh";
+        let out = sh(sct, &rootfs, &[], script);
+        assert_eq!(
+            out.stdout,
+            "open=ok\nopen=ok\ndata=00000000000000000000000000000000\nopen=ok\nrandom\nurandom\nopen=ok\nnull-sh\n",
+            "{out:?}"
+        );
+    }
+
+    fn device_passes_one_node_in(sct) {
+        let disk = LoopDevice::new();
+        let rootfs = Rootfs::new();
+        let all = format!("{}", disk.path);
+        let out = sct.run_in(&rootfs, &["--device", &all], &["/bin/probe", "open", &disk.path, "r"]);
+        assert_eq!(out.stdout, format!("open=ok\ndata={}\n", disk.hex), "{out:?}");
+        let check = "probe open /dev/xvda r | head -1; probe open /dev/xvda w";
+        for (perms, want) in [
+            ("r", "open=ok\nopen=EPERM\n"),
+            ("w", "open=EPERM\nopen=ok\n"),
+            ("rw", "open=ok\nopen=ok\n"),
+            ("m", "open=EPERM\nopen=EPERM\n"),
+        ] {
+            let arg = format!("{}:/dev/xvda:{perms}", disk.path);
+            let out = sh(sct, &rootfs, &["--device", &arg], check);
+            assert_eq!(out.stdout, want, "{perms}: {out:?}");
+        }
+        // m: CMD may make the node itself, and no other.
+        let arg = format!("{}:/dev/xvda:m", disk.path);
+        let (ma, mi) = (disk.major(), disk.minor());
+        let script = format!("probe mknod /dev/again b {ma} {mi}; probe mknod /dev/other b {ma} {}", disk.minor + 1);
+        let out = sh(sct, &rootfs, &["--device", &arg], &script);
+        assert_eq!(out.stdout, "ok\nerror=EPERM\n", "{out:?}");
+        // Below /dev, with the host node's mode, in a directory of its own.
+        let arg = format!("{}:/dev/disks/a", disk.path);
+        let out = sh(sct, &rootfs, &["--device", &arg], "stat -c '%F %t:%T %a' /dev/disks/a");
+        let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&disk.path).unwrap().permissions()) & 0o7777;
+        assert_eq!(out.stdout, format!("block special file {:x}:{:x} {mode:o}\n", disk.major, disk.minor), "{out:?}");
+    }
+}
+
+#[test]
+fn device_errors_name_the_argument() {
+    let rootfs = Rootfs::new();
+    let sct = Sct {
+        spawn: Spawn::Clone3,
+    };
+    let out = sct.run_in(&rootfs, &["--device", "/etc/passwd:/dev/x"], &["/bin/true"]);
+    assert_eq!(out.code, 125);
+    assert_eq!(
+        out.stderr,
+        "sct: --device /etc/passwd: not a character or block device\n\
+         sct: hint: HOST of --device is a device node on the host, e.g. /dev/ttyUSB0\n"
+    );
+    let out = sct.run_in(&rootfs, &["--device", "/dev/nonexistent"], &["/bin/true"]);
+    assert_eq!(out.code, 125);
+    assert_eq!(
+        out.stderr,
+        "sct: --device /dev/nonexistent: ENOENT (No such file or directory)\n\
+         sct: hint: HOST of --device is a device node on the host, e.g. /dev/ttyUSB0\n"
+    );
+    let out = sct.run_in(&rootfs, &["--device", "/dev/null:rwx"], &["/bin/true"]);
+    assert_eq!(out.code, 125);
+    assert_eq!(
+        out.stderr,
+        "sct: --device '/dev/null:rwx': PERMS are letters from r, w and m, e.g. rw\nTry 'sct --help'.\n"
+    );
+}
+
+both_paths! {
+    fn raw_sockets_on_the_hosts_network_need_net_raw(sct) {
+        let rootfs = Rootfs::new();
+        let out = sct.run_in(&rootfs, &[], &["/bin/probe", "packet"]);
+        assert_eq!(out.stdout, "packet=EPERM\n", "{out:?}");
+        let out = sct.run_in(&rootfs, &["--cap-add", "NET_RAW"], &["/bin/probe", "packet"]);
+        assert_eq!(out.stdout, "packet=ok\ncaptured=yes\n", "{out:?}");
+        // A network of its own keeps Docker's set: nothing of the host's to see.
+        let out = sct.run_in(&rootfs, &["--net", "none"], &["/bin/probe", "packet"]);
+        assert!(out.stdout.starts_with("packet=ok\n"), "{out:?}");
+    }
+
+    fn dockers_masked_paths_are_masked(sct) {
+        let rootfs = Rootfs::new();
+        let out = sct.run_in(&rootfs, &[], &["/bin/probe", "read", "/proc/interrupts"]);
+        assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out:?}");
+        assert!(!std::fs::read_to_string("/proc/interrupts").unwrap().is_empty());
+    }
+}
