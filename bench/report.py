@@ -15,23 +15,39 @@ print("absolute times are noisy, only the ratios (same run) are meaningful.\n")
 
 print(f"Start and finish one container running busybox `/bin/true` "
       f"(hyperfine, {warmup} warm-up runs, {runs} runs each, all in one run):\n")
-print("| command | mean | σ | ratio to sct |")
-print("|---|---:|---:|---:|")
-for r in lat:
-    print(f"| `{r['command']}` | {r['mean'] * 1e3:.2f} ms | {r['stddev'] * 1e3:.2f} ms "
-          f"| {r['mean'] / base:.2f} |")
-print("\n`chroot` and `exec` are the floor (no namespaces). crun needs "
-      "`/sys/fs/cgroup/unified` out of the way on this hybrid-cgroup host, so every "
-      "command above runs in a private mount namespace (`unshare -m`) where it is "
-      "unmounted; the host keeps it.\n")
+def table(results):
+    base = next(r["mean"] for r in results if r["command"] == "sct")
+    print("| command | mean | σ | ratio to sct |")
+    print("|---|---:|---:|---:|")
+    for r in results:
+        print(f"| `{r['command']}` | {r['mean'] * 1e3:.2f} ms | {r['stddev'] * 1e3:.2f} ms "
+              f"| {r['mean'] / base:.2f} |")
+
+table(lat)
+mean = {r["command"]: r["mean"] for r in lat}
+print(f"\nThe device rule's cost: sct / `sct --no-cgroup` = "
+      f"{mean['sct'] / mean['sct --no-cgroup']:.2f} (goal ≤ 1.10); sct / bwrap = "
+      f"{mean['sct'] / mean['bwrap --unshare-all']:.2f} (goal ≤ 0.50).\n")
+print("`chroot` and `exec` are the floor (no namespaces). crun needs "
+      "`/sys/fs/cgroup/unified` out of the way on this hybrid-cgroup host, so crun "
+      "and runc ran in a second hyperfine run, in a private mount namespace "
+      "(`unshare -m`) where it is unmounted (the host keeps it), with sct beside "
+      "them; there sct's device rule takes v1's devices controller:\n")
+table(json.load(open(f"{out}/latency-peers.json"))["results"])
+print()
 
 print("Throughput: `sct ROOTFS /bin/true`, N containers through `xargs -P`:\n")
-print("| at once | containers | seconds | containers/s |")
-print("|---:|---:|---:|---:|")
+print("| command | at once | containers | seconds | containers/s |")
+print("|---|---:|---:|---:|---:|")
+rate = {}
 for line in open(f"{out}/throughput"):
-    p, n, t0, t1 = map(int, line.split())
+    p, n, t0, t1, *what = line.split()
+    p, n, t0, t1 = map(int, (p, n, t0, t1))
     s = (t1 - t0) / 1e9
-    print(f"| {p} | {n} | {s:.2f} | {n / s:.0f} |")
+    rate[(" ".join(what), p)] = n / s
+    print(f"| `{' '.join(what)}` | {p} | {n} | {s:.2f} | {n / s:.0f} |")
+print(f"\nAt 8 at once, sct runs {rate[('sct', 8)] / rate[('sct --no-cgroup', 8)]:.2f}x "
+      f"the containers/s of `sct --no-cgroup` (goal: within 10%).")
 print(f"\nAfterwards, compared with before: host mount table, cgroup directories, the shell's fds: {leaks}; "
       f"processes left (exe = sct, or root = the rootfs): {procs}.\n")
 
