@@ -33,16 +33,17 @@ inside() {
   sct $_opts "$root" /bin/sh -c "$1" </dev/null 2>&1 | tr '\n' ' ' | sed 's/ $//'
 }
 
-# refused NAME WORD OPTIONS...: sct refuses OPTIONS with exit 125 and one
-# "sct:" line that names WORD (a usage hint line may follow), running nothing.
+# refused NAME WORD REASON OPTIONS...: sct refuses OPTIONS with exit 125 and
+# one "sct:" line that names WORD and says REASON (a "sct: hint:" or usage
+# line may follow), running nothing.
 refused() {
-  _name=$1 _word=$2
-  shift 2
+  _name=$1 _word=$2 _reason=$3
+  shift 3
   _err=$(sct "$@" "$root" /bin/probe write /ran 2>&1 >/dev/null </dev/null)
   _rc=$?
-  _lines=$(printf '%s\n' "$_err" | grep -v "^Try 'sct --help'.$" | wc -l)
+  _lines=$(printf '%s\n' "$_err" | grep -v "^Try 'sct --help'.$" | grep -vc '^sct: hint: ')
   case "$_rc $_lines $_err" in
-    "125 1 sct: "*"$_word"*) ok "$_name" ;;
+    "125 1 sct: "*"$_word"*"$_reason"*) ok "$_name" ;;
     *) fail "$_name" "exit $_rc: $_err" ;;
   esac
   [ -e "$root/ran" ] && fail "$_name-ran" "the command ran" && rm -f "$root/ran"
@@ -165,11 +166,16 @@ if [ -n "$loop_ready" ]; then
   # Another node than the one passed in stays refused.
   expect devices-device-other-minor "error=EPERM" \
     "$(inside --device "$loopdev" -- "/bin/probe mknod /dev/other b $maj $((min + 1))")"
-  refused devices-device-missing /nonexistent --device /nonexistent
+  # HOST missing or no device: sct looks at it (CONTAINER below /dev).
+  refused devices-device-missing /dev/devices-missing ENOENT --device /dev/devices-missing
   echo "not a device" >/tmp/devices-regular-file
-  refused devices-device-not-a-device /tmp/devices-regular-file --device /tmp/devices-regular-file
-  refused devices-device-bad-perms "$loopdev:/dev/xvda:rwx" --device "$loopdev:/dev/xvda:rwx"
-  refused devices-device-outside-dev "$loopdev:/etc/xvda" --device "$loopdev:/etc/xvda"
+  refused devices-device-not-a-device /tmp/devices-regular-file "not a character or block device" \
+    --device /tmp/devices-regular-file:/dev/xvda
+  # CONTAINER defaults to HOST, and must be below /dev.
+  refused devices-device-missing-outside-dev /nonexistent "" --device /nonexistent
+  refused devices-device-file-outside-dev /tmp/devices-regular-file "" --device /tmp/devices-regular-file
+  refused devices-device-outside-dev "$loopdev:/etc/xvda" "" --device "$loopdev:/etc/xvda"
+  refused devices-device-bad-perms "$loopdev:/dev/xvda:rwx" "" --device "$loopdev:/dev/xvda:rwx"
   rm -f /tmp/devices-regular-file
 else
   fail devices-loop "no loop device: the block-device checks could not run"
