@@ -4,7 +4,7 @@
 
 use linux_raw_sys::general::{
     CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, SIGCHLD, SIGHUP, SIGINT,
-    SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+    SIGPIPE, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
 };
 use rustix::fd::OwnedFd;
 use rustix::fs::{stat, FileType};
@@ -52,6 +52,15 @@ pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
         }
     }
     channel.release()?;
+    // While the child sets up: the rule must only be there before CMD runs.
+    if let Some(cg) = &mut cgroup {
+        if let Err(e) = cg.attach_device_rule(devices.rules(), child.pid) {
+            child.signal(linux_raw_sys::general::SIGKILL);
+            let _ = child.wait();
+            return Err(e.or_hint(crate::cgroup::NO_CGROUP_HINT));
+        }
+    }
+    channel.allow_command()?;
     if let Some(failure) = channel.wait_for_exec()? {
         child.wait()?;
         failure.message.write_to(crate::sys::stderr());
@@ -130,7 +139,9 @@ fn take_over_signals() -> Result<SigSet> {
     // An inherited SIG_IGN on SIGCHLD would make the kernel reap the child
     // behind our back and waitid fail with ECHILD.
     sig::set_default(SIGCHLD).at("sigaction", b"SIGCHLD")?;
-    sig::block(&set).at("sigprocmask", b"")?;
+    // SIGPIPE too, but never taken: a write to a child that died must fail
+    // with EPIPE, not end sct.
+    sig::block(&set.with(SIGPIPE)).at("sigprocmask", b"")?;
     Ok(set)
 }
 

@@ -1,9 +1,10 @@
 //! The two pipes between sct and the container's first process.
 //!
-//! `release`: the parent writes one byte once everything outside the child is
-//! ready (cgroup placement), so the child never runs a single instruction of
-//! setup, let alone CMD, unrestricted. EOF instead of the byte means the
-//! parent died: the child exits quietly.
+//! `release`: the parent writes one byte once the child is in its cgroup, so
+//! the child never runs a single instruction of setup unrestricted; and a
+//! second once the device rule is attached, which the child waits for before
+//! it runs anything of CMD's. EOF instead of a byte means the parent died (or
+//! gave up): the child exits quietly.
 //!
 //! `report`: close-on-exec in the child, so a successful exec closes it and
 //! the parent reads EOF. A failure before that arrives as one record (the
@@ -76,6 +77,15 @@ impl ParentEnd {
         write_all(&self.release, &[1]).at("release", b"container")
     }
 
+    /// Lets the child go on to CMD. EPIPE (the child failed its setup
+    /// meanwhile, and SIGPIPE is blocked) is for `wait_for_exec` to report.
+    pub fn allow_command(&self) -> Result<()> {
+        match write_all(&self.release, &[1]) {
+            Err(Errno::PIPE) => Ok(()),
+            other => other.at("release", b"container"),
+        }
+    }
+
     /// Waits until the child has exec'd CMD (`None`) or failed before that.
     pub fn wait_for_exec(self) -> Result<Option<Failure>> {
         drop(self.release);
@@ -103,7 +113,8 @@ impl ParentEnd {
 }
 
 impl ChildEnd {
-    /// Blocks until the parent releases us; `false` if the parent is gone.
+    /// Blocks until the parent releases us (first for the setup, then for
+    /// CMD); `false` if the parent is gone.
     pub fn wait_for_release(&self) -> bool {
         let mut byte = [0u8];
         loop {

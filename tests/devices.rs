@@ -243,6 +243,54 @@ both_paths! {
     }
 }
 
+/// Runs sct in a mount namespace of its own where cgroup v2 is not mounted,
+/// so that the rule takes v1's devices controller.
+fn without_cgroup_v2(opts: &[&str], rootfs: &Rootfs, script: &str) -> Output {
+    let v2 = "/sys/fs/cgroup/unified";
+    if !std::path::Path::new(v2).join("cgroup.procs").exists()
+        || !std::path::Path::new("/sys/fs/cgroup/devices/devices.list").exists()
+    {
+        panic!("this test needs a hybrid host: cgroup v2 at {v2} and v1's devices controller");
+    }
+    let mut cmd = std::process::Command::new("unshare");
+    cmd.args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(format!("umount {v2} && exec \"$@\""))
+        .arg("sh")
+        .arg(SCT)
+        .args(opts)
+        .arg(rootfs.path())
+        .args(["/bin/sh", "-c", script]);
+    Output::from(cmd.output().expect("unshare (util-linux)"))
+}
+
+#[test]
+fn the_v1_device_rule_where_no_v2_is_mounted() {
+    let disk = LoopDevice::new();
+    let rootfs = Rootfs::new();
+    let (ma, mi) = (disk.major(), disk.minor());
+    let script = format!(
+        "grep -c ':devices:/.*sct-' /proc/self/cgroup
+         probe mknod /dev/d b {ma} {mi}; probe open /dev/d r
+         probe mknod /dev/k c 1 11; probe open /dev/k w; probe open /dev/null w"
+    );
+    let out = without_cgroup_v2(&["--seccomp", "unconfined"], &rootfs, &script);
+    assert_eq!(
+        out.stdout, "1\nok\nopen=EPERM\nok\nopen=EPERM\nopen=ok\n",
+        "{out:?}"
+    );
+    let arg = format!("{}:/dev/xvda:r", disk.path);
+    let out = without_cgroup_v2(
+        &["--device", &arg],
+        &rootfs,
+        "probe open /dev/xvda r; probe open /dev/xvda w",
+    );
+    assert_eq!(
+        out.stdout,
+        format!("open=ok\ndata={}\nopen=EPERM\n", disk.hex),
+        "{out:?}"
+    );
+}
+
 #[test]
 fn device_errors_name_the_argument() {
     let rootfs = Rootfs::new();

@@ -43,7 +43,7 @@ const NAMES: [(u8, &str); 5] = [
 
 /// Said when the cgroup a container needs only for its device rule cannot
 /// be made.
-const NO_CGROUP_HINT: &str = "sct puts every container in a cgroup of its own for its device rule; --no-cgroup runs without one (README, Security)";
+pub const NO_CGROUP_HINT: &str = "sct puts every container in a cgroup of its own for its device rule; --no-cgroup runs without one (README, Security)";
 
 impl Controllers {
     fn needed_by(l: &Limits) -> Self {
@@ -91,6 +91,8 @@ pub struct Cgroup {
     limits: Limits,
     /// Whether the child started inside the v2 directory (CLONE_INTO_CGROUP).
     placed_by_clone: bool,
+    /// `--cgroup-parent`, for a directory made after the others.
+    cgroup_parent: Option<&'static [u8]>,
 }
 
 /// A path under a cgroup mount: `root/own-or-parent`.
@@ -99,12 +101,13 @@ type Path = Buf<512>;
 impl Cgroup {
     /// Creates `sct-<pid>` below `--cgroup-parent` (relative to each
     /// hierarchy's root) or below sct's own cgroup, in every hierarchy the
-    /// limits and the device rule `devices` need, and writes both. Nothing
-    /// of the child exists yet.
+    /// limits and the device rule `devices` need, and writes the limits and
+    /// a v1 device rule. A v2 device rule waits for `attach_device_rule`.
+    /// Nothing of the child exists yet.
     pub fn create(
         limits: &Limits,
         devices: Option<&[Rule]>,
-        cgroup_parent: Option<&[u8]>,
+        cgroup_parent: Option<&'static [u8]>,
     ) -> Result<Option<Cgroup>> {
         let mut needed = Controllers::needed_by(limits);
         if devices.is_some() {
@@ -126,7 +129,7 @@ impl Cgroup {
         needed: Controllers,
         limits: &Limits,
         devices: &[Rule],
-        cgroup_parent: Option<&[u8]>,
+        cgroup_parent: Option<&'static [u8]>,
     ) -> Result<Option<Cgroup>> {
         let mut own = [0u8; 4096];
         let own = read_path(b"/proc/self/cgroup", &mut own)?;
@@ -137,6 +140,7 @@ impl Cgroup {
             name,
             limits: *limits,
             placed_by_clone: false,
+            cgroup_parent,
         };
 
         let v2_root: Option<&[u8]> = if is_fs(ROOT, CGROUP2_SUPER_MAGIC) {
@@ -160,9 +164,7 @@ impl Cgroup {
                 }
             }
         }
-        let mut devices_v1 = Path::from(ROOT);
-        devices_v1.push(b"/devices");
-        let has_devices_v1 = is_fs(devices_v1.as_bytes(), CGROUP_SUPER_MAGIC);
+        let has_devices_v1 = has_devices_v1();
         // The device rule goes to v2 wherever a v2 hierarchy is mounted, a
         // hybrid's `unified` one included (the kernel runs cgroup device
         // programs besides v1's lists): the child then starts inside with
@@ -188,16 +190,14 @@ impl Cgroup {
             let mut created = base
                 .as_ref()
                 .map_err(|e| *e)
-                .and_then(|base| v2::create(base, &cg.name, Controllers(on_v2), limits, devices));
-            // A hybrid's unified hierarchy that refuses the rule (no
-            // CONFIG_CGROUP_BPF, a program above without ALLOW_MULTI): v1's
-            // devices controller takes it, and the v2 directory is best
-            // effort again.
+                .and_then(|base| v2::create(base, &cg.name, Controllers(on_v2), limits));
+            // A hybrid's unified hierarchy that refuses a directory: v1's
+            // devices controller takes the rule, and the v2 directory is
+            // best effort again.
             if created.is_err() && on_v2 & DEVICES != 0 && has_devices_v1 {
                 on_v2 &= !DEVICES;
-                created = base.and_then(|base| {
-                    v2::create(&base, &cg.name, Controllers(on_v2), limits, devices)
-                });
+                created =
+                    base.and_then(|base| v2::create(&base, &cg.name, Controllers(on_v2), limits));
             }
             match created {
                 Ok(dir) => {
@@ -213,25 +213,73 @@ impl Cgroup {
             }
         }
         for (bit, ctrl) in NAMES {
-            if !needed.has(bit) || on_v2 & bit != 0 {
-                continue;
+            if needed.has(bit) && on_v2 & bit == 0 {
+                cg.add_v1(slot, bit, ctrl, own, devices)?;
+                slot += 1;
             }
-            let mut mount = Path::from(ROOT);
-            mount.push(b"/").push_str(ctrl);
-            if !is_fs(mount.as_bytes(), CGROUP_SUPER_MAGIC) {
-                return Err(Error::setup(
-                    "cgroup controller",
-                    ctrl.as_bytes(),
-                    "not available (neither in cgroup v2 nor mounted as v1)",
-                )
-                .hint("drop this limit, or enable the controller in the kernel and mount it"));
-            }
-            let own_path = values::own_cgroup(own, Some(ctrl.as_bytes()));
-            let base = base_path(mount.as_bytes(), Some(ctrl), own_path, cgroup_parent)?;
-            cg.dirs[slot] = Some(v1::create(&base, &cg.name, bit, limits, devices)?);
-            slot += 1;
         }
         Ok(Some(cg))
+    }
+
+    /// Creates the v1 directory for controller `ctrl` in `dirs[slot]`.
+    fn add_v1(
+        &mut self,
+        slot: usize,
+        bit: u8,
+        ctrl: &str,
+        own: &[u8],
+        devices: &[Rule],
+    ) -> Result<()> {
+        let mut mount = Path::from(ROOT);
+        mount.push(b"/").push_str(ctrl);
+        if !is_fs(mount.as_bytes(), CGROUP_SUPER_MAGIC) {
+            return Err(Error::setup(
+                "cgroup controller",
+                ctrl.as_bytes(),
+                "not available (neither in cgroup v2 nor mounted as v1)",
+            )
+            .hint("drop this limit, or enable the controller in the kernel and mount it"));
+        }
+        let own_path = values::own_cgroup(own, Some(ctrl.as_bytes()));
+        let base = base_path(mount.as_bytes(), Some(ctrl), own_path, self.cgroup_parent)?;
+        self.dirs[slot] = Some(v1::create(&base, &self.name, bit, &self.limits, devices)?);
+        Ok(())
+    }
+
+    /// Attaches the device rule to the v2 directory, if it takes it: while
+    /// the released child sets up, for loading and verifying the program is
+    /// the costliest part of a container's cgroup (bench: 0.4 ms of a 2 ms
+    /// start). The child waits for it before it runs anything of CMD's.
+    ///
+    /// Where the program is refused and v1's devices controller is there (a
+    /// hybrid kernel without CONFIG_CGROUP_BPF), v1 takes the rule and the
+    /// child, still waiting, moves into it.
+    pub fn attach_device_rule(&mut self, rules: &[Rule], pid: Pid) -> Result<()> {
+        let Some(dir) = self
+            .dirs
+            .iter_mut()
+            .flatten()
+            .find(|d| d.v2 && d.controllers.has(DEVICES))
+        else {
+            return Ok(());
+        };
+        let Err(e) = v2::attach_device_rule(&dir.fd, rules) else {
+            return Ok(());
+        };
+        dir.controllers.0 &= !DEVICES;
+        let Some(slot) = self.dirs.iter().position(Option::is_none) else {
+            return Err(e);
+        };
+        if !has_devices_v1() {
+            return Err(e);
+        }
+        let mut own = [0u8; 4096];
+        let own = read_path(b"/proc/self/cgroup", &mut own)?;
+        self.add_v1(slot, DEVICES, "devices", own, rules)?;
+        let mut text = Text::new();
+        text.push_u64(pid.as_raw_nonzero().get() as u64);
+        let dir = self.dirs[slot].as_ref().map(|d| &d.fd);
+        dir.map_or(Ok(()), |fd| write_at(fd, b"cgroup.procs", text.as_bytes()))
     }
 
     /// The v2 directory for `clone3(CLONE_INTO_CGROUP)`, if there is one.
@@ -451,6 +499,11 @@ fn remove_stale(parent: &OwnedFd) {
             let _ = rustix::fs::unlinkat(parent, name, rustix::fs::AtFlags::REMOVEDIR);
         }
     }
+}
+
+/// Whether v1's devices controller is mounted.
+fn has_devices_v1() -> bool {
+    is_fs(b"/sys/fs/cgroup/devices", CGROUP_SUPER_MAGIC)
 }
 
 fn is_fs(path: &[u8], magic: u32) -> bool {

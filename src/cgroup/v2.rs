@@ -21,7 +21,6 @@ pub(super) fn create(
     name: &Text,
     controllers: Controllers,
     limits: &Limits,
-    devices: &[Rule],
 ) -> Result<Dir> {
     let parent = rustix::fs::open(
         base.as_bytes(),
@@ -57,14 +56,7 @@ pub(super) fn create(
     };
     // From here on, dropping `dir` alone would leak it: the caller owns the
     // clean-up through Cgroup, so write the limits with it removed on error.
-    let written = write_limits(&dir.fd, controllers, limits).and_then(|()| {
-        if controllers.has(DEVICES) {
-            attach_device_rule(&dir.fd, devices)
-        } else {
-            Ok(())
-        }
-    });
-    if let Err(e) = written {
+    if let Err(e) = write_limits(&dir.fd, controllers, limits) {
         super::remove_dir(&dir.parent, name.as_bytes());
         return Err(e);
     }
@@ -103,7 +95,7 @@ fn write_limits(fd: &OwnedFd, controllers: Controllers, l: &Limits) -> Result<()
 /// Loads the device rule as a BPF_PROG_TYPE_CGROUP_DEVICE program and
 /// attaches it to the container's directory, where it stays until the
 /// directory is removed (the attachment holds the program; our fd goes).
-fn attach_device_rule(fd: &OwnedFd, devices: &[Rule]) -> Result<()> {
+pub(super) fn attach_device_rule(fd: &OwnedFd, devices: &[Rule]) -> Result<()> {
     let program = crate::devices::program(devices)
         .map_err(|_| crate::error::Error::setup("device rule", b"", "too many rules"))?;
     let prog = bpf::prog_load_cgroup_device(program.insns(), &mut [])

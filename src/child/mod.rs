@@ -88,6 +88,11 @@ fn setup_and_exec(
     }
     caps::set_capabilities(caps::kept_for(cfg.capabilities, cfg.user))?;
     caps::set_no_new_privileges()?;
+    // The parent attaches the device rule while the steps above run; nothing
+    // of CMD's may run before it is there.
+    if !channel.wait_for_release() {
+        exit(crate::error::EXIT_SCT_FAILED);
+    }
     if cfg.init {
         // After every container-wide step, so the init is set up, confined
         // and privileged exactly as CMD; only CMD's process returns.
