@@ -95,3 +95,73 @@ fn nothing_of_the_host_stays_under_the_moved_root() {
     let after = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     assert_eq!(before, after, "the host's mount table changed");
 }
+
+/// A tmpfs mounted on the host at a fresh directory, holding a copy of a
+/// test rootfs; unmounted and removed on drop.
+struct RootfsOnTmpfs {
+    dir: std::path::PathBuf,
+    _source: Rootfs,
+}
+
+impl RootfsOnTmpfs {
+    fn new() -> Self {
+        let source = Rootfs::new();
+        let dir = std::env::temp_dir().join(unique_token("on-tmpfs"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ok = |c: &mut Command| c.status().unwrap().success();
+        assert!(ok(Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "mode=755", "sct-test"])
+            .arg(&dir)));
+        assert!(ok(Command::new("cp")
+            .arg("-a")
+            .arg(source.path())
+            .arg(dir.join("root"))));
+        RootfsOnTmpfs {
+            dir,
+            _source: source,
+        }
+    }
+
+    fn path(&self) -> std::path::PathBuf {
+        self.dir.join("root")
+    }
+}
+
+impl Drop for RootfsOnTmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+#[test]
+fn the_mounts_that_held_rootfs_are_detached_too() {
+    require_root();
+    let rootfs = RootfsOnTmpfs::new();
+    let root = rootfs.path();
+    let args = [
+        "--cap-add",
+        "SYS_ADMIN",
+        "--seccomp",
+        "unconfined",
+        root.to_str().unwrap(),
+        "/bin/probe",
+        "hidden-mounts",
+    ];
+    let out = without_pivot_root(&args);
+    if out.stdout.contains("errno=ENOSYS") {
+        println!(
+            "SKIP: this kernel has no listmount(2) (Linux 6.8), so hidden mounts cannot be counted"
+        );
+        return;
+    }
+    // Without the detach after the move: hidden=1, the tmpfs, type tmpfs.
+    let out = out.ok();
+    assert_eq!(
+        out.value("hidden"),
+        "0",
+        "a mount holding ROOTFS stayed: {out:?}"
+    );
+    let out = without_pivot_root(&[root.to_str().unwrap(), "/bin/probe", "info"]).ok();
+    assert_eq!(out.value("pid"), "1");
+}

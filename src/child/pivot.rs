@@ -2,12 +2,15 @@
 
 use core::ffi::CStr;
 
+use rustix::fd::OwnedFd;
+use rustix::fs::{openat, Mode, OFlags, CWD};
 use rustix::io::Errno;
 use rustix::mount::{mount_move, unmount, UnmountFlags};
 use rustix::process::{chdir, chroot, pivot_root};
 
 use super::mountinfo::{below, for_each_mount_point, path_of, MountPoint};
-use crate::error::{Context, Result};
+use super::proc::fd_path;
+use crate::error::{Context, Error, Result};
 
 /// Makes the current directory (the bound ROOTFS) the root and detaches the
 /// old one, so nothing of the host's tree stays reachable.
@@ -35,18 +38,63 @@ pub fn switch_root(rootfs: &CStr) -> Result<()> {
 /// `/proc` on it) over `/` and makes it the root, as busybox `switch_root`
 /// does.
 ///
-/// The initramfs itself (and any mount on the path to ROOTFS) stays in this
-/// private mount namespace, underneath the moved mount; every other mount
-/// of the host's tree is detached first. A walk up with `..` stops at the
+/// Every other mount of the host's tree is detached: first those that do
+/// not hold ROOTFS, then, once ROOTFS has moved off them, the mounts that
+/// were on the path to it. Only the initramfs itself stays in this private
+/// mount namespace, underneath the moved mount (the kernel never lets it
+/// go). A walk up with `..` stops at the
 /// process root, and a walk that gets past it (the classic chroot escape,
 /// which needs CAP_SYS_CHROOT) reaches the initramfs' root dentry and is
 /// stepped straight back down into the mount on top of it, the container's
 /// root (follow_dotdot() then step_into() in fs/namei.c).
 fn move_root_over_initramfs(rootfs: &CStr) -> Result<()> {
     detach_host_mounts()?;
+    let holding = open_mounts_holding_root()?;
     mount_move(c".", c"/").at("move new root over", rootfs.to_bytes())?;
     chroot(c".").at("chroot", rootfs.to_bytes())?;
-    chdir(c"/").at("chdir", b"/")
+    chdir(c"/").at("chdir", b"/")?;
+    // Out of reach by path now, but a container with CAP_SYS_ADMIN could
+    // unmount `/` and enter its mount namespace again to land on them. Named
+    // through the container's /proc: the host's is gone.
+    for fd in holding.iter().flatten() {
+        match unmount(fd_path(fd).as_c_str(), UnmountFlags::DETACH) {
+            // Detached already, with a mount it was on.
+            Ok(()) | Err(Errno::INVAL) => {}
+            Err(e) => return Err(e).at("detach", b"a mount holding ROOTFS"),
+        }
+    }
+    Ok(())
+}
+
+/// Most mounts on the path to ROOTFS that sct detaches after the move.
+const MAX_HOLDING: usize = 16;
+
+/// Opens each mount on the path from `/` to ROOTFS (the current directory),
+/// `/` and ROOTFS's own bind excluded: after the move they hold nothing.
+fn open_mounts_holding_root() -> Result<[Option<OwnedFd>; MAX_HOLDING]> {
+    let root = path_of(c"proc/self/cwd", b"/proc/self/cwd")?;
+    let root = root.as_bytes();
+    let mut held: [Option<OwnedFd>; MAX_HOLDING] = Default::default();
+    let mut count = 0;
+    for_each_mount_point(c"proc/self/mountinfo", |path| {
+        if path == b"/" || path == root || below(root, path).is_none() {
+            return Ok(());
+        }
+        if count == MAX_HOLDING {
+            return Err(Error::setup(
+                "switch root",
+                path,
+                "more than 16 mounts on the path to ROOTFS",
+            ));
+        }
+        let mut target = MountPoint::from(path);
+        target.push(b"\0");
+        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        held[count] = Some(openat(CWD, target.as_c_str(), flags, Mode::empty()).at("open", path)?);
+        count += 1;
+        Ok(())
+    })?;
+    Ok(held)
 }
 
 /// Detaches every mount of the namespace's copy of the host's tree that
