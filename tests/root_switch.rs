@@ -36,6 +36,19 @@ fn mounts(run: impl Fn(&[&str]) -> Output, rootfs: &Rootfs) -> Vec<String> {
         .collect()
 }
 
+/// `sct ARGS` without pivot_root, ARGS ending in `/bin/probe hidden-mounts`;
+/// `None`, said as a SKIP, where the kernel cannot count them.
+fn hidden_mounts_without_pivot_root(args: &[&str]) -> Option<Output> {
+    let out = without_pivot_root(args);
+    if out.stdout.contains("errno=ENOSYS") {
+        println!(
+            "SKIP: this kernel has no listmount(2) (Linux 6.8), so hidden mounts cannot be counted"
+        );
+        return None;
+    }
+    Some(out)
+}
+
 #[test]
 fn the_container_sees_the_same_mounts_as_after_pivot_root() {
     require_root();
@@ -73,13 +86,9 @@ fn nothing_of_the_host_stays_under_the_moved_root() {
         "/bin/probe",
         "hidden-mounts",
     ];
-    let out = without_pivot_root(&args);
-    if out.stdout.contains("errno=ENOSYS") {
-        println!(
-            "SKIP: this kernel has no listmount(2) (Linux 6.8), so hidden mounts cannot be counted"
-        );
+    let Some(out) = hidden_mounts_without_pivot_root(&args) else {
         return;
-    }
+    };
     let out = out.ok();
     assert_eq!(
         out.value("hidden"),
@@ -148,13 +157,9 @@ fn the_mounts_that_held_rootfs_are_detached_too() {
         "/bin/probe",
         "hidden-mounts",
     ];
-    let out = without_pivot_root(&args);
-    if out.stdout.contains("errno=ENOSYS") {
-        println!(
-            "SKIP: this kernel has no listmount(2) (Linux 6.8), so hidden mounts cannot be counted"
-        );
+    let Some(out) = hidden_mounts_without_pivot_root(&args) else {
         return;
-    }
+    };
     // Without the detach after the move: hidden=1, the tmpfs, type tmpfs.
     let out = out.ok();
     assert_eq!(

@@ -357,13 +357,17 @@ impl Drop for Cgroup {
     /// after CMD was killed, after a setup failure, and after sct forwarded
     /// SIGTERM/SIGINT and the container exited.
     fn drop(&mut self) {
-        for d in self.dirs.iter_mut().flatten() {
+        let name = self.name.as_bytes();
+        for d in self.dirs.iter().flatten() {
+            // Empty already, as a rule: CMD's PID namespace died with its
+            // init, which sct has reaped. Only what is left needs a kill.
+            if rustix::fs::unlinkat(&d.parent, name, rustix::fs::AtFlags::REMOVEDIR).is_ok() {
+                continue;
+            }
             if !(d.v2 && v2::kill_all(&d.fd)) {
                 kill_listed(&d.fd);
             }
-        }
-        for d in self.dirs.iter().flatten() {
-            remove_dir(&d.parent, self.name.as_bytes());
+            remove_dir(&d.parent, name);
         }
     }
 }

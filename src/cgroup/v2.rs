@@ -22,12 +22,6 @@ pub(super) fn create(
     controllers: Controllers,
     limits: &Limits,
 ) -> Result<Dir> {
-    let parent = rustix::fs::open(
-        base.as_bytes(),
-        rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    )
-    .at("open cgroup", base.as_bytes())?;
     let mut enable = Text::new();
     // The device rule is a BPF program, not a controller to enable.
     for (bit, ctrl) in NAMES {
@@ -41,12 +35,19 @@ pub(super) fn create(
     // The kernel's "no internal processes" rule: a non-root cgroup with
     // processes of its own cannot hand controllers to its children.
     if !enable.is_empty() {
+        let parent = rustix::fs::open(
+            base.as_bytes(),
+            rustix::fs::OFlags::DIRECTORY
+                | rustix::fs::OFlags::RDONLY
+                | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .at("open cgroup", base.as_bytes())?;
         write_at(&parent, b"cgroup.subtree_control", enable.as_bytes()).map_err(|e| {
             e.hint_if(Errno::EBUSY, "sct's cgroup has processes of its own (cgroup v2 'no internal processes' rule); pass --cgroup-parent with a cgroup that has none")
                 .hint_if(Errno::ENOENT, "the parent cgroup does not have this controller; pass --cgroup-parent")
         })?;
     }
-    drop(parent);
     let (parent, fd) = make_dir(base, name)?;
     let dir = Dir {
         parent,
