@@ -4,18 +4,18 @@
 
 use linux_raw_sys::general::{
     CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, SIGCHLD, SIGHUP, SIGINT,
-    SIGPIPE, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+    SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
 };
 use rustix::fd::OwnedFd;
 use rustix::fs::{stat, FileType};
-use rustix::process::{Pid, Signal, WaitId, WaitIdOptions, WaitIdStatus};
+use rustix::process::{Pid, Signal, WaitId, WaitIdOptions};
 
 use crate::cgroup::Cgroup;
 use crate::child;
 use crate::cli::{Config, Net};
 use crate::devices::{Devices, Kind, Node};
 use crate::error::{Context, Error, Result};
-use crate::sync::Channel;
+use crate::sync::{Channel, ParentEnd};
 use crate::sys::args::{Args, Environ};
 use crate::sys::process::{self, Fork};
 use crate::sys::signal::{self as sig, SigSet};
@@ -41,26 +41,7 @@ pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
         Spawned::Parent(child) => child,
     };
     let channel = channel.into_parent();
-    // The child waits on the release pipe, so it runs no instruction of its
-    // own outside its cgroup: placed here, before the release, where
-    // CLONE_INTO_CGROUP did not do it already (v1, kernels before 5.7).
-    if let Some(cg) = &cgroup {
-        if let Err(e) = cg.place(child.pid) {
-            child.signal(linux_raw_sys::general::SIGKILL);
-            let _ = child.wait();
-            return Err(e);
-        }
-    }
-    channel.release()?;
-    // While the child sets up: the rule must only be there before CMD runs.
-    if let Some(cg) = &mut cgroup {
-        if let Err(e) = cg.attach_device_rule(devices.rules(), child.pid) {
-            child.signal(linux_raw_sys::general::SIGKILL);
-            let _ = child.wait();
-            return Err(e.or_hint(crate::cgroup::NO_CGROUP_HINT));
-        }
-    }
-    channel.allow_command()?;
+    release_in_steps(&channel, &child, cgroup.as_mut(), &devices)?;
     if let Some(failure) = channel.wait_for_exec()? {
         child.wait()?;
         failure.message.write_to(crate::sys::stderr());
@@ -71,6 +52,42 @@ pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
         .as_ref()
         .and_then(|cg| cg.report(code))
         .unwrap_or(code))
+}
+
+/// Places the child in its cgroup, then answers its two handshakes
+/// (sync.rs): the first lets it set up, the second lets it go on to CMD
+/// once the device rule is attached. A child that ended instead is left to
+/// `wait_for_exec`, which reports why.
+fn release_in_steps(
+    channel: &ParentEnd,
+    child: &Child,
+    cgroup: Option<&mut Cgroup>,
+    devices: &Devices,
+) -> Result<()> {
+    let kill = |e: Error| {
+        child.signal(linux_raw_sys::general::SIGKILL);
+        let _ = child.wait();
+        e
+    };
+    // Where CLONE_INTO_CGROUP did not already (v1, kernels before 5.7):
+    // before the release, so no setup step runs outside the cgroup.
+    if let Some(cg) = &cgroup {
+        cg.place(child.pid).map_err(kill)?;
+    }
+    if !channel.child_is_ready()? {
+        return Ok(());
+    }
+    channel.release()?;
+    // While the child sets up: loading the program is the costliest part
+    // of the cgroup, and the rule need only be there before CMD runs.
+    if let Some(cg) = cgroup {
+        cg.attach_device_rule(devices.rules(), child.pid)
+            .map_err(|e| kill(e.or_hint(crate::cgroup::NO_CGROUP_HINT)))?;
+    }
+    if channel.child_is_ready()? {
+        channel.release()?;
+    }
+    Ok(())
 }
 
 /// ROOTFS must be a directory: refuse anything else before any namespace
@@ -139,9 +156,7 @@ fn take_over_signals() -> Result<SigSet> {
     // An inherited SIG_IGN on SIGCHLD would make the kernel reap the child
     // behind our back and waitid fail with ECHILD.
     sig::set_default(SIGCHLD).at("sigaction", b"SIGCHLD")?;
-    // SIGPIPE too, but never taken: a write to a child that died must fail
-    // with EPIPE, not end sct.
-    sig::block(&set.with(SIGPIPE)).at("sigprocmask", b"")?;
+    sig::block(&set).at("sigprocmask", b"")?;
     Ok(set)
 }
 
@@ -227,24 +242,17 @@ impl Child {
         };
     }
 
-    fn wait_with(&self, options: WaitIdOptions) -> Result<Option<WaitIdStatus>> {
+    /// Blocks until the child has exited and reaps it: after a setup
+    /// failure, when nothing of CMD's has run.
+    fn wait(&self) -> Result<()> {
         loop {
             let id = match &self.pidfd {
                 Some(fd) => WaitId::PidFd(rustix::fd::AsFd::as_fd(fd)),
                 None => WaitId::Pid(self.pid),
             };
-            match rustix::process::waitid(id, options | WaitIdOptions::EXITED) {
-                Err(rustix::io::Errno::INTR) => continue,
-                other => return other.at("waitid", b"container"),
-            }
-        }
-    }
-
-    /// Blocks until the child has exited and reaps it.
-    fn wait(&self) -> Result<WaitIdStatus> {
-        loop {
-            if let Some(status) = self.wait_with(WaitIdOptions::empty())? {
-                return Ok(status);
+            match rustix::process::waitid(id, WaitIdOptions::EXITED) {
+                Err(rustix::io::Errno::INTR) | Ok(None) => continue,
+                other => return other.map(drop).at("waitid", b"container"),
             }
         }
     }
@@ -255,8 +263,8 @@ fn supervise(child: &Child, signals: &SigSet) -> Result<u8> {
     loop {
         match sig::wait(signals).at("sigtimedwait", b"")? {
             SIGCHLD => {
-                if let Some(status) = child.wait_with(WaitIdOptions::NOHANG)? {
-                    return Ok(exit_code(&status));
+                if let Some(code) = reap(child)? {
+                    return Ok(code);
                 }
             }
             other => child.signal(other),
@@ -264,11 +272,38 @@ fn supervise(child: &Child, signals: &SigSet) -> Result<u8> {
     }
 }
 
-/// CMD's own code, or 128+N when signal N killed it (docker's convention).
-fn exit_code(status: &WaitIdStatus) -> u8 {
-    match (status.exit_status(), status.terminating_signal()) {
-        (Some(code), _) => code as u8,
-        (None, Some(signo)) => 128u8.wrapping_add(signo as u8),
-        (None, None) => crate::error::EXIT_SCT_FAILED,
+/// Takes every change of state of sct's children, and returns CMD's exit
+/// code once the container's first process has exited.
+///
+/// CMD is sct's child, so its PTRACE_TRACEME makes sct its tracer (a Go
+/// program's thread does this). A traced thread's exit must be reaped, with
+/// __WALL, or its process never ends; and a traced thread's stop is
+/// detached with its signal passed on, so CMD runs as with no tracer (runc
+/// does not hang either). SIGTRAP is not passed on: without a tracer the
+/// kernel would not have sent it (the one after an exec once traced).
+fn reap(child: &Child) -> Result<Option<u8>> {
+    use linux_raw_sys::general::{CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_TRAPPED, SIGTRAP};
+    while let Some(event) = process::wait_any_child().at("waitid", b"container")? {
+        match event.code {
+            CLD_TRAPPED => {
+                let signal = if event.status == SIGTRAP as i32 {
+                    0
+                } else {
+                    event.status
+                };
+                // ESRCH: it was killed meanwhile, and its exit follows.
+                let _ = process::ptrace_detach(event.pid, signal);
+            }
+            CLD_EXITED if event.pid == child.pid.as_raw_nonzero().get() => {
+                return Ok(Some(event.status as u8));
+            }
+            // 128 + N, docker's convention.
+            CLD_KILLED | CLD_DUMPED if event.pid == child.pid.as_raw_nonzero().get() => {
+                return Ok(Some(128u8.wrapping_add(event.status as u8)));
+            }
+            // A traced thread's exit: reaped now.
+            _ => {}
+        }
     }
+    Ok(None)
 }

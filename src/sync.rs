@@ -1,10 +1,15 @@
-//! The two pipes between sct and the container's first process.
+//! The two channels between sct and the container's first process.
 //!
-//! `release`: the parent writes one byte once the child is in its cgroup, so
-//! the child never runs a single instruction of setup unrestricted; and a
-//! second once the device rule is attached, which the child waits for before
-//! it runs anything of CMD's. EOF instead of a byte means the parent died (or
-//! gave up): the child exits quietly.
+//! `control`, a socket pair, carries a handshake in lock step, twice: the
+//! child says it is bound to sct's life (PR_SET_PDEATHSIG armed), and waits;
+//! the parent answers once it has done its part. First, once the child is in
+//! its cgroup, so it never runs a single instruction of setup unrestricted;
+//! then once the device rule is attached, so nothing of CMD's runs before it.
+//! EOF instead of the answer means the parent died or gave up: the child
+//! exits quietly. The parent answers only a child it has heard from, and a
+//! parent's fds close before its exit sends the death signal (do_exit():
+//! exit_files() before exit_notify()): a parent killed at any moment either
+//! leaves the child an EOF or sends the signal, never neither.
 //!
 //! `report`: close-on-exec in the child, so a successful exec closes it and
 //! the parent reads EOF. A failure before that arrives as one record (the
@@ -12,25 +17,28 @@
 
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
+use rustix::net::{
+    recv, send, socketpair, AddressFamily, RecvFlags, SendFlags, SocketFlags, SocketType,
+};
 use rustix::pipe::{pipe_with, PipeFlags};
 
 use crate::error::{Context, Error, Result};
 use crate::out::Line;
 
 pub struct Channel {
-    release_read: OwnedFd,
-    release_write: OwnedFd,
+    control_parent: OwnedFd,
+    control_child: OwnedFd,
     report_read: OwnedFd,
     report_write: OwnedFd,
 }
 
 pub struct ParentEnd {
-    release: OwnedFd,
+    control: OwnedFd,
     report: OwnedFd,
 }
 
 pub struct ChildEnd {
-    release: OwnedFd,
+    control: OwnedFd,
     /// `None` in the `--init` process once CMD's process has the only copy.
     report: Option<OwnedFd>,
 }
@@ -43,11 +51,17 @@ pub struct Failure {
 
 impl Channel {
     pub fn new() -> Result<Self> {
-        let (release_read, release_write) = pipe_with(PipeFlags::CLOEXEC).at("pipe", b"")?;
+        let (control_parent, control_child) = socketpair(
+            AddressFamily::UNIX,
+            SocketType::SEQPACKET,
+            SocketFlags::CLOEXEC,
+            None,
+        )
+        .at("socketpair", b"")?;
         let (report_read, report_write) = pipe_with(PipeFlags::CLOEXEC).at("pipe", b"")?;
         Ok(Channel {
-            release_read,
-            release_write,
+            control_parent,
+            control_child,
             report_read,
             report_write,
         })
@@ -56,7 +70,7 @@ impl Channel {
     /// The parent's side; the child's ends are closed here.
     pub fn into_parent(self) -> ParentEnd {
         ParentEnd {
-            release: self.release_write,
+            control: self.control_parent,
             report: self.report_read,
         }
     }
@@ -65,30 +79,42 @@ impl Channel {
     /// parent's death shows as EOF.
     pub fn into_child(self) -> ChildEnd {
         ChildEnd {
-            release: self.release_read,
+            control: self.control_child,
             report: Some(self.report_write),
         }
     }
 }
 
 impl ParentEnd {
-    /// Lets the child start its setup.
-    pub fn release(&self) -> Result<()> {
-        write_all(&self.release, &[1]).at("release", b"container")
+    /// Waits for the child to say it is bound to sct's life; `false` if it
+    /// ended instead (a setup failure, which `wait_for_exec` reports).
+    pub fn child_is_ready(&self) -> Result<bool> {
+        let mut byte = [0u8];
+        loop {
+            match recv(&self.control, &mut byte, RecvFlags::empty()) {
+                Ok((n, _)) => return Ok(n == 1),
+                Err(Errno::INTR) => continue,
+                Err(Errno::CONNRESET) => return Ok(false),
+                Err(e) => return Err(e).at("recv", b"container"),
+            }
+        }
     }
 
-    /// Lets the child go on to CMD. EPIPE (the child failed its setup
-    /// meanwhile, and SIGPIPE is blocked) is for `wait_for_exec` to report.
-    pub fn allow_command(&self) -> Result<()> {
-        match write_all(&self.release, &[1]) {
-            Err(Errno::PIPE) => Ok(()),
-            other => other.at("release", b"container"),
+    /// Lets the child go on. EPIPE (it ended meanwhile) is for
+    /// `wait_for_exec` to report.
+    pub fn release(&self) -> Result<()> {
+        loop {
+            match send(&self.control, &[1], SendFlags::NOSIGNAL) {
+                Err(Errno::INTR) => continue,
+                Ok(_) | Err(Errno::PIPE) | Err(Errno::CONNRESET) => return Ok(()),
+                Err(e) => return Err(e).at("send", b"container"),
+            }
         }
     }
 
     /// Waits until the child has exec'd CMD (`None`) or failed before that.
     pub fn wait_for_exec(self) -> Result<Option<Failure>> {
-        drop(self.release);
+        drop(self.control);
         let mut buf = [0u8; 1 + 1024];
         let mut len = 0;
         loop {
@@ -113,13 +139,21 @@ impl ParentEnd {
 }
 
 impl ChildEnd {
-    /// Blocks until the parent releases us (first for the setup, then for
-    /// CMD); `false` if the parent is gone.
-    pub fn wait_for_release(&self) -> bool {
+    /// Tells the parent that this process is bound to its life (call it
+    /// after arming PR_SET_PDEATHSIG) and blocks until the parent releases
+    /// it; `false` if the parent is gone or gave up.
+    pub fn ready_and_wait(&self) -> bool {
+        loop {
+            match send(&self.control, &[1], SendFlags::NOSIGNAL) {
+                Ok(1) => break,
+                Err(Errno::INTR) => continue,
+                _ => return false,
+            }
+        }
         let mut byte = [0u8];
         loop {
-            match rustix::io::read(&self.release, &mut byte) {
-                Ok(n) => return n == 1,
+            match recv(&self.control, &mut byte, RecvFlags::empty()) {
+                Ok((n, _)) => return n == 1,
                 Err(Errno::INTR) => continue,
                 Err(_) => return false,
             }

@@ -43,9 +43,9 @@ fn setup_and_exec(
     channel: &mut ChildEnd,
 ) -> Result<Infallible> {
     lifecycle::die_with_parent()?;
-    // The parent may die between clone and the line above; then the release
-    // pipe reads EOF and we go quietly.
-    if !channel.wait_for_release() {
+    // Bound to sct's life from here: say so, and wait to be released (sync.rs
+    // says why no death of sct's can then go unnoticed). EOF: we go quietly.
+    if !channel.ready_and_wait() {
         exit(crate::error::EXIT_SCT_FAILED);
     }
     if cfg.net == Net::None {
@@ -88,9 +88,10 @@ fn setup_and_exec(
     }
     caps::set_capabilities(caps::kept_for(cfg.capabilities, cfg.user))?;
     caps::set_no_new_privileges()?;
-    // The parent attaches the device rule while the steps above run; nothing
-    // of CMD's may run before it is there.
-    if !channel.wait_for_release() {
+    // Again: the user switch cleared PR_SET_PDEATHSIG and set it anew, and
+    // the parent attaches the device rule while the steps above run, which
+    // must be there before anything of CMD's.
+    if !channel.ready_and_wait() {
         exit(crate::error::EXIT_SCT_FAILED);
     }
     if cfg.init {

@@ -112,3 +112,64 @@ pub fn close_range_cloexec(first: u32) -> Result<(), Errno> {
     // SAFETY: close_range only changes descriptor flags of this process.
     unsafe { syscall!(Sysno::close_range, first, u32::MAX, CLOSE_RANGE_CLOEXEC) }.map(drop)
 }
+
+/// A child's change of state, as waitid(2) reports it in its siginfo.
+pub struct ChildEvent {
+    /// The thread that changed: a traced thread's own id, or the child's pid.
+    pub pid: i32,
+    /// `CLD_EXITED`, `CLD_KILLED`, `CLD_DUMPED` or `CLD_TRAPPED`.
+    pub code: u32,
+    /// The exit code, or the signal that killed or stopped it.
+    pub status: i32,
+}
+
+/// `waitid(P_ALL, 0, info, WEXITED | WNOHANG | __WALL)` (waitid(2)): the
+/// next exit of any child, or ptrace-stop of any thread this process traces
+/// (reported without WSTOPPED), without blocking; `None` when there is none
+/// now. `__WALL`: a traced thread that is not its process's leader counts
+/// as a child too.
+pub fn wait_any_child() -> Result<Option<ChildEvent>, Errno> {
+    use linux_raw_sys::general::{siginfo_t, __WALL, P_ALL, WEXITED, WNOHANG};
+    // SAFETY: all-zero bytes are a valid siginfo_t (a C struct of integers).
+    let mut info: siginfo_t = unsafe { core::mem::zeroed() };
+    // SAFETY: `info` is a writable siginfo_t that outlives the call; the
+    // kernel writes at most its size; the last argument (rusage) is NULL.
+    unsafe {
+        syscall!(
+            Sysno::waitid,
+            P_ALL,
+            0,
+            &mut info as *mut siginfo_t,
+            WEXITED | WNOHANG | __WALL,
+            0
+        )
+    }?;
+    // SAFETY: the kernel filled in the SIGCHLD variant of the union (or left
+    // it zeroed when no child had changed, WNOHANG).
+    let (code, child) = unsafe {
+        let i = &info.__bindgen_anon_1.__bindgen_anon_1;
+        (i.si_code, i._sifields._sigchld)
+    };
+    Ok((child._pid != 0).then_some(ChildEvent {
+        pid: child._pid,
+        code: code as u32,
+        status: child._status,
+    }))
+}
+
+/// `ptrace(PTRACE_DETACH, tid, 0, signal)` (ptrace(2)): lets a thread in a
+/// ptrace-stop go on untraced, with `signal` delivered (0: none).
+pub fn ptrace_detach(tid: i32, signal: i32) -> Result<(), Errno> {
+    // SAFETY: plain integer arguments; the kernel checks that tid is our
+    // tracee in a stop.
+    unsafe {
+        syscall!(
+            Sysno::ptrace,
+            linux_raw_sys::ptrace::PTRACE_DETACH,
+            tid,
+            0,
+            signal
+        )
+    }
+    .map(drop)
+}
