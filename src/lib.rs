@@ -17,6 +17,7 @@ pub mod error;
 pub mod names;
 pub mod out;
 pub mod parent;
+pub mod reap;
 pub mod spec;
 pub mod sync;
 pub mod sys;

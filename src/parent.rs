@@ -15,6 +15,7 @@ use crate::child;
 use crate::cli::{Config, Net};
 use crate::devices::{Devices, Kind, Node};
 use crate::error::{Context, Error, Result};
+use crate::reap::reap_children;
 use crate::sync::{Channel, ParentEnd};
 use crate::sys::args::{Args, Environ};
 use crate::sys::process::{self, Fork};
@@ -263,47 +264,12 @@ fn supervise(child: &Child, signals: &SigSet) -> Result<u8> {
     loop {
         match sig::wait(signals).at("sigtimedwait", b"")? {
             SIGCHLD => {
-                if let Some(code) = reap(child)? {
+                let main = child.pid.as_raw_nonzero().get();
+                if let Some(code) = reap_children(main).at("waitid", b"container")? {
                     return Ok(code);
                 }
             }
             other => child.signal(other),
         }
     }
-}
-
-/// Takes every change of state of sct's children, and returns CMD's exit
-/// code once the container's first process has exited.
-///
-/// CMD is sct's child, so its PTRACE_TRACEME makes sct its tracer (a Go
-/// program's thread does this). A traced thread's exit must be reaped, with
-/// __WALL, or its process never ends; and a traced thread's stop is
-/// detached with its signal passed on, so CMD runs as with no tracer (runc
-/// does not hang either). SIGTRAP is not passed on: without a tracer the
-/// kernel would not have sent it (the one after an exec once traced).
-fn reap(child: &Child) -> Result<Option<u8>> {
-    use linux_raw_sys::general::{CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_TRAPPED, SIGTRAP};
-    while let Some(event) = process::wait_any_child().at("waitid", b"container")? {
-        match event.code {
-            CLD_TRAPPED => {
-                let signal = if event.status == SIGTRAP as i32 {
-                    0
-                } else {
-                    event.status
-                };
-                // ESRCH: it was killed meanwhile, and its exit follows.
-                let _ = process::ptrace_detach(event.pid, signal);
-            }
-            CLD_EXITED if event.pid == child.pid.as_raw_nonzero().get() => {
-                return Ok(Some(event.status as u8));
-            }
-            // 128 + N, docker's convention.
-            CLD_KILLED | CLD_DUMPED if event.pid == child.pid.as_raw_nonzero().get() => {
-                return Ok(Some(128u8.wrapping_add(event.status as u8)));
-            }
-            // A traced thread's exit: reaped now.
-            _ => {}
-        }
-    }
-    Ok(None)
 }

@@ -12,9 +12,7 @@
 //! The init runs sct's own code and nothing else: sct is static, so no other
 //! code is mapped into it, and it never execs.
 
-use rustix::process::{
-    set_dumpable_behavior, wait, DumpableBehavior, Pid, WaitOptions, WaitStatus,
-};
+use rustix::process::{set_dumpable_behavior, DumpableBehavior, Pid};
 
 use linux_raw_sys::general::{SIGCHLD, SIGKILL};
 
@@ -22,6 +20,7 @@ use super::seccomp;
 use crate::cli::{Config, Seccomp};
 use crate::devices::Rule;
 use crate::error::{Context, Result, EXIT_SCT_FAILED};
+use crate::reap::reap_children;
 use crate::sync::ChildEnd;
 use crate::sys::process::{self, exit, Fork};
 use crate::sys::signal::{self as sig, SigSet};
@@ -81,11 +80,17 @@ fn confine(cfg: &Config, devices: &[Rule]) -> Result<()> {
 fn supervise(cmd: Pid, signals: &SigSet) -> u8 {
     loop {
         match sig::wait(signals) {
-            Ok(SIGCHLD) => {
-                if let Some(code) = reap(cmd) {
-                    return code;
+            // One SIGCHLD may stand for many children; PID 1 cannot be
+            // killed by CMD's signal, so it passes the number on, as sct
+            // does.
+            Ok(SIGCHLD) => match reap_children(cmd.as_raw_nonzero().get()) {
+                Ok(Some(code)) => return code,
+                Ok(None) => {}
+                Err(_) => {
+                    let _ = sig::kill(cmd.as_raw_nonzero().get(), SIGKILL);
+                    return EXIT_SCT_FAILED;
                 }
-            }
+            },
             // Fails only once CMD is a zombie; the SIGCHLD is on its way.
             Ok(other) => {
                 let _ = sig::kill(cmd.as_raw_nonzero().get(), other);
@@ -95,28 +100,5 @@ fn supervise(cmd: Pid, signals: &SigSet) -> u8 {
                 return EXIT_SCT_FAILED;
             }
         }
-    }
-}
-
-/// Reaps every child that has exited (one SIGCHLD may stand for many);
-/// returns CMD's exit code if CMD was among them.
-fn reap(cmd: Pid) -> Option<u8> {
-    let mut code = None;
-    // Ends with None (none exited yet) or ECHILD (no children left).
-    while let Ok(Some((pid, status))) = wait(WaitOptions::NOHANG) {
-        if pid == cmd {
-            code = Some(exit_code(status));
-        }
-    }
-    code
-}
-
-/// CMD's own code, or 128+N when signal N killed it: PID 1 cannot be killed
-/// by the signal itself, so it passes the number on, as sct does.
-fn exit_code(status: WaitStatus) -> u8 {
-    match (status.exit_status(), status.terminating_signal()) {
-        (Some(code), _) => code as u8,
-        (None, Some(signo)) => 128u8.wrapping_add(signo as u8),
-        (None, None) => EXIT_SCT_FAILED,
     }
 }
