@@ -361,22 +361,39 @@ fn cpus_throttle() {
             rootfs.path().to_str().unwrap(),
             "/bin/probe",
             "spin",
-            "1500",
+            "3000",
         ])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap(),
     );
     let pid = child.id();
-    std::thread::sleep(Duration::from_millis(1000));
-    let stat = std::fs::read_to_string(container_dir("cpu", pid).join("cpu.stat")).unwrap();
-    let throttled: u64 = stat
-        .lines()
-        .find_map(|l| l.strip_prefix("nr_throttled "))
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(throttled > 0, "cpu.stat: {stat}");
+    // What the kernel counts, polled while CMD spins: how much CPU it got
+    // on a busy machine says nothing.
+    let stat_file = container_dir("cpu", pid).join("cpu.stat");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut stat = String::new();
+    while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        stat = std::fs::read_to_string(&stat_file).unwrap_or_default();
+        let throttled = stat
+            .lines()
+            .find_map(|l| l.strip_prefix("nr_throttled "))
+            .and_then(|n| n.parse::<u64>().ok());
+        if throttled.is_some_and(|n| n > 0) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        stat.lines()
+            .any(|l| l.strip_prefix("nr_throttled ").is_some_and(|n| n != "0")),
+        "cpu.stat while CMD spun: {stat}"
+    );
+    let quota = std::fs::read_to_string(container_dir("cpu", pid).join("cpu.cfs_quota_us"));
+    assert_eq!(
+        quota.map(|q| q.trim().to_string()).ok(),
+        Some("20000".into())
+    );
     let mut stdout = String::new();
     child
         .stdout
@@ -384,18 +401,7 @@ fn cpus_throttle() {
         .unwrap()
         .read_to_string(&mut stdout)
         .unwrap();
-    assert!(child.wait().unwrap().success());
-    let cpu_ms: u64 = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("cpu_ms="))
-        .unwrap()
-        .parse()
-        .unwrap();
-    // 0.2 CPUs for 1.5 s is 300 ms; allow for tick granularity.
-    assert!(
-        cpu_ms <= 600,
-        "got {cpu_ms} ms of CPU in 1500 ms under --cpus 0.2"
-    );
+    assert!(child.wait().unwrap().success(), "{stdout}");
     assert_gone(pid);
 }
 
