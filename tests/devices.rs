@@ -215,7 +215,7 @@ both_paths! {
     fn device_passes_one_node_in(sct) {
         let disk = LoopDevice::new();
         let rootfs = Rootfs::new();
-        let all = format!("{}", disk.path);
+        let all = disk.path.clone();
         let out = sct.run_in(&rootfs, &["--device", &all], &["/bin/probe", "open", &disk.path, "r"]);
         assert_eq!(out.stdout, format!("open=ok\ndata={}\n", disk.hex), "{out:?}");
         let check = "probe open /dev/xvda r | head -1; probe open /dev/xvda w";
