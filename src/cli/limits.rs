@@ -31,6 +31,46 @@ pub(super) fn size(before: &'static str, v: &'static CStr) -> Result<u64> {
     })
 }
 
+pub(super) fn memory_swap(v: &'static CStr) -> Result<values::Swap> {
+    values::parse_swap(v.to_bytes()).ok_or_else(|| {
+        Error::usage(
+            "--memory-swap '",
+            v.to_bytes(),
+            "': expected a size like 512m, or -1",
+        )
+    })
+}
+
+pub(super) fn pids(v: &'static CStr) -> Result<u64> {
+    values::parse_pids(v.to_bytes()).ok_or_else(|| {
+        Error::usage(
+            "--pids-limit '",
+            v.to_bytes(),
+            "': expected a positive number",
+        )
+    })
+}
+
+pub(super) fn cpus(v: &'static CStr) -> Result<u64> {
+    values::parse_cpus(v.to_bytes()).ok_or_else(|| {
+        Error::usage(
+            "--cpus '",
+            v.to_bytes(),
+            "': expected a number of CPUs from 0.01, e.g. 1.5",
+        )
+    })
+}
+
+pub(super) fn cpuset_cpus(v: &'static CStr) -> Result<&'static [u8]> {
+    values::parse_cpuset(v.to_bytes()).ok_or_else(|| {
+        Error::usage(
+            "--cpuset-cpus '",
+            v.to_bytes(),
+            "': expected a CPU list like 0-2,4",
+        )
+    })
+}
+
 /// Docker's rules: --memory-swap is a total that needs --memory and cannot be
 /// below it.
 pub(super) fn check_limits(l: &Limits) -> Result<()> {

@@ -6,7 +6,7 @@
 
 use core::ffi::CStr;
 
-use crate::cgroup::values::{self, Limits};
+use crate::cgroup::values::Limits;
 use crate::error::{Error, Result};
 use crate::out::Buf;
 use crate::spec;
@@ -15,7 +15,9 @@ mod limits;
 mod mounts;
 mod security;
 
-use limits::{cgroup_parent, check_limits, hostname, net, rlimit, size};
+use limits::{
+    cgroup_parent, check_limits, cpus, cpuset_cpus, hostname, memory_swap, net, pids, rlimit, size,
+};
 use mounts::{bind, device, tmpfs};
 pub use mounts::{Bind, Device, Tmpfs, MAX_BINDS, MAX_DEVICES, MAX_TMPFS};
 use security::{capability, deny, seccomp, user};
@@ -114,195 +116,319 @@ pub enum Command {
     Version,
 }
 
+/// One command-line option: its names, what it takes, its `--help` line
+/// and what it sets. Parsing and `--help` both read the table.
 struct Opt {
     long: &'static str,
     short: Option<u8>,
-    /// The value's name in `--help`, for options that take one.
-    value: Option<&'static str>,
+    takes: Takes,
     help: &'static str,
+}
+
+/// What an option takes, and what it does with it.
+enum Takes {
+    Flag(fn(&mut Parsed)),
+    /// The value's name in `--help`, and its setter.
+    Value(&'static str, fn(&mut Parsed, &'static CStr) -> Result<()>),
+}
+
+/// What parsing has found so far: the container's description, and what
+/// only the parser needs.
+struct Parsed {
+    cfg: Config,
+    /// Capabilities asked for by name, which the NET_RAW rule keeps.
+    caps_added: u64,
+    print_seccomp: Option<&'static CStr>,
+    /// `--help` or `--version`: parsing ends there.
+    done: Option<Command>,
+}
+
+/// Stores a parsed value.
+fn set<T>(field: &mut T, value: Result<T>) -> Result<()> {
+    *field = value?;
+    Ok(())
+}
+
+/// Appends to one of Config's fixed-size lists, or says it is full.
+fn push<T, const N: usize>(
+    list: &mut [T; N],
+    count: &mut usize,
+    item: T,
+    before: &'static str,
+    v: &'static CStr,
+    full: &'static str,
+) -> Result<()> {
+    if *count == N {
+        return Err(Error::usage(before, v.to_bytes(), full));
+    }
+    list[*count] = item;
+    *count += 1;
+    Ok(())
 }
 
 const OPTIONS: &[Opt] = &[
     Opt {
         long: "hostname",
         short: None,
-        value: Some("NAME"),
+        takes: Takes::Value("NAME", |p, v| set(&mut p.cfg.hostname, hostname(v))),
         help: "hostname inside the container (default: sct)",
     },
     Opt {
         long: "net",
         short: None,
-        value: Some("host|none"),
+        takes: Takes::Value("host|none", |p, v| set(&mut p.cfg.net, net(v))),
         help: "host: share the host's network (default); none: only lo",
     },
     Opt {
         long: "memory",
         short: None,
-        value: Some("SIZE"),
+        takes: Takes::Value("SIZE", |p, v| {
+            set(&mut p.cfg.limits.memory, size("--memory '", v).map(Some))
+        }),
         help: "memory limit: bytes or k/m/g (1024-based)",
     },
     Opt {
         long: "memory-swap",
         short: None,
-        value: Some("SIZE"),
+        takes: Takes::Value("SIZE", |p, v| {
+            set(&mut p.cfg.limits.memory_swap, memory_swap(v).map(Some))
+        }),
         help: "memory plus swap limit (needs --memory); -1: unlimited swap",
     },
     Opt {
         long: "pids-limit",
         short: None,
-        value: Some("N"),
+        takes: Takes::Value("N", |p, v| set(&mut p.cfg.limits.pids, pids(v).map(Some))),
         help: "at most N processes and threads",
     },
     Opt {
         long: "cpus",
         short: None,
-        value: Some("DECIMAL"),
+        takes: Takes::Value("DECIMAL", |p, v| {
+            set(&mut p.cfg.limits.cpu_quota_us, cpus(v).map(Some))
+        }),
         help: "CPU time as a number of CPUs, e.g. 0.5",
     },
     Opt {
         long: "cpuset-cpus",
         short: None,
-        value: Some("LIST"),
+        takes: Takes::Value("LIST", |p, v| {
+            set(&mut p.cfg.limits.cpuset_cpus, cpuset_cpus(v).map(Some))
+        }),
         help: "CPUs allowed, e.g. 0-2,4",
     },
     Opt {
         long: "cgroup-parent",
         short: None,
-        value: Some("PATH"),
+        takes: Takes::Value("PATH", |p, v| {
+            set(&mut p.cfg.cgroup_parent, cgroup_parent(v).map(Some))
+        }),
         help: "create the cgroup below PATH (default: sct's own cgroup)",
     },
     Opt {
         long: "cap-add",
         short: None,
-        value: Some("CAP"),
+        takes: Takes::Value("CAP", |p, v| {
+            let cap = capability(v)?;
+            p.cfg.capabilities |= cap;
+            p.caps_added |= cap;
+            Ok(())
+        }),
         help: "keep capability CAP too (ALL: every one)",
     },
     Opt {
         long: "cap-drop",
         short: None,
-        value: Some("CAP"),
+        takes: Takes::Value("CAP", |p, v| {
+            p.cfg.capabilities &= !capability(v)?;
+            Ok(())
+        }),
         help: "drop capability CAP (ALL: every one)",
     },
     Opt {
         long: "seccomp",
         short: None,
-        value: Some("default|unconfined"),
+        takes: Takes::Value("default|unconfined", |p, v| {
+            set(&mut p.cfg.seccomp, seccomp(v))
+        }),
         help: "syscall filter (default: default)",
     },
     Opt {
         long: "seccomp-deny",
         short: None,
-        value: Some("NAME[,NAME]"),
+        takes: Takes::Value("NAME[,NAME]", |p, v| deny(&mut p.cfg.seccomp_deny, v)),
         help: "also deny these syscalls (EPERM)",
     },
     Opt {
         long: "print-seccomp",
         short: None,
-        value: Some("FILE"),
+        takes: Takes::Value("FILE", |p, v| {
+            p.print_seccomp = Some(v);
+            Ok(())
+        }),
         help: "write the filter as raw sock_filter bytes, exit",
     },
     Opt {
         long: "bind",
         short: Some(b'v'),
-        value: Some("SRC:DST[:ro,dev]"),
+        takes: Takes::Value("SRC:DST[:ro,dev]", |p, v| {
+            let b = bind(v)?;
+            push(
+                &mut p.cfg.binds,
+                &mut p.cfg.bind_count,
+                b,
+                "--bind '",
+                v,
+                "': at most 16 binds",
+            )
+        }),
         help: "bind host path SRC on DST (repeatable)",
     },
     Opt {
         long: "device",
         short: None,
-        value: Some("HOST[:CTR][:PERMS]"),
+        takes: Takes::Value("HOST[:CTR][:PERMS]", |p, v| {
+            let d = device(v)?;
+            push(
+                &mut p.cfg.devices,
+                &mut p.cfg.device_count,
+                d,
+                "--device '",
+                v,
+                "': at most 16 devices",
+            )
+        }),
         help: "make host device HOST usable at CTR below /dev; PERMS from rwm",
     },
     Opt {
         long: "no-cgroup",
         short: None,
-        value: None,
+        takes: Takes::Flag(|p| p.cfg.no_cgroup = true),
         help: "no cgroup: no device rule, no limits (see README, Security)",
     },
     Opt {
         long: "tmpfs",
         short: None,
-        value: Some("DST[:size=SIZE]"),
+        takes: Takes::Value("DST[:size=SIZE]", |p, v| {
+            let t = tmpfs(v)?;
+            push(
+                &mut p.cfg.tmpfs,
+                &mut p.cfg.tmpfs_count,
+                t,
+                "--tmpfs '",
+                v,
+                "': at most 16 tmpfs mounts",
+            )
+        }),
         help: "mount a fresh tmpfs on DST (repeatable)",
     },
     Opt {
         long: "env",
         short: Some(b'e'),
-        value: Some("KEY=VALUE"),
+        takes: Takes::Value("KEY=VALUE", |p, v| {
+            if !v.to_bytes().iter().skip(1).any(|&c| c == b'=') {
+                return Err(Error::usage(
+                    "--env '",
+                    v.to_bytes(),
+                    "': expected KEY=VALUE",
+                ));
+            }
+            push(
+                &mut p.cfg.env,
+                &mut p.cfg.env_count,
+                v,
+                "--env '",
+                v,
+                "': at most 32 variables",
+            )
+        }),
         help: "set an environment variable (repeatable)",
     },
     Opt {
         long: "workdir",
         short: Some(b'w'),
-        value: Some("DIR"),
+        takes: Takes::Value("DIR", |p, v| {
+            if v.to_bytes().first() != Some(&b'/') {
+                return Err(Error::usage(
+                    "--workdir '",
+                    v.to_bytes(),
+                    "': must be an absolute path",
+                ));
+            }
+            p.cfg.workdir = v;
+            Ok(())
+        }),
         help: "working directory inside the container (default: /)",
     },
     Opt {
         long: "read-only",
         short: None,
-        value: None,
+        takes: Takes::Flag(|p| p.cfg.read_only = true),
         help: "make the root read-only (/dev, /proc, tmpfs, binds keep their modes)",
     },
     Opt {
         long: "user",
         short: Some(b'u'),
-        value: Some("UID[:GID]"),
+        takes: Takes::Value("UID[:GID]", |p, v| set(&mut p.cfg.user, user(v).map(Some))),
         help: "run CMD as numeric UID and GID (default GID: UID)",
     },
     Opt {
         long: "init",
         short: None,
-        value: None,
+        takes: Takes::Flag(|p| p.cfg.init = true),
         help: "run a tiny init as PID 1 that reaps zombies and forwards signals",
     },
     Opt {
         long: "rlimit",
         short: None,
-        value: Some("NAME=SOFT[:HARD]"),
+        takes: Takes::Value("NAME=SOFT[:HARD]", |p, v| rlimit(&mut p.cfg.rlimits, v)),
         help: "resource limit, e.g. nofile=1024:4096 (repeatable)",
     },
     Opt {
         long: "help",
         short: Some(b'h'),
-        value: None,
+        takes: Takes::Flag(|p| p.done = Some(Command::Help)),
         help: "print this help and exit",
     },
     Opt {
         long: "version",
         short: Some(b'V'),
-        value: None,
+        takes: Takes::Flag(|p| p.done = Some(Command::Version)),
         help: "print the version and exit",
     },
 ];
 
 pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
-    let mut cfg = Config {
-        rootfs: c"",
-        command: 0,
-        hostname: c"sct",
-        net: Net::Host,
-        limits: Limits::default(),
-        cgroup_parent: None,
-        capabilities: spec::kept_mask(),
-        seccomp: Seccomp::Default,
-        seccomp_deny: DenyList::new(),
-        user: None,
-        read_only: false,
-        init: false,
-        rlimits: [None; crate::spec::RLIMITS.len()],
-        env: [c""; MAX_ENV],
-        env_count: 0,
-        workdir: c"/",
-        binds: [Bind::default(); MAX_BINDS],
-        bind_count: 0,
-        tmpfs: [Tmpfs::default(); MAX_TMPFS],
-        tmpfs_count: 0,
-        devices: [Device::default(); MAX_DEVICES],
-        device_count: 0,
-        no_cgroup: false,
+    let mut p = Parsed {
+        cfg: Config {
+            rootfs: c"",
+            command: 0,
+            hostname: c"sct",
+            net: Net::Host,
+            limits: Limits::default(),
+            cgroup_parent: None,
+            capabilities: spec::kept_mask(),
+            seccomp: Seccomp::Default,
+            seccomp_deny: DenyList::new(),
+            user: None,
+            read_only: false,
+            init: false,
+            rlimits: [None; crate::spec::RLIMITS.len()],
+            env: [c""; MAX_ENV],
+            env_count: 0,
+            workdir: c"/",
+            binds: [Bind::default(); MAX_BINDS],
+            bind_count: 0,
+            tmpfs: [Tmpfs::default(); MAX_TMPFS],
+            tmpfs_count: 0,
+            devices: [Device::default(); MAX_DEVICES],
+            device_count: 0,
+            no_cgroup: false,
+        },
+        caps_added: 0,
+        print_seccomp: None,
+        done: None,
     };
-    let mut caps_added = 0;
-    let mut print_seccomp = None;
     let n = args.count();
     let mut i = 1;
     while i < n {
@@ -328,17 +454,17 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         let Some(opt) = opt else {
             return Err(Error::usage("unknown option '", arg, "'"));
         };
-        let value = match (opt.value, inline) {
-            (None, None) => None,
-            (None, Some(_)) => {
+        match (&opt.takes, inline) {
+            (Takes::Flag(set), None) => set(&mut p),
+            (Takes::Flag(_), Some(_)) => {
                 return Err(Error::usage(
                     "option '--",
                     opt.long.as_bytes(),
                     "' takes no value",
                 ))
             }
-            (Some(_), Some(at)) => Some(tail(args.arg(i), at)),
-            (Some(_), None) => {
+            (Takes::Value(_, set), Some(at)) => set(&mut p, tail(args.arg(i), at))?,
+            (Takes::Value(_, set), None) => {
                 i += 1;
                 if i >= n {
                     return Err(Error::usage(
@@ -347,128 +473,20 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
                         "' needs a value",
                     ));
                 }
-                Some(args.arg(i))
+                set(&mut p, args.arg(i))?
             }
-        };
-        match (opt.long, value) {
-            ("help", _) => return Ok(Command::Help),
-            ("version", _) => return Ok(Command::Version),
-            ("user", Some(v)) => cfg.user = Some(user(v)?),
-            ("read-only", None) => cfg.read_only = true,
-            ("init", None) => cfg.init = true,
-            ("rlimit", Some(v)) => rlimit(&mut cfg.rlimits, v)?,
-            ("hostname", Some(v)) => cfg.hostname = hostname(v)?,
-            ("net", Some(v)) => cfg.net = net(v)?,
-            ("memory", Some(v)) => cfg.limits.memory = Some(size("--memory '", v)?),
-            ("memory-swap", Some(v)) => {
-                let swap = values::parse_swap(v.to_bytes());
-                cfg.limits.memory_swap = Some(swap.ok_or_else(|| {
-                    Error::usage(
-                        "--memory-swap '",
-                        v.to_bytes(),
-                        "': expected a size like 512m, or -1",
-                    )
-                })?)
-            }
-            ("pids-limit", Some(v)) => {
-                let n = values::parse_pids(v.to_bytes());
-                cfg.limits.pids = Some(n.ok_or_else(|| {
-                    Error::usage(
-                        "--pids-limit '",
-                        v.to_bytes(),
-                        "': expected a positive number",
-                    )
-                })?)
-            }
-            ("cpus", Some(v)) => {
-                let q = values::parse_cpus(v.to_bytes());
-                cfg.limits.cpu_quota_us = Some(q.ok_or_else(|| {
-                    Error::usage(
-                        "--cpus '",
-                        v.to_bytes(),
-                        "': expected a number of CPUs from 0.01, e.g. 1.5",
-                    )
-                })?)
-            }
-            ("cpuset-cpus", Some(v)) => {
-                let l = values::parse_cpuset(v.to_bytes());
-                cfg.limits.cpuset_cpus = Some(l.ok_or_else(|| {
-                    Error::usage(
-                        "--cpuset-cpus '",
-                        v.to_bytes(),
-                        "': expected a CPU list like 0-2,4",
-                    )
-                })?)
-            }
-            ("cgroup-parent", Some(v)) => cfg.cgroup_parent = Some(cgroup_parent(v)?),
-            ("cap-add", Some(v)) => {
-                let cap = capability(v)?;
-                cfg.capabilities |= cap;
-                caps_added |= cap;
-            }
-            ("cap-drop", Some(v)) => cfg.capabilities &= !capability(v)?,
-            ("seccomp", Some(v)) => cfg.seccomp = seccomp(v)?,
-            ("seccomp-deny", Some(v)) => deny(&mut cfg.seccomp_deny, v)?,
-            ("print-seccomp", Some(v)) => print_seccomp = Some(v),
-            ("env", Some(v)) => {
-                let s = v.to_bytes();
-                if !s.iter().skip(1).any(|&c| c == b'=') {
-                    return Err(Error::usage("--env '", s, "': expected KEY=VALUE"));
-                }
-                if cfg.env_count == MAX_ENV {
-                    return Err(Error::usage("--env '", s, "': at most 32 variables"));
-                }
-                cfg.env[cfg.env_count] = v;
-                cfg.env_count += 1;
-            }
-            ("workdir", Some(v)) => {
-                if v.to_bytes().first() != Some(&b'/') {
-                    return Err(Error::usage(
-                        "--workdir '",
-                        v.to_bytes(),
-                        "': must be an absolute path",
-                    ));
-                }
-                cfg.workdir = v;
-            }
-            ("bind", Some(v)) => {
-                if cfg.bind_count == MAX_BINDS {
-                    return Err(Error::usage(
-                        "--bind '",
-                        v.to_bytes(),
-                        "': at most 16 binds",
-                    ));
-                }
-                cfg.binds[cfg.bind_count] = bind(v)?;
-                cfg.bind_count += 1;
-            }
-            ("tmpfs", Some(v)) => {
-                if cfg.tmpfs_count == MAX_TMPFS {
-                    return Err(Error::usage(
-                        "--tmpfs '",
-                        v.to_bytes(),
-                        "': at most 16 tmpfs mounts",
-                    ));
-                }
-                cfg.tmpfs[cfg.tmpfs_count] = tmpfs(v)?;
-                cfg.tmpfs_count += 1;
-            }
-            ("device", Some(v)) => {
-                if cfg.device_count == MAX_DEVICES {
-                    return Err(Error::usage(
-                        "--device '",
-                        v.to_bytes(),
-                        "': at most 16 devices",
-                    ));
-                }
-                cfg.devices[cfg.device_count] = device(v)?;
-                cfg.device_count += 1;
-            }
-            ("no-cgroup", None) => cfg.no_cgroup = true,
-            _ => unreachable!("option in OPTIONS without a case"),
+        }
+        if let Some(done) = p.done {
+            return Ok(done);
         }
         i += 1;
     }
+    let Parsed {
+        mut cfg,
+        caps_added,
+        print_seccomp,
+        ..
+    } = p;
     check_limits(&cfg.limits)?;
     if cfg.no_cgroup && cfg.limits != Limits::default() {
         return Err(Error::usage(
@@ -529,7 +547,7 @@ pub fn help() -> Buf<4096> {
             None => b.push(b"      --"),
         };
         b.push_str(o.long);
-        if let Some(v) = o.value {
+        if let Takes::Value(v, _) = o.takes {
             b.push(b" ").push_str(v);
         }
         let width = b.as_bytes().len() - start;

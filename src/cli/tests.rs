@@ -1,6 +1,7 @@
 use super::limits::UNKNOWN_RLIMIT;
 use super::security::syscall_number;
 use super::*;
+use crate::cgroup::values;
 use std::ffi::CString;
 use std::vec::Vec;
 
