@@ -5,41 +5,32 @@
 //! (tests/vm/suite.d/cgroup-v2.sh); and the device rule with its other
 //! layers (tests/vm/suite.d/devices.sh).
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// Installs qemu, the kernel and cpio when missing (build/deps); skips, saying
-/// why, only if that is impossible.
+/// Whether qemu, the kernels, busybox and cpio are there (build/test puts
+/// them there: `build/deps`, `build/vm-arm64-files`).
 fn qemu_ready() -> bool {
-    let have = || {
-        Command::new("sh")
-            .args([
-                "-c",
-                "command -v qemu-system-x86_64 && command -v qemu-system-aarch64 \
-                 && ls /boot/vmlinuz-*-amd64 && command -v cpio",
-            ])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    };
-    if have() {
-        return true;
-    }
-    let _ = Command::new(Path::new(ROOT).join("build/deps"))
+    let have = Command::new("sh")
         .args([
-            "qemu-system-x86",
-            "qemu-system-arm",
-            "linux-image-amd64",
-            "cpio",
+            "-c",
+            "command -v qemu-system-x86_64 && command -v qemu-system-aarch64 \
+             && ls /boot/vmlinuz-*-amd64 && command -v cpio \
+             && test -s target/vm/aarch64/Image -a -x target/vm/aarch64/busybox \
+             && test -s target/vm/aarch64/loop.ko",
         ])
-        .status();
-    if have() {
-        return true;
-    }
-    println!("SKIP: qemu-system-x86_64/-aarch64, a Debian amd64 kernel or cpio is missing and build/deps could not install them");
-    false
+        .current_dir(ROOT)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    common::tool_ready(
+        have,
+        "qemu-system-x86_64/-aarch64, a Debian amd64 kernel, cpio or the arm64 files in target/vm/aarch64",
+    )
 }
 
 /// Boots the VM suite once and asserts its result line.

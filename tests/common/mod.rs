@@ -20,6 +20,20 @@ const APPLETS: &[&str] = &[
     "touch", "mkdir", "rm", "wc", "grep", "stat", "mknod", "env", "readlink", "test",
 ];
 
+/// Whether a tool a test needs is there (`ready`). Tests install nothing:
+/// `build/test` (build/deps) does. Missing, it is a failure under `CI=true`
+/// and a SKIP, with `what` said, otherwise.
+pub fn tool_ready(ready: bool, what: &str) -> bool {
+    if ready {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} is missing (build/test installs it); under CI=true that is a failure");
+    }
+    println!("SKIP: {what} is missing; build/test installs it");
+    false
+}
+
 /// Fails the test unless it runs as root: every test here needs namespaces.
 pub fn require_root() {
     // SAFETY-free check through /proc: uid 0 in our own status.
