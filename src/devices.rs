@@ -12,6 +12,7 @@ use crate::ebpf::{
     R1, R2, R3, R4, R5, R6,
 };
 use crate::out::Text;
+use crate::spec::DEFAULT_DEVICE_RULES;
 
 /// Which nodes a rule covers.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -38,7 +39,8 @@ pub struct Rule {
     pub access: u8,
 }
 
-const fn allow(kind: Kind, major: Option<u32>, minor: Option<u32>, access: u8) -> Rule {
+/// An allow rule, for the tables.
+pub const fn allow(kind: Kind, major: Option<u32>, minor: Option<u32>, access: u8) -> Rule {
     Rule {
         allow: true,
         kind,
@@ -47,33 +49,6 @@ const fn allow(kind: Kind, major: Option<u32>, minor: Option<u32>, access: u8) -
         access,
     }
 }
-
-/// Docker's and runc's default list (without runc's `c 10:200 rwm`, tun:
-/// sct has no way to create one in the container).
-pub const DEFAULT_RULES: &[Rule] = &[
-    // Any node may be created; opening it is a separate access.
-    allow(Kind::Char, None, None, MKNOD),
-    allow(Kind::Block, None, None, MKNOD),
-    // /dev/null
-    allow(Kind::Char, Some(1), Some(3), RWM),
-    // /dev/zero
-    allow(Kind::Char, Some(1), Some(5), RWM),
-    // /dev/full
-    allow(Kind::Char, Some(1), Some(7), RWM),
-    // /dev/random
-    allow(Kind::Char, Some(1), Some(8), RWM),
-    // /dev/urandom
-    allow(Kind::Char, Some(1), Some(9), RWM),
-    // /dev/tty
-    allow(Kind::Char, Some(5), Some(0), RWM),
-    // /dev/console (sct's is a bind of a pty, 136:*, but an image may
-    // ship the node).
-    allow(Kind::Char, Some(5), Some(1), RWM),
-    // /dev/ptmx
-    allow(Kind::Char, Some(5), Some(2), RWM),
-    // /dev/pts/*
-    allow(Kind::Char, Some(136), None, RWM),
-];
 
 /// Docker's PERMS (`--device HOST:CONTAINER:PERMS`): some of r, w and m,
 /// each at most once, in any order.
@@ -259,7 +234,7 @@ mod tests {
 
     #[test]
     fn default_rules() {
-        let p = program(DEFAULT_RULES).unwrap();
+        let p = program(DEFAULT_DEVICE_RULES).unwrap();
         validate(p.insns()).unwrap();
         let table = [
             (Kind::Char, 1, 3, R | W, true),     // /dev/null
@@ -285,13 +260,16 @@ mod tests {
                 expected,
                 "{kind:?} {major}:{minor} {access}"
             );
-            assert_eq!(allows(DEFAULT_RULES, kind, major, minor, access), expected);
+            assert_eq!(
+                allows(DEFAULT_DEVICE_RULES, kind, major, minor, access),
+                expected
+            );
         }
     }
 
     #[test]
     fn default_program_is_minimal() {
-        let p = program(DEFAULT_RULES).unwrap();
+        let p = program(DEFAULT_DEVICE_RULES).unwrap();
         // 6 loads, 4 per wildcard rule (test, test, mov, exit), 5 per
         // full-number rule, 4 for pts, 2 for the final deny.
         assert_eq!(p.insns().len(), 6 + 2 * 4 + 8 * 5 + 4 + 2);
@@ -372,7 +350,7 @@ mod tests {
     #[test]
     fn program_agrees_with_the_plain_meaning() {
         let mut rng = Rng(0x5c7_0e6f);
-        let mut rules = [DEFAULT_RULES[0]; 12];
+        let mut rules = [DEFAULT_DEVICE_RULES[0]; 12];
         for _ in 0..2000 {
             let n = rng.below(rules.len() as u64 + 1) as usize;
             for r in &mut rules[..n] {
@@ -413,9 +391,9 @@ mod tests {
             v1_line(r, &mut t);
             t
         };
-        assert_eq!(line(&DEFAULT_RULES[2]).as_bytes(), b"c 1:3 rwm");
-        assert_eq!(line(&DEFAULT_RULES[1]).as_bytes(), b"b *:* m");
-        assert_eq!(line(&DEFAULT_RULES[10]).as_bytes(), b"c 136:* rwm");
+        assert_eq!(line(&DEFAULT_DEVICE_RULES[2]).as_bytes(), b"c 1:3 rwm");
+        assert_eq!(line(&DEFAULT_DEVICE_RULES[1]).as_bytes(), b"b *:* m");
+        assert_eq!(line(&DEFAULT_DEVICE_RULES[10]).as_bytes(), b"c 136:* rwm");
         let all = Rule {
             allow: false,
             ..allow(Kind::All, None, None, RWM)
@@ -468,7 +446,7 @@ pub const MAX_NODES: usize = crate::cli::MAX_DEVICES;
 /// nodes sct makes for it.
 #[derive(Clone, Copy)]
 pub struct Devices {
-    rules: [Rule; DEFAULT_RULES.len() + MAX_NODES],
+    rules: [Rule; DEFAULT_DEVICE_RULES.len() + MAX_NODES],
     nodes: [Option<Node>; MAX_NODES],
     count: usize,
 }
@@ -481,11 +459,11 @@ impl Default for Devices {
 
 impl Devices {
     pub const fn new() -> Self {
-        let filler = DEFAULT_RULES[0];
-        let mut rules = [filler; DEFAULT_RULES.len() + MAX_NODES];
+        let filler = DEFAULT_DEVICE_RULES[0];
+        let mut rules = [filler; DEFAULT_DEVICE_RULES.len() + MAX_NODES];
         let mut i = 0;
-        while i < DEFAULT_RULES.len() {
-            rules[i] = DEFAULT_RULES[i];
+        while i < DEFAULT_DEVICE_RULES.len() {
+            rules[i] = DEFAULT_DEVICE_RULES[i];
             i += 1;
         }
         Devices {
@@ -501,7 +479,7 @@ impl Devices {
         if self.count == MAX_NODES {
             return;
         }
-        self.rules[DEFAULT_RULES.len() + self.count] = Rule {
+        self.rules[DEFAULT_DEVICE_RULES.len() + self.count] = Rule {
             allow: true,
             kind: node.kind,
             major: Some(node.major),
@@ -513,7 +491,7 @@ impl Devices {
     }
 
     pub fn rules(&self) -> &[Rule] {
-        &self.rules[..DEFAULT_RULES.len() + self.count]
+        &self.rules[..DEFAULT_DEVICE_RULES.len() + self.count]
     }
 
     pub fn nodes(&self) -> impl Iterator<Item = &Node> {

@@ -1,8 +1,15 @@
 //! Policy as data: the capabilities a container keeps, the resource limits it
-//! may be given and the syscalls it may not make. One executor walks each
-//! table (`child::caps`, `child::rlimits`, `child::seccomp`).
+//! may be given, the syscalls it may not make, the devices it may use, and
+//! the kernel filesystems, nodes and hidden paths it gets. One executor walks
+//! each table (`child::caps`, `child::rlimits`, `child::seccomp`,
+//! `devices`, `child::proc`).
+
+use core::ffi::CStr;
 
 use linux_raw_sys::general as g;
+use rustix::mount::MountFlags;
+
+use crate::devices::{allow, Kind, Rule, MKNOD, RWM};
 use syscalls::Sysno;
 
 /// Every capability by name, as `capabilities(7)` spells it without `CAP_`.
@@ -183,3 +190,187 @@ pub const DENIED_IOCTLS: &[u32] = &[
 /// (0x0008), UNAME26 (0x20000), UNAME26|PER_LINUX32, and 0xffffffff, which
 /// only queries. Not in linux-raw-sys; from include/uapi/linux/personality.h.
 pub const ALLOWED_PERSONALITIES: &[u32] = &[0, 0x0008, 0x20000, 0x20008, 0xffff_ffff];
+
+// The device rule.
+
+/// Docker's and runc's default list (without runc's `c 10:200 rwm`, tun:
+/// sct has no way to create one in the container).
+pub const DEFAULT_DEVICE_RULES: &[Rule] = &[
+    // Any node may be created; opening it is a separate access.
+    allow(Kind::Char, None, None, MKNOD),
+    allow(Kind::Block, None, None, MKNOD),
+    // /dev/null
+    allow(Kind::Char, Some(1), Some(3), RWM),
+    // /dev/zero
+    allow(Kind::Char, Some(1), Some(5), RWM),
+    // /dev/full
+    allow(Kind::Char, Some(1), Some(7), RWM),
+    // /dev/random
+    allow(Kind::Char, Some(1), Some(8), RWM),
+    // /dev/urandom
+    allow(Kind::Char, Some(1), Some(9), RWM),
+    // /dev/tty
+    allow(Kind::Char, Some(5), Some(0), RWM),
+    // /dev/console (sct's is a bind of a pty, 136:*, but an image may
+    // ship the node).
+    allow(Kind::Char, Some(5), Some(1), RWM),
+    // /dev/ptmx
+    allow(Kind::Char, Some(5), Some(2), RWM),
+    // /dev/pts/*
+    allow(Kind::Char, Some(136), None, RWM),
+];
+
+// The container's kernel filesystems and /dev (`child::proc`).
+
+/// A filesystem mounted in the new root (paths relative to it).
+pub struct Mount {
+    pub target: &'static CStr,
+    /// The path in messages.
+    pub name: &'static [u8],
+    pub fstype: &'static CStr,
+    pub flags: MountFlags,
+    pub data: Option<&'static CStr>,
+    /// Mode of the directory when sct has to create it.
+    pub mode: u32,
+}
+
+pub const NOSUID_NODEV_NOEXEC: MountFlags = MountFlags::NOSUID
+    .union(MountFlags::NODEV)
+    .union(MountFlags::NOEXEC);
+
+/// The kernel filesystems, in mount order (a path's parent comes first).
+pub const MOUNTS: &[Mount] = &[
+    Mount {
+        target: c"proc",
+        name: b"/proc",
+        fstype: c"proc",
+        flags: NOSUID_NODEV_NOEXEC,
+        data: None,
+        mode: 0o555,
+    },
+    // Read-only: /sys carries the host's kernel knobs (runc, crun).
+    Mount {
+        target: c"sys",
+        name: b"/sys",
+        fstype: c"sysfs",
+        flags: NOSUID_NODEV_NOEXEC.union(MountFlags::RDONLY),
+        data: None,
+        mode: 0o555,
+    },
+    // runc's /dev: nodes are made below, so no nodev.
+    Mount {
+        target: c"dev",
+        name: b"/dev",
+        fstype: c"tmpfs",
+        flags: MountFlags::NOSUID.union(MountFlags::STRICTATIME),
+        data: Some(c"mode=755,size=65536k"),
+        mode: 0o755,
+    },
+    Mount {
+        target: c"dev/pts",
+        name: b"/dev/pts",
+        fstype: c"devpts",
+        flags: MountFlags::NOSUID.union(MountFlags::NOEXEC),
+        data: Some(c"newinstance,ptmxmode=0666,mode=0620"),
+        mode: 0o755,
+    },
+    Mount {
+        target: c"dev/shm",
+        name: b"/dev/shm",
+        fstype: c"tmpfs",
+        flags: NOSUID_NODEV_NOEXEC,
+        data: Some(c"mode=1777,size=65536k"),
+        mode: 0o1777,
+    },
+    Mount {
+        target: c"dev/mqueue",
+        name: b"/dev/mqueue",
+        fstype: c"mqueue",
+        flags: NOSUID_NODEV_NOEXEC,
+        data: None,
+        mode: 0o755,
+    },
+];
+
+/// A character device made in /dev.
+pub struct DevNode {
+    pub name: &'static CStr,
+    pub major: u32,
+    pub minor: u32,
+}
+
+/// Documented in the kernel's Documentation/admin-guide/devices.txt.
+pub const DEV_NODES: &[DevNode] = &[
+    DevNode {
+        name: c"null",
+        major: 1,
+        minor: 3,
+    },
+    DevNode {
+        name: c"zero",
+        major: 1,
+        minor: 5,
+    },
+    DevNode {
+        name: c"full",
+        major: 1,
+        minor: 7,
+    },
+    DevNode {
+        name: c"random",
+        major: 1,
+        minor: 8,
+    },
+    DevNode {
+        name: c"urandom",
+        major: 1,
+        minor: 9,
+    },
+    DevNode {
+        name: c"tty",
+        major: 5,
+        minor: 0,
+    },
+];
+
+/// Symlinks in /dev: (name, target).
+pub const DEV_LINKS: &[(&CStr, &CStr)] = &[
+    (c"fd", c"/proc/self/fd"),
+    (c"stdin", c"/proc/self/fd/0"),
+    (c"stdout", c"/proc/self/fd/1"),
+    (c"stderr", c"/proc/self/fd/2"),
+    (c"ptmx", c"pts/ptmx"),
+];
+
+/// Paths hidden from the container (Docker's current list): files get
+/// /dev/null bound over them, directories an empty read-only tmpfs; missing
+/// ones are skipped.
+pub const MASKED: &[&CStr] = &[
+    c"proc/acpi",
+    c"proc/asound",
+    c"proc/interrupts",
+    c"proc/kcore",
+    c"proc/keys",
+    c"proc/latency_stats",
+    c"proc/timer_list",
+    c"proc/timer_stats",
+    c"proc/sched_debug",
+    c"proc/scsi",
+    c"sys/firmware",
+    // RAPL energy counters: a side channel on what the host computes
+    // (CVE-2020-8694).
+    c"sys/devices/virtual/powercap",
+];
+
+/// Masked in each `sys/devices/system/cpu/cpuN/` (Kubernetes' default).
+pub const MASKED_PER_CPU: &[&CStr] = &[c"thermal_throttle"];
+
+/// Paths the container may read but not write (runc, crun): the host's
+/// kernel knobs.
+pub const READ_ONLY: &[&CStr] = &[
+    c"proc/bus",
+    c"proc/fs",
+    c"proc/irq",
+    c"proc/sys",
+    c"proc/sysrq-trigger",
+];

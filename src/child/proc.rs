@@ -18,160 +18,10 @@ use rustix::mount::{mount, mount_bind, mount_bind_recursive, mount_remount, Moun
 
 use crate::error::{Context, Error, Result};
 use crate::out::Buf;
+use crate::spec::{
+    DevNode, DEV_LINKS, DEV_NODES, MASKED, MASKED_PER_CPU, MOUNTS, NOSUID_NODEV_NOEXEC, READ_ONLY,
+};
 use crate::sys::Errno;
-
-/// A filesystem mounted in the new root (paths relative to it).
-struct Mount {
-    target: &'static CStr,
-    /// The path in messages.
-    name: &'static [u8],
-    fstype: &'static CStr,
-    flags: MountFlags,
-    data: Option<&'static CStr>,
-    /// Mode of the directory when sct has to create it.
-    mode: u32,
-}
-
-const NOSUID_NODEV_NOEXEC: MountFlags = MountFlags::NOSUID
-    .union(MountFlags::NODEV)
-    .union(MountFlags::NOEXEC);
-
-/// The kernel filesystems, in mount order (a path's parent comes first).
-const MOUNTS: &[Mount] = &[
-    Mount {
-        target: c"proc",
-        name: b"/proc",
-        fstype: c"proc",
-        flags: NOSUID_NODEV_NOEXEC,
-        data: None,
-        mode: 0o555,
-    },
-    // Read-only: /sys carries the host's kernel knobs (runc, crun).
-    Mount {
-        target: c"sys",
-        name: b"/sys",
-        fstype: c"sysfs",
-        flags: NOSUID_NODEV_NOEXEC.union(MountFlags::RDONLY),
-        data: None,
-        mode: 0o555,
-    },
-    // runc's /dev: nodes are made below, so no nodev.
-    Mount {
-        target: c"dev",
-        name: b"/dev",
-        fstype: c"tmpfs",
-        flags: MountFlags::NOSUID.union(MountFlags::STRICTATIME),
-        data: Some(c"mode=755,size=65536k"),
-        mode: 0o755,
-    },
-    Mount {
-        target: c"dev/pts",
-        name: b"/dev/pts",
-        fstype: c"devpts",
-        flags: MountFlags::NOSUID.union(MountFlags::NOEXEC),
-        data: Some(c"newinstance,ptmxmode=0666,mode=0620"),
-        mode: 0o755,
-    },
-    Mount {
-        target: c"dev/shm",
-        name: b"/dev/shm",
-        fstype: c"tmpfs",
-        flags: NOSUID_NODEV_NOEXEC,
-        data: Some(c"mode=1777,size=65536k"),
-        mode: 0o1777,
-    },
-    Mount {
-        target: c"dev/mqueue",
-        name: b"/dev/mqueue",
-        fstype: c"mqueue",
-        flags: NOSUID_NODEV_NOEXEC,
-        data: None,
-        mode: 0o755,
-    },
-];
-
-/// A character device made in /dev.
-struct Node {
-    name: &'static CStr,
-    major: u32,
-    minor: u32,
-}
-
-/// Documented in the kernel's Documentation/admin-guide/devices.txt.
-const NODES: &[Node] = &[
-    Node {
-        name: c"null",
-        major: 1,
-        minor: 3,
-    },
-    Node {
-        name: c"zero",
-        major: 1,
-        minor: 5,
-    },
-    Node {
-        name: c"full",
-        major: 1,
-        minor: 7,
-    },
-    Node {
-        name: c"random",
-        major: 1,
-        minor: 8,
-    },
-    Node {
-        name: c"urandom",
-        major: 1,
-        minor: 9,
-    },
-    Node {
-        name: c"tty",
-        major: 5,
-        minor: 0,
-    },
-];
-
-/// Symlinks in /dev: (name, target).
-const LINKS: &[(&CStr, &CStr)] = &[
-    (c"fd", c"/proc/self/fd"),
-    (c"stdin", c"/proc/self/fd/0"),
-    (c"stdout", c"/proc/self/fd/1"),
-    (c"stderr", c"/proc/self/fd/2"),
-    (c"ptmx", c"pts/ptmx"),
-];
-
-/// Paths hidden from the container (Docker's current list): files get
-/// /dev/null bound over them, directories an empty read-only tmpfs; missing
-/// ones are skipped.
-const MASKED: &[&CStr] = &[
-    c"proc/acpi",
-    c"proc/asound",
-    c"proc/interrupts",
-    c"proc/kcore",
-    c"proc/keys",
-    c"proc/latency_stats",
-    c"proc/timer_list",
-    c"proc/timer_stats",
-    c"proc/sched_debug",
-    c"proc/scsi",
-    c"sys/firmware",
-    // RAPL energy counters: a side channel on what the host computes
-    // (CVE-2020-8694).
-    c"sys/devices/virtual/powercap",
-];
-
-/// Masked in each `sys/devices/system/cpu/cpuN/` (Kubernetes' default).
-const MASKED_PER_CPU: &[&CStr] = &[c"thermal_throttle"];
-
-/// Paths the container may read but not write (runc, crun): the host's
-/// kernel knobs.
-const READ_ONLY: &[&CStr] = &[
-    c"proc/bus",
-    c"proc/fs",
-    c"proc/irq",
-    c"proc/sys",
-    c"proc/sysrq-trigger",
-];
 
 pub(super) const RESOLVE_INSIDE: ResolveFlags = ResolveFlags::IN_ROOT
     .union(ResolveFlags::NO_SYMLINKS)
@@ -351,7 +201,7 @@ fn fill_dev(root: &OwnedFd) -> Result<()> {
         RESOLVE_INSIDE,
     )
     .at("open", b"/dev")?;
-    for n in NODES {
+    for n in DEV_NODES {
         let mode = Mode::from_raw_mode(0o666);
         let made = mknodat(
             &dev,
@@ -373,7 +223,7 @@ fn fill_dev(root: &OwnedFd) -> Result<()> {
             }
         }
     }
-    for (name, target) in LINKS {
+    for (name, target) in DEV_LINKS {
         symlinkat(*target, &dev, *name).at("symlink", name.to_bytes())?;
     }
     Ok(())
@@ -381,7 +231,7 @@ fn fill_dev(root: &OwnedFd) -> Result<()> {
 
 /// Binds the host's `/dev/NAME` onto an empty file made in the container's
 /// /dev. Before pivot_root: `/dev` still names the host's.
-fn bind_default_node(dev: &OwnedFd, n: &Node) -> Result<()> {
+fn bind_default_node(dev: &OwnedFd, n: &DevNode) -> Result<()> {
     let mut host = Buf::<32>::new();
     host.push(b"/dev/").push(n.name.to_bytes()).push(b"\0");
     let rdev = makedev(n.major, n.minor);

@@ -220,14 +220,14 @@ mod tests {
 
     #[test]
     fn default_program_is_valid_and_short() {
-        let p = build(&[], devices::DEFAULT_RULES).unwrap();
+        let p = build(&[], spec::DEFAULT_DEVICE_RULES).unwrap();
         validate(p.insns()).unwrap();
         assert!(p.insns().len() < 120, "{} instructions", p.insns().len());
     }
 
     #[test]
     fn denied_syscalls_get_eperm_and_others_are_allowed() {
-        let p = build(&[], devices::DEFAULT_RULES).unwrap();
+        let p = build(&[], spec::DEFAULT_DEVICE_RULES).unwrap();
         for s in spec::DENIED_SYSCALLS {
             assert_eq!(native(&p, *s, [0; 6]), RET_EPERM, "{}", s.name());
         }
@@ -254,7 +254,7 @@ mod tests {
 
     #[test]
     fn clone3_is_enosys_and_clone_with_namespaces_eperm() {
-        let p = build(&[], devices::DEFAULT_RULES).unwrap();
+        let p = build(&[], spec::DEFAULT_DEVICE_RULES).unwrap();
         assert_eq!(native(&p, Sysno::clone3, [0; 6]), RET_ENOSYS);
         let sigchld = u64::from(linux_raw_sys::general::SIGCHLD);
         assert_eq!(
@@ -284,7 +284,7 @@ mod tests {
 
     #[test]
     fn ioctl_tiocsti_is_denied_whatever_the_high_bits() {
-        let p = build(&[], devices::DEFAULT_RULES).unwrap();
+        let p = build(&[], spec::DEFAULT_DEVICE_RULES).unwrap();
         let sti = u64::from(linux_raw_sys::ioctl::TIOCSTI);
         let linux = u64::from(linux_raw_sys::ioctl::TIOCLINUX);
         for req in [
@@ -309,7 +309,7 @@ mod tests {
 
     #[test]
     fn personality_only_harmless_values() {
-        let p = build(&[], devices::DEFAULT_RULES).unwrap();
+        let p = build(&[], spec::DEFAULT_DEVICE_RULES).unwrap();
         for v in [0u64, 8, 0x20000, 0x20008, 0xffff_ffff] {
             assert_eq!(
                 native(&p, Sysno::personality, [v, 0, 0, 0, 0, 0]),
@@ -329,7 +329,7 @@ mod tests {
 
     #[test]
     fn foreign_abis_beyond_table_and_minus_one_get_enosys() {
-        let p = build(&[], devices::DEFAULT_RULES).unwrap();
+        let p = build(&[], spec::DEFAULT_DEVICE_RULES).unwrap();
         for arch in [AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, AUDIT_ARCH_AARCH64] {
             if arch != NATIVE_ARCH {
                 for nr in [0, 1, 20, 39, 172, 500] {
@@ -359,13 +359,13 @@ mod tests {
         let extra: std::vec::Vec<u32> = (0..300)
             .filter(|&n| n != Sysno::getpid.id() as u32)
             .collect();
-        let p = build(&extra, devices::DEFAULT_RULES).unwrap();
+        let p = build(&extra, spec::DEFAULT_DEVICE_RULES).unwrap();
         validate(p.insns()).unwrap();
         assert_eq!(native(&p, Sysno::read, [0; 6]), RET_EPERM);
         assert_eq!(native(&p, Sysno::getpid, [0; 6]), SECCOMP_RET_ALLOW);
         // The jumps to the returns at the end are now longer than 255.
         assert!(p.insns().len() > 300);
-        let ioctl_all = build(&[Sysno::ioctl.id() as u32], devices::DEFAULT_RULES).unwrap();
+        let ioctl_all = build(&[Sysno::ioctl.id() as u32], spec::DEFAULT_DEVICE_RULES).unwrap();
         let tcgets = u64::from(linux_raw_sys::ioctl::TCGETS);
         assert_eq!(
             native(&ioctl_all, Sysno::ioctl, [0, tcgets, 0, 0, 0, 0]),
@@ -383,7 +383,7 @@ mod tests {
             minor: Some(0),
             access: devices::MKNOD,
         };
-        let mut rules = devices::DEFAULT_RULES.to_vec();
+        let mut rules = spec::DEFAULT_DEVICE_RULES.to_vec();
         let default = build(&[], &rules).unwrap();
         rules.push(loop0);
         let with_loop0 = build(&[], &rules).unwrap();
