@@ -127,7 +127,7 @@ impl Error {
         match self.kind {
             Kind::Usage => {
                 line.push_str(self.step)
-                    .push(self.object.as_bytes())
+                    .push_visible(self.object.as_bytes())
                     .push_str(self.detail)
                     .push(b"\n");
                 line.push(b"Try 'sct --help'.\n");
@@ -136,7 +136,7 @@ impl Error {
             Kind::Setup | Kind::Exec => {
                 line.push_str(self.step);
                 if !self.object.is_empty() {
-                    line.push(b" ").push(self.object.as_bytes());
+                    line.push(b" ").push_visible(self.object.as_bytes());
                 }
                 line.push(b": ");
                 match self.errno {
@@ -246,5 +246,19 @@ mod tests {
             "sct: unknown option '--frob'\nTry 'sct --help'.\n"
         );
         assert_eq!(e.exit_code(), 125);
+    }
+
+    #[test]
+    fn control_characters_in_objects_cannot_break_the_line() {
+        let e = Error::usage("missing CMD after ROOTFS '", b"a\nsct: b\x1b[2J", "'");
+        assert_eq!(
+            rendered(&e),
+            "sct: missing CMD after ROOTFS 'a\\x0asct: b\\x1b[2J'\nTry 'sct --help'.\n"
+        );
+        let e = Error::os("open", b"/tmp/x\ty", Errno::ENOENT);
+        assert_eq!(
+            rendered(&e),
+            "sct: open /tmp/x\\x09y: ENOENT (No such file or directory)\n"
+        );
     }
 }

@@ -53,6 +53,29 @@ impl<const N: usize> Buf<N> {
         self
     }
 
+    /// Pushes `s` with its control characters written as `\xHH`: a value
+    /// from the command line or a path must not break a message's one line
+    /// (or forge a second one).
+    pub fn push_visible(&mut self, s: &[u8]) -> &mut Self {
+        for chunk in s.split_inclusive(|b| b.is_ascii_control()) {
+            match chunk.split_last() {
+                Some((&last, rest)) if last.is_ascii_control() => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    self.push(rest).push(&[
+                        b'\\',
+                        b'x',
+                        HEX[usize::from(last >> 4)],
+                        HEX[usize::from(last & 15)],
+                    ]);
+                }
+                _ => {
+                    self.push(chunk);
+                }
+            }
+        }
+        self
+    }
+
     pub fn push_str(&mut self, s: &str) -> &mut Self {
         self.push(s.as_bytes())
     }

@@ -437,4 +437,57 @@ mod tests {
     fn libc_at_fdcwd() -> u64 {
         linux_raw_sys::general::AT_FDCWD as i64 as u64
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn rule() -> impl Strategy<Value = Rule> {
+            (
+                any::<bool>(),
+                prop_oneof![Just(Kind::Char), Just(Kind::Block), Just(Kind::All)],
+                proptest::option::of(0u32..300),
+                proptest::option::of(0u32..70000),
+                0u8..8,
+            )
+                .prop_map(|(allow, kind, major, minor, access)| Rule {
+                    allow,
+                    kind,
+                    major,
+                    minor,
+                    access,
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: 300,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            /// Whatever the extra syscalls and device rules, the program is
+            /// valid, and every input ends in one of its three returns.
+            #[test]
+            fn every_program_is_valid_and_every_path_returns(
+                extra in proptest::collection::vec(0u32..TABLE_END, 0..80),
+                rules in proptest::collection::vec(rule(), 0..40),
+                inputs in proptest::collection::vec(
+                    (any::<i32>(), any::<bool>(), proptest::array::uniform6(any::<u64>())),
+                    64,
+                ),
+            ) {
+                let p = build(&extra, &rules).unwrap();
+                prop_assert!(validate(p.insns()).is_ok());
+                for (nr, native_arch, args) in inputs {
+                    let arch = if native_arch { NATIVE_ARCH } else { AUDIT_ARCH_I386 };
+                    let r = run(p.insns(), &data(arch, nr % (TABLE_END as i32 + 10), args));
+                    prop_assert!(
+                        matches!(r, Some(a) if [SECCOMP_RET_ALLOW, RET_EPERM, RET_ENOSYS].contains(&a)),
+                        "nr {} args {:x?}: {:?}", nr, args, r
+                    );
+                }
+            }
+        }
+    }
 }

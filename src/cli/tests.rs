@@ -551,3 +551,79 @@ fn help_lists_every_option() {
         );
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Words an argv is made of: every option's spellings, values good and
+    /// bad, and odd bytes.
+    fn word() -> impl Strategy<Value = std::string::String> {
+        let mut names: Vec<std::string::String> = OPTIONS
+            .iter()
+            .flat_map(|o| {
+                let mut v = vec![format!("--{}", o.long), format!("--{}=", o.long)];
+                if let Some(s) = o.short {
+                    v.push(format!("-{}", s as char));
+                }
+                v
+            })
+            .collect();
+        names.extend(
+            [
+                "--",
+                "-",
+                "",
+                "/r",
+                "x",
+                "0",
+                "-1",
+                "1.5",
+                "64m",
+                "ALL",
+                "NET_RAW",
+                "a:b",
+                "/a:/b:ro",
+                "/dev/null:rwx",
+                "nofile=1:2",
+                "unconfined",
+                "none",
+                "..",
+                "=",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
+        prop_oneof![
+            proptest::sample::select(names),
+            "[ -~]{0,12}",
+            proptest::collection::vec(any::<u8>().prop_filter("no NUL", |b| *b != 0), 0..8)
+                .prop_map(|b| std::string::String::from_utf8_lossy(&b).into_owned()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 2000,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// The parser never panics, and every error is exit 125 with one
+        /// `sct:` line (a usage error adds "Try 'sct --help'.").
+        #[test]
+        fn any_argv_parses_or_fails_in_one_line(words in proptest::collection::vec(word(), 0..8)) {
+            let mut list = vec!["sct".to_string()];
+            list.extend(words.into_iter().map(|w| w.replace('\0', "")));
+            let refs: Vec<&str> = list.iter().map(|s| s.as_str()).collect();
+            if let Err(e) = parse(&args(&refs)[..]) {
+                prop_assert_eq!(e.exit_code(), 125);
+                let mut line = crate::out::Line::new();
+                e.render(&mut line);
+                let text = std::string::String::from_utf8_lossy(line.as_bytes()).into_owned();
+                prop_assert_eq!(text.lines().filter(|l| l.starts_with("sct:")).count(), 1, "{}", text);
+                prop_assert!(text.lines().all(|l| l.starts_with("sct:") || l == "Try 'sct --help'."), "{}", text);
+            }
+        }
+    }
+}
