@@ -36,6 +36,21 @@ fn mounts(run: impl Fn(&[&str]) -> Output, rootfs: &Rootfs) -> Vec<String> {
         .collect()
 }
 
+/// sct's arguments that count, from inside ROOTFS, the mounts under its
+/// root that mountinfo cannot show (`probe hidden-mounts` runs listmount(2)
+/// and statmount(2): CAP_SYS_ADMIN and no filter).
+fn hidden_mounts_args(rootfs: &str) -> [&str; 7] {
+    [
+        "--cap-add",
+        "SYS_ADMIN",
+        "--seccomp",
+        "unconfined",
+        rootfs,
+        "/bin/probe",
+        "hidden-mounts",
+    ]
+}
+
 /// `sct ARGS` without pivot_root, ARGS ending in `/bin/probe hidden-mounts`;
 /// `None`, said as a SKIP, where the kernel cannot count them.
 fn hidden_mounts_without_pivot_root(args: &[&str]) -> Option<Output> {
@@ -77,15 +92,7 @@ fn nothing_of_the_host_stays_under_the_moved_root() {
     let rootfs = Rootfs::new();
     let before = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     // listmount(2) sees mounts that mountinfo cannot: those under the root.
-    let args = [
-        "--cap-add",
-        "SYS_ADMIN",
-        "--seccomp",
-        "unconfined",
-        rootfs.path().to_str().unwrap(),
-        "/bin/probe",
-        "hidden-mounts",
-    ];
+    let args = hidden_mounts_args(rootfs.path().to_str().unwrap());
     let Some(out) = hidden_mounts_without_pivot_root(&args) else {
         return;
     };
@@ -148,16 +155,8 @@ fn the_mounts_that_held_rootfs_are_detached_too() {
     require_root();
     let rootfs = RootfsOnTmpfs::new();
     let root = rootfs.path();
-    let args = [
-        "--cap-add",
-        "SYS_ADMIN",
-        "--seccomp",
-        "unconfined",
-        root.to_str().unwrap(),
-        "/bin/probe",
-        "hidden-mounts",
-    ];
-    let Some(out) = hidden_mounts_without_pivot_root(&args) else {
+    let Some(out) = hidden_mounts_without_pivot_root(&hidden_mounts_args(root.to_str().unwrap()))
+    else {
         return;
     };
     // Without the detach after the move: hidden=1, the tmpfs, type tmpfs.
