@@ -124,11 +124,9 @@ impl<const N: usize> Buf<N> {
     pub fn write_to<Fd: AsFd>(&self, fd: Fd) {
         let mut rest = self.as_bytes();
         while !rest.is_empty() {
-            match rustix::io::write(&fd, rest) {
-                Ok(0) => return,
-                Ok(n) => rest = &rest[n..],
-                Err(rustix::io::Errno::INTR) => continue,
-                Err(_) => return,
+            match crate::sys::retry(|| rustix::io::write(&fd, rest)) {
+                Ok(n) if n > 0 => rest = &rest[n..],
+                _ => return,
             }
         }
     }

@@ -246,16 +246,14 @@ impl Child {
     /// Blocks until the child has exited and reaps it: after a setup
     /// failure, when nothing of CMD's has run.
     fn wait(&self) -> Result<()> {
-        loop {
-            let id = match &self.pidfd {
-                Some(fd) => WaitId::PidFd(rustix::fd::AsFd::as_fd(fd)),
-                None => WaitId::Pid(self.pid),
-            };
-            match rustix::process::waitid(id, WaitIdOptions::EXITED) {
-                Err(rustix::io::Errno::INTR) | Ok(None) => continue,
-                other => return other.map(drop).at("waitid", b"container"),
-            }
-        }
+        let id = || match &self.pidfd {
+            Some(fd) => WaitId::PidFd(rustix::fd::AsFd::as_fd(fd)),
+            None => WaitId::Pid(self.pid),
+        };
+        // Without WNOHANG, waitid returns only once the child has exited.
+        crate::sys::retry(|| rustix::process::waitid(id(), WaitIdOptions::EXITED))
+            .map(drop)
+            .at("waitid", b"container")
     }
 }
 

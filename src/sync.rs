@@ -24,6 +24,7 @@ use rustix::pipe::{pipe_with, PipeFlags};
 
 use crate::error::{Context, Error, Result};
 use crate::out::Line;
+use crate::sys::retry;
 
 pub struct Channel {
     control_parent: OwnedFd,
@@ -90,25 +91,19 @@ impl ParentEnd {
     /// ended instead (a setup failure, which `wait_for_exec` reports).
     pub fn child_is_ready(&self) -> Result<bool> {
         let mut byte = [0u8];
-        loop {
-            match recv(&self.control, &mut byte, RecvFlags::empty()) {
-                Ok((n, _)) => return Ok(n == 1),
-                Err(Errno::INTR) => continue,
-                Err(Errno::CONNRESET) => return Ok(false),
-                Err(e) => return Err(e).at("recv", b"container"),
-            }
+        match retry(|| recv(&self.control, &mut byte, RecvFlags::empty())) {
+            Ok((n, _)) => Ok(n == 1),
+            Err(Errno::CONNRESET) => Ok(false),
+            Err(e) => Err(e).at("recv", b"container"),
         }
     }
 
     /// Lets the child go on. EPIPE (it ended meanwhile) is for
     /// `wait_for_exec` to report.
     pub fn release(&self) -> Result<()> {
-        loop {
-            match send(&self.control, &[1], SendFlags::NOSIGNAL) {
-                Err(Errno::INTR) => continue,
-                Ok(_) | Err(Errno::PIPE) | Err(Errno::CONNRESET) => return Ok(()),
-                Err(e) => return Err(e).at("send", b"container"),
-            }
+        match retry(|| send(&self.control, &[1], SendFlags::NOSIGNAL)) {
+            Ok(_) | Err(Errno::PIPE) | Err(Errno::CONNRESET) => Ok(()),
+            Err(e) => Err(e).at("send", b"container"),
         }
     }
 
@@ -117,15 +112,11 @@ impl ParentEnd {
         drop(self.control);
         let mut buf = [0u8; 1 + 1024];
         let mut len = 0;
-        loop {
-            match rustix::io::read(&self.report, &mut buf[len..]) {
+        while len < buf.len() {
+            match retry(|| rustix::io::read(&self.report, &mut buf[len..])) {
                 Ok(0) => break,
                 Ok(n) => len += n,
-                Err(Errno::INTR) => continue,
                 Err(e) => return Err(e).at("read", b"report"),
-            }
-            if len == buf.len() {
-                break;
             }
         }
         if len == 0 {
@@ -143,21 +134,11 @@ impl ChildEnd {
     /// after arming PR_SET_PDEATHSIG) and blocks until the parent releases
     /// it; `false` if the parent is gone or gave up.
     pub fn ready_and_wait(&self) -> bool {
-        loop {
-            match send(&self.control, &[1], SendFlags::NOSIGNAL) {
-                Ok(1) => break,
-                Err(Errno::INTR) => continue,
-                _ => return false,
-            }
+        if retry(|| send(&self.control, &[1], SendFlags::NOSIGNAL)) != Ok(1) {
+            return false;
         }
         let mut byte = [0u8];
-        loop {
-            match recv(&self.control, &mut byte, RecvFlags::empty()) {
-                Ok((n, _)) => return n == 1,
-                Err(Errno::INTR) => continue,
-                Err(_) => return false,
-            }
-        }
+        retry(|| recv(&self.control, &mut byte, RecvFlags::empty())).map(|(n, _)| n) == Ok(1)
     }
 
     /// Sends a setup failure to the parent, in one write (under PIPE_BUF, so
@@ -180,11 +161,8 @@ impl ChildEnd {
 
 fn write_all(fd: &OwnedFd, mut bytes: &[u8]) -> core::result::Result<(), Errno> {
     while !bytes.is_empty() {
-        match rustix::io::write(fd, bytes) {
-            Ok(n) => bytes = &bytes[n..],
-            Err(Errno::INTR) => continue,
-            Err(e) => return Err(e),
-        }
+        let n = retry(|| rustix::io::write(fd, bytes))?;
+        bytes = &bytes[n..];
     }
     Ok(())
 }

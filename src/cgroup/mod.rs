@@ -21,6 +21,7 @@ use rustix::process::Pid;
 use crate::devices::Rule;
 use crate::error::{Context, Error, Result};
 use crate::out::{Buf, Line, Text};
+use crate::sys::retry;
 use values::Limits;
 
 /// The controllers sct can use, by bit.
@@ -544,11 +545,9 @@ fn read_all<'a>(
 ) -> core::result::Result<&'a [u8], rustix::io::Errno> {
     let mut len = 0;
     while len < buf.len() {
-        match rustix::io::read(fd, &mut buf[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(rustix::io::Errno::INTR) => continue,
-            Err(e) => return Err(e),
+        match retry(|| rustix::io::read(fd, &mut buf[len..]))? {
+            0 => break,
+            n => len += n,
         }
     }
     Ok(&buf[..len])
@@ -558,10 +557,7 @@ fn read_all<'a>(
 fn write_at(dir: &OwnedFd, name: &[u8], value: &[u8]) -> Result<()> {
     let fd = rustix::fs::openat(dir, name, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())
         .at("open", name)?;
-    loop {
-        match rustix::io::write(&fd, value) {
-            Err(rustix::io::Errno::INTR) => continue,
-            other => return other.map(drop).at("write", name),
-        }
-    }
+    retry(|| rustix::io::write(&fd, value))
+        .map(drop)
+        .at("write", name)
 }

@@ -16,6 +16,19 @@ pub mod signal;
 
 pub use syscalls::Errno;
 
+/// Runs `call` again for as long as a signal interrupts it (EINTR): the
+/// one retry loop for the syscalls sct makes through rustix.
+pub fn retry<T>(
+    mut call: impl FnMut() -> Result<T, rustix::io::Errno>,
+) -> Result<T, rustix::io::Errno> {
+    loop {
+        match call() {
+            Err(rustix::io::Errno::INTR) => continue,
+            other => return other,
+        }
+    }
+}
+
 /// Converts a rustix error into the errno type used in sct's messages.
 pub fn errno_of(e: rustix::io::Errno) -> Errno {
     Errno::new(e.raw_os_error())
