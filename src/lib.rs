@@ -14,6 +14,7 @@ pub mod cli;
 pub mod devices;
 pub mod ebpf;
 pub mod error;
+pub mod json;
 pub mod names;
 pub mod out;
 pub mod parent;

@@ -1,0 +1,449 @@
+//! A zero-copy JSON reader, for OCI's config.json and seccomp profiles: no
+//! allocator, no copies. [`parse`] checks the whole document once (RFC 8259,
+//! nesting at most [`MAX_DEPTH`] deep), then hands out values that borrow
+//! the text: strings keep their escapes until [`Str::decode`] writes them
+//! into a buffer of the caller's, numbers keep their digits until asked for
+//! a type. Pure code: no syscalls.
+
+/// Deepest nesting of arrays and objects accepted; config.json needs 5.
+pub const MAX_DEPTH: usize = 64;
+
+/// Why a document was refused: what, and at which byte.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct JsonError {
+    pub offset: usize,
+    pub what: &'static str,
+}
+
+type Result<T> = core::result::Result<T, JsonError>;
+
+fn error<T>(offset: usize, what: &'static str) -> Result<T> {
+    Err(JsonError { offset, what })
+}
+
+/// A value of a checked document.
+#[derive(Clone, Copy, Debug)]
+pub enum Value<'a> {
+    Null,
+    Bool(bool),
+    Number(Number<'a>),
+    String(Str<'a>),
+    Array(Array<'a>),
+    Object(Object<'a>),
+}
+
+/// A number, as written.
+#[derive(Clone, Copy, Debug)]
+pub struct Number<'a>(&'a [u8]);
+
+/// A string, as written between its quotes (escapes not yet decoded).
+#[derive(Clone, Copy, Debug)]
+pub struct Str<'a>(&'a [u8]);
+
+/// An array, from `[` to `]`.
+#[derive(Clone, Copy, Debug)]
+pub struct Array<'a>(&'a [u8]);
+
+/// An object, from `{` to `}`.
+#[derive(Clone, Copy, Debug)]
+pub struct Object<'a>(&'a [u8]);
+
+/// Checks `text` as one JSON document and returns its top value.
+pub fn parse(text: &[u8]) -> Result<Value<'_>> {
+    let start = skip_space(text, 0);
+    let end = skip_value(text, start, 0)?;
+    let rest = skip_space(text, end);
+    if rest != text.len() {
+        return error(rest, "text after the document");
+    }
+    Ok(value_at(text, start))
+}
+
+impl<'a> Value<'a> {
+    /// What it is, for messages: "a number", "an object"...
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        }
+    }
+}
+
+impl<'a> Number<'a> {
+    /// The number as written.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+
+    /// The value, if it is a whole number in u64's range (no fraction, no
+    /// exponent, as config.json writes its integers).
+    pub fn as_u64(&self) -> Option<u64> {
+        crate::out::parse_u64(self.0)
+    }
+
+    /// The value, if it is a whole number in i64's range.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self.0.split_first() {
+            Some((b'-', digits)) => {
+                let n = crate::out::parse_u64(digits)?;
+                0i64.checked_sub_unsigned(n)
+            }
+            _ => i64::try_from(self.as_u64()?).ok(),
+        }
+    }
+
+    /// The value as the nearest f64.
+    pub fn as_f64(&self) -> Option<f64> {
+        core::str::from_utf8(self.0).ok()?.parse().ok()
+    }
+}
+
+impl<'a> Str<'a> {
+    /// The string as written, escapes and all.
+    pub fn raw(&self) -> &'a [u8] {
+        self.0
+    }
+
+    /// Writes the string, escapes decoded, into `buf`; `None` when it does
+    /// not fit.
+    pub fn decode<'b>(&self, buf: &'b mut [u8]) -> Option<&'b [u8]> {
+        let mut len = 0;
+        let mut put = |bytes: &[u8]| {
+            let end = len + bytes.len();
+            buf.get_mut(len..end)?.copy_from_slice(bytes);
+            len = end;
+            Some(())
+        };
+        let mut chars = Chars { raw: self.0, at: 0 };
+        while let Some(c) = chars.next() {
+            match c {
+                Char::Byte(b) => put(&[b])?,
+                Char::Unicode(c) => put(c.encode_utf8(&mut [0; 4]).as_bytes())?,
+            }
+        }
+        Some(&buf[..len])
+    }
+
+    /// Whether the decoded string is `s`, without a buffer.
+    pub fn eq(&self, s: &[u8]) -> bool {
+        let mut at = 0;
+        let mut chars = Chars { raw: self.0, at: 0 };
+        while let Some(c) = chars.next() {
+            let mut utf8 = [0u8; 4];
+            let bytes: &[u8] = match c {
+                Char::Byte(b) => {
+                    utf8[0] = b;
+                    &utf8[..1]
+                }
+                Char::Unicode(c) => c.encode_utf8(&mut utf8).as_bytes(),
+            };
+            if s.get(at..at + bytes.len()) != Some(bytes) {
+                return false;
+            }
+            at += bytes.len();
+        }
+        at == s.len()
+    }
+}
+
+impl<'a> Array<'a> {
+    /// The elements, in order.
+    pub fn iter(&self) -> Elements<'a> {
+        Elements {
+            text: self.0,
+            at: skip_space(self.0, 1),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+impl<'a> Object<'a> {
+    /// The members, in order (a repeated name comes as often as written).
+    pub fn iter(&self) -> Members<'a> {
+        Members {
+            text: self.0,
+            at: skip_space(self.0, 1),
+        }
+    }
+
+    /// The value of the last member named `name` (as serde_json keeps the
+    /// last of repeated names).
+    pub fn get(&self, name: &[u8]) -> Option<Value<'a>> {
+        self.iter()
+            .filter(|(k, _)| k.eq(name))
+            .last()
+            .map(|(_, v)| v)
+    }
+}
+
+/// An array's elements.
+pub struct Elements<'a> {
+    text: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = Value<'a>;
+
+    fn next(&mut self) -> Option<Value<'a>> {
+        if self.text.get(self.at)? == &b']' {
+            return None;
+        }
+        let value = value_at(self.text, self.at);
+        // Checked by `parse`: the element ends, then `,` or `]` follows.
+        let end = skip_value(self.text, self.at, 0).ok()?;
+        let after = skip_space(self.text, end);
+        self.at = match self.text.get(after) {
+            Some(b',') => skip_space(self.text, after + 1),
+            _ => after,
+        };
+        Some(value)
+    }
+}
+
+/// An object's members.
+pub struct Members<'a> {
+    text: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = (Str<'a>, Value<'a>);
+
+    fn next(&mut self) -> Option<(Str<'a>, Value<'a>)> {
+        if self.text.get(self.at)? == &b'}' {
+            return None;
+        }
+        let name_end = skip_string(self.text, self.at).ok()?;
+        let name = Str(&self.text[self.at + 1..name_end - 1]);
+        let colon = skip_space(self.text, name_end);
+        let start = skip_space(self.text, colon + 1);
+        let value = value_at(self.text, start);
+        let end = skip_value(self.text, start, 0).ok()?;
+        let after = skip_space(self.text, end);
+        self.at = match self.text.get(after) {
+            Some(b',') => skip_space(self.text, after + 1),
+            _ => after,
+        };
+        Some((name, value))
+    }
+}
+
+/// The value that starts at `at` of a checked text.
+fn value_at(text: &[u8], at: usize) -> Value<'_> {
+    let end = skip_value(text, at, 0).unwrap_or(at);
+    let bytes = &text[at..end];
+    match bytes.first() {
+        Some(b'{') => Value::Object(Object(bytes)),
+        Some(b'[') => Value::Array(Array(bytes)),
+        Some(b'"') => Value::String(Str(&bytes[1..bytes.len() - 1])),
+        Some(b't') => Value::Bool(true),
+        Some(b'f') => Value::Bool(false),
+        Some(b'n') | None => Value::Null,
+        Some(_) => Value::Number(Number(bytes)),
+    }
+}
+
+fn skip_space(text: &[u8], mut at: usize) -> usize {
+    while matches!(text.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        at += 1;
+    }
+    at
+}
+
+/// Checks the value at `at` and returns where it ends.
+fn skip_value(text: &[u8], at: usize, depth: usize) -> Result<usize> {
+    match text.get(at) {
+        None => error(at, "a value is missing"),
+        Some(b'{') | Some(b'[') if depth == MAX_DEPTH => error(at, "nested too deep"),
+        Some(b'{') => skip_container(text, at, depth, b'}', true),
+        Some(b'[') => skip_container(text, at, depth, b']', false),
+        Some(b'"') => skip_string(text, at),
+        Some(b't') => skip_word(text, at, b"true"),
+        Some(b'f') => skip_word(text, at, b"false"),
+        Some(b'n') => skip_word(text, at, b"null"),
+        Some(b'-' | b'0'..=b'9') => skip_number(text, at),
+        Some(_) => error(at, "not a JSON value"),
+    }
+}
+
+fn skip_word(text: &[u8], at: usize, word: &[u8]) -> Result<usize> {
+    if text.get(at..at + word.len()) == Some(word) {
+        Ok(at + word.len())
+    } else {
+        error(at, "not a JSON value")
+    }
+}
+
+/// An object (members `"name": value`) or an array, up to `close`.
+fn skip_container(text: &[u8], at: usize, depth: usize, close: u8, members: bool) -> Result<usize> {
+    let mut at = skip_space(text, at + 1);
+    if text.get(at) == Some(&close) {
+        return Ok(at + 1);
+    }
+    loop {
+        if members {
+            if text.get(at) != Some(&b'"') {
+                return error(at, "expected a member name in quotes");
+            }
+            at = skip_space(text, skip_string(text, at)?);
+            if text.get(at) != Some(&b':') {
+                return error(at, "expected ':' after a member name");
+            }
+            at = skip_space(text, at + 1);
+        }
+        at = skip_space(text, skip_value(text, at, depth + 1)?);
+        match text.get(at) {
+            Some(b',') => at = skip_space(text, at + 1),
+            Some(&c) if c == close => return Ok(at + 1),
+            _ if members => return error(at, "expected ',' or '}'"),
+            _ => return error(at, "expected ',' or ']'"),
+        }
+    }
+}
+
+fn skip_number(text: &[u8], start: usize) -> Result<usize> {
+    let digits = |mut at: usize| {
+        while matches!(text.get(at), Some(b'0'..=b'9')) {
+            at += 1;
+        }
+        at
+    };
+    let mut at = start;
+    if text.get(at) == Some(&b'-') {
+        at += 1;
+    }
+    at = match text.get(at) {
+        Some(b'0') => at + 1,
+        Some(b'1'..=b'9') => digits(at),
+        _ => return error(at, "a number needs a digit"),
+    };
+    if text.get(at) == Some(&b'.') {
+        let end = digits(at + 1);
+        if end == at + 1 {
+            return error(end, "a fraction needs a digit");
+        }
+        at = end;
+    }
+    if matches!(text.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(text.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        let end = digits(at);
+        if end == at {
+            return error(end, "an exponent needs a digit");
+        }
+        at = end;
+    }
+    // As serde_json: a number beyond f64's range is refused, not infinity.
+    if Number(&text[start..at]).as_f64().is_none_or(f64::is_infinite) {
+        return error(start, "a number out of range");
+    }
+    Ok(at)
+}
+
+/// A string, from its opening quote; returns the index after its closing
+/// quote. Checks escapes (and \u surrogate pairs) and UTF-8.
+fn skip_string(text: &[u8], start: usize) -> Result<usize> {
+    let mut at = start + 1;
+    loop {
+        match text.get(at) {
+            None => return error(start, "a string is not closed"),
+            Some(b'"') => break,
+            Some(b'\\') => {
+                at = match text.get(at + 1) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => at + 2,
+                    Some(b'u') => {
+                        let Some(unit) = hex4(text, at + 2) else {
+                            return error(at, "\\u needs four hex digits");
+                        };
+                        match unit {
+                            0xd800..=0xdbff => {
+                                let low = (text.get(at + 6..at + 8) == Some(b"\\u"))
+                                    .then(|| hex4(text, at + 8))
+                                    .flatten();
+                                if !matches!(low, Some(0xdc00..=0xdfff)) {
+                                    return error(at, "a lone surrogate in \\u");
+                                }
+                                at + 12
+                            }
+                            0xdc00..=0xdfff => return error(at, "a lone surrogate in \\u"),
+                            _ => at + 6,
+                        }
+                    }
+                    _ => return error(at, "an unknown escape"),
+                }
+            }
+            Some(&c) if c < 0x20 => return error(at, "a control character in a string"),
+            Some(_) => at += 1,
+        }
+    }
+    if core::str::from_utf8(&text[start + 1..at]).is_err() {
+        return error(start, "a string is not UTF-8");
+    }
+    Ok(at + 1)
+}
+
+fn hex4(text: &[u8], at: usize) -> Option<u16> {
+    let digits = core::str::from_utf8(text.get(at..at + 4)?).ok()?;
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u16::from_str_radix(digits, 16).ok()
+}
+
+/// One decoded character of a checked string.
+enum Char {
+    Byte(u8),
+    Unicode(char),
+}
+
+struct Chars<'a> {
+    raw: &'a [u8],
+    at: usize,
+}
+
+impl Iterator for Chars<'_> {
+    type Item = Char;
+
+    fn next(&mut self) -> Option<Char> {
+        let b = *self.raw.get(self.at)?;
+        if b != b'\\' {
+            self.at += 1;
+            return Some(Char::Byte(b));
+        }
+        let e = *self.raw.get(self.at + 1)?;
+        self.at += 2;
+        Some(Char::Byte(match e {
+            b'b' => 8,
+            b'f' => 12,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'u' => {
+                let unit = hex4(self.raw, self.at)?;
+                self.at += 4;
+                let code = if (0xd800..0xdc00).contains(&unit) {
+                    let low = hex4(self.raw, self.at + 2)?;
+                    self.at += 6;
+                    0x10000 + ((u32::from(unit) - 0xd800) << 10) + (u32::from(low) - 0xdc00)
+                } else {
+                    u32::from(unit)
+                };
+                return Some(Char::Unicode(char::from_u32(code)?));
+            }
+            other => other,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,261 @@
+use super::*;
+use proptest::prelude::*;
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+fn accepts(text: &str) -> bool {
+    parse(text.as_bytes()).is_ok()
+}
+
+#[test]
+fn grammar() {
+    for good in [
+        "0",
+        "-0",
+        "1.5",
+        "-12e+3",
+        "1E-2",
+        "true",
+        "false",
+        "null",
+        "\"\"",
+        "\"a\\\"b\\u00e9\\ud83d\\ude00\"",
+        "[]",
+        "{}",
+        " [ 1 , [ ] , { } ] ",
+        "{\"a\":{\"b\":[null]},\"a\":1}",
+        "\"\u{e9}\"",
+    ] {
+        assert!(accepts(good), "{good}");
+    }
+    for bad in [
+        "",
+        " ",
+        "01",
+        "1.",
+        ".5",
+        "-",
+        "1e",
+        "+1",
+        "tru",
+        "nul",
+        "[1,]",
+        "{\"a\":1,}",
+        "{a:1}",
+        "{\"a\" 1}",
+        "[1 2]",
+        "\"\\x\"",
+        "\"\\u12\"",
+        "\"\\ud800\"",
+        "\"\\udc00x\"",
+        "\"a\nb\"",
+        "[",
+        "{",
+        "\"",
+        "1 2",
+        "[]]",
+        "'a'",
+        "NaN",
+    ] {
+        assert!(!accepts(bad), "{bad:?}");
+    }
+    let deep = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+    assert!(accepts(&deep));
+    let deeper = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+    assert_eq!(
+        parse(deeper.as_bytes()).unwrap_err().what,
+        "nested too deep"
+    );
+    assert!(!accepts(&"[".repeat(100_000)));
+}
+
+#[test]
+fn errors_say_where() {
+    let e = parse(b"{\"root\": {\"path\": 12,}}").unwrap_err();
+    assert_eq!((e.offset, e.what), (21, "expected a member name in quotes"));
+    let e = parse(b"[1, 2] x").unwrap_err();
+    assert_eq!((e.offset, e.what), (7, "text after the document"));
+}
+
+#[test]
+fn strings_decode_into_a_buffer_or_say_they_do_not_fit() {
+    let Value::String(s) = parse(b"\"a\\tb\\u00e9\\ud83d\\ude00\\/\"").unwrap() else {
+        panic!()
+    };
+    let mut buf = [0u8; 64];
+    assert_eq!(
+        s.decode(&mut buf).unwrap(),
+        "a\tb\u{e9}\u{1f600}/".as_bytes()
+    );
+    assert!(s.eq("a\tb\u{e9}\u{1f600}/".as_bytes()));
+    assert!(!s.eq(b"a\tb"));
+    assert_eq!(s.decode(&mut [0u8; 4]), None);
+}
+
+#[test]
+fn objects_and_arrays_iterate_and_get() {
+    let doc =
+        br#"{"process": {"args": ["sh", "-c", "echo hi"], "user": {"uid": 0}}, "x": 1, "x": 2}"#;
+    let Value::Object(o) = parse(doc).unwrap() else {
+        panic!()
+    };
+    let Some(Value::Object(p)) = o.get(b"process") else {
+        panic!()
+    };
+    let Some(Value::Array(args)) = p.get(b"args") else {
+        panic!()
+    };
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| match a {
+            Value::String(s) => String::from_utf8(s.raw().to_vec()).unwrap(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(args, ["sh", "-c", "echo hi"]);
+    let Some(Value::Number(n)) = o.get(b"x") else {
+        panic!()
+    };
+    assert_eq!(n.as_u64(), Some(2));
+    assert!(o.get(b"missing").is_none());
+}
+
+#[test]
+fn numbers_convert_only_when_they_fit() {
+    let n = |s: &'static str| match parse(s.as_bytes()).unwrap() {
+        Value::Number(n) => n,
+        _ => panic!(),
+    };
+    assert_eq!(n("18446744073709551615").as_u64(), Some(u64::MAX));
+    assert_eq!(n("18446744073709551616").as_u64(), None);
+    assert_eq!(n("-9223372036854775808").as_i64(), Some(i64::MIN));
+    assert_eq!(n("-9223372036854775809").as_i64(), None);
+    assert_eq!(n("1.5").as_u64(), None);
+    assert_eq!(n("1.5").as_f64(), Some(1.5));
+    assert_eq!(n("1e3").as_u64(), None);
+}
+
+/// Our reading of a checked document, as serde_json's value.
+fn to_serde(v: Value<'_>) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(b),
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                u.into()
+            } else if let Some(i) = n.as_i64() {
+                i.into()
+            } else {
+                serde_json::Number::from_f64(n.as_f64().unwrap())
+                    .unwrap()
+                    .into()
+            }
+        }
+        Value::String(s) => {
+            let mut buf = vec![0u8; s.raw().len() * 4 + 4];
+            String::from_utf8(s.decode(&mut buf).unwrap().to_vec())
+                .unwrap()
+                .into()
+        }
+        Value::Array(a) => a.iter().map(to_serde).collect::<Vec<_>>().into(),
+        Value::Object(o) => {
+            let mut map = serde_json::Map::new();
+            for (k, v) in o.iter() {
+                let mut buf = vec![0u8; k.raw().len() * 4 + 4];
+                map.insert(
+                    String::from_utf8(k.decode(&mut buf).unwrap().to_vec()).unwrap(),
+                    to_serde(v),
+                );
+            }
+            map.into()
+        }
+    }
+}
+
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::Bool),
+        any::<u64>().prop_map(|n| n.into()),
+        any::<i64>().prop_map(|n| n.into()),
+        (-1_000_000i64..1_000_000).prop_map(|n| (n as f64 / 1000.0).into()),
+        ".{0,12}".prop_map(serde_json::Value::String),
+        "[\\u{0}-\\u{1f}\"\\\\/é😀a]{0,6}".prop_map(serde_json::Value::String),
+    ];
+    leaf.prop_recursive(5, 64, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
+            proptest::collection::vec((".{0,6}", inner), 0..6)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// Reads everything in a document, decoding every string, as a user would.
+fn walk(v: Value<'_>) {
+    let mut buf = [0u8; 256];
+    match v {
+        Value::Number(n) => {
+            let _ = (n.as_u64(), n.as_i64(), n.as_f64());
+        }
+        Value::String(s) => {
+            let _ = s.decode(&mut buf);
+            let _ = s.eq(b"x");
+        }
+        Value::Array(a) => a.iter().for_each(walk),
+        Value::Object(o) => {
+            for (k, v) in o.iter() {
+                let _ = k.decode(&mut buf);
+                walk(v);
+            }
+            let _ = o.get(b"a");
+        }
+        Value::Null | Value::Bool(_) => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 500,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// What serde_json writes, compact or pretty, reads back as the same
+    /// value.
+    #[test]
+    fn reads_what_serde_json_writes(v in json_value()) {
+        for text in [serde_json::to_string(&v).unwrap(), serde_json::to_string_pretty(&v).unwrap()] {
+            match parse(text.as_bytes()) {
+                Ok(ours) => prop_assert_eq!(to_serde(ours), v.clone(), "{}", text),
+                Err(e) => prop_assert!(false, "{:?} in {}", e, text),
+            }
+        }
+    }
+
+    /// Any bytes, and documents with bytes changed: no panic, and a
+    /// document is accepted exactly when serde_json accepts it.
+    #[test]
+    fn never_panics_and_accepts_what_serde_json_accepts(
+        v in json_value(),
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..4),
+        noise in proptest::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let mut text = serde_json::to_string(&v).unwrap().into_bytes();
+        for (at, b) in edits {
+            if !text.is_empty() {
+                let i = at % text.len();
+                text[i] = b;
+            }
+        }
+        for input in [&text[..], &noise[..]] {
+            let ours = parse(input);
+            if let Ok(v) = ours {
+                walk(v);
+            }
+            let theirs = serde_json::from_slice::<serde_json::Value>(input);
+            prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}: ours {:?}, serde_json {:?}",
+                String::from_utf8_lossy(input), ours.err(), theirs.err().map(|e| e.to_string()));
+        }
+    }
+}
