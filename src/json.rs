@@ -344,7 +344,10 @@ fn skip_number(text: &[u8], start: usize) -> Result<usize> {
         at = end;
     }
     // As serde_json: a number beyond f64's range is refused, not infinity.
-    if Number(&text[start..at]).as_f64().is_none_or(f64::is_infinite) {
+    if Number(&text[start..at])
+        .as_f64()
+        .is_none_or(f64::is_infinite)
+    {
         return error(start, "a number out of range");
     }
     Ok(at)
