@@ -70,17 +70,24 @@ print(f"\nsct runs {median['sct'] / median['sct --no-cgroup']:.2f}x the containe
 print(f"\nAfterwards, compared with before: host mount table, cgroup directories, the shell's fds: {leaks}; "
       f"processes left (exe = sct, or root = the rootfs): {procs}.\n")
 
-print("Size (stripped, as installed from Debian for the peers) and peak RSS "
-      "(`VmHWM` of the runtime process we start, while its container runs `sleep 1`):\n")
+print("Size (stripped, as installed from Debian for the peers), peak RSS "
+      "(`VmHWM` of the runtime process we start, while its container runs `sleep 1`) and that "
+      "process's private memory while it waits (`/proc/PID/smaps_rollup`: dirty, and clean, "
+      "which is mostly its own text):\n")
 sizes = [l.split() for l in open(f"{out}/sizes")]
 rss = dict(l.rsplit(None, 1) for l in open(f"{out}/rss"))
-print("| binary | size | linked | peak RSS |")
-print("|---|---:|---|---:|")
+private = {n: [d, c] for n, d, c in (l.rsplit(None, 2) for l in open(f"{out}/private"))}
+print("| binary | size | linked | peak RSS | idle private dirty | idle private clean |")
+print("|---|---:|---|---:|---:|---:|")
 names = {"sct-x86_64": "sct", "bwrap": "bwrap", "crun": "crun", "runc": "runc"}
+def kb(v):
+    return f"{v} KB" if v else ""
 for name, size, link in sizes:
     r = rss.get(names.get(name, ""), "")
-    print(f"| {name} | {int(size) / 1024:.1f} KB | {link} | {r + ' KB' if r else ''} |")
+    d, c = private.get(names.get(name, ""), ["", ""])
+    print(f"| {name} | {int(size) / 1024:.1f} KB | {link} | {kb(r)} | {kb(d)} | {kb(c)} |")
 if "unshare -pfmui" in rss:
-    print(f"| unshare (util-linux) | | dynamic | {rss['unshare -pfmui']} KB |")
+    d, c = private.get("unshare -pfmui", ["", ""])
+    print(f"| unshare (util-linux) | | dynamic | {rss['unshare -pfmui']} KB | {kb(d)} | {kb(c)} |")
 print("\nDynamic peers also map their shared libraries (libc, libseccomp, libcap, ...), "
       "not counted in their size.")
