@@ -18,8 +18,19 @@ ln -sf busybox "$root/bin/sleep"
 bind=/tmp/devices-bind
 rm -rf $bind /tmp/devices-made && mkdir -p $bind
 
+# The kernel frees a removed cgroup's program in its own time (a work item
+# after the rmdir): wait, with a deadline, until the count is back to WANT.
+settle_progs() { # WANT
+  _n=0
+  while [ "$(/bin/probe bpf-progs)" != "cgroup_device_progs=$1" ] && [ $_n -lt 300 ]; do
+    sleep 0.1
+    _n=$((_n + 1))
+  done
+}
+
 # No earlier container left its program behind: nothing else on this VM
 # loads cgroup device programs.
+settle_progs 0
 progs_before=$(/bin/probe bpf-progs)
 expect devices-no-progs-before "cgroup_device_progs=0" "$progs_before"
 
@@ -213,6 +224,7 @@ expect devices-no-cgroup-with-limit "125 sct: --no-cgroup cannot go with a limit
 # the container's own cgroup; none with --no-cgroup.
 gate=/tmp/devices-gate
 while_running() {
+  settle_progs 0
   rm -rf $gate && mkdir -p $gate
   sct "$@" -v $gate:/gate "$root" /bin/sh -c ': >/gate/up; while [ ! -e /gate/go ]; do sleep 0.1; done' </dev/null 2>/dev/null &
   _bg=$!
@@ -243,6 +255,7 @@ expect devices-masked-proc-interrupts "host=nonempty inside=" \
 # --- Nothing left ------------------------------------------------------------
 [ -n "$loop_ready" ] && losetup -d "$loopdev"
 rm -f $img
+settle_progs "${progs_before#cgroup_device_progs=}"
 expect devices-progs-after "$progs_before" "$(/bin/probe bpf-progs)"
 expect devices-cgroups-after "" "$(find $cg -name 'sct-*' -type d)"
 expect devices-nothing-left "$progs_before cgroups= loop=detached" \
