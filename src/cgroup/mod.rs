@@ -6,8 +6,8 @@
 //! any cgroup filesystem. Each controller is taken from cgroup v2 if v2
 //! really has it (pure v2, or the `unified` hierarchy of a hybrid system),
 //! otherwise from its v1 hierarchy under `/sys/fs/cgroup/<controller>`. The
-//! device rule is v1's `devices` controller where that is mounted, else a
-//! BPF program on the v2 directory (v2 has no devices files).
+//! device rule is a BPF program on the v2 directory wherever a v2 hierarchy
+//! is mounted (v2 has no devices files), else v1's `devices` controller.
 
 mod v1;
 mod v2;
@@ -187,24 +187,16 @@ impl Cgroup {
         }
         let mut slot = 0;
         if let Some(root) = v2_root {
-            let base = base_path(root, None, values::own_cgroup(own, None), cgroup_parent);
-            let mut created = base
-                .as_ref()
-                .map_err(|e| *e)
-                .and_then(|base| v2::create(base, &cg.name, Controllers(on_v2), limits));
-            // A hybrid's unified hierarchy that refuses a directory: v1's
-            // devices controller takes the rule, and the v2 directory is
-            // best effort again.
-            if created.is_err() && on_v2 & DEVICES != 0 && has_devices_v1 {
-                on_v2 &= !DEVICES;
-                created =
-                    base.and_then(|base| v2::create(&base, &cg.name, Controllers(on_v2), limits));
-            }
+            let created = base_path(root, None, values::own_cgroup(own, None), cgroup_parent)
+                .and_then(|base| v2::create(&base, &cg.name, Controllers(on_v2), limits));
             match created {
                 Ok(dir) => {
                     cg.dirs[slot] = Some(dir);
                     slot += 1;
                 }
+                // A hybrid's unified hierarchy that refuses a directory:
+                // v1's devices controller takes the rule below.
+                Err(_) if on_v2 == DEVICES && has_devices_v1 => on_v2 = 0,
                 Err(e) if on_v2 != 0 => return Err(e),
                 // On a hybrid host whose limits are all v1, the v2 directory
                 // only tracks the container (as systemd's does): it gives
