@@ -5,6 +5,7 @@
 //! `sct: pivot_root /srv/rootfs: EINVAL (Invalid argument)`.
 
 use crate::out::{Line, Text};
+use crate::sys::slots::Slots;
 use crate::sys::Errno;
 
 /// What failed, which decides the exit code (docker/podman convention).
@@ -22,91 +23,137 @@ pub const EXIT_SCT_FAILED: u8 = 125;
 pub const EXIT_CANNOT_EXECUTE: u8 = 126;
 pub const EXIT_NOT_FOUND: u8 = 127;
 
-#[derive(Clone, Copy)]
+/// One failure, in 24 bytes: it travels through every `Result` of sct, so
+/// it stays small (a 300-byte error, copied at each `?`, cost 20 KB of code).
+/// What does not fit, the object's text, the detail and the hint, waits in
+/// one of a few per-process slots until the error is dropped.
 pub struct Error {
-    kind: Kind,
     /// The step (`mount`, `pivot_root`), or for usage errors the text
     /// before the object.
     step: &'static str,
+    /// The raw errno; 0 for none.
+    errno: u16,
+    kind: Kind,
+    /// Where the rest is, in `TEXTS`; `NO_SLOT` if all slots were held
+    /// (never in practice: at most two errors are alive at once).
+    slot: u8,
+}
+
+const _: () = assert!(core::mem::size_of::<Error>() <= 32);
+
+/// What an error says besides its step and errno.
+#[derive(Clone, Copy)]
+struct Texts {
     object: Text,
-    errno: Option<Errno>,
-    /// For usage errors, the text after the object.
-    detail: &'static str,
+    /// For usage errors, the text after the object; for errors without an
+    /// errno, what went wrong. (An `Option`, so that the slots start as
+    /// zeros, in .bss.)
+    detail: Option<&'static str>,
     hint: Option<&'static str>,
 }
+
+const NO_SLOT: u8 = u8::MAX;
+
+static TEXTS: Slots<Texts, 4> = Slots::new(Texts {
+    object: Text::new(),
+    detail: None,
+    hint: None,
+});
 
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 // The constructors are called at a hundred failure sites: kept out of line,
-// each site is a call instead of a copy of the whole 300-byte fill (12 KB of
-// the x86_64 binary).
+// each site is a call instead of a copy of the fill.
 impl Error {
-    /// A step failed with `errno`.
     #[cold]
     #[inline(never)]
-    pub fn os(step: &'static str, object: &[u8], errno: Errno) -> Self {
+    fn new(
+        kind: Kind,
+        step: &'static str,
+        object: &[u8],
+        errno: Option<Errno>,
+        detail: &'static str,
+    ) -> Self {
+        let slot = TEXTS
+            .hold(Texts {
+                object: Text::from(object),
+                detail: Some(detail),
+                hint: None,
+            })
+            .unwrap_or(NO_SLOT);
         Error {
-            kind: Kind::Setup,
             step,
-            object: Text::from(object),
-            errno: Some(errno),
-            detail: "",
-            hint: None,
+            errno: errno.map_or(0, |e| e.into_raw() as u16),
+            kind,
+            slot,
         }
+    }
+
+    /// A step failed with `errno`.
+    pub fn os(step: &'static str, object: &[u8], errno: Errno) -> Self {
+        Self::new(Kind::Setup, step, object, Some(errno), "")
     }
 
     /// CMD could not be executed.
     pub fn exec(object: &[u8], errno: Errno) -> Self {
-        Error {
-            kind: Kind::Exec,
-            ..Self::os("exec", object, errno)
-        }
+        Self::new(Kind::Exec, "exec", object, Some(errno), "")
     }
 
     /// A misuse of the command line: `before` + `object` + `after`.
-    #[cold]
-    #[inline(never)]
     pub fn usage(before: &'static str, object: &[u8], after: &'static str) -> Self {
-        Error {
-            kind: Kind::Usage,
-            step: before,
-            object: Text::from(object),
-            errno: None,
-            detail: after,
-            hint: None,
-        }
+        Self::new(Kind::Usage, before, object, None, after)
     }
 
     /// A failure with no errno, e.g. a value the kernel would accept but
     /// sct cannot use.
-    #[cold]
-    #[inline(never)]
     pub fn setup(step: &'static str, object: &[u8], detail: &'static str) -> Self {
-        Error {
-            kind: Kind::Setup,
-            step,
-            object: Text::from(object),
-            errno: None,
-            detail,
-            hint: None,
+        Self::new(Kind::Setup, step, object, None, detail)
+    }
+
+    fn texts(&self) -> Texts {
+        if self.slot == NO_SLOT {
+            Texts {
+                object: Text::new(),
+                detail: None,
+                hint: None,
+            }
+        } else {
+            TEXTS.get(self.slot)
         }
     }
 
-    /// Adds the line that tells the user what to do.
-    pub fn hint(mut self, hint: &'static str) -> Self {
-        self.hint = Some(hint);
+    fn set_hint(self, hint: Option<&'static str>) -> Self {
+        if self.slot != NO_SLOT {
+            TEXTS.set(
+                self.slot,
+                Texts {
+                    hint,
+                    ..self.texts()
+                },
+            );
+        }
         self
     }
 
+    /// The errno, if the failure has one.
+    pub fn errno(&self) -> Option<Errno> {
+        (self.errno != 0).then(|| Errno::new(i32::from(self.errno)))
+    }
+
+    /// Adds the line that tells the user what to do.
+    pub fn hint(self, hint: &'static str) -> Self {
+        self.set_hint(Some(hint))
+    }
+
     /// Adds `hint` unless a more precise one is there already.
-    pub fn or_hint(mut self, hint: &'static str) -> Self {
-        self.hint = self.hint.or(Some(hint));
-        self
+    pub fn or_hint(self, hint: &'static str) -> Self {
+        let hint = self.texts().hint.or(Some(hint));
+        self.set_hint(hint)
     }
 
     /// Adds a hint only when the errno is `errno`.
     pub fn hint_if(self, errno: Errno, hint: &'static str) -> Self {
-        if self.errno == Some(errno) {
+        if self.errno() == Some(errno) {
             self.hint(hint)
         } else {
             self
@@ -116,44 +163,53 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self.kind {
             Kind::Usage | Kind::Setup => EXIT_SCT_FAILED,
-            Kind::Exec if self.errno == Some(Errno::ENOENT) => EXIT_NOT_FOUND,
+            Kind::Exec if self.errno() == Some(Errno::ENOENT) => EXIT_NOT_FOUND,
             Kind::Exec => EXIT_CANNOT_EXECUTE,
         }
     }
 
     /// The full message, one line plus an optional hint line.
     pub fn render(&self, line: &mut Line) {
+        let texts = self.texts();
         line.push(b"sct: ");
         match self.kind {
             Kind::Usage => {
                 line.push_str(self.step)
-                    .push_visible(self.object.as_bytes())
-                    .push_str(self.detail)
+                    .push_visible(texts.object.as_bytes())
+                    .push_str(texts.detail.unwrap_or(""))
                     .push(b"\n");
                 line.push(b"Try 'sct --help'.\n");
                 return;
             }
             Kind::Setup | Kind::Exec => {
                 line.push_str(self.step);
-                if !self.object.is_empty() {
-                    line.push(b" ").push_visible(self.object.as_bytes());
+                if !texts.object.is_empty() {
+                    line.push(b" ").push_visible(texts.object.as_bytes());
                 }
                 line.push(b": ");
-                match self.errno {
+                match self.errno() {
                     Some(e) => {
                         let (name, description) =
                             name_and_description(e).unwrap_or((b"E?", b"unknown error"));
                         line.push(name).push(b" (").push(description).push(b")");
                     }
                     None => {
-                        line.push_str(self.detail);
+                        line.push_str(texts.detail.unwrap_or(""));
                     }
                 }
                 line.push(b"\n");
             }
         }
-        if let Some(hint) = self.hint {
+        if let Some(hint) = texts.hint {
             line.push(b"sct: hint: ").push_str(hint).push(b"\n");
+        }
+    }
+}
+
+impl Drop for Error {
+    fn drop(&mut self) {
+        if self.slot != NO_SLOT {
+            TEXTS.release(self.slot);
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod net;
 pub mod process;
 pub mod seccomp;
 pub mod signal;
+pub mod slots;
 
 pub use syscalls::Errno;
 
