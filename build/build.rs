@@ -18,8 +18,13 @@ fn main() {
         // relocate, instead of 24 bytes each (3 KB on x86_64). musl's
         // static-pie start code applies DT_RELR since musl 1.2.4.
         println!("cargo:rustc-link-arg-bins=-zpack-relative-relocs");
+        // No .eh_frame at all (16 KB on x86_64): see the script.
+        let script = std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap())
+            .join("build/no-eh-frame.ld");
+        println!("cargo:rustc-link-arg-bins=-T{}", script.display());
     }
     println!("cargo:rerun-if-changed=build/build.rs");
+    println!("cargo:rerun-if-changed=build/no-eh-frame.ld");
     println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
     write_errnos();
 }
