@@ -118,8 +118,7 @@ impl<'a> Str<'a> {
             len = end;
             Some(())
         };
-        let mut chars = Chars { raw: self.0, at: 0 };
-        while let Some(c) = chars.next() {
+        for c in (Chars { raw: self.0, at: 0 }) {
             match c {
                 Char::Byte(b) => put(&[b])?,
                 Char::Unicode(c) => put(c.encode_utf8(&mut [0; 4]).as_bytes())?,
@@ -129,10 +128,11 @@ impl<'a> Str<'a> {
     }
 
     /// Whether the decoded string is `s`, without a buffer.
+    // Not `PartialEq<[u8]>`: `==` would hide that this decodes escapes.
+    #[allow(clippy::should_implement_trait)]
     pub fn eq(&self, s: &[u8]) -> bool {
         let mut at = 0;
-        let mut chars = Chars { raw: self.0, at: 0 };
-        while let Some(c) = chars.next() {
+        for c in (Chars { raw: self.0, at: 0 }) {
             let mut utf8 = [0u8; 4];
             let bytes: &[u8] = match c {
                 Char::Byte(b) => {

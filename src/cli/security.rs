@@ -16,6 +16,12 @@ pub struct DenyList {
     len: usize,
 }
 
+impl Default for DenyList {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl DenyList {
     pub const fn new() -> Self {
         DenyList {
