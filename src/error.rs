@@ -23,6 +23,12 @@ pub const EXIT_SCT_FAILED: u8 = 125;
 pub const EXIT_CANNOT_EXECUTE: u8 = 126;
 pub const EXIT_NOT_FOUND: u8 = 127;
 
+/// The status of a command killed by signal `signal`: 128+N, as shells and
+/// docker report it.
+pub const fn exit_code_of_signal(signal: u32) -> u8 {
+    128u8.wrapping_add(signal as u8)
+}
+
 /// One failure, in 24 bytes: it travels through every `Result` of sct, so
 /// it stays small (a 300-byte error, copied at each `?`, cost 20 KB of code).
 /// What does not fit, the object's text, the detail and the hint, waits in
@@ -292,6 +298,7 @@ mod tests {
         assert_eq!(Error::exec(b"x", Errno::ENOENT).exit_code(), 127);
         assert_eq!(Error::exec(b"x", Errno::EACCES).exit_code(), 126);
         assert_eq!(Error::exec(b"x", Errno::ENOEXEC).exit_code(), 126);
+        assert_eq!(exit_code_of_signal(linux_raw_sys::general::SIGKILL), 137);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 use linux_raw_sys::general::{CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_TRAPPED, SIGTRAP};
 
+use crate::error::exit_code_of_signal;
 use crate::sys::process::{ptrace_detach, wait_any_child};
 use crate::sys::Errno;
 
@@ -38,7 +39,7 @@ pub fn reap_children(main: i32) -> Result<Option<u8>, Errno> {
             }
             CLD_EXITED if event.pid == main => code = Some(event.status as u8),
             CLD_KILLED | CLD_DUMPED if event.pid == main => {
-                code = Some(128u8.wrapping_add(event.status as u8))
+                code = Some(exit_code_of_signal(event.status as u32))
             }
             // An orphan's exit, or a traced thread's: reaped now.
             _ => {}

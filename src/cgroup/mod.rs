@@ -332,8 +332,8 @@ impl Cgroup {
                 }
             }
         }
-        // 128 + SIGKILL: the OOM killer's signal.
-        if oom && exit_code == 137 {
+        // The OOM killer's signal.
+        if oom && exit_code == crate::error::exit_code_of_signal(linux_raw_sys::general::SIGKILL) {
             let mut line = Line::from(b"sct: container killed: out of memory (limit ");
             let mut size = Text::new();
             values::format_size(self.limits.memory.unwrap_or(0), &mut size);
