@@ -14,10 +14,6 @@ fn main() {
         // With panic=abort nothing unwinds, so nothing looks up the
         // .eh_frame_hdr index (880 bytes on x86_64).
         println!("cargo:rustc-link-arg-bins=--no-eh-frame-hdr");
-        // The static-pie relocations as RELR, a bitmap of the pointers to
-        // relocate, instead of 24 bytes each (3 KB on x86_64). musl's
-        // static-pie start code applies DT_RELR since musl 1.2.4.
-        println!("cargo:rustc-link-arg-bins=-zpack-relative-relocs");
         // No .eh_frame at all (16 KB on x86_64): see the script.
         let script = std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap())
             .join("build/no-eh-frame.ld");
