@@ -11,7 +11,7 @@ use common::elf;
 /// 64 KiB (65,536 bytes; issue 14); this is the budget the binary meets
 /// today, lowered as the binary shrinks and never raised in passing:
 /// `bench/sizes` shows where the bytes go.
-const SIZE_BUDGET: u64 = 96 * 1024;
+const SIZE_BUDGET: u64 = 92 * 1024;
 
 fn assert_within_budget(path: &Path) {
     let size = std::fs::metadata(path).unwrap().len();
