@@ -138,15 +138,21 @@ impl Error {
                 if !self.object.is_empty() {
                     line.push(b" ").push_visible(self.object.as_bytes());
                 }
-                line.push(b": ");
                 match self.errno {
                     Some(e) => {
                         let (name, description) =
                             name_and_description(e).unwrap_or((b"E?", b"unknown error"));
-                        line.push(name).push(b" (").push(description).push(b")");
+                        line.push(b": ")
+                            .push(name)
+                            .push(b" (")
+                            .push(description)
+                            .push(b")");
                     }
+                    // An object that says it all (a profile's field and
+                    // what is wrong with it) needs no detail.
+                    None if self.detail.is_empty() => {}
                     None => {
-                        line.push_str(self.detail);
+                        line.push(b": ").push_str(self.detail);
                     }
                 }
                 line.push(b"\n");

@@ -1,0 +1,398 @@
+//! `--seccomp FILE`: sct's compiled profiles against libseccomp's, and
+//! what a user sees of them inside a container.
+//!
+//! Differential part: for podman's default profile (Debian's
+//! golang-github-containers-common-dev) and the hand-written profiles in
+//! tests/profiles/ (every operator on 64-bit values, every action,
+//! includes/excludes on caps, arches and minKernel), the program
+//! `sct --seccomp FILE --print-seccomp OUT` writes is compared with the one
+//! libseccomp (python3-seccomp) builds from the same rules, applied as runc
+//! applies them; both run in sct's cBPF interpreter over every syscall
+//! number of the arch and beyond, nr = -1, the i386, x32 and aarch64 ABIs,
+//! and argument values at and around every compared constant (both halves
+//! of each 64-bit value). Every difference must be explained in
+//! `EXPECTED_DIFFERENCES`.
+#![cfg(target_arch = "x86_64")]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use linux_raw_sys::ptrace::{sock_filter, AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64};
+use sct::child::seccomp::TABLE_END;
+use sct::spec;
+
+const PYTHON: &str = "/usr/bin/python3";
+const PODMAN_PROFILE: &str =
+    "/usr/share/gocode/src/github.com/containers/common/pkg/seccomp/seccomp.json";
+const X32_BIT: i32 = linux_raw_sys::general::__X32_SYSCALL_BIT as i32;
+
+/// runc's conversion of a profile for libseccomp (libcontainer/seccomp and
+/// specconv), the reference. argv: profile, output, capabilities held
+/// (comma-separated `CAP_*`), kernel `MAJOR.MINOR`, and sct's own table of
+/// this arch's syscalls as `name=nr,...` for names newer than this
+/// libseccomp.
+const REFERENCE: &str = r#"
+import sys, json, seccomp as s
+profile, out, caps, kernel, table = sys.argv[1:6]
+p = json.load(open(profile))
+caps = set(c for c in caps.split(",") if c)
+kernel = tuple(int(x) for x in kernel.split("."))
+table = dict((n, int(v)) for n, v in (e.split("=") for e in table.split(",")))
+def version(v):
+    major, minor = v.split(".")[:2]
+    return (int(major), int(minor))
+def action(a, errno):
+    e = 1 if errno is None else errno
+    return {"SCMP_ACT_KILL": s.KILL, "SCMP_ACT_KILL_THREAD": s.KILL,
+            "SCMP_ACT_KILL_PROCESS": s.KILL_PROCESS, "SCMP_ACT_TRAP": s.TRAP,
+            "SCMP_ACT_ERRNO": s.ERRNO(e), "SCMP_ACT_TRACE": s.TRACE(e),
+            "SCMP_ACT_ALLOW": s.ALLOW, "SCMP_ACT_LOG": s.LOG}[a]
+ops = {"SCMP_CMP_NE": s.NE, "SCMP_CMP_LT": s.LT, "SCMP_CMP_LE": s.LE, "SCMP_CMP_EQ": s.EQ,
+       "SCMP_CMP_GE": s.GE, "SCMP_CMP_GT": s.GT, "SCMP_CMP_MASKED_EQ": s.MASKED_EQ}
+default = action(p["defaultAction"], p.get("defaultErrnoRet"))
+f = s.SyscallFilter(defaction=default)
+f.set_attr(s.Attr.ACT_BADARCH, s.ERRNO(38))
+def applies(r):
+    inc, exc = r.get("includes") or {}, r.get("excludes") or {}
+    if inc.get("caps") and not all(c in caps for c in inc["caps"]): return False
+    if inc.get("arches") and "amd64" not in inc["arches"]: return False
+    if inc.get("minKernel") and kernel < version(inc["minKernel"]): return False
+    if exc.get("caps") and any(c in caps for c in exc["caps"]): return False
+    if exc.get("arches") and "amd64" in exc["arches"]: return False
+    if exc.get("minKernel") and kernel >= version(exc["minKernel"]): return False
+    return True
+for r in p.get("syscalls") or []:
+    if not applies(r):
+        continue
+    a = action(r["action"], r.get("errnoRet"))
+    if a == default:
+        continue
+    args = r.get("args") or []
+    conds = [s.Arg(x["index"], ops[x["op"]], x["value"], x.get("valueTwo", 0)) for x in args]
+    indexes = [x["index"] for x in args]
+    split = len(set(indexes)) != len(indexes)
+    for name in r.get("names") or [r["name"]]:
+        try:
+            nr = s.resolve_syscall(s.Arch.NATIVE, name)
+        except Exception:
+            nr = -1
+        if nr < 0:
+            if name not in table:
+                continue
+            nr = table[name]
+        for c in ([[c] for c in conds] if split else [conds]):
+            f.add_rule(a, nr, *c)
+with open(out, "wb") as fh:
+    f.export_bpf(fh)
+"#;
+
+/// (what, why) for each kind of difference allowed; `classify` names them.
+const EXPECTED_DIFFERENCES: &[(&str, &str)] = &[];
+
+fn classify(
+    _arch: u32,
+    _nr: i32,
+    _args: &[u64; 6],
+    _ours: u32,
+    _theirs: u32,
+) -> Option<&'static str> {
+    None
+}
+
+fn load(path: &Path) -> Vec<sock_filter> {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(bytes.len() % 8 == 0 && !bytes.is_empty());
+    bytes
+        .chunks(8)
+        .map(|c| sock_filter {
+            code: u16::from_ne_bytes([c[0], c[1]]),
+            jt: c[2],
+            jf: c[3],
+            k: u32::from_ne_bytes([c[4], c[5], c[6], c[7]]),
+        })
+        .collect()
+}
+
+fn data(arch: u32, nr: i32, args: [u64; 6]) -> Vec<u8> {
+    let mut d = Vec::new();
+    d.extend_from_slice(&nr.to_ne_bytes());
+    d.extend_from_slice(&arch.to_ne_bytes());
+    d.extend_from_slice(&0u64.to_ne_bytes());
+    for a in args {
+        d.extend_from_slice(&a.to_ne_bytes());
+    }
+    d
+}
+
+fn kernel() -> String {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    let mut parts = release.trim().split('.');
+    let major = parts.next().unwrap();
+    let minor: String = parts
+        .next()
+        .unwrap()
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    format!("{major}.{minor}")
+}
+
+/// `name=nr,...` for every syscall of this arch sct knows.
+fn syscall_table() -> String {
+    (0..TABLE_END as usize)
+        .filter_map(syscalls::Sysno::new)
+        .map(|s| format!("{}={}", s.name(), s.id()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn libseccomp_ready() -> bool {
+    let ok = Command::new(PYTHON)
+        .args(["-c", "import seccomp"])
+        .status()
+        .is_ok_and(|s| s.success());
+    common::tool_ready(
+        ok,
+        "libseccomp for /usr/bin/python3 (Debian's python3-seccomp)",
+    )
+}
+
+/// Values at and around `v`, in both halves.
+fn around(v: u64) -> Vec<u64> {
+    vec![
+        v,
+        v.wrapping_sub(1),
+        v.wrapping_add(1),
+        v ^ 1 << 32,
+        v & 0xffff_ffff,
+        v | 0xffff_ffff_0000_0000,
+        v ^ 0xffff_ffff,
+        0,
+        u64::MAX,
+    ]
+}
+
+/// Argument vectors that exercise every comparison of `profile`: for each
+/// rule, the product of the values around each of its comparisons.
+fn argument_sets(profile: &serde_json::Value) -> BTreeSet<[u64; 6]> {
+    let mut sets = BTreeSet::from([[0; 6], [u64::MAX; 6], [1 << 32; 6], [0xffff_ffff; 6]]);
+    for rule in profile["syscalls"].as_array().into_iter().flatten() {
+        let mut partial = vec![[0u64; 6]];
+        for arg in rule["args"].as_array().into_iter().flatten() {
+            let index = arg["index"].as_u64().unwrap() as usize;
+            let value = arg["value"].as_u64().unwrap();
+            let two = arg["valueTwo"].as_u64().unwrap_or(0);
+            let values = if arg["op"] == "SCMP_CMP_MASKED_EQ" {
+                let mut v = around(two);
+                v.extend([
+                    two | !value,
+                    (two | !value) ^ 1 << 32,
+                    two ^ (value & value.wrapping_neg()),
+                ]);
+                v
+            } else {
+                around(value)
+            };
+            partial = partial
+                .iter()
+                .flat_map(|p| {
+                    values.iter().map(move |&v| {
+                        let mut q = *p;
+                        q[index] = v;
+                        q
+                    })
+                })
+                .collect();
+        }
+        sets.extend(partial);
+    }
+    sets
+}
+
+struct Outcome {
+    ours: usize,
+    theirs: usize,
+    compared: usize,
+}
+
+/// Compiles `profile` both ways, with `caps` held (`--cap-drop ALL`
+/// then `--cap-add` each), and compares the verdicts.
+fn compare(profile: &Path, caps: &[&str]) -> Outcome {
+    let dir = std::env::temp_dir().join(common::unique_token("seccomp-profiles"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ours_file = dir.join("sct.bpf");
+    let theirs_file = dir.join("libseccomp.bpf");
+    let mut sct = Command::new(common::SCT);
+    sct.args(["--cap-drop", "ALL"]);
+    for c in caps {
+        sct.args(["--cap-add", c]);
+    }
+    let out = sct
+        .arg("--seccomp")
+        .arg(profile)
+        .arg("--print-seccomp")
+        .arg(&ours_file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let held: Vec<String> = caps.iter().map(|c| format!("CAP_{c}")).collect();
+    let out = Command::new(PYTHON)
+        .args(["-c", REFERENCE])
+        .arg(profile)
+        .arg(&theirs_file)
+        .arg(held.join(","))
+        .arg(kernel())
+        .arg(syscall_table())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "libseccomp: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ours = load(&ours_file);
+    let theirs = load(&theirs_file);
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(profile).unwrap()).unwrap();
+    let rich = argument_sets(&json);
+    let plain: Vec<[u64; 6]> = vec![[0; 6], [u64::MAX; 6]];
+    let mut nrs: Vec<i32> = (0..TABLE_END as i32 + 8).collect();
+    nrs.extend([-1, -2, 0x3fff_ffff, 0x4000_0000, 0x7fff_ffff, i32::MIN]);
+    let abis: [(&str, u32, i32); 4] = [
+        ("x86_64", AUDIT_ARCH_X86_64, 0),
+        ("i386", AUDIT_ARCH_I386, 0),
+        ("x32", AUDIT_ARCH_X86_64, X32_BIT),
+        ("aarch64", AUDIT_ARCH_AARCH64, 0),
+    ];
+    let mut unexplained = Vec::new();
+    let mut explained = BTreeMap::<&str, usize>::new();
+    let mut compared = 0;
+    for (abi, arch, bit) in abis {
+        for &n in &nrs {
+            let nr = if n < 0 || n >= TABLE_END as i32 + 8 {
+                n
+            } else {
+                n | bit
+            };
+            let sets: Box<dyn Iterator<Item = &[u64; 6]>> = if abi == "x86_64" {
+                Box::new(rich.iter())
+            } else {
+                Box::new(plain.iter())
+            };
+            for args in sets {
+                let d = data(arch, nr, *args);
+                let a = sct::bpf::run(&ours, &d).expect("sct's program ran off");
+                let b = sct::bpf::run(&theirs, &d).expect("libseccomp's program ran off");
+                compared += 1;
+                if a == b {
+                    continue;
+                }
+                match classify(arch, nr, args, a, b) {
+                    Some(kind) => *explained.entry(kind).or_default() += 1,
+                    None => unexplained.push(format!(
+                        "{abi} nr {nr} ({}) args {args:x?}: sct {a:#x}, libseccomp {b:#x}",
+                        syscalls::Sysno::new(nr as usize)
+                            .map(|s| s.name())
+                            .unwrap_or("?")
+                    )),
+                }
+            }
+        }
+    }
+    for (kind, count) in &explained {
+        let why = EXPECTED_DIFFERENCES
+            .iter()
+            .find(|(k, _)| k == kind)
+            .unwrap()
+            .1;
+        println!("expected difference {kind} ({count} inputs): {why}");
+    }
+    assert!(
+        unexplained.is_empty(),
+        "{}: {} unexplained differences, e.g.:\n{}",
+        profile.display(),
+        unexplained.len(),
+        unexplained[..unexplained.len().min(40)].join("\n")
+    );
+    Outcome {
+        ours: ours.len(),
+        theirs: theirs.len(),
+        compared,
+    }
+}
+
+fn hand_written(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/profiles")
+        .join(name)
+}
+
+/// The capabilities sct keeps by default on the host's network.
+fn default_caps() -> Vec<&'static str> {
+    let kept = spec::kept_mask() & !(1 << linux_raw_sys::general::CAP_NET_RAW);
+    spec::CAPABILITIES
+        .iter()
+        .filter(|(_, n)| kept & 1 << n != 0)
+        .map(|(name, _)| *name)
+        .collect()
+}
+
+#[test]
+fn podmans_default_profile_same_verdicts_as_libseccomp() {
+    if !libseccomp_ready() {
+        return;
+    }
+    let present = Path::new(PODMAN_PROFILE).exists();
+    if !common::tool_ready(
+        present,
+        "podman's default profile (Debian's golang-github-containers-common-dev)",
+    ) {
+        return;
+    }
+    let all: Vec<&str> = spec::CAPABILITIES.iter().map(|(n, _)| *n).collect();
+    for caps in [default_caps(), vec![], all] {
+        let o = compare(Path::new(PODMAN_PROFILE), &caps);
+        println!(
+            "podman's profile, {} capabilities: sct {} instructions, libseccomp {}; {} inputs compared",
+            caps.len(),
+            o.ours,
+            o.theirs,
+            o.compared
+        );
+    }
+}
+
+#[test]
+fn every_operator_same_verdicts_as_libseccomp() {
+    if !libseccomp_ready() {
+        return;
+    }
+    let o = compare(&hand_written("ops.json"), &default_caps());
+    println!(
+        "ops.json: sct {} instructions, libseccomp {}; {} inputs compared",
+        o.ours, o.theirs, o.compared
+    );
+}
+
+#[test]
+fn every_action_and_filter_same_verdicts_as_libseccomp() {
+    if !libseccomp_ready() {
+        return;
+    }
+    for caps in [
+        vec!["SYS_ADMIN"],
+        vec!["SYS_CHROOT"],
+        vec!["SYS_ADMIN", "SYS_CHROOT"],
+        vec![],
+    ] {
+        let o = compare(&hand_written("actions.json"), &caps);
+        println!(
+            "actions.json with {caps:?}: sct {} instructions, libseccomp {}; {} inputs compared",
+            o.ours, o.theirs, o.compared
+        );
+    }
+}
