@@ -294,7 +294,13 @@ pub fn compile_seccomp_profile(cfg: &Config) -> Result<Option<profile::Filter>> 
     };
     let path = file.to_bytes();
     let fd = rustix::fs::open(file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-        .at("--seccomp", path)?;
+        .at("--seccomp", path)
+        .map_err(|e| {
+            e.hint_if(
+                Errno::ENOENT,
+                "--seccomp takes default, unconfined or the path of a JSON profile",
+            )
+        })?;
     let mut text = [0u8; MAX_PROFILE_BYTES + 1];
     let mut len = 0;
     while len < text.len() {

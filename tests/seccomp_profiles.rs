@@ -396,3 +396,202 @@ fn every_action_and_filter_same_verdicts_as_libseccomp() {
         );
     }
 }
+
+// What a user sees inside a container.
+
+fn sct() -> common::Sct {
+    common::Sct {
+        spawn: common::Spawn::Clone3,
+    }
+}
+
+/// Writes `text` as a profile beside the rootfs (outside the container).
+fn profile_file(rootfs: &common::Rootfs, name: &str, text: &str) -> String {
+    let path = rootfs.outside().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn errno_ret_reaches_the_program_and_args_select_calls() {
+    let rootfs = common::Rootfs::new();
+    let p = profile_file(
+        &rootfs,
+        "p.json",
+        r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+            {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38},
+            {"names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": 97,
+             "args": [{"index": 0, "value": 10, "op": "SCMP_CMP_EQ"}]}
+        ]}"#,
+    );
+    let probe = |args: &[&str]| {
+        let mut cmd = vec!["/bin/probe", "syscall"];
+        cmd.extend(args);
+        sct().run_in(&rootfs, &["--seccomp", &p], &cmd).ok()
+    };
+    assert_eq!(probe(&["mkdir", "0", "0"]).value("errno"), "ENOSYS");
+    // socket(AF_INET6, SOCK_STREAM, 0) refused, socket(AF_INET, ...) not.
+    assert_eq!(
+        probe(&["socket", "10", "1", "0"]).value("errno"),
+        "EAFNOSUPPORT"
+    );
+    assert!(probe(&["socket", "2", "1", "0"])
+        .values()
+        .contains_key("result"));
+    // The high half of the argument counts, as in libseccomp.
+    let high = (10u64 | 1 << 32).to_string();
+    let out = probe(&["socket", &high, "1", "0"]);
+    assert_ne!(
+        out.values().get("errno").map(String::as_str),
+        Some("EAFNOSUPPORT")
+    );
+    // busybox as a user runs it.
+    let out = sct().run_in(&rootfs, &["--seccomp", &p], &["/bin/mkdir", "/tmp/d"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("Function not implemented"), "{out:?}");
+}
+
+#[test]
+fn kill_process_ends_cmd_with_sigsys() {
+    let rootfs = common::Rootfs::new();
+    let p = profile_file(
+        &rootfs,
+        "p.json",
+        r#"{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG"],
+            "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_KILL_PROCESS"}]}"#,
+    );
+    let out = sct().run_in(
+        &rootfs,
+        &["--seccomp", &p],
+        &["/bin/probe", "syscall", "getppid"],
+    );
+    assert_eq!(out.code, 128 + 31, "{out:?}");
+    let out = sct().run_in(
+        &rootfs,
+        &["--seccomp", &p],
+        &["/bin/probe", "syscall", "getpid"],
+    );
+    assert_eq!(out.ok().value("result"), "1");
+    // Under --init the init keeps sct's own filter; CMD gets the profile.
+    let out = sct().run_in(
+        &rootfs,
+        &["--init", "--seccomp", &p],
+        &["/bin/probe", "syscall", "getppid"],
+    );
+    assert_eq!(out.code, 128 + 31, "{out:?}");
+}
+
+#[test]
+fn podmans_default_profile_runs_a_shell_session() {
+    let present = Path::new(PODMAN_PROFILE).exists();
+    if !common::tool_ready(
+        present,
+        "podman's default profile (Debian's golang-github-containers-common-dev)",
+    ) {
+        return;
+    }
+    let rootfs = common::Rootfs::new();
+    let script = "cd /tmp && echo hi > f && cat f && mkdir d && mv f d/g && ls d \
+                  && rm -r d && ps >/dev/null && sleep 0 && sh -c 'exit 3'; echo status=$?";
+    let out = sct()
+        .run_in(
+            &rootfs,
+            &["--seccomp", PODMAN_PROFILE],
+            &["/bin/sh", "-c", script],
+        )
+        .ok();
+    assert_eq!(out.stdout, "hi\ng\nstatus=3\n", "{out:?}");
+    // chroot is allowed with CAP_SYS_CHROOT in the bounding set (EFAULT:
+    // the kernel read the null path) and refused by the filter without.
+    let chroot = |opts: &[&str]| {
+        let mut all = vec!["--seccomp", PODMAN_PROFILE];
+        all.extend(opts);
+        let cmd = ["/bin/probe", "syscall", "chroot", "0"];
+        sct().run_in(&rootfs, &all, &cmd).ok().value("errno")
+    };
+    assert_eq!(chroot(&[]), "EFAULT");
+    assert_eq!(chroot(&["--cap-drop", "SYS_CHROOT"]), "EPERM");
+    // What the profile refuses by name, and what it does not name at all
+    // (ENOSYS, its default).
+    let out = sct()
+        .run_in(
+            &rootfs,
+            &["--seccomp", PODMAN_PROFILE],
+            &["/bin/probe", "syscall", "kexec_load", "0", "0", "0", "0"],
+        )
+        .ok();
+    assert_eq!(out.value("errno"), "EPERM");
+    let out = sct()
+        .run_in(
+            &rootfs,
+            &["--seccomp", PODMAN_PROFILE],
+            &["/bin/probe", "syscall", "io_uring_setup", "0", "0"],
+        )
+        .ok();
+    assert_eq!(out.value("errno"), "ENOSYS");
+}
+
+#[test]
+fn malformed_profiles_exit_125_naming_the_field() {
+    let dir = std::env::temp_dir().join(common::unique_token("seccomp-bad"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        ("{\"defaultAction\": ", "a value is missing at byte 18"),
+        (
+            r#"{"defaultAction": "SCMP_ACT_NOPE"}"#,
+            r#"defaultAction: unknown action "SCMP_ACT_NOPE""#,
+        ),
+        (
+            r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+                {"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+                {"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+                {"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_FOO"}]}]}"#,
+            r#"syscalls[3].args[0].op: unknown operator "SCMP_CMP_FOO""#,
+        ),
+        (
+            r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 7, "value": 1, "op": "SCMP_CMP_EQ"}]}]}"#,
+            "syscalls[0].args[0].index: not an argument (0 to 5): 7",
+        ),
+        (
+            r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": 70000}]}"#,
+            "syscalls[0].errnoRet: out of range 0 to 4094: 70000",
+        ),
+        (
+            r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_NOTIFY"}]}"#,
+            r#"syscalls[0].action: not supported (sct has no seccomp agent to notify): "SCMP_ACT_NOTIFY""#,
+        ),
+        (
+            r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["raed"], "action": "SCMP_ACT_ERRNO"}]}"#,
+            "syscalls[0].names[0]: unknown syscall raed",
+        ),
+    ];
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let path = dir.join(format!("{i}.json"));
+        std::fs::write(&path, text).unwrap();
+        let out = Command::new(common::SCT)
+            .arg("--seccomp")
+            .arg(&path)
+            .arg("--print-seccomp")
+            .arg(dir.join("out"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(125), "{text}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("sct: --seccomp {}: {want}\n", path.display()),
+            "{text}"
+        );
+    }
+    let out = Command::new(common::SCT)
+        .args(["--seccomp", "/nonexistent/p.json", "--print-seccomp"])
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "sct: --seccomp /nonexistent/p.json: ENOENT (No such file or directory)\n\
+         sct: hint: --seccomp takes default, unconfined or the path of a JSON profile\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
