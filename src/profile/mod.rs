@@ -151,11 +151,19 @@ pub struct ProfileError {
 type Result<T> = core::result::Result<T, ProfileError>;
 
 fn fail<T>(field: Field, what: &'static str, value: &[u8]) -> Result<T> {
-    Err(ProfileError {
+    Err(error(field, what, value))
+}
+
+// Out of line and not generic: the failure sites call it instead of each
+// copying the error into place.
+#[cold]
+#[inline(never)]
+fn error(field: Field, what: &'static str, value: &[u8]) -> ProfileError {
+    ProfileError {
         field,
         what,
         value: Buf::from(value),
-    })
+    }
 }
 
 /// Parses `text` and reads it as a profile.
@@ -251,6 +259,7 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
     Ok(())
 }
 
+#[inline(never)]
 fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: Field) -> Result<()> {
     let errno = optional_errno(rule, at, "errnoRet")?;
     let Some(action_value) = rule.get(b"action") else {
@@ -334,6 +343,7 @@ fn add_rules(
 }
 
 /// Looks the syscall up and, if the rule applies (`rules`), records it.
+#[inline(never)]
 fn add_name(
     policy: &mut Policy,
     name: Str,
@@ -374,6 +384,7 @@ fn foreign_syscall(name: &[u8]) -> bool {
     false
 }
 
+#[inline(never)]
 fn compare(arg: Object, at: Field) -> Result<Compare> {
     let index = match arg.get(b"index") {
         Some(v) => number(v, at.key("index"))?,
@@ -473,6 +484,7 @@ pub fn kernel_version(s: &[u8]) -> Option<(u32, u32)> {
     Some((u32::try_from(major).ok()?, u32::try_from(minor).ok()?))
 }
 
+#[inline(never)]
 fn action(v: Value, errno: Option<u32>, at: Field) -> Result<u32> {
     let Value::String(s) = v else {
         return fail(at, "expected a string, not", v.kind().as_bytes());
@@ -502,6 +514,7 @@ fn action(v: Value, errno: Option<u32>, at: Field) -> Result<u32> {
     }
 }
 
+#[inline(never)]
 fn optional_errno(o: Object, parent: Field, key: &'static str) -> Result<Option<u32>> {
     let at = parent.key(key);
     match o.get(key.as_bytes()) {
@@ -620,12 +633,18 @@ fn objects<'a>(v: Value<'a>, at: Field) -> Result<impl Iterator<Item = (usize, O
 }
 
 fn fail_quoted<T>(at: Field, what: &'static str, s: Str) -> Result<T> {
+    Err(quoted(at, what, s))
+}
+
+#[cold]
+#[inline(never)]
+fn quoted(at: Field, what: &'static str, s: Str) -> ProfileError {
     let mut v = Buf::<64>::new();
     let mut buf = [0u8; 60];
     v.push(b"\"")
         .push(s.decode(&mut buf).unwrap_or(s.raw()))
         .push(b"\"");
-    fail(at, what, v.as_bytes())
+    error(at, what, v.as_bytes())
 }
 
 fn digits(n: u64) -> Buf<24> {
