@@ -214,17 +214,28 @@ impl Default for Policy {
 pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
     let root = Field::ROOT;
     *policy = Policy::new();
-    let errno = optional_errno(profile, root, "defaultErrnoRet")?;
-    let Some(default) = profile.get(b"defaultAction") else {
+    let [default, errno, architectures, arch_map, flags, syscalls] = members(
+        profile,
+        [
+            b"defaultAction",
+            b"defaultErrnoRet",
+            b"architectures",
+            b"archMap",
+            b"flags",
+            b"syscalls",
+        ],
+    );
+    let errno = optional_errno(errno, root.key("defaultErrnoRet"))?;
+    let Some(default) = default else {
         return fail(root.key("defaultAction"), "missing", b"");
     };
     policy.default_action = action(default, errno, root.key("defaultAction"))?;
-    if let Some(v) = profile.get(b"architectures") {
+    if let Some(v) = architectures {
         for (i, arch) in strings(v, root.key("architectures"))? {
             check_architecture(arch, root.key("architectures").index(i))?;
         }
     }
-    if let Some(v) = profile.get(b"archMap") {
+    if let Some(v) = arch_map {
         let map = root.key("archMap");
         for (i, entry) in objects(v, map)? {
             let at = map.index(i);
@@ -246,12 +257,12 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
             }
         }
     }
-    if let Some(v) = profile.get(b"flags") {
+    if let Some(v) = flags {
         for (i, flag) in strings(v, root.key("flags"))? {
             policy.flags |= filter_flag(flag, root.key("flags").index(i))?;
         }
     }
-    if let Some(v) = profile.get(b"syscalls") {
+    if let Some(v) = syscalls {
         for (i, rule) in objects(v, root.key("syscalls"))? {
             read_rule(rule, ctx, policy, root.key("syscalls").index(i))?;
         }
@@ -261,8 +272,20 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
 
 #[inline(never)]
 fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: Field) -> Result<()> {
-    let errno = optional_errno(rule, at, "errnoRet")?;
-    let Some(action_value) = rule.get(b"action") else {
+    let [action_value, errno, args, includes, excludes, names, name] = members(
+        rule,
+        [
+            b"action",
+            b"errnoRet",
+            b"args",
+            b"includes",
+            b"excludes",
+            b"names",
+            b"name",
+        ],
+    );
+    let errno = optional_errno(errno, at.key("errnoRet"))?;
+    let Some(action_value) = action_value else {
         return fail(at.key("action"), "missing", b"");
     };
     let action = action(action_value, errno, at.key("action"))?;
@@ -274,7 +297,7 @@ fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: Field) -> Res
     }; MAX_ARGS];
     let mut count = 0;
     let mut repeated = false;
-    match rule.get(b"args") {
+    match args {
         None | Some(Value::Null) => {}
         Some(v) => {
             for (i, arg) in objects(v, at.key("args"))? {
@@ -288,14 +311,14 @@ fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: Field) -> Res
             }
         }
     }
-    let applies = applies(rule.get(b"includes"), ctx, at.key("includes"), true)?
-        & applies(rule.get(b"excludes"), ctx, at.key("excludes"), false)?;
+    let applies = applies(includes, ctx, at.key("includes"), true)?
+        & applies(excludes, ctx, at.key("excludes"), false)?;
     let first = policy.rule_count;
     if applies && action != policy.default_action {
         add_rules(policy, action, &compares[..count], repeated, at)?;
     }
     let kept = first..policy.rule_count;
-    match (rule.get(b"names"), rule.get(b"name")) {
+    match (names, name) {
         (Some(v), _) => {
             for (i, name) in strings(v, at.key("names"))? {
                 add_name(policy, name, kept.clone(), at.key("names").index(i))?;
@@ -421,6 +444,18 @@ fn compare(arg: Object, at: Field) -> Result<Compare> {
     })
 }
 
+/// The values of the members called `names`, in one pass over the object
+/// (each `Object::get` is one): the last of a repeated name, as `get`.
+fn members<'a, const N: usize>(o: Object<'a>, names: [&[u8]; N]) -> [Option<Value<'a>>; N] {
+    let mut values = [None; N];
+    for (k, v) in o.iter() {
+        if let Some(i) = names.iter().position(|n| k.eq(n)) {
+            values[i] = Some(v);
+        }
+    }
+    values
+}
+
 /// Whether `includes` (`include`: true) or `excludes` lets the rule apply.
 fn applies(filter: Option<Value>, ctx: &Context, at: Field, include: bool) -> Result<bool> {
     let filter = match filter {
@@ -515,9 +550,8 @@ fn action(v: Value, errno: Option<u32>, at: Field) -> Result<u32> {
 }
 
 #[inline(never)]
-fn optional_errno(o: Object, parent: Field, key: &'static str) -> Result<Option<u32>> {
-    let at = parent.key(key);
-    match o.get(key.as_bytes()) {
+fn optional_errno(v: Option<Value>, at: Field) -> Result<Option<u32>> {
+    match v {
         None | Some(Value::Null) => Ok(None),
         Some(v) => {
             let n = number(v, at)?;
