@@ -32,13 +32,15 @@ use linux_raw_sys::ptrace::{
     SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRACE, SECCOMP_RET_TRAP,
 };
 
-use crate::json::{self, Array, Object, Str, Value};
+use crate::json::{self, Object, Str, Value};
 use crate::out::Buf;
+use values::{members, number, objects, strings};
 
 mod compile;
 mod field;
 #[cfg(test)]
 mod tests;
+mod values;
 
 pub use compile::{compile, Filter};
 pub use field::Field;
@@ -444,18 +446,6 @@ fn compare(arg: Object, at: Field) -> Result<Compare> {
     })
 }
 
-/// The values of the members called `names`, in one pass over the object
-/// (each `Object::get` is one): the last of a repeated name, as `get`.
-fn members<'a, const N: usize>(o: Object<'a>, names: [&[u8]; N]) -> [Option<Value<'a>>; N] {
-    let mut values = [None; N];
-    for (k, v) in o.iter() {
-        if let Some(i) = names.iter().position(|n| k.eq(n)) {
-            values[i] = Some(v);
-        }
-    }
-    values
-}
-
 /// Whether `includes` (`include`: true) or `excludes` lets the rule apply.
 fn applies(filter: Option<Value>, ctx: &Context, at: Field, include: bool) -> Result<bool> {
     let filter = match filter {
@@ -615,55 +605,6 @@ fn check_architecture(s: Str, at: Field) -> Result<()> {
         Some(name) if ARCHES.contains(&name) => Ok(()),
         _ => fail_quoted(at, "unknown architecture", s),
     }
-}
-
-fn number(v: Value, at: Field) -> Result<u64> {
-    match v {
-        Value::Number(n) => match n.as_u64() {
-            Some(n) => Ok(n),
-            None => fail(
-                at,
-                "expected a whole number from 0 to 2^64-1, not",
-                n.as_bytes(),
-            ),
-        },
-        _ => fail(at, "expected a number, not", v.kind().as_bytes()),
-    }
-}
-
-fn strings<'a>(v: Value<'a>, at: Field) -> Result<impl Iterator<Item = (usize, Str<'a>)>> {
-    let Value::Array(a) = v else {
-        return fail(at, "expected an array, not", v.kind().as_bytes());
-    };
-    if let Some((i, e)) = a
-        .iter()
-        .enumerate()
-        .find(|(_, e)| !matches!(e, Value::String(_)))
-    {
-        return fail(at.index(i), "expected a string, not", e.kind().as_bytes());
-    }
-    Ok(a.iter().enumerate().filter_map(|(i, e)| match e {
-        Value::String(s) => Some((i, s)),
-        _ => None,
-    }))
-}
-
-fn objects<'a>(v: Value<'a>, at: Field) -> Result<impl Iterator<Item = (usize, Object<'a>)>> {
-    let a: Array = match v {
-        Value::Array(a) => a,
-        _ => return fail(at, "expected an array, not", v.kind().as_bytes()),
-    };
-    if let Some((i, e)) = a
-        .iter()
-        .enumerate()
-        .find(|(_, e)| !matches!(e, Value::Object(_)))
-    {
-        return fail(at.index(i), "expected an object, not", e.kind().as_bytes());
-    }
-    Ok(a.iter().enumerate().filter_map(|(i, e)| match e {
-        Value::Object(o) => Some((i, o)),
-        _ => None,
-    }))
 }
 
 fn fail_quoted<T>(at: Field, what: &'static str, s: Str) -> Result<T> {
