@@ -1,6 +1,7 @@
 //! Link arguments for the `sct` binary only: the library and the test
 //! harnesses use std and link as usual. Also packs the errno names and
-//! descriptions that error messages print.
+//! descriptions that error messages print, and the names of the syscalls
+//! other architectures have, which seccomp profiles name.
 
 fn main() {
     // `#![no_std]` links no libc by itself, but musl's crt1 (`_start` calling
@@ -23,6 +24,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build/no-eh-frame.ld");
     println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
     write_errnos();
+    write_foreign_syscalls();
 }
 
 /// `OUT_DIR/errnos`: one record per errno the syscalls crate knows, `code`
@@ -45,5 +47,69 @@ fn write_errnos() {
         table.extend_from_slice(description.as_bytes());
     }
     let path = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("errnos");
+    std::fs::write(path, table).unwrap();
+}
+
+/// The names of each architecture's syscalls, from the syscalls crate.
+macro_rules! names_of {
+    ($arch:ident) => {{
+        let mut names = Vec::new();
+        let mut s = Some(syscalls::$arch::Sysno::first());
+        while let Some(sysno) = s {
+            names.push(sysno.name());
+            s = sysno.next();
+        }
+        names.push(syscalls::$arch::Sysno::last().name());
+        names
+    }};
+}
+
+/// `OUT_DIR/foreign_syscalls`: each syscall name some architecture has
+/// and the target does not, as length and name. A seccomp profile is
+/// written for every architecture at once (Docker's and podman's name
+/// `arch_prctl` and `arm_fadvise64_64` side by side): such a name is
+/// skipped on the others, as libseccomp skips it, while a name no
+/// architecture has is a typo that sct reports.
+fn write_foreign_syscalls() {
+    let all = [
+        ("aarch64", names_of!(aarch64)),
+        ("arm", names_of!(arm)),
+        ("loongarch64", names_of!(loongarch64)),
+        ("mips", names_of!(mips)),
+        ("mips64", names_of!(mips64)),
+        ("powerpc", names_of!(powerpc)),
+        ("powerpc64", names_of!(powerpc64)),
+        ("riscv32", names_of!(riscv32)),
+        ("riscv64", names_of!(riscv64)),
+        ("s390x", names_of!(s390x)),
+        ("sparc", names_of!(sparc)),
+        ("sparc64", names_of!(sparc64)),
+        ("x86", names_of!(x86)),
+        ("x86_64", names_of!(x86_64)),
+    ];
+    // ARM's private syscalls (__ARM_NR_breakpoint and the others in the
+    // kernel's arch/arm/include/uapi/asm/unistd.h), which libseccomp names
+    // and the syscalls crate leaves out. Names only: no number is needed.
+    let arm_private = ["breakpoint", "cacheflush", "usr26", "usr32", "set_tls"];
+    let target = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap();
+    let native: &[&str] = all
+        .iter()
+        .find(|(arch, _)| *arch == target)
+        .map(|(_, names)| &names[..])
+        .unwrap_or(&[]);
+    let mut foreign: Vec<&str> = all
+        .iter()
+        .flat_map(|(_, names)| names.iter().copied())
+        .chain(arm_private)
+        .filter(|n| !native.contains(n))
+        .collect();
+    foreign.sort_unstable();
+    foreign.dedup();
+    let mut table = Vec::new();
+    for name in foreign {
+        table.push(u8::try_from(name.len()).unwrap());
+        table.extend_from_slice(name.as_bytes());
+    }
+    let path = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("foreign_syscalls");
     std::fs::write(path, table).unwrap();
 }

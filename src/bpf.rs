@@ -28,6 +28,8 @@ pub enum Cond {
     Eq,
     /// A >= k (unsigned)
     Ge,
+    /// A > k (unsigned)
+    Gt,
     /// A & k != 0
     Set,
 }
@@ -105,6 +107,7 @@ fn cond_code(c: Cond) -> u32 {
         | match c {
             Cond::Eq => BPF_JEQ,
             Cond::Ge => BPF_JGE,
+            Cond::Gt => BPF_JGT,
             Cond::Set => BPF_JSET,
         }
 }
@@ -303,7 +306,7 @@ pub fn validate(p: &[sock_filter]) -> Result<(), Invalid> {
             [pc + 1, pc + 1]
         } else if code == BPF_JMP | BPF_JA {
             [pc + 1 + i.k as usize, pc + 1 + i.k as usize]
-        } else if [Cond::Eq, Cond::Ge, Cond::Set]
+        } else if [Cond::Eq, Cond::Ge, Cond::Gt, Cond::Set]
             .iter()
             .any(|&c| cond_code(c) == code)
         {
@@ -323,8 +326,7 @@ pub fn validate(p: &[sock_filter]) -> Result<(), Invalid> {
 
 /// Runs `p` over `data` (the bytes of a `seccomp_data`) and returns what it
 /// returns, as the kernel would. `None` if the program misbehaves (runs off
-/// its end, reads outside `data`, an unknown instruction). Besides what sct
-/// emits it knows `jgt`, which libseccomp's programs use.
+/// its end, reads outside `data`, an unknown instruction).
 pub fn run(p: &[sock_filter], data: &[u8]) -> Option<u32> {
     let mut a: u32 = 0;
     let mut pc = 0usize;
@@ -349,7 +351,7 @@ pub fn run(p: &[sock_filter], data: &[u8]) -> Option<u32> {
                 a >= i.k
             } else if code == cond_code(Cond::Set) {
                 a & i.k != 0
-            } else if code == BPF_JMP | BPF_JGT | BPF_K {
+            } else if code == cond_code(Cond::Gt) {
                 a > i.k
             } else {
                 return None;

@@ -192,15 +192,21 @@ impl Error {
                 if !texts.object.is_empty() {
                     line.push(b" ").push_visible(texts.object.as_bytes());
                 }
-                line.push(b": ");
                 match self.errno() {
                     Some(e) => {
                         let (name, description) =
                             name_and_description(e).unwrap_or((b"E?", b"unknown error"));
-                        line.push(name).push(b" (").push(description).push(b")");
+                        line.push(b": ")
+                            .push(name)
+                            .push(b" (")
+                            .push(description)
+                            .push(b")");
                     }
+                    // An object that says it all (a profile's field and
+                    // what is wrong with it) needs no detail.
+                    None if texts.detail.is_none_or(str::is_empty) => {}
                     None => {
-                        line.push_str(texts.detail.unwrap_or(""));
+                        line.push(b": ").push_str(texts.detail.unwrap_or(""));
                     }
                 }
                 line.push(b"\n");

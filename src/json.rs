@@ -344,13 +344,62 @@ fn skip_number(text: &[u8], start: usize) -> Result<usize> {
         at = end;
     }
     // As serde_json: a number beyond f64's range is refused, not infinity.
-    if Number(&text[start..at])
-        .as_f64()
-        .is_none_or(f64::is_infinite)
-    {
+    if beyond_f64(&text[start..at]) {
         return error(start, "a number out of range");
     }
     Ok(at)
+}
+
+/// The digits of 2^1024 - 2^970, the midpoint between f64::MAX and the
+/// next power of two: a number at least this large rounds (to even) to
+/// infinity, anything smaller to a finite f64.
+const F64_LIMIT: &[u8] = b"179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792";
+
+/// Whether a number (its syntax checked) would parse to an infinite f64,
+/// decided on its digits: core's float parser costs 15 KB of the binary.
+fn beyond_f64(n: &[u8]) -> bool {
+    let n = n.strip_prefix(b"-").unwrap_or(n);
+    let (mantissa, exponent) = match n.iter().position(|&c| c == b'e' || c == b'E') {
+        Some(i) => (&n[..i], &n[i + 1..]),
+        None => (n, &b""[..]),
+    };
+    let (negative, exponent) = match exponent.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, exponent),
+    };
+    let mut e: i64 = 0;
+    for &d in exponent {
+        e = (e * 10 + i64::from(d - b'0')).min(1 << 40);
+    }
+    let e = if negative { -e } else { e };
+    let integer_len = mantissa
+        .iter()
+        .position(|&c| c == b'.')
+        .unwrap_or(mantissa.len());
+    let mut digits = mantissa.iter().filter(|c| c.is_ascii_digit()).peekable();
+    let mut zeros = 0;
+    while digits.next_if_eq(&&b'0').is_some() {
+        zeros += 1;
+    }
+    if digits.peek().is_none() {
+        return false;
+    }
+    // The value is 0.DIGITS x 10^point; the limit's point is 309.
+    let point = integer_len as i64 - zeros + e;
+    if point != F64_LIMIT.len() as i64 {
+        return point > F64_LIMIT.len() as i64;
+    }
+    let mut limit = F64_LIMIT.iter();
+    loop {
+        match (digits.next(), limit.next()) {
+            (Some(d), Some(l)) if d != l => return d > l,
+            (Some(_), Some(_)) => {}
+            // A prefix of the limit, whose last digit is not 0: smaller.
+            (None, Some(_)) => return false,
+            (_, None) => return true,
+        }
+    }
 }
 
 /// A string, from its opening quote; returns the index after its closing

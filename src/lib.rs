@@ -18,6 +18,7 @@ pub mod json;
 pub mod names;
 pub mod out;
 pub mod parent;
+pub mod profile;
 pub mod reap;
 pub mod spec;
 pub mod sync;
@@ -55,13 +56,23 @@ pub fn main(args: Args, env: Environ) -> u8 {
 
 /// Writes the filter `cfg` would install as raw `struct sock_filter` bytes
 /// (empty under `--seccomp unconfined`), for libseccomp's `scmp_bpf_disasm`.
+/// With `--seccomp FILE`, the compiled profile (for the bounding set the
+/// options give and the running kernel).
 fn print_seccomp(cfg: &cli::Config, file: &'static core::ffi::CStr) -> error::Result<()> {
     use error::Context;
     use rustix::fs::{open, Mode, OFlags};
     let path = file.to_bytes();
     let devices = parent::resolve_devices(cfg)?;
-    let program = child::seccomp::build(cfg.seccomp_deny.as_slice(), devices.rules())
-        .map_err(|_| error::Error::setup("seccomp", b"", "filter too long"))?;
+    let profile = parent::compile_seccomp_profile(cfg)?;
+    let built_in;
+    let program = match &profile {
+        Some(p) => &p.program,
+        None => {
+            built_in = child::seccomp::build(cfg.seccomp_deny.as_slice(), devices.rules())
+                .map_err(|_| error::Error::setup("seccomp", b"", "filter too long"))?;
+            &built_in
+        }
+    };
     let fd = open(
         file,
         OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC,

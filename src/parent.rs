@@ -7,14 +7,16 @@ use linux_raw_sys::general::{
     SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
 };
 use rustix::fd::OwnedFd;
-use rustix::fs::{stat, FileType};
+use rustix::fs::{stat, FileType, Mode, OFlags};
 use rustix::process::{Pid, Signal, WaitId, WaitIdOptions};
 
 use crate::cgroup::Cgroup;
 use crate::child;
-use crate::cli::{Config, Net};
+use crate::cli::{Config, Net, Seccomp};
 use crate::devices::{Devices, Kind, Node};
 use crate::error::{Context, Error, Result};
+use crate::out::Buf;
+use crate::profile;
 use crate::reap::reap_children;
 use crate::sync::{Channel, ParentEnd};
 use crate::sys::args::{Args, Environ};
@@ -30,6 +32,7 @@ const FORWARDED: &[u32] = &[SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, 
 pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
     check_rootfs(cfg)?;
     let devices = resolve_devices(cfg)?;
+    let profile = compile_seccomp_profile(cfg)?;
     // Before the child exists, so that it can start inside (CLONE_INTO_CGROUP).
     // Dropping it, on any return from here, kills what is left inside and
     // removes the directories.
@@ -38,7 +41,14 @@ pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
     let signals = take_over_signals()?;
     let channel = Channel::new()?;
     let child = match spawn(cfg, cgroup.as_mut())? {
-        Spawned::Child => child::run(cfg, &devices, args, env, channel.into_child()),
+        Spawned::Child => child::run(
+            cfg,
+            &devices,
+            profile.as_ref(),
+            args,
+            env,
+            channel.into_child(),
+        ),
         Spawned::Parent(child) => child,
     };
     let channel = channel.into_parent();
@@ -270,4 +280,57 @@ fn supervise(child: &Child, signals: &SigSet) -> Result<u8> {
             other => child.signal(other),
         }
     }
+}
+
+/// Largest profile file sct reads (Docker's default is 20 KB, podman's 16).
+const MAX_PROFILE_BYTES: usize = 256 * 1024;
+
+/// Reads and compiles `--seccomp FILE` before the child exists: the file is
+/// the host's, and the rules depend on the container's bounding set and the
+/// running kernel. `None` for the built-in filter and for unconfined.
+pub fn compile_seccomp_profile(cfg: &Config) -> Result<Option<profile::Filter>> {
+    let Seccomp::Profile(file) = cfg.seccomp else {
+        return Ok(None);
+    };
+    let path = file.to_bytes();
+    let fd = rustix::fs::open(file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+        .at("--seccomp", path)
+        .map_err(|e| {
+            e.hint_if(
+                Errno::ENOENT,
+                "--seccomp takes default, unconfined or the path of a JSON profile",
+            )
+        })?;
+    let mut text = [0u8; MAX_PROFILE_BYTES + 1];
+    let mut len = 0;
+    while len < text.len() {
+        match crate::sys::retry(|| rustix::io::read(&fd, &mut text[len..])).at("--seccomp", path)? {
+            0 => break,
+            n => len += n,
+        }
+    }
+    let failed = |describe: &dyn Fn(&mut Buf<256>)| {
+        let mut object = Buf::<256>::new();
+        object.push(path).push(b": ");
+        describe(&mut object);
+        Error::setup("--seccomp", object.as_bytes(), "")
+    };
+    if len > MAX_PROFILE_BYTES {
+        return Err(failed(&|o| {
+            o.push(b"larger than 256 KiB");
+        }));
+    }
+    let ctx = profile::Context {
+        capabilities: cfg.capabilities,
+        kernel: profile::kernel_version(rustix::system::uname().release().to_bytes())
+            .unwrap_or((0, 0)),
+    };
+    let mut policy = profile::Policy::new();
+    profile::read_text(&text[..len], &ctx, &mut policy).map_err(|e| failed(&|o| e.describe(o)))?;
+    let filter = profile::compile(&policy).map_err(|_| {
+        failed(&|o| {
+            o.push(b"too many rules for sct's BPF assembler");
+        })
+    })?;
+    Ok(Some(filter))
 }

@@ -102,7 +102,8 @@ fn unknown_capability_is_a_usage_error() {
     assert_eq!(out.code, 125);
     assert_eq!(
         out.stderr,
-        "sct: --seccomp 'off': expected default or unconfined\nTry 'sct --help'.\n"
+        "sct: --seccomp off: ENOENT (No such file or directory)\n\
+         sct: hint: --seccomp takes default, unconfined or the path of a JSON profile\n"
     );
     let out = sct().run_in(
         &rootfs,

@@ -68,7 +68,9 @@ pub fn fork_command(cfg: &Config, devices: &[Rule], channel: &mut ChildEnd) -> R
 /// are meant for CMD, and one of these four among them would leave the
 /// init unable to reap CMD and sct waiting forever.
 fn confine(cfg: &Config, devices: &[Rule]) -> Result<()> {
-    if cfg.seccomp == Seccomp::Default {
+    // Under a profile too: the init's few syscalls are known, CMD's
+    // profile may not allow them.
+    if cfg.seccomp != Seccomp::Unconfined {
         seccomp::install_filter(&[], devices)?;
     }
     Ok(())

@@ -6,6 +6,7 @@ use core::convert::Infallible;
 use crate::cli::{Config, Net, Seccomp};
 use crate::devices::Devices;
 use crate::error::Result;
+use crate::profile::Filter;
 use crate::sync::ChildEnd;
 use crate::sys::args::{Args, Environ};
 use crate::sys::process::exit;
@@ -29,8 +30,15 @@ mod uts;
 
 /// Sets the container up and execs CMD. Never returns: a failure is reported
 /// to the parent, which prints it, and the child exits.
-pub fn run(cfg: &Config, devices: &Devices, args: Args, env: Environ, mut channel: ChildEnd) -> ! {
-    let Err(err) = setup_and_exec(cfg, devices, args, env, &mut channel);
+pub fn run(
+    cfg: &Config,
+    devices: &Devices,
+    profile: Option<&Filter>,
+    args: Args,
+    env: Environ,
+    mut channel: ChildEnd,
+) -> ! {
+    let Err(err) = setup_and_exec(cfg, devices, profile, args, env, &mut channel);
     channel.report(&err);
     exit(err.exit_code())
 }
@@ -38,6 +46,7 @@ pub fn run(cfg: &Config, devices: &Devices, args: Args, env: Environ, mut channe
 fn setup_and_exec(
     cfg: &Config,
     devices: &Devices,
+    profile: Option<&Filter>,
     args: Args,
     env: Environ,
     channel: &mut ChildEnd,
@@ -103,8 +112,12 @@ fn setup_and_exec(
     // seccomp last, right before exec: the filter must never see sct's own
     // setup syscalls, several of which it denies (bubblewrap, youki do the
     // same). Nothing after this but execve, which the filter allows.
-    if cfg.seccomp == Seccomp::Default {
-        seccomp::install_filter(cfg.seccomp_deny.as_slice(), devices.rules())?;
+    match (cfg.seccomp, profile) {
+        (Seccomp::Default, _) => {
+            seccomp::install_filter(cfg.seccomp_deny.as_slice(), devices.rules())?
+        }
+        (_, Some(profile)) => seccomp::install_profile(profile)?,
+        _ => {}
     }
     exec::exec_command(cfg, args, env)
 }

@@ -188,8 +188,21 @@ fn device_nodes(a: &mut Asm, mode_arg: usize, rules: &[Rule], allow: Label, eper
 pub fn install_filter(extra_denied: &[u32], rules: &[Rule]) -> Result<()> {
     let program =
         build(extra_denied, rules).map_err(|_| Error::setup("seccomp", b"", "filter too long"))?;
-    crate::sys::seccomp::seccomp_set_mode_filter(program.insns())
+    crate::sys::seccomp::seccomp_set_mode_filter(program.insns(), 0)
         .at("seccomp", b"SECCOMP_SET_MODE_FILTER")
+}
+
+/// Installs a compiled `--seccomp FILE` profile, with its flags; in the
+/// same place as the built-in filter, for the same reasons.
+pub fn install_profile(profile: &crate::profile::Filter) -> Result<()> {
+    crate::sys::seccomp::seccomp_set_mode_filter(profile.program.insns(), profile.flags)
+        .at("seccomp", b"SECCOMP_SET_MODE_FILTER")
+        .map_err(|e| {
+            e.hint_if(
+                crate::sys::Errno::EINVAL,
+                "the profile's flags or actions may be newer than this kernel",
+            )
+        })
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use limits::{
 use mounts::{bind, device, tmpfs};
 pub use mounts::{Bind, Device, Tmpfs, MAX_BINDS, MAX_DEVICES, MAX_TMPFS};
 use security::{capability, deny, seccomp, user};
-pub use security::{DenyList, MAX_EXTRA_DENIED};
+pub use security::{capability_number, syscall_number, DenyList, MAX_EXTRA_DENIED};
 
 /// The argument vector, as seen by the parser.
 pub trait ArgList {
@@ -105,6 +105,8 @@ pub struct Config {
 pub enum Seccomp {
     Default,
     Unconfined,
+    /// `--seccomp FILE`: a Docker, podman or OCI JSON profile.
+    Profile(&'static CStr),
 }
 
 #[derive(Debug)]
@@ -248,10 +250,10 @@ const OPTIONS: &[Opt] = &[
     Opt {
         long: "seccomp",
         short: None,
-        takes: Takes::Value("default|unconfined", |p, v| {
+        takes: Takes::Value("default|unconfined|FILE", |p, v| {
             set(&mut p.cfg.seccomp, seccomp(v))
         }),
-        help: "syscall filter (default: default)",
+        help: "syscall filter; FILE: a Docker/podman JSON profile",
     },
     Opt {
         long: "seccomp-deny",
@@ -501,6 +503,13 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
     let net_raw = 1 << linux_raw_sys::general::CAP_NET_RAW;
     if cfg.net == Net::Host && caps_added & net_raw == 0 {
         cfg.capabilities &= !net_raw;
+    }
+    if matches!(cfg.seccomp, Seccomp::Profile(_)) && !cfg.seccomp_deny.as_slice().is_empty() {
+        return Err(Error::usage(
+            "--seccomp-deny adds to the default filter; add the rule to the profile instead",
+            b"",
+            "",
+        ));
     }
     if let Some(file) = print_seccomp {
         return Ok(Command::PrintSeccomp(cfg, file));

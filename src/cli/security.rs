@@ -44,11 +44,7 @@ pub(super) fn capability(v: &'static CStr) -> Result<u64> {
     if name.eq_ignore_ascii_case(b"ALL") {
         return Ok(u64::MAX);
     }
-    let bare = match name.get(..4) {
-        Some(p) if p.eq_ignore_ascii_case(b"CAP_") => &name[4..],
-        _ => name,
-    };
-    match names::find(&CAPABILITY_NAMES, |n| n.eq_ignore_ascii_case(bare)) {
+    match capability_number(name) {
         Some(cap) => Ok(1 << cap),
         None => Err(Error::usage(
             "unknown capability '",
@@ -58,15 +54,28 @@ pub(super) fn capability(v: &'static CStr) -> Result<u64> {
     }
 }
 
+/// The number of the capability called `name`, with or without `CAP_`,
+/// in any case.
+pub fn capability_number(name: &[u8]) -> Option<u32> {
+    let bare = match name.get(..4) {
+        Some(p) if p.eq_ignore_ascii_case(b"CAP_") => &name[4..],
+        _ => name,
+    };
+    names::find(&CAPABILITY_NAMES, |n| n.eq_ignore_ascii_case(bare))
+}
+
+/// `default`, `unconfined`, or a profile's path (read when the container
+/// starts: the bounding set and the kernel decide which rules apply).
 pub(super) fn seccomp(v: &'static CStr) -> Result<Seccomp> {
     match v.to_bytes() {
         b"default" => Ok(Seccomp::Default),
         b"unconfined" => Ok(Seccomp::Unconfined),
-        other => Err(Error::usage(
+        b"" => Err(Error::usage(
             "--seccomp '",
-            other,
-            "': expected default or unconfined",
+            b"",
+            "': expected default, unconfined or a profile's path",
         )),
+        _ => Ok(Seccomp::Profile(v)),
     }
 }
 
@@ -90,7 +99,7 @@ pub(super) fn deny(list: &mut DenyList, v: &'static CStr) -> Result<()> {
 }
 
 /// The number of the syscall called `name` on this architecture.
-pub(super) fn syscall_number(name: &[u8]) -> Option<u32> {
+pub fn syscall_number(name: &[u8]) -> Option<u32> {
     names::find(&SYSCALL_NAMES, |n| n == name)
 }
 

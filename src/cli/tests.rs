@@ -433,6 +433,10 @@ fn seccomp_options() {
         run(&["sct", "--seccomp", "unconfined", "/r", "x"]).seccomp,
         Seccomp::Unconfined
     );
+    assert_eq!(
+        run(&["sct", "--seccomp", "/etc/p.json", "/r", "x"]).seccomp,
+        Seccomp::Profile(c"/etc/p.json")
+    );
     let c = run(&[
         "sct",
         "--seccomp-deny",
@@ -461,8 +465,12 @@ fn bad_capability_and_seccomp_values_are_usage_errors() {
         "sct: unknown capability 'CAP_FLY': see capabilities(7), e.g. NET_ADMIN or ALL\nTry 'sct --help'.\n"
     );
     assert_eq!(
-        error(&["sct", "--seccomp", "strict", "/r", "x"]),
-        "sct: --seccomp 'strict': expected default or unconfined\nTry 'sct --help'.\n"
+        error(&["sct", "--seccomp", "", "/r", "x"]),
+        "sct: --seccomp '': expected default, unconfined or a profile's path\nTry 'sct --help'.\n"
+    );
+    assert_eq!(
+        error(&["sct", "--seccomp", "p.json", "--seccomp-deny", "mount", "/r", "x"]),
+        "sct: --seccomp-deny adds to the default filter; add the rule to the profile instead\nTry 'sct --help'.\n"
     );
     assert_eq!(
         error(&["sct", "--seccomp-deny", "getpid,nosuch", "/r", "x"]),

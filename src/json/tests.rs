@@ -135,6 +135,40 @@ fn numbers_convert_only_when_they_fit() {
     assert_eq!(n("1e3").as_u64(), None);
 }
 
+#[test]
+fn the_f64_range_is_decided_on_the_digits() {
+    let limit = std::str::from_utf8(super::F64_LIMIT).unwrap();
+    assert_eq!(limit.parse::<f64>(), Ok(f64::INFINITY));
+    let below = format!("{}1", &limit[..limit.len() - 1]);
+    assert_eq!(below.parse::<f64>(), Ok(f64::MAX));
+    let fraction = |s: &str| format!("{}.{}e{}", &s[..1], &s[1..], s.len() - 1);
+    for (text, finite) in [
+        (limit.to_string(), false),
+        (below.clone(), true),
+        (format!("-{limit}"), false),
+        (format!("-{below}"), true),
+        (format!("{limit}.0"), false),
+        (format!("{below}.999999"), true),
+        (fraction(limit), false),
+        (fraction(&below), true),
+        (format!("0.000{limit}e312"), false),
+        (format!("0.000{below}e312"), true),
+        ("1.7976931348623157e308".to_string(), true),
+        ("1.7976931348623159e308".to_string(), false),
+        ("1e309".to_string(), false),
+        ("1e308".to_string(), true),
+        ("10e307".to_string(), true),
+        ("100e307".to_string(), false),
+        ("0e999999999999999999999".to_string(), true),
+        ("0.0".to_string(), true),
+        ("1e-999999".to_string(), true),
+        ("-0".to_string(), true),
+    ] {
+        assert_eq!(text.parse::<f64>().unwrap().is_finite(), finite, "{text}");
+        assert_eq!(parse(text.as_bytes()).is_ok(), finite, "{text}");
+    }
+}
+
 /// Our reading of a checked document, as serde_json's value.
 fn to_serde(v: Value<'_>) -> serde_json::Value {
     match v {

@@ -3,10 +3,10 @@
 use linux_raw_sys::ptrace::{sock_filter, sock_fprog, SECCOMP_SET_MODE_FILTER};
 use syscalls::{syscall, Errno, Sysno};
 
-/// `seccomp(SECCOMP_SET_MODE_FILTER, 0, prog)` (seccomp(2)): from now on the
+/// `seccomp(SECCOMP_SET_MODE_FILTER, flags, prog)` (seccomp(2)): from now on the
 /// kernel runs `filter` on every syscall of this thread and its children.
 /// Needs no_new_privs or CAP_SYS_ADMIN.
-pub fn seccomp_set_mode_filter(filter: &[sock_filter]) -> Result<(), Errno> {
+pub fn seccomp_set_mode_filter(filter: &[sock_filter], flags: u32) -> Result<(), Errno> {
     let prog = sock_fprog {
         len: filter.len() as u16,
         filter: filter.as_ptr() as *mut sock_filter,
@@ -17,7 +17,7 @@ pub fn seccomp_set_mode_filter(filter: &[sock_filter]) -> Result<(), Errno> {
         syscall!(
             Sysno::seccomp,
             SECCOMP_SET_MODE_FILTER,
-            0,
+            flags,
             &prog as *const sock_fprog
         )
     }

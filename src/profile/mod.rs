@@ -1,0 +1,656 @@
+//! Seccomp profiles: Docker's and podman's JSON files, and OCI's
+//! `linux.seccomp`, which has the same shape. [`read`] turns one into a
+//! [`Policy`] (rules and the syscalls they apply to, judged for this
+//! container: its bounding set, the running kernel, this architecture);
+//! [`compile`] turns that into sct's own classic BPF. One compiler, two
+//! front ends: `--seccomp FILE` gives it a whole file, the OCI reader its
+//! `linux.seccomp` object.
+//!
+//! Pure code: no syscalls, no allocator. The tables have fixed sizes, with
+//! room for podman's default profile several times over; a profile that
+//! does not fit is refused, naming the field where it overflowed.
+//!
+//! The rules are those runc applies with libseccomp, so that a profile
+//! means here what it means there:
+//! - a rule whose action is the default action is left out (libseccomp
+//!   refuses it);
+//! - a rule comparing one argument twice becomes one rule per comparison
+//!   (runc's "old behavior" for what libseccomp cannot AND);
+//! - `includes` must all hold and `excludes` must all fail for a rule to
+//!   apply: every capability of `includes.caps` is in the bounding set,
+//!   none of `excludes.caps` is; this architecture (Go's name for it, as
+//!   the profiles write it) is among `includes.arches`, not among
+//!   `excludes.arches`; the kernel is at least `includes.minKernel`, below
+//!   `excludes.minKernel`;
+//! - for one syscall, an unconditional rule wins, the first one if several;
+//!   otherwise the first rule whose comparisons all hold; otherwise the
+//!   default action.
+// ProfileError carries the field's path and the offending value, so that
+// the one-line message can name both; the reader runs once per container,
+// before clone, and its caller turns the error into sct's small `Error`.
+// Its size is not copied through any hot path.
+#![allow(clippy::result_large_err)]
+
+use linux_raw_sys::ptrace::{
+    SECCOMP_FILTER_FLAG_LOG, SECCOMP_FILTER_FLAG_SPEC_ALLOW, SECCOMP_FILTER_FLAG_TSYNC,
+    SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
+    SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRACE, SECCOMP_RET_TRAP,
+};
+
+use crate::json::{self, Object, Str, Value};
+use crate::out::Buf;
+use values::{members, number, objects, strings};
+
+mod compile;
+mod field;
+#[cfg(test)]
+mod tests;
+mod values;
+
+pub use compile::{compile, Filter};
+pub use field::Field;
+
+/// Most rules a profile may keep after the split of repeated arguments.
+pub const MAX_RULES: usize = 256;
+/// Most (syscall, rule) pairs; podman's default profile has about 450.
+pub const MAX_ENTRIES: usize = 2048;
+/// Most arguments a syscall has, so the highest `index` is one less.
+pub const MAX_ARGS: usize = 6;
+/// Highest errnoRet: libseccomp refuses the kernel's MAX_ERRNO (4095)
+/// itself, so a profile that runc refuses is refused here too.
+pub const MAX_ERRNO: u64 = 4094;
+
+/// This architecture as Go names it (`runtime.GOARCH`), which profiles
+/// use in `includes.arches` and `excludes.arches`.
+#[cfg(target_arch = "x86_64")]
+pub const GO_ARCH: &[u8] = b"amd64";
+#[cfg(target_arch = "aarch64")]
+pub const GO_ARCH: &[u8] = b"arm64";
+
+/// What a profile is judged against.
+#[derive(Clone, Copy, Debug)]
+pub struct Context {
+    /// The container's bounding set: bit N is capability N.
+    pub capabilities: u64,
+    /// The running kernel's (major, minor).
+    pub kernel: (u32, u32),
+}
+
+/// How an argument is compared, on its full 64 bits.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Op {
+    Ne,
+    Lt,
+    Le,
+    Eq,
+    Ge,
+    Gt,
+    /// `arg & value == value_two`.
+    MaskedEq,
+}
+
+const OPS: &[(&[u8], Op)] = &[
+    (b"SCMP_CMP_NE", Op::Ne),
+    (b"SCMP_CMP_LT", Op::Lt),
+    (b"SCMP_CMP_LE", Op::Le),
+    (b"SCMP_CMP_EQ", Op::Eq),
+    (b"SCMP_CMP_GE", Op::Ge),
+    (b"SCMP_CMP_GT", Op::Gt),
+    (b"SCMP_CMP_MASKED_EQ", Op::MaskedEq),
+];
+
+/// One comparison of argument `index` with `value` (and `value_two`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Compare {
+    pub index: u8,
+    pub op: Op,
+    pub value: u64,
+    pub value_two: u64,
+}
+
+/// The action when every comparison holds.
+#[derive(Clone, Copy, Debug)]
+pub struct Rule {
+    pub action: u32,
+    compares: [Compare; MAX_ARGS],
+    len: u8,
+}
+
+impl Rule {
+    pub fn compares(&self) -> &[Compare] {
+        &self.compares[..usize::from(self.len)]
+    }
+}
+
+/// A profile, judged for one container: its default action, its flags, the
+/// rules that apply, and which syscall (by number, this architecture's)
+/// each applies to.
+pub struct Policy {
+    pub default_action: u32,
+    /// `SECCOMP_FILTER_FLAG_*` for seccomp(2).
+    pub flags: u32,
+    rules: [Rule; MAX_RULES],
+    rule_count: usize,
+    /// (syscall number, rule index), in the profile's order.
+    entries: [(u16, u16); MAX_ENTRIES],
+    entry_count: usize,
+}
+
+impl Policy {
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules[..self.rule_count]
+    }
+
+    pub fn entries(&self) -> &[(u16, u16)] {
+        &self.entries[..self.entry_count]
+    }
+}
+
+/// Why a profile was refused: the field, what is wrong, and the value
+/// where it helps.
+#[derive(Clone, Copy)]
+pub struct ProfileError {
+    pub field: Field,
+    pub what: &'static str,
+    pub value: Buf<64>,
+}
+
+type Result<T> = core::result::Result<T, ProfileError>;
+
+fn fail<T>(field: Field, what: &'static str, value: &[u8]) -> Result<T> {
+    Err(error(field, what, value))
+}
+
+// Out of line and not generic: the failure sites call it instead of each
+// copying the error into place.
+#[cold]
+#[inline(never)]
+fn error(field: Field, what: &'static str, value: &[u8]) -> ProfileError {
+    ProfileError {
+        field,
+        what,
+        value: Buf::from(value),
+    }
+}
+
+/// Parses `text` and reads it as a profile.
+pub fn read_text(text: &[u8], ctx: &Context, policy: &mut Policy) -> Result<()> {
+    match json::parse(text) {
+        Ok(Value::Object(o)) => read(o, ctx, policy),
+        Ok(v) => fail(Field::ROOT, "expected an object, not", v.kind().as_bytes()),
+        Err(e) => {
+            let mut at = Buf::<64>::new();
+            at.push(b"at byte ").push_u64(e.offset as u64);
+            fail(Field::ROOT, e.what, at.as_bytes())
+        }
+    }
+}
+
+impl Policy {
+    pub const fn new() -> Self {
+        const NONE: Compare = Compare {
+            index: 0,
+            op: Op::Eq,
+            value: 0,
+            value_two: 0,
+        };
+        Policy {
+            default_action: SECCOMP_RET_ALLOW,
+            flags: 0,
+            rules: [Rule {
+                action: 0,
+                compares: [NONE; MAX_ARGS],
+                len: 0,
+            }; MAX_RULES],
+            rule_count: 0,
+            entries: [(0, 0); MAX_ENTRIES],
+            entry_count: 0,
+        }
+    }
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Reads a profile object (a file's top level, or OCI's `linux.seccomp`)
+/// into `policy`. Every field is checked, also in rules that do not apply
+/// to this container.
+pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
+    let root = Field::ROOT;
+    *policy = Policy::new();
+    let [default, errno, architectures, arch_map, flags, syscalls] = members(
+        profile,
+        [
+            b"defaultAction",
+            b"defaultErrnoRet",
+            b"architectures",
+            b"archMap",
+            b"flags",
+            b"syscalls",
+        ],
+    );
+    let errno = optional_errno(errno, root.key("defaultErrnoRet"))?;
+    let Some(default) = default else {
+        return fail(root.key("defaultAction"), "missing", b"");
+    };
+    policy.default_action = action(default, errno, root.key("defaultAction"))?;
+    if let Some(v) = architectures {
+        for (i, arch) in strings(v, root.key("architectures"))? {
+            check_architecture(arch, root.key("architectures").index(i))?;
+        }
+    }
+    if let Some(v) = arch_map {
+        let map = root.key("archMap");
+        for (i, entry) in objects(v, map)? {
+            let at = map.index(i);
+            match entry.get(b"architecture") {
+                Some(Value::String(s)) => check_architecture(s, at.key("architecture"))?,
+                Some(v) => {
+                    return fail(
+                        at.key("architecture"),
+                        "expected a string, not",
+                        v.kind().as_bytes(),
+                    )
+                }
+                None => return fail(at.key("architecture"), "missing", b""),
+            }
+            if let Some(v) = entry.get(b"subArchitectures") {
+                for (j, arch) in strings(v, at.key("subArchitectures"))? {
+                    check_architecture(arch, at.key("subArchitectures").index(j))?;
+                }
+            }
+        }
+    }
+    if let Some(v) = flags {
+        for (i, flag) in strings(v, root.key("flags"))? {
+            policy.flags |= filter_flag(flag, root.key("flags").index(i))?;
+        }
+    }
+    if let Some(v) = syscalls {
+        for (i, rule) in objects(v, root.key("syscalls"))? {
+            read_rule(rule, ctx, policy, root.key("syscalls").index(i))?;
+        }
+    }
+    Ok(())
+}
+
+#[inline(never)]
+fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: Field) -> Result<()> {
+    let [action_value, errno, args, includes, excludes, names, name] = members(
+        rule,
+        [
+            b"action",
+            b"errnoRet",
+            b"args",
+            b"includes",
+            b"excludes",
+            b"names",
+            b"name",
+        ],
+    );
+    let errno = optional_errno(errno, at.key("errnoRet"))?;
+    let Some(action_value) = action_value else {
+        return fail(at.key("action"), "missing", b"");
+    };
+    let action = action(action_value, errno, at.key("action"))?;
+    let mut compares = [Compare {
+        index: 0,
+        op: Op::Eq,
+        value: 0,
+        value_two: 0,
+    }; MAX_ARGS];
+    let mut count = 0;
+    let mut repeated = false;
+    match args {
+        None | Some(Value::Null) => {}
+        Some(v) => {
+            for (i, arg) in objects(v, at.key("args"))? {
+                if count == MAX_ARGS {
+                    return fail(at.key("args").index(i), "more than 6 comparisons", b"");
+                }
+                let c = compare(arg, at.key("args").index(i))?;
+                repeated |= compares[..count].iter().any(|o| o.index == c.index);
+                compares[count] = c;
+                count += 1;
+            }
+        }
+    }
+    let applies = applies(includes, ctx, at.key("includes"), true)?
+        & applies(excludes, ctx, at.key("excludes"), false)?;
+    let first = policy.rule_count;
+    if applies && action != policy.default_action {
+        add_rules(policy, action, &compares[..count], repeated, at)?;
+    }
+    let kept = first..policy.rule_count;
+    match (names, name) {
+        (Some(v), _) => {
+            for (i, name) in strings(v, at.key("names"))? {
+                add_name(policy, name, kept.clone(), at.key("names").index(i))?;
+            }
+        }
+        (None, Some(Value::String(name))) => add_name(policy, name, kept, at.key("name"))?,
+        (None, Some(v)) => {
+            return fail(
+                at.key("name"),
+                "expected a string, not",
+                v.kind().as_bytes(),
+            )
+        }
+        (None, None) => return fail(at.key("names"), "missing", b""),
+    }
+    Ok(())
+}
+
+/// Adds the rule, or one per comparison when an argument is compared twice.
+fn add_rules(
+    policy: &mut Policy,
+    action: u32,
+    compares: &[Compare],
+    split: bool,
+    at: Field,
+) -> Result<()> {
+    let mut push = |cs: &[Compare]| {
+        if policy.rule_count == MAX_RULES {
+            return fail(at, "too many rules for sct's table of", b"256");
+        }
+        let r = &mut policy.rules[policy.rule_count];
+        r.action = action;
+        r.compares[..cs.len()].copy_from_slice(cs);
+        r.len = cs.len() as u8;
+        policy.rule_count += 1;
+        Ok(())
+    };
+    if split {
+        compares
+            .iter()
+            .try_for_each(|c| push(core::slice::from_ref(c)))
+    } else {
+        push(compares)
+    }
+}
+
+/// Looks the syscall up and, if the rule applies (`rules`), records it.
+#[inline(never)]
+fn add_name(
+    policy: &mut Policy,
+    name: Str,
+    rules: core::ops::Range<usize>,
+    at: Field,
+) -> Result<()> {
+    let mut buf = [0u8; 64];
+    let Some(n) = name.decode(&mut buf) else {
+        return fail(at, "unknown syscall", name.raw());
+    };
+    let Some(nr) = crate::cli::syscall_number(n) else {
+        if foreign_syscall(n) {
+            return Ok(());
+        }
+        return fail(at, "unknown syscall", n);
+    };
+    for rule in rules {
+        if policy.entry_count == MAX_ENTRIES {
+            return fail(at, "too many syscall rules for sct's table of", b"2048");
+        }
+        policy.entries[policy.entry_count] = (nr as u16, rule as u16);
+        policy.entry_count += 1;
+    }
+    Ok(())
+}
+
+/// Whether another architecture has a syscall called `name`.
+fn foreign_syscall(name: &[u8]) -> bool {
+    static FOREIGN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/foreign_syscalls"));
+    let mut rest = FOREIGN;
+    while let [len, tail @ ..] = rest {
+        let (n, tail) = tail.split_at(usize::from(*len));
+        if n == name {
+            return true;
+        }
+        rest = tail;
+    }
+    false
+}
+
+#[inline(never)]
+fn compare(arg: Object, at: Field) -> Result<Compare> {
+    let index = match arg.get(b"index") {
+        Some(v) => number(v, at.key("index"))?,
+        None => return fail(at.key("index"), "missing", b""),
+    };
+    if index >= MAX_ARGS as u64 {
+        return fail(
+            at.key("index"),
+            "not an argument (0 to 5):",
+            digits(index).as_bytes(),
+        );
+    }
+    let value = match arg.get(b"value") {
+        Some(v) => number(v, at.key("value"))?,
+        None => return fail(at.key("value"), "missing", b""),
+    };
+    let value_two = match arg.get(b"valueTwo") {
+        Some(v) => number(v, at.key("valueTwo"))?,
+        None => 0,
+    };
+    let op = match arg.get(b"op") {
+        Some(Value::String(s)) => match OPS.iter().find(|(name, _)| s.eq(name)) {
+            Some(&(_, op)) => op,
+            None => return fail_quoted(at.key("op"), "unknown operator", s),
+        },
+        Some(v) => return fail(at.key("op"), "expected a string, not", v.kind().as_bytes()),
+        None => return fail(at.key("op"), "missing", b""),
+    };
+    Ok(Compare {
+        index: index as u8,
+        op,
+        value,
+        value_two,
+    })
+}
+
+/// Whether `includes` (`include`: true) or `excludes` lets the rule apply.
+fn applies(filter: Option<Value>, ctx: &Context, at: Field, include: bool) -> Result<bool> {
+    let filter = match filter {
+        None | Some(Value::Null) => return Ok(true),
+        Some(Value::Object(o)) => o,
+        Some(v) => return fail(at, "expected an object, not", v.kind().as_bytes()),
+    };
+    // Each test: does the part hold? includes need all to, excludes none.
+    let mut holds = [None::<bool>; 3];
+    if let Some(v) = filter.get(b"caps") {
+        let (mut all, mut any) = (true, false);
+        for (_, cap) in strings(v, at.key("caps"))? {
+            let mut buf = [0u8; 32];
+            let held = cap
+                .decode(&mut buf)
+                .and_then(crate::cli::capability_number)
+                .is_some_and(|c| ctx.capabilities & (1 << c) != 0);
+            all &= held;
+            any |= held;
+        }
+        holds[0] = Some(if include { all } else { any });
+    }
+    if let Some(v) = filter.get(b"arches") {
+        let mut here = false;
+        for (_, arch) in strings(v, at.key("arches"))? {
+            here |= arch.eq(GO_ARCH);
+        }
+        holds[1] = Some(here);
+    }
+    if let Some(v) = filter.get(b"minKernel") {
+        let Value::String(s) = v else {
+            return fail(
+                at.key("minKernel"),
+                "expected a string, not",
+                v.kind().as_bytes(),
+            );
+        };
+        let Some(min) = kernel_version(s.raw()) else {
+            return fail_quoted(at.key("minKernel"), "expected MAJOR.MINOR, not", s);
+        };
+        holds[2] = Some(ctx.kernel >= min);
+    }
+    let mut parts = holds.iter().flatten();
+    Ok(if include {
+        parts.all(|&h| h)
+    } else {
+        !parts.any(|&h| h)
+    })
+}
+
+/// `"5.8"` (or `"5.8.0"`) as (5, 8).
+pub fn kernel_version(s: &[u8]) -> Option<(u32, u32)> {
+    let mut parts = s.splitn(3, |&c| c == b'.');
+    let major = crate::out::parse_u64(parts.next()?)?;
+    let minor = parts.next()?;
+    let end = minor
+        .iter()
+        .position(|c| !c.is_ascii_digit())
+        .unwrap_or(minor.len());
+    let minor = crate::out::parse_u64(&minor[..end])?;
+    Some((u32::try_from(major).ok()?, u32::try_from(minor).ok()?))
+}
+
+#[inline(never)]
+fn action(v: Value, errno: Option<u32>, at: Field) -> Result<u32> {
+    let Value::String(s) = v else {
+        return fail(at, "expected a string, not", v.kind().as_bytes());
+    };
+    // runc's defaults: EPERM when ERRNO or TRACE comes without errnoRet.
+    let data = errno.unwrap_or(linux_raw_sys::errno::EPERM);
+    let actions: [(&[u8], u32); 9] = [
+        (b"SCMP_ACT_KILL", SECCOMP_RET_KILL_THREAD),
+        (b"SCMP_ACT_KILL_THREAD", SECCOMP_RET_KILL_THREAD),
+        (b"SCMP_ACT_KILL_PROCESS", SECCOMP_RET_KILL_PROCESS),
+        (b"SCMP_ACT_TRAP", SECCOMP_RET_TRAP),
+        (b"SCMP_ACT_ERRNO", SECCOMP_RET_ERRNO | data),
+        (b"SCMP_ACT_TRACE", SECCOMP_RET_TRACE | data),
+        (b"SCMP_ACT_ALLOW", SECCOMP_RET_ALLOW),
+        (b"SCMP_ACT_LOG", SECCOMP_RET_LOG),
+        (b"", 0),
+    ];
+    if s.eq(b"SCMP_ACT_NOTIFY") {
+        return fail_quoted(at, "not supported (sct has no seccomp agent to notify):", s);
+    }
+    match actions
+        .iter()
+        .find(|(name, _)| !name.is_empty() && s.eq(name))
+    {
+        Some(&(_, a)) => Ok(a),
+        None => fail_quoted(at, "unknown action", s),
+    }
+}
+
+#[inline(never)]
+fn optional_errno(v: Option<Value>, at: Field) -> Result<Option<u32>> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => {
+            let n = number(v, at)?;
+            if n > MAX_ERRNO || n as u32 & !SECCOMP_RET_DATA != 0 {
+                return fail(at, "out of range 0 to 4094:", digits(n).as_bytes());
+            }
+            Ok(Some(n as u32))
+        }
+    }
+}
+
+fn filter_flag(s: Str, at: Field) -> Result<u32> {
+    let flags: [(&[u8], u32); 3] = [
+        (b"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC),
+        (b"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG),
+        (
+            b"SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+            SECCOMP_FILTER_FLAG_SPEC_ALLOW,
+        ),
+    ];
+    match flags.iter().find(|(name, _)| s.eq(name)) {
+        Some(&(_, f)) => Ok(f),
+        None => fail_quoted(at, "unknown or unsupported flag", s),
+    }
+}
+
+/// libseccomp's architecture names (`SCMP_ARCH_*`). sct filters only this
+/// architecture's native ABI whatever the list says, and answers ENOSYS
+/// to the others (i386 and x32 on x86_64) as its built-in filter does.
+fn check_architecture(s: Str, at: Field) -> Result<()> {
+    const ARCHES: &[&[u8]] = &[
+        b"X86",
+        b"X86_64",
+        b"X32",
+        b"ARM",
+        b"AARCH64",
+        b"MIPS",
+        b"MIPS64",
+        b"MIPS64N32",
+        b"MIPSEL",
+        b"MIPSEL64",
+        b"MIPSEL64N32",
+        b"PPC",
+        b"PPC64",
+        b"PPC64LE",
+        b"S390",
+        b"S390X",
+        b"PARISC",
+        b"PARISC64",
+        b"RISCV64",
+        b"LOONGARCH64",
+        b"M68K",
+        b"SH",
+        b"SHEB",
+    ];
+    let mut buf = [0u8; 32];
+    match s
+        .decode(&mut buf)
+        .and_then(|n| n.strip_prefix(b"SCMP_ARCH_"))
+    {
+        Some(name) if ARCHES.contains(&name) => Ok(()),
+        _ => fail_quoted(at, "unknown architecture", s),
+    }
+}
+
+fn fail_quoted<T>(at: Field, what: &'static str, s: Str) -> Result<T> {
+    Err(quoted(at, what, s))
+}
+
+#[cold]
+#[inline(never)]
+fn quoted(at: Field, what: &'static str, s: Str) -> ProfileError {
+    let mut v = Buf::<64>::new();
+    let mut buf = [0u8; 60];
+    v.push(b"\"")
+        .push(s.decode(&mut buf).unwrap_or(s.raw()))
+        .push(b"\"");
+    error(at, what, v.as_bytes())
+}
+
+fn digits(n: u64) -> Buf<24> {
+    let mut b = Buf::new();
+    b.push_u64(n);
+    b
+}
+
+impl ProfileError {
+    /// `FIELD: WHAT VALUE`, for the message after the file's name.
+    pub fn describe<const N: usize>(&self, out: &mut Buf<N>) {
+        if !self.field.is_root() {
+            self.field.write(out);
+            out.push(b": ");
+        }
+        out.push_str(self.what);
+        if !self.value.is_empty() {
+            out.push(b" ").push_visible(self.value.as_bytes());
+        }
+    }
+}
+
+impl core::fmt::Debug for ProfileError {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        let mut b = Buf::<256>::new();
+        self.describe(&mut b);
+        f.write_str(core::str::from_utf8(b.as_bytes()).unwrap_or("?"))
+    }
+}
