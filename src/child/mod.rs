@@ -28,9 +28,17 @@ mod session;
 mod uts;
 
 /// Sets the container up and execs CMD. Never returns: a failure is reported
-/// to the parent, which prints it, and the child exits.
-pub fn run(cfg: &Config, devices: &Devices, args: Args, env: Environ, mut channel: ChildEnd) -> ! {
-    let Err(err) = setup_and_exec(cfg, devices, args, env, &mut channel);
+/// to the parent, which prints it, and the child exits. `userns`: the child
+/// has a user namespace of its own (rootless, or `--uidmap`).
+pub fn run(
+    cfg: &Config,
+    devices: &Devices,
+    userns: bool,
+    args: Args,
+    env: Environ,
+    mut channel: ChildEnd,
+) -> ! {
+    let Err(err) = setup_and_exec(cfg, devices, userns, args, env, &mut channel);
     channel.report(&err);
     exit(err.exit_code())
 }
@@ -38,6 +46,7 @@ pub fn run(cfg: &Config, devices: &Devices, args: Args, env: Environ, mut channe
 fn setup_and_exec(
     cfg: &Config,
     devices: &Devices,
+    userns: bool,
     args: Args,
     env: Environ,
     channel: &mut ChildEnd,
@@ -47,6 +56,10 @@ fn setup_and_exec(
     // says why no death of sct's can then go unnoticed). EOF: we go quietly.
     if !channel.ready_and_wait() {
         exit(crate::error::EXIT_SCT_FAILED);
+    }
+    // The release is the barrier after which the maps exist.
+    if userns {
+        lifecycle::become_namespace_root()?;
     }
     if cfg.net == Net::None {
         net::bring_up_loopback()?;
