@@ -456,6 +456,17 @@ both_paths! {
         assert_eq!(out.value("uid"), "0");
         assert_ne!(out.value("ns.user"), common::host_ns("user"));
         assert_eq!(out.value("CapEff"), KEPT_HOST_NET);
+        // Root's supplementary groups stay outside (here: adm, given it).
+        let out = Output::from(
+            Command::new("setpriv")
+                .args(["--groups", "4", "--"])
+                .arg(SCT)
+                .args(args(&rootfs, &map, &["/bin/probe", "info"]))
+                .output()
+                .unwrap(),
+        )
+        .ok();
+        assert_eq!(out.value("Groups"), "");
         let out = sct.run_in(&rootfs, &map, &["/bin/probe", "read", "/proc/self/uid_map"]).ok();
         assert_eq!(map_lines(&out.stdout), ["0 100000 65536"]);
         // The gids follow the uids unless given.
