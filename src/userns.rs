@@ -176,12 +176,18 @@ impl UserNs {
                 // root inside could drop the caller's supplementary groups
                 // and so reach files a group is denied (CVE-2014-8989,
                 // Linux 3.19). Before 3.19 the file does not exist.
-                let has_setgroups = || {
-                    rustix::fs::accessat(&dir, c"setgroups", Access::EXISTS, AtFlags::empty())
-                        != Err(rustix::io::Errno::NOENT)
-                };
-                if *deny_setgroups && has_setgroups() {
-                    write_file(&dir, c"setgroups", b"deny")?;
+                if *deny_setgroups {
+                    write_file(&dir, c"setgroups", b"deny").or_else(|e| {
+                        let absent = matches!(
+                            rustix::fs::statat(&dir, c"setgroups", AtFlags::empty()),
+                            Err(rustix::io::Errno::NOENT)
+                        );
+                        if absent {
+                            Ok(())
+                        } else {
+                            Err(e)
+                        }
+                    })?;
                 }
                 write_file(&dir, c"gid_map", self.gid.file_text().as_bytes())
             }
