@@ -54,4 +54,12 @@ expect rootless-delegated-limit "error=EAGAIN" "$(echo "$out" | grep '^error=')"
 expect rootless-delegated-cleaned "launcher" "$(cd "$deleg" && ls -d */ | tr -d /)"
 rmdir "$deleg/launcher" "$deleg"
 expect rootless-nothing-left "" "$(ls -d /sys/fs/cgroup/sct-rootless 2>/dev/null)"
+# Unprivileged user namespaces switched off (user.max_user_namespaces=0):
+# one clear error, on either spawn path.
+max_userns=$(cat /proc/sys/user/max_user_namespaces)
+echo 0 >/proc/sys/user/max_user_namespaces
+err=$(rl "$rlroot" /bin/true 2>&1)
+expect rootless-userns-disabled "125 sct: clone: ENOSPC (No space left on device)" \
+  "$? $(echo "$err" | head -1 | sed 's/clone3:/clone:/')"
+echo "$max_userns" >/proc/sys/user/max_user_namespaces
 rm -rf "$rlroot"
