@@ -36,6 +36,16 @@ print(f"\nThe device rule's cost, in {len(rounds)} rounds of hyperfine that each
       f"sct / `sct --no-cgroup` = " + ", ".join(f"{r[0]:.2f}" for r in rounds) +
       f" (median {opt_out:.2f}; goal ≤ 1.10); sct / bwrap = " + ", ".join(f"{r[1]:.2f}" for r in rounds) +
       f" (median {bwrap:.2f}; goal ≤ 0.50).\n")
+rootless = {}
+for kind in ("ranges", "single"):
+    for f in sorted(glob.glob(f"{out}/rootless/{kind}-*.json")):
+        m = {r["command"]: r["median"] for r in json.load(open(f))["results"]}
+        name = next(c for c in m if c.startswith("sct"))
+        rootless.setdefault(name, []).append(m[name] / m["bwrap --unshare-all"])
+for name, ratios in rootless.items():
+    print(f"Rootless, run by the ordinary user `sct-test`: `{name}` / `bwrap --unshare-all` "
+          f"by the same user, ratios of the medians per round: " + ", ".join(f"{r:.2f}" for r in ratios) +
+          f" (median {sorted(ratios)[len(ratios) // 2]:.2f}; goal ≤ 0.50).\n")
 print("`chroot` and `exec` are the floor (no namespaces). crun needs "
       "`/sys/fs/cgroup/unified` out of the way on this hybrid-cgroup host, so crun "
       "and runc ran in a second hyperfine run, in a private mount namespace "

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod devices;
 pub mod ebpf;
 pub mod error;
+pub mod idmap;
 pub mod json;
 pub mod names;
 pub mod out;
@@ -23,6 +24,7 @@ pub mod reap;
 pub mod spec;
 pub mod sync;
 pub mod sys;
+pub mod userns;
 
 use cli::Command;
 use sys::args::{Args, Environ};

@@ -3,8 +3,8 @@
 //! Parent code holds the child's pid; child code never does.
 
 use linux_raw_sys::general::{
-    CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, SIGCHLD, SIGHUP, SIGINT,
-    SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+    CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS, SIGCHLD,
+    SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
 };
 use rustix::fd::OwnedFd;
 use rustix::fs::{stat, FileType, Mode, OFlags};
@@ -23,6 +23,7 @@ use crate::sys::args::{Args, Environ};
 use crate::sys::process::{self, Fork};
 use crate::sys::signal::{self as sig, SigSet};
 use crate::sys::Errno;
+use crate::userns::{self, UserNs};
 
 /// Signals sent to sct that are passed on to the container (runc and crun
 /// forward these too). sct itself stays until the container has exited.
@@ -31,20 +32,40 @@ const FORWARDED: &[u32] = &[SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, 
 /// Runs the container and returns the exit code sct should exit with.
 pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
     check_rootfs(cfg)?;
+    let userns = userns::plan(cfg, env)?;
     let devices = resolve_devices(cfg)?;
     let profile = compile_seccomp_profile(cfg)?;
+    // Unprivileged, sct cannot load a device rule: the kernel loads cgroup
+    // device programs only for CAP_BPF or CAP_SYS_ADMIN in the initial user
+    // namespace, and v1's devices files take writes only from
+    // CAP_SYS_ADMIN there. Nor is one needed: the rule stops root in a
+    // container from using device nodes it makes or finds, and root in an
+    // unprivileged user namespace can make none (mknod needs CAP_MKNOD in
+    // the initial namespace), every filesystem it mounts is nodev
+    // (SB_I_NODEV), and the host's nodes it reaches through binds open
+    // only as far as the caller's own uid and groups allow: its
+    // capabilities count only on inodes whose owner the namespace maps
+    // (capable_wrt_inode_uidgid()), never on the host's root-owned nodes.
+    // So a rootless container gets a cgroup only for limits.
+    let rule = (!cfg.no_cgroup && !userns::is_rootless()).then(|| devices.rules());
     // Before the child exists, so that it can start inside (CLONE_INTO_CGROUP).
     // Dropping it, on any return from here, kills what is left inside and
     // removes the directories.
-    let rule = (!cfg.no_cgroup).then(|| devices.rules());
-    let mut cgroup = Cgroup::create(&cfg.limits, rule, cfg.cgroup_parent)?;
+    let mut cgroup = Cgroup::create(&cfg.limits, rule, cfg.cgroup_parent).map_err(|e| {
+        if userns::is_rootless() {
+            e.hint(userns::NO_DELEGATION_HINT)
+        } else {
+            e
+        }
+    })?;
     let signals = take_over_signals()?;
     let channel = Channel::new()?;
-    let child = match spawn(cfg, cgroup.as_mut())? {
+    let child = match spawn(cfg, userns.is_some(), cgroup.as_mut())? {
         Spawned::Child => child::run(
             cfg,
             &devices,
             profile.as_ref(),
+            userns.is_some(),
             args,
             env,
             channel.into_child(),
@@ -52,7 +73,7 @@ pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
         Spawned::Parent(child) => child,
     };
     let channel = channel.into_parent();
-    release_in_steps(&channel, &child, cgroup.as_mut(), &devices)?;
+    release_in_steps(&channel, &child, cgroup.as_mut(), &devices, userns.as_ref())?;
     if let Some(failure) = channel.wait_for_exec()? {
         child.wait()?;
         failure.message.write_to(crate::sys::stderr());
@@ -65,15 +86,16 @@ pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
         .unwrap_or(code))
 }
 
-/// Places the child in its cgroup, then answers its two handshakes
-/// (sync.rs): the first lets it set up, the second lets it go on to CMD
-/// once the device rule is attached. A child that ended instead is left to
-/// `wait_for_exec`, which reports why.
+/// Places the child in its cgroup and writes its user namespace's maps,
+/// then answers its two handshakes (sync.rs): the first lets it set up,
+/// the second lets it go on to CMD once the device rule is attached. A
+/// child that ended instead is left to `wait_for_exec`, which reports why.
 fn release_in_steps(
     channel: &ParentEnd,
     child: &Child,
     cgroup: Option<&mut Cgroup>,
     devices: &Devices,
+    userns: Option<&UserNs>,
 ) -> Result<()> {
     let kill = |e: Error| {
         child.signal(linux_raw_sys::general::SIGKILL);
@@ -84,6 +106,12 @@ fn release_in_steps(
     // before the release, so no setup step runs outside the cgroup.
     if let Some(cg) = &cgroup {
         cg.place(child.pid).map_err(kill)?;
+    }
+    // Before the first release, which is the barrier: only the parent (in
+    // the parent namespace) can write the maps, and the child waits
+    // unmapped until then (UserNs::write_maps says why it must).
+    if let Some(ns) = userns {
+        ns.write_maps(child.pid).map_err(kill)?;
     }
     if !channel.child_is_ready()? {
         return Ok(());
@@ -109,6 +137,10 @@ fn check_rootfs(cfg: &Config) -> Result<()> {
         e.hint_if(
             Errno::ENOENT,
             "ROOTFS is a directory holding the container's files, e.g. an unpacked image",
+        )
+        .hint_if(
+            Errno::EACCES,
+            "sct reaches ROOTFS with your own rights: every directory on its path must be searchable by you",
         )
     })?;
     if FileType::from_raw_mode(st.st_mode) != FileType::Directory {
@@ -183,10 +215,19 @@ enum Spawned {
     Parent(Child),
 }
 
-fn namespaces(cfg: &Config) -> u64 {
+/// The new namespaces. With CLONE_NEWUSER in the same call the kernel
+/// makes the user namespace first (copy_creds() before
+/// copy_namespaces()), so it owns the others: root inside has
+/// CAP_SYS_ADMIN over the container's mount, UTS, IPC, PID and network
+/// namespaces, which mounting proc, mqueue and sysfs requires, and over
+/// nothing of the host's.
+fn namespaces(cfg: &Config, user: bool) -> u64 {
     let mut flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
     if cfg.net == Net::None {
         flags |= CLONE_NEWNET;
+    }
+    if user {
+        flags |= CLONE_NEWUSER;
     }
     u64::from(flags)
 }
@@ -197,8 +238,8 @@ fn namespaces(cfg: &Config) -> u64 {
 /// With a cgroup v2 directory the child starts inside it (CLONE_INTO_CGROUP,
 /// Linux 5.7); kernels 5.3-5.6 answer E2BIG or EINVAL, and then the parent
 /// places the child before releasing it.
-fn spawn(cfg: &Config, cgroup: Option<&mut Cgroup>) -> Result<Spawned> {
-    let flags = namespaces(cfg);
+fn spawn(cfg: &Config, user: bool, cgroup: Option<&mut Cgroup>) -> Result<Spawned> {
+    let flags = namespaces(cfg, user);
     let into = cgroup
         .as_ref()
         .and_then(|cg| cg.v2_fd())
@@ -220,18 +261,28 @@ fn spawn(cfg: &Config, cgroup: Option<&mut Cgroup>) -> Result<Spawned> {
         other => other.at("clone3", b""),
     }
     .map_err(|e| {
-        e.hint_if(
-            Errno::EPERM,
-            "creating namespaces needs root (CAP_SYS_ADMIN); run sct as root",
-        )
-        .hint_if(
-            Errno::ENOSPC,
-            "a namespace limit was reached: see /proc/sys/user/max_*_namespaces",
-        )
-        .hint_if(
-            Errno::EINVAL,
-            "this kernel lacks a namespace type sct needs (PID, mount, UTS, IPC, net)",
-        )
+        let eperm = if user && userns::is_rootless() {
+            "the kernel refuses user namespaces to ordinary users here: see kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns or an SELinux policy (README, Rootless)"
+        } else {
+            "creating namespaces needs root (CAP_SYS_ADMIN); run sct as root"
+        };
+        e.hint_if(Errno::EPERM, eperm)
+            .hint_if(
+                Errno::EACCES,
+                "the kernel refuses user namespaces here (a security module's policy; README, Rootless)",
+            )
+            .hint_if(
+                Errno::ENOSPC,
+                "a namespace limit was reached: see /proc/sys/user/max_*_namespaces",
+            )
+            .hint_if(
+                Errno::EUSERS,
+                "user namespaces nest at most 32 deep",
+            )
+            .hint_if(
+                Errno::EINVAL,
+                "this kernel lacks a namespace type sct needs (user, PID, mount, UTS, IPC, net)",
+            )
     })?;
     Ok(match forked {
         Fork::Child => Spawned::Child,

@@ -232,6 +232,10 @@ pub struct Mount {
     pub data: Option<&'static CStr>,
     /// Mode of the directory when sct has to create it.
     pub mode: u32,
+    /// The host's path to bind (recursively, with `flags` added), where the
+    /// kernel refuses a new mount with EPERM: in a user namespace that does
+    /// not own the filesystem's namespace.
+    pub host_fallback: Option<&'static CStr>,
 }
 
 pub const NOSUID_NODEV_NOEXEC: MountFlags = MountFlags::NOSUID
@@ -247,8 +251,12 @@ pub const MOUNTS: &[Mount] = &[
         flags: NOSUID_NODEV_NOEXEC,
         data: None,
         mode: 0o555,
+        host_fallback: None,
     },
-    // Read-only: /sys carries the host's kernel knobs (runc, crun).
+    // Read-only: /sys carries the host's kernel knobs (runc, crun). Only
+    // the owner of the network namespace may mount sysfs (sysfs_get_tree()
+    // asks kobj_ns_current_may_mount()): rootless with the host's network,
+    // the host's /sys is bound instead, as bubblewrap and podman do.
     Mount {
         target: c"sys",
         name: b"/sys",
@@ -256,6 +264,7 @@ pub const MOUNTS: &[Mount] = &[
         flags: NOSUID_NODEV_NOEXEC.union(MountFlags::RDONLY),
         data: None,
         mode: 0o555,
+        host_fallback: Some(c"/sys"),
     },
     // runc's /dev: nodes are made below, so no nodev.
     Mount {
@@ -265,6 +274,7 @@ pub const MOUNTS: &[Mount] = &[
         flags: MountFlags::NOSUID.union(MountFlags::STRICTATIME),
         data: Some(c"mode=755,size=65536k"),
         mode: 0o755,
+        host_fallback: None,
     },
     Mount {
         target: c"dev/pts",
@@ -273,6 +283,7 @@ pub const MOUNTS: &[Mount] = &[
         flags: MountFlags::NOSUID.union(MountFlags::NOEXEC),
         data: Some(c"newinstance,ptmxmode=0666,mode=0620"),
         mode: 0o755,
+        host_fallback: None,
     },
     Mount {
         target: c"dev/shm",
@@ -281,6 +292,7 @@ pub const MOUNTS: &[Mount] = &[
         flags: NOSUID_NODEV_NOEXEC,
         data: Some(c"mode=1777,size=65536k"),
         mode: 0o1777,
+        host_fallback: None,
     },
     Mount {
         target: c"dev/mqueue",
@@ -289,6 +301,7 @@ pub const MOUNTS: &[Mount] = &[
         flags: NOSUID_NODEV_NOEXEC,
         data: None,
         mode: 0o755,
+        host_fallback: None,
     },
 ];
 

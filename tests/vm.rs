@@ -60,6 +60,11 @@ fn boot(args: &[&str], want: &str) {
         stdout.lines().any(|l| l == "ok devices-nothing-left"),
         "{stdout}"
     );
+    // And the rootless checks (tests/vm/suite.d/rootless.sh).
+    assert!(
+        stdout.lines().any(|l| l == "ok rootless-nothing-left"),
+        "{stdout}"
+    );
 }
 
 // One test, booted in turn: the machine has 2 cores, and three guests at

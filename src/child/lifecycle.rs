@@ -24,8 +24,51 @@ pub fn restore_signal_mask() -> Result<()> {
 /// PR_SET_PDEATHSIG (prctl(2)), so it is set again.
 pub fn become_user(uid: u32, gid: u32) -> Result<()> {
     use rustix::process::{Gid, Uid};
-    rustix::thread::set_thread_groups(&[]).at("setgroups", b"")?;
+    drop_supplementary_groups()?;
     rustix::thread::set_thread_gid(Gid::from_raw(gid)).at("setgid", b"")?;
     rustix::thread::set_thread_uid(Uid::from_raw(uid)).at("setuid", b"")?;
     die_with_parent()
+}
+
+/// In a user namespace of its own, once the parent has written the maps:
+/// takes uid and gid 0 of the namespace. Under root's `--uidmap` sct still
+/// has host root's ids, which the namespace does not map (files it made
+/// would fail with EOVERFLOW, and it would have no uid inside); for an
+/// ordinary caller, mapped to 0 already, nothing changes but the groups.
+/// Capabilities stay: the namespace gave the full set, and setresuid to
+/// its root keeps it (capabilities(7)). A change of ids clears
+/// PR_SET_PDEATHSIG, so it is armed again; the parent's second answer
+/// proves it was alive after that (sync.rs).
+pub fn become_namespace_root() -> Result<()> {
+    use rustix::process::{Gid, Uid};
+    rustix::thread::set_thread_res_gid(Gid::ROOT, Gid::ROOT, Gid::ROOT).at("setresgid", b"0")?;
+    rustix::thread::set_thread_res_uid(Uid::ROOT, Uid::ROOT, Uid::ROOT).at("setresuid", b"0")?;
+    drop_supplementary_groups()?;
+    die_with_parent()
+}
+
+/// Clears the supplementary groups, which would otherwise be the host's
+/// (root's, under `--uidmap`). Where the parent, unprivileged, had to deny
+/// setgroups to map the caller's gid, the kernel keeps the caller's groups
+/// for good (user_namespaces(7), CVE-2014-8989): they stay, as under
+/// bubblewrap, shown as the overflow gid.
+fn drop_supplementary_groups() -> Result<()> {
+    match rustix::thread::set_thread_groups(&[]) {
+        Err(rustix::io::Errno::PERM) if setgroups_denied() => Ok(()),
+        other => other.at("setgroups", b""),
+    }
+}
+
+/// Whether /proc/self/setgroups says `deny`.
+fn setgroups_denied() -> bool {
+    use rustix::fs::{open, Mode, OFlags};
+    let Ok(fd) = open(
+        c"/proc/self/setgroups",
+        OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) else {
+        return false;
+    };
+    let mut buf = [0u8; 8];
+    matches!(rustix::io::read(&fd, &mut buf), Ok(n) if buf[..n].starts_with(b"deny"))
 }

@@ -29,16 +29,19 @@ mod session;
 mod uts;
 
 /// Sets the container up and execs CMD. Never returns: a failure is reported
-/// to the parent, which prints it, and the child exits.
+/// to the parent, which prints it, and the child exits. `profile`: a
+/// compiled `--seccomp FILE`; `userns`: the child has a user namespace of
+/// its own (rootless, or `--uidmap`).
 pub fn run(
     cfg: &Config,
     devices: &Devices,
     profile: Option<&Filter>,
+    userns: bool,
     args: Args,
     env: Environ,
     mut channel: ChildEnd,
 ) -> ! {
-    let Err(err) = setup_and_exec(cfg, devices, profile, args, env, &mut channel);
+    let Err(err) = setup_and_exec(cfg, devices, profile, userns, args, env, &mut channel);
     channel.report(&err);
     exit(err.exit_code())
 }
@@ -47,6 +50,7 @@ fn setup_and_exec(
     cfg: &Config,
     devices: &Devices,
     profile: Option<&Filter>,
+    userns: bool,
     args: Args,
     env: Environ,
     channel: &mut ChildEnd,
@@ -56,6 +60,10 @@ fn setup_and_exec(
     // says why no death of sct's can then go unnoticed). EOF: we go quietly.
     if !channel.ready_and_wait() {
         exit(crate::error::EXIT_SCT_FAILED);
+    }
+    // The release is the barrier after which the maps exist.
+    if userns {
+        lifecycle::become_namespace_root()?;
     }
     if cfg.net == Net::None {
         net::bring_up_loopback()?;

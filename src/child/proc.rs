@@ -8,6 +8,9 @@
 
 use core::ffi::CStr;
 
+use linux_raw_sys::general::{
+    MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY,
+};
 use rustix::fd::{AsFd, AsRawFd, OwnedFd};
 use rustix::fs::fstat;
 use rustix::fs::{
@@ -16,10 +19,12 @@ use rustix::fs::{
 };
 use rustix::mount::{mount, mount_bind, mount_bind_recursive, mount_remount, MountFlags};
 
+use super::rootfs::set_mount_attrs;
 use crate::error::{Context, Error, Result};
 use crate::out::Buf;
 use crate::spec::{
-    DevNode, DEV_LINKS, DEV_NODES, MASKED, MASKED_PER_CPU, MOUNTS, NOSUID_NODEV_NOEXEC, READ_ONLY,
+    DevNode, Mount, DEV_LINKS, DEV_NODES, MASKED, MASKED_PER_CPU, MOUNTS, NOSUID_NODEV_NOEXEC,
+    READ_ONLY,
 };
 use crate::sys::Errno;
 
@@ -39,12 +44,38 @@ pub fn mount_kernel_filesystems() -> Result<()> {
     for m in MOUNTS {
         let target = open_target(&root, m.target, m.name, m.mode)?;
         let path = fd_path(&target);
-        mount(m.fstype, path.as_c_str(), m.fstype, m.flags, m.data).at("mount", m.name)?;
+        match (mount(m.fstype, path.as_c_str(), m.fstype, m.flags, m.data), m.host_fallback) {
+            (Err(rustix::io::Errno::PERM), Some(host)) => bind_host_filesystem(&root, m, host)?,
+            (other, _) => other.at("mount", m.name).map_err(|e| {
+                e.hint_if(Errno::EPERM, "in a user namespace the kernel mounts proc only while the host's /proc is fully visible, not partly covered (as inside a container that masks /proc paths)")
+            })?,
+        }
         if m.target == c"dev" {
             fill_dev(&root)?;
         }
     }
     Ok(())
+}
+
+/// Binds the host's `host` on `m`'s target, with `m.flags` on it and on
+/// every mount below it.
+fn bind_host_filesystem(root: &OwnedFd, m: &Mount, host: &CStr) -> Result<()> {
+    let target = open_target(root, m.target, m.name, m.mode)?;
+    mount_bind_recursive(host, fd_path(&target).as_c_str()).at("bind", m.name)?;
+    // The fd still names the covered directory: reopen to reach the bind.
+    let bound = open_target(root, m.target, m.name, m.mode)?;
+    let mut attrs = 0;
+    for (flag, attr) in [
+        (MountFlags::RDONLY, MOUNT_ATTR_RDONLY),
+        (MountFlags::NOSUID, MOUNT_ATTR_NOSUID),
+        (MountFlags::NODEV, MOUNT_ATTR_NODEV),
+        (MountFlags::NOEXEC, MOUNT_ATTR_NOEXEC),
+    ] {
+        if m.flags.contains(flag) {
+            attrs |= attr;
+        }
+    }
+    set_mount_attrs(&bound, attrs, m.name)
 }
 
 /// Covers each path of MASKED that exists. After /dev: files are covered
@@ -177,7 +208,11 @@ fn open_target(root: &OwnedFd, path: &'static CStr, name: &[u8], mode: u32) -> R
             // mkdir never follows a symlink in its last component.
             match mkdirat(root, path, Mode::from_raw_mode(mode)) {
                 Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-                Err(e) => return Err(e).at("mkdir", name),
+                Err(e) => {
+                    return Err(e).at("mkdir", name).map_err(|e| {
+                        e.hint_if(Errno::EACCES, "in a user namespace the container's root may create nothing in a ROOTFS another user owns: create the directory, or use a ROOTFS you own")
+                    })
+                }
             }
             openat2(root, path, flags, Mode::empty(), resolve).at("mount", name)
         }

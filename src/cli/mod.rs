@@ -8,6 +8,7 @@ use core::ffi::CStr;
 
 use crate::cgroup::values::Limits;
 use crate::error::{Error, Result};
+use crate::idmap::IdMap;
 use crate::out::Buf;
 use crate::spec;
 
@@ -20,7 +21,7 @@ use limits::{
 };
 use mounts::{bind, device, tmpfs};
 pub use mounts::{Bind, Device, Tmpfs, MAX_BINDS, MAX_DEVICES, MAX_TMPFS};
-use security::{capability, deny, seccomp, user};
+use security::{capability, deny, id_range, seccomp, user};
 pub use security::{capability_number, syscall_number, DenyList, MAX_EXTRA_DENIED};
 
 /// The argument vector, as seen by the parser.
@@ -71,6 +72,10 @@ pub struct Config {
     pub env_count: usize,
     /// `--user UID[:GID]`.
     pub user: Option<(u32, u32)>,
+    /// `--uidmap` and `--gidmap` (root only): a user namespace with these
+    /// maps. Empty: none as root; the caller's map when run unprivileged.
+    pub uid_map: IdMap,
+    pub gid_map: IdMap,
     /// `--read-only`: the root mount itself read-only.
     pub read_only: bool,
     /// `--init`: sct's init stays PID 1 and CMD runs as its child.
@@ -375,6 +380,22 @@ const OPTIONS: &[Opt] = &[
         help: "run CMD as numeric UID and GID (default GID: UID)",
     },
     Opt {
+        long: "uidmap",
+        short: None,
+        takes: Takes::Value("CTR:HOST:SIZE", |p, v| {
+            id_range(&mut p.cfg.uid_map, "--uidmap '", v)
+        }),
+        help: "as root: a user namespace mapping uids CTR.. to HOST.. (repeatable)",
+    },
+    Opt {
+        long: "gidmap",
+        short: None,
+        takes: Takes::Value("CTR:HOST:SIZE", |p, v| {
+            id_range(&mut p.cfg.gid_map, "--gidmap '", v)
+        }),
+        help: "the same for gids (default: as --uidmap)",
+    },
+    Opt {
         long: "init",
         short: None,
         takes: Takes::Flag(|p| p.cfg.init = true),
@@ -413,6 +434,8 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
             seccomp: Seccomp::Default,
             seccomp_deny: DenyList::new(),
             user: None,
+            uid_map: IdMap::default(),
+            gid_map: IdMap::default(),
             read_only: false,
             init: false,
             rlimits: [None; crate::spec::RLIMITS.len()],
@@ -490,6 +513,12 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         ..
     } = p;
     check_limits(&cfg.limits)?;
+    // podman's rule: the gids follow the uids unless given.
+    match (cfg.uid_map.is_empty(), cfg.gid_map.is_empty()) {
+        (true, false) => return Err(Error::usage("--gidmap needs --uidmap", b"", "")),
+        (false, true) => cfg.gid_map = cfg.uid_map,
+        _ => {}
+    }
     if cfg.no_cgroup && cfg.limits != Limits::default() {
         return Err(Error::usage(
             "--no-cgroup cannot go with a limit: limits live in the cgroup",

@@ -4,6 +4,7 @@ use core::ffi::CStr;
 
 use super::Seccomp;
 use crate::error::{Error, Result};
+use crate::idmap::{self, IdMap};
 use crate::{names, spec};
 
 /// Most syscalls `--seccomp-deny` can add.
@@ -164,4 +165,15 @@ pub(super) fn user(v: &'static CStr) -> Result<(u32, u32)> {
         None => uid,
     };
     Ok((uid, gid))
+}
+
+/// One `--uidmap`/`--gidmap` value, `CONTAINER:HOST:SIZE`, added to `map`.
+pub(super) fn id_range(map: &mut IdMap, before: &'static str, v: &'static CStr) -> Result<()> {
+    let s = v.to_bytes();
+    let range = idmap::parse_range(s)
+        .ok_or_else(|| Error::usage(before, s, "': expected CONTAINER:HOST:SIZE"))?;
+    if !map.push(range) {
+        return Err(Error::usage(before, s, "': at most 5 ranges"));
+    }
+    Ok(())
 }

@@ -635,3 +635,36 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn id_maps_are_repeatable_and_gids_follow_uids() {
+    let c = run(&["sct", "--uidmap", "0:100000:65536", "/r", "/x"]);
+    assert_eq!(c.uid_map.file_text().as_bytes(), b"0 100000 65536\n");
+    assert_eq!(c.gid_map, c.uid_map);
+    let c = run(&[
+        "sct",
+        "--uidmap=0:1000:1",
+        "--uidmap",
+        "1:200000:10",
+        "--gidmap",
+        "0:300000:5",
+        "/r",
+        "/x",
+    ]);
+    assert_eq!(c.uid_map.file_text().as_bytes(), b"0 1000 1\n1 200000 10\n");
+    assert_eq!(c.gid_map.file_text().as_bytes(), b"0 300000 5\n");
+    assert!(run(&["sct", "/r", "/x"]).uid_map.is_empty());
+    assert_eq!(
+        error(&["sct", "--gidmap", "0:1:1", "/r", "/x"]),
+        "sct: --gidmap needs --uidmap\nTry 'sct --help'.\n"
+    );
+    let mut six = vec!["sct"];
+    for _ in 0..6 {
+        six.extend(["--uidmap", "0:1:1"]);
+    }
+    six.extend(["/r", "/x"]);
+    assert_eq!(
+        error(&six),
+        "sct: --uidmap '0:1:1': at most 5 ranges\nTry 'sct --help'.\n"
+    );
+}

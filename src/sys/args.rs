@@ -154,3 +154,14 @@ impl<const N: usize> CStrVec<N> {
         Argv(self.ptrs.as_ptr(), PhantomData)
     }
 }
+
+/// Calls `f` with `strs` as a NULL-terminated vector, for exec'ing a helper
+/// whose arguments sct has formatted (`newuidmap`). At most 31 entries: the
+/// rest are left out.
+pub fn with_argv<R>(strs: &[&CStr], f: impl FnOnce(Argv<'_>) -> R) -> R {
+    let mut ptrs = [core::ptr::null::<c_char>(); 32];
+    for (slot, s) in ptrs.iter_mut().zip(strs.iter().take(31)) {
+        *slot = s.as_ptr();
+    }
+    f(Argv(ptrs.as_ptr(), PhantomData))
+}

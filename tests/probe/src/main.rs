@@ -44,6 +44,11 @@
 //!   sct-probe orphans N            leave N orphans behind (children that exit
 //!                                  at once, whose parents exit first), wait
 //!                                  up to 10 s for them to be reaped, print zombies=
+//!   sct-probe as-user UID GID -- CMD ARGS...
+//!        (as root) drop the supplementary groups, take GID and UID, then exec CMD:
+//!        runs sct as an ordinary user, after fake-old-kernel's filter if wanted
+//!        (installed as root, it needs no no_new_privs, which would void
+//!        newuidmap's setuid bit).
 //!   sct-probe fake-old-kernel MODE -- CMD ARGS...
 //!        install a seccomp filter that makes the kernel look older, then exec CMD:
 //!        MODE no-clone3: clone3 fails with ENOSYS (kernels before 5.3);
@@ -78,6 +83,7 @@ fn main() {
         }
         Some("chroot-escape") => chroot_escape(),
         Some("fake-old-kernel") => fake_old_kernel(&rest),
+        Some("as-user") => as_user(&rest),
         Some("alloc") => alloc(rest[0].parse().unwrap()),
         Some("spawn-loop") => spawn_loop(rest[0].parse().unwrap()),
         Some("spin") => spin(rest[0].parse().unwrap()),
@@ -401,6 +407,28 @@ fn fake_old_kernel(args: &[&str]) -> i32 {
         return 125;
     }
     let err = std::process::Command::new(cmd[0]).args(&cmd[1..]).exec();
+    eprintln!(
+        "sct-probe: exec {}: {err}",
+        std::ffi::OsStr::new(cmd[0]).as_bytes().escape_ascii()
+    );
+    127
+}
+
+fn as_user(args: &[&str]) -> i32 {
+    let [uid, gid, "--", cmd @ ..] = args else {
+        eprintln!("usage: sct-probe as-user UID GID -- CMD ARGS...");
+        return 2;
+    };
+    if cmd.is_empty() {
+        eprintln!("usage: sct-probe as-user UID GID -- CMD ARGS...");
+        return 2;
+    }
+    // std drops the supplementary groups when root sets a uid.
+    let err = std::process::Command::new(cmd[0])
+        .args(&cmd[1..])
+        .uid(uid.parse().unwrap())
+        .gid(gid.parse().unwrap())
+        .exec();
     eprintln!(
         "sct-probe: exec {}: {err}",
         std::ffi::OsStr::new(cmd[0]).as_bytes().escape_ascii()

@@ -1,0 +1,329 @@
+//! The container's user namespace, seen from the parent: whether there is
+//! one, which ids it maps, and writing its maps between clone and release.
+//!
+//! Run by an ordinary user, sct always makes one (rootless): the caller is
+//! root inside, and where `/etc/subuid` and `/etc/subgid` give the caller
+//! ranges and `newuidmap`/`newgidmap` (Debian `uidmap`) are installed, those
+//! ranges are ids 1.. inside, as podman maps them. Run by root, sct makes
+//! one only for `--uidmap`/`--gidmap`.
+
+use core::ffi::CStr;
+
+use rustix::fs::{Access, AtFlags, Mode, OFlags};
+use rustix::process::{Pid, WaitId, WaitIdOptions};
+
+use crate::cli::Config;
+use crate::error::{Context, Error, Result};
+use crate::idmap::{passwd_name, IdMap, MapText, Subordinates, MAX_RANGES};
+use crate::out::{Buf, Text};
+use crate::sys::args::{with_argv, Environ};
+use crate::sys::process::{self, execve, exit, Fork};
+use crate::sys::{retry, Errno};
+
+/// A path to a helper program, NUL-terminated.
+type ProgramPath = Buf<256>;
+
+/// The user namespace to make, and how its maps get written.
+pub struct UserNs {
+    uid: IdMap,
+    gid: IdMap,
+    writer: Writer,
+}
+
+// One value per run, made before clone; boxing the paths would need an
+// allocator, which sct does not have.
+#[allow(clippy::large_enum_variant)]
+enum Writer {
+    /// sct writes the maps itself: root's `--uidmap`, or an ordinary
+    /// caller's own ids alone, which the kernel lets it map after denying
+    /// setgroups.
+    Direct { deny_setgroups: bool },
+    /// `newuidmap` and `newgidmap`, setuid root, write the caller's
+    /// subordinate ranges after checking them against /etc/subuid and
+    /// /etc/subgid.
+    Helpers {
+        newuidmap: ProgramPath,
+        newgidmap: ProgramPath,
+    },
+}
+
+/// Said when a `--user` falls outside the maps of an ordinary caller.
+const UNMAPPED_ROOTLESS_HINT: &str = "as an ordinary user only you (root inside) are mapped, unless newuidmap/newgidmap (Debian: uidmap) are installed and /etc/subuid and /etc/subgid give you ranges (README, Rootless)";
+
+/// Said when limits need a cgroup an ordinary caller cannot make.
+pub const NO_DELEGATION_HINT: &str = "limits need a cgroup delegated to you: run sct in a systemd scope with Delegate=yes (systemd-run --user --scope -p Delegate=yes) or have root chown a cgroup to you, and pass --cgroup-parent (README, Rootless)";
+
+/// Whether sct runs unprivileged: then it needs a user namespace of its
+/// own for every other namespace, and cannot load a device rule.
+pub fn is_rootless() -> bool {
+    !rustix::process::geteuid().is_root()
+}
+
+/// Decides, before clone, whether the container gets a user namespace and
+/// with which maps; refuses a `--user` the maps leave out, while nothing
+/// exists yet.
+pub fn plan(cfg: &Config, env: Environ) -> Result<Option<UserNs>> {
+    let ns = if !is_rootless() {
+        if cfg.uid_map.is_empty() {
+            return Ok(None);
+        }
+        UserNs {
+            uid: cfg.uid_map,
+            gid: cfg.gid_map,
+            writer: Writer::Direct {
+                deny_setgroups: false,
+            },
+        }
+    } else {
+        if !cfg.uid_map.is_empty() {
+            return Err(Error::setup("--uidmap", b"", "needs root")
+                .hint("as an ordinary user sct maps you to root, and your /etc/subuid range to 1.. (README, Rootless)"));
+        }
+        caller_maps(env)
+    };
+    if let Some((uid, gid)) = cfg.user {
+        if !ns.uid.maps(uid) || !ns.gid.maps(gid) {
+            let mut ids = Text::new();
+            ids.push_u64(uid.into()).push(b":").push_u64(gid.into());
+            let hint = match ns.writer {
+                Writer::Direct {
+                    deny_setgroups: true,
+                } => UNMAPPED_ROOTLESS_HINT,
+                _ if is_rootless() => "your ranges in /etc/subuid and /etc/subgid do not cover it",
+                _ => "--uidmap and --gidmap must map it",
+            };
+            return Err(Error::setup(
+                "--user",
+                ids.as_bytes(),
+                "not mapped in the container's user namespace",
+            )
+            .hint(hint));
+        }
+    }
+    Ok(Some(ns))
+}
+
+/// An ordinary caller's maps: its subordinate ranges where the helpers can
+/// write them, else its own uid and gid alone.
+fn caller_maps(env: Environ) -> UserNs {
+    let uid = rustix::process::geteuid().as_raw();
+    let gid = rustix::process::getegid().as_raw();
+    let single = UserNs {
+        uid: IdMap::single(0, uid),
+        gid: IdMap::single(0, gid),
+        writer: Writer::Direct {
+            deny_setgroups: true,
+        },
+    };
+    // Under no_new_privs exec ignores the helpers' setuid bit: they would
+    // run unprivileged and fail.
+    if rustix::thread::no_new_privs().unwrap_or(true) {
+        return single;
+    }
+    let (Some(newuidmap), Some(newgidmap)) = (
+        find_program(env, b"newuidmap"),
+        find_program(env, b"newgidmap"),
+    ) else {
+        return single;
+    };
+    let mut name = Buf::<64>::new();
+    let _ = for_each_line(c"/etc/passwd", |line| {
+        if let Some(n) = passwd_name(line, uid) {
+            name.push(n);
+            return true;
+        }
+        false
+    });
+    let name = (!name.is_empty() && !name.is_cut()).then_some(name.as_bytes());
+    let ranges = |file: &CStr, own: u32| {
+        let mut s = Subordinates::new(own);
+        let _ = for_each_line(file, |line| {
+            s.add_line(line, name);
+            false
+        });
+        s.into_map()
+    };
+    match (ranges(c"/etc/subuid", uid), ranges(c"/etc/subgid", gid)) {
+        (Some(uid), Some(gid)) => UserNs {
+            uid,
+            gid,
+            writer: Writer::Helpers {
+                newuidmap,
+                newgidmap,
+            },
+        },
+        _ => single,
+    }
+}
+
+impl UserNs {
+    /// Writes the child's maps. Called after clone and before the child is
+    /// released (sync.rs): until then it waits, with no id mapped, and
+    /// every setup step after the release needs root inside (mkdir on its
+    /// /dev tmpfs, say, fails with EOVERFLOW for an unmapped fsuid). Each
+    /// map file can be written once, whole (user_namespaces(7)).
+    pub fn write_maps(&self, pid: Pid) -> Result<()> {
+        match &self.writer {
+            Writer::Helpers {
+                newuidmap,
+                newgidmap,
+            } => {
+                run_helper(newuidmap.as_c_str(), &self.uid.helper_args(pid_u32(pid)))?;
+                run_helper(newgidmap.as_c_str(), &self.gid.helper_args(pid_u32(pid)))
+            }
+            Writer::Direct { deny_setgroups } => {
+                let dir = open_proc_dir(pid)?;
+                write_file(&dir, c"uid_map", self.uid.file_text().as_bytes())?;
+                // An unprivileged writer may map its own gid only once
+                // setgroups(2) is denied in the namespace for good: else
+                // root inside could drop the caller's supplementary groups
+                // and so reach files a group is denied (CVE-2014-8989,
+                // Linux 3.19). Before 3.19 the file does not exist.
+                if *deny_setgroups {
+                    write_file(&dir, c"setgroups", b"deny").or_else(|e| {
+                        let absent = matches!(
+                            rustix::fs::statat(&dir, c"setgroups", AtFlags::empty()),
+                            Err(rustix::io::Errno::NOENT)
+                        );
+                        if absent {
+                            Ok(())
+                        } else {
+                            Err(e)
+                        }
+                    })?;
+                }
+                write_file(&dir, c"gid_map", self.gid.file_text().as_bytes())
+            }
+        }
+    }
+}
+
+fn pid_u32(pid: Pid) -> u32 {
+    pid.as_raw_nonzero().get() as u32
+}
+
+fn open_proc_dir(pid: Pid) -> Result<rustix::fd::OwnedFd> {
+    let mut path = Buf::<32>::from(b"/proc/");
+    path.push_u64(pid_u32(pid).into()).push(b"\0");
+    rustix::fs::open(
+        path.as_c_str(),
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .at("open", path.as_c_str().to_bytes())
+}
+
+fn write_file(dir: &rustix::fd::OwnedFd, name: &CStr, text: &[u8]) -> Result<()> {
+    let shown = name.to_bytes();
+    let fd = rustix::fs::openat(dir, name, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())
+        .at("open", shown)?;
+    retry(|| rustix::io::write(&fd, text))
+        .map(drop)
+        .at("write", shown)
+        .map_err(|e| {
+            e.hint_if(
+                Errno::EINVAL,
+                "the map's ranges overlap, or a host id is out of range",
+            )
+            .hint_if(
+                Errno::EPERM,
+                "an ordinary user may map only its own uid and gid; more needs newuidmap",
+            )
+        })
+}
+
+/// Finds `name` in sct's PATH (default: /usr/bin:/bin), as an executable.
+/// Only absolute directories: a relative one would depend on the working
+/// directory.
+fn find_program(env: Environ, name: &[u8]) -> Option<ProgramPath> {
+    let path = env
+        .entry(b"PATH")
+        .map(|e| &e.to_bytes()[5..])
+        .unwrap_or(b"/usr/bin:/bin");
+    path.split(|&c| c == b':')
+        .filter(|dir| dir.first() == Some(&b'/'))
+        .find_map(|dir| {
+            let mut p = ProgramPath::from(dir);
+            p.push(b"/").push(name).push(b"\0");
+            let ok = !p.is_cut() && rustix::fs::access(p.as_c_str(), Access::EXEC_OK).is_ok();
+            ok.then_some(p)
+        })
+}
+
+/// Runs `program` with `args` (NUL-separated) and an empty environment,
+/// and waits for it; an error unless it exits 0. Its own message, if any,
+/// goes to sct's stderr before sct's.
+fn run_helper(program: &CStr, args: &MapText) -> Result<()> {
+    let shown = program.to_bytes();
+    let mut argv: [&CStr; 2 + 3 * MAX_RANGES] = [c""; 2 + 3 * MAX_RANGES];
+    argv[0] = program;
+    let mut n = 1;
+    let mut rest = args.as_bytes();
+    while let Ok(s) = CStr::from_bytes_until_nul(rest) {
+        if n == argv.len() {
+            break;
+        }
+        argv[n] = s;
+        n += 1;
+        rest = &rest[s.to_bytes_with_nul().len()..];
+    }
+    // The classic clone, as a fork: the helper inherits sct's blocked
+    // signals, which it does not wait for, and no descriptor of sct's but
+    // 0-2 (all others are close-on-exec).
+    let pid = match process::clone(0).at("fork", shown)? {
+        Fork::Child => {
+            let _ = with_argv(&argv[..n], |argv| {
+                with_argv(&[], |envp| execve(program, argv, envp))
+            });
+            exit(127)
+        }
+        Fork::Parent { pid, .. } => pid,
+    };
+    let status = retry(|| rustix::process::waitid(WaitId::Pid(pid), WaitIdOptions::EXITED))
+        .at("waitid", shown)?;
+    match status.and_then(|s| s.exit_status()) {
+        Some(0) => Ok(()),
+        _ => Err(Error::setup(
+            "map ids with",
+            shown,
+            "failed (its message is above)",
+        )
+        .hint("it checks your ranges in /etc/subuid and /etc/subgid; it must be setuid root (Debian: uidmap)")),
+    }
+}
+
+/// Calls `f` with each line of the file at `path` until it returns true.
+/// A missing or unreadable file has no lines; a line longer than 1 KB is
+/// skipped.
+fn for_each_line(path: &CStr, mut f: impl FnMut(&[u8]) -> bool) -> Result<()> {
+    let file = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+        .at("open", path.to_bytes())?;
+    let mut buf = [0u8; 1024];
+    let mut len = 0;
+    let mut skipping = false;
+    loop {
+        let n = retry(|| rustix::io::read(&file, &mut buf[len..])).at("read", path.to_bytes())?;
+        len += n;
+        let mut start = 0;
+        while let Some(end) = buf[start..len].iter().position(|&c| c == b'\n') {
+            if !skipping && f(&buf[start..start + end]) {
+                return Ok(());
+            }
+            skipping = false;
+            start += end + 1;
+        }
+        if n == 0 {
+            if !skipping && start < len {
+                f(&buf[start..len]);
+            }
+            return Ok(());
+        }
+        if start == 0 && len == buf.len() {
+            skipping = true;
+            len = 0;
+            continue;
+        }
+        buf.copy_within(start..len, 0);
+        len -= start;
+    }
+}
