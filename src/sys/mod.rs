@@ -13,6 +13,9 @@ pub mod net;
 pub mod process;
 pub mod seccomp;
 pub mod signal;
+// Where no libc's crt1 starts the process (see `build/cross`).
+#[cfg(any(target_arch = "arm", target_arch = "riscv64"))]
+mod start;
 
 pub use syscalls::Errno;
 
