@@ -21,7 +21,7 @@ pub mod x86_64;
 
 /// The facts about one architecture's syscall ABI that sct's code depends on.
 pub struct Arch {
-    /// The name `uname -m` gives (32-bit ARM: `armv7l`, here `arm`).
+    /// Rust's name for it (`target_arch`, `std::env::consts::ARCH`).
     pub name: &'static str,
     /// `seccomp_data.arch` of native tasks (`AUDIT_ARCH_*`).
     pub audit_arch: u32,
@@ -69,7 +69,9 @@ pub const NATIVE: &Arch = &riscv64::ARCH;
 #[cfg(target_arch = "x86_64")]
 pub const NATIVE: &Arch = &x86_64::ARCH;
 
-/// Every architecture sct knows, for the tests.
+/// Every architecture sct knows, for the tests. (The sigset, 64 bits in
+/// `unsigned long` words, needs no entry: `sys::signal` sizes it from
+/// linux-raw-sys's `kernel_sigset_t`.)
 #[cfg(test)]
 pub const ALL: &[&Arch] = &[&x86_64::ARCH, &aarch64::ARCH, &arm::ARCH, &riscv64::ARCH];
 

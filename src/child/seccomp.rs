@@ -1,11 +1,15 @@
-//! The seccomp filter: built from the tables in `spec`, installed last.
+//! The seccomp filter: built from the tables in `spec` and the architecture's
+//! facts in `arch`, installed last.
 //!
 //! Layout of the program (every rule jumps forward to one of three returns):
 //!
 //! ```text
-//!   arch != native                 -> ENOSYS   (i386 int 0x80, any other ABI)
+//!   arch != native                 -> ENOSYS   (i386 int 0x80, arm32 on
+//!                                               aarch64, any other ABI)
 //!   nr & X32 bit (x86_64 only)     -> ENOSYS   (x32 ABI)
-//!   nr >= end of the syscall table -> ENOSYS   (newer than sct; also nr = -1)
+//!   ARM's private calls (armv7)    -> ALLOW    (set_tls, above the table)
+//!   nr >= end of the syscall table -> ENOSYS   (newer than sct; also nr = -1
+//!                                               and ARM's old OABI range)
 //!   nr in the denied list          -> EPERM
 //!   nr == clone3                   -> ENOSYS   (libcs then fall back to clone)
 //!   clone with namespace flags     -> EPERM
