@@ -7,7 +7,13 @@ fn main() {
     // `#![no_std]` links no libc by itself, but musl's crt1 (`_start` calling
     // our `main`) and the mem* routines that core emits calls to live in
     // libc.a. Our own code calls no libc function.
-    println!("cargo:rustc-link-arg-bins=-lc");
+    // On armv7 and riscv64 no musl comes with the toolchain: sct starts
+    // itself there (src/sys/start.rs) and core's compiler_builtins brings
+    // the mem* routines (`build/cross`), so nothing of a libc is linked.
+    let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    if arch != "arm" && arch != "riscv64" {
+        println!("cargo:rustc-link-arg-bins=-lc");
+    }
     // Options spelled for ld.lld itself, the linker .cargo/config.toml names;
     // through a cc driver they would need `-Wl,`, so other linkers go without.
     let linker = std::env::var("RUSTC_LINKER").unwrap_or_default();

@@ -7,6 +7,7 @@
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 
+pub mod arch;
 pub mod bpf;
 pub mod cgroup;
 pub mod child;

@@ -10,7 +10,6 @@ use linux_raw_sys::general as g;
 use rustix::mount::MountFlags;
 
 use crate::devices::{allow, Kind, Rule, MKNOD, RWM};
-use syscalls::Sysno;
 
 /// Every capability by name, as `capabilities(7)` spells it without `CAP_`.
 pub const CAPABILITIES: &[(&str, u32)] = &[
@@ -105,68 +104,66 @@ pub const RLIMITS: &[(&str, rustix::process::Resource)] = {
 /// Syscalls that fail with EPERM under the default policy: everything
 /// Docker's default profile denies, plus the new mount API, which would
 /// otherwise be a way around the `mount` rule.
-pub const DENIED_SYSCALLS: &[Sysno] = &[
-    Sysno::mount,
-    Sysno::umount2,
-    Sysno::pivot_root,
-    Sysno::unshare,
-    Sysno::setns,
-    Sysno::fsopen,
-    Sysno::fsconfig,
-    Sysno::fsmount,
-    Sysno::fspick,
-    Sysno::open_tree,
-    Sysno::open_tree_attr,
-    Sysno::move_mount,
-    Sysno::mount_setattr,
-    Sysno::keyctl,
-    Sysno::add_key,
-    Sysno::request_key,
-    Sysno::bpf,
-    Sysno::perf_event_open,
-    Sysno::userfaultfd,
-    Sysno::open_by_handle_at,
-    Sysno::kexec_load,
-    Sysno::kexec_file_load,
-    Sysno::init_module,
-    Sysno::finit_module,
-    Sysno::delete_module,
-    Sysno::reboot,
-    Sysno::swapon,
-    Sysno::swapoff,
-    Sysno::acct,
-    Sysno::settimeofday,
-    Sysno::clock_settime,
-    Sysno::clock_adjtime,
-    Sysno::adjtimex,
-    Sysno::syslog,
-    Sysno::quotactl,
-    Sysno::quotactl_fd,
-    Sysno::lookup_dcookie,
-    Sysno::vhangup,
-    Sysno::nfsservctl,
-    Sysno::io_uring_setup,
-    Sysno::io_uring_enter,
-    Sysno::io_uring_register,
-    #[cfg(target_arch = "x86_64")]
-    Sysno::iopl,
-    #[cfg(target_arch = "x86_64")]
-    Sysno::ioperm,
-    #[cfg(target_arch = "x86_64")]
-    Sysno::uselib,
-    #[cfg(target_arch = "x86_64")]
-    Sysno::ustat,
-    #[cfg(target_arch = "x86_64")]
-    Sysno::sysfs,
-    #[cfg(target_arch = "x86_64")]
-    Sysno::_sysctl,
-    #[cfg(target_arch = "x86_64")]
-    Sysno::create_module,
-    #[cfg(target_arch = "x86_64")]
-    Sysno::get_kernel_syms,
-    #[cfg(target_arch = "x86_64")]
-    Sysno::query_module,
-];
+///
+/// Written once for every architecture: `denied_syscalls!(TABLE, OWN...)`
+/// gives the numbers in `TABLE` (a `syscalls::<arch>::Sysno`) of these
+/// names and of `OWN`, the names only that architecture's table has for the
+/// same policy (x86_64's legacy calls, 32-bit ARM's `*_time64` twins). Each
+/// `crate::arch` module expands it; [`DENIED_SYSCALLS`] is the native list.
+macro_rules! denied_syscalls {
+    ($($table:ident)::+ $(, $own:ident)*) => {{
+        use $($table)::+ as S;
+        &[
+            S::mount as u32,
+            S::umount2 as u32,
+            S::pivot_root as u32,
+            S::unshare as u32,
+            S::setns as u32,
+            S::fsopen as u32,
+            S::fsconfig as u32,
+            S::fsmount as u32,
+            S::fspick as u32,
+            S::open_tree as u32,
+            S::open_tree_attr as u32,
+            S::move_mount as u32,
+            S::mount_setattr as u32,
+            S::keyctl as u32,
+            S::add_key as u32,
+            S::request_key as u32,
+            S::bpf as u32,
+            S::perf_event_open as u32,
+            S::userfaultfd as u32,
+            S::open_by_handle_at as u32,
+            S::kexec_load as u32,
+            S::kexec_file_load as u32,
+            S::init_module as u32,
+            S::finit_module as u32,
+            S::delete_module as u32,
+            S::reboot as u32,
+            S::swapon as u32,
+            S::swapoff as u32,
+            S::acct as u32,
+            S::settimeofday as u32,
+            S::clock_settime as u32,
+            S::clock_adjtime as u32,
+            S::adjtimex as u32,
+            S::syslog as u32,
+            S::quotactl as u32,
+            S::quotactl_fd as u32,
+            S::lookup_dcookie as u32,
+            S::vhangup as u32,
+            S::nfsservctl as u32,
+            S::io_uring_setup as u32,
+            S::io_uring_enter as u32,
+            S::io_uring_register as u32,
+            $(S::$own as u32,)*
+        ]
+    }};
+}
+pub(crate) use denied_syscalls;
+
+/// The denied syscalls' numbers on this architecture.
+pub const DENIED_SYSCALLS: &[u32] = crate::arch::NATIVE.denied_syscalls;
 
 /// `clone` fails with EPERM when its flags ask for any new namespace.
 pub const CLONE_NAMESPACE_FLAGS: u32 = g::CLONE_NEWNS

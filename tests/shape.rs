@@ -40,3 +40,52 @@ fn aarch64_build_links_static() {
     assert!(e.is_static());
     assert_within_budget(&release.join("sct"));
 }
+
+/// armv7 and riscv64 have no prebuilt standard library: `build/cross`
+/// builds core from source and links no libc at all (sct starts itself).
+/// `readelf` must show the right machine, a plain static executable, no
+/// interpreter and no shared library.
+#[test]
+fn board_builds_are_static_and_libc_free() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ready = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "command -v readelf && rustup component list --installed | grep -q '^rust-src'",
+        ])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !common::tool_ready(ready, "readelf (binutils) or the rust-src component") {
+        return;
+    }
+    for (arch, machine, class) in [("armv7", "ARM", "ELF32"), ("riscv64", "RISC-V", "ELF64")] {
+        let out = std::process::Command::new(root.join("build/cross"))
+            .arg(arch)
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "build/cross {arch}: {out:?}");
+        let path = root.join(String::from_utf8(out.stdout).unwrap().trim());
+        let out = std::process::Command::new("readelf")
+            .args(["-h", "-l", "-d", "--wide"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let field = |name: &str| {
+            text.lines()
+                .find_map(|l| l.trim().strip_prefix(name))
+                .map(|v| v.trim_start_matches(':').trim().to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(field("Class"), class, "{arch}: {text}");
+        assert_eq!(field("Machine"), machine, "{arch}: {text}");
+        assert!(field("Type").starts_with("EXEC"), "{arch}: {text}");
+        assert!(!text.contains("INTERP"), "{arch} has a PT_INTERP: {text}");
+        assert!(!text.contains("(NEEDED)"), "{arch} needs a library: {text}");
+        assert!(
+            text.contains("There is no dynamic section"),
+            "{arch}: {text}"
+        );
+    }
+}

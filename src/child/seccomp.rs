@@ -1,11 +1,15 @@
-//! The seccomp filter: built from the tables in `spec`, installed last.
+//! The seccomp filter: built from the tables in `spec` and the architecture's
+//! facts in `arch`, installed last.
 //!
 //! Layout of the program (every rule jumps forward to one of three returns):
 //!
 //! ```text
-//!   arch != native                 -> ENOSYS   (i386 int 0x80, any other ABI)
+//!   arch != native                 -> ENOSYS   (i386 int 0x80, arm32 on
+//!                                               aarch64, any other ABI)
 //!   nr & X32 bit (x86_64 only)     -> ENOSYS   (x32 ABI)
-//!   nr >= end of the syscall table -> ENOSYS   (newer than sct; also nr = -1)
+//!   ARM's private calls (armv7)    -> ALLOW    (set_tls, above the table)
+//!   nr >= end of the syscall table -> ENOSYS   (newer than sct; also nr = -1
+//!                                               and ARM's old OABI range)
 //!   nr in the denied list          -> EPERM
 //!   nr == clone3                   -> ENOSYS   (libcs then fall back to clone)
 //!   clone with namespace flags     -> EPERM
@@ -29,17 +33,14 @@ use core::mem::offset_of;
 
 use linux_raw_sys::errno::{ENOSYS, EPERM};
 use linux_raw_sys::ptrace::{seccomp_data, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO};
-use syscalls::Sysno;
 
+use crate::arch::{self, Arch};
 use crate::bpf::{Asm, AsmError, Cond, Label, Program};
 use crate::devices::{self, Kind, Rule};
 use crate::error::{Context, Error, Result};
 use crate::spec;
 
-#[cfg(target_arch = "x86_64")]
-pub const NATIVE_ARCH: u32 = linux_raw_sys::ptrace::AUDIT_ARCH_X86_64;
-#[cfg(target_arch = "aarch64")]
-pub const NATIVE_ARCH: u32 = linux_raw_sys::ptrace::AUDIT_ARCH_AARCH64;
+pub const NATIVE_ARCH: u32 = arch::NATIVE.audit_arch;
 
 pub const fn errno(e: u32) -> u32 {
     SECCOMP_RET_ERRNO | (e & SECCOMP_RET_DATA)
@@ -63,11 +64,16 @@ const fn arg_low(n: usize) -> usize {
 }
 
 /// One past the highest syscall number sct knows for this architecture.
-pub const TABLE_END: u32 = Sysno::last().id() as u32 + 1;
+pub const TABLE_END: u32 = arch::NATIVE.table_end;
 
 /// Assembles the default policy plus the syscalls in `extra_denied`;
 /// `rules` is the container's device rule, which decides what mknod may make.
 pub fn build(extra_denied: &[u32], rules: &[Rule]) -> Result<Program, AsmError> {
+    build_for(arch::NATIVE, extra_denied, rules)
+}
+
+/// `build` for the architecture `arch` (the tests run every one).
+pub fn build_for(arch: &Arch, extra_denied: &[u32], rules: &[Rule]) -> Result<Program, AsmError> {
     let mut a = Asm::new();
     let eperm = a.label();
     let enosys = a.label();
@@ -76,33 +82,37 @@ pub fn build(extra_denied: &[u32], rules: &[Rule]) -> Result<Program, AsmError> 
     let ioctl_request = a.label();
     let personality = a.label();
     let mknodat = a.label();
-    #[cfg(target_arch = "x86_64")]
     let mknod = a.label();
+    let nr = &arch.nr;
 
     a.load(ARCH);
-    a.jump_unless(Cond::Eq, NATIVE_ARCH, enosys);
+    a.jump_unless(Cond::Eq, arch.audit_arch, enosys);
     a.load(NR);
-    #[cfg(target_arch = "x86_64")]
-    a.jump_if(Cond::Set, linux_raw_sys::general::__X32_SYSCALL_BIT, enosys);
-    a.jump_if(Cond::Ge, TABLE_END, enosys);
+    if let Some(bit) = arch.abi_bit {
+        a.jump_if(Cond::Set, bit, enosys);
+    }
+    for &private in arch.private_calls {
+        a.jump_if(Cond::Eq, private, allow);
+    }
+    a.jump_if(Cond::Ge, arch.table_end, enosys);
     for &nr in extra_denied {
         a.jump_if(Cond::Eq, nr, eperm);
     }
-    for s in spec::DENIED_SYSCALLS {
-        a.jump_if(Cond::Eq, s.id() as u32, eperm);
+    for &denied in arch.denied_syscalls {
+        a.jump_if(Cond::Eq, denied, eperm);
     }
-    a.jump_if(Cond::Eq, Sysno::clone3.id() as u32, enosys);
-    a.jump_if(Cond::Eq, Sysno::clone.id() as u32, clone_flags);
-    a.jump_if(Cond::Eq, Sysno::ioctl.id() as u32, ioctl_request);
-    a.jump_if(Cond::Eq, Sysno::personality.id() as u32, personality);
-    a.jump_if(Cond::Eq, Sysno::mknodat.id() as u32, mknodat);
-    #[cfg(target_arch = "x86_64")]
-    a.jump_if(Cond::Eq, Sysno::mknod.id() as u32, mknod);
+    a.jump_if(Cond::Eq, nr.clone3, enosys);
+    a.jump_if(Cond::Eq, nr.clone, clone_flags);
+    a.jump_if(Cond::Eq, nr.ioctl, ioctl_request);
+    a.jump_if(Cond::Eq, nr.personality, personality);
+    a.jump_if(Cond::Eq, nr.mknodat, mknodat);
+    if let Some(old_mknod) = nr.mknod {
+        a.jump_if(Cond::Eq, old_mknod, mknod);
+    }
     a.ret(SECCOMP_RET_ALLOW);
 
-    // clone's flags are its first argument on x86_64 and aarch64.
     a.place(clone_flags);
-    a.load(arg_low(0));
+    a.load(arg_low(arch.clone_flags_arg));
     a.jump_if(Cond::Set, spec::CLONE_NAMESPACE_FLAGS, eperm);
     a.goto(allow);
 
@@ -123,8 +133,7 @@ pub fn build(extra_denied: &[u32], rules: &[Rule]) -> Result<Program, AsmError> 
     // mknodat(dirfd, path, mode, dev); mknod(path, mode, dev).
     a.place(mknodat);
     device_nodes(&mut a, 2, rules, allow, eperm);
-    #[cfg(target_arch = "x86_64")]
-    {
+    if nr.mknod.is_some() {
         a.place(mknod);
         device_nodes(&mut a, 1, rules, allow, eperm);
     }
@@ -206,301 +215,4 @@ pub fn install_profile(profile: &crate::profile::Filter) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::bpf::{run, validate};
-    use linux_raw_sys::ptrace::{AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64};
-
-    fn data(arch: u32, nr: i32, args: [u64; 6]) -> std::vec::Vec<u8> {
-        let mut d = std::vec::Vec::new();
-        d.extend_from_slice(&nr.to_ne_bytes());
-        d.extend_from_slice(&arch.to_ne_bytes());
-        d.extend_from_slice(&0u64.to_ne_bytes());
-        for a in args {
-            d.extend_from_slice(&a.to_ne_bytes());
-        }
-        assert_eq!(d.len(), core::mem::size_of::<seccomp_data>());
-        d
-    }
-
-    fn action(p: &Program, arch: u32, nr: i32, args: [u64; 6]) -> u32 {
-        run(p.insns(), &data(arch, nr, args)).expect("the program ran off its end")
-    }
-
-    fn native(p: &Program, s: Sysno, args: [u64; 6]) -> u32 {
-        action(p, NATIVE_ARCH, s.id(), args)
-    }
-
-    #[test]
-    fn default_program_is_valid_and_short() {
-        let p = build(&[], spec::DEFAULT_DEVICE_RULES).unwrap();
-        validate(p.insns()).unwrap();
-        assert!(p.insns().len() < 120, "{} instructions", p.insns().len());
-    }
-
-    #[test]
-    fn denied_syscalls_get_eperm_and_others_are_allowed() {
-        let p = build(&[], spec::DEFAULT_DEVICE_RULES).unwrap();
-        for s in spec::DENIED_SYSCALLS {
-            assert_eq!(native(&p, *s, [0; 6]), RET_EPERM, "{}", s.name());
-        }
-        for s in [
-            Sysno::getpid,
-            Sysno::read,
-            Sysno::write,
-            Sysno::openat,
-            Sysno::execve,
-            Sysno::exit_group,
-            Sysno::getppid,
-        ] {
-            assert_eq!(native(&p, s, [0; 6]), SECCOMP_RET_ALLOW, "{}", s.name());
-        }
-        // Every known syscall gets one of the three actions; none runs off.
-        for nr in 0..TABLE_END as i32 {
-            let r = action(&p, NATIVE_ARCH, nr, [0; 6]);
-            assert!(
-                [SECCOMP_RET_ALLOW, RET_EPERM, RET_ENOSYS].contains(&r),
-                "nr {nr}: {r:#x}"
-            );
-        }
-    }
-
-    #[test]
-    fn clone3_is_enosys_and_clone_with_namespaces_eperm() {
-        let p = build(&[], spec::DEFAULT_DEVICE_RULES).unwrap();
-        assert_eq!(native(&p, Sysno::clone3, [0; 6]), RET_ENOSYS);
-        let sigchld = u64::from(linux_raw_sys::general::SIGCHLD);
-        assert_eq!(
-            native(&p, Sysno::clone, [sigchld, 0, 0, 0, 0, 0]),
-            SECCOMP_RET_ALLOW
-        );
-        let thread =
-            u64::from(linux_raw_sys::general::CLONE_VM | linux_raw_sys::general::CLONE_THREAD);
-        assert_eq!(
-            native(&p, Sysno::clone, [thread, 0, 0, 0, 0, 0]),
-            SECCOMP_RET_ALLOW
-        );
-        for ns in [
-            linux_raw_sys::general::CLONE_NEWUSER,
-            linux_raw_sys::general::CLONE_NEWNS,
-            linux_raw_sys::general::CLONE_NEWPID,
-            linux_raw_sys::general::CLONE_NEWNET,
-            linux_raw_sys::general::CLONE_NEWTIME,
-        ] {
-            assert_eq!(
-                native(&p, Sysno::clone, [sigchld | u64::from(ns), 0, 0, 0, 0, 0]),
-                RET_EPERM,
-                "{ns:#x}"
-            );
-        }
-    }
-
-    #[test]
-    fn ioctl_tiocsti_is_denied_whatever_the_high_bits() {
-        let p = build(&[], spec::DEFAULT_DEVICE_RULES).unwrap();
-        let sti = u64::from(linux_raw_sys::ioctl::TIOCSTI);
-        let linux = u64::from(linux_raw_sys::ioctl::TIOCLINUX);
-        for req in [
-            sti,
-            sti | 1 << 32,
-            sti | 0xffff_ffff_0000_0000,
-            linux,
-            linux | 1 << 40,
-        ] {
-            assert_eq!(
-                native(&p, Sysno::ioctl, [0, req, 0, 0, 0, 0]),
-                RET_EPERM,
-                "{req:#x}"
-            );
-        }
-        let tcgets = u64::from(linux_raw_sys::ioctl::TCGETS);
-        assert_eq!(
-            native(&p, Sysno::ioctl, [0, tcgets, 0, 0, 0, 0]),
-            SECCOMP_RET_ALLOW
-        );
-    }
-
-    #[test]
-    fn personality_only_harmless_values() {
-        let p = build(&[], spec::DEFAULT_DEVICE_RULES).unwrap();
-        for v in [0u64, 8, 0x20000, 0x20008, 0xffff_ffff] {
-            assert_eq!(
-                native(&p, Sysno::personality, [v, 0, 0, 0, 0, 0]),
-                SECCOMP_RET_ALLOW,
-                "{v:#x}"
-            );
-        }
-        // READ_IMPLIES_EXEC, ADDR_NO_RANDOMIZE: refused.
-        for v in [0x0040_0000u64, 0x0004_0000] {
-            assert_eq!(
-                native(&p, Sysno::personality, [v, 0, 0, 0, 0, 0]),
-                RET_EPERM,
-                "{v:#x}"
-            );
-        }
-    }
-
-    #[test]
-    fn foreign_abis_beyond_table_and_minus_one_get_enosys() {
-        let p = build(&[], spec::DEFAULT_DEVICE_RULES).unwrap();
-        for arch in [AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, AUDIT_ARCH_AARCH64] {
-            if arch != NATIVE_ARCH {
-                for nr in [0, 1, 20, 39, 172, 500] {
-                    assert_eq!(
-                        action(&p, arch, nr, [0; 6]),
-                        RET_ENOSYS,
-                        "arch {arch:#x} nr {nr}"
-                    );
-                }
-            }
-        }
-        #[cfg(target_arch = "x86_64")]
-        for nr in [0, 39, 110, 165] {
-            let x32 = (linux_raw_sys::general::__X32_SYSCALL_BIT as i32) | nr;
-            assert_eq!(action(&p, NATIVE_ARCH, x32, [0; 6]), RET_ENOSYS, "x32 {nr}");
-        }
-        assert_eq!(action(&p, NATIVE_ARCH, -1, [0; 6]), RET_ENOSYS);
-        assert_eq!(
-            action(&p, NATIVE_ARCH, TABLE_END as i32, [0; 6]),
-            RET_ENOSYS
-        );
-        assert_eq!(action(&p, NATIVE_ARCH, 100_000, [0; 6]), RET_ENOSYS);
-    }
-
-    #[test]
-    fn extra_denied_syscalls_come_first_even_long_lists() {
-        let extra: std::vec::Vec<u32> = (0..300)
-            .filter(|&n| n != Sysno::getpid.id() as u32)
-            .collect();
-        let p = build(&extra, spec::DEFAULT_DEVICE_RULES).unwrap();
-        validate(p.insns()).unwrap();
-        assert_eq!(native(&p, Sysno::read, [0; 6]), RET_EPERM);
-        assert_eq!(native(&p, Sysno::getpid, [0; 6]), SECCOMP_RET_ALLOW);
-        // The jumps to the returns at the end are now longer than 255.
-        assert!(p.insns().len() > 300);
-        let ioctl_all = build(&[Sysno::ioctl.id() as u32], spec::DEFAULT_DEVICE_RULES).unwrap();
-        let tcgets = u64::from(linux_raw_sys::ioctl::TCGETS);
-        assert_eq!(
-            native(&ioctl_all, Sysno::ioctl, [0, tcgets, 0, 0, 0, 0]),
-            RET_EPERM
-        );
-    }
-
-    #[test]
-    fn mknod_only_of_nodes_the_device_rule_lets_cmd_use() {
-        use linux_raw_sys::general::{S_IFBLK, S_IFCHR, S_IFIFO, S_IFREG};
-        let loop0 = Rule {
-            allow: true,
-            kind: Kind::Block,
-            major: Some(7),
-            minor: Some(0),
-            access: devices::MKNOD,
-        };
-        let mut rules = spec::DEFAULT_DEVICE_RULES.to_vec();
-        let default = build(&[], &rules).unwrap();
-        rules.push(loop0);
-        let with_loop0 = build(&[], &rules).unwrap();
-        validate(default.insns()).unwrap();
-        let dev = |major, minor| u64::from(devices::encode_dev(major, minor));
-        // (mode, dev, default, with --device loop0:m)
-        let cases = [
-            (S_IFCHR | 0o666, dev(1, 3), true, true),
-            (S_IFCHR | 0o666, dev(1, 9), true, true),
-            (S_IFCHR, dev(5, 2), true, true),
-            (S_IFCHR, dev(136, 0), true, true),
-            (S_IFCHR, dev(136, 4095), true, true),
-            (S_IFCHR, dev(1, 11), false, false),
-            (S_IFCHR, dev(1, 1), false, false),
-            (S_IFCHR, dev(1, 3 | 1 << 8), false, false),
-            (S_IFCHR, dev(137, 0), false, false),
-            (S_IFBLK, dev(1, 3), false, false),
-            (S_IFBLK, dev(7, 0), false, true),
-            (S_IFBLK, dev(7, 1), false, false),
-            (S_IFBLK, dev(179, 0), false, false),
-            (S_IFREG | 0o644, dev(7, 0), true, true),
-            (0, dev(8, 0), true, true),
-            (S_IFIFO | 0o600, 0, true, true),
-        ];
-        let verdict = |ok| if ok { SECCOMP_RET_ALLOW } else { RET_EPERM };
-        for (mode, d, by_default, with) in cases {
-            // The high halves of both arguments do not count for the kernel.
-            for high in [0u64, 0xffff_ffff_0000_0000] {
-                let (mode, d) = (u64::from(mode) | high, d | high);
-                let at = [libc_at_fdcwd(), 0, mode, d, 0, 0];
-                assert_eq!(
-                    native(&default, Sysno::mknodat, at),
-                    verdict(by_default),
-                    "{mode:o} {d:#x}"
-                );
-                assert_eq!(
-                    native(&with_loop0, Sysno::mknodat, at),
-                    verdict(with),
-                    "{mode:o} {d:#x}"
-                );
-                #[cfg(target_arch = "x86_64")]
-                assert_eq!(
-                    native(&default, Sysno::mknod, [0, mode, d, 0, 0, 0]),
-                    verdict(by_default),
-                    "{mode:o} {d:#x}"
-                );
-            }
-        }
-    }
-
-    fn libc_at_fdcwd() -> u64 {
-        linux_raw_sys::general::AT_FDCWD as i64 as u64
-    }
-
-    mod properties {
-        use super::*;
-        use proptest::prelude::*;
-
-        fn rule() -> impl Strategy<Value = Rule> {
-            (
-                any::<bool>(),
-                prop_oneof![Just(Kind::Char), Just(Kind::Block), Just(Kind::All)],
-                proptest::option::of(0u32..300),
-                proptest::option::of(0u32..70000),
-                0u8..8,
-            )
-                .prop_map(|(allow, kind, major, minor, access)| Rule {
-                    allow,
-                    kind,
-                    major,
-                    minor,
-                    access,
-                })
-        }
-
-        proptest! {
-            #![proptest_config(ProptestConfig {
-                cases: 300,
-                failure_persistence: None,
-                ..ProptestConfig::default()
-            })]
-
-            /// Whatever the extra syscalls and device rules, the program is
-            /// valid, and every input ends in one of its three returns.
-            #[test]
-            fn every_program_is_valid_and_every_path_returns(
-                extra in proptest::collection::vec(0u32..TABLE_END, 0..80),
-                rules in proptest::collection::vec(rule(), 0..40),
-                inputs in proptest::collection::vec(
-                    (any::<i32>(), any::<bool>(), proptest::array::uniform6(any::<u64>())),
-                    64,
-                ),
-            ) {
-                let p = build(&extra, &rules).unwrap();
-                prop_assert!(validate(p.insns()).is_ok());
-                for (nr, native_arch, args) in inputs {
-                    let arch = if native_arch { NATIVE_ARCH } else { AUDIT_ARCH_I386 };
-                    let r = run(p.insns(), &data(arch, nr % (TABLE_END as i32 + 10), args));
-                    prop_assert!(
-                        matches!(r, Some(a) if [SECCOMP_RET_ALLOW, RET_EPERM, RET_ENOSYS].contains(&a)),
-                        "nr {} args {:x?}: {:?}", nr, args, r
-                    );
-                }
-            }
-        }
-    }
-}
+mod tests;

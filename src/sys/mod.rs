@@ -14,6 +14,9 @@ pub mod process;
 pub mod seccomp;
 pub mod signal;
 pub mod slots;
+// Where no libc's crt1 starts the process (see `build/cross`).
+#[cfg(any(target_arch = "arm", target_arch = "riscv64"))]
+mod start;
 
 pub use syscalls::Errno;
 

@@ -10,19 +10,25 @@ use syscalls::{syscall, Errno, Sysno};
 #[derive(Clone, Copy)]
 pub struct SigSet(kernel_sigset_t);
 
+/// The kernel's sigset is 64 bits in `unsigned long` words: one word on
+/// 64-bit architectures, two on 32-bit ARM.
+type Word = linux_raw_sys::ctypes::c_ulong;
+const WORDS: usize = SIGSET_SIZE / core::mem::size_of::<Word>();
+
 impl SigSet {
     pub const fn empty() -> Self {
-        SigSet(kernel_sigset_t { sig: [0; 1] })
+        SigSet(kernel_sigset_t { sig: [0; WORDS] })
     }
 
     /// Every signal; the kernel quietly leaves SIGKILL and SIGSTOP out
     /// when it is used as a mask.
     pub const fn full() -> Self {
-        SigSet(kernel_sigset_t { sig: [!0; 1] })
+        SigSet(kernel_sigset_t { sig: [!0; WORDS] })
     }
 
     pub const fn with(mut self, sig: u32) -> Self {
-        self.0.sig[0] |= 1 << (sig - 1);
+        let bit = (sig - 1) as usize;
+        self.0.sig[bit / Word::BITS as usize] |= 1 << (bit % Word::BITS as usize);
         self
     }
 }

@@ -276,9 +276,12 @@ fn signal_number(name: &str) -> u32 {
 /// Blocked signals are queued even for PID 1 (the kernel only drops signals
 /// to init that would take their default action), so this sees them all.
 fn wait_signal(names: &[&str]) -> i32 {
-    let mut set = linux_raw_sys::general::kernel_sigset_t { sig: [0] };
+    // 64 bits in unsigned longs: one on 64-bit architectures, two on arm.
+    let mut set: linux_raw_sys::general::kernel_sigset_t = unsafe { std::mem::zeroed() };
+    let word = 8 * std::mem::size_of_val(&set.sig[0]);
     for n in names {
-        set.sig[0] |= 1 << (signal_number(n) - 1);
+        let bit = signal_number(n) as usize - 1;
+        set.sig[bit / word] |= 1 << (bit % word);
     }
     let size = std::mem::size_of_val(&set);
     // SAFETY: valid sigset, no old set wanted.
@@ -343,6 +346,10 @@ fn fake_old_kernel(args: &[&str]) -> i32 {
     const ARCH: u32 = AUDIT_ARCH_X86_64;
     #[cfg(target_arch = "aarch64")]
     const ARCH: u32 = AUDIT_ARCH_AARCH64;
+    #[cfg(target_arch = "arm")]
+    const ARCH: u32 = AUDIT_ARCH_ARM;
+    #[cfg(target_arch = "riscv64")]
+    const ARCH: u32 = AUDIT_ARCH_RISCV64;
     let stmt = |code: u32, k: u32| sock_filter {
         code: code as u16,
         jt: 0,
