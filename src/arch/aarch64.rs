@@ -9,6 +9,7 @@ use super::{numbers, Arch};
 
 pub const ARCH: Arch = Arch {
     name: "aarch64",
+    go_name: b"arm64",
     audit_arch: AUDIT_ARCH_AARCH64,
     compat_arches: &[AUDIT_ARCH_ARM],
     abi_bit: None,

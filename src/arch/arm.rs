@@ -17,6 +17,7 @@ use super::{numbers, Arch};
 
 pub const ARCH: Arch = Arch {
     name: "arm",
+    go_name: b"arm",
     audit_arch: AUDIT_ARCH_ARM,
     compat_arches: &[],
     abi_bit: None,

@@ -23,6 +23,9 @@ pub mod x86_64;
 pub struct Arch {
     /// Rust's name for it (`target_arch`, `std::env::consts::ARCH`).
     pub name: &'static str,
+    /// Go's name for it (`GOARCH`), which Docker's and podman's seccomp
+    /// profiles use in `includes.arches`.
+    pub go_name: &'static [u8],
     /// `seccomp_data.arch` of native tasks (`AUDIT_ARCH_*`).
     pub audit_arch: u32,
     /// The other ABIs a kernel of this architecture may run a task in (its

@@ -8,6 +8,7 @@ use super::{numbers, Arch};
 
 pub const ARCH: Arch = Arch {
     name: "riscv64",
+    go_name: b"riscv64",
     audit_arch: AUDIT_ARCH_RISCV64,
     compat_arches: &[AUDIT_ARCH_RISCV32],
     abi_bit: None,

@@ -9,6 +9,7 @@ use super::{numbers, Arch};
 
 pub const ARCH: Arch = Arch {
     name: "x86_64",
+    go_name: b"amd64",
     audit_arch: AUDIT_ARCH_X86_64,
     compat_arches: &[AUDIT_ARCH_I386],
     #[cfg(target_arch = "x86_64")]

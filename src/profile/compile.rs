@@ -105,16 +105,27 @@ pub fn compile(policy: &Policy) -> Result<Filter, AsmError> {
     a.load(ARCH);
     a.jump_unless(Cond::Eq, NATIVE_ARCH, enosys);
     a.load(NR);
-    #[cfg(target_arch = "x86_64")]
-    {
+    if let Some(bit) = crate::arch::NATIVE.abi_bit {
         let rules = a.label();
         a.jump_if(Cond::Eq, u32::MAX, rules);
-        a.jump_if(Cond::Ge, linux_raw_sys::general::__X32_SYSCALL_BIT, enosys);
+        a.jump_if(Cond::Ge, bit, enosys);
         a.place(rules);
+    }
+    // 32-bit ARM's private calls lie far above the table, where sct's
+    // tables of names and numbers do not reach: allowed as the built-in
+    // filter allows them (every libc calls set_tls at start). libseccomp
+    // would let a profile deny them by name; sct does not.
+    let private = a.label();
+    for &nr in crate::arch::NATIVE.private_calls {
+        a.jump_if(Cond::Eq, nr, private);
     }
     search(&mut a, &runs[..count], policy);
     a.place(enosys);
     a.ret(RET_ENOSYS);
+    if !crate::arch::NATIVE.private_calls.is_empty() {
+        a.place(private);
+        a.ret(linux_raw_sys::ptrace::SECCOMP_RET_ALLOW);
+    }
     Ok(Filter {
         program: a.finish()?,
         flags: policy.flags,

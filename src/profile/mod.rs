@@ -60,13 +60,6 @@ pub const MAX_ARGS: usize = 6;
 /// itself, so a profile that runc refuses is refused here too.
 pub const MAX_ERRNO: u64 = 4094;
 
-/// This architecture as Go names it (`runtime.GOARCH`), which profiles
-/// use in `includes.arches` and `excludes.arches`.
-#[cfg(target_arch = "x86_64")]
-pub const GO_ARCH: &[u8] = b"amd64";
-#[cfg(target_arch = "aarch64")]
-pub const GO_ARCH: &[u8] = b"arm64";
-
 /// What a profile is judged against.
 #[derive(Clone, Copy, Debug)]
 pub struct Context {
@@ -476,7 +469,7 @@ fn applies(filter: Option<Value>, ctx: &Context, at: Field, include: bool) -> Re
     if let Some(v) = filter.get(b"arches") {
         let mut here = false;
         for (_, arch) in strings(v, at.key("arches"))? {
-            here |= arch.eq(GO_ARCH);
+            here |= arch.eq(crate::arch::NATIVE.go_name);
         }
         holds[1] = Some(here);
     }
