@@ -10,6 +10,7 @@ use crate::cgroup::values::Limits;
 use crate::error::{Error, Result};
 use crate::out::Buf;
 use crate::spec;
+use crate::sys::args::Argv;
 
 mod limits;
 mod mounts;
@@ -89,6 +90,11 @@ pub struct Config {
     pub rootfs: &'static CStr,
     /// Index of CMD in argv; CMD's argv is argv from here on.
     pub command: usize,
+    /// CMD and its arguments when config.json gives them (`command` is
+    /// then unused).
+    pub process_args: Option<Argv<'static>>,
+    /// The whole environment when config.json gives it: no defaults added.
+    pub process_env: Option<Argv<'static>>,
     pub hostname: &'static CStr,
     pub net: Net,
     pub limits: Limits,
@@ -403,6 +409,8 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         cfg: Config {
             rootfs: c"",
             command: 0,
+            process_args: None,
+            process_env: None,
             hostname: c"sct",
             net: Net::Host,
             limits: Limits::default(),
