@@ -16,6 +16,8 @@ pub mod ebpf;
 pub mod error;
 pub mod json;
 pub mod names;
+#[cfg(feature = "oci")]
+pub mod oci;
 pub mod out;
 pub mod parent;
 pub mod reap;
@@ -28,6 +30,10 @@ use sys::args::{Args, Environ};
 
 /// The whole program: the only place where an error becomes an exit code.
 pub fn main(args: Args, env: Environ) -> u8 {
+    #[cfg(feature = "oci")]
+    if let Some(code) = oci::main(args, env) {
+        return code;
+    }
     let result = match cli::parse(&args) {
         Ok(Command::Help) => {
             cli::help().write_to(sys::stdout());

@@ -11,7 +11,7 @@ use rustix::fs::{stat, FileType};
 use rustix::process::{Pid, Signal, WaitId, WaitIdOptions};
 
 use crate::cgroup::Cgroup;
-use crate::child;
+use crate::child::{self, Start};
 use crate::cli::{Config, Net};
 use crate::devices::{Devices, Kind, Node};
 use crate::error::{Context, Error, Result};
@@ -38,7 +38,7 @@ pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
     let signals = take_over_signals()?;
     let channel = Channel::new()?;
     let child = match spawn(cfg, cgroup.as_mut())? {
-        Spawned::Child => child::run(cfg, &devices, args, env, channel.into_child()),
+        Spawned::Child => child::run(cfg, &devices, args, env, channel.into_child(), Start::Now),
         Spawned::Parent(child) => child,
     };
     let channel = channel.into_parent();
@@ -53,6 +53,71 @@ pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
         .as_ref()
         .and_then(|cg| cg.report(code))
         .unwrap_or(code))
+}
+
+/// `create`: sets the container up as `run` does, but leaves it parked
+/// before CMD, waiting for `start` on the exec FIFO `fifo` (an O_PATH
+/// descriptor). `record` is called with the cgroup once it exists (so that
+/// a kill -9 of sct from there on leaves nothing `delete` cannot find), and
+/// again with the parked container's pid before sct lets go of it; then
+/// the cgroup is left in place, and sct exits while the container lives on.
+pub fn create(
+    cfg: &Config,
+    args: Args,
+    env: Environ,
+    fifo: rustix::fd::BorrowedFd<'_>,
+    lock: rustix::fd::BorrowedFd<'_>,
+    mut record: impl FnMut(Option<Pid>, Option<&Cgroup>) -> Result<()>,
+) -> Result<Created> {
+    check_rootfs(cfg)?;
+    let devices = resolve_devices(cfg)?;
+    let rule = (!cfg.no_cgroup).then(|| devices.rules());
+    let mut cgroup = Cgroup::create(&cfg.limits, rule, cfg.cgroup_parent)?;
+    record(None, cgroup.as_ref())?;
+    let channel = Channel::new()?;
+    use rustix::fd::AsRawFd;
+    let start = Start::OnFifo {
+        fifo: fifo.as_raw_fd(),
+        lock: lock.as_raw_fd(),
+    };
+    let child = match spawn(cfg, cgroup.as_mut())? {
+        Spawned::Child => child::run(cfg, &devices, args, env, channel.into_child(), start),
+        Spawned::Parent(child) => child,
+    };
+    let channel = channel.into_parent();
+    release_in_steps(&channel, &child, cgroup.as_mut(), &devices)?;
+    // The third handshake: the child no longer dies with sct.
+    let parked = channel.child_is_ready()?;
+    if !parked {
+        let failure = channel.wait_for_exec()?;
+        child.wait()?;
+        return match failure {
+            Some(failure) => Ok(Created::Failed(failure)),
+            None => Err(Error::setup(
+                "create",
+                b"",
+                "the container ended while being set up",
+            )),
+        };
+    }
+    if let Err(e) = record(Some(child.pid), cgroup.as_ref()) {
+        child.signal(linux_raw_sys::general::SIGKILL);
+        let _ = child.wait();
+        return Err(e);
+    }
+    channel.release()?;
+    if let Some(cg) = cgroup {
+        cg.keep();
+    }
+    Ok(Created::Parked(child.pid))
+}
+
+/// What `create` left.
+pub enum Created {
+    /// The container waits for `start`.
+    Parked(Pid),
+    /// Its setup failed, as the child reported; nothing is left.
+    Failed(crate::sync::Failure),
 }
 
 /// Places the child in its cgroup, then answers its two handshakes
@@ -149,7 +214,7 @@ pub fn resolve_devices(cfg: &Config) -> Result<Devices> {
 /// Blocks the forwarded signals and SIGCHLD before the child exists, so none
 /// is lost between clone and the wait loop; `supervise` takes them
 /// synchronously. The child unblocks them again before exec.
-fn take_over_signals() -> Result<SigSet> {
+pub fn take_over_signals() -> Result<SigSet> {
     let mut set = SigSet::empty().with(SIGCHLD);
     for &s in FORWARDED {
         set = set.with(s);
@@ -255,6 +320,12 @@ impl Child {
             .map(drop)
             .at("waitid", b"container")
     }
+}
+
+/// `run`: supervises the container `create` left, which is still sct's
+/// child, as `sct ROOTFS CMD` does.
+pub fn supervise_created(pid: Pid, signals: &SigSet) -> Result<u8> {
+    supervise(&Child { pid, pidfd: None }, signals)
 }
 
 /// Passes signals on until the child exits; returns its exit code.

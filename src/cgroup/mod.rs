@@ -345,6 +345,52 @@ impl Cgroup {
     }
 }
 
+impl Cgroup {
+    /// Each directory of the container's cgroup, opened.
+    pub fn dirs(&self) -> impl Iterator<Item = rustix::fd::BorrowedFd<'_>> {
+        self.dirs.iter().flatten().map(|d| d.fd.as_fd())
+    }
+
+    /// Leaves the directories, and what runs in them, in place: `create`
+    /// hands the container on, and `delete` removes them (`remove`).
+    pub fn keep(self) {
+        core::mem::forget(self);
+    }
+}
+
+/// Kills what is left in the cgroup directory `path` and removes it: the
+/// clean-up of a container whose sct has exited (`delete`). A directory
+/// already gone is fine.
+pub fn remove(path: &[u8]) -> Result<()> {
+    let Some(slash) = path.iter().rposition(|&c| c == b'/') else {
+        return Ok(());
+    };
+    let (parent, name) = (&path[..slash.max(1)], &path[slash + 1..]);
+    let open = |p: &[u8]| {
+        rustix::fs::open(
+            p,
+            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+    };
+    let (parent, fd) = match (open(parent), open(path)) {
+        (Ok(parent), Ok(fd)) => (parent, fd),
+        (_, Err(rustix::io::Errno::NOENT)) | (Err(rustix::io::Errno::NOENT), _) => return Ok(()),
+        (Err(e), _) | (_, Err(e)) => return Err(e).at("open cgroup", path),
+    };
+    let v2 = rustix::fs::fstatfs(&fd)
+        .map(|s| s.f_type as u64 == u64::from(CGROUP2_SUPER_MAGIC))
+        .unwrap_or(false);
+    if !(v2 && v2::kill_all(&fd)) {
+        kill_listed(&fd);
+    }
+    remove_dir(&parent, name);
+    match rustix::fs::access(path, rustix::fs::Access::EXISTS) {
+        Err(rustix::io::Errno::NOENT) => Ok(()),
+        _ => Err(Error::os("rmdir cgroup", path, crate::sys::Errno::EBUSY)),
+    }
+}
+
 impl Drop for Cgroup {
     /// Kills what is left and removes the directories: after a normal exit,
     /// after CMD was killed, after a setup failure, and after sct forwarded

@@ -3,7 +3,11 @@
 use linux_raw_sys::general::SIGKILL;
 use rustix::process::{set_parent_process_death_signal, Signal};
 
+use rustix::fd::RawFd;
+use rustix::fs::{Mode, OFlags};
+
 use crate::error::{Context, Result};
+use crate::sync::ChildEnd;
 use crate::sys::signal;
 
 /// If sct dies, even by SIGKILL, the kernel kills this process; as PID 1 of
@@ -11,6 +15,36 @@ use crate::sys::signal;
 pub fn die_with_parent() -> Result<()> {
     let kill = Signal::from_named_raw(SIGKILL as i32);
     set_parent_process_death_signal(kill).at("prctl", b"PR_SET_PDEATHSIG")
+}
+
+/// `create`: waits, with everything set up, until `start` opens the exec
+/// FIFO; sct itself exits meanwhile. The death signal is disarmed first,
+/// then a third handshake tells the parent so: a parent killed before it
+/// still takes the container with it (EOF or the signal, sync.rs), and one
+/// killed after it leaves a parked container that `delete` removes.
+pub fn park(channel: &mut ChildEnd, fifo: RawFd) -> Result<()> {
+    set_parent_process_death_signal(None).at("prctl", b"PR_SET_PDEATHSIG")?;
+    if !channel.ready_and_wait() {
+        crate::sys::process::exit(crate::error::EXIT_SCT_FAILED);
+    }
+    // The parent is gone from here: an exec failure is CMD's stderr's.
+    channel.report_to_stderr();
+    // Reopened through /proc, as runc does: the FIFO's directory is on the
+    // host, out of reach since pivot_root, and an open for writing blocks
+    // until a reader comes, which is what `start` is.
+    let mut path = crate::out::Text::from(b"/proc/self/fd/");
+    path.push_u64(fifo as u64).push(b"\0");
+    let writer = crate::sys::retry(|| {
+        rustix::fs::open(
+            path.as_c_str(),
+            OFlags::WRONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+    })
+    .at("open", b"exec.fifo")?;
+    crate::sys::retry(|| rustix::io::write(&writer, b"0")).at("write", b"exec.fifo")?;
+    // `fifo` itself is close-on-exec, as every descriptor is by now.
+    Ok(())
 }
 
 /// The parent blocked the signals it forwards before cloning us; the mask is

@@ -3,6 +3,8 @@
 
 use core::convert::Infallible;
 
+use rustix::fd::RawFd;
+
 use crate::cli::{Config, Net, Seccomp};
 use crate::devices::Devices;
 use crate::error::Result;
@@ -27,10 +29,29 @@ pub mod seccomp;
 mod session;
 mod uts;
 
+/// When CMD starts.
+#[derive(Clone, Copy)]
+pub enum Start {
+    /// As soon as the container is set up (`sct ROOTFS CMD`, `run`).
+    Now,
+    /// Once `start` opens the exec FIFO `fifo` (an O_PATH descriptor) names
+    /// (`create`): the container is parked, and sct has exited. `lock` is
+    /// the parent's lock on the state, closed at once so that the parked
+    /// container does not hold it.
+    OnFifo { fifo: RawFd, lock: RawFd },
+}
+
 /// Sets the container up and execs CMD. Never returns: a failure is reported
 /// to the parent, which prints it, and the child exits.
-pub fn run(cfg: &Config, devices: &Devices, args: Args, env: Environ, mut channel: ChildEnd) -> ! {
-    let Err(err) = setup_and_exec(cfg, devices, args, env, &mut channel);
+pub fn run(
+    cfg: &Config,
+    devices: &Devices,
+    args: Args,
+    env: Environ,
+    mut channel: ChildEnd,
+    start: Start,
+) -> ! {
+    let Err(err) = setup_and_exec(cfg, devices, args, env, &mut channel, start);
     channel.report(&err);
     exit(err.exit_code())
 }
@@ -41,7 +62,11 @@ fn setup_and_exec(
     args: Args,
     env: Environ,
     channel: &mut ChildEnd,
+    start: Start,
 ) -> Result<Infallible> {
+    if let Start::OnFifo { lock, .. } = start {
+        crate::sys::process::close_inherited(lock);
+    }
     lifecycle::die_with_parent()?;
     // Bound to sct's life from here: say so, and wait to be released (sync.rs
     // says why no death of sct's can then go unnoticed). EOF: we go quietly.
@@ -93,6 +118,11 @@ fn setup_and_exec(
     // must be there before anything of CMD's.
     if !channel.ready_and_wait() {
         exit(crate::error::EXIT_SCT_FAILED);
+    }
+    if let Start::OnFifo { fifo, .. } = start {
+        // After every step sct's parent takes part in (cgroup, device
+        // rule): from here the container outlives it.
+        lifecycle::park(channel, fifo)?;
     }
     if cfg.init {
         // After every container-wide step, so the init is set up, confined

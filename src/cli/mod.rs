@@ -535,7 +535,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
 }
 
 /// The part of `s` from byte `at` on, still NUL-terminated.
-fn tail(s: &'static CStr, at: usize) -> &'static CStr {
+pub(crate) fn tail(s: &'static CStr, at: usize) -> &'static CStr {
     let bytes = s.to_bytes_with_nul();
     match CStr::from_bytes_with_nul(&bytes[at..]) {
         Ok(t) => t,
@@ -564,6 +564,8 @@ pub fn help() -> Buf<4096> {
         }
         b.push(b" ").push_str(o.help).push(b"\n");
     }
+    #[cfg(feature = "oci")]
+    crate::oci::help(&mut b);
     b.push(b"\nExit status: CMD's own; 128+N if CMD was killed by signal N; 125 if sct\n");
     b.push(b"failed; 126 if CMD cannot be executed; 127 if CMD was not found.\n");
     b
