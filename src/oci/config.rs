@@ -122,6 +122,9 @@ pub fn convert(text: &'static [u8], bundle_dir: &[u8], arena: &mut Arena) -> Res
     if let Some(Value::String(cwd)) = process.get(b"cwd") {
         cfg.workdir = string(cwd, arena, "process.cwd")?;
     }
+    if let Some(Value::String(h)) = top.get(b"hostname") {
+        cfg.hostname = string(h, arena, "hostname")?;
+    }
     if let Some(Value::Object(linux)) = top.get(b"linux") {
         if let Some(Value::Array(ns)) = linux.get(b"namespaces") {
             for n in ns.iter() {
@@ -140,8 +143,4 @@ pub fn convert(text: &'static [u8], bundle_dir: &[u8], arena: &mut Arena) -> Res
         _ => b"{}",
     };
     Ok(Bundle { cfg, annotations })
-}
-
-pub fn default_spec() -> crate::out::Buf<8192> {
-    crate::out::Buf::from(b"{}\n")
 }

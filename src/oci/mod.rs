@@ -21,6 +21,7 @@ use crate::sys::args::{Args, Environ};
 pub mod config;
 mod lifecycle;
 mod log;
+mod spec;
 mod state;
 
 /// runc's options that come before the command.
