@@ -58,7 +58,8 @@ pub fn exec_command(cfg: &Config, args: Args, host_env: Environ) -> Result<Infal
         .hint_if(Errno::ENOEXEC, "CMD is not a program for this machine (another architecture, or a script without #!)"))
 }
 
-/// The value of PATH in `env`.
+/// The value of PATH in `env`; without one (config.json may give none),
+/// sct's default, as execvp(3) falls back on a default of its own.
 fn path_of<'a>(env: Argv<'a>) -> &'a [u8] {
     let mut i = 0;
     while let Some(entry) = env.get(i) {
@@ -67,7 +68,7 @@ fn path_of<'a>(env: Argv<'a>) -> &'a [u8] {
         }
         i += 1;
     }
-    b""
+    &DEFAULT_PATH.to_bytes()[b"PATH=".len()..]
 }
 
 /// Tries `dir/name` for each directory of `path`, as execvp(3) does: a

@@ -81,14 +81,7 @@ impl Dir {
     /// an ID in use is refused.
     pub fn create(root: &CStr, id: &[u8]) -> Result<Dir> {
         let mode = Mode::from_raw_mode(0o700);
-        match rustix::fs::mkdir(root, mode) {
-            Ok(()) | Err(Errno::EXIST) => {}
-            Err(e) => {
-                return Err(e).at("mkdir", root.to_bytes()).map_err(|e| {
-                    e.hint_if(crate::sys::Errno::ENOENT, "the parent of --root must exist")
-                })
-            }
-        }
+        make_dirs(root.to_bytes(), mode)?;
         let path = join(root, id)?;
         match rustix::fs::mkdir(path.as_c_str(), mode) {
             Ok(()) => {}
@@ -299,6 +292,31 @@ impl Dir {
         path.push(b"\0");
         rustix::fs::rmdir(path.as_c_str()).at("rmdir", self.path.as_bytes())
     }
+}
+
+/// `mkdir -p`, as runc makes its `--root` (containerd passes
+/// `/run/containerd/runc/NAMESPACE`, which need not exist yet).
+fn make_dirs(path: &[u8], mode: Mode) -> Result<()> {
+    let mut prefix = Path::new();
+    for (i, part) in path.split(|&c| c == b'/').enumerate() {
+        if i > 0 {
+            prefix.push(b"/");
+        }
+        prefix.push(part);
+        if part.is_empty() {
+            continue;
+        }
+        let mut c = prefix;
+        c.push(b"\0");
+        if c.is_cut() {
+            return Err(Error::os("mkdir", path, crate::sys::Errno::ENAMETOOLONG));
+        }
+        match rustix::fs::mkdir(c.as_c_str(), mode) {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => return Err(e).at("mkdir", prefix.as_bytes()),
+        }
+    }
+    Ok(())
 }
 
 /// The runtime-spec version sct's state and `spec` follow.
