@@ -22,16 +22,7 @@ pub(super) fn create(
     controllers: Controllers,
     limits: &Limits,
 ) -> Result<Dir> {
-    let mut enable = Text::new();
-    // The device rule is a BPF program, not a controller to enable.
-    for (bit, ctrl) in NAMES {
-        if controllers.has(bit) && bit != DEVICES {
-            if !enable.is_empty() {
-                enable.push(b" ");
-            }
-            enable.push(b"+").push_str(ctrl);
-        }
-    }
+    let enable = enable_list(controllers);
     // The kernel's "no internal processes" rule: a non-root cgroup with
     // processes of its own cannot hand controllers to its children.
     if !enable.is_empty() {
@@ -62,6 +53,22 @@ pub(super) fn create(
         return Err(e);
     }
     Ok(dir)
+}
+
+/// `+memory +pids ...`: what `cgroup.subtree_control` takes to hand
+/// `controllers` to a child.
+pub(super) fn enable_list(controllers: Controllers) -> Text {
+    let mut enable = Text::new();
+    // The device rule is a BPF program, not a controller to enable.
+    for (bit, ctrl) in NAMES {
+        if controllers.has(bit) && bit != DEVICES {
+            if !enable.is_empty() {
+                enable.push(b" ");
+            }
+            enable.push(b"+").push_str(ctrl);
+        }
+    }
+    enable
 }
 
 fn write_limits(fd: &OwnedFd, controllers: Controllers, l: &Limits) -> Result<()> {
