@@ -16,6 +16,7 @@ pub mod ebpf;
 pub mod error;
 pub mod json;
 pub mod names;
+pub mod oci;
 pub mod out;
 pub mod parent;
 pub mod reap;

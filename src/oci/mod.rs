@@ -1,0 +1,3 @@
+//! OCI runtime mode.
+
+pub mod config;
