@@ -55,7 +55,7 @@ impl Controllers {
         if l.pids.is_some() {
             c |= PIDS;
         }
-        if l.cpu_quota_us.is_some() {
+        if l.cpu_quota_us.is_some() || l.cpu_shares.is_some() {
             c |= CPU;
         }
         if l.cpuset_cpus.is_some() {

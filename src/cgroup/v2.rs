@@ -94,6 +94,11 @@ fn write_limits(fd: &OwnedFd, controllers: Controllers, l: &Limits) -> Result<()
         values::format_cpu_max(q, &mut v);
         write_at(fd, b"cpu.max", v.as_bytes())?;
     }
+    if let (true, Some(s)) = (controllers.has(CPU), l.cpu_shares) {
+        v = Text::new();
+        v.push_u64(values::cpu_weight(s));
+        write_at(fd, b"cpu.weight", v.as_bytes())?;
+    }
     if let (true, Some(c)) = (controllers.has(CPUSET), l.cpuset_cpus) {
         write_at(fd, b"cpuset.cpus", c)?;
     }

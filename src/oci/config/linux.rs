@@ -196,8 +196,7 @@ fn resources(r: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
     Ok(())
 }
 
-/// quota/period, shares only at the kernel's default, cpus; sct has no
-/// cpu weight or memory nodes yet.
+/// quota/period, shares, cpus; sct sets no memory nodes yet.
 fn cpu(c: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
     let period = match get(c, "period") {
         Some(v) => match uint(v, &at.field("period"))? {
@@ -220,11 +219,12 @@ fn cpu(c: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
     }
     if let Some(v) = get(c, "shares") {
         let at = at.field("shares");
-        if !matches!(uint(v, &at)?, 0 | 1024) {
-            return Err(
-                at.bad("not supported yet: sct sets no cpu weight (1024, the default, is fine)")
-            );
-        }
+        cfg.limits.cpu_shares = match uint(v, &at)? {
+            // 0: not set, as runc reads it.
+            0 => None,
+            s @ 2..=262_144 => Some(s),
+            _ => return Err(at.bad("expected 2 to 262144 (1024 is the kernel's default)")),
+        };
     }
     if let Some(v) = get(c, "cpus") {
         let at = at.field("cpus");

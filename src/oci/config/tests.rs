@@ -150,6 +150,7 @@ fn ctr_default_config() {
             access: crate::devices::RWM
         }
     );
+    assert_eq!(c.limits.cpu_shares, Some(1024));
     assert_eq!(c.cgroup_parent, Some(&b"default"[..]));
     assert_eq!(c.cgroup_name, Some(&b"ctr1"[..]));
     assert_eq!(list(c.masked_paths)[0], b"proc/acpi");
@@ -344,7 +345,7 @@ fn errors_name_the_json_path() {
         (edit(r#""cpu": {"shares": 1024}"#, r#""memory": {"limit": -5}"#), "sct: config.json: linux.resources.memory.limit: expected bytes, or -1 for no limit"),
         (edit(r#""cpu": {"shares": 1024}"#, r#""memory": {"swap": 5}"#), "sct: config.json: linux.resources.memory.swap: needs memory.limit"),
         (edit(r#""cpu": {"shares": 1024}"#, r#""memory": {"limit": 10, "swap": 5}"#), "sct: config.json: linux.resources.memory.swap: below memory.limit: it is memory plus swap"),
-        (edit(r#""cpu": {"shares": 1024}"#, r#""cpu": {"shares": 2}"#), "sct: config.json: linux.resources.cpu.shares: not supported yet: sct sets no cpu weight (1024, the default, is fine)"),
+        (edit(r#""cpu": {"shares": 1024}"#, r#""cpu": {"shares": 1}"#), "sct: config.json: linux.resources.cpu.shares: expected 2 to 262144 (1024 is the kernel's default)"),
         (edit(r#""cpu": {"shares": 1024}"#, r#""cpu": {"quota": 500}"#), "sct: config.json: linux.resources.cpu.quota: below 1% of a CPU (1 ms per 100 ms), the kernel's least"),
         (edit(r#""cpu": {"shares": 1024}"#, r#""cpu": {"cpus": "a"}"#), "sct: config.json: linux.resources.cpu.cpus: expected a CPU list like 0-2,4"),
         (edit(r#""cpu": {"shares": 1024}"#, r#""cpu": {"mems": "0"}"#), "sct: config.json: linux.resources.cpu.mems: not supported yet: sct sets no memory nodes"),
