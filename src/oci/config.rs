@@ -331,9 +331,7 @@ fn rlimits(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
             n.as_bytes().eq_ignore_ascii_case(bare) && bare.iter().all(u8::is_ascii_uppercase)
         });
         let Some(slot) = known else {
-            return Err(type_at.bad(
-                "unknown or unsupported limit; sct sets RLIMIT_NOFILE, NPROC, CORE, AS, CPU, FSIZE, MEMLOCK, STACK",
-            ));
+            return Err(type_at.bad("unknown limit: see getrlimit(2), e.g. RLIMIT_NOFILE"));
         };
         let soft = uint(required(r, &at, "soft")?, &at.field("soft"))?;
         let hard = uint(required(r, &at, "hard")?, &at.field("hard"))?;

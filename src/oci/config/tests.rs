@@ -311,7 +311,8 @@ fn errors_name_the_json_path() {
         (with_process(r#""capabilities": {"ambient": ["CAP_KILL"]}"#).replace(r#""capabilities": {
       "bounding""#, r#""caps_unused": {
       "bounding""#), "sct: config.json: process.capabilities.ambient: not supported: sct sets no ambient capabilities"),
-        (edit("RLIMIT_NOFILE", "RLIMIT_RTPRIO"), "sct: config.json: process.rlimits[0].type: unknown or unsupported limit; sct sets RLIMIT_NOFILE, NPROC, CORE, AS, CPU, FSIZE, MEMLOCK, STACK"),
+        (edit("RLIMIT_NOFILE", "RLIMIT_FROB"), "sct: config.json: process.rlimits[0].type: unknown limit: see getrlimit(2), e.g. RLIMIT_NOFILE"),
+        (edit("RLIMIT_NOFILE", "RLIMIT_nofile"), "sct: config.json: process.rlimits[0].type: unknown limit: see getrlimit(2), e.g. RLIMIT_NOFILE"),
         (edit(r#""soft": 1024"#, r#""soft": 2048"#), "sct: config.json: process.rlimits[0].soft: above the hard limit"),
         (edit(r#""hard": 1024, "#, ""), "sct: config.json: process.rlimits[0].hard: required"),
         (edit("\"noNewPrivileges\": true", "\"noNewPrivileges\": 1"), "sct: config.json: process.noNewPrivileges: expected true or false"),
