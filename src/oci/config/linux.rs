@@ -165,10 +165,15 @@ fn resources(r: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
             }
         };
         cfg.limits.memory = limit("limit")?.map(|n| n as u64);
-        let swap_given = get(m, "swap").is_some();
+        // Swap: -1 is explicitly unlimited, 0 or absent leaves the
+        // kernel's default (which needs no swap accounting on v1).
+        let unlimited_swap = match get(m, "swap") {
+            Some(v) => int(v, &at.field("swap"))? == -1,
+            None => false,
+        };
         match (cfg.limits.memory, limit("swap")?) {
-            (_, None) if !swap_given => {}
-            (Some(_), None) => cfg.limits.memory_swap = Some(Swap::Unlimited),
+            (Some(_), None) if unlimited_swap => cfg.limits.memory_swap = Some(Swap::Unlimited),
+            (_, None) => {}
             (Some(mem), Some(total)) if (total as u64) < mem => {
                 return Err(at
                     .field("swap")
@@ -176,7 +181,6 @@ fn resources(r: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
             }
             (Some(_), Some(total)) => cfg.limits.memory_swap = Some(Swap::Total(total as u64)),
             (None, Some(_)) => return Err(at.field("swap").bad("needs memory.limit")),
-            (None, None) => {}
         }
     }
     if let Some(v) = get(r, "cpu") {

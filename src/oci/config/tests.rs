@@ -375,6 +375,22 @@ fn errors_name_the_json_path() {
 }
 
 #[test]
+fn swap_minus_one_is_unlimited_and_zero_is_unset() {
+    use crate::cgroup::values::Swap;
+    let swap = |s: &str| {
+        ok(&edit(
+            r#""cpu": {"shares": 1024}"#,
+            &format!(r#""memory": {{"limit": 4096, "swap": {s}}}"#),
+        ))
+        .limits
+        .memory_swap
+    };
+    assert_eq!(swap("-1"), Some(Swap::Unlimited));
+    assert_eq!(swap("0"), None);
+    assert_eq!(swap("8192"), Some(Swap::Total(8192)));
+}
+
+#[test]
 fn null_is_absent() {
     let c = ok(&edit(
         r#""noNewPrivileges": true"#,
