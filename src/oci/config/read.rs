@@ -44,7 +44,10 @@ impl<'a> At<'a> {
         }
     }
 
-    /// `sct: config.json: PATH: what`.
+    /// `sct: config.json: PATH: what`. Out of line: called at a hundred
+    /// refusals.
+    #[cold]
+    #[inline(never)]
     pub fn bad(&self, what: &'static str) -> Error {
         let mut path = Text::new();
         self.render(&mut path);
