@@ -48,6 +48,9 @@ pub struct Array<'a>(&'a [u8]);
 #[derive(Clone, Copy, Debug)]
 pub struct Object<'a>(&'a [u8]);
 
+/// `[]`, for an absent list.
+pub const EMPTY_ARRAY: Array<'static> = Array(b"[]");
+
 /// Checks `text` as one JSON document and returns its top value.
 pub fn parse(text: &[u8]) -> Result<Value<'_>> {
     let start = skip_space(text, 0);
@@ -165,8 +168,8 @@ impl<'a> Array<'a> {
 }
 
 impl<'a> Object<'a> {
-    /// The object's text, braces included.
-    pub fn raw(&self) -> &'a [u8] {
+    /// The object's text, from `{` to `}`.
+    pub fn as_bytes(&self) -> &'a [u8] {
         self.0
     }
 

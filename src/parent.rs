@@ -34,7 +34,7 @@ pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
     // Dropping it, on any return from here, kills what is left inside and
     // removes the directories.
     let rule = (!cfg.no_cgroup).then(|| devices.rules());
-    let mut cgroup = Cgroup::create(&cfg.limits, rule, cfg.cgroup_parent)?;
+    let mut cgroup = Cgroup::create(&cfg.limits, rule, cfg.cgroup_parent, cfg.cgroup_name)?;
     let signals = take_over_signals()?;
     let channel = Channel::new()?;
     let child = match spawn(cfg, cgroup.as_mut())? {
@@ -72,7 +72,7 @@ pub fn create(
     check_rootfs(cfg)?;
     let devices = resolve_devices(cfg)?;
     let rule = (!cfg.no_cgroup).then(|| devices.rules());
-    let mut cgroup = Cgroup::create(&cfg.limits, rule, cfg.cgroup_parent)?;
+    let mut cgroup = Cgroup::create(&cfg.limits, rule, cfg.cgroup_parent, cfg.cgroup_name)?;
     record(None, cgroup.as_ref())?;
     let channel = Channel::new()?;
     use rustix::fd::AsRawFd;
@@ -177,6 +177,9 @@ fn check_rootfs(cfg: &Config) -> Result<()> {
 /// does, so /dev/disk/by-id/... works): its type, numbers, mode and owner.
 pub fn resolve_devices(cfg: &Config) -> Result<Devices> {
     let mut devices = Devices::new();
+    for &rule in cfg.device_rules.as_slice() {
+        devices.add_rule(rule);
+    }
     for d in &cfg.devices[..cfg.device_count] {
         let mut path = crate::out::Buf::<1100>::new();
         path.push(d.host).push(b"\0");

@@ -254,4 +254,17 @@ fn spec_writes_sct_defaults_that_create_refuses_to_overwrite() {
     let again = b.sct(&["spec"]);
     assert_eq!(again.code, 1);
     assert!(again.stderr.starts_with("sct: create "), "{}", again.stderr);
+    // What spec writes, create takes: sct's defaults, as the plain form
+    // gives them (capabilities, no NET_RAW on the host's network, masks).
+    let mut v = v;
+    v["root"]["path"] = json!("root");
+    v["process"]["args"] = json!([
+        "sh",
+        "-c",
+        "grep CapEff /proc/self/status; cat /proc/kcore | wc -c; exit 4"
+    ]);
+    std::fs::write(b.dir().join("config.json"), v.to_string()).unwrap();
+    let run = b.sct(&["run", "fromspec"]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert_eq!(run.stdout, "CapEff:\t00000000a80405fb\n0\n");
 }

@@ -53,12 +53,16 @@ pub fn restore_signal_mask() -> Result<()> {
     signal::unblock_all().at("sigprocmask", b"")
 }
 
-/// `--user`: clears supplementary groups, then sets GID and UID (in that
+/// `--user`: sets the supplementary groups (none on the command line), then GID and UID (in that
 /// order: without root, setgid would fail). Changing credentials clears
 /// PR_SET_PDEATHSIG (prctl(2)), so it is set again.
-pub fn become_user(uid: u32, gid: u32) -> Result<()> {
+pub fn become_user(uid: u32, gid: u32, groups: &[u32]) -> Result<()> {
     use rustix::process::{Gid, Uid};
-    rustix::thread::set_thread_groups(&[]).at("setgroups", b"")?;
+    let mut list = [Gid::ROOT; crate::cli::MAX_GIDS];
+    for (slot, &g) in list.iter_mut().zip(groups) {
+        *slot = Gid::from_raw(g);
+    }
+    rustix::thread::set_thread_groups(&list[..groups.len()]).at("setgroups", b"")?;
     rustix::thread::set_thread_gid(Gid::from_raw(gid)).at("setgid", b"")?;
     rustix::thread::set_thread_uid(Uid::from_raw(uid)).at("setuid", b"")?;
     die_with_parent()

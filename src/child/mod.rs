@@ -12,12 +12,14 @@ use crate::sync::ChildEnd;
 use crate::sys::args::{Args, Environ};
 use crate::sys::process::exit;
 
+mod attrs;
 mod binds;
 mod caps;
 mod dev;
 mod exec;
 mod fds;
 mod init;
+mod join;
 mod lifecycle;
 mod mountinfo;
 mod net;
@@ -73,26 +75,44 @@ fn setup_and_exec(
     if !channel.ready_and_wait() {
         exit(crate::error::EXIT_SCT_FAILED);
     }
+    // Joined namespaces first: their paths are the host's, and /sys and
+    // /dev/mqueue below show the network and IPC namespace of whoever
+    // mounts them. The cgroup namespace after the first release, which
+    // found us in our cgroup already.
+    join::join_namespaces(&cfg.joins)?;
+    if cfg.cgroup_ns {
+        join::make_cgroup_namespace()?;
+    }
     if cfg.net == Net::None {
         net::bring_up_loopback()?;
     }
-    rootfs::make_mounts_private()?;
+    rootfs::make_mounts_private(cfg.rootfs_propagation)?;
     rootfs::bind_rootfs(cfg.rootfs)?;
     rootfs::make_rootfs_nodev(cfg.rootfs)?;
     proc::mount_kernel_filesystems()?;
+    // Once the container's /proc is there, before /proc/sys goes read-only.
+    attrs::set_sysctls(cfg.sysctls.as_slice())?;
     // User mounts before masking, so that no bind can uncover a masked path.
     binds::mount_user_paths(cfg)?;
     // After the binds, as docker does: a bind below /dev cannot cover one.
     dev::make_device_nodes(devices)?;
     // After /dev: masked files are covered by the container's /dev/null.
-    proc::mask_paths()?;
-    proc::make_paths_read_only()?;
+    proc::mask_paths(cfg.masked_paths)?;
+    proc::make_paths_read_only(cfg.readonly_paths)?;
     if cfg.read_only {
         rootfs::make_root_read_only()?;
     }
     pivot::switch_root(cfg.rootfs)?;
     pivot::enter_workdir(cfg.workdir)?;
     uts::set_hostname(cfg.hostname)?;
+    if let Some(name) = cfg.domainname {
+        uts::set_domainname(name)?;
+    }
+    // Lowering the score below what sct has needs CAP_SYS_RESOURCE: before
+    // the capabilities go.
+    if let Some(adj) = cfg.oom_score_adj {
+        attrs::set_oom_score_adj(adj)?;
+    }
     fds::mark_inherited_fds_cloexec()?;
     session::leave_callers_terminal()?;
     // Limits after every step that opens a descriptor (a low nofile would
@@ -109,10 +129,16 @@ fn setup_and_exec(
     // that docker's rule (a non-root user gets none) whatever the securebits.
     caps::limit_bounding_set(cfg.capabilities)?;
     if let Some((uid, gid)) = cfg.user {
-        lifecycle::become_user(uid, gid)?;
+        lifecycle::become_user(uid, gid, cfg.additional_gids.as_slice())?;
     }
     caps::set_capabilities(caps::kept_for(cfg.capabilities, cfg.user))?;
-    caps::set_no_new_privileges()?;
+    if cfg.no_new_privileges {
+        caps::set_no_new_privileges()?;
+    }
+    // After every directory and node sct makes, which keep their modes.
+    if let Some(mask) = cfg.umask {
+        attrs::set_umask(mask);
+    }
     // Again: the user switch cleared PR_SET_PDEATHSIG and set it anew, and
     // the parent attaches the device rule while the steps above run, which
     // must be there before anything of CMD's.

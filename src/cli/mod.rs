@@ -12,9 +12,14 @@ use crate::out::Buf;
 use crate::spec;
 use crate::sys::args::Argv;
 
+mod extra;
 mod limits;
 mod mounts;
 mod security;
+
+pub use extra::{
+    DeviceRules, Gids, Joins, Propagation, Sysctls, MAX_DEVICE_RULES, MAX_GIDS, MAX_SYSCTLS,
+};
 
 use limits::{
     cgroup_parent, check_limits, cpus, cpuset_cpus, hostname, memory_swap, net, pids, rlimit, size,
@@ -105,6 +110,30 @@ pub struct Config {
     pub seccomp: Seccomp,
     /// Syscalls denied on top of the default policy (`--seccomp-deny`).
     pub seccomp_deny: DenyList,
+    // What only config.json sets so far; the defaults are sct's behaviour.
+    /// The cgroup's own name; `None`: `sct-<pid>`.
+    pub cgroup_name: Option<&'static [u8]>,
+    /// Device rules after the default list.
+    pub device_rules: DeviceRules,
+    /// Supplementary groups of CMD (with `user`).
+    pub additional_gids: Gids,
+    pub umask: Option<u32>,
+    pub oom_score_adj: Option<i32>,
+    /// `None`: the UTS namespace's domain name stays as it is.
+    pub domainname: Option<&'static CStr>,
+    /// PR_SET_NO_NEW_PRIVS for CMD (always on the command line).
+    pub no_new_privileges: bool,
+    pub sysctls: Sysctls,
+    /// Namespaces joined instead of made.
+    pub joins: Joins,
+    /// A cgroup namespace of the container's own.
+    pub cgroup_ns: bool,
+    /// Replace `spec::MASKED` and `spec::MASKED_PER_CPU` / `spec::READ_ONLY`:
+    /// paths relative to the new root.
+    pub masked_paths: Option<Argv<'static>>,
+    pub readonly_paths: Option<Argv<'static>>,
+    /// How the container's mounts see the host's after setup.
+    pub rootfs_propagation: Propagation,
 }
 /// Which seccomp filter CMD runs under.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -285,7 +314,7 @@ const OPTIONS: &[Opt] = &[
                 b,
                 "--bind '",
                 v,
-                "': at most 16 binds",
+                "': at most 40 binds",
             )
         }),
         help: "bind host path SRC on DST (repeatable)",
@@ -404,9 +433,10 @@ const OPTIONS: &[Opt] = &[
     },
 ];
 
-pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
-    let mut p = Parsed {
-        cfg: Config {
+impl Config {
+    /// sct's defaults, before any option.
+    pub fn new() -> Config {
+        Config {
             rootfs: c"",
             command: 0,
             process_args: None,
@@ -432,7 +462,36 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
             devices: [Device::default(); MAX_DEVICES],
             device_count: 0,
             no_cgroup: false,
-        },
+            cgroup_name: None,
+            device_rules: DeviceRules::new(),
+            additional_gids: Gids::new(),
+            umask: None,
+            oom_score_adj: None,
+            domainname: None,
+            no_new_privileges: true,
+            sysctls: Sysctls::new(),
+            joins: Joins {
+                net: None,
+                ipc: None,
+                uts: None,
+            },
+            cgroup_ns: false,
+            masked_paths: None,
+            readonly_paths: None,
+            rootfs_propagation: Propagation::Private,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
+    let mut p = Parsed {
+        cfg: Config::new(),
         caps_added: 0,
         print_seccomp: None,
         done: None,

@@ -187,7 +187,7 @@ pub fn default_spec() -> Text {
         if let Some(minor) = rule.minor {
             w.number(Some("minor"), u64::from(minor));
         }
-        let mut access = Buf::<4>::new();
+        let mut access = Buf::<8>::new();
         for (bit, letter) in [(READ, b"r"), (WRITE, b"w"), (MKNOD, b"m")] {
             if rule.access & bit != 0 {
                 access.push(letter);
@@ -242,6 +242,8 @@ mod tests {
         assert_eq!(v["linux"]["resources"]["devices"][0]["allow"], false);
         assert_eq!(v["linux"]["resources"]["devices"][3]["major"], 1);
         assert_eq!(v["linux"]["resources"]["devices"][3]["minor"], 3);
+        assert_eq!(v["linux"]["resources"]["devices"][3]["access"], "rwm");
+        assert_eq!(v["linux"]["resources"]["devices"][1]["access"], "m");
         assert!(v["linux"]["maskedPaths"]
             .as_array()
             .unwrap()

@@ -227,7 +227,7 @@ impl Dir {
             .ok_or_else(bad)?;
         st.start_time = number(b"startTime").ok_or_else(bad)?;
         if let Some(Value::Object(a)) = top.get(b"annotations") {
-            st.annotations = a.raw();
+            st.annotations = a.as_bytes();
         }
         if let Some(Value::Array(list)) = top.get(b"cgroups") {
             for (slot, v) in st.cgroups.iter_mut().zip(list.iter()) {

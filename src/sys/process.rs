@@ -183,3 +183,15 @@ pub fn ptrace_detach(tid: i32, signal: i32) -> Result<(), Errno> {
     }
     .map(drop)
 }
+
+/// `unshare(CLONE_NEWCGROUP)`: a cgroup namespace rooted at the cgroup this
+/// process is in (cgroup_namespaces(7)).
+pub fn unshare_cgroup_namespace() -> Result<(), Errno> {
+    // SAFETY: CLONE_NEWCGROUP touches no state shared with other threads
+    // of this process (the reason rustix marks `unshare` unsafe is
+    // CLONE_FILES/CLONE_FS), and the child is single-threaded.
+    unsafe {
+        rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWCGROUP)
+            .map_err(super::errno_of)
+    }
+}
