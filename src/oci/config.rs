@@ -280,7 +280,9 @@ fn user(u: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
 /// `permitted` may only repeat or narrow it (narrower sets still give root
 /// the whole bounding set: containerd and Docker list the same set in all
 /// three); `inheritable` sct always leaves empty, which can only take away;
-/// `ambient` sct cannot give, so it must be empty.
+/// `ambient` adds nothing for uid 0, whose CMD gets the bounding set anyway
+/// (runc's and crun's `spec` list it for root), but sct cannot give it to
+/// another user, so there it must be empty.
 fn capabilities(caps: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
     let mask = |name: &'static str| -> Result<Option<u64>> {
         let Some(v) = get(caps, name) else {
@@ -311,10 +313,11 @@ fn capabilities(caps: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> 
         }
     }
     mask("inheritable")?;
-    if mask("ambient")?.is_some_and(|m| m != 0) {
+    let root = cfg.user.is_none_or(|(uid, _)| uid == 0);
+    if mask("ambient")?.is_some_and(|m| m & !bounding != 0 || (m != 0 && !root)) {
         return Err(at
             .field("ambient")
-            .bad("not supported: sct sets no ambient capabilities"));
+            .bad("not supported: sct gives ambient capabilities to no user but root, and only within the bounding set"));
     }
     cfg.capabilities = bounding;
     Ok(())

@@ -310,7 +310,7 @@ fn errors_name_the_json_path() {
         (edit(r#""effective": ["CAP_CHOWN","#, r#""effective": ["CAP_SYS_ADMIN","#), "sct: config.json: process.capabilities.effective: sct gives root CMD the bounding set: list no capability outside it"),
         (with_process(r#""capabilities": {"ambient": ["CAP_KILL"]}"#).replace(r#""capabilities": {
       "bounding""#, r#""caps_unused": {
-      "bounding""#), "sct: config.json: process.capabilities.ambient: not supported: sct sets no ambient capabilities"),
+      "bounding""#), "sct: config.json: process.capabilities.ambient: not supported: sct gives ambient capabilities to no user but root, and only within the bounding set"),
         (edit("RLIMIT_NOFILE", "RLIMIT_FROB"), "sct: config.json: process.rlimits[0].type: unknown limit: see getrlimit(2), e.g. RLIMIT_NOFILE"),
         (edit("RLIMIT_NOFILE", "RLIMIT_nofile"), "sct: config.json: process.rlimits[0].type: unknown limit: see getrlimit(2), e.g. RLIMIT_NOFILE"),
         (edit(r#""soft": 1024"#, r#""soft": 2048"#), "sct: config.json: process.rlimits[0].soft: above the hard limit"),
