@@ -24,6 +24,17 @@ def table(results):
               f"| {r['mean'] / base:.2f} |")
 
 table(lat)
+import os
+if os.path.exists(f"{out}/oci.json"):
+    oci = {r["command"]: r for r in json.load(open(f"{out}/oci.json"))["results"]}
+    print("\nOCI mode: create, start, wait and delete of `/bin/true`, each runtime by its own "
+          "command line, in a PID namespace whose first process stands in for containerd's shim "
+          f"(one hyperfine run; goal: sct ≤ 0.5× crun):\n")
+    print("| runtime | mean | σ | ratio to crun |")
+    print("|---|---:|---:|---:|")
+    for name, r in oci.items():
+        print(f"| {name} | {r['mean'] * 1e3:.2f} ms | {r['stddev'] * 1e3:.2f} ms "
+              f"| {r['mean'] / oci['crun']['mean']:.2f} |")
 import glob
 rounds = []
 for f in sorted(glob.glob(f"{out}/cost-*.json")):

@@ -442,11 +442,15 @@ pub struct Node {
 /// Most `--device` nodes a container gets.
 pub const MAX_NODES: usize = crate::cli::MAX_DEVICES;
 
-/// A container's device rule (the defaults, then a rule per node) and the
-/// nodes sct makes for it.
+/// Room for the defaults, config.json's rules and a rule per node.
+const MAX_RULES: usize = DEFAULT_DEVICE_RULES.len() + crate::cli::MAX_DEVICE_RULES + MAX_NODES;
+
+/// A container's device rule (the defaults, config.json's rules, then a
+/// rule per node) and the nodes sct makes for it.
 #[derive(Clone, Copy)]
 pub struct Devices {
-    rules: [Rule; DEFAULT_DEVICE_RULES.len() + MAX_NODES],
+    rules: [Rule; MAX_RULES],
+    rule_count: usize,
     nodes: [Option<Node>; MAX_NODES],
     count: usize,
 }
@@ -460,7 +464,7 @@ impl Default for Devices {
 impl Devices {
     pub const fn new() -> Self {
         let filler = DEFAULT_DEVICE_RULES[0];
-        let mut rules = [filler; DEFAULT_DEVICE_RULES.len() + MAX_NODES];
+        let mut rules = [filler; MAX_RULES];
         let mut i = 0;
         while i < DEFAULT_DEVICE_RULES.len() {
             rules[i] = DEFAULT_DEVICE_RULES[i];
@@ -468,8 +472,18 @@ impl Devices {
         }
         Devices {
             rules,
+            rule_count: DEFAULT_DEVICE_RULES.len(),
             nodes: [None; MAX_NODES],
             count: 0,
+        }
+    }
+
+    /// Adds a rule after the defaults (and before any node's); at most
+    /// `cli::MAX_DEVICE_RULES`, which the reader enforces.
+    pub fn add_rule(&mut self, rule: Rule) {
+        if self.rule_count < MAX_RULES - MAX_NODES {
+            self.rules[self.rule_count] = rule;
+            self.rule_count += 1;
         }
     }
 
@@ -479,7 +493,7 @@ impl Devices {
         if self.count == MAX_NODES {
             return;
         }
-        self.rules[DEFAULT_DEVICE_RULES.len() + self.count] = Rule {
+        self.rules[self.rule_count] = Rule {
             allow: true,
             kind: node.kind,
             major: Some(node.major),
@@ -488,10 +502,11 @@ impl Devices {
         };
         self.nodes[self.count] = Some(node);
         self.count += 1;
+        self.rule_count += 1;
     }
 
     pub fn rules(&self) -> &[Rule] {
-        &self.rules[..DEFAULT_DEVICE_RULES.len() + self.count]
+        &self.rules[..self.rule_count]
     }
 
     pub fn nodes(&self) -> impl Iterator<Item = &Node> {

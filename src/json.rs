@@ -48,6 +48,9 @@ pub struct Array<'a>(&'a [u8]);
 #[derive(Clone, Copy, Debug)]
 pub struct Object<'a>(&'a [u8]);
 
+/// `[]`, for an absent list.
+pub const EMPTY_ARRAY: Array<'static> = Array(b"[]");
+
 /// Checks `text` as one JSON document and returns its top value.
 pub fn parse(text: &[u8]) -> Result<Value<'_>> {
     let start = skip_space(text, 0);
@@ -165,6 +168,11 @@ impl<'a> Array<'a> {
 }
 
 impl<'a> Object<'a> {
+    /// The object's text, from `{` to `}`.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+
     /// The members, in order (a repeated name comes as often as written).
     pub fn iter(&self) -> Members<'a> {
         Members {
@@ -499,3 +507,28 @@ impl Iterator for Chars<'_> {
 
 #[cfg(test)]
 mod tests;
+
+/// Appends `s` as the inside of a JSON string: quotes, backslashes and
+/// control characters escaped (RFC 8259, section 7). Bytes from 0x80 on
+/// pass as they are: sct writes UTF-8 text it was given.
+pub fn push_escaped<const N: usize>(out: &mut crate::out::Buf<N>, s: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for &c in s {
+        match c {
+            b'"' => out.push(b"\\\""),
+            b'\\' => out.push(b"\\\\"),
+            b'\n' => out.push(b"\\n"),
+            b'\t' => out.push(b"\\t"),
+            b'\r' => out.push(b"\\r"),
+            0..=0x1f | 0x7f => out.push(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(c >> 4)],
+                HEX[usize::from(c & 15)],
+            ]),
+            _ => out.push(&[c]),
+        };
+    }
+}

@@ -18,6 +18,8 @@ pub mod error;
 pub mod idmap;
 pub mod json;
 pub mod names;
+#[cfg(feature = "oci")]
+pub mod oci;
 pub mod out;
 pub mod parent;
 pub mod profile;
@@ -32,6 +34,10 @@ use sys::args::{Args, Environ};
 
 /// The whole program: the only place where an error becomes an exit code.
 pub fn main(args: Args, env: Environ) -> u8 {
+    #[cfg(feature = "oci")]
+    if let Some(code) = oci::main(args, env) {
+        return code;
+    }
     let result = match cli::parse(&args) {
         Ok(Command::Help) => {
             cli::help().write_to(sys::stdout());

@@ -11,7 +11,7 @@ use rustix::fs::{stat, FileType, Mode, OFlags};
 use rustix::process::{Pid, Signal, WaitId, WaitIdOptions};
 
 use crate::cgroup::Cgroup;
-use crate::child;
+use crate::child::{self, Setup, Start};
 use crate::cli::{Config, Net, Seccomp};
 use crate::devices::{Devices, Kind, Node};
 use crate::error::{Context, Error, Result};
@@ -31,6 +31,62 @@ const FORWARDED: &[u32] = &[SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, 
 
 /// Runs the container and returns the exit code sct should exit with.
 pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
+    let mut p = prepare(cfg, env)?;
+    let signals = take_over_signals()?;
+    let channel = Channel::new()?;
+    let setup = setup(&p.devices, &p.profile, &p.userns, Start::Now);
+    let child = match spawn(cfg, p.userns.is_some(), p.cgroup.as_mut())? {
+        Spawned::Child => child::run(cfg, &setup, args, env, channel.into_child()),
+        Spawned::Parent(child) => child,
+    };
+    let channel = channel.into_parent();
+    release_in_steps(
+        &channel,
+        &child,
+        p.cgroup.as_mut(),
+        &p.devices,
+        p.userns.as_ref(),
+    )?;
+    if let Some(failure) = channel.wait_for_exec()? {
+        child.wait()?;
+        failure.message.write_to(crate::sys::stderr());
+        return Ok(failure.exit_code);
+    }
+    let code = supervise(&child, &signals)?;
+    Ok(p.cgroup
+        .as_ref()
+        .and_then(|cg| cg.report(code))
+        .unwrap_or(code))
+}
+
+/// What the parent works out before the child exists, the same for `run`
+/// and `create`.
+struct Prepared {
+    userns: Option<UserNs>,
+    devices: Devices,
+    profile: Option<profile::Filter>,
+    /// Dropping it, on any return, kills what is left inside and removes
+    /// the directories.
+    cgroup: Option<Cgroup>,
+}
+
+/// The child's part of `p`: borrows no more than it reads, so that the
+/// cgroup stays free for `spawn`.
+fn setup<'a>(
+    devices: &'a Devices,
+    profile: &'a Option<profile::Filter>,
+    userns: &Option<UserNs>,
+    start: Start,
+) -> Setup<'a> {
+    Setup {
+        devices,
+        profile: profile.as_ref(),
+        userns: userns.is_some(),
+        start,
+    }
+}
+
+fn prepare(cfg: &Config, env: Environ) -> Result<Prepared> {
     check_rootfs(cfg)?;
     let userns = userns::plan(cfg, env)?;
     let devices = resolve_devices(cfg)?;
@@ -49,41 +105,92 @@ pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
     // So a rootless container gets a cgroup only for limits.
     let rule = (!cfg.no_cgroup && !userns::is_rootless()).then(|| devices.rules());
     // Before the child exists, so that it can start inside (CLONE_INTO_CGROUP).
-    // Dropping it, on any return from here, kills what is left inside and
-    // removes the directories.
-    let mut cgroup = Cgroup::create(&cfg.limits, rule, cfg.cgroup_parent).map_err(|e| {
-        if userns::is_rootless() {
-            e.hint(userns::NO_DELEGATION_HINT)
-        } else {
-            e
-        }
-    })?;
-    let signals = take_over_signals()?;
+    let cgroup =
+        Cgroup::create(&cfg.limits, rule, cfg.cgroup_parent, cfg.cgroup_name).map_err(|e| {
+            if userns::is_rootless() {
+                e.hint(userns::NO_DELEGATION_HINT)
+            } else {
+                e
+            }
+        })?;
+    Ok(Prepared {
+        userns,
+        devices,
+        profile,
+        cgroup,
+    })
+}
+
+/// `create`: sets the container up as `run` does, but leaves it parked
+/// before CMD, waiting for `start` on the exec FIFO `fifo` (an O_PATH
+/// descriptor). `record` is called with the cgroup once it exists (so that
+/// a kill -9 of sct from there on leaves nothing `delete` cannot find), and
+/// again with the parked container's pid before sct lets go of it; then
+/// the cgroup is left in place, and sct exits while the container lives on.
+pub fn create(
+    cfg: &Config,
+    args: Args,
+    env: Environ,
+    fifo: rustix::fd::BorrowedFd<'_>,
+    lock: rustix::fd::BorrowedFd<'_>,
+    mut record: impl FnMut(Option<Pid>, Option<&Cgroup>) -> Result<()>,
+) -> Result<Created> {
+    let mut p = prepare(cfg, env)?;
+    record(None, p.cgroup.as_ref())?;
     let channel = Channel::new()?;
-    let child = match spawn(cfg, userns.is_some(), cgroup.as_mut())? {
-        Spawned::Child => child::run(
-            cfg,
-            &devices,
-            profile.as_ref(),
-            userns.is_some(),
-            args,
-            env,
-            channel.into_child(),
-        ),
+    use rustix::fd::AsRawFd;
+    let start = Start::OnFifo {
+        fifo: fifo.as_raw_fd(),
+        lock: lock.as_raw_fd(),
+    };
+    let setup = setup(&p.devices, &p.profile, &p.userns, start);
+    let child = match spawn(cfg, p.userns.is_some(), p.cgroup.as_mut())? {
+        Spawned::Child => child::run(cfg, &setup, args, env, channel.into_child()),
         Spawned::Parent(child) => child,
     };
     let channel = channel.into_parent();
-    release_in_steps(&channel, &child, cgroup.as_mut(), &devices, userns.as_ref())?;
-    if let Some(failure) = channel.wait_for_exec()? {
+    release_in_steps(
+        &channel,
+        &child,
+        p.cgroup.as_mut(),
+        &p.devices,
+        p.userns.as_ref(),
+    )?;
+    // The third handshake: the child no longer dies with sct.
+    let parked = channel.child_is_ready()?;
+    if !parked {
+        let failure = channel.wait_for_exec()?;
         child.wait()?;
-        failure.message.write_to(crate::sys::stderr());
-        return Ok(failure.exit_code);
+        return match failure {
+            Some(failure) => Ok(Created::Failed(failure)),
+            None => Err(Error::setup(
+                "create",
+                b"",
+                "the container ended while being set up",
+            )),
+        };
     }
-    let code = supervise(&child, &signals)?;
-    Ok(cgroup
-        .as_ref()
-        .and_then(|cg| cg.report(code))
-        .unwrap_or(code))
+    if let Err(e) = record(Some(child.pid), p.cgroup.as_ref()) {
+        child.signal(linux_raw_sys::general::SIGKILL);
+        let _ = child.wait();
+        return Err(e);
+    }
+    channel.release()?;
+    if let Some(cg) = p.cgroup.take() {
+        cg.keep();
+    }
+    Ok(Created::Parked(child.pid))
+}
+
+/// What `create` left.
+// Returned once per `create`; boxing the failure's message would need an
+// allocator, which sct does not have.
+#[allow(clippy::large_enum_variant)]
+pub enum Created {
+    /// The container waits for `start`.
+    Parked(Pid),
+    /// Its setup failed, as the child reported; nothing is left.
+    Failed(crate::sync::Failure),
 }
 
 /// Places the child in its cgroup and writes its user namespace's maps,
@@ -154,6 +261,9 @@ fn check_rootfs(cfg: &Config) -> Result<()> {
 /// does, so /dev/disk/by-id/... works): its type, numbers, mode and owner.
 pub fn resolve_devices(cfg: &Config) -> Result<Devices> {
     let mut devices = Devices::new();
+    for &rule in cfg.device_rules.as_slice() {
+        devices.add_rule(rule);
+    }
     for d in &cfg.devices[..cfg.device_count] {
         let mut path = crate::out::Buf::<1100>::new();
         path.push(d.host).push(b"\0");
@@ -191,7 +301,7 @@ pub fn resolve_devices(cfg: &Config) -> Result<Devices> {
 /// Blocks the forwarded signals and SIGCHLD before the child exists, so none
 /// is lost between clone and the wait loop; `supervise` takes them
 /// synchronously. The child unblocks them again before exec.
-fn take_over_signals() -> Result<SigSet> {
+pub fn take_over_signals() -> Result<SigSet> {
     let mut set = SigSet::empty().with(SIGCHLD);
     for &s in FORWARDED {
         set = set.with(s);
@@ -316,6 +426,12 @@ impl Child {
             .map(drop)
             .at("waitid", b"container")
     }
+}
+
+/// `run`: supervises the container `create` left, which is still sct's
+/// child, as `sct ROOTFS CMD` does.
+pub fn supervise_created(pid: Pid, signals: &SigSet) -> Result<u8> {
+    supervise(&Child { pid, pidfd: None }, signals)
 }
 
 /// Passes signals on until the child exits; returns its exit code.

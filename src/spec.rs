@@ -98,6 +98,14 @@ pub const RLIMITS: &[(&str, rustix::process::Resource)] = {
         ("fsize", R::Fsize),
         ("memlock", R::Memlock),
         ("stack", R::Stack),
+        ("data", R::Data),
+        ("rss", R::Rss),
+        ("locks", R::Locks),
+        ("sigpending", R::Sigpending),
+        ("msgqueue", R::Msgqueue),
+        ("nice", R::Nice),
+        ("rtprio", R::Rtprio),
+        ("rttime", R::Rttime),
     ]
 };
 

@@ -42,6 +42,8 @@ pub struct ChildEnd {
     control: OwnedFd,
     /// `None` in the `--init` process once CMD's process has the only copy.
     report: Option<OwnedFd>,
+    /// Failures go to stderr: a parked container's parent is gone.
+    to_stderr: bool,
 }
 
 /// A setup failure reported by the child.
@@ -82,6 +84,7 @@ impl Channel {
         ChildEnd {
             control: self.control_child,
             report: Some(self.report_write),
+            to_stderr: false,
         }
     }
 }
@@ -149,7 +152,15 @@ impl ChildEnd {
         err.render(&mut line);
         if let Some(report) = &self.report {
             let _ = write_all(report, line.as_bytes());
+        } else if self.to_stderr {
+            let _ = write_all(&crate::sys::stderr(), &line.as_bytes()[1..]);
         }
+    }
+
+    /// From now on failures go to stderr, for no parent waits for them.
+    pub fn report_to_stderr(&mut self) {
+        self.report = None;
+        self.to_stderr = true;
     }
 
     /// Closes this process's copy of the report pipe, leaving CMD's
@@ -159,7 +170,7 @@ impl ChildEnd {
     }
 }
 
-fn write_all(fd: &OwnedFd, mut bytes: &[u8]) -> core::result::Result<(), Errno> {
+fn write_all(fd: &impl rustix::fd::AsFd, mut bytes: &[u8]) -> core::result::Result<(), Errno> {
     while !bytes.is_empty() {
         let n = retry(|| rustix::io::write(fd, bytes))?;
         bytes = &bytes[n..];

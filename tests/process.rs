@@ -222,7 +222,7 @@ fn bad_rlimits_are_usage_errors() {
     for (arg, why) in [
         (
             "nofiles=10",
-            "unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock or stack",
+            "unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock, stack, data, rss, locks, sigpending, msgqueue, nice, rtprio or rttime",
         ),
         ("nofile", "expected NAME=SOFT[:HARD], e.g. nofile=1024:4096"),
         ("nofile=lots", "limits are decimal numbers or unlimited"),

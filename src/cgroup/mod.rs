@@ -55,7 +55,7 @@ impl Controllers {
         if l.pids.is_some() {
             c |= PIDS;
         }
-        if l.cpu_quota_us.is_some() {
+        if l.cpu_quota_us.is_some() || l.cpu_shares.is_some() {
             c |= CPU;
         }
         if l.cpuset_cpus.is_some() {
@@ -94,6 +94,9 @@ pub struct Cgroup {
     placed_by_clone: bool,
     /// `--cgroup-parent`, for a directory made after the others.
     cgroup_parent: Option<&'static [u8]>,
+    /// config.json's cgroupsPath named the cgroup: its missing parents are
+    /// made, as runc makes them.
+    make_parents: bool,
 }
 
 /// A path under a cgroup mount: `root/own-or-parent`.
@@ -105,10 +108,13 @@ impl Cgroup {
     /// limits and the device rule `devices` need, and writes the limits and
     /// a v1 device rule. A v2 device rule waits for `attach_device_rule`.
     /// Nothing of the child exists yet.
+    /// `cgroup_name` replaces `sct-<pid>`; with it, missing directories of
+    /// `cgroup_parent` are made.
     pub fn create(
         limits: &Limits,
         devices: Option<&[Rule]>,
         cgroup_parent: Option<&'static [u8]>,
+        cgroup_name: Option<&'static [u8]>,
     ) -> Result<Option<Cgroup>> {
         let mut needed = Controllers::needed_by(limits);
         if devices.is_some() {
@@ -117,7 +123,8 @@ impl Cgroup {
         if needed.0 == 0 {
             return Ok(None);
         }
-        Self::create_in(needed, limits, devices.unwrap_or(&[]), cgroup_parent).map_err(|e| {
+        let rules = devices.unwrap_or(&[]);
+        Self::create_in(needed, limits, rules, cgroup_parent, cgroup_name).map_err(|e| {
             if needed.0 == DEVICES {
                 e.or_hint(NO_CGROUP_HINT)
             } else {
@@ -131,17 +138,25 @@ impl Cgroup {
         limits: &Limits,
         devices: &[Rule],
         cgroup_parent: Option<&'static [u8]>,
+        cgroup_name: Option<&'static [u8]>,
     ) -> Result<Option<Cgroup>> {
         let mut own = [0u8; 4096];
         let own = read_path(b"/proc/self/cgroup", &mut own)?;
-        let mut name = Text::from(b"sct-");
-        name.push_u64(rustix::process::getpid().as_raw_nonzero().get() as u64);
+        let name = match cgroup_name {
+            Some(name) => Text::from(name),
+            None => {
+                let mut name = Text::from(b"sct-");
+                name.push_u64(rustix::process::getpid().as_raw_nonzero().get() as u64);
+                name
+            }
+        };
         let mut cg = Cgroup {
             dirs: [None, None, None, None, None, None],
             name,
             limits: *limits,
             placed_by_clone: false,
             cgroup_parent,
+            make_parents: cgroup_name.is_some(),
         };
 
         let v2_root: Option<&[u8]> = if is_fs(ROOT, CGROUP2_SUPER_MAGIC) {
@@ -187,7 +202,9 @@ impl Cgroup {
         }
         let mut slot = 0;
         if let Some(root) = v2_root {
-            let created = base_path(root, None, values::own_cgroup(own, None), cgroup_parent)
+            let created = cg
+                .parents(root, &v2::enable_list(Controllers(on_v2)))
+                .and_then(|()| base_path(root, None, values::own_cgroup(own, None), cgroup_parent))
                 .and_then(|base| v2::create(&base, &cg.name, Controllers(on_v2), limits));
             match created {
                 Ok(dir) => {
@@ -233,9 +250,38 @@ impl Cgroup {
             )
             .hint("drop this limit, or enable the controller in the kernel and mount it"));
         }
+        self.parents(mount.as_bytes(), &Text::new())?;
         let own_path = values::own_cgroup(own, Some(ctrl.as_bytes()));
         let base = base_path(mount.as_bytes(), Some(ctrl), own_path, self.cgroup_parent)?;
         self.dirs[slot] = Some(v1::create(&base, &self.name, bit, &self.limits, devices)?);
+        Ok(())
+    }
+
+    /// Makes the missing directories of the cgroup's parent below the
+    /// hierarchy mounted at `mount`, when config.json named the cgroup; on
+    /// v2 each ancestor hands `enable` (`+memory ...`) down to the next, as
+    /// runc does, for v2 gives a child only what its parent enabled.
+    fn parents(&self, mount: &[u8], enable: &Text) -> Result<()> {
+        let (true, Some(parent)) = (self.make_parents, self.cgroup_parent) else {
+            return Ok(());
+        };
+        let mut path = Path::from(mount);
+        for part in parent.split(|&c| c == b'/').filter(|c| !c.is_empty()) {
+            if !enable.is_empty() {
+                let dir = rustix::fs::open(
+                    path.as_bytes(),
+                    OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )
+                .at("open cgroup", path.as_bytes())?;
+                write_at(&dir, b"cgroup.subtree_control", enable.as_bytes())?;
+            }
+            path.push(b"/").push(part);
+            match rustix::fs::mkdir(path.as_bytes(), Mode::from_raw_mode(0o755)) {
+                Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                Err(e) => return Err(e).at("mkdir cgroup", path.as_bytes()),
+            }
+        }
         Ok(())
     }
 
@@ -342,6 +388,52 @@ impl Cgroup {
             return Some(137);
         }
         None
+    }
+}
+
+impl Cgroup {
+    /// Each directory of the container's cgroup, opened.
+    pub fn dirs(&self) -> impl Iterator<Item = rustix::fd::BorrowedFd<'_>> {
+        self.dirs.iter().flatten().map(|d| d.fd.as_fd())
+    }
+
+    /// Leaves the directories, and what runs in them, in place: `create`
+    /// hands the container on, and `delete` removes them (`remove`).
+    pub fn keep(self) {
+        core::mem::forget(self);
+    }
+}
+
+/// Kills what is left in the cgroup directory `path` and removes it: the
+/// clean-up of a container whose sct has exited (`delete`). A directory
+/// already gone is fine.
+pub fn remove(path: &[u8]) -> Result<()> {
+    let Some(slash) = path.iter().rposition(|&c| c == b'/') else {
+        return Ok(());
+    };
+    let (parent, name) = (&path[..slash.max(1)], &path[slash + 1..]);
+    let open = |p: &[u8]| {
+        rustix::fs::open(
+            p,
+            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+    };
+    let (parent, fd) = match (open(parent), open(path)) {
+        (Ok(parent), Ok(fd)) => (parent, fd),
+        (_, Err(rustix::io::Errno::NOENT)) | (Err(rustix::io::Errno::NOENT), _) => return Ok(()),
+        (Err(e), _) | (_, Err(e)) => return Err(e).at("open cgroup", path),
+    };
+    let v2 = rustix::fs::fstatfs(&fd)
+        .map(|s| s.f_type as u64 == u64::from(CGROUP2_SUPER_MAGIC))
+        .unwrap_or(false);
+    if !(v2 && v2::kill_all(&fd)) {
+        kill_listed(&fd);
+    }
+    remove_dir(&parent, name);
+    match rustix::fs::access(path, rustix::fs::Access::EXISTS) {
+        Err(rustix::io::Errno::NOENT) => Ok(()),
+        _ => Err(Error::os("rmdir cgroup", path, crate::sys::Errno::EBUSY)),
     }
 }
 

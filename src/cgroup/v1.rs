@@ -73,6 +73,11 @@ fn write_limits(parent: &OwnedFd, fd: &OwnedFd, controller: u8, l: &Limits) -> R
                 v.push_u64(q);
                 write_at(fd, b"cpu.cfs_quota_us", v.as_bytes())?;
             }
+            if let Some(s) = l.cpu_shares {
+                v = Text::new();
+                v.push_u64(s);
+                write_at(fd, b"cpu.shares", v.as_bytes())?;
+            }
         }
         CPUSET => {
             // A new v1 cpuset starts with no cpus and no memory nodes, and

@@ -22,16 +22,7 @@ pub(super) fn create(
     controllers: Controllers,
     limits: &Limits,
 ) -> Result<Dir> {
-    let mut enable = Text::new();
-    // The device rule is a BPF program, not a controller to enable.
-    for (bit, ctrl) in NAMES {
-        if controllers.has(bit) && bit != DEVICES {
-            if !enable.is_empty() {
-                enable.push(b" ");
-            }
-            enable.push(b"+").push_str(ctrl);
-        }
-    }
+    let enable = enable_list(controllers);
     // The kernel's "no internal processes" rule: a non-root cgroup with
     // processes of its own cannot hand controllers to its children.
     if !enable.is_empty() {
@@ -64,6 +55,22 @@ pub(super) fn create(
     Ok(dir)
 }
 
+/// `+memory +pids ...`: what `cgroup.subtree_control` takes to hand
+/// `controllers` to a child.
+pub(super) fn enable_list(controllers: Controllers) -> Text {
+    let mut enable = Text::new();
+    // The device rule is a BPF program, not a controller to enable.
+    for (bit, ctrl) in NAMES {
+        if controllers.has(bit) && bit != DEVICES {
+            if !enable.is_empty() {
+                enable.push(b" ");
+            }
+            enable.push(b"+").push_str(ctrl);
+        }
+    }
+    enable
+}
+
 fn write_limits(fd: &OwnedFd, controllers: Controllers, l: &Limits) -> Result<()> {
     let mut v = Text::new();
     if controllers.has(MEMORY) {
@@ -86,6 +93,11 @@ fn write_limits(fd: &OwnedFd, controllers: Controllers, l: &Limits) -> Result<()
         v = Text::new();
         values::format_cpu_max(q, &mut v);
         write_at(fd, b"cpu.max", v.as_bytes())?;
+    }
+    if let (true, Some(s)) = (controllers.has(CPU), l.cpu_shares) {
+        v = Text::new();
+        v.push_u64(values::cpu_weight(s));
+        write_at(fd, b"cpu.weight", v.as_bytes())?;
     }
     if let (true, Some(c)) = (controllers.has(CPUSET), l.cpuset_cpus) {
         write_at(fd, b"cpuset.cpus", c)?;

@@ -17,6 +17,9 @@ pub struct Limits {
     pub pids: Option<u64>,
     /// CPU time per `CPU_PERIOD_US`, in microseconds.
     pub cpu_quota_us: Option<u64>,
+    /// The CPU's relative weight, as v1's `cpu.shares` (2 to 262144, 1024
+    /// the kernel's default).
+    pub cpu_shares: Option<u64>,
     /// A validated cpu list such as `0-2,4`.
     pub cpuset_cpus: Option<&'static [u8]>,
 }
@@ -137,6 +140,13 @@ pub fn format_size(bytes: u64, out: &mut Text) {
 /// cgroup v2 `cpu.max`: `QUOTA PERIOD`.
 pub fn format_cpu_max(quota_us: u64, out: &mut Text) {
     out.push_u64(quota_us).push(b" ").push_u64(CPU_PERIOD_US);
+}
+
+/// v1's `cpu.shares` as v2's `cpu.weight` (1 to 10000): the same linear
+/// map runc and crun use, so 1024 becomes 39, not 100.
+pub fn cpu_weight(shares: u64) -> u64 {
+    let shares = shares.clamp(2, 262_144);
+    1 + (shares - 2) * 9999 / 262_142
 }
 
 /// cgroup v2 `memory.swap.max` holds swap alone, docker's `--memory-swap` is
@@ -330,5 +340,13 @@ mod tests {
         assert!(!has_word(b"hugetlb\n", b"memory"));
         assert_eq!(sct_cgroup_pid(b"sct-123"), Some(123));
         assert_eq!(sct_cgroup_pid(b"sct-x"), None);
+    }
+
+    #[test]
+    fn cpu_weight_follows_runc() {
+        assert_eq!(cpu_weight(2), 1);
+        assert_eq!(cpu_weight(1024), 39);
+        assert_eq!(cpu_weight(262_144), 10_000);
+        assert_eq!(cpu_weight(1), 1);
     }
 }

@@ -1,12 +1,14 @@
 //! The user's mounts: `--bind SRC:DST[:ro]` and `--tmpfs DST[:size=SIZE]`.
 
-use linux_raw_sys::general::{MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY};
+use linux_raw_sys::general::{
+    MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY,
+};
 use rustix::fd::OwnedFd;
 use rustix::fs::{fstat, mkdirat, openat, openat2, FileType, Mode, OFlags, CWD};
-use rustix::mount::{mount, mount_bind_recursive, MountFlags};
+use rustix::mount::{mount, mount_bind, mount_bind_recursive, mount_change, MountFlags};
 
 use super::proc::{fd_path, open_root, RESOLVE_INSIDE};
-use super::rootfs::set_mount_attrs;
+use super::rootfs::{propagation_flags, set_mount_attrs};
 use crate::cli::{Bind, Config, Tmpfs};
 use crate::error::{Context, Error, Result};
 use crate::out::Buf;
@@ -79,22 +81,37 @@ fn bind(root: &OwnedFd, b: &Bind) -> Result<()> {
         );
     }
     let target = make_path(root, rel, is_dir).at("bind", b.dst)?;
-    mount_bind_recursive(fd_path(&src).as_c_str(), fd_path(&target).as_c_str())
-        .at("bind", b.dst)?;
-    // Read-only binds get nosuid too, as before; `dev` binds keep their
-    // nodes usable (the device rule still decides which).
+    let (from, to) = (fd_path(&src), fd_path(&target));
+    if b.recursive {
+        mount_bind_recursive(from.as_c_str(), to.as_c_str())
+    } else {
+        mount_bind(from.as_c_str(), to.as_c_str())
+    }
+    .at("bind", b.dst)?;
+    // `dev` binds keep their nodes usable (the device rule still decides
+    // which); `--bind ... :ro` comes with nosuid.
     let mut attrs = 0;
-    if b.read_only {
-        attrs |= MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID;
+    for (on, attr) in [
+        (b.read_only, MOUNT_ATTR_RDONLY),
+        (b.nosuid, MOUNT_ATTR_NOSUID),
+        (!b.dev, MOUNT_ATTR_NODEV),
+        (b.noexec, MOUNT_ATTR_NOEXEC),
+    ] {
+        if on {
+            attrs |= attr;
+        }
     }
-    if !b.dev {
-        attrs |= MOUNT_ATTR_NODEV;
-    }
-    if attrs == 0 {
+    if attrs == 0 && b.propagation.is_none() {
         return Ok(());
     }
     // The fd names the covered inode: reopen to reach the new mount.
     let bound = open_or_create(root, rel, is_dir).at("bind", b.dst)?;
+    if let Some(p) = b.propagation {
+        mount_change(fd_path(&bound).as_c_str(), propagation_flags(p)).at("bind", b.dst)?;
+    }
+    if attrs == 0 {
+        return Ok(());
+    }
     set_mount_attrs(&bound, attrs, b.dst)
 }
 
@@ -103,12 +120,16 @@ fn bind(root: &OwnedFd, b: &Bind) -> Result<()> {
 fn mount_tmpfs(root: &OwnedFd, t: &Tmpfs) -> Result<()> {
     let target = make_path(root, relative(t.dst), true).at("tmpfs", t.dst)?;
     let mut data = Buf::<48>::new();
-    data.push(b"mode=1777");
+    data.push(b"mode=");
+    push_octal(&mut data, t.mode.unwrap_or(0o1777));
     if let Some(size) = t.size {
         data.push(b",size=").push_u64(size);
     }
     data.push(b"\0");
-    let flags = MountFlags::NOSUID | MountFlags::NODEV;
+    let mut flags = MountFlags::NOSUID | MountFlags::NODEV;
+    if t.noexec {
+        flags |= MountFlags::NOEXEC;
+    }
     mount(
         c"tmpfs",
         fd_path(&target).as_c_str(),
@@ -117,6 +138,12 @@ fn mount_tmpfs(root: &OwnedFd, t: &Tmpfs) -> Result<()> {
         Some(data.as_c_str()),
     )
     .at("tmpfs", t.dst)
+}
+
+fn push_octal(b: &mut Buf<48>, mode: u32) {
+    for shift in [9, 6, 3, 0] {
+        b.push(&[b'0' + ((mode >> shift) & 7) as u8]);
+    }
 }
 
 pub(super) fn c_path(p: &[u8]) -> Path {

@@ -41,13 +41,16 @@ fn container_env(cfg: &Config, host: Environ) -> Env {
 /// Execs CMD: directly when it contains a slash, else searched in the
 /// container's PATH, inside the new root. Returns only on failure.
 pub fn exec_command(cfg: &Config, args: Args, host_env: Environ) -> Result<Infallible> {
-    let env = container_env(cfg, host_env);
-    let cmd = args.get(cfg.command);
-    let argv = args.tail(cfg.command);
+    let defaults = container_env(cfg, host_env);
+    let env = cfg.process_env.unwrap_or(defaults.as_argv());
+    let (cmd, argv) = match cfg.process_args {
+        Some(argv) => (argv.get(0).unwrap_or(c""), argv),
+        None => (args.get(cfg.command), args.tail(cfg.command)),
+    };
     let errno = if cmd.to_bytes().contains(&b'/') {
-        execve(cmd, argv, env.as_argv())
+        execve(cmd, argv, env)
     } else {
-        search_path(cmd.to_bytes(), path_of(&env), argv, env.as_argv())
+        search_path(cmd.to_bytes(), path_of(env), argv, env)
     };
     Err(Error::exec(cmd.to_bytes(), errno)
         .hint_if(Errno::ENOENT, "CMD is looked up inside ROOTFS; a dynamically linked CMD also needs its loader and libraries there")
@@ -55,14 +58,17 @@ pub fn exec_command(cfg: &Config, args: Args, host_env: Environ) -> Result<Infal
         .hint_if(Errno::ENOEXEC, "CMD is not a program for this machine (another architecture, or a script without #!)"))
 }
 
-/// The value of PATH in `env`.
-fn path_of(env: &Env) -> &'static [u8] {
-    for i in 0..env.len() {
-        if let Some(v) = env.get(i).to_bytes().strip_prefix(b"PATH=") {
+/// The value of PATH in `env`; without one (config.json may give none),
+/// sct's default, as execvp(3) falls back on a default of its own.
+fn path_of<'a>(env: Argv<'a>) -> &'a [u8] {
+    let mut i = 0;
+    while let Some(entry) = env.get(i) {
+        if let Some(v) = entry.to_bytes().strip_prefix(b"PATH=") {
             return v;
         }
+        i += 1;
     }
-    b""
+    &DEFAULT_PATH.to_bytes()[b"PATH=".len()..]
 }
 
 /// Tries `dir/name` for each directory of `path`, as execvp(3) does: a

@@ -3,7 +3,11 @@
 use linux_raw_sys::general::SIGKILL;
 use rustix::process::{set_parent_process_death_signal, Signal};
 
+use rustix::fd::RawFd;
+use rustix::fs::{Mode, OFlags};
+
 use crate::error::{Context, Result};
+use crate::sync::ChildEnd;
 use crate::sys::signal;
 
 /// If sct dies, even by SIGKILL, the kernel kills this process; as PID 1 of
@@ -13,18 +17,56 @@ pub fn die_with_parent() -> Result<()> {
     set_parent_process_death_signal(kill).at("prctl", b"PR_SET_PDEATHSIG")
 }
 
+/// `create`: waits, with everything set up, until `start` opens the exec
+/// FIFO; sct itself exits meanwhile. The death signal is disarmed first,
+/// then a third handshake tells the parent so: a parent killed before it
+/// still takes the container with it (EOF or the signal, sync.rs), and one
+/// killed after it leaves a parked container that `delete` removes.
+pub fn park(channel: &mut ChildEnd, fifo: RawFd) -> Result<()> {
+    set_parent_process_death_signal(None).at("prctl", b"PR_SET_PDEATHSIG")?;
+    if !channel.ready_and_wait() {
+        crate::sys::process::exit(crate::error::EXIT_SCT_FAILED);
+    }
+    // The parent is gone from here: an exec failure is CMD's stderr's.
+    channel.report_to_stderr();
+    // Reopened through /proc, as runc does: the FIFO's directory is on the
+    // host, out of reach since pivot_root, and an open for writing blocks
+    // until a reader comes, which is what `start` is.
+    let mut path = crate::out::Text::from(b"/proc/self/fd/");
+    path.push_u64(fifo as u64).push(b"\0");
+    let writer = crate::sys::retry(|| {
+        rustix::fs::open(
+            path.as_c_str(),
+            OFlags::WRONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+    })
+    .at("open", b"exec.fifo")?;
+    crate::sys::retry(|| rustix::io::write(&writer, b"0")).at("write", b"exec.fifo")?;
+    // `fifo` itself is close-on-exec, as every descriptor is by now.
+    Ok(())
+}
+
 /// The parent blocked the signals it forwards before cloning us; the mask is
 /// inherited across exec, so CMD would never see them.
 pub fn restore_signal_mask() -> Result<()> {
     signal::unblock_all().at("sigprocmask", b"")
 }
 
-/// `--user`: clears supplementary groups, then sets GID and UID (in that
+/// `--user`: sets the supplementary groups (none on the command line), then GID and UID (in that
 /// order: without root, setgid would fail). Changing credentials clears
 /// PR_SET_PDEATHSIG (prctl(2)), so it is set again.
-pub fn become_user(uid: u32, gid: u32) -> Result<()> {
+pub fn become_user(uid: u32, gid: u32, groups: &[u32]) -> Result<()> {
     use rustix::process::{Gid, Uid};
-    drop_supplementary_groups()?;
+    if groups.is_empty() {
+        drop_supplementary_groups()?;
+    } else {
+        let mut list = [Gid::ROOT; crate::cli::MAX_GIDS];
+        for (slot, &g) in list.iter_mut().zip(groups) {
+            *slot = Gid::from_raw(g);
+        }
+        rustix::thread::set_thread_groups(&list[..groups.len()]).at("setgroups", b"")?;
+    }
     rustix::thread::set_thread_gid(Gid::from_raw(gid)).at("setgid", b"")?;
     rustix::thread::set_thread_uid(Uid::from_raw(uid)).at("setuid", b"")?;
     die_with_parent()

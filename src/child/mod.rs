@@ -3,6 +3,8 @@
 
 use core::convert::Infallible;
 
+use rustix::fd::RawFd;
+
 use crate::cli::{Config, Net, Seccomp};
 use crate::devices::Devices;
 use crate::error::Result;
@@ -11,12 +13,14 @@ use crate::sync::ChildEnd;
 use crate::sys::args::{Args, Environ};
 use crate::sys::process::exit;
 
+mod attrs;
 mod binds;
 mod caps;
 mod dev;
 mod exec;
 mod fds;
 mod init;
+mod join;
 mod lifecycle;
 mod mountinfo;
 mod net;
@@ -28,33 +32,48 @@ pub mod seccomp;
 mod session;
 mod uts;
 
+/// When CMD starts.
+#[derive(Clone, Copy)]
+pub enum Start {
+    /// As soon as the container is set up (`sct ROOTFS CMD`, `run`).
+    Now,
+    /// Once `start` opens the exec FIFO `fifo` (an O_PATH descriptor) names
+    /// (`create`): the container is parked, and sct has exited. `lock` is
+    /// the parent's lock on the state, closed at once so that the parked
+    /// container does not hold it.
+    OnFifo { fifo: RawFd, lock: RawFd },
+}
+
+/// What the parent worked out for the child beside the container's
+/// description.
+pub struct Setup<'a> {
+    pub devices: &'a Devices,
+    /// A compiled `--seccomp FILE`.
+    pub profile: Option<&'a Filter>,
+    /// The child has a user namespace of its own (rootless, `--uidmap`).
+    pub userns: bool,
+    pub start: Start,
+}
+
 /// Sets the container up and execs CMD. Never returns: a failure is reported
-/// to the parent, which prints it, and the child exits. `profile`: a
-/// compiled `--seccomp FILE`; `userns`: the child has a user namespace of
-/// its own (rootless, or `--uidmap`).
-pub fn run(
-    cfg: &Config,
-    devices: &Devices,
-    profile: Option<&Filter>,
-    userns: bool,
-    args: Args,
-    env: Environ,
-    mut channel: ChildEnd,
-) -> ! {
-    let Err(err) = setup_and_exec(cfg, devices, profile, userns, args, env, &mut channel);
+/// to the parent, which prints it, and the child exits.
+pub fn run(cfg: &Config, setup: &Setup, args: Args, env: Environ, mut channel: ChildEnd) -> ! {
+    let Err(err) = setup_and_exec(cfg, setup, args, env, &mut channel);
     channel.report(&err);
     exit(err.exit_code())
 }
 
 fn setup_and_exec(
     cfg: &Config,
-    devices: &Devices,
-    profile: Option<&Filter>,
-    userns: bool,
+    setup: &Setup,
     args: Args,
     env: Environ,
     channel: &mut ChildEnd,
 ) -> Result<Infallible> {
+    let devices = setup.devices;
+    if let Start::OnFifo { lock, .. } = setup.start {
+        crate::sys::process::close_inherited(lock);
+    }
     lifecycle::die_with_parent()?;
     // Bound to sct's life from here: say so, and wait to be released (sync.rs
     // says why no death of sct's can then go unnoticed). EOF: we go quietly.
@@ -62,29 +81,47 @@ fn setup_and_exec(
         exit(crate::error::EXIT_SCT_FAILED);
     }
     // The release is the barrier after which the maps exist.
-    if userns {
+    if setup.userns {
         lifecycle::become_namespace_root()?;
+    }
+    // Joined namespaces next, before any mount: their paths are the host's, and /sys and
+    // /dev/mqueue below show the network and IPC namespace of whoever
+    // mounts them. The cgroup namespace after the first release, which
+    // found us in our cgroup already.
+    join::join_namespaces(&cfg.joins)?;
+    if cfg.cgroup_ns {
+        join::make_cgroup_namespace()?;
     }
     if cfg.net == Net::None {
         net::bring_up_loopback()?;
     }
-    rootfs::make_mounts_private()?;
+    rootfs::make_mounts_private(cfg.rootfs_propagation)?;
     rootfs::bind_rootfs(cfg.rootfs)?;
     rootfs::make_rootfs_nodev(cfg.rootfs)?;
     proc::mount_kernel_filesystems()?;
+    // Once the container's /proc is there, before /proc/sys goes read-only.
+    attrs::set_sysctls(cfg.sysctls.as_slice())?;
     // User mounts before masking, so that no bind can uncover a masked path.
     binds::mount_user_paths(cfg)?;
     // After the binds, as docker does: a bind below /dev cannot cover one.
     dev::make_device_nodes(devices)?;
     // After /dev: masked files are covered by the container's /dev/null.
-    proc::mask_paths()?;
-    proc::make_paths_read_only()?;
+    proc::mask_paths(cfg.masked_paths)?;
+    proc::make_paths_read_only(cfg.readonly_paths)?;
     if cfg.read_only {
         rootfs::make_root_read_only()?;
     }
     pivot::switch_root(cfg.rootfs)?;
     pivot::enter_workdir(cfg.workdir)?;
     uts::set_hostname(cfg.hostname)?;
+    if let Some(name) = cfg.domainname {
+        uts::set_domainname(name)?;
+    }
+    // Lowering the score below what sct has needs CAP_SYS_RESOURCE: before
+    // the capabilities go.
+    if let Some(adj) = cfg.oom_score_adj {
+        attrs::set_oom_score_adj(adj)?;
+    }
     fds::mark_inherited_fds_cloexec()?;
     session::leave_callers_terminal()?;
     // Limits after every step that opens a descriptor (a low nofile would
@@ -101,15 +138,26 @@ fn setup_and_exec(
     // that docker's rule (a non-root user gets none) whatever the securebits.
     caps::limit_bounding_set(cfg.capabilities)?;
     if let Some((uid, gid)) = cfg.user {
-        lifecycle::become_user(uid, gid)?;
+        lifecycle::become_user(uid, gid, cfg.additional_gids.as_slice())?;
     }
     caps::set_capabilities(caps::kept_for(cfg.capabilities, cfg.user))?;
-    caps::set_no_new_privileges()?;
+    if cfg.no_new_privileges {
+        caps::set_no_new_privileges()?;
+    }
+    // After every directory and node sct makes, which keep their modes.
+    if let Some(mask) = cfg.umask {
+        attrs::set_umask(mask);
+    }
     // Again: the user switch cleared PR_SET_PDEATHSIG and set it anew, and
     // the parent attaches the device rule while the steps above run, which
     // must be there before anything of CMD's.
     if !channel.ready_and_wait() {
         exit(crate::error::EXIT_SCT_FAILED);
+    }
+    if let Start::OnFifo { fifo, .. } = setup.start {
+        // After every step sct's parent takes part in (cgroup, device
+        // rule): from here the container outlives it.
+        lifecycle::park(channel, fifo)?;
     }
     if cfg.init {
         // After every container-wide step, so the init is set up, confined
@@ -120,7 +168,7 @@ fn setup_and_exec(
     // seccomp last, right before exec: the filter must never see sct's own
     // setup syscalls, several of which it denies (bubblewrap, youki do the
     // same). Nothing after this but execve, which the filter allows.
-    match (cfg.seccomp, profile) {
+    match (cfg.seccomp, setup.profile) {
         (Seccomp::Default, _) => {
             seccomp::install_filter(cfg.seccomp_deny.as_slice(), devices.rules())?
         }

@@ -26,6 +26,7 @@ use crate::spec::{
     DevNode, Mount, DEV_LINKS, DEV_NODES, MASKED, MASKED_PER_CPU, MOUNTS, NOSUID_NODEV_NOEXEC,
     READ_ONLY,
 };
+use crate::sys::args::Argv;
 use crate::sys::Errno;
 
 pub(super) const RESOLVE_INSIDE: ResolveFlags = ResolveFlags::IN_ROOT
@@ -78,9 +79,10 @@ fn bind_host_filesystem(root: &OwnedFd, m: &Mount, host: &CStr) -> Result<()> {
     set_mount_attrs(&bound, attrs, m.name)
 }
 
-/// Covers each path of MASKED that exists. After /dev: files are covered
-/// by the container's own /dev/null.
-pub fn mask_paths() -> Result<()> {
+/// Covers each path of MASKED that exists, or of `list` when config.json
+/// gave one. After /dev: files are covered by the container's own
+/// /dev/null.
+pub fn mask_paths(list: Option<Argv<'static>>) -> Result<()> {
     let root = open_root()?;
     let null = openat2(
         &root,
@@ -90,6 +92,9 @@ pub fn mask_paths() -> Result<()> {
         RESOLVE_INSIDE,
     )
     .at("open", b"/dev/null")?;
+    if let Some(list) = list {
+        return for_each(list, |path| mask(&root, &null, path));
+    }
     for path in MASKED {
         mask(&root, &null, path)?;
     }
@@ -101,6 +106,16 @@ pub fn mask_paths() -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// Calls `f` with each entry of `list`.
+fn for_each(list: Argv<'static>, mut f: impl FnMut(&CStr) -> Result<()>) -> Result<()> {
+    let mut i = 0;
+    while let Some(path) = list.get(i) {
+        f(path)?;
+        i += 1;
+    }
+    Ok(())
 }
 
 /// Calls `f` with the name of each `cpuN` directory in the container's sysfs.
@@ -152,25 +167,32 @@ fn mask(root: &OwnedFd, null: &OwnedFd, path: &CStr) -> Result<()> {
     }
 }
 
-/// Makes each path of READ_ONLY that exists a read-only bind of itself.
-pub fn make_paths_read_only() -> Result<()> {
+/// Makes each path of READ_ONLY (or of config.json's `list`) that exists a
+/// read-only bind of itself.
+pub fn make_paths_read_only(list: Option<Argv<'static>>) -> Result<()> {
     let root = open_root()?;
-    for path in READ_ONLY {
-        let name = path.to_bytes();
-        let Some(target) = open_existing(&root, path)? else {
-            continue;
-        };
-        let target_path = fd_path(&target);
-        mount_bind_recursive(target_path.as_c_str(), target_path.as_c_str()).at("bind", name)?;
-        // The fd still names the covered directory: reopen to reach the bind.
-        let Some(bound) = open_existing(&root, path)? else {
-            continue;
-        };
-        let flags = MountFlags::RDONLY | NOSUID_NODEV_NOEXEC;
-        mount_remount(fd_path(&bound).as_c_str(), MountFlags::BIND | flags, c"")
-            .at("remount read-only", name)?;
+    match list {
+        Some(list) => for_each(list, |path| make_read_only(&root, path)),
+        None => READ_ONLY
+            .iter()
+            .try_for_each(|path| make_read_only(&root, path)),
     }
-    Ok(())
+}
+
+fn make_read_only(root: &OwnedFd, path: &CStr) -> Result<()> {
+    let name = path.to_bytes();
+    let Some(target) = open_existing(root, path)? else {
+        return Ok(());
+    };
+    let target_path = fd_path(&target);
+    mount_bind_recursive(target_path.as_c_str(), target_path.as_c_str()).at("bind", name)?;
+    // The fd still names the covered directory: reopen to reach the bind.
+    let Some(bound) = open_existing(root, path)? else {
+        return Ok(());
+    };
+    let flags = MountFlags::RDONLY | NOSUID_NODEV_NOEXEC;
+    mount_remount(fd_path(&bound).as_c_str(), MountFlags::BIND | flags, c"")
+        .at("remount read-only", name)
 }
 
 pub(super) fn open_root() -> Result<OwnedFd> {

@@ -15,19 +15,30 @@ use rustix::process::chdir;
 
 use super::mountinfo::{for_each_mount_below, path_of};
 use super::proc::{fd_path, open_root, RESOLVE_INSIDE};
+use crate::cli::Propagation;
 use crate::error::{Context, Result};
 use crate::out::Buf;
 use crate::sys::mount::mount_setattr_recursive;
 use crate::sys::Errno;
 
-/// Makes every mount private, recursively: no mount or unmount below can
-/// propagate back to the host's namespace (shared is systemd's default).
-pub fn make_mounts_private() -> Result<()> {
+/// Makes every mount private (or a slave, when config.json asks for
+/// `rslave`), recursively: no mount or unmount below can propagate back to
+/// the host's namespace (shared is systemd's default). A slave still
+/// receives the host's new mounts; pivot_root accepts it, as it is not
+/// shared.
+pub fn make_mounts_private(propagation: Propagation) -> Result<()> {
     mount_change(
         c"/",
-        MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
+        propagation_flags(propagation) | MountPropagationFlags::REC,
     )
     .at("make private", b"/")
+}
+
+pub fn propagation_flags(p: Propagation) -> MountPropagationFlags {
+    match p {
+        Propagation::Private => MountPropagationFlags::PRIVATE,
+        Propagation::Slave => MountPropagationFlags::DOWNSTREAM,
+    }
 }
 
 /// Binds ROOTFS onto itself, so that it is a mount point (`pivot_root`

@@ -111,8 +111,7 @@ pub(super) fn net(v: &'static CStr) -> Result<Net> {
 }
 
 /// Names every entry of `spec::RLIMITS` (a unit test checks).
-pub(super) const UNKNOWN_RLIMIT: &str =
-    "': unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock or stack";
+pub(super) const UNKNOWN_RLIMIT: &str = "': unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock, stack, data, rss, locks, sigpending, msgqueue, nice, rtprio or rttime";
 
 /// `NAME=SOFT[:HARD]`, docker's `--ulimit` syntax: HARD defaults to SOFT.
 /// NAME may carry an `RLIMIT_` prefix, in any case. A repeated NAME's last

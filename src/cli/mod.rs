@@ -11,10 +11,16 @@ use crate::error::{Error, Result};
 use crate::idmap::IdMap;
 use crate::out::Buf;
 use crate::spec;
+use crate::sys::args::Argv;
 
+mod extra;
 mod limits;
 mod mounts;
 mod security;
+
+pub use extra::{
+    DeviceRules, Gids, Joins, Propagation, Sysctls, MAX_DEVICE_RULES, MAX_GIDS, MAX_SYSCTLS,
+};
 
 use limits::{
     cgroup_parent, check_limits, cpus, cpuset_cpus, hostname, memory_swap, net, pids, rlimit, size,
@@ -94,6 +100,11 @@ pub struct Config {
     pub rootfs: &'static CStr,
     /// Index of CMD in argv; CMD's argv is argv from here on.
     pub command: usize,
+    /// CMD and its arguments when config.json gives them (`command` is
+    /// then unused).
+    pub process_args: Option<Argv<'static>>,
+    /// The whole environment when config.json gives it: no defaults added.
+    pub process_env: Option<Argv<'static>>,
     pub hostname: &'static CStr,
     pub net: Net,
     pub limits: Limits,
@@ -104,6 +115,30 @@ pub struct Config {
     pub seccomp: Seccomp,
     /// Syscalls denied on top of the default policy (`--seccomp-deny`).
     pub seccomp_deny: DenyList,
+    // What only config.json sets so far; the defaults are sct's behaviour.
+    /// The cgroup's own name; `None`: `sct-<pid>`.
+    pub cgroup_name: Option<&'static [u8]>,
+    /// Device rules after the default list.
+    pub device_rules: DeviceRules,
+    /// Supplementary groups of CMD (with `user`).
+    pub additional_gids: Gids,
+    pub umask: Option<u32>,
+    pub oom_score_adj: Option<i32>,
+    /// `None`: the UTS namespace's domain name stays as it is.
+    pub domainname: Option<&'static CStr>,
+    /// PR_SET_NO_NEW_PRIVS for CMD (always on the command line).
+    pub no_new_privileges: bool,
+    pub sysctls: Sysctls,
+    /// Namespaces joined instead of made.
+    pub joins: Joins,
+    /// A cgroup namespace of the container's own.
+    pub cgroup_ns: bool,
+    /// Replace `spec::MASKED` and `spec::MASKED_PER_CPU` / `spec::READ_ONLY`:
+    /// paths relative to the new root.
+    pub masked_paths: Option<Argv<'static>>,
+    pub readonly_paths: Option<Argv<'static>>,
+    /// How the container's mounts see the host's after setup.
+    pub rootfs_propagation: Propagation,
 }
 /// Which seccomp filter CMD runs under.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -286,7 +321,7 @@ const OPTIONS: &[Opt] = &[
                 b,
                 "--bind '",
                 v,
-                "': at most 16 binds",
+                "': at most 40 binds",
             )
         }),
         help: "bind host path SRC on DST (repeatable)",
@@ -421,11 +456,14 @@ const OPTIONS: &[Opt] = &[
     },
 ];
 
-pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
-    let mut p = Parsed {
-        cfg: Config {
+impl Config {
+    /// sct's defaults, before any option.
+    pub fn new() -> Config {
+        Config {
             rootfs: c"",
             command: 0,
+            process_args: None,
+            process_env: None,
             hostname: c"sct",
             net: Net::Host,
             limits: Limits::default(),
@@ -449,7 +487,36 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
             devices: [Device::default(); MAX_DEVICES],
             device_count: 0,
             no_cgroup: false,
-        },
+            cgroup_name: None,
+            device_rules: DeviceRules::new(),
+            additional_gids: Gids::new(),
+            umask: None,
+            oom_score_adj: None,
+            domainname: None,
+            no_new_privileges: true,
+            sysctls: Sysctls::new(),
+            joins: Joins {
+                net: None,
+                ipc: None,
+                uts: None,
+            },
+            cgroup_ns: false,
+            masked_paths: None,
+            readonly_paths: None,
+            rootfs_propagation: Propagation::Private,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
+    let mut p = Parsed {
+        cfg: Config::new(),
         caps_added: 0,
         print_seccomp: None,
         done: None,
@@ -565,7 +632,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
 }
 
 /// The part of `s` from byte `at` on, still NUL-terminated.
-fn tail(s: &'static CStr, at: usize) -> &'static CStr {
+pub(crate) fn tail(s: &'static CStr, at: usize) -> &'static CStr {
     let bytes = s.to_bytes_with_nul();
     match CStr::from_bytes_with_nul(&bytes[at..]) {
         Ok(t) => t,
@@ -594,6 +661,8 @@ pub fn help() -> Buf<4096> {
         }
         b.push(b" ").push_str(o.help).push(b"\n");
     }
+    #[cfg(feature = "oci")]
+    crate::oci::help(&mut b);
     b.push(b"\nExit status: CMD's own; 128+N if CMD was killed by signal N; 125 if sct\n");
     b.push(b"failed; 126 if CMD cannot be executed; 127 if CMD was not found.\n");
     b

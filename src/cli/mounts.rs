@@ -6,8 +6,10 @@ use crate::cgroup::values;
 use crate::devices;
 use crate::error::{Error, Result};
 
-/// Most `--bind` options one run takes.
-pub const MAX_BINDS: usize = 16;
+/// Most binds one container gets: a Kubernetes pod's container has
+/// /etc/hosts, resolv.conf, hostname, termination-log, service-account
+/// secrets and its volumes.
+pub const MAX_BINDS: usize = 40;
 
 /// One `-v SRC:DST[:OPTIONS]`, as slices of its argument.
 #[derive(Clone, Copy, Debug, Default)]
@@ -19,6 +21,13 @@ pub struct Bind {
     /// `dev`: device nodes on it may be opened (the device rule still
     /// decides which); by default a bind is `nodev`, like podman's.
     pub dev: bool,
+    /// `--bind` sets it with `ro`.
+    pub nosuid: bool,
+    pub noexec: bool,
+    /// Submounts of SRC come along (`rbind`); always on the command line.
+    pub recursive: bool,
+    /// `None`: as the root's (private unless config.json says otherwise).
+    pub propagation: Option<super::Propagation>,
 }
 
 /// Most `--device` options one run takes.
@@ -45,6 +54,9 @@ pub struct Tmpfs {
     pub dst: &'static [u8],
     /// In bytes; `None`: the kernel's default, half of RAM.
     pub size: Option<u64>,
+    /// Permission bits of its root; `None`: 1777, docker's.
+    pub mode: Option<u32>,
+    pub noexec: bool,
 }
 
 pub(super) fn bind(v: &'static CStr) -> Result<Bind> {
@@ -83,6 +95,10 @@ pub(super) fn bind(v: &'static CStr) -> Result<Bind> {
         dst,
         read_only,
         dev,
+        nosuid: read_only,
+        noexec: false,
+        recursive: true,
+        propagation: None,
     })
 }
 
@@ -162,5 +178,10 @@ pub(super) fn tmpfs(v: &'static CStr) -> Result<Tmpfs> {
             None => return bad("': expected DST or DST:size=SIZE"),
         },
     };
-    Ok(Tmpfs { dst, size })
+    Ok(Tmpfs {
+        dst,
+        size,
+        mode: None,
+        noexec: false,
+    })
 }

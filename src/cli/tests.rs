@@ -518,15 +518,15 @@ fn bad_rlimits_are_one_line() {
         ("nofile", "expected NAME=SOFT[:HARD], e.g. nofile=1024:4096"),
         (
             "nofil=1",
-            "unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock or stack",
+            "unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock, stack, data, rss, locks, sigpending, msgqueue, nice, rtprio or rttime",
         ),
         (
             "RLIMIT_=1",
-            "unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock or stack",
+            "unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock, stack, data, rss, locks, sigpending, msgqueue, nice, rtprio or rttime",
         ),
         (
             "=1",
-            "unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock or stack",
+            "unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock, stack, data, rss, locks, sigpending, msgqueue, nice, rtprio or rttime",
         ),
         ("nofile=", "limits are decimal numbers or unlimited"),
         ("nofile=-1", "limits are decimal numbers or unlimited"),

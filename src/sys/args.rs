@@ -55,9 +55,46 @@ impl Args {
 #[derive(Clone, Copy)]
 pub struct Argv<'a>(*const *const c_char, PhantomData<&'a ()>);
 
-impl Argv<'_> {
+impl<'a> Argv<'a> {
+    /// # Safety
+    /// `ptrs` must point to valid NUL-terminated strings followed by a NULL
+    /// pointer, all alive for the rest of the process.
+    pub unsafe fn from_raw(ptrs: *const *const c_char) -> Argv<'static> {
+        Argv(ptrs, PhantomData)
+    }
+
     pub fn as_ptr(&self) -> *const *const c_char {
         self.0
+    }
+
+    /// Entry `i`, or `None` at and after the NULL that ends the vector.
+    pub fn get(&self, i: usize) -> Option<&'a CStr> {
+        for j in 0..=i {
+            // SAFETY: entries before the NULL terminator are valid strings
+            // (every constructor's contract); we stop at the terminator.
+            let p = unsafe { *self.0.add(j) };
+            if p.is_null() {
+                return None;
+            }
+            if j == i {
+                // SAFETY: non-NULL entries are valid NUL-terminated strings
+                // alive as long as the vector's borrow.
+                return Some(unsafe { CStr::from_ptr(p) });
+            }
+        }
+        None
+    }
+}
+
+impl core::fmt::Debug for Argv<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut list = f.debug_list();
+        let mut i = 0;
+        while let Some(s) = self.get(i) {
+            list.entry(&s);
+            i += 1;
+        }
+        list.finish()
     }
 }
 

@@ -6,6 +6,7 @@
 //! Each wrapper is named after its syscall and states its man page.
 #![allow(unsafe_code)]
 
+pub mod arena;
 pub mod args;
 pub mod bpf;
 pub mod mount;

@@ -113,6 +113,16 @@ pub fn close_range_cloexec(first: u32) -> Result<(), Errno> {
     unsafe { syscall!(Sysno::close_range, first, u32::MAX, CLOSE_RANGE_CLOEXEC) }.map(drop)
 }
 
+/// Closes descriptor `fd`, which this process inherited at clone and must
+/// not keep (the lock on a container's state, in its parked init).
+pub fn close_inherited(fd: RawFd) {
+    // SAFETY: called right after clone, on a descriptor nothing in this
+    // process owns or uses; at worst it is already closed (EBADF).
+    unsafe {
+        let _ = syscall!(Sysno::close, fd);
+    }
+}
+
 /// A child's change of state, as waitid(2) reports it in its siginfo.
 pub struct ChildEvent {
     /// The thread that changed: a traced thread's own id, or the child's pid.
@@ -172,4 +182,16 @@ pub fn ptrace_detach(tid: i32, signal: i32) -> Result<(), Errno> {
         )
     }
     .map(drop)
+}
+
+/// `unshare(CLONE_NEWCGROUP)`: a cgroup namespace rooted at the cgroup this
+/// process is in (cgroup_namespaces(7)).
+pub fn unshare_cgroup_namespace() -> Result<(), Errno> {
+    // SAFETY: CLONE_NEWCGROUP touches no state shared with other threads
+    // of this process (the reason rustix marks `unshare` unsafe is
+    // CLONE_FILES/CLONE_FS), and the child is single-threaded.
+    unsafe {
+        rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWCGROUP)
+            .map_err(super::errno_of)
+    }
 }

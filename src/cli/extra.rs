@@ -1,0 +1,118 @@
+//! Parts of the container description that only config.json fills today:
+//! the command line leaves them at their defaults, which are sct's own
+//! behaviour. Plain data: the child checklist reads them whichever front end
+//! filled them.
+
+use core::ffi::CStr;
+
+use crate::devices::Rule;
+
+/// Most supplementary groups (`process.user.additionalGids`).
+pub const MAX_GIDS: usize = 32;
+
+/// Supplementary groups CMD gets besides its GID.
+#[derive(Clone, Copy, Debug)]
+pub struct Gids {
+    pub ids: [u32; MAX_GIDS],
+    pub len: usize,
+}
+
+impl Default for Gids {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Gids {
+    pub const fn new() -> Self {
+        Gids {
+            ids: [0; MAX_GIDS],
+            len: 0,
+        }
+    }
+
+    pub fn as_slice(&self) -> &[u32] {
+        &self.ids[..self.len]
+    }
+}
+
+/// Most `linux.sysctl` entries.
+pub const MAX_SYSCTLS: usize = 32;
+
+/// Kernel parameters written in the container's /proc/sys.
+#[derive(Clone, Copy, Debug)]
+pub struct Sysctls {
+    /// (path relative to the new root, e.g. `proc/sys/net/ipv4/ip_forward`,
+    /// value).
+    pub entries: [(&'static CStr, &'static [u8]); MAX_SYSCTLS],
+    pub len: usize,
+}
+
+impl Default for Sysctls {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sysctls {
+    pub const fn new() -> Self {
+        Sysctls {
+            entries: [(c"", b""); MAX_SYSCTLS],
+            len: 0,
+        }
+    }
+
+    pub fn as_slice(&self) -> &[(&'static CStr, &'static [u8])] {
+        &self.entries[..self.len]
+    }
+}
+
+/// Existing namespaces the container joins instead of new ones (host
+/// paths such as `/proc/PID/ns/net`, as Kubernetes pods join their
+/// sandbox's).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Joins {
+    pub net: Option<&'static CStr>,
+    pub ipc: Option<&'static CStr>,
+    pub uts: Option<&'static CStr>,
+}
+
+/// Mount propagation, for the root and for binds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Propagation {
+    /// Nothing propagates either way (sct's default).
+    #[default]
+    Private,
+    /// Mounts made on the host below it appear inside; none go out.
+    Slave,
+}
+
+/// Most device rules config.json adds to the default list.
+pub const MAX_DEVICE_RULES: usize = 32;
+
+/// Rules applied after `spec::DEFAULT_DEVICE_RULES` (config.json's
+/// `linux.resources.devices` entries with `allow: true`).
+#[derive(Clone, Copy, Debug)]
+pub struct DeviceRules {
+    pub rules: [Rule; MAX_DEVICE_RULES],
+    pub len: usize,
+}
+
+impl Default for DeviceRules {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DeviceRules {
+    pub const fn new() -> Self {
+        DeviceRules {
+            rules: [crate::spec::DEFAULT_DEVICE_RULES[0]; MAX_DEVICE_RULES],
+            len: 0,
+        }
+    }
+
+    pub fn as_slice(&self) -> &[Rule] {
+        &self.rules[..self.len]
+    }
+}

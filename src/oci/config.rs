@@ -1,0 +1,377 @@
+//! config.json, the OCI bundle's container description, read into the same
+//! `Config` the command line fills (runc's `libcontainer/specconv` is the
+//! model): a converter apart from the executor, so the parent and child
+//! checklists never learn which front end filled it.
+//!
+//! [`convert`] is pure: the document is already in memory, and strings are
+//! decoded into an [`Arena`] the caller mapped. Every refusal names the
+//! JSON path: `sct: config.json: linux.resources.memory.limit: expected a
+//! number`. Unknown fields are ignored, as the runtime spec says; fields sct
+//! knows but cannot honour are refused, never ignored.
+
+use rustix::fs::{fstat, open, Mode, OFlags};
+
+use crate::cli::{Config, Net, Seccomp};
+use crate::error::{Context, Error, Result};
+use crate::json::{self, Object, Value};
+use crate::out::{Buf, Text};
+use crate::sys::arena::Arena;
+
+mod linux;
+mod mounts;
+mod read;
+
+use read::{array, boolean, get, id, int, object, required, string, uint, At};
+
+/// A bundle's container description.
+pub struct Bundle {
+    pub cfg: Config,
+    /// raw text of config.json's "annotations" object, or b"{}"
+    pub annotations: &'static [u8],
+}
+
+/// Reads DIR/config.json (DIR absolute) into a Config; strings live in an Arena sized from the file.
+pub fn load(dir: &[u8]) -> Result<Bundle> {
+    if dir.first() != Some(&b'/') {
+        return Err(Error::setup("bundle", dir, "expected an absolute path"));
+    }
+    let mut path = Buf::<4200>::from(dir);
+    path.push(b"/config.json\0");
+    if path.is_cut() {
+        return Err(Error::os("open", dir, crate::sys::Errno::ENAMETOOLONG));
+    }
+    let shown = &path.as_bytes()[..path.as_bytes().len() - 1];
+    let fd = open(
+        path.as_c_str(),
+        OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .at("open", shown)?;
+    let size = fstat(&fd).at("stat", shown)?.st_size as usize;
+    // Decoded strings are never longer than their text; an array entry of
+    // 3 bytes (`"",`) costs at most 9 (a NUL and an 8-byte pointer); paths
+    // joined to the bundle's are at most 4 KiB each, for the root and each
+    // bind. Untouched pages of the mapping cost nothing.
+    let room = size
+        .checked_mul(4)
+        .and_then(|n| n.checked_add((crate::cli::MAX_BINDS + 2) * 4200 + 65536))
+        .ok_or_else(|| Error::setup("config.json", b"", "too large"))?;
+    let mut arena = Arena::map(room).at("mmap", b"config.json")?;
+    let text = arena
+        .bytes(size)
+        .ok_or_else(|| Error::setup("config.json", b"", "too large"))?;
+    let mut len = 0;
+    while len < size {
+        match crate::sys::retry(|| rustix::io::read(&fd, &mut text[len..])).at("read", shown)? {
+            0 => break,
+            n => len += n,
+        }
+    }
+    let text: &'static [u8] = &text[..len];
+    let kept = arena
+        .bytes(dir.len())
+        .ok_or_else(|| Error::setup("config.json", b"", "too large"))?;
+    kept.copy_from_slice(dir);
+    convert(text, kept, &mut arena)
+}
+
+/// The pure part, testable without files: converts an already-read document.
+pub fn convert(
+    text: &'static [u8],
+    bundle_dir: &'static [u8],
+    arena: &mut Arena,
+) -> Result<Bundle> {
+    let doc = match json::parse(text) {
+        Ok(Value::Object(o)) => o,
+        Ok(_) => return Err(At::Root.bad("expected an object at the top")),
+        Err(e) => {
+            let mut place = Text::from(b"byte ");
+            place.push_u64(e.offset as u64);
+            return Err(Error::setup("config.json:", place.as_bytes(), e.what));
+        }
+    };
+    let at = At::Root;
+    let mut cfg = oci_defaults();
+    version(doc, &at)?;
+    root(doc, &at, bundle_dir, arena, &mut cfg)?;
+    process(doc, &at, arena, &mut cfg)?;
+    if let Some(v) = get(doc, "hostname") {
+        let at = at.field("hostname");
+        cfg.hostname = read::c_string(string(v, &at)?, &at, arena)?;
+        if cfg.hostname.to_bytes().len() > 64 {
+            return Err(at.bad("at most 64 bytes (HOST_NAME_MAX)"));
+        }
+    }
+    if let Some(v) = get(doc, "domainname") {
+        let at = at.field("domainname");
+        let name = read::c_string(string(v, &at)?, &at, arena)?;
+        if name.to_bytes().len() > 64 {
+            return Err(at.bad("at most 64 bytes"));
+        }
+        cfg.domainname = Some(name);
+    }
+    if let Some(v) = get(doc, "mounts") {
+        mounts::mounts(v, &at.field("mounts"), bundle_dir, arena, &mut cfg)?;
+    }
+    let linux = required(doc, &at, "linux")?;
+    linux::linux(
+        object(linux, &at.field("linux"))?,
+        &at.field("linux"),
+        arena,
+        &mut cfg,
+    )?;
+    hooks(doc, &at)?;
+    let annotations = match get(doc, "annotations") {
+        Some(v) => object(v, &at.field("annotations"))?.as_bytes(),
+        None => b"{}",
+    };
+    Ok(Bundle { cfg, annotations })
+}
+
+/// What a config.json leaves unsaid means runc's behaviour, not the
+/// command line's: no capabilities, no seccomp filter, no hostname change,
+/// the host's network, no_new_privs off.
+fn oci_defaults() -> Config {
+    let mut cfg = Config::new();
+    cfg.capabilities = 0;
+    cfg.seccomp = Seccomp::Unconfined;
+    cfg.hostname = c"";
+    cfg.net = Net::Host;
+    cfg.no_new_privileges = false;
+    cfg
+}
+
+fn version(doc: Object<'static>, at: &At) -> Result<()> {
+    let at = at.field("ociVersion");
+    let v = string(required(doc, &At::Root, "ociVersion")?, &at)?;
+    let raw = v.raw();
+    if raw == b"1" || raw.starts_with(b"1.") {
+        Ok(())
+    } else {
+        Err(at.bad("sct reads runtime spec 1.x"))
+    }
+}
+
+/// `root.path` (relative to the bundle, or absolute) and `root.readonly`.
+fn root(
+    doc: Object<'static>,
+    at: &At,
+    bundle_dir: &'static [u8],
+    arena: &mut Arena,
+    cfg: &mut Config,
+) -> Result<()> {
+    let at = at.field("root");
+    let root = object(required(doc, &At::Root, "root")?, &at)?;
+    let path_at = at.field("path");
+    let path = read::bytes(
+        string(required(root, &at, "path")?, &path_at)?,
+        &path_at,
+        arena,
+    )?;
+    if path.is_empty() {
+        return Err(path_at.bad("expected a path"));
+    }
+    cfg.rootfs = if path[0] == b'/' {
+        read::joined(b"", path, &path_at, arena)?
+    } else {
+        let mut dir = Buf::<4200>::from(bundle_dir);
+        dir.push(b"/");
+        read::joined(dir.as_bytes(), path, &path_at, arena)?
+    };
+    if let Some(v) = get(root, "readonly") {
+        cfg.read_only = boolean(v, &at.field("readonly"))?;
+    }
+    Ok(())
+}
+
+fn process(doc: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
+    let at = at.field("process");
+    let p = object(required(doc, &At::Root, "process")?, &at)?;
+    if let Some(v) = get(p, "terminal") {
+        if boolean(v, &at.field("terminal"))? {
+            return Err(at
+                .field("terminal")
+                .bad("not supported yet: sct has no console socket (issue 17)"));
+        }
+    }
+    let args_at = at.field("args");
+    let args = read::strings(required(p, &at, "args")?, &args_at, arena, read::any)?;
+    if args.get(0).is_none_or(|a| a.is_empty()) {
+        return Err(args_at.bad("expected the command and its arguments"));
+    }
+    cfg.process_args = Some(args);
+    // The whole environment: nothing added, as runc.
+    let env = get(p, "env").unwrap_or(Value::Array(json::EMPTY_ARRAY));
+    cfg.process_env = Some(read::strings(env, &at.field("env"), arena, read::any)?);
+    let cwd_at = at.field("cwd");
+    let cwd = read::c_string(string(required(p, &at, "cwd")?, &cwd_at)?, &cwd_at, arena)?;
+    if cwd.to_bytes().first() != Some(&b'/') {
+        return Err(cwd_at.bad("expected an absolute path"));
+    }
+    cfg.workdir = cwd;
+    user(
+        object(required(p, &at, "user")?, &at.field("user"))?,
+        &at.field("user"),
+        cfg,
+    )?;
+    if let Some(v) = get(p, "capabilities") {
+        capabilities(
+            object(v, &at.field("capabilities"))?,
+            &at.field("capabilities"),
+            cfg,
+        )?;
+    }
+    if let Some(v) = get(p, "rlimits") {
+        rlimits(v, &at.field("rlimits"), cfg)?;
+    }
+    if let Some(v) = get(p, "noNewPrivileges") {
+        cfg.no_new_privileges = boolean(v, &at.field("noNewPrivileges"))?;
+    }
+    if let Some(v) = get(p, "oomScoreAdj") {
+        let at = at.field("oomScoreAdj");
+        let adj = int(v, &at)?;
+        if !(-1000..=1000).contains(&adj) {
+            return Err(at.bad("expected -1000 to 1000"));
+        }
+        cfg.oom_score_adj = Some(adj as i32);
+    }
+    for name in ["apparmorProfile", "selinuxLabel"] {
+        if let Some(v) = get(p, name) {
+            let at = at.field(name);
+            if !string(v, &at)?.raw().is_empty() {
+                return Err(at.bad("not supported: sct applies no LSM label"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn user(u: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
+    let uid = id(required(u, at, "uid")?, &at.field("uid"))?;
+    let gid = id(required(u, at, "gid")?, &at.field("gid"))?;
+    cfg.user = Some((uid, gid));
+    if let Some(v) = get(u, "umask") {
+        let at = at.field("umask");
+        let mask = uint(v, &at)?;
+        if mask > 0o777 {
+            return Err(at.bad("expected a mode up to 0777 (511)"));
+        }
+        cfg.umask = Some(mask as u32);
+    }
+    if let Some(v) = get(u, "additionalGids") {
+        let at = at.field("additionalGids");
+        let gids = &mut cfg.additional_gids;
+        for (i, g) in array(v, &at)?.iter().enumerate() {
+            let at = at.index(i);
+            if gids.len == crate::cli::MAX_GIDS {
+                return Err(at.bad("at most 32 groups"));
+            }
+            gids.ids[gids.len] = id(g, &at)?;
+            gids.len += 1;
+        }
+    }
+    Ok(())
+}
+
+/// sct keeps one capability mask: the bounding set, which root's CMD also
+/// gets as permitted and effective, and any other user's CMD not at all
+/// (`child::caps`, docker's rule). runc instead gives each set as listed.
+/// So `bounding` becomes `Config::capabilities`; `effective` and
+/// `permitted` may only repeat or narrow it (narrower sets still give root
+/// the whole bounding set: containerd and Docker list the same set in all
+/// three); `inheritable` sct always leaves empty, which can only take away;
+/// `ambient` adds nothing for uid 0, whose CMD gets the bounding set anyway
+/// (runc's and crun's `spec` list it for root), but sct cannot give it to
+/// another user, so there it must be empty.
+fn capabilities(caps: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
+    let mask = |name: &'static str| -> Result<Option<u64>> {
+        let Some(v) = get(caps, name) else {
+            return Ok(None);
+        };
+        let at = at.field(name);
+        let mut mask = 0u64;
+        for (i, c) in array(v, &at)?.iter().enumerate() {
+            let at = at.index(i);
+            let raw = string(c, &at)?.raw();
+            let bare = raw.strip_prefix(b"CAP_").unwrap_or(raw);
+            let known = crate::spec::CAPABILITIES
+                .iter()
+                .find(|(n, _)| n.as_bytes() == bare);
+            let Some((_, cap)) = known.filter(|_| raw.starts_with(b"CAP_")) else {
+                return Err(at.bad("unknown capability: see capabilities(7), e.g. CAP_CHOWN"));
+            };
+            mask |= 1 << cap;
+        }
+        Ok(Some(mask))
+    };
+    let bounding = mask("bounding")?.unwrap_or(0);
+    for name in ["effective", "permitted"] {
+        if mask(name)?.is_some_and(|m| m & !bounding != 0) {
+            return Err(at
+                .field(name)
+                .bad("sct gives root CMD the bounding set: list no capability outside it"));
+        }
+    }
+    mask("inheritable")?;
+    let root = cfg.user.is_none_or(|(uid, _)| uid == 0);
+    if mask("ambient")?.is_some_and(|m| m & !bounding != 0 || (m != 0 && !root)) {
+        return Err(at
+            .field("ambient")
+            .bad("not supported: sct gives ambient capabilities to no user but root, and only within the bounding set"));
+    }
+    cfg.capabilities = bounding;
+    Ok(())
+}
+
+/// `[{"type": "RLIMIT_NOFILE", "hard": N, "soft": N}]`.
+fn rlimits(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
+    for (i, r) in array(v, at)?.iter().enumerate() {
+        let at = at.index(i);
+        let r = object(r, &at)?;
+        let type_at = at.field("type");
+        let name = string(required(r, &at, "type")?, &type_at)?.raw();
+        let bare = name.strip_prefix(b"RLIMIT_").unwrap_or(b"");
+        let known = crate::spec::RLIMITS.iter().position(|(n, _)| {
+            n.as_bytes().eq_ignore_ascii_case(bare) && bare.iter().all(u8::is_ascii_uppercase)
+        });
+        let Some(slot) = known else {
+            return Err(type_at.bad("unknown limit: see getrlimit(2), e.g. RLIMIT_NOFILE"));
+        };
+        let soft = uint(required(r, &at, "soft")?, &at.field("soft"))?;
+        let hard = uint(required(r, &at, "hard")?, &at.field("hard"))?;
+        if soft > hard {
+            return Err(at.field("soft").bad("above the hard limit"));
+        }
+        cfg.rlimits[slot] = Some((soft, hard));
+    }
+    Ok(())
+}
+
+/// Hooks run host programs at points of the lifecycle; sct runs none, so
+/// a config that lists any is refused.
+fn hooks(doc: Object<'static>, at: &At) -> Result<()> {
+    let Some(v) = get(doc, "hooks") else {
+        return Ok(());
+    };
+    let at = at.field("hooks");
+    let hooks = object(v, &at)?;
+    for name in [
+        "prestart",
+        "createRuntime",
+        "createContainer",
+        "startContainer",
+        "poststart",
+        "poststop",
+    ] {
+        if let Some(list) = get(hooks, name) {
+            let at = at.field(name);
+            if !array(list, &at)?.is_empty() {
+                return Err(at.bad("not supported: sct runs no hooks"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

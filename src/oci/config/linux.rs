@@ -1,0 +1,413 @@
+//! `linux`: namespaces, resources and the device rule, the cgroup path,
+//! sysctls, masked and read-only paths, propagation and seccomp.
+
+use crate::cgroup::values::{parse_cpuset, Swap, CPU_PERIOD_US};
+use crate::cli::{Config, Net, Propagation, MAX_DEVICE_RULES, MAX_SYSCTLS};
+use crate::devices::{parse_access, Kind, Rule, RWM};
+use crate::error::Result;
+use crate::json::{Object, Value};
+use crate::out::Buf;
+use crate::sys::arena::Arena;
+
+use super::read::{self, array, boolean, get, int, object, required, string, uint, At};
+
+pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
+    namespaces(l, at, arena, cfg)?;
+    for name in ["uidMappings", "gidMappings"] {
+        if let Some(v) = get(l, name) {
+            let at = at.field(name);
+            if !array(v, &at)?.is_empty() {
+                return Err(at.bad("not supported yet: sct makes no user namespace"));
+            }
+        }
+    }
+    if let Some(v) = get(l, "devices") {
+        let at = at.field("devices");
+        if !array(v, &at)?.is_empty() {
+            return Err(at.bad("not supported yet: sct makes only its standard nodes"));
+        }
+    }
+    if let Some(v) = get(l, "resources") {
+        let at = at.field("resources");
+        resources(object(v, &at)?, &at, cfg)?;
+    }
+    if let Some(v) = get(l, "cgroupsPath") {
+        let at = at.field("cgroupsPath");
+        cgroups_path(read::bytes(string(v, &at)?, &at, arena)?, &at, cfg)?;
+    }
+    if let Some(v) = get(l, "sysctl") {
+        sysctl(
+            object(v, &at.field("sysctl"))?,
+            &at.field("sysctl"),
+            arena,
+            cfg,
+        )?;
+    }
+    // Given, they replace sct's tables (an empty list masks nothing);
+    // absent, sct's own apply.
+    if let Some(v) = get(l, "maskedPaths") {
+        let list = read::strings(v, &at.field("maskedPaths"), arena, read::absolute)?;
+        cfg.masked_paths = Some(list);
+    }
+    if let Some(v) = get(l, "readonlyPaths") {
+        let list = read::strings(v, &at.field("readonlyPaths"), arena, read::absolute)?;
+        cfg.readonly_paths = Some(list);
+    }
+    if let Some(v) = get(l, "rootfsPropagation") {
+        let at = at.field("rootfsPropagation");
+        cfg.rootfs_propagation = match string(v, &at)?.raw() {
+            b"" | b"private" | b"rprivate" => Propagation::Private,
+            b"slave" | b"rslave" => Propagation::Slave,
+            _ => return Err(at.bad("not supported: sct takes private, rprivate, slave or rslave")),
+        };
+    }
+    if get(l, "seccomp").is_some() {
+        return Err(at.field("seccomp").bad("not supported yet"));
+    }
+    for name in ["mountLabel"] {
+        if let Some(v) = get(l, name) {
+            let at = at.field(name);
+            if !string(v, &at)?.raw().is_empty() {
+                return Err(at.bad("not supported: sct applies no LSM label"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Namespaces sct always makes, which config.json must therefore list.
+const ALWAYS: &[(&[u8], &str)] = &[
+    (b"pid", "no pid namespace listed: sct always makes one"),
+    (b"mount", "no mount namespace listed: sct always makes one"),
+    (
+        b"ipc",
+        "no ipc namespace listed: sct always makes one (or joins one by path)",
+    ),
+    (
+        b"uts",
+        "no uts namespace listed: sct always makes one (or joins one by path)",
+    ),
+];
+
+fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
+    let at = at.field("namespaces");
+    let list = array(
+        required(l, &At::Root, "namespaces").map_err(|_| at.bad("required"))?,
+        &at,
+    )?;
+    let mut seen = [false; 4];
+    for (i, ns) in list.iter().enumerate() {
+        let at = at.index(i);
+        let ns = object(ns, &at)?;
+        let type_at = at.field("type");
+        let kind = string(required(ns, &at, "type")?, &type_at)?.raw();
+        let path_at = at.field("path");
+        let path = match get(ns, "path") {
+            Some(p) => {
+                let p = read::c_string(string(p, &path_at)?, &path_at, arena)?;
+                match p.to_bytes().first() {
+                    None => None,
+                    Some(b'/') => Some(p),
+                    Some(_) => return Err(path_at.bad("expected an absolute path")),
+                }
+            }
+            None => None,
+        };
+        if let Some(k) = ALWAYS.iter().position(|(n, _)| *n == kind) {
+            seen[k] = true;
+        }
+        match (kind, path) {
+            (b"pid" | b"mount" | b"cgroup", Some(_)) => {
+                return Err(
+                    path_at.bad("not supported: sct joins only network, ipc and uts namespaces")
+                )
+            }
+            (b"pid" | b"mount" | b"ipc" | b"uts", None) => {}
+            (b"cgroup", None) => cfg.cgroup_ns = true,
+            (b"network", None) => cfg.net = Net::None,
+            // The host's network is not made, so the joined one replaces
+            // it, not a fresh one.
+            (b"network", Some(p)) => {
+                cfg.net = Net::Host;
+                cfg.joins.net = Some(p);
+            }
+            (b"ipc", Some(p)) => cfg.joins.ipc = Some(p),
+            (b"uts", Some(p)) => cfg.joins.uts = Some(p),
+            (b"user", _) => {
+                return Err(type_at.bad("not supported yet: sct makes no user namespace"))
+            }
+            (b"time", _) => return Err(type_at.bad("not supported: sct makes no time namespace")),
+            _ => return Err(type_at.bad("unknown namespace type")),
+        }
+    }
+    for (k, (_, why)) in ALWAYS.iter().enumerate() {
+        if !seen[k] {
+            return Err(at.bad(why));
+        }
+    }
+    Ok(())
+}
+
+fn resources(r: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
+    if let Some(v) = get(r, "memory") {
+        let at = at.field("memory");
+        let m = object(v, &at)?;
+        // -1 (and 0, which runc also leaves alone) mean no limit.
+        let limit = |name: &'static str| -> Result<Option<i64>> {
+            let Some(v) = get(m, name) else {
+                return Ok(None);
+            };
+            let at = at.field(name);
+            match int(v, &at)? {
+                -1 | 0 => Ok(None),
+                n if n > 0 => Ok(Some(n)),
+                _ => Err(at.bad("expected bytes, or -1 for no limit")),
+            }
+        };
+        cfg.limits.memory = limit("limit")?.map(|n| n as u64);
+        // Swap: -1 is explicitly unlimited, 0 or absent leaves the
+        // kernel's default (which needs no swap accounting on v1).
+        let unlimited_swap = match get(m, "swap") {
+            Some(v) => int(v, &at.field("swap"))? == -1,
+            None => false,
+        };
+        match (cfg.limits.memory, limit("swap")?) {
+            (Some(_), None) if unlimited_swap => cfg.limits.memory_swap = Some(Swap::Unlimited),
+            (_, None) => {}
+            (Some(mem), Some(total)) if (total as u64) < mem => {
+                return Err(at
+                    .field("swap")
+                    .bad("below memory.limit: it is memory plus swap"))
+            }
+            (Some(_), Some(total)) => cfg.limits.memory_swap = Some(Swap::Total(total as u64)),
+            (None, Some(_)) => return Err(at.field("swap").bad("needs memory.limit")),
+        }
+    }
+    if let Some(v) = get(r, "cpu") {
+        cpu(object(v, &at.field("cpu"))?, &at.field("cpu"), cfg)?;
+    }
+    if let Some(v) = get(r, "pids") {
+        let at = at.field("pids");
+        let p = object(v, &at)?;
+        if let Some(v) = get(p, "limit") {
+            let n = int(v, &at.field("limit"))?;
+            cfg.limits.pids = (n > 0).then_some(n as u64);
+        }
+    }
+    if let Some(v) = get(r, "devices") {
+        devices(v, &at.field("devices"), cfg)?;
+    }
+    Ok(())
+}
+
+/// quota/period, shares, cpus; sct sets no memory nodes yet.
+fn cpu(c: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
+    let period = match get(c, "period") {
+        Some(v) => match uint(v, &at.field("period"))? {
+            0 => CPU_PERIOD_US,
+            p => p,
+        },
+        None => CPU_PERIOD_US,
+    };
+    if let Some(v) = get(c, "quota") {
+        let at = at.field("quota");
+        let quota = int(v, &at)?;
+        if quota > 0 {
+            // sct's quota is per 100 ms; the same share of each period.
+            let per_100ms = (quota as u128 * u128::from(CPU_PERIOD_US) / u128::from(period)) as u64;
+            if per_100ms < 1000 {
+                return Err(at.bad("below 1% of a CPU (1 ms per 100 ms), the kernel's least"));
+            }
+            cfg.limits.cpu_quota_us = Some(per_100ms);
+        }
+    }
+    if let Some(v) = get(c, "shares") {
+        let at = at.field("shares");
+        cfg.limits.cpu_shares = match uint(v, &at)? {
+            // 0: not set, as runc reads it.
+            0 => None,
+            s @ 2..=262_144 => Some(s),
+            _ => return Err(at.bad("expected 2 to 262144 (1024 is the kernel's default)")),
+        };
+    }
+    if let Some(v) = get(c, "cpus") {
+        let at = at.field("cpus");
+        let raw = string(v, &at)?.raw();
+        if !raw.is_empty() {
+            cfg.limits.cpuset_cpus =
+                Some(parse_cpuset(raw).ok_or_else(|| at.bad("expected a CPU list like 0-2,4"))?);
+        }
+    }
+    if let Some(v) = get(c, "mems") {
+        let at = at.field("mems");
+        if !string(v, &at)?.raw().is_empty() {
+            return Err(at.bad("not supported yet: sct sets no memory nodes"));
+        }
+    }
+    for name in ["realtimeRuntime", "realtimePeriod"] {
+        if let Some(v) = get(c, name) {
+            let at = at.field(name);
+            if int(v, &at)? != 0 {
+                return Err(at.bad("not supported: sct sets no realtime budget"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The device rule: sct's default list always applies (`spec::
+/// DEFAULT_DEVICE_RULES`, which the devices every runtime allows make
+/// up), and each entry after it, in order, as OCI's semantics say. A
+/// "deny all" entry ends what came before it in config.json, never the
+/// defaults, which is what containerd's list (deny all, then allow the
+/// standard nodes) means.
+fn devices(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
+    for (i, d) in array(v, at)?.iter().enumerate() {
+        let at = at.index(i);
+        let d = object(d, &at)?;
+        let allow = boolean(required(d, &at, "allow")?, &at.field("allow"))?;
+        let kind = match get(d, "type") {
+            None => Kind::All,
+            Some(t) => match string(t, &at.field("type"))?.raw() {
+                b"a" => Kind::All,
+                b"c" => Kind::Char,
+                b"b" => Kind::Block,
+                _ => return Err(at.field("type").bad("expected a, c or b")),
+            },
+        };
+        let number = |name: &'static str| -> Result<Option<u32>> {
+            let Some(v) = get(d, name) else {
+                return Ok(None);
+            };
+            let at = at.field(name);
+            match int(v, &at)? {
+                -1 => Ok(None),
+                n => u32::try_from(n)
+                    .ok()
+                    .filter(|&n| n <= 0xfffff)
+                    .map(Some)
+                    .ok_or_else(|| at.bad("expected a device number, or -1 for any")),
+            }
+        };
+        let (major, minor) = (number("major")?, number("minor")?);
+        let access = match get(d, "access") {
+            None => RWM,
+            Some(a) => {
+                let at = at.field("access");
+                let raw = string(a, &at)?.raw();
+                match raw {
+                    b"" => RWM,
+                    _ => parse_access(raw)
+                        .ok_or_else(|| at.bad("expected letters from r, w and m"))?,
+                }
+            }
+        };
+        let rules = &mut cfg.device_rules;
+        if !allow && kind == Kind::All && major.is_none() && minor.is_none() && access == RWM {
+            rules.len = 0;
+            continue;
+        }
+        if rules.len == MAX_DEVICE_RULES {
+            return Err(at.bad("at most 32 device rules"));
+        }
+        rules.rules[rules.len] = Rule {
+            allow,
+            kind,
+            major,
+            minor,
+            access,
+        };
+        rules.len += 1;
+    }
+    Ok(())
+}
+
+/// cgroupfs style, `/PARENT/NAME` (containerd's `/default/ID`), relative
+/// to each hierarchy's root as runc takes it, with or without the leading
+/// slash. systemd's `slice:prefix:name` is refused.
+fn cgroups_path(p: &'static [u8], at: &At, cfg: &mut Config) -> Result<()> {
+    if p.contains(&b':') {
+        return Err(
+            at.bad("not supported: systemd style; sct takes cgroupfs paths like /default/ID")
+        );
+    }
+    let p = p.strip_prefix(b"/").unwrap_or(p);
+    if p.split(|&c| c == b'/')
+        .any(|c| c.is_empty() || c == b"." || c == b"..")
+        || p.len() >= 400
+    {
+        return Err(at.bad("expected a cgroup path like /default/ID"));
+    }
+    let (parent, name) = match p.iter().rposition(|&c| c == b'/') {
+        Some(slash) => (&p[..slash], &p[slash + 1..]),
+        None => (&p[..0], p),
+    };
+    cfg.cgroup_parent = Some(parent);
+    cfg.cgroup_name = Some(name);
+    Ok(())
+}
+
+/// Only what the container's own namespaces hold, as runc allows: the IPC
+/// namespace's kernel.msg*, sem, shm* and fs.mqueue.*, and net.* with a
+/// network namespace that is not the host's. kernel.hostname and
+/// kernel.domainname are the UTS fields `hostname` and `domainname` set.
+fn sysctl(s: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
+    const IPC: &[&[u8]] = &[
+        b"kernel.msgmax",
+        b"kernel.msgmnb",
+        b"kernel.msgmni",
+        b"kernel.sem",
+        b"kernel.shmall",
+        b"kernel.shmmax",
+        b"kernel.shmmni",
+        b"kernel.shm_rmid_forced",
+    ];
+    for (key, value) in s.iter() {
+        let key = key.raw();
+        // Classified in the dotted spelling, whichever the key uses.
+        let mut dotted = Buf::<256>::new();
+        for &c in key {
+            dotted.push(&[if c == b'/' { b'.' } else { c }]);
+        }
+        let dotted = dotted.as_bytes();
+        let ok = if dotted.starts_with(b"net.") {
+            if cfg.net == Net::Host && cfg.joins.net.is_none() {
+                return Err(at.bad("net.* needs a network namespace of the container's own"));
+            }
+            true
+        } else {
+            IPC.contains(&dotted) || dotted.starts_with(b"fs.mqueue.")
+        };
+        if !ok
+            || key.contains(&b'\\')
+            || key
+                .split(|&c| c == b'.' || c == b'/')
+                .any(|c| c.is_empty() || c == b"..")
+        {
+            return Err(at.bad(
+                "only namespaced keys: net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*",
+            ));
+        }
+        let value = read::bytes(string(value, at)?, at, arena)?;
+        if value.contains(&0) {
+            return Err(at.bad("a value contains a NUL byte"));
+        }
+        // Dots are separators unless the key uses slashes (an interface
+        // name such as eth0.100 holds a dot).
+        let mut path = Buf::<256>::from(b"proc/sys/");
+        let slashes = key.contains(&b'/');
+        for &c in key {
+            path.push(&[if c == b'.' && !slashes { b'/' } else { c }]);
+        }
+        if path.is_cut() {
+            return Err(at.bad("a key is too long"));
+        }
+        let list = &mut cfg.sysctls;
+        if list.len == MAX_SYSCTLS {
+            return Err(at.bad("at most 32 entries"));
+        }
+        list.entries[list.len] = (read::joined(path.as_bytes(), b"", at, arena)?, value);
+        list.len += 1;
+    }
+    Ok(())
+}

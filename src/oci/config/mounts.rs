@@ -1,0 +1,207 @@
+//! `mounts`: the kernel filesystems sct mounts anyway, binds, and tmpfs.
+
+use crate::cgroup::values::parse_size;
+use crate::cli::{Bind, Config, Propagation, Tmpfs, MAX_BINDS, MAX_TMPFS};
+use crate::error::Result;
+use crate::json::{Str, Value};
+use crate::out::Buf;
+use crate::sys::arena::Arena;
+
+use super::read::{self, array, get, object, required, string, At};
+
+/// Mounts every container gets from sct (`spec::MOUNTS`, with its own
+/// options): config.json's entries for them are taken as asking for what
+/// sct does. cgroup filesystems sct does not mount: the container sees
+/// an empty, read-only /sys/fs/cgroup, as with `sct ROOTFS CMD`.
+const STANDARD: &[(&[u8], &[u8])] = &[
+    (b"proc", b"/proc"),
+    (b"sysfs", b"/sys"),
+    (b"tmpfs", b"/dev"),
+    (b"devpts", b"/dev/pts"),
+    (b"tmpfs", b"/dev/shm"),
+    (b"mqueue", b"/dev/mqueue"),
+    (b"cgroup", b"/sys/fs/cgroup"),
+    (b"cgroup2", b"/sys/fs/cgroup"),
+];
+
+/// Paths longer than this are refused (the child's path buffers).
+const PATH_MAX: usize = 1024;
+
+pub fn mounts(
+    v: Value<'static>,
+    at: &At,
+    bundle_dir: &'static [u8],
+    arena: &mut Arena,
+    cfg: &mut Config,
+) -> Result<()> {
+    for (i, m) in array(v, at)?.iter().enumerate() {
+        let at = at.index(i);
+        let m = object(m, &at)?;
+        let dst_at = at.field("destination");
+        let dst = read::bytes(
+            string(required(m, &at, "destination")?, &dst_at)?,
+            &dst_at,
+            arena,
+        )?;
+        if dst.first() != Some(&b'/') || dst.len() >= PATH_MAX {
+            return Err(dst_at.bad("expected an absolute path shorter than 1024 bytes"));
+        }
+        let trimmed = match dst.len() {
+            1 => dst,
+            _ => dst.strip_suffix(b"/").unwrap_or(dst),
+        };
+        let type_at = at.field("type");
+        let kind = match get(m, "type") {
+            Some(t) => string(t, &type_at)?.raw(),
+            None => b"",
+        };
+        let options = match get(m, "options") {
+            Some(o) => array(o, &at.field("options"))?,
+            None => crate::json::EMPTY_ARRAY,
+        };
+        let bind = kind == b"bind"
+            || options
+                .iter()
+                .any(|o| matches!(o, Value::String(s) if s.eq(b"bind") || s.eq(b"rbind")));
+        if bind {
+            let b = bind_of(m, &at, dst, bundle_dir, arena)?;
+            if cfg.bind_count == MAX_BINDS {
+                return Err(at.bad("at most 40 bind mounts"));
+            }
+            cfg.binds[cfg.bind_count] = b;
+            cfg.bind_count += 1;
+        } else if STANDARD.contains(&(kind, trimmed)) {
+            // sct's own, with sct's options.
+        } else if kind == b"tmpfs" {
+            if trimmed == b"/" || [&b"/dev"[..], b"/proc", b"/sys"].contains(&trimmed) {
+                return Err(dst_at.bad("sct mounts /, /dev, /proc and /sys itself"));
+            }
+            let t = tmpfs_of(m, &at, dst)?;
+            if cfg.tmpfs_count == MAX_TMPFS {
+                return Err(at.bad("at most 16 tmpfs mounts"));
+            }
+            cfg.tmpfs[cfg.tmpfs_count] = t;
+            cfg.tmpfs_count += 1;
+        } else {
+            return Err(type_at.bad(
+                "not supported: sct mounts binds, tmpfs and proc, sysfs, devpts, mqueue, cgroup at their usual places",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The options of mount `at`, each with its path.
+fn each_option(
+    m: crate::json::Object<'static>,
+    at: &At,
+    mut f: impl FnMut(Str<'static>, &At) -> Result<()>,
+) -> Result<()> {
+    let Some(list) = get(m, "options") else {
+        return Ok(());
+    };
+    let at = at.field("options");
+    for (j, o) in array(list, &at)?.iter().enumerate() {
+        let at = at.index(j);
+        f(string(o, &at)?, &at)?;
+    }
+    Ok(())
+}
+
+fn bind_of(
+    m: crate::json::Object<'static>,
+    at: &At,
+    dst: &'static [u8],
+    bundle_dir: &'static [u8],
+    arena: &mut Arena,
+) -> Result<Bind> {
+    let src_at = at.field("source");
+    let src = read::bytes(string(required(m, at, "source")?, &src_at)?, &src_at, arena)?;
+    // A relative source is the bundle's, as runc resolves it from there.
+    let src = match src.first() {
+        None => return Err(src_at.bad("expected a path")),
+        Some(b'/') => src,
+        Some(_) => {
+            let mut dir = Buf::<4200>::from(bundle_dir);
+            dir.push(b"/");
+            read::joined(dir.as_bytes(), src, &src_at, arena)?.to_bytes()
+        }
+    };
+    if src.len() >= PATH_MAX {
+        return Err(src_at.bad("expected a path shorter than 1024 bytes"));
+    }
+    if dst == b"/" {
+        return Err(at.field("destination").bad("a bind cannot cover /"));
+    }
+    let mut b = Bind {
+        src,
+        dst,
+        read_only: false,
+        // As mount(8) and runc: only the options listed.
+        dev: true,
+        nosuid: false,
+        noexec: false,
+        recursive: false,
+        propagation: None,
+    };
+    each_option(m, at, |o, at| {
+        match o.raw() {
+            b"bind" => b.recursive = false,
+            b"rbind" => b.recursive = true,
+            b"ro" => b.read_only = true,
+            b"rw" => b.read_only = false,
+            b"nosuid" => b.nosuid = true,
+            b"suid" => b.nosuid = false,
+            b"nodev" => b.dev = false,
+            b"dev" => b.dev = true,
+            b"noexec" => b.noexec = true,
+            b"exec" => b.noexec = false,
+            b"private" | b"rprivate" => b.propagation = Some(Propagation::Private),
+            b"slave" | b"rslave" => b.propagation = Some(Propagation::Slave),
+            _ => return Err(at.bad("not supported on a bind: sct takes bind, rbind, ro, rw, [no]suid, [no]dev, [no]exec, [r]private, [r]slave")),
+        }
+        Ok(())
+    })?;
+    Ok(b)
+}
+
+fn tmpfs_of(m: crate::json::Object<'static>, at: &At, dst: &'static [u8]) -> Result<Tmpfs> {
+    let mut t = Tmpfs {
+        dst,
+        size: None,
+        mode: None,
+        noexec: false,
+    };
+    each_option(m, at, |o, at| {
+        let raw = o.raw();
+        if let Some(size) = raw.strip_prefix(b"size=") {
+            t.size = Some(
+                parse_size(size).ok_or_else(|| at.bad("expected size=BYTES, or with k, m or g"))?,
+            );
+        } else if let Some(mode) = raw.strip_prefix(b"mode=") {
+            t.mode = Some(octal(mode).ok_or_else(|| at.bad("expected mode=OCTAL up to 7777"))?);
+        } else {
+            match raw {
+                // sct's tmpfs mounts are always nosuid and nodev.
+                b"nosuid" | b"nodev" | b"rw" => {}
+                // Access times: the kernel's default (relatime) stays.
+                b"strictatime" | b"relatime" | b"noatime" => {}
+                b"noexec" => t.noexec = true,
+                b"exec" => t.noexec = false,
+                _ => return Err(at.bad("not supported on a tmpfs: sct takes size=, mode=, noexec, exec, nosuid, nodev, rw")),
+            }
+        }
+        Ok(())
+    })?;
+    Ok(t)
+}
+
+fn octal(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || s.len() > 4 {
+        return None;
+    }
+    s.iter().try_fold(0u32, |n, &c| match c {
+        b'0'..=b'7' => Some(n * 8 + u32::from(c - b'0')),
+        _ => None,
+    })
+}

@@ -1,0 +1,544 @@
+//! runc's commands, as a parent-side variation on `sct ROOTFS CMD`:
+//! `create` runs the same checklists but leaves the container parked before
+//! CMD and exits; `start` releases it through the exec FIFO; `run` does
+//! both and, unless `--detach`, supervises like the plain command line.
+
+use core::ffi::CStr;
+
+use rustix::event::{poll, PollFd, PollFlags};
+use rustix::fd::{AsFd, OwnedFd};
+use rustix::fs::{Mode, OFlags};
+use rustix::process::{pidfd_open, pidfd_send_signal, Pid, PidfdFlags, Signal};
+use rustix::thread::Timespec;
+
+use super::state::{self, Dir, State, Status};
+use super::{config, Global, Opts};
+use crate::error::{Context, Error, Result};
+use crate::out::{Buf, Line};
+use crate::parent::{self, Created};
+use crate::sys::args::{Args, Environ};
+
+/// The container ID: the parser checked it is there and well formed.
+fn id(opts: &Opts) -> &'static [u8] {
+    opts.args[0].map(CStr::to_bytes).unwrap_or(b"")
+}
+
+pub fn create(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8> {
+    Ok(match create_parked(global, opts, args, env)? {
+        Some(_) => 0,
+        None => 1,
+    })
+}
+
+/// `create`, keeping what `run` goes on with: the container's directory,
+/// still locked, and its pid. `None`: the child's setup failed, and its
+/// message has been given.
+fn create_parked(
+    global: &Global,
+    opts: &Opts,
+    args: Args,
+    env: Environ,
+) -> Result<Option<(Dir, Pid)>> {
+    if opts.console_socket.is_some() {
+        return Err(Error::usage(
+            "--console-socket needs process.terminal, which sct does not support yet",
+            b"",
+            "",
+        ));
+    }
+    let mut bundle = Buf::<1024>::new();
+    absolute(opts.bundle.map_or(&b"."[..], CStr::to_bytes), &mut bundle)?;
+    // A trailing NUL: the bundle path outlives this function as a C string
+    // in the loaded config; see config::load.
+    let loaded = config::load(bundle.as_bytes())?;
+    let dir = Dir::create(global.root, id(opts))?;
+    let result = create_in(&dir, &loaded, opts, bundle.as_bytes(), args, env);
+    match result {
+        Ok(Ok(pid)) => Ok(Some((dir, pid))),
+        Ok(Err(failure)) => {
+            let _ = dir.remove();
+            // The child's own line, e.g. `sct: mount /proc: EPERM (...)`.
+            failure.message.write_to(crate::sys::stderr());
+            super::log::error(global, failure.message.as_bytes());
+            Ok(None)
+        }
+        Err(e) => {
+            let _ = dir.remove();
+            Err(e)
+        }
+    }
+}
+
+fn create_in(
+    dir: &Dir,
+    loaded: &config::Bundle,
+    opts: &Opts,
+    bundle: &[u8],
+    args: Args,
+    env: Environ,
+) -> Result<core::result::Result<Pid, crate::sync::Failure>> {
+    let fifo = dir.make_fifo()?;
+    let mut created = Buf::<40>::new();
+    super::log::push_time(&mut created);
+    let mut paths = [Buf::<512>::new(); 6];
+    let record = |pid: Option<Pid>, cgroup: Option<&crate::cgroup::Cgroup>| {
+        if let Some(cg) = cgroup {
+            for (path, fd) in paths.iter_mut().zip(cg.dirs()) {
+                fd_path(fd, path)?;
+            }
+        }
+        let pid = pid.map_or(0, |p| p.as_raw_nonzero().get() as u32);
+        let mut st = State {
+            id: id(opts),
+            pid,
+            start_time: if pid == 0 {
+                0
+            } else {
+                state::start_time(pid).unwrap_or(0)
+            },
+            bundle,
+            rootfs: loaded.cfg.rootfs.to_bytes(),
+            created: created.as_bytes(),
+            annotations: loaded.annotations,
+            cgroups: Default::default(),
+        };
+        for (slot, path) in st.cgroups.iter_mut().zip(&paths) {
+            *slot = path.as_bytes();
+        }
+        dir.write_state(&st)
+    };
+    let pid = match parent::create(&loaded.cfg, args, env, fifo.as_fd(), dir.lock_fd(), record)? {
+        Created::Parked(pid) => pid,
+        Created::Failed(failure) => return Ok(Err(failure)),
+    };
+    if let Some(file) = opts.pid_file {
+        write_pid_file(file, pid)?;
+    }
+    Ok(Ok(pid))
+}
+
+/// `start`: lets a created container's init go on to CMD.
+pub fn start(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
+    let dir = Dir::open(global.root, id(opts))?;
+    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
+    let st = dir.read_state(&mut buf, &mut scratch)?;
+    let refused = match state::status(&st, dir.has_fifo()) {
+        Status::Created => None,
+        Status::Running => Some("cannot start a container that is running"),
+        Status::Stopped => Some("cannot start a container that has stopped"),
+    };
+    if let Some(why) = refused {
+        return Err(Error::setup("start", id(opts), why));
+    }
+    release(&dir, &st)?;
+    Ok(0)
+}
+
+/// Opens the exec FIFO, which lets the parked init's open return, and
+/// waits for its byte; an init that dies meanwhile is an error.
+fn release(dir: &Dir, st: &State) -> Result<()> {
+    let fifo = dir.open_fifo()?;
+    let tick = Timespec {
+        tv_sec: 0,
+        tv_nsec: 50_000_000,
+    };
+    loop {
+        let mut fds = [PollFd::new(&fifo, PollFlags::IN)];
+        let ready = crate::sys::retry(|| poll(&mut fds, Some(&tick))).at("poll", b"exec.fifo")?;
+        if ready > 0 {
+            let mut byte = [0u8];
+            match crate::sys::retry(|| rustix::io::read(&fifo, &mut byte)) {
+                Ok(1) => {
+                    dir.remove_fifo();
+                    return Ok(());
+                }
+                // Hung up without a byte (the init died opening it), or
+                // not written yet: judged by whether the init lives.
+                Ok(_) | Err(rustix::io::Errno::AGAIN) => {}
+                Err(e) => return Err(e).at("read", b"exec.fifo"),
+            }
+        }
+        if state::status(st, true) != Status::Created {
+            return Err(Error::setup(
+                "start",
+                st.id,
+                "the container's init exited before it started",
+            ));
+        }
+    }
+}
+
+pub fn run(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8> {
+    // Blocked before the child exists, as for `sct ROOTFS CMD`, so that no
+    // signal meant for the container is lost.
+    let signals = (!opts.detach).then(parent::take_over_signals).transpose()?;
+    let Some((dir, pid)) = create_parked(global, opts, args, env)? else {
+        return Ok(1);
+    };
+    let mut buf = [0u8; 16384];
+    let mut scratch = [0u8; 8192];
+    let st = dir.read_state(&mut buf, &mut scratch)?;
+    if let Err(e) = release(&dir, &st) {
+        let _ = destroy(dir, &st);
+        return Err(e);
+    }
+    let Some(signals) = signals else {
+        return Ok(0);
+    };
+    // Unlocked while the container runs, so that `state` and `kill` work.
+    let root_id = (global.root, id(opts));
+    drop(dir);
+    let code = parent::supervise_created(pid, &signals)?;
+    let dir = Dir::open(root_id.0, root_id.1)?;
+    let mut buf = [0u8; 16384];
+    let mut scratch = [0u8; 8192];
+    let st = dir.read_state(&mut buf, &mut scratch)?;
+    destroy(dir, &st)?;
+    Ok(code)
+}
+
+/// `state`: runtime-spec's state JSON.
+pub fn state(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
+    let dir = Dir::open(global.root, id(opts))?;
+    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
+    let st = dir.read_state(&mut buf, &mut scratch)?;
+    let status = state::status(&st, dir.has_fifo());
+    let mut out = Buf::<16384>::new();
+    push_state(&mut out, &st, status, id(opts));
+    out.push(b"\n");
+    out.write_to(crate::sys::stdout());
+    Ok(0)
+}
+
+fn push_state<const N: usize>(out: &mut Buf<N>, st: &State, status: Status, id: &[u8]) {
+    use crate::json::push_escaped;
+    out.push(b"{\"ociVersion\":\"").push_str(state::OCI_VERSION);
+    out.push(b"\",\"id\":\"");
+    push_escaped(out, id);
+    let pid = if status == Status::Stopped { 0 } else { st.pid };
+    out.push(b"\",\"pid\":").push_u64(u64::from(pid));
+    out.push(b",\"status\":\"")
+        .push_str(status.name())
+        .push(b"\"");
+    for (name, value) in [
+        (&b"bundle"[..], st.bundle),
+        (b"rootfs", st.rootfs),
+        (b"created", st.created),
+    ] {
+        out.push(b",\"").push(name).push(b"\":\"");
+        push_escaped(out, value);
+        out.push(b"\"");
+    }
+    out.push(b",\"owner\":\"\",\"annotations\":");
+    out.push(if st.annotations.is_empty() {
+        b"{}"
+    } else {
+        st.annotations
+    });
+    out.push(b"}");
+}
+
+/// `kill`: a signal to the init, or with `--all` to every process in the
+/// container's cgroup.
+pub fn kill(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
+    let name = opts.args[1].map_or(&b"TERM"[..], CStr::to_bytes);
+    let Some(signal) = signal_by_name(name) else {
+        return Err(Error::usage(
+            "unknown signal '",
+            name,
+            "': a name (TERM, SIGKILL) or a number",
+        ));
+    };
+    let dir = Dir::open(global.root, id(opts))?;
+    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
+    let st = dir.read_state(&mut buf, &mut scratch)?;
+    if state::status(&st, dir.has_fifo()) == Status::Stopped {
+        return Err(Error::setup("kill", id(opts), "container not running"));
+    }
+    if opts.all {
+        signal_cgroup(&st, signal);
+        return Ok(0);
+    }
+    let fd =
+        open_init(&st).ok_or_else(|| Error::setup("kill", id(opts), "container not running"))?;
+    pidfd_send_signal(&fd, signal).at("kill", id(opts))?;
+    Ok(0)
+}
+
+/// A pidfd for the container's init, if it still is the process `create`
+/// recorded: checked after the pidfd exists, so a pid reused in between
+/// cannot be signalled.
+fn open_init(st: &State) -> Option<OwnedFd> {
+    let fd = pidfd_open(Pid::from_raw(st.pid as i32)?, PidfdFlags::empty()).ok()?;
+    (state::start_time(st.pid) == Some(st.start_time)).then_some(fd)
+}
+
+/// Sends `signal` to every process listed in the container's first cgroup
+/// directory (each lists them all).
+fn signal_cgroup(st: &State, signal: Signal) {
+    let Some(dir) = st.cgroups.iter().find(|c| !c.is_empty()) else {
+        return;
+    };
+    let mut path = Buf::<600>::from(dir);
+    path.push(b"/cgroup.procs\0");
+    let Ok(fd) = rustix::fs::open(
+        path.as_c_str(),
+        OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) else {
+        return;
+    };
+    let mut buf = [0u8; 8192];
+    let n = crate::sys::retry(|| rustix::io::read(&fd, &mut buf)).unwrap_or(0);
+    for pid in buf[..n]
+        .split(|&c| c == b'\n')
+        .filter_map(crate::out::parse_u64)
+    {
+        if let Some(pid) = Pid::from_raw(pid as i32) {
+            let _ = rustix::process::kill_process(pid, signal);
+        }
+    }
+}
+
+/// `delete`: removes a stopped or created container, its cgroup and its
+/// state; `--force` kills a running one first.
+pub fn delete(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
+    let dir = match Dir::open(global.root, id(opts)) {
+        Ok(dir) => dir,
+        // runc: deleting what is not there is no error under --force.
+        Err(_) if opts.force => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
+    let st = dir.read_state(&mut buf, &mut scratch)?;
+    if state::status(&st, dir.has_fifo()) == Status::Running && !opts.force {
+        return Err(Error::setup("delete", id(opts), "the container is running")
+            .hint("stop it first ('sct kill ID KILL'), or use 'sct delete --force ID'"));
+    }
+    destroy(dir, &st)?;
+    Ok(0)
+}
+
+/// Kills the init if it lives, waits for it to be gone, then removes the
+/// cgroup (killing anything left there) and the state.
+fn destroy(dir: Dir, st: &State) -> Result<()> {
+    if let Some(fd) = open_init(st) {
+        let _ = pidfd_send_signal(&fd, Signal::KILL);
+        // A pidfd polls readable once its process has exited: no sleeping
+        // guess. Generous: the kernel tears down a whole PID namespace.
+        let tick = Timespec {
+            tv_sec: 1,
+            tv_nsec: 0,
+        };
+        for _ in 0..60 {
+            let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+            if crate::sys::retry(|| poll(&mut fds, Some(&tick))).unwrap_or(0) > 0 {
+                break;
+            }
+        }
+    }
+    for cg in st.cgroups.iter().filter(|c| !c.is_empty()) {
+        crate::cgroup::remove(cg)?;
+    }
+    dir.remove()
+}
+
+/// `list`: a table (runc's columns), the IDs alone, or a JSON array of
+/// states.
+pub fn list(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
+    let root = rustix::fs::open(
+        global.root,
+        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    );
+    let root = match root {
+        Ok(fd) => Some(fd),
+        Err(rustix::io::Errno::NOENT) => None,
+        Err(e) => return Err(e).at("open", global.root.to_bytes()),
+    };
+    let stdout = crate::sys::stdout();
+    if opts.json {
+        Line::from(b"[").write_to(stdout);
+    } else if !opts.quiet {
+        Line::from(b"ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n").write_to(stdout);
+    }
+    let mut first = true;
+    let mut dirbuf = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
+    let mut entries = root
+        .as_ref()
+        .map(|fd| rustix::fs::RawDir::new(fd, &mut dirbuf));
+    while let Some(Some(Ok(entry))) = entries.as_mut().map(|d| d.next()) {
+        let name = entry.file_name().to_bytes();
+        if name.starts_with(b".") || super::check_id(name).is_err() {
+            continue;
+        }
+        let Ok(dir) = Dir::open(global.root, name) else {
+            continue;
+        };
+        let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
+        let Ok(st) = dir.read_state(&mut buf, &mut scratch) else {
+            continue;
+        };
+        let status = state::status(&st, dir.has_fifo());
+        let mut out = Buf::<16384>::new();
+        if opts.json {
+            if !first {
+                out.push(b",");
+            }
+            push_state(&mut out, &st, status, name);
+        } else if opts.quiet {
+            out.push(name).push(b"\n");
+        } else {
+            let pid = if status == Status::Stopped { 0 } else { st.pid };
+            out.push(name)
+                .push(b"\t")
+                .push_u64(u64::from(pid))
+                .push(b"\t");
+            out.push_str(status.name())
+                .push(b"\t")
+                .push(st.bundle)
+                .push(b"\t");
+            out.push(st.created).push(b"\troot\n");
+        }
+        first = false;
+        out.write_to(stdout);
+    }
+    if opts.json {
+        Line::from(b"]\n").write_to(stdout);
+    }
+    Ok(0)
+}
+
+/// `spec`: writes config.json describing sct's defaults.
+pub fn spec(_: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
+    let mut path = Buf::<1100>::new();
+    path.push(opts.bundle.map_or(&b"."[..], CStr::to_bytes))
+        .push(b"/config.json\0");
+    let text = super::spec::default_spec();
+    let fd = rustix::fs::open(
+        path.as_c_str(),
+        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o644),
+    )
+    .at("create", &path.as_bytes()[..path.as_bytes().len() - 1])
+    .map_err(|e| {
+        e.hint_if(
+            crate::sys::Errno::EEXIST,
+            "remove the old config.json first",
+        )
+    })?;
+    write_all(&fd, text.as_bytes()).at("write", b"config.json")?;
+    Ok(0)
+}
+
+/// Writes the pid file whole, or not at all (aside, then renamed), as
+/// runc does: containerd reads it as soon as `create` returns.
+fn write_pid_file(file: &'static CStr, pid: Pid) -> Result<()> {
+    let mut tmp = Buf::<1100>::from(file.to_bytes());
+    tmp.push(b".sct-new\0");
+    let mut text = Buf::<16>::new();
+    text.push_u64(pid.as_raw_nonzero().get() as u64);
+    let fd = rustix::fs::open(
+        tmp.as_c_str(),
+        OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o644),
+    )
+    .at("open", file.to_bytes())?;
+    write_all(&fd, text.as_bytes()).at("write", file.to_bytes())?;
+    rustix::fs::rename(tmp.as_c_str(), file).at("rename", file.to_bytes())
+}
+
+fn write_all(fd: &OwnedFd, mut bytes: &[u8]) -> core::result::Result<(), rustix::io::Errno> {
+    while !bytes.is_empty() {
+        let n = crate::sys::retry(|| rustix::io::write(fd, bytes))?;
+        bytes = &bytes[n..];
+    }
+    Ok(())
+}
+
+/// `path` made absolute against the working directory, into `out`.
+fn absolute(path: &[u8], out: &mut Buf<1024>) -> Result<()> {
+    if path.first() != Some(&b'/') {
+        let mut cwd = [0u8; 1024];
+        let n = rustix::fs::readlinkat_raw(rustix::fs::CWD, c"/proc/self/cwd", &mut cwd[..])
+            .at("readlink", b"/proc/self/cwd")?;
+        out.push(&cwd[..n]);
+        if path != b"." {
+            out.push(b"/")
+                .push(path.strip_prefix(b"./").unwrap_or(path));
+        }
+    } else {
+        out.push(path);
+    }
+    if out.is_cut() {
+        return Err(Error::os("bundle", path, crate::sys::Errno::ENAMETOOLONG));
+    }
+    Ok(())
+}
+
+/// The path of an open directory, from /proc/self/fd.
+fn fd_path(fd: rustix::fd::BorrowedFd<'_>, out: &mut Buf<512>) -> Result<()> {
+    let mut link = Buf::<64>::from(b"/proc/self/fd/");
+    link.push_u64(rustix::fd::AsRawFd::as_raw_fd(&fd) as u64)
+        .push(b"\0");
+    let mut buf = [0u8; 512];
+    let n = rustix::fs::readlinkat_raw(rustix::fs::CWD, link.as_c_str(), &mut buf[..])
+        .at("readlink", link.as_bytes())?;
+    *out = Buf::from(&buf[..n]);
+    Ok(())
+}
+
+/// A signal by name (`KILL`, `SIGKILL`, any case) or number.
+fn signal_by_name(name: &[u8]) -> Option<Signal> {
+    use linux_raw_sys::general as g;
+    const SIGNALS: &[(&str, u32)] = &[
+        ("HUP", g::SIGHUP),
+        ("INT", g::SIGINT),
+        ("QUIT", g::SIGQUIT),
+        ("ILL", g::SIGILL),
+        ("TRAP", g::SIGTRAP),
+        ("ABRT", g::SIGABRT),
+        ("IOT", g::SIGIOT),
+        ("BUS", g::SIGBUS),
+        ("FPE", g::SIGFPE),
+        ("KILL", g::SIGKILL),
+        ("USR1", g::SIGUSR1),
+        ("SEGV", g::SIGSEGV),
+        ("USR2", g::SIGUSR2),
+        ("PIPE", g::SIGPIPE),
+        ("ALRM", g::SIGALRM),
+        ("TERM", g::SIGTERM),
+        ("STKFLT", g::SIGSTKFLT),
+        ("CHLD", g::SIGCHLD),
+        ("CONT", g::SIGCONT),
+        ("STOP", g::SIGSTOP),
+        ("TSTP", g::SIGTSTP),
+        ("TTIN", g::SIGTTIN),
+        ("TTOU", g::SIGTTOU),
+        ("URG", g::SIGURG),
+        ("XCPU", g::SIGXCPU),
+        ("XFSZ", g::SIGXFSZ),
+        ("VTALRM", g::SIGVTALRM),
+        ("PROF", g::SIGPROF),
+        ("WINCH", g::SIGWINCH),
+        ("IO", g::SIGIO),
+        ("PWR", g::SIGPWR),
+        ("SYS", g::SIGSYS),
+    ];
+    let number = match crate::out::parse_u64(name) {
+        Some(n) => n as u32,
+        None => {
+            let mut upper = [0u8; 16];
+            let bare = name
+                .get(..3)
+                .filter(|p| p.eq_ignore_ascii_case(b"SIG"))
+                .map_or(name, |_| &name[3..]);
+            let upper = upper.get_mut(..bare.len())?;
+            for (u, c) in upper.iter_mut().zip(bare) {
+                *u = c.to_ascii_uppercase();
+            }
+            SIGNALS.iter().find(|(n, _)| n.as_bytes() == &upper[..])?.1
+        }
+    };
+    Signal::from_named_raw(i32::try_from(number).ok()?)
+}

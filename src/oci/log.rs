@@ -1,0 +1,101 @@
+//! `--log FILE`: runc's callers read a command's error from there. With
+//! `--log-format json` each line is `{"level":"error","msg":...,"time":...}`,
+//! the shape containerd's shim parses (it shows the last error's msg).
+
+use rustix::fs::{Mode, OFlags};
+use rustix::time::{clock_gettime, ClockId};
+
+use super::Global;
+use crate::json::push_escaped;
+use crate::out::Buf;
+
+/// Appends the error `line` (`sct: ...\n`, perhaps a hint line after it)
+/// to the log, if there is one. Best effort: the error is on stderr too.
+pub fn error(global: &Global, line: &[u8]) {
+    let Some(path) = global.log else {
+        return;
+    };
+    let Ok(fd) = rustix::fs::open(
+        path,
+        OFlags::WRONLY | OFlags::CREATE | OFlags::APPEND | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o644),
+    ) else {
+        return;
+    };
+    let first = line.split(|&c| c == b'\n').next().unwrap_or(b"");
+    let msg = first.strip_prefix(b"sct: ").unwrap_or(first);
+    let mut out = Buf::<2048>::new();
+    if global.log_json {
+        out.push(b"{\"level\":\"error\",\"msg\":\"");
+        push_escaped(&mut out, msg);
+        out.push(b"\",\"time\":\"");
+        push_time(&mut out);
+        out.push(b"\"}\n");
+    } else {
+        out.push(b"time=\"");
+        push_time(&mut out);
+        out.push(b"\" level=error msg=\"");
+        push_escaped(&mut out, msg);
+        out.push(b"\"\n");
+    }
+    let _ = rustix::io::write(&fd, out.as_bytes());
+}
+
+/// Now, in RFC 3339 (UTC): `2026-12-04T12:00:00Z`.
+pub fn push_time<const N: usize>(out: &mut Buf<N>) {
+    let now = clock_gettime(ClockId::Realtime);
+    push_rfc3339(out, now.tv_sec.max(0) as u64);
+}
+
+/// Seconds since the epoch as an RFC 3339 UTC date and time.
+pub fn push_rfc3339<const N: usize>(out: &mut Buf<N>, secs: u64) {
+    let (y, m, d) = civil_from_days(secs / 86400);
+    let t = secs % 86400;
+    let two = |out: &mut Buf<N>, n: u64| {
+        out.push(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
+    };
+    out.push_u64(y).push(b"-");
+    two(out, m);
+    out.push(b"-");
+    two(out, d);
+    out.push(b"T");
+    two(out, t / 3600);
+    out.push(b":");
+    two(out, t / 60 % 60);
+    out.push(b":");
+    two(out, t % 60);
+    out.push(b"Z");
+}
+
+/// Days since 1970-01-01 to (year, month, day) of the proleptic Gregorian
+/// calendar (the era arithmetic of H. Hinnant's date algorithms).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + u64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        let show = |s| {
+            let mut b = Buf::<64>::new();
+            push_rfc3339(&mut b, s);
+            std::string::String::from_utf8(b.as_bytes().to_vec()).unwrap()
+        };
+        assert_eq!(show(0), "1970-01-01T00:00:00Z");
+        assert_eq!(show(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(show(1_796_385_600), "2026-12-04T12:00:00Z");
+        assert_eq!(show(4_107_542_399), "2100-02-28T23:59:59Z");
+    }
+}

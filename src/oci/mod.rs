@@ -1,0 +1,453 @@
+//! OCI runtime mode: runc's command line (`create`, `start`, `state`, `kill`,
+//! `delete`, `run`, `list`, `spec`) over the same container description and
+//! the same parent and child checklists as `sct ROOTFS CMD`.
+//!
+//! `config` reads a bundle's config.json into a [`Config`]; `state` keeps
+//! what outlives one command under `--root`; `lifecycle` holds the commands.
+//! This file is the command line: runc's global options, then a command and
+//! its flags, from one table that also writes each command's `--help`.
+//! Errors end the command with exit status 1, as runc's do, and also go to
+//! `--log` (as JSON lines with `--log-format json`: containerd shows the
+//! last error line of that file to its user).
+//!
+//! [`Config`]: crate::cli::Config
+
+use core::ffi::CStr;
+
+use crate::error::{Error, Result};
+use crate::out::Buf;
+use crate::sys::args::{Args, Environ};
+
+pub mod config;
+mod lifecycle;
+mod log;
+mod spec;
+mod state;
+
+/// runc's options that come before the command.
+#[derive(Clone, Copy)]
+pub struct Global {
+    /// Where containers' state lives (`--root`).
+    pub root: &'static CStr,
+    pub log: Option<&'static CStr>,
+    pub log_json: bool,
+}
+
+/// A command's flags and arguments, as its parser found them.
+#[derive(Default)]
+pub struct Opts {
+    pub bundle: Option<&'static CStr>,
+    pub pid_file: Option<&'static CStr>,
+    pub console_socket: Option<&'static CStr>,
+    pub detach: bool,
+    pub force: bool,
+    pub all: bool,
+    pub json: bool,
+    pub quiet: bool,
+    /// Positional arguments: the container ID, then kill's signal.
+    pub args: [Option<&'static CStr>; 2],
+}
+
+/// One command: its name, usage line, help line, the flags it takes, how
+/// many arguments, and what runs it.
+struct Command {
+    name: &'static str,
+    usage: &'static str,
+    help: &'static str,
+    flags: &'static [Flag],
+    /// Required and optional positional arguments.
+    args: (usize, usize),
+    run: fn(&Global, &Opts, Args, Environ) -> Result<u8>,
+}
+
+/// One flag: long and short name, value name (`None`: a switch), help
+/// line, and what it sets.
+struct Flag {
+    long: &'static str,
+    short: Option<u8>,
+    value: Option<&'static str>,
+    help: &'static str,
+    set: fn(&mut Opts, &'static CStr),
+}
+
+const BUNDLE: Flag = Flag {
+    long: "bundle",
+    short: Some(b'b'),
+    value: Some("DIR"),
+    help: "the bundle: config.json and the root it names (default: .)",
+    set: |o, v| o.bundle = Some(v),
+};
+const PID_FILE: Flag = Flag {
+    long: "pid-file",
+    short: None,
+    value: Some("FILE"),
+    help: "write the container's pid to FILE",
+    set: |o, v| o.pid_file = Some(v),
+};
+const CONSOLE_SOCKET: Flag = Flag {
+    long: "console-socket",
+    short: None,
+    value: Some("SOCKET"),
+    help: "unix socket for a terminal's master (process.terminal)",
+    set: |o, v| o.console_socket = Some(v),
+};
+const NO_PIVOT: Flag = Flag {
+    long: "no-pivot",
+    short: None,
+    value: None,
+    help: "accepted for runc's callers: sct picks pivot_root or its fallback itself",
+    set: |_, _| {},
+};
+const NO_NEW_KEYRING: Flag = Flag {
+    long: "no-new-keyring",
+    short: None,
+    value: None,
+    help: "accepted for runc's callers: sct makes no session keyring",
+    set: |_, _| {},
+};
+const DETACH: Flag = Flag {
+    long: "detach",
+    short: Some(b'd'),
+    value: None,
+    help: "return once the container has started",
+    set: |o, _| o.detach = true,
+};
+const FORCE: Flag = Flag {
+    long: "force",
+    short: Some(b'f'),
+    value: None,
+    help: "kill the container first if it still runs",
+    set: |o, _| o.force = true,
+};
+const ALL: Flag = Flag {
+    long: "all",
+    short: Some(b'a'),
+    value: None,
+    help: "signal every process of the container, not only its first",
+    set: |o, _| o.all = true,
+};
+const FORMAT: Flag = Flag {
+    long: "format",
+    short: Some(b'f'),
+    value: Some("table|json"),
+    help: "output format (default: table)",
+    set: |o, v| o.json = v.to_bytes() == b"json",
+};
+const QUIET: Flag = Flag {
+    long: "quiet",
+    short: Some(b'q'),
+    value: None,
+    help: "print only the IDs",
+    set: |o, _| o.quiet = true,
+};
+
+const COMMANDS: &[Command] = &[
+    Command {
+        name: "create",
+        usage: "create [FLAGS] ID",
+        help: "set a container up from a bundle and leave it waiting for start",
+        flags: &[BUNDLE, PID_FILE, CONSOLE_SOCKET, NO_PIVOT, NO_NEW_KEYRING],
+        args: (1, 0),
+        run: lifecycle::create,
+    },
+    Command {
+        name: "start",
+        usage: "start ID",
+        help: "run the command of a created container",
+        flags: &[],
+        args: (1, 0),
+        run: lifecycle::start,
+    },
+    Command {
+        name: "run",
+        usage: "run [FLAGS] ID",
+        help: "create and start a container; wait for it unless --detach",
+        flags: &[
+            BUNDLE,
+            PID_FILE,
+            CONSOLE_SOCKET,
+            DETACH,
+            NO_PIVOT,
+            NO_NEW_KEYRING,
+        ],
+        args: (1, 0),
+        run: lifecycle::run,
+    },
+    Command {
+        name: "state",
+        usage: "state ID",
+        help: "print a container's state as JSON",
+        flags: &[],
+        args: (1, 0),
+        run: lifecycle::state,
+    },
+    Command {
+        name: "kill",
+        usage: "kill [FLAGS] ID [SIGNAL]",
+        help: "send SIGNAL (name or number; default: TERM) to a container",
+        flags: &[ALL],
+        args: (1, 1),
+        run: lifecycle::kill,
+    },
+    Command {
+        name: "delete",
+        usage: "delete [FLAGS] ID",
+        help: "remove a stopped (or created) container and its cgroup",
+        flags: &[FORCE],
+        args: (1, 0),
+        run: lifecycle::delete,
+    },
+    Command {
+        name: "list",
+        usage: "list [FLAGS]",
+        help: "list the containers under --root",
+        flags: &[FORMAT, QUIET],
+        args: (0, 0),
+        run: lifecycle::list,
+    },
+    Command {
+        name: "spec",
+        usage: "spec [FLAGS]",
+        help: "write a config.json that describes sct's defaults",
+        flags: &[BUNDLE],
+        args: (0, 0),
+        run: lifecycle::spec,
+    },
+];
+
+/// runc's global options: the name, and whether it takes a value.
+const GLOBALS: &[(&str, bool)] = &[
+    ("root", true),
+    ("log", true),
+    ("log-format", true),
+    ("debug", false),
+    ("systemd-cgroup", false),
+    ("rootless", true),
+];
+
+/// The default `--root`: where runc keeps its own (`/run/runc`).
+pub const DEFAULT_ROOT: &CStr = c"/run/sct";
+
+/// Runs argv as runc's command line, or returns `None` when it is not one
+/// (then it is `sct [OPTIONS] ROOTFS CMD`): the first word after runc's
+/// global options must name a command. A ROOTFS that is named like one is
+/// written `./run`.
+pub fn main(args: Args, env: Environ) -> Option<u8> {
+    let mut global = Global {
+        root: DEFAULT_ROOT,
+        log: None,
+        log_json: false,
+    };
+    let mut i = 1;
+    let mut systemd = false;
+    while i < args.len() {
+        let arg = args.get(i).to_bytes();
+        let Some((name, inline)) = flag_name(arg) else {
+            break;
+        };
+        let Some(&(name, takes)) = GLOBALS.iter().find(|(n, _)| n.as_bytes() == name) else {
+            break;
+        };
+        let value = if !takes {
+            None
+        } else if let Some(at) = inline {
+            Some(crate::cli::tail(args.get(i), at))
+        } else {
+            i += 1;
+            if i >= args.len() {
+                return Some(fail(&global, missing_value(name)));
+            }
+            Some(args.get(i))
+        };
+        match (name, value) {
+            ("root", Some(v)) => global.root = v,
+            ("log", Some(v)) => global.log = Some(v),
+            ("log-format", Some(v)) => global.log_json = v.to_bytes() == b"json",
+            ("systemd-cgroup", _) => systemd = true,
+            _ => {}
+        }
+        i += 1;
+    }
+    let word = (i < args.len()).then(|| args.get(i).to_bytes());
+    let Some(cmd) = word.and_then(|w| COMMANDS.iter().find(|c| c.name.as_bytes() == w)) else {
+        // Global options but no command: runc's line after all.
+        if i > 1 {
+            return Some(fail(
+                &global,
+                Error::usage("missing command after runc's global options", b"", ""),
+            ));
+        }
+        return None;
+    };
+    if systemd {
+        return Some(fail(
+            &global,
+            Error::usage(
+                "--systemd-cgroup is not supported: sct manages cgroupfs paths itself",
+                b"",
+                "",
+            ),
+        ));
+    }
+    let opts = match parse_command(cmd, &args, i + 1) {
+        Ok(Some(opts)) => opts,
+        Ok(None) => {
+            command_help(cmd).write_to(crate::sys::stdout());
+            return Some(0);
+        }
+        Err(e) => return Some(fail(&global, e)),
+    };
+    Some(match (cmd.run)(&global, &opts, args, env) {
+        Ok(code) => code,
+        Err(e) => fail(&global, e),
+    })
+}
+
+/// `--name`, `-name` or `--name=value` (runc accepts one dash or two):
+/// the name, and where an inline value starts.
+fn flag_name(arg: &[u8]) -> Option<(&[u8], Option<usize>)> {
+    let dashes = if arg.starts_with(b"--") { 2 } else { 1 };
+    if arg.len() <= dashes || arg[0] != b'-' {
+        return None;
+    }
+    let name = &arg[dashes..];
+    Some(match name.iter().position(|&c| c == b'=') {
+        Some(eq) => (&name[..eq], Some(dashes + eq + 1)),
+        None => (name, None),
+    })
+}
+
+fn missing_value(name: &str) -> Error {
+    Error::usage("option '--", name.as_bytes(), "' needs a value")
+}
+
+/// Parses a command's flags and arguments, in any order; `None` for
+/// `--help`.
+fn parse_command(cmd: &Command, args: &Args, first: usize) -> Result<Option<Opts>> {
+    let mut opts = Opts::default();
+    let mut count = 0;
+    let mut i = first;
+    let mut flags_done = false;
+    while i < args.len() {
+        let raw = args.get(i);
+        let arg = raw.to_bytes();
+        i += 1;
+        if !flags_done && arg == b"--" {
+            flags_done = true;
+            continue;
+        }
+        if let (false, Some((name, inline))) = (flags_done, flag_name(arg)) {
+            if name == b"help" || name == b"h" {
+                return Ok(None);
+            }
+            let single = arg.len() == 2;
+            let flag = cmd
+                .flags
+                .iter()
+                .find(|f| f.long.as_bytes() == name || (single && f.short == Some(name[0])));
+            let Some(flag) = flag else {
+                return Err(Error::usage("unknown flag '", arg, "'"));
+            };
+            let value = match (flag.value, inline) {
+                (None, None) => c"",
+                (None, Some(_)) => {
+                    return Err(Error::usage(
+                        "flag '--",
+                        flag.long.as_bytes(),
+                        "' takes no value",
+                    ))
+                }
+                (Some(_), Some(at)) => crate::cli::tail(raw, at),
+                (Some(_), None) if i < args.len() => {
+                    i += 1;
+                    args.get(i - 1)
+                }
+                (Some(_), None) => return Err(missing_value(flag.long)),
+            };
+            (flag.set)(&mut opts, value);
+            continue;
+        }
+        if count == cmd.args.0 + cmd.args.1 {
+            return Err(Error::usage("unexpected argument '", arg, "'"));
+        }
+        opts.args[count] = Some(raw);
+        count += 1;
+    }
+    if count < cmd.args.0 {
+        return Err(Error::usage(
+            "missing container ID: usage: sct ",
+            cmd.usage.as_bytes(),
+            "",
+        ));
+    }
+    if let Some(id) = opts.args[0] {
+        if cmd.args.0 > 0 {
+            check_id(id.to_bytes())?;
+        }
+    }
+    Ok(Some(opts))
+}
+
+/// runc's rule for container IDs: letters, digits, `_+-.`, not `.` or
+/// `..`: an ID names a directory under `--root`.
+fn check_id(id: &[u8]) -> Result<()> {
+    let ok = |c: &u8| c.is_ascii_alphanumeric() || b"_+-.".contains(c);
+    if id.is_empty() || id == b"." || id == b".." || !id.iter().all(ok) || id.len() > 200 {
+        return Err(Error::usage(
+            "invalid container ID '",
+            id,
+            "': letters, digits and _+-. only",
+        ));
+    }
+    Ok(())
+}
+
+/// A command's `--help`.
+fn command_help(cmd: &Command) -> Buf<2048> {
+    let mut b = Buf::new();
+    b.push(b"Usage: sct [GLOBAL OPTIONS] ").push_str(cmd.usage);
+    b.push(b"\n\n").push_str(cmd.help).push(b"\n");
+    if !cmd.flags.is_empty() {
+        b.push(b"\nFlags:\n");
+    }
+    for f in cmd.flags {
+        let start = b.as_bytes().len();
+        match f.short {
+            Some(s) => b.push(b"  -").push(&[s]).push(b", --"),
+            None => b.push(b"      --"),
+        };
+        b.push_str(f.long);
+        if let Some(v) = f.value {
+            b.push(b" ").push_str(v);
+        }
+        for _ in b.as_bytes().len() - start..30 {
+            b.push(b" ");
+        }
+        b.push(b" ").push_str(f.help).push(b"\n");
+    }
+    b
+}
+
+/// The lines `sct --help` adds for OCI mode.
+pub fn help(b: &mut Buf<4096>) {
+    b.push(b"\nOCI runtime mode (runc's command line, for containerd):\n");
+    b.push(b"  sct [--root DIR] [--log FILE] [--log-format text|json] COMMAND ...\n");
+    for c in COMMANDS {
+        b.push(b"  ").push_str(c.name);
+        for _ in c.name.len()..8 {
+            b.push(b" ");
+        }
+        b.push_str(c.help).push(b"\n");
+    }
+    b.push(b"  (sct COMMAND --help for its flags)\n");
+}
+
+/// Reports `e` on stderr and in the log; runc's exit status for a failed
+/// command is 1.
+fn fail(global: &Global, e: Error) -> u8 {
+    let mut line = crate::out::Line::new();
+    e.render(&mut line);
+    line.write_to(crate::sys::stderr());
+    log::error(global, line.as_bytes());
+    1
+}

@@ -1,0 +1,253 @@
+//! `spec`: a config.json that describes what `sct ROOTFS CMD` does by
+//! default, written from the same tables the stages read (capabilities,
+//! kernel filesystems, device rule, masked and read-only paths), so the two
+//! cannot drift. As sct's default, it shares the host's network: no network
+//! namespace, and no CAP_NET_RAW.
+
+use rustix::mount::MountFlags;
+
+use crate::devices::{Kind, MKNOD, READ, WRITE};
+use crate::json::push_escaped;
+use crate::out::Buf;
+use crate::spec;
+
+/// The text: about 3 KB.
+pub type Text = Buf<8192>;
+
+/// A JSON writer that indents by two spaces, as runc's `spec` output is.
+struct Writer {
+    out: Text,
+    depth: usize,
+    /// Whether the current object or array has no member yet.
+    first: bool,
+}
+
+impl Writer {
+    fn member(&mut self, key: Option<&str>) {
+        if !self.first {
+            self.out.push(b",");
+        }
+        self.first = false;
+        self.out.push(b"\n");
+        for _ in 0..self.depth {
+            self.out.push(b"  ");
+        }
+        if let Some(key) = key {
+            self.out.push(b"\"").push_str(key).push(b"\": ");
+        }
+    }
+
+    fn open(&mut self, key: Option<&str>, bracket: &[u8]) {
+        self.member(key);
+        self.out.push(bracket);
+        self.depth += 1;
+        self.first = true;
+    }
+
+    fn close(&mut self, bracket: &[u8]) {
+        self.depth -= 1;
+        if !self.first {
+            self.out.push(b"\n");
+            for _ in 0..self.depth {
+                self.out.push(b"  ");
+            }
+        }
+        self.out.push(bracket);
+        self.first = false;
+    }
+
+    fn string(&mut self, key: Option<&str>, value: &[u8]) {
+        self.member(key);
+        self.out.push(b"\"");
+        push_escaped(&mut self.out, value);
+        self.out.push(b"\"");
+    }
+
+    fn raw(&mut self, key: Option<&str>, value: &[u8]) {
+        self.member(key);
+        self.out.push(value);
+    }
+
+    fn number(&mut self, key: Option<&str>, value: u64) {
+        self.member(key);
+        self.out.push_u64(value);
+    }
+}
+
+/// The mount flags config.json spells as options, in runc's words.
+const OPTIONS: &[(MountFlags, &str)] = &[
+    (MountFlags::RDONLY, "ro"),
+    (MountFlags::NOSUID, "nosuid"),
+    (MountFlags::NODEV, "nodev"),
+    (MountFlags::NOEXEC, "noexec"),
+    (MountFlags::STRICTATIME, "strictatime"),
+];
+
+/// The default config.json.
+pub fn default_spec() -> Text {
+    let mut w = Writer {
+        out: Text::new(),
+        depth: 0,
+        first: true,
+    };
+    w.out.push(b"{");
+    w.depth = 1;
+    w.string(Some("ociVersion"), super::state::OCI_VERSION.as_bytes());
+    w.open(Some("process"), b"{");
+    w.raw(Some("terminal"), b"false");
+    w.open(Some("user"), b"{");
+    w.number(Some("uid"), 0);
+    w.number(Some("gid"), 0);
+    w.close(b"}");
+    w.open(Some("args"), b"[");
+    w.string(None, b"sh");
+    w.close(b"]");
+    w.open(Some("env"), b"[");
+    w.string(
+        None,
+        b"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    );
+    w.string(None, b"HOME=/");
+    w.string(None, b"container=sct");
+    w.close(b"]");
+    w.string(Some("cwd"), b"/");
+    w.open(Some("capabilities"), b"{");
+    // The kept set without NET_RAW: the host's network is shared.
+    let kept = spec::kept_mask() & !(1 << linux_raw_sys::general::CAP_NET_RAW);
+    for set in ["bounding", "effective", "permitted"] {
+        w.open(Some(set), b"[");
+        for &(name, cap) in spec::CAPABILITIES {
+            if kept & (1 << cap) != 0 {
+                let mut full = Buf::<40>::from(b"CAP_");
+                full.push_str(name);
+                w.string(None, full.as_bytes());
+            }
+        }
+        w.close(b"]");
+    }
+    w.close(b"}");
+    w.raw(Some("noNewPrivileges"), b"true");
+    w.close(b"}");
+    w.open(Some("root"), b"{");
+    w.string(Some("path"), b"rootfs");
+    w.raw(Some("readonly"), b"false");
+    w.close(b"}");
+    w.string(Some("hostname"), b"sct");
+    w.open(Some("mounts"), b"[");
+    for m in spec::MOUNTS {
+        w.open(None, b"{");
+        let mut dest = Buf::<64>::from(b"/");
+        dest.push(m.target.to_bytes());
+        w.string(Some("destination"), dest.as_bytes());
+        w.string(Some("type"), m.fstype.to_bytes());
+        w.string(Some("source"), m.fstype.to_bytes());
+        w.open(Some("options"), b"[");
+        for &(flag, word) in OPTIONS {
+            if m.flags.contains(flag) {
+                w.string(None, word.as_bytes());
+            }
+        }
+        for word in m
+            .data
+            .map_or(&b""[..], |d| d.to_bytes())
+            .split(|&c| c == b',')
+        {
+            if !word.is_empty() {
+                w.string(None, word);
+            }
+        }
+        w.close(b"]");
+        w.close(b"}");
+    }
+    w.close(b"]");
+    w.open(Some("linux"), b"{");
+    w.open(Some("namespaces"), b"[");
+    for ns in ["pid", "ipc", "uts", "mount"] {
+        w.open(None, b"{");
+        w.string(Some("type"), ns.as_bytes());
+        w.close(b"}");
+    }
+    w.close(b"]");
+    w.open(Some("resources"), b"{");
+    w.open(Some("devices"), b"[");
+    w.open(None, b"{");
+    w.raw(Some("allow"), b"false");
+    w.string(Some("access"), b"rwm");
+    w.close(b"}");
+    for rule in spec::DEFAULT_DEVICE_RULES {
+        w.open(None, b"{");
+        w.raw(Some("allow"), b"true");
+        w.string(
+            Some("type"),
+            if rule.kind == Kind::Block { b"b" } else { b"c" },
+        );
+        if let Some(major) = rule.major {
+            w.number(Some("major"), u64::from(major));
+        }
+        if let Some(minor) = rule.minor {
+            w.number(Some("minor"), u64::from(minor));
+        }
+        let mut access = Buf::<8>::new();
+        for (bit, letter) in [(READ, b"r"), (WRITE, b"w"), (MKNOD, b"m")] {
+            if rule.access & bit != 0 {
+                access.push(letter);
+            }
+        }
+        w.string(Some("access"), access.as_bytes());
+        w.close(b"}");
+    }
+    w.close(b"]");
+    w.close(b"}");
+    for (key, list) in [
+        ("maskedPaths", spec::MASKED),
+        ("readonlyPaths", spec::READ_ONLY),
+    ] {
+        w.open(Some(key), b"[");
+        for path in list {
+            let mut full = Buf::<128>::from(b"/");
+            full.push(path.to_bytes());
+            w.string(None, full.as_bytes());
+        }
+        w.close(b"]");
+    }
+    w.close(b"}");
+    w.depth = 0;
+    w.out.push(b"\n}\n");
+    w.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_spec_is_json_and_says_what_sct_does() {
+        let text = default_spec();
+        assert!(!text.is_cut());
+        let v: serde_json::Value = serde_json::from_slice(text.as_bytes()).unwrap();
+        assert_eq!(v["process"]["args"][0], "sh");
+        assert_eq!(v["root"]["path"], "rootfs");
+        let bounding = v["process"]["capabilities"]["bounding"].as_array().unwrap();
+        assert!(bounding.iter().any(|c| c == "CAP_CHOWN"));
+        assert!(!bounding.iter().any(|c| c == "CAP_NET_RAW"));
+        assert!(!bounding.iter().any(|c| c == "CAP_SYS_ADMIN"));
+        let ns: Vec<_> = v["linux"]["namespaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(ns, ["pid", "ipc", "uts", "mount"]);
+        assert_eq!(v["mounts"][0]["destination"], "/proc");
+        assert_eq!(v["linux"]["resources"]["devices"][0]["allow"], false);
+        assert_eq!(v["linux"]["resources"]["devices"][3]["major"], 1);
+        assert_eq!(v["linux"]["resources"]["devices"][3]["minor"], 3);
+        assert_eq!(v["linux"]["resources"]["devices"][3]["access"], "rwm");
+        assert_eq!(v["linux"]["resources"]["devices"][1]["access"], "m");
+        assert!(v["linux"]["maskedPaths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "/proc/kcore"));
+    }
+}

@@ -1,0 +1,389 @@
+//! What outlives one command: a directory per container under `--root`,
+//! holding `state.json` and, until `start`, `exec.fifo`. Every command holds
+//! an exclusive lock on the directory (flock) for as long as it works on
+//! it, so `start`, `kill` and `delete` never interleave; `state.json` is
+//! replaced whole (written aside, then renamed), so a reader, or a kill -9
+//! in the middle, never sees half a file.
+
+use core::ffi::CStr;
+
+use rustix::fd::OwnedFd;
+use rustix::fs::{AtFlags, FileType, FlockOperation, Mode, OFlags};
+use rustix::io::Errno;
+
+use crate::error::{Context, Error, Result};
+use crate::json::{self, push_escaped, Value};
+use crate::out::Buf;
+
+pub type Path = Buf<1024>;
+
+/// One container's directory, locked.
+pub struct Dir {
+    fd: OwnedFd,
+    path: Path,
+}
+
+/// What `create` recorded, borrowed from the text of `state.json`.
+#[derive(Default)]
+pub struct State<'a> {
+    pub id: &'a [u8],
+    pub pid: u32,
+    /// The init's start time (field 22 of /proc/PID/stat): a pid that was
+    /// reused by another process does not match it.
+    pub start_time: u64,
+    pub bundle: &'a [u8],
+    pub rootfs: &'a [u8],
+    /// RFC 3339.
+    pub created: &'a [u8],
+    /// config.json's annotations, as JSON text.
+    pub annotations: &'a [u8],
+    /// The container's cgroup directories, absolute paths.
+    pub cgroups: [&'a [u8]; 6],
+}
+
+/// runtime-spec's statuses (`paused` comes with the freezer).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Status {
+    Created,
+    Running,
+    Stopped,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Created => "created",
+            Status::Running => "running",
+            Status::Stopped => "stopped",
+        }
+    }
+}
+
+const STATE: &CStr = c"state.json";
+const STATE_NEW: &CStr = c"state.json.new";
+pub const FIFO: &CStr = c"exec.fifo";
+
+fn join(root: &CStr, id: &[u8]) -> Result<Path> {
+    let mut path = Path::from(root.to_bytes());
+    path.push(b"/").push(id).push(b"\0");
+    if path.is_cut() {
+        return Err(Error::os("state", id, crate::sys::Errno::ENAMETOOLONG));
+    }
+    Ok(path)
+}
+
+fn lock(fd: &OwnedFd, path: &[u8]) -> Result<()> {
+    crate::sys::retry(|| rustix::fs::flock(fd, FlockOperation::LockExclusive)).at("flock", path)
+}
+
+impl Dir {
+    /// Makes the directory of a new container (and `--root` if needed);
+    /// an ID in use is refused.
+    pub fn create(root: &CStr, id: &[u8]) -> Result<Dir> {
+        let mode = Mode::from_raw_mode(0o700);
+        make_dirs(root.to_bytes(), mode)?;
+        let path = join(root, id)?;
+        match rustix::fs::mkdir(path.as_c_str(), mode) {
+            Ok(()) => {}
+            Err(Errno::EXIST) => {
+                return Err(
+                    Error::setup("create", id, "a container with this ID exists")
+                        .hint("pick another ID, or remove the old one with 'sct delete ID'"),
+                )
+            }
+            Err(e) => return Err(e).at("mkdir", path.as_bytes()),
+        }
+        let dir = Self::open_path(path)?;
+        Ok(dir)
+    }
+
+    /// Opens and locks an existing container's directory.
+    pub fn open(root: &CStr, id: &[u8]) -> Result<Dir> {
+        let path = join(root, id)?;
+        match rustix::fs::access(path.as_c_str(), rustix::fs::Access::EXISTS) {
+            Err(Errno::NOENT) => Err(Error::setup("container", id, "does not exist")),
+            _ => Self::open_path(path),
+        }
+    }
+
+    fn open_path(mut path: Path) -> Result<Dir> {
+        let fd = rustix::fs::open(
+            path.as_c_str(),
+            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        );
+        // The NUL that as_c_str needed is not part of the path we print.
+        let text = Path::from(&path.as_bytes()[..path.as_bytes().len() - 1]);
+        path = text;
+        let fd = fd.at("open", path.as_bytes())?;
+        lock(&fd, path.as_bytes())?;
+        Ok(Dir { fd, path })
+    }
+
+    /// The descriptor that holds the lock.
+    pub fn lock_fd(&self) -> rustix::fd::BorrowedFd<'_> {
+        rustix::fd::AsFd::as_fd(&self.fd)
+    }
+
+    /// Writes `state.json` anew.
+    pub fn write_state(&self, st: &State) -> Result<()> {
+        let mut out = Buf::<16384>::new();
+        out.push(b"{\"ociVersion\":\"").push_str(OCI_VERSION);
+        out.push(b"\",\"id\":\"");
+        push_escaped(&mut out, st.id);
+        out.push(b"\",\"pid\":").push_u64(u64::from(st.pid));
+        out.push(b",\"startTime\":").push_u64(st.start_time);
+        for (name, value) in [
+            (&b"bundle"[..], st.bundle),
+            (b"rootfs", st.rootfs),
+            (b"created", st.created),
+        ] {
+            out.push(b",\"").push(name).push(b"\":\"");
+            push_escaped(&mut out, value);
+            out.push(b"\"");
+        }
+        out.push(b",\"cgroups\":[");
+        for (i, cg) in st.cgroups.iter().filter(|c| !c.is_empty()).enumerate() {
+            if i > 0 {
+                out.push(b",");
+            }
+            out.push(b"\"");
+            push_escaped(&mut out, cg);
+            out.push(b"\"");
+        }
+        out.push(b"],\"annotations\":")
+            .push(st.annotations)
+            .push(b"}\n");
+        if out.is_cut() {
+            return Err(Error::setup("write", b"state.json", "more than 16 KiB"));
+        }
+        let fd = rustix::fs::openat(
+            &self.fd,
+            STATE_NEW,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )
+        .at("open", STATE_NEW.to_bytes())?;
+        let mut bytes = out.as_bytes();
+        while !bytes.is_empty() {
+            let n = crate::sys::retry(|| rustix::io::write(&fd, bytes))
+                .at("write", STATE_NEW.to_bytes())?;
+            bytes = &bytes[n..];
+        }
+        rustix::fs::renameat(&self.fd, STATE_NEW, &self.fd, STATE).at("rename", STATE.to_bytes())
+    }
+
+    /// Reads `state.json` into `buf` and the strings it holds into
+    /// `scratch`. A directory without one is a `create` that did not get
+    /// that far: it reads as a stopped container with no pid.
+    pub fn read_state<'a>(&self, buf: &'a mut [u8], scratch: &'a mut [u8]) -> Result<State<'a>> {
+        let fd = match rustix::fs::openat(
+            &self.fd,
+            STATE,
+            OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => return Ok(State::default()),
+            Err(e) => return Err(e).at("open", STATE.to_bytes()),
+        };
+        let mut len = 0;
+        loop {
+            let n = crate::sys::retry(|| rustix::io::read(&fd, &mut buf[len..]))
+                .at("read", STATE.to_bytes())?;
+            if n == 0 {
+                break;
+            }
+            len += n;
+            if len == buf.len() {
+                return Err(Error::setup("read", STATE.to_bytes(), "too long"));
+            }
+        }
+        let text: &'a [u8] = &buf[..len];
+        let bad = || Error::setup("read", STATE.to_bytes(), "not a state sct wrote");
+        let Ok(Value::Object(top)) = json::parse(text) else {
+            return Err(bad());
+        };
+        let mut scratch = scratch;
+        let mut string = |name: &[u8]| -> Result<&'a [u8]> {
+            match top.get(name) {
+                Some(Value::String(s)) => take_decoded(&s, &mut scratch).ok_or_else(bad),
+                _ => Ok(b""),
+            }
+        };
+        let mut st = State {
+            id: string(b"id")?,
+            bundle: string(b"bundle")?,
+            rootfs: string(b"rootfs")?,
+            created: string(b"created")?,
+            ..State::default()
+        };
+        let number = |name: &[u8]| match top.get(name) {
+            Some(Value::Number(n)) => n.as_u64(),
+            _ => None,
+        };
+        st.pid = number(b"pid")
+            .and_then(|p| u32::try_from(p).ok())
+            .ok_or_else(bad)?;
+        st.start_time = number(b"startTime").ok_or_else(bad)?;
+        if let Some(Value::Object(a)) = top.get(b"annotations") {
+            st.annotations = a.as_bytes();
+        }
+        if let Some(Value::Array(list)) = top.get(b"cgroups") {
+            for (slot, v) in st.cgroups.iter_mut().zip(list.iter()) {
+                if let Value::String(s) = v {
+                    *slot = take_decoded(&s, &mut scratch).ok_or_else(bad)?;
+                }
+            }
+        }
+        Ok(st)
+    }
+
+    /// Makes the exec FIFO and opens it O_PATH, for the child to reopen
+    /// for writing once it is parked.
+    pub fn make_fifo(&self) -> Result<OwnedFd> {
+        rustix::fs::mknodat(
+            &self.fd,
+            FIFO,
+            FileType::Fifo,
+            Mode::from_raw_mode(0o622),
+            0,
+        )
+        .at("mkfifo", FIFO.to_bytes())?;
+        rustix::fs::openat(
+            &self.fd,
+            FIFO,
+            OFlags::PATH | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .at("open", FIFO.to_bytes())
+    }
+
+    /// Whether the exec FIFO is still there: the container was created and
+    /// not started.
+    pub fn has_fifo(&self) -> bool {
+        rustix::fs::accessat(&self.fd, FIFO, rustix::fs::Access::EXISTS, AtFlags::empty()).is_ok()
+    }
+
+    /// Opens the exec FIFO for reading without waiting for its writer.
+    pub fn open_fifo(&self) -> Result<OwnedFd> {
+        rustix::fs::openat(
+            &self.fd,
+            FIFO,
+            OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .at("open", FIFO.to_bytes())
+    }
+
+    pub fn remove_fifo(&self) {
+        let _ = rustix::fs::unlinkat(&self.fd, FIFO, AtFlags::empty());
+    }
+
+    /// Removes the directory and what is in it.
+    pub fn remove(self) -> Result<()> {
+        for name in [STATE, STATE_NEW, FIFO] {
+            match rustix::fs::unlinkat(&self.fd, name, AtFlags::empty()) {
+                Ok(()) | Err(Errno::NOENT) => {}
+                Err(e) => return Err(e).at("unlink", name.to_bytes()),
+            }
+        }
+        let mut path = Path::from(self.path.as_bytes());
+        path.push(b"\0");
+        rustix::fs::rmdir(path.as_c_str()).at("rmdir", self.path.as_bytes())
+    }
+}
+
+/// `mkdir -p`, as runc makes its `--root` (containerd passes
+/// `/run/containerd/runc/NAMESPACE`, which need not exist yet).
+fn make_dirs(path: &[u8], mode: Mode) -> Result<()> {
+    let mut prefix = Path::new();
+    for (i, part) in path.split(|&c| c == b'/').enumerate() {
+        if i > 0 {
+            prefix.push(b"/");
+        }
+        prefix.push(part);
+        if part.is_empty() {
+            continue;
+        }
+        let mut c = prefix;
+        c.push(b"\0");
+        if c.is_cut() {
+            return Err(Error::os("mkdir", path, crate::sys::Errno::ENAMETOOLONG));
+        }
+        match rustix::fs::mkdir(c.as_c_str(), mode) {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => return Err(e).at("mkdir", prefix.as_bytes()),
+        }
+    }
+    Ok(())
+}
+
+/// The runtime-spec version sct's state and `spec` follow.
+pub const OCI_VERSION: &str = "1.2.0";
+
+/// Decodes `s` into the front of `scratch` and moves `scratch` past it.
+fn take_decoded<'a>(s: &json::Str<'_>, scratch: &mut &'a mut [u8]) -> Option<&'a [u8]> {
+    let len = s.decode(scratch)?.len();
+    let (taken, rest) = core::mem::take(scratch).split_at_mut(len);
+    *scratch = rest;
+    Some(taken)
+}
+
+/// The start time of process `pid` (field 22 of /proc/PID/stat), unless it
+/// is gone or a zombie.
+pub fn start_time(pid: u32) -> Option<u64> {
+    let mut path = Buf::<64>::from(b"/proc/");
+    path.push_u64(u64::from(pid)).push(b"/stat\0");
+    let fd = rustix::fs::open(
+        path.as_c_str(),
+        OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ok()?;
+    let mut buf = [0u8; 1024];
+    let n = crate::sys::retry(|| rustix::io::read(&fd, &mut buf)).ok()?;
+    parse_start_time(&buf[..n])
+}
+
+/// Field 22 of a /proc/PID/stat line, `None` for a zombie (or one being
+/// reaped): the name in field 2 may hold spaces and parentheses, so the
+/// fields are counted from its last `)`.
+pub fn parse_start_time(stat: &[u8]) -> Option<u64> {
+    let close = stat.iter().rposition(|&c| c == b')')?;
+    let mut fields = stat[close + 1..]
+        .split(|&c| c == b' ')
+        .filter(|f| !f.is_empty());
+    let state = fields.next()?;
+    if state == b"Z" || state == b"X" {
+        return None;
+    }
+    crate::out::parse_u64(fields.nth(18)?)
+}
+
+/// The status of the container `st` describes, `fifo` telling whether it
+/// was started.
+pub fn status(st: &State, fifo: bool) -> Status {
+    if st.pid == 0 || start_time(st.pid) != Some(st.start_time) {
+        Status::Stopped
+    } else if fifo {
+        Status::Created
+    } else {
+        Status::Running
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_time_after_odd_names() {
+        let line =
+            b"42 (a) b (c)) S 1 42 42 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 98765 1000 10\n";
+        assert_eq!(parse_start_time(line), Some(98765));
+        let zombie = b"42 (sh) Z 1 42 42 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 98765 0 0\n";
+        assert_eq!(parse_start_time(zombie), None);
+        assert_eq!(parse_start_time(b"42 (sh"), None);
+    }
+}

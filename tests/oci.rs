@@ -1,0 +1,270 @@
+//! OCI runtime mode driven by hand, as runc's own bats suite drives runc:
+//! create, start, state, kill, delete, run and list on bundles the tests
+//! write, with the test process in the shim's place (a child subreaper that
+//! reaps the container's init). Every test checks that nothing is left:
+//! state directory, cgroup, process.
+
+#[path = "common/bundle.rs"]
+mod bundle;
+mod common;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use bundle::*;
+use common::*;
+use serde_json::{json, Value};
+
+#[test]
+fn create_parks_start_runs_delete_removes() {
+    let b = Bundle::new(&["sh", "-c", "echo out=$OCI_TEST:$(hostname):$$; exit 3"]);
+    let pid = b.create("life");
+    let st = b.state("life");
+    assert_eq!(st["status"], "created");
+    assert_eq!(st["pid"], pid);
+    assert_eq!(st["id"], "life");
+    assert_eq!(st["bundle"], b.dir().to_str().unwrap());
+    assert_eq!(st["annotations"]["org.test"], "yes");
+    assert_eq!(st["ociVersion"], "1.2.0");
+    // Parked: still sct's code, nothing of CMD's has run, and no sct
+    // process stays behind but the init itself.
+    assert_eq!(
+        std::fs::read_link(format!("/proc/{pid}/exe")).unwrap(),
+        Path::new(SCT)
+    );
+    assert_eq!(b.read("stdout"), "");
+    let cgroups = b.cgroups("life");
+    assert!(!cgroups.is_empty());
+    assert_eq!(processes_with("life"), vec![pid]);
+    let start = b.sct(&["start", "life"]);
+    assert_eq!(start.code, 0, "{}", start.stderr);
+    assert_eq!(reap(pid), 3);
+    assert_eq!(b.read("stdout"), "out=1:oci:1\n");
+    assert_eq!(b.state("life")["status"], "stopped");
+    assert_eq!(b.state("life")["pid"], 0);
+    let again = b.sct(&["start", "life"]);
+    assert_eq!(again.code, 1);
+    assert_eq!(
+        again.stderr,
+        "sct: start life: cannot start a container that has stopped\n"
+    );
+    assert_eq!(b.sct(&["delete", "life"]).code, 0);
+    assert_gone(&b, "life", &cgroups);
+}
+
+#[test]
+fn state_shows_running_and_kill_takes_names_and_numbers() {
+    let b = Bundle::new(&[
+        "sh",
+        "-c",
+        "trap 'exit 42' USR1; while :; do sleep 0.05; done",
+    ]);
+    let pid = b.create("sig");
+    assert_eq!(b.sct(&["start", "sig"]).code, 0);
+    assert_eq!(b.state("sig")["status"], "running");
+    let start = Instant::now();
+    let refused = b.sct(&["delete", "sig"]);
+    assert_eq!(refused.code, 1);
+    assert!(refused
+        .stderr
+        .starts_with("sct: delete sig: the container is running\n"));
+    assert_eq!(b.sct(&["kill", "sig", "NOPE"]).code, 1);
+    // The trap is set once the shell runs its loop; resend until it acts.
+    let mut code = None;
+    while code.is_none() {
+        let sent = b.sct(&["kill", "sig", "SIGUSR1"]);
+        assert_eq!(sent.code, 0, "{}", sent.stderr);
+        std::thread::sleep(Duration::from_millis(50));
+        code = rustix::process::waitpid(
+            rustix::process::Pid::from_raw(pid as i32),
+            rustix::process::WaitOptions::NOHANG,
+        )
+        .unwrap()
+        .map(|(_, s)| s.exit_status().unwrap());
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "USR1 never acted"
+        );
+    }
+    assert_eq!(code, Some(42));
+    assert_eq!(
+        b.sct(&["kill", "sig", "9"]).stderr,
+        "sct: kill sig: container not running\n"
+    );
+    let cgroups = b.cgroups("sig");
+    assert_eq!(b.sct(&["delete", "sig"]).code, 0);
+    assert_gone(&b, "sig", &cgroups);
+}
+
+#[test]
+fn delete_force_kills_a_running_container_and_kill_all_reaches_every_process() {
+    let b = Bundle::new(&["sh", "-c", "sleep 1000 & sleep 1000 & wait"]);
+    let pid = b.create("force");
+    assert_eq!(b.sct(&["start", "force"]).code, 0);
+    let cgroups = b.cgroups("force");
+    let procs = cgroups[0].join("cgroup.procs");
+    wait_until("three processes", || {
+        std::fs::read_to_string(&procs).unwrap().lines().count() == 3
+    });
+    assert_eq!(b.sct(&["kill", "--all", "force", "STOP"]).code, 0);
+    wait_until("every process stopped", || {
+        std::fs::read_to_string(&procs).unwrap().lines().all(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/stat"))
+                .map(|s| s.rsplit(')').next().unwrap().trim_start().starts_with('T'))
+                .unwrap_or(true)
+        })
+    });
+    let out = b.sct(&["delete", "--force", "force"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(reap(pid), 137);
+    assert_gone(&b, "force", &cgroups);
+    // runc: --force on what is not there is no error.
+    assert_eq!(b.sct(&["delete", "--force", "force"]).code, 0);
+    assert_eq!(b.sct(&["delete", "force"]).code, 1);
+}
+
+#[test]
+fn delete_of_a_created_container_removes_it() {
+    let b = Bundle::new(&["sh", "-c", "echo never"]);
+    let pid = b.create("parked");
+    let cgroups = b.cgroups("parked");
+    assert_eq!(b.sct(&["delete", "parked"]).code, 0);
+    assert_eq!(reap(pid), 137);
+    assert_eq!(b.read("stdout"), "");
+    assert_gone(&b, "parked", &cgroups);
+}
+
+#[test]
+fn a_failed_create_leaves_nothing() {
+    let b = Bundle::with(&["sh"], |c| c["root"]["path"] = json!("missing"));
+    let out = b.sct(&["create", "bad"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.starts_with("sct: rootfs "), "{}", out.stderr);
+    assert!(!b.container_dir("bad").exists());
+    // A setup failure in the child: the container's cwd cannot exist.
+    let b = Bundle::with(&["sh"], |c| c["process"]["cwd"] = json!("/no/such/dir"));
+    let log = b.dir().join("log.json");
+    let out = b.sct(&[
+        "--log",
+        log.to_str().unwrap(),
+        "--log-format",
+        "json",
+        "create",
+        "bad",
+    ]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("/no/such/dir"), "{}", out.stderr);
+    assert!(!b.container_dir("bad").exists());
+    assert_processes_gone("bad");
+    // containerd shows the last error line of the log.
+    let line = std::fs::read_to_string(&log).unwrap();
+    let entry: Value = serde_json::from_str(line.lines().last().unwrap()).unwrap();
+    assert_eq!(entry["level"], "error");
+    assert!(entry["msg"].as_str().unwrap().contains("/no/such/dir"));
+    assert!(entry["time"].as_str().unwrap().ends_with('Z'));
+    // The same ID twice.
+    let b = Bundle::new(&["sh"]);
+    let pid = b.create("twice");
+    let out = b.sct(&["create", "twice"]);
+    assert_eq!(out.code, 1);
+    assert!(out
+        .stderr
+        .starts_with("sct: create twice: a container with this ID exists\n"));
+    assert_eq!(b.sct(&["delete", "twice"]).code, 0);
+    reap(pid);
+}
+
+#[test]
+fn run_waits_and_passes_the_exit_code_and_detach_returns() {
+    let b = Bundle::new(&["sh", "-c", "echo ran; exit 7"]);
+    let out = b.sct(&["run", "fg"]);
+    assert_eq!(out.code, 7, "{}", out.stderr);
+    assert_eq!(out.stdout, "ran\n");
+    assert!(!b.container_dir("fg").exists());
+    assert_processes_gone("fg");
+
+    let b = Bundle::new(&["sleep", "1000"]);
+    let out = b
+        .command(&["run", "--detach", "--pid-file", "bg.pid", "bg"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(out.success());
+    let pid: u32 = b.read("bg.pid").parse().unwrap();
+    assert_eq!(b.state("bg")["status"], "running");
+    let list = b.sct(&["list", "--format", "json"]);
+    let list: Value = serde_json::from_str(&list.stdout).unwrap();
+    assert_eq!(list[0]["id"], "bg");
+    assert_eq!(list[0]["status"], "running");
+    assert_eq!(b.sct(&["list", "-q"]).stdout, "bg\n");
+    let cgroups = b.cgroups("bg");
+    assert_eq!(b.sct(&["kill", "bg", "KILL"]).code, 0);
+    assert_eq!(reap(pid), 137);
+    assert_eq!(b.sct(&["delete", "bg"]).code, 0);
+    assert_gone(&b, "bg", &cgroups);
+}
+
+#[test]
+fn command_line_errors_are_one_line_and_exit_1() {
+    let b = Bundle::new(&["sh"]);
+    for (args, line) in [
+        (
+            &["state", "nope"][..],
+            "sct: container nope: does not exist",
+        ),
+        (
+            &["start", "a/b"][..],
+            "sct: invalid container ID 'a/b': letters, digits and _+-. only",
+        ),
+        (
+            &["kill"][..],
+            "sct: missing container ID: usage: sct kill [FLAGS] ID [SIGNAL]",
+        ),
+        (
+            &["create", "--bogus", "x"][..],
+            "sct: unknown flag '--bogus'",
+        ),
+        (
+            &["--systemd-cgroup", "state", "x"][..],
+            "sct: --systemd-cgroup is not supported: sct manages cgroupfs paths itself",
+        ),
+    ] {
+        let out = b.sct(args);
+        assert_eq!(out.code, 1, "{args:?}");
+        assert_eq!(out.stderr.lines().next().unwrap(), line, "{args:?}");
+    }
+    let help = b.sct(&["create", "--help"]);
+    assert_eq!(help.code, 0);
+    assert!(help
+        .stdout
+        .starts_with("Usage: sct [GLOBAL OPTIONS] create [FLAGS] ID\n"));
+    assert!(help.stdout.contains("--pid-file FILE"));
+}
+
+#[test]
+fn spec_writes_sct_defaults_that_create_refuses_to_overwrite() {
+    let b = Bundle::new(&["sh"]);
+    std::fs::remove_file(b.dir().join("config.json")).unwrap();
+    assert_eq!(b.sct(&["spec"]).code, 0);
+    let v: Value = serde_json::from_str(&b.read("config.json")).unwrap();
+    assert_eq!(v["process"]["args"], json!(["sh"]));
+    assert_eq!(v["root"]["path"], "rootfs");
+    let again = b.sct(&["spec"]);
+    assert_eq!(again.code, 1);
+    assert!(again.stderr.starts_with("sct: create "), "{}", again.stderr);
+    // What spec writes, create takes: sct's defaults, as the plain form
+    // gives them (capabilities, no NET_RAW on the host's network, masks).
+    let mut v = v;
+    v["root"]["path"] = json!("root");
+    v["process"]["args"] = json!([
+        "sh",
+        "-c",
+        "grep CapEff /proc/self/status; cat /proc/kcore | wc -c; exit 4"
+    ]);
+    std::fs::write(b.dir().join("config.json"), v.to_string()).unwrap();
+    let run = b.sct(&["run", "fromspec"]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert_eq!(run.stdout, "CapEff:\t00000000a80405fb\n0\n");
+}
