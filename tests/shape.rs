@@ -7,11 +7,13 @@ use std::path::Path;
 
 use common::elf;
 
-/// The most the release binary may weigh, on each architecture. The goal is
-/// 64 KiB (65,536 bytes; issue 14); this is the budget the binary meets
-/// today, lowered as the binary shrinks and never raised in passing:
-/// `bench/sizes` shows where the bytes go.
-const SIZE_BUDGET: u64 = 92 * 1024;
+/// The most the release binary (OCI mode on, the default) may weigh, on
+/// each architecture. The goals are 128 KiB with OCI mode (issue 15) and
+/// 64 KiB without it (issue 14); this is the budget the binary meets today,
+/// lowered as the binary shrinks. It was raised from 92 KiB once, when
+/// seccomp profiles, rootless mode and OCI mode landed together (x86_64
+/// 210,776 bytes, aarch64 202,872): `bench/sizes` shows where the bytes go.
+const SIZE_BUDGET: u64 = 208 * 1024;
 
 fn assert_within_budget(path: &Path) {
     let size = std::fs::metadata(path).unwrap().len();

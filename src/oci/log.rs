@@ -3,7 +3,6 @@
 //! the shape containerd's shim parses (it shows the last error's msg).
 
 use rustix::fs::{Mode, OFlags};
-use rustix::time::{clock_gettime, ClockId};
 
 use super::Global;
 use crate::json::push_escaped;
@@ -43,8 +42,7 @@ pub fn error(global: &Global, line: &[u8]) {
 
 /// Now, in RFC 3339 (UTC): `2026-12-04T12:00:00Z`.
 pub fn push_time<const N: usize>(out: &mut Buf<N>) {
-    let now = clock_gettime(ClockId::Realtime);
-    push_rfc3339(out, now.tv_sec.max(0) as u64);
+    push_rfc3339(out, crate::sys::realtime_secs());
 }
 
 /// Seconds since the epoch as an RFC 3339 UTC date and time.

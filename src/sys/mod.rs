@@ -21,6 +21,31 @@ mod start;
 
 pub use syscalls::Errno;
 
+/// Seconds since the epoch (`clock_gettime(CLOCK_REALTIME)`, clock_gettime(2)).
+/// The syscall itself, not rustix's vDSO call: finding the vDSO's entry
+/// caches it in an atomic, which on aarch64 links compiler_builtins'
+/// outline atomics and, with them, an unwinder sct does not have. The
+/// time is read once per OCI command.
+pub fn realtime_secs() -> u64 {
+    let mut ts = linux_raw_sys::general::__kernel_timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: the kernel writes one timespec to `ts`, which lives across
+    // the call; CLOCK_REALTIME always exists.
+    let r = unsafe {
+        syscalls::syscall!(
+            syscalls::Sysno::clock_gettime,
+            linux_raw_sys::general::CLOCK_REALTIME,
+            &mut ts as *mut _
+        )
+    };
+    match r {
+        Ok(_) => ts.tv_sec.max(0) as u64,
+        Err(_) => 0,
+    }
+}
+
 /// Runs `call` again for as long as a signal interrupts it (EINTR): the
 /// one retry loop for the syscalls sct makes through rustix.
 pub fn retry<T>(

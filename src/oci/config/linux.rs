@@ -213,8 +213,14 @@ fn cpu(c: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
         let at = at.field("quota");
         let quota = int(v, &at)?;
         if quota > 0 {
-            // sct's quota is per 100 ms; the same share of each period.
-            let per_100ms = (quota as u128 * u128::from(CPU_PERIOD_US) / u128::from(period)) as u64;
+            // sct's quota is per 100 ms; the same share of each period. In
+            // two steps, whole periods and the rest, so that nothing
+            // overflows 64 bits: u128 division links compiler_builtins'
+            // __udivti3, which needs an unwinder on aarch64.
+            let (quota, scale) = (quota as u64, CPU_PERIOD_US);
+            let per_100ms = (quota / period)
+                .saturating_mul(scale)
+                .saturating_add((quota % period).saturating_mul(scale) / period);
             if per_100ms < 1000 {
                 return Err(at.bad("below 1% of a CPU (1 ms per 100 ms), the kernel's least"));
             }
