@@ -1,6 +1,14 @@
 //! containerd drives sct as it drives runc: a private containerd daemon
 //! (its own root, state and socket under a temporary directory, CRI off)
-//! and `ctr run --runc-binary sct`. Skips with a reason where containerd
+//! and `ctr run --runc-binary sct`. The daemon runs in a mount namespace
+//! of its own with a fresh tmpfs on /run, where its shims put their
+//! sockets (containerd 1.6 has `/run/containerd/s` built in), so that
+//! nothing of it stays on the host; ctr's FIFOs go to the temporary
+//! directory. The daemon runs in a mount namespace
+//! of its own with a fresh tmpfs on /run, where its shims put their
+//! sockets (containerd 1.6 has `/run/containerd/s` built in), so that
+//! nothing of it stays on the host; ctr's FIFOs go to the temporary
+//! directory. Skips with a reason where containerd
 //! is not installed (build/deps installs Debian's); under CI=true that is a
 //! failure.
 
@@ -44,8 +52,10 @@ impl Containerd {
             ),
         )
         .unwrap();
-        let daemon = Command::new("containerd")
-            .arg("--config")
+        let daemon = Command::new("unshare")
+            .args(["-m", "--propagation", "private", "sh", "-c"])
+            .arg("mount -t tmpfs tmpfs /run && exec \"$@\"")
+            .args(["sh", "containerd", "--config"])
             .arg(dir.join("config.toml"))
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(dir.join("log")).unwrap())
@@ -78,8 +88,11 @@ impl Containerd {
     /// `ctr run --rm --runc-binary sct ... --rootfs ROOTFS ID ARGS`.
     fn run(&self, opts: &[&str], id: &str, args: &[&str]) -> Output {
         let root = self.dir.join("runc");
+        let fifo = self.dir.join("fifo");
         let mut all = vec![
             "run",
+            "--fifo-dir",
+            fifo.to_str().unwrap(),
             "--runc-binary",
             SCT,
             "--runc-root",
