@@ -121,6 +121,28 @@ fn prepare(cfg: &Config, env: Environ) -> Result<Prepared> {
     })
 }
 
+/// Reads the profile file into `text`; its length (one more than
+/// MAX_PROFILE_BYTES: too long).
+fn read_profile(file: &'static core::ffi::CStr, text: &mut [u8]) -> Result<usize> {
+    let path = file.to_bytes();
+    let fd = rustix::fs::open(file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+        .at("--seccomp", path)
+        .map_err(|e| {
+            e.hint_if(
+                Errno::ENOENT,
+                "--seccomp takes default, unconfined or the path of a JSON profile",
+            )
+        })?;
+    let mut len = 0;
+    while len < text.len() {
+        match crate::sys::retry(|| rustix::io::read(&fd, &mut text[len..])).at("--seccomp", path)? {
+            0 => break,
+            n => len += n,
+        }
+    }
+    Ok(len)
+}
+
 /// `create`: sets the container up as `run` does, but leaves it parked
 /// before CMD, waiting for `start` on the exec FIFO `fifo` (an O_PATH
 /// descriptor). `record` is called with the cgroup once it exists (so that
@@ -456,33 +478,33 @@ const MAX_PROFILE_BYTES: usize = 256 * 1024;
 /// the host's, and the rules depend on the container's bounding set and the
 /// running kernel. `None` for the built-in filter and for unconfined.
 pub fn compile_seccomp_profile(cfg: &Config) -> Result<Option<profile::Filter>> {
-    let Seccomp::Profile(file) = cfg.seccomp else {
-        return Ok(None);
-    };
-    let path = file.to_bytes();
-    let fd = rustix::fs::open(file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-        .at("--seccomp", path)
-        .map_err(|e| {
-            e.hint_if(
-                Errno::ENOENT,
-                "--seccomp takes default, unconfined or the path of a JSON profile",
-            )
-        })?;
     let mut text = [0u8; MAX_PROFILE_BYTES + 1];
-    let mut len = 0;
-    while len < text.len() {
-        match crate::sys::retry(|| rustix::io::read(&fd, &mut text[len..])).at("--seccomp", path)? {
-            0 => break,
-            n => len += n,
+    // Where a failure is said to be: `--seccomp PATH: FIELD: what`, or
+    // `config.json: linux.seccomp.FIELD: what`.
+    let (step, place, text): (&'static str, &[u8], &[u8]) = match cfg.seccomp {
+        Seccomp::Default | Seccomp::Unconfined => return Ok(None),
+        Seccomp::Inline(json) => ("config.json:", b"linux.seccomp", json),
+        Seccomp::Profile(file) => {
+            let len = read_profile(file, &mut text)?;
+            ("--seccomp", file.to_bytes(), &text[..len])
         }
-    }
+    };
     let failed = |describe: &dyn Fn(&mut Buf<256>)| {
         let mut object = Buf::<256>::new();
-        object.push(path).push(b": ");
-        describe(&mut object);
-        Error::setup("--seccomp", object.as_bytes(), "")
+        object.push(place);
+        let mut what = Buf::<256>::new();
+        describe(&mut what);
+        // A field of the profile continues the path: `linux.seccomp.syscalls[0]`.
+        let inline = matches!(cfg.seccomp, Seccomp::Inline(_));
+        let field_first = what
+            .as_bytes()
+            .first()
+            .is_some_and(|c| c.is_ascii_alphabetic());
+        object.push(if inline && field_first { b"." } else { b": " });
+        object.push(what.as_bytes());
+        Error::setup(step, object.as_bytes(), "")
     };
-    if len > MAX_PROFILE_BYTES {
+    if text.len() > MAX_PROFILE_BYTES {
         return Err(failed(&|o| {
             o.push(b"larger than 256 KiB");
         }));
@@ -493,7 +515,7 @@ pub fn compile_seccomp_profile(cfg: &Config) -> Result<Option<profile::Filter>> 
             .unwrap_or((0, 0)),
     };
     let mut policy = profile::Policy::new();
-    profile::read_text(&text[..len], &ctx, &mut policy).map_err(|e| failed(&|o| e.describe(o)))?;
+    profile::read_text(text, &ctx, &mut policy).map_err(|e| failed(&|o| e.describe(o)))?;
     let filter = profile::compile(&policy).map_err(|_| {
         failed(&|o| {
             o.push(b"too many rules for sct's BPF assembler");

@@ -268,3 +268,50 @@ fn spec_writes_sct_defaults_that_create_refuses_to_overwrite() {
     assert_eq!(run.code, 4, "{}", run.stderr);
     assert_eq!(run.stdout, "CapEff:\t00000000a80405fb\n0\n");
 }
+
+#[test]
+fn linux_seccomp_is_compiled_by_sct_with_and_without_no_new_privileges() {
+    for nnp in [true, false] {
+        let b = Bundle::with(
+            &[
+                "sh",
+                "-c",
+                "mkdir /tmp/x 2>&1; test -d /tmp/x || echo refused",
+            ],
+            |c| {
+                c["process"]["noNewPrivileges"] = json!(nnp);
+                c["linux"]["seccomp"] = json!({
+                    "defaultAction": "SCMP_ACT_ALLOW",
+                    "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64"],
+                    "syscalls": [{
+                        "names": ["mkdir", "mkdirat"],
+                        "action": "SCMP_ACT_ERRNO",
+                        "errnoRet": 38
+                    }]
+                });
+            },
+        );
+        let out = b.sct(&["run", "sc"]);
+        assert_eq!(out.code, 0, "nnp={nnp}: {}", out.stderr);
+        assert!(
+            out.stdout.contains("Function not implemented") && out.stdout.ends_with("refused\n"),
+            "nnp={nnp}: {}",
+            out.stdout
+        );
+    }
+    let b = Bundle::with(&["true"], |c| {
+        c["linux"]["seccomp"] = json!({
+            "defaultAction": "SCMP_ACT_ALLOW",
+            "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_FROB"}]
+        });
+    });
+    let out = b.sct(&["create", "bad"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .starts_with("sct: config.json: linux.seccomp.syscalls[0].action: "),
+        "{}",
+        out.stderr
+    );
+    assert!(!b.container_dir("bad").exists());
+}

@@ -136,6 +136,16 @@ fn setup_and_exec(
     // then capset. setuid to a non-root UID already clears permitted and
     // effective (capabilities(7), "Effect of user ID changes"); capset makes
     // that docker's rule (a non-root user gets none) whatever the securebits.
+    // Without no_new_privs, seccomp(2) takes a filter only from a task with
+    // CAP_SYS_ADMIN: then a profile goes on here, before the capabilities
+    // and the user switch, as runc does, and must allow the few setup calls
+    // left (prctl, capset, setgroups, setresuid, sendmsg/recvmsg on the
+    // sync socket, open and write of the exec FIFO, rt_sigprocmask, execve),
+    // as Docker's and podman's do.
+    let profile_early = !cfg.no_new_privileges && setup.profile.is_some();
+    if let (true, Some(profile)) = (profile_early, setup.profile) {
+        seccomp::install_profile(profile)?;
+    }
     caps::limit_bounding_set(cfg.capabilities)?;
     if let Some((uid, gid)) = cfg.user {
         lifecycle::become_user(uid, gid, cfg.additional_gids.as_slice())?;
@@ -172,7 +182,7 @@ fn setup_and_exec(
         (Seccomp::Default, _) => {
             seccomp::install_filter(cfg.seccomp_deny.as_slice(), devices.rules())?
         }
-        (_, Some(profile)) => seccomp::install_profile(profile)?,
+        (_, Some(profile)) if !profile_early => seccomp::install_profile(profile)?,
         _ => {}
     }
     exec::exec_command(cfg, args, env)

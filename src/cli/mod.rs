@@ -147,6 +147,8 @@ pub enum Seccomp {
     Unconfined,
     /// `--seccomp FILE`: a Docker, podman or OCI JSON profile.
     Profile(&'static CStr),
+    /// config.json's `linux.seccomp`: the object's JSON text.
+    Inline(&'static [u8]),
 }
 
 #[derive(Debug)]

@@ -2,7 +2,7 @@
 //! sysctls, masked and read-only paths, propagation and seccomp.
 
 use crate::cgroup::values::{parse_cpuset, Swap, CPU_PERIOD_US};
-use crate::cli::{Config, Net, Propagation, MAX_DEVICE_RULES, MAX_SYSCTLS};
+use crate::cli::{Config, Net, Propagation, Seccomp, MAX_DEVICE_RULES, MAX_SYSCTLS};
 use crate::devices::{parse_access, Kind, Rule, RWM};
 use crate::error::Result;
 use crate::json::{Object, Value};
@@ -61,8 +61,12 @@ pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -
             _ => return Err(at.bad("not supported: sct takes private, rprivate, slave or rslave")),
         };
     }
-    if get(l, "seccomp").is_some() {
-        return Err(at.field("seccomp").bad("not supported yet"));
+    // Compiled by the parent with `--seccomp FILE`'s compiler (one
+    // compiler, two front ends); the profile is judged against the
+    // container's bounding set, which the process's capabilities give.
+    if let Some(v) = get(l, "seccomp") {
+        let at = at.field("seccomp");
+        cfg.seccomp = Seccomp::Inline(object(v, &at)?.as_bytes());
     }
     for name in ["mountLabel"] {
         if let Some(v) = get(l, name) {
