@@ -478,17 +478,36 @@ const MAX_PROFILE_BYTES: usize = 256 * 1024;
 /// the host's, and the rules depend on the container's bounding set and the
 /// running kernel. `None` for the built-in filter and for unconfined.
 pub fn compile_seccomp_profile(cfg: &Config) -> Result<Option<profile::Filter>> {
+    match cfg.seccomp {
+        Seccomp::Default | Seccomp::Unconfined => Ok(None),
+        Seccomp::Inline(json) => compile_profile(cfg, "config.json:", b"linux.seccomp", json),
+        Seccomp::Profile(file) => compile_profile_file(cfg, file),
+    }
+}
+
+/// `--seccomp FILE`: out of line, so that its buffer is on the stack of
+/// those runs alone (a stack page, once touched, stays with the idle
+/// supervisor).
+#[inline(never)]
+fn compile_profile_file(
+    cfg: &Config,
+    file: &'static core::ffi::CStr,
+) -> Result<Option<profile::Filter>> {
     let mut text = [0u8; MAX_PROFILE_BYTES + 1];
-    // Where a failure is said to be: `--seccomp PATH: FIELD: what`, or
-    // `config.json: linux.seccomp.FIELD: what`.
-    let (step, place, text): (&'static str, &[u8], &[u8]) = match cfg.seccomp {
-        Seccomp::Default | Seccomp::Unconfined => return Ok(None),
-        Seccomp::Inline(json) => ("config.json:", b"linux.seccomp", json),
-        Seccomp::Profile(file) => {
-            let len = read_profile(file, &mut text)?;
-            ("--seccomp", file.to_bytes(), &text[..len])
-        }
-    };
+    let len = read_profile(file, &mut text)?;
+    compile_profile(cfg, "--seccomp", file.to_bytes(), &text[..len])
+}
+
+/// Reads and compiles a profile's text; failures are said to be at
+/// `step place: FIELD: what` (`--seccomp PATH: ...`), or for config.json
+/// `config.json: linux.seccomp.FIELD: what`.
+#[inline(never)]
+fn compile_profile(
+    cfg: &Config,
+    step: &'static str,
+    place: &[u8],
+    text: &[u8],
+) -> Result<Option<profile::Filter>> {
     let failed = |describe: &dyn Fn(&mut Buf<256>)| {
         let mut object = Buf::<256>::new();
         object.push(place);
