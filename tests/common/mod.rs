@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
+pub mod containerd;
 pub mod elf;
 
 pub const SCT: &str = env!("CARGO_BIN_EXE_sct");
