@@ -1,7 +1,7 @@
 //! sct: run a command inside a root directory, isolated by the kernel's own
 //! namespaces, from one small static binary.
 //!
-//! The setup order lives in two checklists: [`parent::run`] (what the
+//! The setup order lives in two checklists: [`parent::start`] (what the
 //! process outside the container does) and [`child::run`] (what the process
 //! that becomes the container does, from clone to exec).
 #![cfg_attr(not(test), no_std)]
@@ -38,18 +38,11 @@ pub fn main(args: Args, env: Environ) -> u8 {
     if let Some(code) = oci::main(args, env) {
         return code;
     }
-    let result = match cli::parse(&args) {
-        Ok(Command::Help) => {
-            cli::help().write_to(sys::stdout());
-            return 0;
-        }
-        Ok(Command::Version) => {
-            out::Line::from(concat!("sct ", env!("CARGO_PKG_VERSION"), "\n").as_bytes())
-                .write_to(sys::stdout());
-            return 0;
-        }
-        Ok(Command::Run(cfg)) => parent::run(&cfg, args, env),
-        Ok(Command::PrintSeccomp(cfg, file)) => print_seccomp(&cfg, file).map(|()| 0),
+    // Setup runs deep, in `start`'s frame; the supervisor idles on this
+    // shallow one and gives the rest of the stack back (sys::stack).
+    let result = match start(args, env) {
+        Ok(parent::Started::Running(container)) => container.supervise(),
+        Ok(parent::Started::Done(code)) => Ok(code),
         Err(e) => Err(e),
     };
     match result {
@@ -60,6 +53,26 @@ pub fn main(args: Args, env: Environ) -> u8 {
             line.write_to(sys::stderr());
             e.exit_code()
         }
+    }
+}
+
+/// The command line's work up to a running container, out of line: see
+/// `main`.
+#[inline(never)]
+fn start(args: Args, env: Environ) -> error::Result<parent::Started> {
+    let done = |code| Ok(parent::Started::Done(code));
+    match cli::parse(&args)? {
+        Command::Help => {
+            cli::help().write_to(sys::stdout());
+            done(0)
+        }
+        Command::Version => {
+            out::Line::from(concat!("sct ", env!("CARGO_PKG_VERSION"), "\n").as_bytes())
+                .write_to(sys::stdout());
+            done(0)
+        }
+        Command::Run(cfg) => parent::start(&cfg, args, env),
+        Command::PrintSeccomp(cfg, file) => print_seccomp(&cfg, file).and_then(|()| done(0)),
     }
 }
 

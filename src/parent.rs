@@ -29,8 +29,42 @@ use crate::userns::{self, UserNs};
 /// forward these too). sct itself stays until the container has exited.
 const FORWARDED: &[u32] = &[SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH];
 
-/// Runs the container and returns the exit code sct should exit with.
-pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
+/// How far `start` got.
+// Returned once per run, by value: no allocator to box the large variant.
+#[allow(clippy::large_enum_variant)]
+pub enum Started {
+    /// CMD runs: supervise it.
+    Running(Running),
+    /// Nothing to supervise (setup failed and was reported, or there was
+    /// no container to run): sct exits with this code.
+    Done(u8),
+}
+
+/// What supervising a running container needs, and nothing of setup's:
+/// the filters, the device rule and the sync channel stay in `start`'s
+/// frame, which the supervisor gives back (sys::stack).
+pub struct Running {
+    child: Child,
+    signals: SigSet,
+    /// Dropped after the container has exited: kills what is left inside
+    /// and removes the directories.
+    cgroup: Option<Cgroup>,
+}
+
+impl Running {
+    /// Passes signals on until CMD exits; returns the code sct exits with.
+    pub fn supervise(self) -> Result<u8> {
+        let code = supervise(&self.child, &self.signals)?;
+        Ok(self
+            .cgroup
+            .as_ref()
+            .and_then(|cg| cg.report(code))
+            .unwrap_or(code))
+    }
+}
+
+/// Sets the container up and starts CMD: the parent's checklist.
+pub fn start(cfg: &Config, args: Args, env: Environ) -> Result<Started> {
     let mut p = prepare(cfg, env)?;
     let signals = take_over_signals()?;
     let channel = Channel::new()?;
@@ -50,13 +84,13 @@ pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
     if let Some(failure) = channel.wait_for_exec()? {
         child.wait()?;
         failure.message.write_to(crate::sys::stderr());
-        return Ok(failure.exit_code);
+        return Ok(Started::Done(failure.exit_code));
     }
-    let code = supervise(&child, &signals)?;
-    Ok(p.cgroup
-        .as_ref()
-        .and_then(|cg| cg.report(code))
-        .unwrap_or(code))
+    Ok(Started::Running(Running {
+        child,
+        signals,
+        cgroup: p.cgroup.take(),
+    }))
 }
 
 /// What the parent works out before the child exists, the same for `run`
@@ -458,6 +492,9 @@ pub fn supervise_created(pid: Pid, signals: &SigSet) -> Result<u8> {
 
 /// Passes signals on until the child exits; returns its exit code.
 fn supervise(child: &Child, signals: &SigSet) -> Result<u8> {
+    // The container may live for months; what setup touched of the stack
+    // need not live with it.
+    crate::sys::stack::discard_below_caller();
     loop {
         match sig::wait(signals).at("sigtimedwait", b"")? {
             SIGCHLD => {
