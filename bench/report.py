@@ -39,7 +39,8 @@ import glob
 rounds = []
 for f in sorted(glob.glob(f"{out}/cost-*.json")):
     m = {r["command"]: r["median"] for r in json.load(open(f))["results"]}
-    rounds.append((m["sct"] / m["sct --no-cgroup"], m["sct"] / m["bwrap --unshare-all"]))
+    rounds.append((m["sct"] / m["sct --no-cgroup"], m["sct"] / m["bwrap --unshare-all"],
+                   m["sct"] / m["floor"] if "floor" in m else None))
 opt_out = sorted(r[0] for r in rounds)[len(rounds) // 2]
 bwrap = sorted(r[1] for r in rounds)[len(rounds) // 2]
 print(f"\nThe device rule's cost, in {len(rounds)} rounds of hyperfine that each run sct, "
@@ -47,6 +48,12 @@ print(f"\nThe device rule's cost, in {len(rounds)} rounds of hyperfine that each
       f"sct / `sct --no-cgroup` = " + ", ".join(f"{r[0]:.2f}" for r in rounds) +
       f" (median {opt_out:.2f}; goal ≤ 1.10); sct / bwrap = " + ", ".join(f"{r[1]:.2f}" for r in rounds) +
       f" (median {bwrap:.2f}; goal ≤ 0.50).\n")
+floors = [r[2] for r in rounds if r[2] is not None]
+if floors:
+    print("Against the kernel's own work (`floor`, bench/floor.c: sct's default namespaces, "
+          "bind, pivot_root, /proc and exec in C, nothing else), in the same rounds: "
+          "sct / floor = " + ", ".join(f"{r:.2f}" for r in floors) +
+          f" (median {sorted(floors)[len(floors) // 2]:.2f}; goal ≤ 1.20).\n")
 rootless = {}
 for kind in ("ranges", "single"):
     for f in sorted(glob.glob(f"{out}/rootless/{kind}-*.json")):
@@ -57,7 +64,7 @@ for name, ratios in rootless.items():
     print(f"Rootless, run by the ordinary user `sct-test`: `{name}` / `bwrap --unshare-all` "
           f"by the same user, ratios of the medians per round: " + ", ".join(f"{r:.2f}" for r in ratios) +
           f" (median {sorted(ratios)[len(ratios) // 2]:.2f}; goal ≤ 0.50).\n")
-print("`chroot` and `exec` are the floor (no namespaces). crun needs "
+print("`chroot` and `exec` run without namespaces; `floor` is the kernel's own work for sct's default ones. crun needs "
       "`/sys/fs/cgroup/unified` out of the way on this hybrid-cgroup host, so crun "
       "and runc ran in a second hyperfine run, in a private mount namespace "
       "(`unshare -m`) where it is unmounted (the host keeps it), with sct beside "
