@@ -168,8 +168,15 @@ impl UserNs {
                 newuidmap,
                 newgidmap,
             } => {
-                run_helper(newuidmap.as_c_str(), &self.uid.helper_args(pid_u32(pid)))?;
-                run_helper(newgidmap.as_c_str(), &self.gid.helper_args(pid_u32(pid)))
+                // Both at once: each is a dynamically linked setuid program
+                // (its loader, five libraries, SELinux's set-up) costing
+                // more than the rest of a rootless start, and the maps are
+                // independent files.
+                let uid = spawn_helper(newuidmap.as_c_str(), &self.uid.helper_args(pid_u32(pid)));
+                let gid = spawn_helper(newgidmap.as_c_str(), &self.gid.helper_args(pid_u32(pid)));
+                let uid = uid.and_then(|p| wait_helper(newuidmap.as_c_str(), p));
+                let gid = gid.and_then(|p| wait_helper(newgidmap.as_c_str(), p));
+                uid.and(gid)
             }
             Writer::Direct { deny_setgroups } => {
                 let dir = open_proc_dir(pid)?;
@@ -250,10 +257,8 @@ fn find_program(env: Environ, name: &[u8]) -> Option<ProgramPath> {
         })
 }
 
-/// Runs `program` with `args` (NUL-separated) and an empty environment,
-/// and waits for it; an error unless it exits 0. Its own message, if any,
-/// goes to sct's stderr before sct's.
-fn run_helper(program: &CStr, args: &MapText) -> Result<()> {
+/// Starts `program` with `args` (NUL-separated) and an empty environment.
+fn spawn_helper(program: &CStr, args: &MapText) -> Result<Pid> {
     let shown = program.to_bytes();
     let mut argv: [&CStr; 2 + 3 * MAX_RANGES] = [c""; 2 + 3 * MAX_RANGES];
     argv[0] = program;
@@ -270,15 +275,21 @@ fn run_helper(program: &CStr, args: &MapText) -> Result<()> {
     // The classic clone, as a fork: the helper inherits sct's blocked
     // signals, which it does not wait for, and no descriptor of sct's but
     // 0-2 (all others are close-on-exec).
-    let pid = match process::clone(0).at("fork", shown)? {
+    match process::clone(0).at("fork", shown)? {
         Fork::Child => {
             let _ = with_argv(&argv[..n], |argv| {
                 with_argv(&[], |envp| execve(program, argv, envp))
             });
             exit(127)
         }
-        Fork::Parent { pid, .. } => pid,
-    };
+        Fork::Parent { pid, .. } => Ok(pid),
+    }
+}
+
+/// Waits for a helper; an error unless it exits 0. Its own message, if
+/// any, goes to sct's stderr before sct's.
+fn wait_helper(program: &CStr, pid: Pid) -> Result<()> {
+    let shown = program.to_bytes();
     let status = retry(|| rustix::process::waitid(WaitId::Pid(pid), WaitIdOptions::EXITED))
         .at("waitid", shown)?;
     match status.and_then(|s| s.exit_status()) {
