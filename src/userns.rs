@@ -5,7 +5,7 @@
 //! root inside, and where `/etc/subuid` and `/etc/subgid` give the caller
 //! ranges and `newuidmap`/`newgidmap` (Debian `uidmap`) are installed, those
 //! ranges are ids 1.. inside, as podman maps them. Run by root, sct makes
-//! one only for `--uidmap`/`--gidmap`.
+//! one only for `--userns` (maps of its choosing) or `--uidmap`/`--gidmap`.
 
 use core::ffi::CStr;
 
@@ -14,7 +14,7 @@ use rustix::process::{Pid, WaitId, WaitIdOptions};
 
 use crate::cli::Config;
 use crate::error::{Context, Error, Result};
-use crate::idmap::{passwd_name, IdMap, MapText, Subordinates, MAX_RANGES};
+use crate::idmap::{passwd_name, AutoRange, IdMap, MapText, Subordinates, MAX_RANGES};
 use crate::out::{Buf, Text};
 use crate::sys::args::{with_argv, Environ};
 use crate::sys::process::{self, execve, exit, Fork};
@@ -64,12 +64,15 @@ pub fn is_rootless() -> bool {
 /// exists yet.
 pub fn plan(cfg: &Config, env: Environ) -> Result<Option<UserNs>> {
     let ns = if !is_rootless() {
-        if cfg.uid_map.is_empty() {
-            return Ok(None);
-        }
+        // Given maps win: `--userns` asks for a namespace, which they make.
+        let (uid, gid) = match (cfg.uid_map.is_empty(), cfg.userns) {
+            (false, _) => (cfg.uid_map, cfg.gid_map),
+            (true, true) => (auto_map(c"/etc/subuid")?, auto_map(c"/etc/subgid")?),
+            (true, false) => return Ok(None),
+        };
         UserNs {
-            uid: cfg.uid_map,
-            gid: cfg.gid_map,
+            uid,
+            gid,
             writer: Writer::Direct {
                 deny_setgroups: false,
             },
@@ -90,6 +93,9 @@ pub fn plan(cfg: &Config, env: Environ) -> Result<Option<UserNs>> {
                     deny_setgroups: true,
                 } => UNMAPPED_ROOTLESS_HINT,
                 _ if is_rootless() => "your ranges in /etc/subuid and /etc/subgid do not cover it",
+                _ if cfg.uid_map.is_empty() => {
+                    "--userns maps 0..65535 at most; --uidmap and --gidmap can map more"
+                }
                 _ => "--uidmap and --gidmap must map it",
             };
             return Err(Error::setup(
@@ -101,6 +107,27 @@ pub fn plan(cfg: &Config, env: Environ) -> Result<Option<UserNs>> {
         }
     }
     Ok(Some(ns))
+}
+
+/// `--userns` as root: ids 0..65535 inside are root's range in `file`, or
+/// else 100000.. while no user has ids there (idmap::AutoRange), so that
+/// the container's root is no id of the host's root, nor anyone's.
+fn auto_map(file: &'static CStr) -> Result<IdMap> {
+    let mut auto = AutoRange::default();
+    let _ = for_each_line(file, |line| {
+        auto.add_line(line);
+        false
+    });
+    let mut map = IdMap::default();
+    match auto.range() {
+        Some(range) if map.push(range) => Ok(map),
+        _ => Err(Error::setup(
+            "--userns",
+            file.to_bytes(),
+            "has no range for root, and another user has 100000..165535",
+        )
+        .hint("give root a range of its own there (e.g. root:1000000:65536), or map with --uidmap and --gidmap")),
+    }
 }
 
 /// An ordinary caller's maps: its subordinate ranges where the helpers can
