@@ -93,9 +93,7 @@ pub fn plan(cfg: &Config, env: Environ) -> Result<Option<UserNs>> {
                     deny_setgroups: true,
                 } => UNMAPPED_ROOTLESS_HINT,
                 _ if is_rootless() => "your ranges in /etc/subuid and /etc/subgid do not cover it",
-                _ if cfg.uid_map.is_empty() => {
-                    "--userns maps 0..65535 at most; --uidmap and --gidmap can map more"
-                }
+                _ if cfg.uid_map.is_empty() => "--userns maps 0..65535",
                 _ => "--uidmap and --gidmap must map it",
             };
             return Err(Error::setup(
@@ -114,7 +112,7 @@ pub fn plan(cfg: &Config, env: Environ) -> Result<Option<UserNs>> {
 /// the container's root is no id of the host's root, nor anyone's.
 fn auto_map(file: &'static CStr) -> Result<IdMap> {
     let mut auto = AutoRange::default();
-    let _ = for_each_line(file, |line| {
+    let _ = for_each_line(file, &mut |line| {
         auto.add_line(line);
         false
     });
@@ -124,9 +122,9 @@ fn auto_map(file: &'static CStr) -> Result<IdMap> {
         _ => Err(Error::setup(
             "--userns",
             file.to_bytes(),
-            "has no range for root, and another user has 100000..165535",
+            "no range for root, and a user has 100000..",
         )
-        .hint("give root a range of its own there (e.g. root:1000000:65536), or map with --uidmap and --gidmap")),
+        .hint("add a line root:START:COUNT there, or use --uidmap (README, Rootless)")),
     }
 }
 
@@ -154,7 +152,7 @@ fn caller_maps(env: Environ) -> UserNs {
         return single;
     };
     let mut name = Buf::<64>::new();
-    let _ = for_each_line(c"/etc/passwd", |line| {
+    let _ = for_each_line(c"/etc/passwd", &mut |line| {
         if let Some(n) = passwd_name(line, uid) {
             name.push(n);
             return true;
@@ -164,7 +162,7 @@ fn caller_maps(env: Environ) -> UserNs {
     let name = (!name.is_empty() && !name.is_cut()).then_some(name.as_bytes());
     let ranges = |file: &CStr, own: u32| {
         let mut s = Subordinates::new(own);
-        let _ = for_each_line(file, |line| {
+        let _ = for_each_line(file, &mut |line| {
             s.add_line(line, name);
             false
         });
@@ -333,7 +331,8 @@ fn wait_helper(program: &CStr, pid: Pid) -> Result<()> {
 /// Calls `f` with each line of the file at `path` until it returns true.
 /// A missing or unreadable file has no lines; a line longer than 1 KB is
 /// skipped.
-fn for_each_line(path: &CStr, mut f: impl FnMut(&[u8]) -> bool) -> Result<()> {
+// `dyn`: one copy of the reader for its three callers.
+fn for_each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> bool) -> Result<()> {
     let file = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
         .at("open", path.to_bytes())?;
     let mut buf = [0u8; 1024];

@@ -561,7 +561,7 @@ both_paths! {
         else {
             let out = sct.run_in(&rootfs, &["--userns"], &["/bin/true"]);
             assert_eq!(out.code, 125, "{out:?}");
-            assert!(out.stderr.contains("has no range for root, and another user has 100000..165535"), "{out:?}");
+            assert!(out.stderr.contains("no range for root, and a user has 100000.."), "{out:?}");
             return;
         };
         let out = sct.run_in(&rootfs, &["--userns"], &["/bin/probe", "info"]).ok();
@@ -598,7 +598,7 @@ both_paths! {
         assert_eq!(
             out.stderr,
             "sct: --user 70000:70000: not mapped in the container's user namespace\n\
-             sct: hint: --userns maps 0..65535 at most; --uidmap and --gidmap can map more\n"
+             sct: hint: --userns maps 0..65535\n"
         );
     }
 }

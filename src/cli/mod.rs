@@ -422,7 +422,7 @@ const OPTIONS: &[Opt] = &[
         long: "userns",
         short: None,
         takes: Takes::Flag(|p| p.cfg.userns = true),
-        help: "as root: a user namespace, 0..65535 = root's /etc/subuid range or 100000.. (README)",
+        help: "as root: a user namespace mapping 0..65535 (README, Rootless)",
     },
     Opt {
         long: "uidmap",
