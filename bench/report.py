@@ -37,8 +37,9 @@ if os.path.exists(f"{out}/oci.json"):
               f"| {r['median'] * 1e3:.2f} ms | {r['median'] / oci['crun']['median']:.2f} |")
     if "sct, host's cgroups" in oci:
         print("\nThe first sct row ran beside crun and runc with the unified hierarchy unmounted, "
-              "so its device rule took v1's devices controller, whose cgroup.procs migration waits "
-              "for an RCU grace period; the second ran where sct runs on this host (its own mount "
+              "so its device rule took v1's devices controller (the init moves itself in, writing 0 to "
+              "`tasks`: a move by another process waits for an RCU grace period); the second ran "
+              "where sct runs on this host (its own mount "
               "namespace, entered with one more exec, nsenter): a BPF program on a v2 directory "
               "the init starts in.")
 import glob
