@@ -136,7 +136,7 @@ pub fn program(rules: &[Rule]) -> Result<ebpf::Program, AsmError> {
     // the verifier's log for the default rules says "processed 116 insns
     // ... total_states 11" where fields loaded once took 221 and 24, and
     // verifying is most of what loading the program costs, the costliest
-    // step of a container's cgroup (bench/results.md).
+    // step of a container's cgroup (bench/speed.md).
     for rule in rules.iter().rev() {
         let next = a.label();
         let kind = match rule.kind {
