@@ -30,11 +30,18 @@ if os.path.exists(f"{out}/oci.json"):
     print("\nOCI mode: create, start, wait and delete of `/bin/true`, each runtime by its own "
           "command line, in a PID namespace whose first process stands in for containerd's shim "
           f"(one hyperfine run; goal: sct ≤ 0.5× crun):\n")
-    print("| runtime | mean | σ | ratio to crun |")
-    print("|---|---:|---:|---:|")
+    print("| runtime | mean | σ | median | ratio to crun (medians) |")
+    print("|---|---:|---:|---:|---:|")
     for name, r in oci.items():
         print(f"| {name} | {r['mean'] * 1e3:.2f} ms | {r['stddev'] * 1e3:.2f} ms "
-              f"| {r['mean'] / oci['crun']['mean']:.2f} |")
+              f"| {r['median'] * 1e3:.2f} ms | {r['median'] / oci['crun']['median']:.2f} |")
+    if "sct, host's cgroups" in oci:
+        print("\nThe first sct row ran beside crun and runc with the unified hierarchy unmounted, "
+              "so its device rule took v1's devices controller (the init moves itself in, writing 0 to "
+              "`tasks`: a move by another process waits for an RCU grace period); the second ran "
+              "where sct runs on this host (its own mount "
+              "namespace, entered with one more exec, nsenter): a BPF program on a v2 directory "
+              "the init starts in.")
 import glob
 rounds = []
 for f in sorted(glob.glob(f"{out}/cost-*.json")):

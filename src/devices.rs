@@ -9,7 +9,7 @@
 
 use crate::ebpf::{
     self, Alu, Asm, AsmError, Cond, Reg, Src, Width, BPF_DEVCG_DEV_BLOCK, BPF_DEVCG_DEV_CHAR, R0,
-    R1, R2, R3, R4, R5, R6,
+    R1, R2, R3,
 };
 use crate::out::Text;
 use crate::spec::DEFAULT_DEVICE_RULES;
@@ -99,12 +99,10 @@ pub fn v1_line(rule: &Rule, out: &mut Text) {
     }
 }
 
-// The registers the program keeps the context's fields in.
-const TYPE: Reg = R2;
-const ACCESS: Reg = R3;
-const MAJOR: Reg = R4;
-const MINOR: Reg = R5;
-const SCRATCH: Reg = R6;
+/// The register each rule loads the context's field it tests into, and
+/// the one a constant too large for an immediate goes through.
+const FIELD: Reg = R2;
+const SCRATCH: Reg = R3;
 
 /// Whether a rule matches every access, so that nothing after it in the
 /// program could run.
@@ -128,38 +126,41 @@ pub fn program(rules: &[Rule]) -> Result<ebpf::Program, AsmError> {
     let rules = &rules[from..];
     let catch_all = rules.first().is_some_and(always_matches);
     let mut a = Asm::new();
-    let tests_kind = rules.iter().any(|r| r.kind != Kind::All);
-    let tests_access = rules.iter().any(|r| r.access & RWM != RWM);
-    if tests_kind {
-        a.load_u32(TYPE, R1, 0);
-        a.alu(Width::W32, Alu::And, TYPE, Src::K(0xffff));
-    }
-    if tests_access {
-        a.load_u32(ACCESS, R1, 0);
-        a.alu(Width::W32, Alu::Rsh, ACCESS, Src::K(16));
-    }
-    if rules.iter().any(|r| r.major.is_some()) {
-        a.load_u32(MAJOR, R1, 4);
-    }
-    if rules.iter().any(|r| r.minor.is_some()) {
-        a.load_u32(MINOR, R1, 8);
-    }
+    // Each rule loads the fields it tests afresh rather than once for all:
+    // the verifier then reaches each rule's `next` with every register but
+    // the context dead (a rule writes FIELD before it reads it), so the
+    // first path it walks there prunes all others. Fields loaded once
+    // would reach `next` narrowed differently by each failed test (the
+    // type known to be char on one path, unknown on another), and the
+    // verifier would walk the rest of the program once per such state:
+    // the verifier's log for the default rules says "processed 116 insns
+    // ... total_states 11" where fields loaded once took 221 and 24, and
+    // verifying is most of what loading the program costs, the costliest
+    // step of a container's cgroup (bench/speed.md).
     for rule in rules.iter().rev() {
         let next = a.label();
-        match rule.kind {
-            Kind::Char => a.jump_if(Cond::Ne, TYPE, Src::K(BPF_DEVCG_DEV_CHAR as i32), next),
-            Kind::Block => a.jump_if(Cond::Ne, TYPE, Src::K(BPF_DEVCG_DEV_BLOCK as i32), next),
-            Kind::All => {}
+        let kind = match rule.kind {
+            Kind::Char => Some(BPF_DEVCG_DEV_CHAR),
+            Kind::Block => Some(BPF_DEVCG_DEV_BLOCK),
+            Kind::All => None,
+        };
+        if let Some(kind) = kind {
+            a.load_u32(FIELD, R1, 0);
+            a.alu(Width::W32, Alu::And, FIELD, Src::K(0xffff));
+            a.jump_if(Cond::Ne, FIELD, Src::K(kind as i32), next);
         }
         let access = rule.access & RWM;
         if access != RWM {
             // Some bit asked for that the rule does not grant.
             let missing = 0xffff & !i32::from(access);
-            a.jump_if(Cond::Set, ACCESS, Src::K(missing), next);
+            a.load_u32(FIELD, R1, 0);
+            a.alu(Width::W32, Alu::Rsh, FIELD, Src::K(16));
+            a.jump_if(Cond::Set, FIELD, Src::K(missing), next);
         }
-        for (reg, value) in [(MAJOR, rule.major), (MINOR, rule.minor)] {
+        for (offset, value) in [(4, rule.major), (8, rule.minor)] {
             if let Some(v) = value {
-                skip_unless_equal(&mut a, reg, v, next);
+                a.load_u32(FIELD, R1, offset);
+                skip_unless_equal(&mut a, FIELD, v, next);
             }
         }
         a.alu(Width::W64, Alu::Mov, R0, Src::K(i32::from(rule.allow)));
@@ -270,9 +271,11 @@ mod tests {
     #[test]
     fn default_program_is_minimal() {
         let p = program(DEFAULT_DEVICE_RULES).unwrap();
-        // 6 loads, 4 per wildcard rule (test, test, mov, exit), 5 per
-        // full-number rule, 4 for pts, 2 for the final deny.
-        assert_eq!(p.insns().len(), 6 + 2 * 4 + 8 * 5 + 4 + 2);
+        // Per wildcard rule: type and access, 3 each (load, mask, test),
+        // then mov and exit; per full-number rule: type, 2 each for major
+        // and minor (load, test), mov, exit; pts as one without a minor;
+        // 2 for the final deny.
+        assert_eq!(p.insns().len(), 2 * 8 + 8 * 9 + 7 + 2);
     }
 
     #[test]

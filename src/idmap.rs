@@ -176,6 +176,60 @@ impl Subordinates {
     }
 }
 
+/// How many ids `--userns` maps: 0..65535, the ids images use.
+pub const AUTO_COUNT: u32 = 65536;
+
+/// Where `--userns` maps them when root has no subordinate range: the
+/// start of useradd's default range (SUB_UID_MIN in login.defs), taken
+/// only while no user has been given ids there.
+pub const AUTO_FALLBACK: IdRange = IdRange {
+    inside: 0,
+    outside: 100000,
+    count: AUTO_COUNT,
+};
+
+/// The host range for `--userns`, from `/etc/subuid` (or `/etc/subgid`)
+/// lines: root's first range (by name or as 0), at most AUTO_COUNT ids,
+/// else AUTO_FALLBACK unless a line gives any of those ids to someone else.
+#[derive(Default)]
+pub struct AutoRange {
+    root: Option<IdRange>,
+    fallback_taken: bool,
+}
+
+impl AutoRange {
+    /// Takes one `NAME:START:COUNT` line.
+    pub fn add_line(&mut self, line: &[u8]) {
+        let mut f = line.split(|&c| c == b':');
+        let (Some(who), Some(start), Some(count)) = (f.next(), f.next(), f.next()) else {
+            return;
+        };
+        let (Some(start), Some(count)) = (parse_u64(start), parse_u64(count)) else {
+            return;
+        };
+        if count == 0 || start + count > u64::from(u32::MAX) {
+            return;
+        }
+        if (who == b"root" || who == b"0") && self.root.is_none() {
+            self.root = Some(IdRange {
+                inside: 0,
+                outside: start as u32,
+                count: count.min(u64::from(AUTO_COUNT)) as u32,
+            });
+        }
+        let fallback = u64::from(AUTO_FALLBACK.outside);
+        if start < fallback + u64::from(AUTO_COUNT) && fallback < start + count {
+            self.fallback_taken = true;
+        }
+    }
+
+    /// The range, if there is one.
+    pub fn range(&self) -> Option<IdRange> {
+        self.root
+            .or((!self.fallback_taken).then_some(AUTO_FALLBACK))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +310,41 @@ mod tests {
         assert_eq!(subordinates(b"other:1:2\n", Some(b"me"), 7), None);
         assert_eq!(subordinates(b"", None, 7), None);
         assert_eq!(subordinates(b"me:5:0\n", Some(b"me"), 7), None);
+    }
+
+    fn auto(text: &[u8]) -> Option<IdRange> {
+        let mut a = AutoRange::default();
+        text.split(|&c| c == b'\n').for_each(|l| a.add_line(l));
+        a.range()
+    }
+
+    #[test]
+    fn userns_takes_roots_range_or_a_free_fallback() {
+        let r = |outside, count| {
+            Some(IdRange {
+                inside: 0,
+                outside,
+                count,
+            })
+        };
+        assert_eq!(auto(b""), Some(AUTO_FALLBACK));
+        assert_eq!(auto(b"sct-test:3000000000:65536\n"), Some(AUTO_FALLBACK));
+        assert_eq!(
+            auto(b"me:165536:65536\nroot:1000000:65536\nroot:5:5"),
+            r(1000000, 65536)
+        );
+        // At most 0..65535, and a smaller range as it is.
+        assert_eq!(auto(b"0:1000000:1000000\n"), r(1000000, 65536));
+        assert_eq!(auto(b"root:1000000:1000\n"), r(1000000, 1000));
+        // The fallback is never shared with a user useradd gave it to.
+        assert_eq!(auto(b"me:100000:65536\n"), None);
+        assert_eq!(auto(b"me:165535:1\n"), None);
+        assert_eq!(auto(b"me:165536:1\nyou:99999:1\n"), Some(AUTO_FALLBACK));
+        assert_eq!(
+            auto(b"me:100000:65536\nroot:200000:65536\n"),
+            r(200000, 65536)
+        );
+        assert_eq!(auto(b"root:1:0\nbad\nroot:x:1\n"), Some(AUTO_FALLBACK));
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub fn start(cfg: &Config, args: Args, env: Environ) -> Result<Started> {
     let mut p = prepare(cfg, env)?;
     let signals = take_over_signals()?;
     let channel = Channel::new()?;
-    let setup = setup(&p.devices, &p.profile, &p.userns, Start::Now);
+    let setup = setup(&p.devices, &p.profile, &p.userns, &p.cgroup, Start::Now);
     let child = match spawn(cfg, p.userns.is_some(), p.cgroup.as_mut())? {
         Spawned::Child => child::run(cfg, &setup, args, env, channel.into_child()),
         Spawned::Parent(child) => child,
@@ -110,6 +110,7 @@ fn setup<'a>(
     devices: &'a Devices,
     profile: &'a Option<profile::Filter>,
     userns: &Option<UserNs>,
+    cgroup: &Option<Cgroup>,
     start: Start,
 ) -> Setup<'a> {
     Setup {
@@ -117,6 +118,7 @@ fn setup<'a>(
         profile: profile.as_ref(),
         userns: userns.is_some(),
         start,
+        cgroup_tasks: cgroup.as_ref().map_or([-1; 6], Cgroup::join_fds),
     }
 }
 
@@ -199,7 +201,7 @@ pub fn create(
         fifo: fifo.as_raw_fd(),
         lock: lock.as_raw_fd(),
     };
-    let setup = setup(&p.devices, &p.profile, &p.userns, start);
+    let setup = setup(&p.devices, &p.profile, &p.userns, &p.cgroup, start);
     let child = match spawn(cfg, p.userns.is_some(), p.cgroup.as_mut())? {
         Spawned::Child => child::run(cfg, &setup, args, env, channel.into_child()),
         Spawned::Parent(child) => child,
@@ -265,8 +267,9 @@ fn release_in_steps(
         let _ = child.wait();
         e
     };
-    // Where CLONE_INTO_CGROUP did not already (v1, kernels before 5.7):
-    // before the release, so no setup step runs outside the cgroup.
+    // Where neither CLONE_INTO_CGROUP (v2, Linux 5.7) nor the child itself
+    // (v1, Cgroup::join_fds) did: before the release, so no setup step
+    // runs outside the cgroup.
     if let Some(cg) = &cgroup {
         cg.place(child.pid).map_err(kill)?;
     }

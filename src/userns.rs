@@ -5,7 +5,7 @@
 //! root inside, and where `/etc/subuid` and `/etc/subgid` give the caller
 //! ranges and `newuidmap`/`newgidmap` (Debian `uidmap`) are installed, those
 //! ranges are ids 1.. inside, as podman maps them. Run by root, sct makes
-//! one only for `--uidmap`/`--gidmap`.
+//! one only for `--userns` (maps of its choosing) or `--uidmap`/`--gidmap`.
 
 use core::ffi::CStr;
 
@@ -14,7 +14,7 @@ use rustix::process::{Pid, WaitId, WaitIdOptions};
 
 use crate::cli::Config;
 use crate::error::{Context, Error, Result};
-use crate::idmap::{passwd_name, IdMap, MapText, Subordinates, MAX_RANGES};
+use crate::idmap::{passwd_name, AutoRange, IdMap, MapText, Subordinates, MAX_RANGES};
 use crate::out::{Buf, Text};
 use crate::sys::args::{with_argv, Environ};
 use crate::sys::process::{self, execve, exit, Fork};
@@ -64,12 +64,15 @@ pub fn is_rootless() -> bool {
 /// exists yet.
 pub fn plan(cfg: &Config, env: Environ) -> Result<Option<UserNs>> {
     let ns = if !is_rootless() {
-        if cfg.uid_map.is_empty() {
-            return Ok(None);
-        }
+        // Given maps win: `--userns` asks for a namespace, which they make.
+        let (uid, gid) = match (cfg.uid_map.is_empty(), cfg.userns) {
+            (false, _) => (cfg.uid_map, cfg.gid_map),
+            (true, true) => (auto_map(c"/etc/subuid")?, auto_map(c"/etc/subgid")?),
+            (true, false) => return Ok(None),
+        };
         UserNs {
-            uid: cfg.uid_map,
-            gid: cfg.gid_map,
+            uid,
+            gid,
             writer: Writer::Direct {
                 deny_setgroups: false,
             },
@@ -90,6 +93,7 @@ pub fn plan(cfg: &Config, env: Environ) -> Result<Option<UserNs>> {
                     deny_setgroups: true,
                 } => UNMAPPED_ROOTLESS_HINT,
                 _ if is_rootless() => "your ranges in /etc/subuid and /etc/subgid do not cover it",
+                _ if cfg.uid_map.is_empty() => "--userns maps 0..65535",
                 _ => "--uidmap and --gidmap must map it",
             };
             return Err(Error::setup(
@@ -101,6 +105,27 @@ pub fn plan(cfg: &Config, env: Environ) -> Result<Option<UserNs>> {
         }
     }
     Ok(Some(ns))
+}
+
+/// `--userns` as root: ids 0..65535 inside are root's range in `file`, or
+/// else 100000.. while no user has ids there (idmap::AutoRange), so that
+/// the container's root is no id of the host's root, nor anyone's.
+fn auto_map(file: &'static CStr) -> Result<IdMap> {
+    let mut auto = AutoRange::default();
+    let _ = for_each_line(file, &mut |line| {
+        auto.add_line(line);
+        false
+    });
+    let mut map = IdMap::default();
+    match auto.range() {
+        Some(range) if map.push(range) => Ok(map),
+        _ => Err(Error::setup(
+            "--userns",
+            file.to_bytes(),
+            "no range for root, and a user has 100000..",
+        )
+        .hint("add a line root:START:COUNT there, or use --uidmap (README, Rootless)")),
+    }
 }
 
 /// An ordinary caller's maps: its subordinate ranges where the helpers can
@@ -127,7 +152,7 @@ fn caller_maps(env: Environ) -> UserNs {
         return single;
     };
     let mut name = Buf::<64>::new();
-    let _ = for_each_line(c"/etc/passwd", |line| {
+    let _ = for_each_line(c"/etc/passwd", &mut |line| {
         if let Some(n) = passwd_name(line, uid) {
             name.push(n);
             return true;
@@ -137,7 +162,7 @@ fn caller_maps(env: Environ) -> UserNs {
     let name = (!name.is_empty() && !name.is_cut()).then_some(name.as_bytes());
     let ranges = |file: &CStr, own: u32| {
         let mut s = Subordinates::new(own);
-        let _ = for_each_line(file, |line| {
+        let _ = for_each_line(file, &mut |line| {
             s.add_line(line, name);
             false
         });
@@ -168,8 +193,15 @@ impl UserNs {
                 newuidmap,
                 newgidmap,
             } => {
-                run_helper(newuidmap.as_c_str(), &self.uid.helper_args(pid_u32(pid)))?;
-                run_helper(newgidmap.as_c_str(), &self.gid.helper_args(pid_u32(pid)))
+                // Both at once: each is a dynamically linked setuid program
+                // (its loader, five libraries, SELinux's set-up) costing
+                // more than the rest of a rootless start, and the maps are
+                // independent files.
+                let uid = spawn_helper(newuidmap.as_c_str(), &self.uid.helper_args(pid_u32(pid)));
+                let gid = spawn_helper(newgidmap.as_c_str(), &self.gid.helper_args(pid_u32(pid)));
+                let uid = uid.and_then(|p| wait_helper(newuidmap.as_c_str(), p));
+                let gid = gid.and_then(|p| wait_helper(newgidmap.as_c_str(), p));
+                uid.and(gid)
             }
             Writer::Direct { deny_setgroups } => {
                 let dir = open_proc_dir(pid)?;
@@ -250,10 +282,8 @@ fn find_program(env: Environ, name: &[u8]) -> Option<ProgramPath> {
         })
 }
 
-/// Runs `program` with `args` (NUL-separated) and an empty environment,
-/// and waits for it; an error unless it exits 0. Its own message, if any,
-/// goes to sct's stderr before sct's.
-fn run_helper(program: &CStr, args: &MapText) -> Result<()> {
+/// Starts `program` with `args` (NUL-separated) and an empty environment.
+fn spawn_helper(program: &CStr, args: &MapText) -> Result<Pid> {
     let shown = program.to_bytes();
     let mut argv: [&CStr; 2 + 3 * MAX_RANGES] = [c""; 2 + 3 * MAX_RANGES];
     argv[0] = program;
@@ -270,15 +300,21 @@ fn run_helper(program: &CStr, args: &MapText) -> Result<()> {
     // The classic clone, as a fork: the helper inherits sct's blocked
     // signals, which it does not wait for, and no descriptor of sct's but
     // 0-2 (all others are close-on-exec).
-    let pid = match process::clone(0).at("fork", shown)? {
+    match process::clone(0).at("fork", shown)? {
         Fork::Child => {
             let _ = with_argv(&argv[..n], |argv| {
                 with_argv(&[], |envp| execve(program, argv, envp))
             });
             exit(127)
         }
-        Fork::Parent { pid, .. } => pid,
-    };
+        Fork::Parent { pid, .. } => Ok(pid),
+    }
+}
+
+/// Waits for a helper; an error unless it exits 0. Its own message, if
+/// any, goes to sct's stderr before sct's.
+fn wait_helper(program: &CStr, pid: Pid) -> Result<()> {
+    let shown = program.to_bytes();
     let status = retry(|| rustix::process::waitid(WaitId::Pid(pid), WaitIdOptions::EXITED))
         .at("waitid", shown)?;
     match status.and_then(|s| s.exit_status()) {
@@ -295,7 +331,8 @@ fn run_helper(program: &CStr, args: &MapText) -> Result<()> {
 /// Calls `f` with each line of the file at `path` until it returns true.
 /// A missing or unreadable file has no lines; a line longer than 1 KB is
 /// skipped.
-fn for_each_line(path: &CStr, mut f: impl FnMut(&[u8]) -> bool) -> Result<()> {
+// `dyn`: one copy of the reader for its three callers.
+fn for_each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> bool) -> Result<()> {
     let file = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
         .at("open", path.to_bytes())?;
     let mut buf = [0u8; 1024];

@@ -524,3 +524,81 @@ fn sct_is_not_setuid() {
     let mode = std::fs::metadata(SCT).unwrap().permissions().mode();
     assert_eq!(mode & 0o6000, 0, "{mode:o}");
 }
+
+/// The map `--userns` should make from `file`: root's first range there
+/// (at most 65536 ids), else 100000:65536; `None` where another user has
+/// ids in that fallback, when sct must refuse.
+fn expected_auto_map(file: &str) -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let ranges: Vec<(&str, u64, u64)> = text
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split(':');
+            let (who, start, count) = (f.next()?, f.next()?, f.next()?);
+            Some((who, start.parse().ok()?, count.parse().ok()?))
+        })
+        .filter(|&(_, _, count)| count > 0)
+        .collect();
+    if let Some(&(_, start, count)) = ranges.iter().find(|r| r.0 == "root" || r.0 == "0") {
+        return Some((start, count.min(65536)));
+    }
+    let taken = ranges
+        .iter()
+        .any(|&(_, start, count)| start < 165536 && 100000 < start + count);
+    (!taken).then_some((100000, 65536))
+}
+
+both_paths! {
+    fn root_with_userns_is_an_unprivileged_uid_on_the_host(sct) {
+        let rootfs = Rootfs::new();
+        for d in ["dev", "sys", "shared"] {
+            std::fs::create_dir(rootfs.path().join(d)).unwrap();
+        }
+        std::fs::write(rootfs.path().join("etc/secret"), "root only\n").unwrap();
+        std::fs::set_permissions(rootfs.path().join("etc/secret"), std::fs::Permissions::from_mode(0o600)).unwrap();
+        let (Some((uid, count)), Some((gid, gid_count))) =
+            (expected_auto_map("/etc/subuid"), expected_auto_map("/etc/subgid"))
+        else {
+            let out = sct.run_in(&rootfs, &["--userns"], &["/bin/true"]);
+            assert_eq!(out.code, 125, "{out:?}");
+            assert!(out.stderr.contains("no range for root, and a user has 100000.."), "{out:?}");
+            return;
+        };
+        let out = sct.run_in(&rootfs, &["--userns"], &["/bin/probe", "info"]).ok();
+        assert_eq!(out.value("uid"), "0");
+        assert_eq!(out.value("gid"), "0");
+        assert_ne!(out.value("ns.user"), common::host_ns("user"));
+        let out = sct.run_in(&rootfs, &["--userns"], &["/bin/probe", "read", "/proc/self/uid_map"]).ok();
+        assert_eq!(map_lines(&out.stdout), [format!("0 {uid} {count}")]);
+        let out = sct.run_in(&rootfs, &["--userns"], &["/bin/probe", "read", "/proc/self/gid_map"]).ok();
+        assert_eq!(map_lines(&out.stdout), [format!("0 {gid} {gid_count}")]);
+        // Host files owned by root stay protected from the container's root.
+        let out = sct.run_in(&rootfs, &["--userns"], &["/bin/probe", "read", "/etc/secret"]);
+        assert_eq!(out.stdout, "error=EACCES\n", "{out:?}");
+        let out = sct.run_in(&rootfs, &["--userns"], &["/bin/probe", "write", "/etc/new"]);
+        assert_eq!(out.stdout, "error=EACCES\n", "{out:?}");
+        // What it creates is the range's first id's on the host.
+        let shared = rootfs.outside().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        let bind = format!("{}:/shared", shared.display());
+        sct.run_in(&rootfs, &["--userns", "-v", &bind], &["/bin/probe", "write", "/shared/f"]).ok();
+        let meta = std::fs::metadata(shared.join("f")).unwrap();
+        assert_eq!((u64::from(meta.uid()), u64::from(meta.gid())), (uid, gid));
+        // With --uidmap, the given maps (the gids following the uids).
+        for file in ["uid_map", "gid_map"] {
+            let out = sct
+                .run_in(&rootfs, &["--userns", "--uidmap", "0:200000:1000"], &["/bin/probe", "read", &format!("/proc/self/{file}")])
+                .ok();
+            assert_eq!(map_lines(&out.stdout), ["0 200000 1000"]);
+        }
+        // Ids past 65535 are not mapped.
+        let out = sct.run_in(&rootfs, &["--userns", "--user", "70000"], &["/bin/true"]);
+        assert_eq!(out.code, 125, "{out:?}");
+        assert_eq!(
+            out.stderr,
+            "sct: --user 70000:70000: not mapped in the container's user namespace\n\
+             sct: hint: --userns maps 0..65535\n"
+        );
+    }
+}

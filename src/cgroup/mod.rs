@@ -81,6 +81,9 @@ struct Dir {
     fd: OwnedFd,
     v2: bool,
     controllers: Controllers,
+    /// v1's `tasks` file, open for writing, where the child joins by
+    /// itself (`join_fds`); `None`: the parent places it.
+    tasks: Option<OwnedFd>,
 }
 
 /// The container's cgroup, across v2 and v1 hierarchies. Dropping it kills
@@ -184,9 +187,8 @@ impl Cgroup {
         // The device rule goes to v2 wherever a v2 hierarchy is mounted, a
         // hybrid's `unified` one included (the kernel runs cgroup device
         // programs besides v1's lists): the child then starts inside with
-        // CLONE_INTO_CGROUP, where a v1 cgroup needs a migration through
-        // cgroup.procs, which waits for an RCU grace period (measured: the
-        // container's start took 1.35x as long).
+        // CLONE_INTO_CGROUP, where a v1 cgroup needs a move into it after
+        // clone (the child's own, join_fds; still a second step).
         if needed.has(DEVICES) {
             match (v2_root, has_devices_v1) {
                 (Some(_), _) => on_v2 |= DEVICES,
@@ -335,13 +337,28 @@ impl Cgroup {
         self.placed_by_clone = true;
     }
 
+    /// The v1 `tasks` files the child writes "0" to as its first step
+    /// (child::join_cgroups), -1 past the last. The kernel moves a thread
+    /// that moves itself without cgroup_threadgroup_rwsem
+    /// (cgroup_procs_write_start()), whose write side waits for an RCU
+    /// grace period: measured here, 30 us where the parent's write of the
+    /// pid to cgroup.procs took 6 to 30 ms, most of a v1 container's start.
+    pub fn join_fds(&self) -> [rustix::fd::RawFd; 6] {
+        let mut fds = [-1; 6];
+        let open = self.dirs.iter().flatten().filter_map(|d| d.tasks.as_ref());
+        for (slot, fd) in fds.iter_mut().zip(open) {
+            *slot = rustix::fd::AsRawFd::as_raw_fd(fd);
+        }
+        fds
+    }
+
     /// Moves the (not yet released) child into every directory it is not
     /// in yet.
     pub fn place(&self, pid: Pid) -> Result<()> {
         let mut text = Text::new();
         text.push_u64(pid.as_raw_nonzero().get() as u64);
         for d in self.dirs.iter().flatten() {
-            if d.v2 && self.placed_by_clone {
+            if (d.v2 && self.placed_by_clone) || d.tasks.is_some() {
                 continue;
             }
             write_at(&d.fd, b"cgroup.procs", text.as_bytes())?;

@@ -28,11 +28,21 @@ pub(super) fn create(
         super::remove_dir(&parent, name.as_bytes());
         return Err(e);
     }
+    // Where it cannot be opened (a delegated cgroup whose `tasks` stayed
+    // root's), the parent places the child through cgroup.procs.
+    let tasks = rustix::fs::openat(
+        &fd,
+        c"tasks",
+        rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .ok();
     Ok(Dir {
         parent,
         fd,
         v2: false,
         controllers: Controllers(controller),
+        tasks,
     })
 }
 

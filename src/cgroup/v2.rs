@@ -45,6 +45,7 @@ pub(super) fn create(
         fd,
         v2: true,
         controllers,
+        tasks: None,
     };
     // From here on, dropping `dir` alone would leak it: the caller owns the
     // clean-up through Cgroup, so write the limits with it removed on error.

@@ -17,6 +17,19 @@ pub fn die_with_parent() -> Result<()> {
     set_parent_process_death_signal(kill).at("prctl", b"PR_SET_PDEATHSIG")
 }
 
+/// Moves this process into the container's v1 cgroups, before any setup
+/// step: "0" in `tasks` is the writing thread itself, which the kernel
+/// moves without the global lock a move of another process waits for
+/// (Cgroup::join_fds). Each descriptor is closed once used.
+pub fn join_cgroups(tasks: &[RawFd]) -> Result<()> {
+    for &fd in tasks.iter().filter(|&&fd| fd >= 0) {
+        let file = crate::sys::borrow_fd(fd);
+        crate::sys::retry(|| rustix::io::write(file, b"0")).at("join cgroup", b"tasks")?;
+        crate::sys::process::close_inherited(fd);
+    }
+    Ok(())
+}
+
 /// `create`: waits, with everything set up, until `start` opens the exec
 /// FIFO; sct itself exits meanwhile. The death signal is disarmed first,
 /// then a third handshake tells the parent so: a parent killed before it

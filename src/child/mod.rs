@@ -53,6 +53,8 @@ pub struct Setup<'a> {
     /// The child has a user namespace of its own (rootless, `--uidmap`).
     pub userns: bool,
     pub start: Start,
+    /// v1 cgroup `tasks` files to join by itself (Cgroup::join_fds).
+    pub cgroup_tasks: [RawFd; 6],
 }
 
 /// Sets the container up and execs CMD. Never returns: a failure is reported
@@ -71,6 +73,9 @@ fn setup_and_exec(
     channel: &mut ChildEnd,
 ) -> Result<Infallible> {
     let devices = setup.devices;
+    // First, so that no setup step runs outside the cgroup; the parent
+    // waits for the handshake below before it releases us.
+    lifecycle::join_cgroups(&setup.cgroup_tasks)?;
     if let Start::OnFifo { lock, .. } = setup.start {
         crate::sys::process::close_inherited(lock);
     }

@@ -82,6 +82,8 @@ pub struct Config {
     /// maps. Empty: none as root; the caller's map when run unprivileged.
     pub uid_map: IdMap,
     pub gid_map: IdMap,
+    /// `--userns` (root): a user namespace with maps sct picks (userns.rs).
+    pub userns: bool,
     /// `--read-only`: the root mount itself read-only.
     pub read_only: bool,
     /// `--init`: sct's init stays PID 1 and CMD runs as its child.
@@ -417,6 +419,12 @@ const OPTIONS: &[Opt] = &[
         help: "run CMD as numeric UID and GID (default GID: UID)",
     },
     Opt {
+        long: "userns",
+        short: None,
+        takes: Takes::Flag(|p| p.cfg.userns = true),
+        help: "as root: a user namespace mapping 0..65535 (README, Rootless)",
+    },
+    Opt {
         long: "uidmap",
         short: None,
         takes: Takes::Value("CTR:HOST:SIZE", |p, v| {
@@ -476,6 +484,7 @@ impl Config {
             user: None,
             uid_map: IdMap::default(),
             gid_map: IdMap::default(),
+            userns: false,
             read_only: false,
             init: false,
             rlimits: [None; crate::spec::RLIMITS.len()],

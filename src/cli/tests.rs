@@ -654,6 +654,8 @@ fn id_maps_are_repeatable_and_gids_follow_uids() {
     assert_eq!(c.uid_map.file_text().as_bytes(), b"0 1000 1\n1 200000 10\n");
     assert_eq!(c.gid_map.file_text().as_bytes(), b"0 300000 5\n");
     assert!(run(&["sct", "/r", "/x"]).uid_map.is_empty());
+    assert!(!run(&["sct", "/r", "/x"]).userns);
+    assert!(run(&["sct", "--userns", "/r", "/x"]).userns);
     assert_eq!(
         error(&["sct", "--gidmap", "0:1:1", "/r", "/x"]),
         "sct: --gidmap needs --uidmap\nTry 'sct --help'.\n"
