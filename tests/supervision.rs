@@ -126,12 +126,23 @@ fn kill_at_random_moments(rng: &mut Rng, sct: Sct, opts: &[&str]) -> Vec<String>
         }
     }
     // The next run removes the cgroups of killed runs whose containers are
-    // gone, and leaves those of running ones.
-    let out = sct.run_in(&rootfs, opts, &["/bin/true"]);
-    if out.code != 0 {
-        failures.push(format!("{opts:?}: the next run failed: {out:?}"));
-    }
-    let stale = cgroups_of(&killed);
+    // gone, and leaves those of running ones. A process whose cmdline is
+    // gone may still be exiting, and its cgroup refuses rmdir until the
+    // kernel has moved it out (do_exit: exit_mm before cgroup_exit): under
+    // load that takes a while, so runs follow until a deadline.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let stale = loop {
+        let out = sct.run_in(&rootfs, opts, &["/bin/true"]);
+        if out.code != 0 {
+            failures.push(format!("{opts:?}: the next run failed: {out:?}"));
+            break cgroups_of(&killed);
+        }
+        let stale = cgroups_of(&killed);
+        if stale.is_empty() || Instant::now() > deadline {
+            break stale;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
     if !stale.is_empty() {
         failures.push(format!("{opts:?}: cgroups left: {stale:?}"));
     }
