@@ -41,11 +41,13 @@ pub struct State<'a> {
     pub cgroups: [&'a [u8]; 6],
 }
 
-/// runtime-spec's statuses (`paused` comes with the freezer).
+/// runtime-spec's statuses.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Status {
     Created,
     Running,
+    /// Running, with its cgroup frozen (`pause`).
+    Paused,
     Stopped,
 }
 
@@ -54,6 +56,7 @@ impl Status {
         match self {
             Status::Created => "created",
             Status::Running => "running",
+            Status::Paused => "paused",
             Status::Stopped => "stopped",
         }
     }
@@ -368,6 +371,8 @@ pub fn status(st: &State, fifo: bool) -> Status {
         Status::Stopped
     } else if fifo {
         Status::Created
+    } else if crate::cgroup::live::Live::open(&st.cgroups).paused() {
+        Status::Paused
     } else {
         Status::Running
     }
