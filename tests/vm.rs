@@ -91,7 +91,9 @@ fn boot(args: &[&str], want: &str) {
     // And OCI mode's pause, resume and update on pure v2
     // (tests/vm/suite.d/oci-cgroup.sh).
     assert!(
-        stdout.lines().any(|l| l == "ok oci-delete-paused-state-gone"),
+        stdout
+            .lines()
+            .any(|l| l == "ok oci-delete-paused-state-gone"),
         "{stdout}"
     );
 }

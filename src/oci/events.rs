@@ -4,7 +4,7 @@
 //! stream of OOM and stats events every `--interval`) it refuses.
 
 use super::lifecycle::id;
-use super::state::{self, Dir, Status};
+use super::state;
 use super::update::value_flag;
 use super::{Flag, Global, Opts};
 use crate::cgroup::live::Live;
@@ -41,21 +41,13 @@ pub fn events(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
             "sct streams no events: use --stats for the counters",
         ));
     }
-    let dir = Dir::open(global.root, id(opts))?;
-    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
-    let st = dir.read_state(&mut buf, &mut scratch)?;
-    if state::status(&st, dir.has_fifo()) == Status::Stopped {
-        return Err(Error::setup(
-            "events",
-            id(opts),
-            "the container is not running",
-        ));
-    }
-    let mut data = Buf::<1024>::new();
-    Live::open(&st.cgroups).stats(&mut data);
-    let mut out = Buf::<1400>::from(b"{\"type\":\"stats\",\"id\":\"");
-    push_escaped(&mut out, id(opts));
-    out.push(b"\",\"data\":").push(data.as_bytes()).push(b"}\n");
-    out.write_to(crate::sys::stdout());
-    Ok(0)
+    state::with_live(global.root, id(opts), "events", &mut |st, _| {
+        let mut data = Buf::<1024>::new();
+        Live::open(&st.cgroups).stats(&mut data);
+        let mut out = Buf::<1400>::from(b"{\"type\":\"stats\",\"id\":\"");
+        push_escaped(&mut out, id(opts));
+        out.push(b"\",\"data\":").push(data.as_bytes()).push(b"}\n");
+        out.write_to(crate::sys::stdout());
+        Ok(())
+    })
 }

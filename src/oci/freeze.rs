@@ -4,7 +4,7 @@
 use rustix::process::Signal;
 
 use super::lifecycle::id;
-use super::state::{self, Dir, State, Status};
+use super::state::{self, State, Status};
 use super::{Global, Opts};
 use crate::cgroup::live::Live;
 use crate::error::{Error, Result};
@@ -19,27 +19,19 @@ pub fn resume(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
 }
 
 fn set(global: &Global, opts: &Opts, frozen: bool) -> Result<u8> {
-    let dir = Dir::open(global.root, id(opts))?;
-    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
-    let st = dir.read_state(&mut buf, &mut scratch)?;
-    let wanted = if frozen {
-        Status::Running
-    } else {
-        Status::Paused
-    };
-    if state::status(&st, dir.has_fifo()) != wanted {
-        return Err(Error::setup(
-            if frozen { "pause" } else { "resume" },
-            id(opts),
-            if frozen {
-                "the container is not running"
-            } else {
-                "the container is not paused"
-            },
-        ));
-    }
-    Live::open(&st.cgroups).freeze(frozen)?;
-    Ok(0)
+    let step = if frozen { "pause" } else { "resume" };
+    state::with_live(
+        global.root,
+        id(opts),
+        step,
+        &mut |st, status| match (frozen, status) {
+            (true, Status::Running) | (false, Status::Paused) => {
+                Live::open(&st.cgroups).freeze(frozen)
+            }
+            (true, _) => Err(Error::setup(step, id(opts), "the container is not running")),
+            (false, _) => Err(Error::setup(step, id(opts), "the container is not paused")),
+        },
+    )
 }
 
 /// After SIGKILL, a paused container is thawed: v1's freezer holds the

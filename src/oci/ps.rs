@@ -4,7 +4,7 @@
 //! `--format json` is the array of pids containerd reads (`ctr task ps`).
 
 use super::lifecycle::id;
-use super::state::{self, Dir, Status};
+use super::state;
 use super::{Global, Opts};
 use crate::cgroup::live::Live;
 use crate::error::{Error, Result};
@@ -19,14 +19,14 @@ pub fn ps(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
             "sct runs no host ps: it lists PIDs only, without ps arguments",
         ));
     }
-    let dir = Dir::open(global.root, id(opts))?;
-    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
-    let st = dir.read_state(&mut buf, &mut scratch)?;
-    if state::status(&st, dir.has_fifo()) == Status::Stopped {
-        return Err(Error::setup("ps", id(opts), "the container is not running"));
-    }
+    state::with_live(global.root, id(opts), "ps", &mut |st, _| {
+        list(opts, &Live::open(&st.cgroups))
+    })
+}
+
+fn list(opts: &Opts, live: &Live) -> Result<()> {
     let mut procs = [0u8; 16384];
-    let procs = Live::open(&st.cgroups).procs(&mut procs)?;
+    let procs = live.procs(&mut procs)?;
     let mut out = Buf::<16384>::from(if opts.json { b"[" } else { b"PID\n" });
     let pids = procs
         .split(|&c| c == b'\n')
@@ -44,5 +44,5 @@ pub fn ps(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
         out.push(b"]\n");
     }
     out.write_to(crate::sys::stdout());
-    Ok(0)
+    Ok(())
 }

@@ -378,6 +378,25 @@ pub fn status(st: &State, fifo: bool) -> Status {
     }
 }
 
+/// Opens container `id` under `root` and runs `f` on its state and
+/// status, unless it has stopped: what `ps`, `pause`, `resume`, `update`
+/// and `events` share (one copy, not one per command).
+#[inline(never)]
+pub fn with_live(
+    root: &CStr,
+    id: &[u8],
+    step: &'static str,
+    f: &mut dyn FnMut(&State, Status) -> Result<()>,
+) -> Result<u8> {
+    let dir = Dir::open(root, id)?;
+    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
+    let st = dir.read_state(&mut buf, &mut scratch)?;
+    match status(&st, dir.has_fifo()) {
+        Status::Stopped => Err(Error::setup(step, id, "the container is not running")),
+        status => f(&st, status).map(|()| 0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

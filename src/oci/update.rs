@@ -9,7 +9,7 @@ use core::ffi::CStr;
 use rustix::fs::{Mode, OFlags};
 
 use super::lifecycle::id;
-use super::state::{self, Dir, Status};
+use super::state;
 use super::{Flag, Global, Opts};
 use crate::cgroup::live::Live;
 use crate::cgroup::values;
@@ -152,18 +152,9 @@ pub fn update(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
             "",
         ));
     }
-    let dir = Dir::open(global.root, id(opts))?;
-    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
-    let st = dir.read_state(&mut buf, &mut scratch)?;
-    if state::status(&st, dir.has_fifo()) == Status::Stopped {
-        return Err(Error::setup(
-            "update",
-            id(opts),
-            "the container is not running",
-        ));
-    }
-    Live::open(&st.cgroups).update(&limits)?;
-    Ok(0)
+    state::with_live(global.root, id(opts), "update", &mut |st, _| {
+        Live::open(&st.cgroups).update(&limits)
+    })
 }
 
 /// `{"memory":{"limit":N},"cpu":{...},"pids":{...}}` from the flags, each
