@@ -41,6 +41,21 @@ fn kernel_pids(c: &Containerd, id: &str) -> BTreeSet<u32> {
         .collect()
 }
 
+/// Removes the container by sct itself if a test fails before `remove`
+/// (a no-op after it), so that a failure leaves nothing running.
+struct Cleanup<'a>(&'a Containerd, &'a str);
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        let root = self.0.dir.join("runc/default");
+        let _ = std::process::Command::new(SCT)
+            .arg("--root")
+            .arg(root)
+            .args(["delete", "--force", self.1])
+            .output();
+    }
+}
+
 fn remove(c: &Containerd, id: &str) {
     assert_eq!(c.ctr(&["task", "kill", "-s", "SIGKILL", id]).code, 0);
     wait_for_status(c, id, "STOPPED");
@@ -55,6 +70,7 @@ fn remove(c: &Containerd, id: &str) {
 fn ctr_task_ps_lists_the_container_processes() {
     let Some(c) = Containerd::start() else { return };
     let out = c.run(&["--detach"], "tps", &["sh", "-c", "sleep 1000 & wait"]);
+    let _cleanup = Cleanup(&c, "tps");
     assert_eq!(out.code, 0, "{}", out.stderr);
     wait_for_status(&c, "tps", "RUNNING");
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -79,6 +95,7 @@ fn ctr_task_ps_lists_the_container_processes() {
 fn ctr_task_pause_and_resume() {
     let Some(c) = Containerd::start() else { return };
     let out = c.run(&["--detach"], "tpr", &["sleep", "1000"]);
+    let _cleanup = Cleanup(&c, "tpr");
     assert_eq!(out.code, 0, "{}", out.stderr);
     wait_for_status(&c, "tpr", "RUNNING");
     let pause = c.ctr(&["task", "pause", "tpr"]);

@@ -16,6 +16,16 @@ use bundle::*;
 use common::*;
 use serde_json::{json, Value};
 
+/// Removes the container if a test fails before it does (a no-op after
+/// the test's own `delete`), so that a failure leaves nothing running.
+struct Cleanup<'a>(&'a Bundle, &'a str);
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.sct(&["delete", "--force", self.1]);
+    }
+}
+
 /// A running container whose init (sh) has forked a `sleep`.
 fn started(b: &Bundle, id: &str) -> (u32, Vec<PathBuf>) {
     let pid = b.create(id);
@@ -80,6 +90,7 @@ fn in_freezer(pid: u32) -> bool {
 fn ps_lists_the_init_and_the_child_it_forked() {
     let b = two_processes(|_| {});
     let (pid, cgroups) = started(&b, "ps");
+    let _cleanup = Cleanup(&b, "ps");
     let kernel = procs(&cgroups);
     assert!(kernel.contains(&pid));
     let out = b.sct(&["ps", "--format", "json", "ps"]);
@@ -110,6 +121,7 @@ fn ps_lists_the_init_and_the_child_it_forked() {
 fn pause_freezes_every_process_and_resume_thaws_them() {
     let b = two_processes(|_| {});
     let (pid, cgroups) = started(&b, "frz");
+    let _cleanup = Cleanup(&b, "frz");
     let out = b.sct(&["pause", "frz"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     // pause returns once the kernel reports the cgroup frozen.
@@ -151,6 +163,7 @@ fn pause_freezes_every_process_and_resume_thaws_them() {
 fn a_paused_container_can_be_killed_and_force_deleted() {
     let b = two_processes(|_| {});
     let (pid, cgroups) = started(&b, "pk");
+    let _cleanup = Cleanup(&b, "pk");
     assert_eq!(b.sct(&["pause", "pk"]).code, 0);
     let out = b.sct(&["kill", "pk", "KILL"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -163,6 +176,7 @@ fn a_paused_container_can_be_killed_and_force_deleted() {
 
     let b = two_processes(|_| {});
     let (pid, cgroups) = started(&b, "pd");
+    let _cleanup = Cleanup(&b, "pd");
     assert_eq!(b.sct(&["pause", "pd"]).code, 0);
     let out = b.sct(&["delete", "--force", "pd"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -185,6 +199,7 @@ fn limited() -> Bundle {
 fn update_writes_the_cgroup_files_as_create_does() {
     let b = limited();
     let (pid, cgroups) = started(&b, "upd");
+    let _cleanup = Cleanup(&b, "upd");
     let memory = |cg: &[PathBuf]| cgroup_file(cg, &["memory.max", "memory.limit_in_bytes"]);
     let pids = |cg: &[PathBuf]| cgroup_file(cg, &["pids.max"]);
     assert_eq!(memory(&cgroups), (64u64 << 20).to_string());
@@ -258,6 +273,7 @@ fn update_writes_the_cgroup_files_as_create_does() {
 fn update_refuses_bad_values_naming_the_flag_or_field() {
     let b = limited();
     let (pid, cgroups) = started(&b, "bad");
+    let _cleanup = Cleanup(&b, "bad");
     let file = b.dir().join("bad.json");
     std::fs::write(&file, r#"{"memory":{"limit":"lots"}}"#).unwrap();
     let file = file.to_str().unwrap();
@@ -380,6 +396,7 @@ fn features_lists_what_sct_supports() {
 fn events_stats_reports_the_cgroup_counters() {
     let b = limited();
     let (pid, cgroups) = started(&b, "ev");
+    let _cleanup = Cleanup(&b, "ev");
     let out = b.sct(&["events", "--stats", "ev"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout.lines().count(), 1);
