@@ -41,18 +41,16 @@ impl<'a> Live<'a> {
             };
             let v2 = rustix::fs::fstatfs(&fd)
                 .is_ok_and(|s| s.f_type as u64 == u64::from(CGROUP2_SUPER_MAGIC));
-            let controllers = if v2 {
-                let mut buf = [0u8; 256];
-                let list = read_at(&fd, b"cgroup.controllers", &mut buf).unwrap_or(b"");
-                named(|name| values::has_word(list, name))
+            let mut buf = [0u8; 256];
+            let list = if v2 {
+                read_at(&fd, b"cgroup.controllers", &mut buf).unwrap_or(b"")
             } else {
-                let mount = path
-                    .strip_prefix(ROOT)
+                path.strip_prefix(ROOT)
                     .and_then(|p| p.strip_prefix(b"/"))
                     .and_then(|p| p.split(|&c| c == b'/').next())
-                    .unwrap_or(b"");
-                named(|name| mount.split(|&c| c == b',').any(|c| c == name))
+                    .unwrap_or(b"")
             };
+            let controllers = named(list);
             *slot = Some(Dir {
                 path,
                 fd,
@@ -244,11 +242,15 @@ impl<'a> Live<'a> {
     }
 }
 
-/// Each controller in `NAMES` that `has` says is there.
-fn named(has: impl Fn(&[u8]) -> bool) -> Controllers {
+/// The controllers of `NAMES` in `list`: v2's `cgroup.controllers`
+/// (`cpu memory pids`), or a v1 hierarchy's mount name (`cpu,cpuacct`).
+fn named(list: &[u8]) -> Controllers {
     let mut c = 0;
     for (bit, name) in NAMES {
-        if has(name.as_bytes()) {
+        if list
+            .split(|&c| c == b' ' || c == b',' || c == b'\n')
+            .any(|w| w == name.as_bytes())
+        {
             c |= bit;
         }
     }

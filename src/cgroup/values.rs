@@ -38,8 +38,17 @@ pub enum Swap {
 }
 
 impl Limits {
+    /// Whether any limit is set: field by field, which is smaller code
+    /// than comparing with the default (the lists' slices).
     pub fn any(&self) -> bool {
-        *self != Limits::default()
+        self.memory.is_some()
+            || self.memory_swap.is_some()
+            || self.pids.is_some()
+            || self.cpu_quota_us.is_some()
+            || self.cpu_shares.is_some()
+            || self.cpuset_cpus.is_some()
+            || self.cpuset_mems.is_some()
+            || self.memory_reservation.is_some()
     }
 }
 
