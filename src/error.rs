@@ -110,6 +110,13 @@ impl Error {
         Self::new(Kind::Usage, before, object, None, after)
     }
 
+    /// The same error, said of another step: config.json's reader's
+    /// refusals for `update`'s resources.
+    pub fn in_step(mut self, step: &'static str) -> Self {
+        self.step = step;
+        self
+    }
+
     /// A failure with no errno, e.g. a value the kernel would accept but
     /// sct cannot use.
     pub fn setup(step: &'static str, object: &[u8], detail: &'static str) -> Self {

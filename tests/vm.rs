@@ -88,6 +88,14 @@ fn boot(args: &[&str], want: &str) {
         stdout.lines().any(|l| l == "ok rootless-nothing-left"),
         "{stdout}"
     );
+    // And OCI mode's pause, resume and update on pure v2
+    // (tests/vm/suite.d/oci-cgroup.sh).
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l == "ok oci-delete-paused-state-gone"),
+        "{stdout}"
+    );
 }
 
 // One test, booted in turn: the machine has 2 cores, and three guests at

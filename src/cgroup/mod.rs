@@ -9,6 +9,7 @@
 //! device rule is a BPF program on the v2 directory wherever a v2 hierarchy
 //! is mounted (v2 has no devices files), else v1's `devices` controller.
 
+pub mod live;
 mod v1;
 mod v2;
 pub mod values;
@@ -34,12 +35,16 @@ const CPU: u8 = 4;
 const CPUSET: u8 = 8;
 /// The device rule: v1's `devices` controller, or v2's BPF program.
 const DEVICES: u8 = 16;
-const NAMES: [(u8, &str); 5] = [
+/// v1's freezer, for `pause`: only where no v2 directory was made (v2's
+/// `cgroup.freeze` is in every directory but the root).
+const FREEZER: u8 = 32;
+const NAMES: [(u8, &str); 6] = [
     (MEMORY, "memory"),
     (PIDS, "pids"),
     (CPU, "cpu"),
     (CPUSET, "cpuset"),
     (DEVICES, "devices"),
+    (FREEZER, "freezer"),
 ];
 
 /// Said when the cgroup a container needs only for its device rule cannot
@@ -49,7 +54,7 @@ pub const NO_CGROUP_HINT: &str = "sct puts every container in a cgroup of its ow
 impl Controllers {
     fn needed_by(l: &Limits) -> Self {
         let mut c = 0;
-        if l.memory.is_some() || l.memory_swap.is_some() {
+        if l.memory.is_some() || l.memory_swap.is_some() || l.memory_reservation.is_some() {
             c |= MEMORY;
         }
         if l.pids.is_some() {
@@ -58,7 +63,7 @@ impl Controllers {
         if l.cpu_quota_us.is_some() || l.cpu_shares.is_some() {
             c |= CPU;
         }
-        if l.cpuset_cpus.is_some() {
+        if l.cpuset_cpus.is_some() || l.cpuset_mems.is_some() {
             c |= CPUSET;
         }
         Controllers(c)
@@ -143,6 +148,8 @@ impl Cgroup {
         cgroup_parent: Option<&'static [u8]>,
         cgroup_name: Option<&'static [u8]>,
     ) -> Result<Option<Cgroup>> {
+        // A container with a device rule can be paused (`sct pause`).
+        let needed = Controllers(needed.0 | if needed.has(DEVICES) { FREEZER } else { 0 });
         let mut own = [0u8; 4096];
         let own = read_path(b"/proc/self/cgroup", &mut own)?;
         let name = match cgroup_name {
@@ -212,6 +219,8 @@ impl Cgroup {
                 Ok(dir) => {
                     cg.dirs[slot] = Some(dir);
                     slot += 1;
+                    // Its cgroup.freeze pauses the container: no v1 freezer.
+                    on_v2 |= FREEZER;
                 }
                 // A hybrid's unified hierarchy that refuses a directory:
                 // v1's devices controller takes the rule below.
@@ -226,6 +235,10 @@ impl Cgroup {
         }
         for (bit, ctrl) in NAMES {
             if needed.has(bit) && on_v2 & bit == 0 {
+                // Best effort: without a freezer only `pause` fails.
+                if bit == FREEZER && !is_fs(b"/sys/fs/cgroup/freezer", CGROUP_SUPER_MAGIC) {
+                    continue;
+                }
                 cg.add_v1(slot, bit, ctrl, own, devices)?;
                 slot += 1;
             }

@@ -46,7 +46,12 @@ pub(super) fn create(
     })
 }
 
-fn write_limits(parent: &OwnedFd, fd: &OwnedFd, controller: u8, l: &Limits) -> Result<()> {
+pub(super) fn write_limits(
+    parent: &OwnedFd,
+    fd: &OwnedFd,
+    controller: u8,
+    l: &Limits,
+) -> Result<()> {
     let mut v = Text::new();
     match controller {
         MEMORY => {
@@ -67,6 +72,11 @@ fn write_limits(parent: &OwnedFd, fd: &OwnedFd, controller: u8, l: &Limits) -> R
                         "this kernel does not account swap in cgroup v1 (boot with swapaccount=1)",
                     )
                 })?;
+            }
+            if let Some(r) = l.memory_reservation {
+                v = Text::new();
+                v.push_u64(r);
+                write_at(fd, b"memory.soft_limit_in_bytes", v.as_bytes())?;
             }
         }
         PIDS => {
@@ -93,7 +103,10 @@ fn write_limits(parent: &OwnedFd, fd: &OwnedFd, controller: u8, l: &Limits) -> R
             // A new v1 cpuset starts with no cpus and no memory nodes, and
             // refuses tasks until both are set: take the parent's nodes.
             let mut buf = [0u8; 256];
-            let mems = read_at(parent, b"cpuset.mems", &mut buf)?;
+            let mems = match l.cpuset_mems {
+                Some(m) => m,
+                None => read_at(parent, b"cpuset.mems", &mut buf)?,
+            };
             write_at(fd, b"cpuset.mems", mems.trim_ascii())?;
             if let Some(c) = l.cpuset_cpus {
                 write_at(fd, b"cpuset.cpus", c)?;

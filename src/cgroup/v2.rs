@@ -5,7 +5,8 @@ use rustix::fd::OwnedFd;
 
 use super::values::{self, Limits};
 use super::{
-    make_dir, read_at, write_at, Controllers, Dir, Path, CPU, CPUSET, DEVICES, MEMORY, NAMES, PIDS,
+    make_dir, read_at, write_at, Controllers, Dir, Path, CPU, CPUSET, DEVICES, FREEZER, MEMORY,
+    NAMES, PIDS,
 };
 use crate::devices::Rule;
 use crate::ebpf;
@@ -60,9 +61,10 @@ pub(super) fn create(
 /// `controllers` to a child.
 pub(super) fn enable_list(controllers: Controllers) -> Text {
     let mut enable = Text::new();
-    // The device rule is a BPF program, not a controller to enable.
+    // The device rule is a BPF program, and the freezer is in every
+    // directory: neither is a controller to enable.
     for (bit, ctrl) in NAMES {
-        if controllers.has(bit) && bit != DEVICES {
+        if controllers.has(bit) && bit != DEVICES && bit != FREEZER {
             if !enable.is_empty() {
                 enable.push(b" ");
             }
@@ -72,7 +74,7 @@ pub(super) fn enable_list(controllers: Controllers) -> Text {
     enable
 }
 
-fn write_limits(fd: &OwnedFd, controllers: Controllers, l: &Limits) -> Result<()> {
+pub(super) fn write_limits(fd: &OwnedFd, controllers: Controllers, l: &Limits) -> Result<()> {
     let mut v = Text::new();
     if controllers.has(MEMORY) {
         if let Some(m) = l.memory {
@@ -84,6 +86,11 @@ fn write_limits(fd: &OwnedFd, controllers: Controllers, l: &Limits) -> Result<()
                 write_at(fd, b"memory.swap.max", v.as_bytes())?;
             }
         }
+    }
+    if let (true, Some(r)) = (controllers.has(MEMORY), l.memory_reservation) {
+        v = Text::new();
+        v.push_u64(r);
+        write_at(fd, b"memory.low", v.as_bytes())?;
     }
     if let (true, Some(p)) = (controllers.has(PIDS), l.pids) {
         v = Text::new();
@@ -102,6 +109,9 @@ fn write_limits(fd: &OwnedFd, controllers: Controllers, l: &Limits) -> Result<()
     }
     if let (true, Some(c)) = (controllers.has(CPUSET), l.cpuset_cpus) {
         write_at(fd, b"cpuset.cpus", c)?;
+    }
+    if let (true, Some(m)) = (controllers.has(CPUSET), l.cpuset_mems) {
+        write_at(fd, b"cpuset.mems", m)?;
     }
     Ok(())
 }

@@ -22,6 +22,11 @@ pub struct Limits {
     pub cpu_shares: Option<u64>,
     /// A validated cpu list such as `0-2,4`.
     pub cpuset_cpus: Option<&'static [u8]>,
+    /// Memory nodes, a list in the same form (`cpuset.mems`).
+    pub cpuset_mems: Option<&'static [u8]>,
+    /// Bytes below which memory is not reclaimed under pressure (v2
+    /// `memory.low`, v1 `memory.soft_limit_in_bytes`).
+    pub memory_reservation: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,8 +38,17 @@ pub enum Swap {
 }
 
 impl Limits {
+    /// Whether any limit is set: field by field, which is smaller code
+    /// than comparing with the default (the lists' slices).
     pub fn any(&self) -> bool {
-        *self != Limits::default()
+        self.memory.is_some()
+            || self.memory_swap.is_some()
+            || self.pids.is_some()
+            || self.cpu_quota_us.is_some()
+            || self.cpu_shares.is_some()
+            || self.cpuset_cpus.is_some()
+            || self.cpuset_mems.is_some()
+            || self.memory_reservation.is_some()
     }
 }
 

@@ -597,7 +597,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         (false, true) => cfg.gid_map = cfg.uid_map,
         _ => {}
     }
-    if cfg.no_cgroup && cfg.limits != Limits::default() {
+    if cfg.no_cgroup && cfg.limits.any() {
         return Err(Error::usage(
             "--no-cgroup cannot go with a limit: limits live in the cgroup",
             b"",

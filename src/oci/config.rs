@@ -19,6 +19,7 @@ use crate::sys::arena::Arena;
 
 mod linux;
 mod mounts;
+pub use linux::resources_only;
 mod read;
 
 use read::{array, boolean, get, id, int, object, required, string, uint, At};

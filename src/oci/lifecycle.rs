@@ -19,7 +19,7 @@ use crate::parent::{self, Created};
 use crate::sys::args::{Args, Environ};
 
 /// The container ID: the parser checked it is there and well formed.
-fn id(opts: &Opts) -> &'static [u8] {
+pub(super) fn id(opts: &Opts) -> &'static [u8] {
     opts.args[0].map(CStr::to_bytes).unwrap_or(b"")
 }
 
@@ -124,7 +124,7 @@ pub fn start(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     let st = dir.read_state(&mut buf, &mut scratch)?;
     let refused = match state::status(&st, dir.has_fifo()) {
         Status::Created => None,
-        Status::Running => Some("cannot start a container that is running"),
+        Status::Running | Status::Paused => Some("cannot start a container that is running"),
         Status::Stopped => Some("cannot start a container that has stopped"),
     };
     if let Some(why) = refused {
@@ -257,11 +257,12 @@ pub fn kill(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     }
     if opts.all {
         signal_cgroup(&st, signal);
-        return Ok(0);
+    } else {
+        let fd = open_init(&st)
+            .ok_or_else(|| Error::setup("kill", id(opts), "container not running"))?;
+        pidfd_send_signal(&fd, signal).at("kill", id(opts))?;
     }
-    let fd =
-        open_init(&st).ok_or_else(|| Error::setup("kill", id(opts), "container not running"))?;
-    pidfd_send_signal(&fd, signal).at("kill", id(opts))?;
+    super::freeze::thaw_after_kill(&st, signal);
     Ok(0)
 }
 
@@ -311,7 +312,8 @@ pub fn delete(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     };
     let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
     let st = dir.read_state(&mut buf, &mut scratch)?;
-    if state::status(&st, dir.has_fifo()) == Status::Running && !opts.force {
+    let status = state::status(&st, dir.has_fifo());
+    if matches!(status, Status::Running | Status::Paused) && !opts.force {
         return Err(Error::setup("delete", id(opts), "the container is running")
             .hint("stop it first ('sct kill ID KILL'), or use 'sct delete --force ID'"));
     }
@@ -322,8 +324,12 @@ pub fn delete(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
 /// Kills the init if it lives, waits for it to be gone, then removes the
 /// cgroup (killing anything left there) and the state.
 fn destroy(dir: Dir, st: &State) -> Result<()> {
-    if let Some(fd) = open_init(st) {
-        let _ = pidfd_send_signal(&fd, Signal::KILL);
+    let init = open_init(st);
+    if let Some(fd) = &init {
+        let _ = pidfd_send_signal(fd, Signal::KILL);
+    }
+    super::freeze::thaw_after_kill(st, Signal::KILL);
+    if let Some(fd) = init {
         // A pidfd polls readable once its process has exited: no sleeping
         // guess. Generous: the kernel tears down a whole PID namespace.
         let tick = Timespec {

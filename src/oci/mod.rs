@@ -19,10 +19,15 @@ use crate::out::Buf;
 use crate::sys::args::{Args, Environ};
 
 pub mod config;
+mod events;
+mod features;
+mod freeze;
 mod lifecycle;
 mod log;
+mod ps;
 mod spec;
 mod state;
+mod update;
 
 /// runc's options that come before the command.
 #[derive(Clone, Copy)]
@@ -46,6 +51,9 @@ pub struct Opts {
     pub quiet: bool,
     /// Positional arguments: the container ID, then kill's signal.
     pub args: [Option<&'static CStr>; 2],
+    /// Other commands' flag values, by the slot their flag names
+    /// (`update::MEMORY`, ...).
+    pub values: [Option<&'static CStr>; 12],
 }
 
 /// One command: its name, usage line, help line, the flags it takes, how
@@ -204,6 +212,54 @@ const COMMANDS: &[Command] = &[
         flags: &[FORMAT, QUIET],
         args: (0, 0),
         run: lifecycle::list,
+    },
+    Command {
+        name: "ps",
+        usage: "ps [--format table|json] ID",
+        help: "list the pids of a container's processes",
+        flags: &[FORMAT],
+        args: (1, 1),
+        run: ps::ps,
+    },
+    Command {
+        name: "pause",
+        usage: "pause ID",
+        help: "freeze every process of a container",
+        flags: &[],
+        args: (1, 0),
+        run: freeze::pause,
+    },
+    Command {
+        name: "resume",
+        usage: "resume ID",
+        help: "thaw a paused container",
+        flags: &[],
+        args: (1, 0),
+        run: freeze::resume,
+    },
+    Command {
+        name: "update",
+        usage: "update [FLAGS] ID",
+        help: "change a container's resource limits",
+        flags: update::FLAGS,
+        args: (1, 0),
+        run: update::update,
+    },
+    Command {
+        name: "events",
+        usage: "events --stats ID",
+        help: "print a container's cgroup counters as runc's stats event",
+        flags: events::FLAGS,
+        args: (1, 0),
+        run: events::events,
+    },
+    Command {
+        name: "features",
+        usage: "features",
+        help: "print the runtime-spec features JSON: what sct supports",
+        flags: &[],
+        args: (0, 0),
+        run: features::features,
     },
     Command {
         name: "spec",

@@ -41,11 +41,13 @@ pub struct State<'a> {
     pub cgroups: [&'a [u8]; 6],
 }
 
-/// runtime-spec's statuses (`paused` comes with the freezer).
+/// runtime-spec's statuses.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Status {
     Created,
     Running,
+    /// Running, with its cgroup frozen (`pause`).
+    Paused,
     Stopped,
 }
 
@@ -54,6 +56,7 @@ impl Status {
         match self {
             Status::Created => "created",
             Status::Running => "running",
+            Status::Paused => "paused",
             Status::Stopped => "stopped",
         }
     }
@@ -368,8 +371,29 @@ pub fn status(st: &State, fifo: bool) -> Status {
         Status::Stopped
     } else if fifo {
         Status::Created
+    } else if crate::cgroup::live::Live::open(&st.cgroups).paused() {
+        Status::Paused
     } else {
         Status::Running
+    }
+}
+
+/// Opens container `id` under `root` and runs `f` on its state and
+/// status, unless it has stopped: what `ps`, `pause`, `resume`, `update`
+/// and `events` share (one copy, not one per command).
+#[inline(never)]
+pub fn with_live(
+    root: &CStr,
+    id: &[u8],
+    step: &'static str,
+    f: &mut dyn FnMut(&State, Status) -> Result<()>,
+) -> Result<u8> {
+    let dir = Dir::open(root, id)?;
+    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
+    let st = dir.read_state(&mut buf, &mut scratch)?;
+    match status(&st, dir.has_fifo()) {
+        Status::Stopped => Err(Error::setup(step, id, "the container is not running")),
+        status => f(&st, status).map(|()| 0),
     }
 }
 

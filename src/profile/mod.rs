@@ -82,7 +82,7 @@ pub enum Op {
     MaskedEq,
 }
 
-const OPS: &[(&[u8], Op)] = &[
+pub const OPS: &[(&[u8], Op)] = &[
     (b"SCMP_CMP_NE", Op::Ne),
     (b"SCMP_CMP_LT", Op::Lt),
     (b"SCMP_CMP_LE", Op::Le),
@@ -507,6 +507,19 @@ pub fn kernel_version(s: &[u8]) -> Option<(u32, u32)> {
     Some((u32::try_from(major).ok()?, u32::try_from(minor).ok()?))
 }
 
+/// The actions sct takes (`SCMP_ACT_NOTIFY` needs an agent it has not);
+/// ERRNO's and TRACE's data is added from `errnoRet`.
+pub const ACTIONS: &[(&[u8], u32)] = &[
+    (b"SCMP_ACT_KILL", SECCOMP_RET_KILL_THREAD),
+    (b"SCMP_ACT_KILL_THREAD", SECCOMP_RET_KILL_THREAD),
+    (b"SCMP_ACT_KILL_PROCESS", SECCOMP_RET_KILL_PROCESS),
+    (b"SCMP_ACT_TRAP", SECCOMP_RET_TRAP),
+    (b"SCMP_ACT_ERRNO", SECCOMP_RET_ERRNO),
+    (b"SCMP_ACT_TRACE", SECCOMP_RET_TRACE),
+    (b"SCMP_ACT_ALLOW", SECCOMP_RET_ALLOW),
+    (b"SCMP_ACT_LOG", SECCOMP_RET_LOG),
+];
+
 #[inline(never)]
 fn action(v: Value, errno: Option<u32>, at: Field) -> Result<u32> {
     let Value::String(s) = v else {
@@ -514,24 +527,11 @@ fn action(v: Value, errno: Option<u32>, at: Field) -> Result<u32> {
     };
     // runc's defaults: EPERM when ERRNO or TRACE comes without errnoRet.
     let data = errno.unwrap_or(linux_raw_sys::errno::EPERM);
-    let actions: [(&[u8], u32); 9] = [
-        (b"SCMP_ACT_KILL", SECCOMP_RET_KILL_THREAD),
-        (b"SCMP_ACT_KILL_THREAD", SECCOMP_RET_KILL_THREAD),
-        (b"SCMP_ACT_KILL_PROCESS", SECCOMP_RET_KILL_PROCESS),
-        (b"SCMP_ACT_TRAP", SECCOMP_RET_TRAP),
-        (b"SCMP_ACT_ERRNO", SECCOMP_RET_ERRNO | data),
-        (b"SCMP_ACT_TRACE", SECCOMP_RET_TRACE | data),
-        (b"SCMP_ACT_ALLOW", SECCOMP_RET_ALLOW),
-        (b"SCMP_ACT_LOG", SECCOMP_RET_LOG),
-        (b"", 0),
-    ];
     if s.eq(b"SCMP_ACT_NOTIFY") {
         return fail_quoted(at, "not supported (sct has no seccomp agent to notify):", s);
     }
-    match actions
-        .iter()
-        .find(|(name, _)| !name.is_empty() && s.eq(name))
-    {
+    match ACTIONS.iter().find(|(name, _)| s.eq(name)) {
+        Some(&(_, a)) if a == SECCOMP_RET_ERRNO || a == SECCOMP_RET_TRACE => Ok(a | data),
         Some(&(_, a)) => Ok(a),
         None => fail_quoted(at, "unknown action", s),
     }
@@ -551,50 +551,54 @@ fn optional_errno(v: Option<Value>, at: Field) -> Result<Option<u32>> {
     }
 }
 
+/// The profile flags sct passes to seccomp(2).
+pub const FILTER_FLAGS: &[(&[u8], u32)] = &[
+    (b"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC),
+    (b"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG),
+    (
+        b"SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+        SECCOMP_FILTER_FLAG_SPEC_ALLOW,
+    ),
+];
+
 fn filter_flag(s: Str, at: Field) -> Result<u32> {
-    let flags: [(&[u8], u32); 3] = [
-        (b"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC),
-        (b"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG),
-        (
-            b"SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-            SECCOMP_FILTER_FLAG_SPEC_ALLOW,
-        ),
-    ];
-    match flags.iter().find(|(name, _)| s.eq(name)) {
+    match FILTER_FLAGS.iter().find(|(name, _)| s.eq(name)) {
         Some(&(_, f)) => Ok(f),
         None => fail_quoted(at, "unknown or unsupported flag", s),
     }
 }
 
+/// libseccomp's architecture names, after `SCMP_ARCH_`.
+pub const ARCHES: &[&[u8]] = &[
+    b"X86",
+    b"X86_64",
+    b"X32",
+    b"ARM",
+    b"AARCH64",
+    b"MIPS",
+    b"MIPS64",
+    b"MIPS64N32",
+    b"MIPSEL",
+    b"MIPSEL64",
+    b"MIPSEL64N32",
+    b"PPC",
+    b"PPC64",
+    b"PPC64LE",
+    b"S390",
+    b"S390X",
+    b"PARISC",
+    b"PARISC64",
+    b"RISCV64",
+    b"LOONGARCH64",
+    b"M68K",
+    b"SH",
+    b"SHEB",
+];
+
 /// libseccomp's architecture names (`SCMP_ARCH_*`). sct filters only this
 /// architecture's native ABI whatever the list says, and answers ENOSYS
 /// to the others (i386 and x32 on x86_64) as its built-in filter does.
 fn check_architecture(s: Str, at: Field) -> Result<()> {
-    const ARCHES: &[&[u8]] = &[
-        b"X86",
-        b"X86_64",
-        b"X32",
-        b"ARM",
-        b"AARCH64",
-        b"MIPS",
-        b"MIPS64",
-        b"MIPS64N32",
-        b"MIPSEL",
-        b"MIPSEL64",
-        b"MIPSEL64N32",
-        b"PPC",
-        b"PPC64",
-        b"PPC64LE",
-        b"S390",
-        b"S390X",
-        b"PARISC",
-        b"PARISC64",
-        b"RISCV64",
-        b"LOONGARCH64",
-        b"M68K",
-        b"SH",
-        b"SHEB",
-    ];
     let mut buf = [0u8; 32];
     match s
         .decode(&mut buf)

@@ -152,6 +152,17 @@ fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) 
     Ok(())
 }
 
+/// A runtime-spec `linux.resources` object alone (`update -r`), read as
+/// config.json's is; errors name the field from there.
+pub fn resources_only(text: &'static [u8]) -> Result<crate::cgroup::values::Limits> {
+    let Ok(Value::Object(r)) = crate::json::parse(text) else {
+        return Err(At::Root.bad("expected a JSON object (linux.resources)"));
+    };
+    let mut cfg = Config::new();
+    resources(r, &At::Root, &mut cfg)?;
+    Ok(cfg.limits)
+}
+
 fn resources(r: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
     if let Some(v) = get(r, "memory") {
         let at = at.field("memory");
@@ -169,6 +180,7 @@ fn resources(r: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
             }
         };
         cfg.limits.memory = limit("limit")?.map(|n| n as u64);
+        cfg.limits.memory_reservation = limit("reservation")?.map(|n| n as u64);
         // Swap: -1 is explicitly unlimited, 0 or absent leaves the
         // kernel's default (which needs no swap accounting on v1).
         let unlimited_swap = match get(m, "swap") {
@@ -204,7 +216,7 @@ fn resources(r: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
     Ok(())
 }
 
-/// quota/period, shares, cpus; sct sets no memory nodes yet.
+/// quota/period, shares, cpus, mems.
 fn cpu(c: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
     let period = match get(c, "period") {
         Some(v) => match uint(v, &at.field("period"))? {
@@ -250,8 +262,10 @@ fn cpu(c: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
     }
     if let Some(v) = get(c, "mems") {
         let at = at.field("mems");
-        if !string(v, &at)?.raw().is_empty() {
-            return Err(at.bad("not supported yet: sct sets no memory nodes"));
+        let raw = string(v, &at)?.raw();
+        if !raw.is_empty() {
+            cfg.limits.cpuset_mems =
+                Some(parse_cpuset(raw).ok_or_else(|| at.bad("expected a node list like 0-1"))?);
         }
     }
     for name in ["realtimeRuntime", "realtimePeriod"] {

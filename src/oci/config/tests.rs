@@ -183,7 +183,7 @@ fn every_other_field() {
         r#""cgroupsPath": "solo",
            "sysctl": {"net.ipv4.ip_forward": "1", "kernel.shmmax": "65536", "net/ipv4/conf/eth0.100/forwarding": "0"},
            "rootfsPropagation": "rslave",
-           "resources": {"memory": {"limit": 1048576, "swap": 2097152}, "cpu": {"quota": 50000, "period": 200000, "cpus": "0-1"}, "pids": {"limit": 64}},"#,
+           "resources": {"memory": {"limit": 1048576, "swap": 2097152, "reservation": 524288}, "cpu": {"quota": 50000, "period": 200000, "cpus": "0-1", "mems": "0"}, "pids": {"limit": 64}},"#,
     );
     let text = text.replace(
         r#""resources": {
@@ -239,6 +239,8 @@ fn every_other_field() {
     );
     assert_eq!(c.limits.cpu_quota_us, Some(25_000));
     assert_eq!(c.limits.cpuset_cpus, Some(&b"0-1"[..]));
+    assert_eq!(c.limits.cpuset_mems, Some(&b"0"[..]));
+    assert_eq!(c.limits.memory_reservation, Some(512 << 10));
     assert_eq!(c.limits.pids, Some(64));
     assert_eq!(c.net, Net::Host);
     assert_eq!(c.joins.net.unwrap().to_bytes(), b"/proc/1/ns/net");
@@ -349,7 +351,7 @@ fn errors_name_the_json_path() {
         (edit(r#""cpu": {"shares": 1024}"#, r#""cpu": {"shares": 1}"#), "sct: config.json: linux.resources.cpu.shares: expected 2 to 262144 (1024 is the kernel's default)"),
         (edit(r#""cpu": {"shares": 1024}"#, r#""cpu": {"quota": 500}"#), "sct: config.json: linux.resources.cpu.quota: below 1% of a CPU (1 ms per 100 ms), the kernel's least"),
         (edit(r#""cpu": {"shares": 1024}"#, r#""cpu": {"cpus": "a"}"#), "sct: config.json: linux.resources.cpu.cpus: expected a CPU list like 0-2,4"),
-        (edit(r#""cpu": {"shares": 1024}"#, r#""cpu": {"mems": "0"}"#), "sct: config.json: linux.resources.cpu.mems: not supported yet: sct sets no memory nodes"),
+        (edit(r#""cpu": {"shares": 1024}"#, r#""cpu": {"mems": "1-0"}"#), "sct: config.json: linux.resources.cpu.mems: expected a node list like 0-1"),
         (edit(r#""cpu": {"shares": 1024}"#, r#""pids": {"limit": 1.5}"#), "sct: config.json: linux.resources.pids.limit: expected a whole number in range"),
         (edit(r#""type": "c", "major": 136,"#, r#""type": "x", "major": 136,"#), "sct: config.json: linux.resources.devices[8].type: expected a, c or b"),
         (edit(r#""major": 136, "access": "rwm""#, r#""major": 136, "access": "rwx""#), "sct: config.json: linux.resources.devices[8].access: expected letters from r, w and m"),

@@ -1,0 +1,53 @@
+//! `events --stats`: one line of runc's `stats` event, the container's
+//! cgroup counters (`{"type":"stats","id":ID,"data":{"cpu":...,"memory":
+//! ...,"pids":...}}`). sct has no event loop: without `--stats` (runc's
+//! stream of OOM and stats events every `--interval`) it refuses.
+
+use super::lifecycle::id;
+use super::state;
+use super::update::value_flag;
+use super::{Flag, Global, Opts};
+use crate::cgroup::live::Live;
+use crate::error::{Error, Result};
+use crate::json::push_escaped;
+use crate::out::Buf;
+use crate::sys::args::{Args, Environ};
+
+const STATS: usize = 10;
+const INTERVAL: usize = 11;
+
+pub(super) const FLAGS: &[Flag] = &[
+    Flag {
+        long: "stats",
+        short: None,
+        value: None,
+        help: "print the container's counters once (required: sct streams no events)",
+        set: |o, v| o.values[STATS] = Some(v),
+    },
+    value_flag!(
+        "interval",
+        None,
+        "D",
+        "accepted for runc's callers; unused with --stats",
+        INTERVAL
+    ),
+];
+
+pub fn events(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
+    if opts.values[STATS].is_none() {
+        return Err(Error::setup(
+            "events",
+            id(opts),
+            "sct streams no events: use --stats for the counters",
+        ));
+    }
+    state::with_live(global.root, id(opts), "events", &mut |st, _| {
+        let mut data = Buf::<1024>::new();
+        Live::open(&st.cgroups).stats(&mut data);
+        let mut out = Buf::<1400>::from(b"{\"type\":\"stats\",\"id\":\"");
+        push_escaped(&mut out, id(opts));
+        out.push(b"\",\"data\":").push(data.as_bytes()).push(b"}\n");
+        out.write_to(crate::sys::stdout());
+        Ok(())
+    })
+}

@@ -1,0 +1,127 @@
+//! `features`: the runtime-spec features document, what sct supports. The
+//! capabilities and seccomp lists come from the tables the code uses
+//! (`spec::CAPABILITIES`, `profile`'s actions, operators, architectures and
+//! flags); the namespaces and mount options are those config.json's reader
+//! takes, checked against it by the unit test below.
+
+use super::{Global, Opts};
+use crate::error::Result;
+use crate::out::Buf;
+use crate::sys::args::{Args, Environ};
+
+/// The namespace types config.json's reader takes (`linux.namespaces`).
+const NAMESPACES: &[&[u8]] = &[b"pid", b"mount", b"ipc", b"uts", b"network", b"cgroup"];
+
+/// The mount options config.json's reader takes on a bind or a tmpfs
+/// (`size=` and `mode=` of a tmpfs take a value).
+const MOUNT_OPTIONS: &[&[u8]] = &[
+    b"bind",
+    b"rbind",
+    b"ro",
+    b"rw",
+    b"nosuid",
+    b"suid",
+    b"nodev",
+    b"dev",
+    b"noexec",
+    b"exec",
+    b"private",
+    b"rprivate",
+    b"slave",
+    b"rslave",
+    b"strictatime",
+    b"relatime",
+    b"noatime",
+];
+
+pub fn features(_: &Global, _: &Opts, _: Args, _: Environ) -> Result<u8> {
+    let mut out = Buf::<8192>::from(b"{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"");
+    out.push_str(super::state::OCI_VERSION);
+    // sct runs no hooks (config.json's reader refuses them).
+    out.push(b"\",\"hooks\":[],\"mountOptions\":");
+    list(&mut out, b"", MOUNT_OPTIONS.iter().copied());
+    out.push(b",\"linux\":{\"namespaces\":");
+    list(&mut out, b"", NAMESPACES.iter().copied());
+    out.push(b",\"capabilities\":");
+    let caps = crate::spec::CAPABILITIES.iter().map(|c| c.0.as_bytes());
+    list(&mut out, b"CAP_", caps);
+    out.push(b",\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":false,\"systemdUser\":false,\"rdma\":false}");
+    out.push(b",\"seccomp\":{\"enabled\":true,\"actions\":");
+    list(&mut out, b"", crate::profile::ACTIONS.iter().map(|a| a.0));
+    out.push(b",\"operators\":");
+    list(&mut out, b"", crate::profile::OPS.iter().map(|o| o.0));
+    out.push(b",\"archs\":");
+    list(
+        &mut out,
+        b"SCMP_ARCH_",
+        crate::profile::ARCHES.iter().copied(),
+    );
+    let flags = || crate::profile::FILTER_FLAGS.iter().map(|f| f.0);
+    out.push(b",\"knownFlags\":");
+    list(&mut out, b"", flags());
+    out.push(b",\"supportedFlags\":");
+    list(&mut out, b"", flags());
+    out.push(b"},\"apparmor\":{\"enabled\":false},\"selinux\":{\"enabled\":false}");
+    out.push(b",\"intelRdt\":{\"enabled\":false}},\"annotations\":{}}\n");
+    out.write_to(crate::sys::stdout());
+    Ok(0)
+}
+
+/// `["PREFIXa","PREFIXb"]`: the names are plain ASCII words.
+fn list<'a>(out: &mut Buf<8192>, prefix: &[u8], names: impl Iterator<Item = &'a [u8]>) {
+    out.push(b"[");
+    for (i, name) in names.enumerate() {
+        if i > 0 {
+            out.push(b",");
+        }
+        out.push(b"\"").push(prefix).push(name).push(b"\"");
+    }
+    out.push(b"]");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::format;
+    use std::string::String;
+
+    use super::*;
+
+    fn accepted(namespaces: &str, mount: &str) -> bool {
+        let doc = format!(
+            r#"{{"ociVersion":"1.0.0","process":{{"args":["sh"],"cwd":"/","user":{{"uid":0,"gid":0}}}},
+            "root":{{"path":"rootfs"}},"mounts":[{mount}],
+            "linux":{{"namespaces":[{{"type":"pid"}},{{"type":"mount"}},{{"type":"ipc"}},{{"type":"uts"}}{namespaces}]}}}}"#
+        );
+        let text: &'static [u8] = String::leak(doc).as_bytes();
+        let mut arena = crate::sys::arena::Arena::map(1 << 20).unwrap();
+        crate::oci::config::convert(text, b"/b", &mut arena).is_ok()
+    }
+
+    #[test]
+    fn listed_namespaces_and_mount_options_are_read() {
+        let s = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
+        for ns in NAMESPACES {
+            assert!(
+                accepted(&format!(r#",{{"type":"{}"}}"#, s(ns)), ""),
+                "{}",
+                s(ns)
+            );
+        }
+        assert!(!accepted(r#",{"type":"user"}"#, ""));
+        for o in MOUNT_OPTIONS {
+            let bind = format!(
+                r#"{{"destination":"/m","type":"bind","source":"/tmp","options":["{}"]}}"#,
+                s(o)
+            );
+            let tmpfs = format!(
+                r#"{{"destination":"/m","type":"tmpfs","source":"tmpfs","options":["{}"]}}"#,
+                s(o)
+            );
+            assert!(accepted("", &bind) || accepted("", &tmpfs), "{}", s(o));
+        }
+        assert!(!accepted(
+            "",
+            r#"{"destination":"/m","type":"bind","source":"/tmp","options":["shared"]}"#
+        ));
+    }
+}

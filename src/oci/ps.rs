@@ -1,0 +1,48 @@
+//! `ps`: the processes of the container's cgroup. runc's table runs the
+//! host's `ps` and keeps the container's lines; sct runs no host program, so
+//! its table is the PID column alone and extra `ps` arguments are refused.
+//! `--format json` is the array of pids containerd reads (`ctr task ps`).
+
+use super::lifecycle::id;
+use super::state;
+use super::{Global, Opts};
+use crate::cgroup::live::Live;
+use crate::error::{Error, Result};
+use crate::out::Buf;
+use crate::sys::args::{Args, Environ};
+
+pub fn ps(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
+    if let Some(arg) = opts.args[1] {
+        return Err(Error::setup(
+            "ps",
+            arg.to_bytes(),
+            "sct runs no host ps: it lists PIDs only, without ps arguments",
+        ));
+    }
+    state::with_live(global.root, id(opts), "ps", &mut |st, _| {
+        list(opts, &Live::open(&st.cgroups))
+    })
+}
+
+fn list(opts: &Opts, live: &Live) -> Result<()> {
+    let mut procs = [0u8; 16384];
+    let procs = live.procs(&mut procs)?;
+    let mut out = Buf::<16384>::from(if opts.json { b"[" } else { b"PID\n" });
+    let pids = procs
+        .split(|&c| c == b'\n')
+        .filter_map(crate::out::parse_u64);
+    for (i, pid) in pids.enumerate() {
+        if opts.json && i > 0 {
+            out.push(b",");
+        }
+        out.push_u64(pid);
+        if !opts.json {
+            out.push(b"\n");
+        }
+    }
+    if opts.json {
+        out.push(b"]\n");
+    }
+    out.write_to(crate::sys::stdout());
+    Ok(())
+}

@@ -1,0 +1,257 @@
+//! `update`: new resource limits for a running container, from runc's
+//! flags or a runtime-spec `linux.resources` JSON (`-r FILE`, `-` for
+//! stdin). Both go through config.json's reader (the flags as the JSON
+//! they stand for), so a limit means at `update` what it means at `create`,
+//! and through the same cgroup writers.
+
+use core::ffi::CStr;
+
+use rustix::fs::{Mode, OFlags};
+
+use super::lifecycle::id;
+use super::state;
+use super::{Flag, Global, Opts};
+use crate::cgroup::live::Live;
+use crate::cgroup::values;
+use crate::error::{Context, Error, Result};
+use crate::out::Buf;
+use crate::sys::arena::Arena;
+use crate::sys::args::{Args, Environ};
+
+const MEMORY: usize = 0;
+const MEMORY_SWAP: usize = 1;
+const MEMORY_RESERVATION: usize = 2;
+const CPU_QUOTA: usize = 3;
+const CPU_PERIOD: usize = 4;
+const CPU_SHARES: usize = 5;
+const CPUSET_CPUS: usize = 6;
+const CPUSET_MEMS: usize = 7;
+const PIDS_LIMIT: usize = 8;
+const RESOURCES: usize = 9;
+
+macro_rules! value_flag {
+    ($long:literal, $short:expr, $value:literal, $help:literal, $slot:expr) => {
+        Flag {
+            long: $long,
+            short: $short,
+            value: Some($value),
+            help: $help,
+            set: |o, v| o.values[$slot] = Some(v),
+        }
+    };
+}
+pub(super) use value_flag;
+
+pub(super) const FLAGS: &[Flag] = &[
+    value_flag!(
+        "memory",
+        Some(b'm'),
+        "SIZE",
+        "memory limit (bytes, or with k, m, g)",
+        MEMORY
+    ),
+    value_flag!(
+        "memory-swap",
+        None,
+        "SIZE",
+        "memory plus swap limit; -1: unlimited swap",
+        MEMORY_SWAP
+    ),
+    value_flag!(
+        "memory-reservation",
+        None,
+        "SIZE",
+        "memory soft limit (v2 memory.low)",
+        MEMORY_RESERVATION
+    ),
+    value_flag!(
+        "cpu-quota",
+        None,
+        "US",
+        "CPU time per period, in microseconds",
+        CPU_QUOTA
+    ),
+    value_flag!(
+        "cpu-period",
+        None,
+        "US",
+        "the period of --cpu-quota (default 100000)",
+        CPU_PERIOD
+    ),
+    value_flag!(
+        "cpu-shares",
+        None,
+        "N",
+        "relative CPU weight, 2 to 262144",
+        CPU_SHARES
+    ),
+    value_flag!(
+        "cpuset-cpus",
+        None,
+        "LIST",
+        "CPUs to run on, e.g. 0-2,4",
+        CPUSET_CPUS
+    ),
+    value_flag!(
+        "cpuset-mems",
+        None,
+        "LIST",
+        "memory nodes to use, e.g. 0",
+        CPUSET_MEMS
+    ),
+    value_flag!("pids-limit", None, "N", "most tasks at once", PIDS_LIMIT),
+    value_flag!(
+        "resources",
+        Some(b'r'),
+        "FILE",
+        "a linux.resources JSON (- for stdin); no other flag",
+        RESOURCES
+    ),
+];
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Size,
+    Swap,
+    Int,
+    List,
+}
+
+/// Each flag as the member of `linux.resources` it stands for.
+const FIELDS: &[(usize, &str, &str, Kind)] = &[
+    (MEMORY, "memory", "limit", Kind::Size),
+    (MEMORY_SWAP, "memory", "swap", Kind::Swap),
+    (MEMORY_RESERVATION, "memory", "reservation", Kind::Size),
+    (CPU_QUOTA, "cpu", "quota", Kind::Int),
+    (CPU_PERIOD, "cpu", "period", Kind::Int),
+    (CPU_SHARES, "cpu", "shares", Kind::Int),
+    (CPUSET_CPUS, "cpu", "cpus", Kind::List),
+    (CPUSET_MEMS, "cpu", "mems", Kind::List),
+    (PIDS_LIMIT, "pids", "limit", Kind::Int),
+];
+
+pub fn update(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
+    let given = FIELDS.iter().any(|f| opts.values[f.0].is_some());
+    let mut arena = Arena::map(1 << 20).at("mmap", b"update")?;
+    let (text, step) = match opts.values[RESOURCES] {
+        Some(_) if given => {
+            return Err(Error::usage(
+                "-r FILE holds every limit: give no other flag with it",
+                b"",
+                "",
+            ))
+        }
+        Some(file) => (read_file(file, &mut arena)?, "update -r:"),
+        None => (flags_as_json(opts, &mut arena)?, "update:"),
+    };
+    let limits = super::config::resources_only(text).map_err(|e| e.in_step(step))?;
+    if !limits.any() {
+        return Err(Error::usage(
+            "nothing to update: give a limit (sct update --help) or -r FILE",
+            b"",
+            "",
+        ));
+    }
+    state::with_live(global.root, id(opts), "update", &mut |st, _| {
+        Live::open(&st.cgroups).update(&limits)
+    })
+}
+
+/// `{"memory":{"limit":N},"cpu":{...},"pids":{...}}` from the flags, each
+/// value checked for its form here (naming the flag) and for its range by
+/// the reader.
+fn flags_as_json(opts: &Opts, arena: &mut Arena) -> Result<&'static [u8]> {
+    let mut json = Buf::<1024>::from(b"{");
+    for (g, group) in ["memory", "cpu", "pids"].iter().enumerate() {
+        if g > 0 {
+            json.push(b",");
+        }
+        json.push(b"\"").push_str(group).push(b"\":{");
+        let mut first = true;
+        for &(slot, _, key, kind) in FIELDS.iter().filter(|f| f.1 == *group) {
+            let Some(raw) = opts.values[slot] else {
+                continue;
+            };
+            if !first {
+                json.push(b",");
+            }
+            first = false;
+            json.push(b"\"").push_str(key).push(b"\":");
+            value(&mut json, raw.to_bytes(), kind).ok_or_else(|| bad_flag(slot, raw))?;
+        }
+        json.push(b"}");
+    }
+    json.push(b"}");
+    let text = arena
+        .bytes(json.as_bytes().len())
+        .ok_or_else(|| Error::setup("update", b"", "too many values"))?;
+    text.copy_from_slice(json.as_bytes());
+    Ok(text)
+}
+
+/// A flag's value as JSON, `None` when it is not of the flag's form.
+fn value(json: &mut Buf<1024>, raw: &[u8], kind: Kind) -> Option<()> {
+    match kind {
+        Kind::Size => {
+            json.push_u64(values::parse_size(raw)?);
+        }
+        Kind::Swap => match values::parse_swap(raw)? {
+            values::Swap::Unlimited => {
+                json.push(b"-1");
+            }
+            values::Swap::Total(n) => {
+                json.push_u64(n);
+            }
+        },
+        Kind::Int => {
+            let digits = raw.strip_prefix(b"-").unwrap_or(raw);
+            crate::out::parse_u64(digits).filter(|&n| n <= i64::MAX as u64)?;
+            json.push(raw);
+        }
+        Kind::List => {
+            json.push(b"\"")
+                .push(values::parse_cpuset(raw)?)
+                .push(b"\"");
+        }
+    }
+    Some(())
+}
+
+#[cold]
+fn bad_flag(slot: usize, raw: &CStr) -> Error {
+    let flag = &FLAGS[slot];
+    let mut shown = Buf::<300>::from(b"--");
+    shown.push_str(flag.long).push(b" ").push(raw.to_bytes());
+    Error::usage(
+        "invalid value: ",
+        shown.as_bytes(),
+        ": see sct update --help",
+    )
+}
+
+/// FILE (or stdin for `-`) whole, into the arena.
+fn read_file(file: &CStr, arena: &mut Arena) -> Result<&'static [u8]> {
+    let path = if file.to_bytes() == b"-" {
+        c"/proc/self/fd/0"
+    } else {
+        file
+    };
+    let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+        .at("open", file.to_bytes())?;
+    let buf = arena
+        .bytes(1 << 20)
+        .ok_or_else(|| Error::setup("update", b"", "out of memory"))?;
+    let mut len = 0;
+    loop {
+        match crate::sys::retry(|| rustix::io::read(&fd, &mut buf[len..]))
+            .at("read", file.to_bytes())?
+        {
+            0 => break,
+            n => len += n,
+        }
+        if len == buf.len() {
+            return Err(Error::setup("read", file.to_bytes(), "more than 1 MiB"));
+        }
+    }
+    Ok(&buf[..len])
+}
