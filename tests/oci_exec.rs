@@ -110,10 +110,18 @@ impl Drop for Started {
 fn exec_output_exit_codes_env_cwd_user() {
     let c = Started::new("xbasic");
     let out = c.exec(&[], &["sh", "-c", "echo hi $OCI_TEST; exit 3"]);
-    assert_eq!((out.code, out.stdout.as_str()), (3, "hi 1\n"), "{}", out.stderr);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (3, "hi 1\n"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(c.exec(&[], &["true"]).code, 0);
     // CMD's own 127 (a shell that found no command) comes back as it is.
-    assert_eq!(c.exec(&[], &["sh", "-c", "no-such-thing 2>/dev/null"]).code, 127);
+    assert_eq!(
+        c.exec(&[], &["sh", "-c", "no-such-thing 2>/dev/null"]).code,
+        127
+    );
     // A CMD that cannot start is sct's failure: exit 1, one line.
     let missing = c.exec(&[], &["/no/such"]);
     assert_eq!(missing.code, 1);
@@ -132,7 +140,10 @@ fn exec_output_exit_codes_env_cwd_user() {
     assert_eq!(info.value("cwd"), "/tmp");
     assert_eq!(info.value("uid"), "0");
     let user = c
-        .exec(&["-u", "1000:1001", "-g", "5", "--additional-gids", "6"], &["probe", "info"])
+        .exec(
+            &["-u", "1000:1001", "-g", "5", "--additional-gids", "6"],
+            &["probe", "info"],
+        )
         .ok();
     assert_eq!(user.value("uid"), "1000");
     assert_eq!(user.value("gid"), "1001");
@@ -143,7 +154,9 @@ fn exec_output_exit_codes_env_cwd_user() {
     assert_eq!(own.stdout, "-e\n");
     let bad = c.exec(&["--cap", "CAP_NOPE"], &["true"]);
     assert_eq!(bad.code, 1);
-    assert!(bad.stderr.starts_with("sct: --cap 'CAP_NOPE': unknown capability"));
+    assert!(bad
+        .stderr
+        .starts_with("sct: --cap 'CAP_NOPE': unknown capability"));
 }
 
 #[test]
@@ -152,7 +165,11 @@ fn exec_joins_namespaces_cgroup_and_gets_caps_seccomp_no_new_privs() {
     let info = c.exec(&[], &["probe", "info"]).ok();
     for ns in ["pid", "mnt", "uts", "ipc", "net", "user", "cgroup"] {
         let init = std::fs::read_link(format!("/proc/{}/ns/{ns}", c.pid)).unwrap();
-        assert_eq!(info.value(&format!("ns.{ns}")), init.display().to_string(), "{ns}");
+        assert_eq!(
+            info.value(&format!("ns.{ns}")),
+            init.display().to_string(),
+            "{ns}"
+        );
     }
     assert_ne!(info.value("ns.pid"), host_ns("pid"));
     assert_ne!(info.value("pid"), "1");
@@ -182,11 +199,24 @@ fn exec_joins_namespaces_cgroup_and_gets_caps_seccomp_no_new_privs() {
     ours.sort();
     assert_eq!(ours, theirs);
     // The filter is the container's: mkdir fails as its profile says.
-    let mkdir = c.exec(&[], &["sh", "-c", "mkdir /tmp/x 2>&1; test -d /tmp/x || echo refused"]);
-    assert!(mkdir.stdout.contains("Function not implemented"), "{mkdir:?}");
+    let mkdir = c.exec(
+        &[],
+        &[
+            "sh",
+            "-c",
+            "mkdir /tmp/x 2>&1; test -d /tmp/x || echo refused",
+        ],
+    );
+    assert!(
+        mkdir.stdout.contains("Function not implemented"),
+        "{mkdir:?}"
+    );
     // --cap adds to the container's, --no-new-privs is on anyway here.
     let more = c.exec(&["--cap", "CAP_SYS_NICE"], &["probe", "info"]).ok();
-    assert_eq!(more.value("CapEff"), "00000000a80425fb".replace("a80425fb", "a88425fb"));
+    assert_eq!(
+        more.value("CapEff"),
+        "00000000a80425fb".replace("a80425fb", "a88425fb")
+    );
     assert_processes_gone(&format!("{}-none", c.token));
 }
 
@@ -224,9 +254,8 @@ fn exec_with_a_process_file_as_containerd_calls_it() {
     )
     .unwrap();
     let log = c.b.dir().join("log.json");
-    let status = c
-        .b
-        .command(&[
+    let status =
+        c.b.command(&[
             "--log",
             log.to_str().unwrap(),
             "--log-format",
@@ -248,30 +277,61 @@ fn exec_with_a_process_file_as_containerd_calls_it() {
     assert_eq!(processes_with(&token), vec![pid]);
     // The test process, a child subreaper like the shim, is its parent now.
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let ppid: u32 = stat.rsplit(')').next().unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
+    let ppid: u32 = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(ppid, std::process::id());
     send_signal(pid, "KILL");
     assert_eq!(reap(pid), 137);
     // A failure is in the log as containerd reads it.
-    std::fs::write(&process, json!({"args": ["/nope"], "cwd": "/", "user": {"uid": 0, "gid": 0}}).to_string()).unwrap();
-    let out = c.b.sct(&["--log", log.to_str().unwrap(), "--log-format", "json", "exec", "--process", p, "-d", c.id]);
+    std::fs::write(
+        &process,
+        json!({"args": ["/nope"], "cwd": "/", "user": {"uid": 0, "gid": 0}}).to_string(),
+    )
+    .unwrap();
+    let out = c.b.sct(&[
+        "--log",
+        log.to_str().unwrap(),
+        "--log-format",
+        "json",
+        "exec",
+        "--process",
+        p,
+        "-d",
+        c.id,
+    ]);
     assert_eq!(out.code, 1);
-    assert!(std::fs::read_to_string(&log).unwrap().contains(r#""level":"error","msg":"exec /nope: ENOENT"#));
-    std::fs::write(&process, json!({"args": 5, "cwd": "/", "user": {"uid": 0, "gid": 0}}).to_string()).unwrap();
+    assert!(std::fs::read_to_string(&log)
+        .unwrap()
+        .contains(r#""level":"error","msg":"exec /nope: ENOENT"#));
+    std::fs::write(
+        &process,
+        json!({"args": 5, "cwd": "/", "user": {"uid": 0, "gid": 0}}).to_string(),
+    )
+    .unwrap();
     let out = c.b.sct(&["exec", "--process", p, c.id]);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("process.args: expected an array"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("process.args: expected an array"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn exec_signals_reach_the_process_and_preserve_fds() {
     let c = Started::new("xsig");
-    let mut child = c
-        .b
-        .command(&["exec", c.id, "probe", "wait-signal", "USR1"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        c.b.command(&["exec", c.id, "probe", "wait-signal", "USR1"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
     let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     std::io::BufRead::read_line(&mut out, &mut line).unwrap();
@@ -293,7 +353,15 @@ fn exec_signals_reach_the_process_and_preserve_fds() {
         .arg(SCT)
         .arg("--root")
         .arg(&c.b.state_root)
-        .args(["exec", "--preserve-fds", "1", c.id, "sh", "-c", "probe info | grep fds=; cat <&3"])
+        .args([
+            "exec",
+            "--preserve-fds",
+            "1",
+            c.id,
+            "sh",
+            "-c",
+            "probe info | grep fds=; cat <&3",
+        ])
         .output()
         .unwrap();
     let out = Output::from(out);
@@ -301,7 +369,11 @@ fn exec_signals_reach_the_process_and_preserve_fds() {
     assert_eq!(out.stdout, "fds=0,1,2,3\nhost secret\n");
     let closed = c.exec(&["--preserve-fds", "2"], &["true"]);
     assert_eq!(closed.code, 1);
-    assert!(closed.stderr.starts_with("sct: --preserve-fds 2: "), "{}", closed.stderr);
+    assert!(
+        closed.stderr.starts_with("sct: --preserve-fds 2: "),
+        "{}",
+        closed.stderr
+    );
 }
 
 /// CVE-2024-21626: a cwd through a descriptor of sct's
@@ -315,9 +387,15 @@ fn exec_refuses_a_cwd_outside_the_root() {
         let path = format!("/proc/self/fd/{fd}");
         let out = c.exec(&["--cwd", &path], &["probe", "info"]);
         assert_eq!(out.code, 1, "cwd {path}: {out:?}");
-        assert!(out.stderr.starts_with(&format!("sct: chdir {path}")), "{}", out.stderr);
+        assert!(
+            out.stderr.starts_with(&format!("sct: chdir {path}")),
+            "{}",
+            out.stderr
+        );
     }
-    let out = c.exec(&["--cwd", "/proc/1/cwd/.."], &["probe", "info"]).ok();
+    let out = c
+        .exec(&["--cwd", "/proc/1/cwd/.."], &["probe", "info"])
+        .ok();
     assert_eq!(out.value("cwd"), "/");
 }
 
@@ -338,9 +416,17 @@ fn exec_runtime_binary_cannot_be_reached_from_inside() {
     .unwrap();
     rustix::fs::flock(&held, rustix::fs::FlockOperation::LockExclusive).unwrap();
     let token = format!("{}-inner", c.token);
-    let mut inner = c
-        .b
-        .command(&["exec", c.id, "/proc/self/exe", "--root", "/state", "exec", "held", &token])
+    let mut inner =
+        c.b.command(&[
+            "exec",
+            c.id,
+            "/proc/self/exe",
+            "--root",
+            "/state",
+            "exec",
+            "held",
+            &token,
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -355,7 +441,9 @@ fn exec_runtime_binary_cannot_be_reached_from_inside() {
     let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap();
     assert_eq!(exe.to_str().unwrap(), "/memfd:sct (deleted)");
     // Even from the host, the copy takes no write.
-    let w = std::fs::OpenOptions::new().write(true).open(format!("/proc/{pid}/exe"));
+    let w = std::fs::OpenOptions::new()
+        .write(true)
+        .open(format!("/proc/{pid}/exe"));
     if let Ok(mut f) = w {
         assert!(std::io::Write::write_all(&mut f, b"x").is_err());
     }
@@ -365,7 +453,10 @@ fn exec_runtime_binary_cannot_be_reached_from_inside() {
     // From inside: the inner sct is non-dumpable, so no container process
     // (without CAP_SYS_PTRACE) opens its exe at all.
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let nspid = status.lines().find_map(|l| l.strip_prefix("NSpid:")).unwrap();
+    let nspid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("NSpid:"))
+        .unwrap();
     let inside = nspid.split_whitespace().last().unwrap();
     let open = c.exec(&[], &["probe", "open", &format!("/proc/{inside}/exe"), "r"]);
     assert_eq!(open.value("open"), "EACCES", "{open:?}");
@@ -378,20 +469,33 @@ fn exec_runtime_binary_cannot_be_reached_from_inside() {
 fn exec_into_missing_created_stopped_containers_fails_clearly() {
     let b = Bundle::new(&["true"]);
     let out = b.sct(&["exec", "nope", "true"]);
-    assert_eq!((out.code, out.stderr.as_str()), (1, "sct: container nope: does not exist\n"));
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (1, "sct: container nope: does not exist\n")
+    );
     let pid = b.create("xcreated");
     let out = b.sct(&["exec", "xcreated", "true"]);
-    assert_eq!((out.code, out.stderr.as_str()), (1, "sct: exec xcreated: the container is created\n"));
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (1, "sct: exec xcreated: the container is created\n")
+    );
     assert_eq!(b.sct(&["start", "xcreated"]).code, 0);
     assert_eq!(reap(pid), 0);
     let out = b.sct(&["exec", "xcreated", "true"]);
-    assert_eq!((out.code, out.stderr.as_str()), (1, "sct: exec xcreated: the container is stopped\n"));
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (1, "sct: exec xcreated: the container is stopped\n")
+    );
     let out = b.sct(&["exec", "--tty", "xcreated", "true"]);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.starts_with("sct: terminals are not supported by exec yet"));
+    assert!(out
+        .stderr
+        .starts_with("sct: terminals are not supported by exec yet"));
     let out = b.sct(&["exec", "xcreated"]);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.starts_with("sct: exec needs a command or --process FILE"));
+    assert!(out
+        .stderr
+        .starts_with("sct: exec needs a command or --process FILE"));
     let cgroups = b.cgroups("xcreated");
     assert_eq!(b.sct(&["delete", "xcreated"]).code, 0);
     assert_gone(&b, "xcreated", &cgroups);

@@ -109,7 +109,12 @@ fn join_namespaces(entry: &Entry) -> Result<()> {
     let kinds = ThreadNameSpaceType::from_bits_retain(entry.namespaces);
     move_into_thread_name_spaces(entry.init, kinds)
         .at("setns", b"container")
-        .map_err(|e| e.hint_if(crate::sys::Errno::EINVAL, "joining a container by pidfd needs Linux 5.8"))?;
+        .map_err(|e| {
+            e.hint_if(
+                crate::sys::Errno::EINVAL,
+                "joining a container by pidfd needs Linux 5.8",
+            )
+        })?;
     lifecycle::die_with_parent()?;
     stay_undumpable()
 }

@@ -124,7 +124,12 @@ pub(super) const FLAGS: &[Flag] = &[
                     gids.ids[gids.len] = g;
                     gids.len += 1;
                 }
-                _ => refuse(o, "--additional-gids '", v, "': expected a GID (at most 32)"),
+                _ => refuse(
+                    o,
+                    "--additional-gids '",
+                    v,
+                    "': expected a GID (at most 32)",
+                ),
             }
         },
     },
@@ -145,7 +150,12 @@ pub(super) const FLAGS: &[Flag] = &[
         help: "add a capability (repeatable)",
         set: |o, v| match crate::cli::capability_number(v.to_bytes()) {
             Some(n) => o.exec.caps |= 1 << n,
-            None => refuse(o, "--cap '", v, "': unknown capability, see capabilities(7)"),
+            None => refuse(
+                o,
+                "--cap '",
+                v,
+                "': unknown capability, see capabilities(7)",
+            ),
         },
     },
     Flag {
@@ -172,7 +182,12 @@ pub(super) const FLAGS: &[Flag] = &[
         help: "refused unless empty: sct applies no SELinux label",
         set: |o, v| {
             if !v.is_empty() {
-                refuse(o, "--process-label '", v, "': not supported, sct applies no SELinux label")
+                refuse(
+                    o,
+                    "--process-label '",
+                    v,
+                    "': not supported, sct applies no SELinux label",
+                )
             }
         },
     },
@@ -183,7 +198,12 @@ pub(super) const FLAGS: &[Flag] = &[
         help: "refused unless empty: sct applies no AppArmor profile",
         set: |o, v| {
             if !v.is_empty() {
-                refuse(o, "--apparmor '", v, "': not supported, sct applies no AppArmor profile")
+                refuse(
+                    o,
+                    "--apparmor '",
+                    v,
+                    "': not supported, sct applies no AppArmor profile",
+                )
             }
         },
     },
@@ -254,9 +274,7 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
         .ok_or_else(|| Error::setup("exec", id, "no command"))?;
     let namespaces = namespaces_to_join(st.pid)?;
     let cgroups = open_cgroups(&st)?;
-    let signals = (!opts.detach)
-        .then(parent::take_over_signals)
-        .transpose()?;
+    let signals = (!opts.detach).then(parent::take_over_signals).transpose()?;
     // The PID and time namespaces take effect for children only: joined
     // here, so that the clone below starts inside (setns(2)). Nothing else
     // of this process changes namespace.
@@ -412,8 +430,10 @@ fn run_from_sealed_copy(args: Args, env: Environ) -> Result<()> {
     {}
     rustix::fs::fcntl_add_seals(&copy, sealed).at("fcntl", b"F_ADD_SEALS")?;
     let errno = crate::sys::enter::execveat_fd(copy.as_fd(), args.tail(0), env.as_argv());
-    Err(Error::os("execveat", b"sct's sealed copy", errno)
-        .hint_if(Errno::EACCES, "vm.memfd_noexec=2 forbids running from a memfd"))
+    Err(Error::os("execveat", b"sct's sealed copy", errno).hint_if(
+        Errno::EACCES,
+        "vm.memfd_noexec=2 forbids running from a memfd",
+    ))
 }
 
 /// The init's namespaces that differ from ours, as CLONE_NEW* flags:
