@@ -332,6 +332,7 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
 /// The inline form: CMD from argv, and the flags over the container's
 /// process (runc's rules: --cap adds, --user keeps the container's group
 /// when it names none, --env adds or replaces).
+#[inline(never)]
 fn lay_flags_over<const N: usize>(
     cfg: &mut Config,
     opts: &Opts,
@@ -376,6 +377,7 @@ fn lay_flags_over<const N: usize>(
 /// now, before sct opens any of its own, so that none of sct's (the
 /// init's pidfd, a cgroup directory, the state's lock) can take one of
 /// those numbers and reach the container (CVE-2024-21626).
+#[inline(never)]
 fn check_preserved_fds(n: u32) -> Result<()> {
     for fd in 3..3 + n as i32 {
         if rustix::io::fcntl_getfd(crate::sys::borrow_fd(fd)).is_err() {
@@ -403,6 +405,7 @@ fn check_preserved_fds(n: u32) -> Result<()> {
 /// copy, which cannot be written, and whose writing would change nothing
 /// on the host. The copy is made each time (200 KB, in the kernel);
 /// /proc/self/exe that is already sealed means we are it.
+#[inline(never)]
 fn run_from_sealed_copy(args: Args, env: Environ) -> Result<()> {
     use rustix::fs::{MemfdFlags, SealFlags};
     let exe = rustix::fs::open(
@@ -439,6 +442,7 @@ fn run_from_sealed_copy(args: Args, env: Environ) -> Result<()> {
 /// The init's namespaces that differ from ours, as CLONE_NEW* flags:
 /// joining our own user namespace is an error (setns(2)), and a kind the
 /// kernel lacks has no link to compare.
+#[inline(never)]
 fn namespaces_to_join(pid: u32) -> Result<u32> {
     const KINDS: &[(&str, u32)] = &[
         ("user", CLONE_NEWUSER),
@@ -480,6 +484,7 @@ fn namespaces_to_join(pid: u32) -> Result<u32> {
 /// The container's cgroup directories, each with whether it is cgroup v2.
 type Cgroups = [Option<(OwnedFd, bool)>; 6];
 
+#[inline(never)]
 fn open_cgroups(st: &state::State) -> Result<Cgroups> {
     let mut dirs: Cgroups = Default::default();
     for (slot, path) in dirs.iter_mut().zip(st.cgroups.iter()) {
@@ -505,6 +510,7 @@ fn open_cgroups(st: &state::State) -> Result<Cgroups> {
 /// there is one (CLONE_INTO_CGROUP, Linux 5.7), so that it never runs
 /// outside it. `None` in the child; in the parent, its pid and whether the
 /// clone placed it.
+#[inline(never)]
 fn spawn(cgroups: &Cgroups) -> Result<Option<(Pid, bool)>> {
     let into = cgroups
         .iter()
@@ -533,6 +539,7 @@ fn spawn(cgroups: &Cgroups) -> Result<Option<(Pid, bool)>> {
 /// Writes the child's pid to cgroup.procs of every directory it is not in
 /// yet (v1's, and v2's where clone could not place it), before the child
 /// runs a step of its own.
+#[inline(never)]
 fn place(cgroups: &Cgroups, placed: bool, pid: Pid) -> Result<()> {
     let mut text = Buf::<16>::new();
     text.push_u64(pid.as_raw_nonzero().get() as u64);
