@@ -246,13 +246,13 @@ fn exec_with_a_process_file_as_containerd_calls_it() {
     );
     // containerd's exact call, --detach and --pid-file included.
     let pid_file = c.b.dir().join("exec1.pid");
-    let token = format!("{}-detached", c.token);
     std::fs::write(
         &process,
-        json!({"args": ["probe", "pause", token], "cwd": "/", "user": {"uid": 0, "gid": 0}})
+        json!({"args": ["probe", "wait-signal", "USR1"], "cwd": "/", "user": {"uid": 0, "gid": 0}})
             .to_string(),
     )
     .unwrap();
+    let detached_out = c.b.dir().join("detached.out");
     let log = c.b.dir().join("log.json");
     let status =
         c.b.command(&[
@@ -268,13 +268,12 @@ fn exec_with_a_process_file_as_containerd_calls_it() {
             pid_file.to_str().unwrap(),
             c.id,
         ])
-        .stdout(Stdio::null())
+        .stdout(std::fs::File::create(&detached_out).unwrap())
         .stderr(Stdio::null())
         .status()
         .unwrap();
     assert!(status.success());
     let pid: u32 = std::fs::read_to_string(&pid_file).unwrap().parse().unwrap();
-    assert_eq!(processes_with(&token), vec![pid]);
     // The test process, a child subreaper like the shim, is its parent now.
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
     let ppid: u32 = stat
@@ -287,8 +286,12 @@ fn exec_with_a_process_file_as_containerd_calls_it() {
         .parse()
         .unwrap();
     assert_eq!(ppid, std::process::id());
-    send_signal(pid, "KILL");
-    assert_eq!(reap(pid), 137);
+    // It outlives sct (no death signal left armed) and still takes signals.
+    let read = || std::fs::read_to_string(&detached_out).unwrap();
+    wait_until("ready", || read() == "ready\n");
+    send_signal(pid, "USR1");
+    wait_until("got=10", || read() == "ready\ngot=10\n");
+    assert_eq!(reap(pid), 0);
     // A failure is in the log as containerd reads it.
     std::fs::write(
         &process,
