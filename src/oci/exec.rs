@@ -313,8 +313,15 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
     }
     if let Some(failure) = channel.wait_for_exec()? {
         let _ = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty());
-        failure.message.write_to(crate::sys::stderr());
-        super::log::error(global, failure.message.as_bytes());
+        // One line, as runc gives: the hints that follow speak of the
+        // plain command line's ROOTFS.
+        let text = failure.message.as_bytes();
+        let end = text
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(text.len(), |n| n + 1);
+        crate::out::Line::from(&text[..end]).write_to(crate::sys::stderr());
+        super::log::error(global, &text[..end]);
         return Ok(1);
     }
     if let Some(file) = opts.pid_file {
