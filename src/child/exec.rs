@@ -43,10 +43,16 @@ fn container_env(cfg: &Config, host: Environ) -> Env {
 pub fn exec_command(cfg: &Config, args: Args, host_env: Environ) -> Result<Infallible> {
     let defaults = container_env(cfg, host_env);
     let env = cfg.process_env.unwrap_or(defaults.as_argv());
-    let (cmd, argv) = match cfg.process_args {
-        Some(argv) => (argv.get(0).unwrap_or(c""), argv),
-        None => (args.get(cfg.command), args.tail(cfg.command)),
+    let argv = match cfg.process_args {
+        Some(argv) => argv,
+        None => args.tail(cfg.command),
     };
+    exec_argv(argv, env)
+}
+
+/// Execs `argv` with the environment `env`, as `exec_command` does.
+pub fn exec_argv(argv: Argv<'_>, env: Argv<'_>) -> Result<Infallible> {
+    let cmd = argv.get(0).unwrap_or(c"");
     let errno = if cmd.to_bytes().contains(&b'/') {
         execve(cmd, argv, env)
     } else {

@@ -13,14 +13,20 @@ use crate::sys;
 /// sct's own report pipe is among them: its closing at exec is the parent's
 /// sign that exec succeeded.
 pub fn mark_inherited_fds_cloexec() -> Result<()> {
-    match sys::process::close_range_cloexec(3) {
+    mark_fds_cloexec_from(3)
+}
+
+/// The same from descriptor `first` on (`exec --preserve-fds N` keeps
+/// 3..3+N open).
+pub fn mark_fds_cloexec_from(first: u32) -> Result<()> {
+    match sys::process::close_range_cloexec(first) {
         Ok(()) => Ok(()),
         // Before Linux 5.11: walk the container's own /proc/self/fd.
-        Err(_) => mark_each_fd_cloexec(),
+        Err(_) => mark_each_fd_cloexec(first as i32),
     }
 }
 
-fn mark_each_fd_cloexec() -> Result<()> {
+fn mark_each_fd_cloexec(first: i32) -> Result<()> {
     let dir = openat(
         CWD,
         c"/proc/self/fd",
@@ -36,7 +42,7 @@ fn mark_each_fd_cloexec() -> Result<()> {
         else {
             continue;
         };
-        if fd > 2 {
+        if fd >= first {
             // The directory's own fd is among them; it is closed below anyway.
             let _ = fcntl_setfd(borrow(fd), FdFlags::CLOEXEC);
         }

@@ -17,6 +17,7 @@ mod attrs;
 mod binds;
 mod caps;
 mod dev;
+pub mod enter;
 mod exec;
 mod fds;
 mod init;

@@ -19,8 +19,11 @@ use crate::sys::arena::Arena;
 
 mod linux;
 mod mounts;
+mod process_file;
 pub use linux::resources_only;
 mod read;
+
+pub use process_file::load_process;
 
 use read::{array, boolean, get, id, int, object, required, string, uint, At};
 
@@ -188,6 +191,12 @@ fn root(
 fn process(doc: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
     let at = at.field("process");
     let p = object(required(doc, &At::Root, "process")?, &at)?;
+    process_object(p, &at, arena, cfg)
+}
+
+/// config.json's `process`, or `exec --process FILE`'s whole document.
+fn process_object(p: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
+    let at = *at;
     if let Some(v) = get(p, "terminal") {
         if boolean(v, &at.field("terminal"))? {
             return Err(at

@@ -269,7 +269,7 @@ pub fn kill(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
 /// A pidfd for the container's init, if it still is the process `create`
 /// recorded: checked after the pidfd exists, so a pid reused in between
 /// cannot be signalled.
-fn open_init(st: &State) -> Option<OwnedFd> {
+pub(super) fn open_init(st: &State) -> Option<OwnedFd> {
     let fd = pidfd_open(Pid::from_raw(st.pid as i32)?, PidfdFlags::empty()).ok()?;
     (state::start_time(st.pid) == Some(st.start_time)).then_some(fd)
 }
@@ -439,7 +439,7 @@ pub fn spec(_: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
 
 /// Writes the pid file whole, or not at all (aside, then renamed), as
 /// runc does: containerd reads it as soon as `create` returns.
-fn write_pid_file(file: &'static CStr, pid: Pid) -> Result<()> {
+pub(super) fn write_pid_file(file: &'static CStr, pid: Pid) -> Result<()> {
     let mut tmp = Buf::<1100>::from(file.to_bytes());
     tmp.push(b".sct-new\0");
     let mut text = Buf::<16>::new();

@@ -20,6 +20,7 @@ use crate::sys::args::{Args, Environ};
 
 pub mod config;
 mod events;
+mod exec;
 mod features;
 mod freeze;
 mod lifecycle;
@@ -54,7 +55,14 @@ pub struct Opts {
     /// Other commands' flag values, by the slot their flag names
     /// (`update::MEMORY`, ...).
     pub values: [Option<&'static CStr>; 12],
+    /// Where exec's CMD starts in argv (0: none).
+    pub rest: usize,
+    pub exec: exec::ExecOpts,
 }
+
+/// `Command::args.1` of a command whose arguments after the first
+/// required ones are a command line of their own (exec's CMD).
+const REST: usize = usize::MAX;
 
 /// One command: its name, usage line, help line, the flags it takes, how
 /// many arguments, and what runs it.
@@ -180,6 +188,14 @@ const COMMANDS: &[Command] = &[
         ],
         args: (1, 0),
         run: lifecycle::run,
+    },
+    Command {
+        name: "exec",
+        usage: "exec [FLAGS] ID [CMD [ARG...]]",
+        help: "run a new process in a running container",
+        flags: exec::FLAGS,
+        args: (1, REST),
+        run: exec::exec,
     },
     Command {
         name: "state",
@@ -423,7 +439,12 @@ fn parse_command(cmd: &Command, args: &Args, first: usize) -> Result<Option<Opts
             (flag.set)(&mut opts, value);
             continue;
         }
-        if count == cmd.args.0 + cmd.args.1 {
+        // CMD's own flags are its own: parsing stops at it, as runc's.
+        if cmd.args.1 == REST && count == cmd.args.0 {
+            opts.rest = i - 1;
+            break;
+        }
+        if count == cmd.args.0.saturating_add(cmd.args.1) {
             return Err(Error::usage("unexpected argument '", arg, "'"));
         }
         opts.args[count] = Some(raw);

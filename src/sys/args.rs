@@ -110,6 +110,11 @@ impl Environ {
         Environ(envp)
     }
 
+    /// The whole vector, for exec'ing sct again with it.
+    pub fn as_argv(&self) -> Argv<'static> {
+        Argv(self.0, PhantomData)
+    }
+
     /// The whole `name=value` entry, if `name` is set.
     pub fn entry(&self, name: &[u8]) -> Option<&'static CStr> {
         let mut p = self.0;

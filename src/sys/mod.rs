@@ -9,6 +9,7 @@
 pub mod arena;
 pub mod args;
 pub mod bpf;
+pub mod enter;
 pub mod mount;
 pub mod net;
 pub mod process;
