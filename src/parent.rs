@@ -46,6 +46,7 @@ pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
         p.cgroup.as_mut(),
         &p.devices,
         p.userns.as_ref(),
+        &cfg.hooks,
     )?;
     if let Some(failure) = channel.wait_for_exec()? {
         child.wait()?;
@@ -177,6 +178,7 @@ pub fn create(
         p.cgroup.as_mut(),
         &p.devices,
         p.userns.as_ref(),
+        &cfg.hooks,
     )?;
     // The third handshake: the child no longer dies with sct.
     let parked = channel.child_is_ready()?;
@@ -225,6 +227,7 @@ fn release_in_steps(
     cgroup: Option<&mut Cgroup>,
     devices: &Devices,
     userns: Option<&UserNs>,
+    hooks: &crate::oci::hooks::Plan,
 ) -> Result<()> {
     let kill = |e: Error| {
         child.signal(linux_raw_sys::general::SIGKILL);
@@ -245,6 +248,9 @@ fn release_in_steps(
     if !channel.child_is_ready()? {
         return Ok(());
     }
+    // OCI's prestart and createRuntime hooks: the container's namespaces
+    // exist (and are mapped), the child waits before its first mount.
+    crate::oci::hooks::run_runtime_hooks(hooks, child.pid).map_err(kill)?;
     channel.release()?;
     // While the child sets up: loading the program is the costliest part
     // of the cgroup, and the rule need only be there before CMD runs.

@@ -139,6 +139,8 @@ pub struct Config {
     pub readonly_paths: Option<Argv<'static>>,
     /// How the container's mounts see the host's after setup.
     pub rootfs_propagation: Propagation,
+    /// config.json's hooks, and the state they get (OCI mode only).
+    pub hooks: crate::oci::hooks::Plan,
 }
 /// Which seccomp filter CMD runs under.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -506,6 +508,7 @@ impl Config {
             masked_paths: None,
             readonly_paths: None,
             rootfs_propagation: Propagation::Private,
+            hooks: crate::oci::hooks::Plan::NONE,
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::out::Buf;
 use crate::sys::args::{Args, Environ};
 
 pub mod config;
+pub mod hooks;
 mod lifecycle;
 mod log;
 mod spec;

@@ -1,0 +1,96 @@
+//! `hooks`: host programs run at points of the lifecycle (config.md,
+//! "POSIX-platform Hooks"). Checked here, whole, when config.json is read;
+//! kept as the object's own text, which `create` also records in the
+//! state, so that `start` (poststart) and `delete` (poststop) run the very
+//! hooks `create` checked. `oci::hooks` runs them.
+
+use crate::error::Result;
+use crate::json::Value;
+
+use super::read::{array, get, object, required, string, At};
+
+/// Hooks of one kind, at most: each is a fork, exec and wait on the
+/// container's critical path.
+pub const MAX_HOOKS: usize = 16;
+/// Entries of a hook's `args` or `env`, at most (an exec vector sct builds
+/// on its stack).
+pub const MAX_STRINGS: usize = 31;
+/// Bytes of a hook's path, args and env together, at most.
+pub const MAX_BYTES: usize = 16384;
+
+/// The kinds, in the order the lifecycle reaches them.
+pub const KINDS: [&str; 6] = [
+    "prestart",
+    "createRuntime",
+    "createContainer",
+    "startContainer",
+    "poststart",
+    "poststop",
+];
+
+/// Checks `hooks` and returns its text, or `b""` when it lists none.
+pub fn hooks(v: Value<'static>, at: &At) -> Result<&'static [u8]> {
+    let obj = object(v, at)?;
+    let mut any = false;
+    for kind in KINDS {
+        let Some(list) = get(obj, kind) else {
+            continue;
+        };
+        let at = at.field(kind);
+        for (i, h) in array(list, &at)?.iter().enumerate() {
+            let at = at.index(i);
+            if i == MAX_HOOKS {
+                return Err(at.bad("at most 16 hooks of a kind"));
+            }
+            hook(h, &at)?;
+            any = true;
+        }
+    }
+    Ok(if any { obj.as_bytes() } else { b"" })
+}
+
+/// `{"path": "/abs", "args": [...], "env": [...], "timeout": N}`.
+fn hook(v: Value<'static>, at: &At) -> Result<()> {
+    let h = object(v, at)?;
+    let path_at = at.field("path");
+    let path = string(required(h, at, "path")?, &path_at)?.raw();
+    if path.first() != Some(&b'/') {
+        return Err(path_at.bad("expected an absolute path"));
+    }
+    let mut bytes = path.len() + 1;
+    for name in ["args", "env"] {
+        let Some(list) = get(h, name) else {
+            continue;
+        };
+        let at = at.field(name);
+        for (i, s) in array(list, &at)?.iter().enumerate() {
+            let at = at.index(i);
+            if i == MAX_STRINGS {
+                return Err(at.bad("at most 31 entries"));
+            }
+            let raw = string(s, &at)?.raw();
+            if has_nul(raw) {
+                return Err(at.bad("contains a NUL byte"));
+            }
+            bytes += raw.len() + 1;
+        }
+    }
+    if has_nul(path) {
+        return Err(path_at.bad("contains a NUL byte"));
+    }
+    if bytes > MAX_BYTES {
+        return Err(at.bad("path, args and env together longer than 16 KiB"));
+    }
+    if let Some(t) = get(h, "timeout") {
+        let at = at.field("timeout");
+        if !matches!(t, Value::Number(n) if n.as_u64().is_some_and(|n| n > 0)) {
+            return Err(at.bad("expected a positive integer"));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a string's text holds an escaped NUL, which no C string can.
+fn has_nul(raw: &[u8]) -> bool {
+    raw.windows(6).any(|w| w == b"\\u0000")
+}
