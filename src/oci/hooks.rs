@@ -174,7 +174,10 @@ fn run_one(hooks: &[u8], kind: Kind, i: usize, state: &[u8], pid: u32) -> Result
             .push(b" s and was killed");
         return Err(Error::setup("hook", name.as_bytes(), ""));
     }
-    let what = match status.as_ref().map(|s| (s.exit_status(), s.terminating_signal())) {
+    let what = match status
+        .as_ref()
+        .map(|s| (s.exit_status(), s.terminating_signal()))
+    {
         Some((Some(0), _)) => return Ok(()),
         Some((Some(code), _)) => (&b": exited with status "[..], code as u64),
         Some((None, Some(sig))) => (&b": killed by signal "[..], sig as u64),
@@ -273,9 +276,7 @@ fn exec_hook(hook: Object<'_>, stdin: OwnedFd, parent: Pid) -> ! {
         counts[0] = 1;
     }
     let errno = crate::sys::args::with_argv(&args[..counts[0]], |argv| {
-        crate::sys::args::with_argv(&env[..counts[1]], |envp| {
-            process::execve(path, argv, envp)
-        })
+        crate::sys::args::with_argv(&env[..counts[1]], |envp| process::execve(path, argv, envp))
     });
     let e = Error::exec(path.to_bytes(), errno);
     let mut line = Line::new();

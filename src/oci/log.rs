@@ -45,9 +45,7 @@ fn entry(global: &Global, level: &str, line: &[u8]) {
     } else {
         out.push(b"time=\"");
         push_time(&mut out);
-        out.push(b"\" level=")
-            .push_str(level)
-            .push(b" msg=\"");
+        out.push(b"\" level=").push_str(level).push(b" msg=\"");
         push_escaped(&mut out, msg);
         out.push(b"\"\n");
     }
