@@ -97,11 +97,8 @@ pub fn run_runtime_hooks(plan: &Plan, child: Pid) -> Result<()> {
 pub fn run_warning(global: &Global, hooks: &[u8], kind: Kind, state: &[u8], pid: u32) {
     for i in 0..list(hooks, kind).iter().count() {
         if let Err(e) = run_one(hooks, kind, i, state, pid) {
-            let mut rendered = Line::new();
-            e.render(&mut rendered);
-            let text = rendered.as_bytes();
-            let mut line = Line::from(b"sct: warning: ");
-            line.push(text.strip_prefix(b"sct: ").unwrap_or(text));
+            let mut line = Line::new();
+            e.render(&mut line);
             line.write_to(crate::sys::stderr());
             super::log::warning(global, line.as_bytes());
         }
@@ -123,6 +120,11 @@ fn list(hooks: &[u8], kind: Kind) -> Array<'_> {
 /// buffers: only containers with hooks pay for them.
 #[inline(never)]
 fn run_one(hooks: &[u8], kind: Kind, i: usize, state: &[u8], pid: u32) -> Result<()> {
+    // What a failure is: an error, or for poststart and poststop a warning.
+    let step = match kind {
+        Kind::Poststart | Kind::Poststop => "warning: hook",
+        _ => "hook",
+    };
     let Some(Value::Object(hook)) = list(hooks, kind).iter().nth(i) else {
         return Ok(());
     };
@@ -138,8 +140,6 @@ fn run_one(hooks: &[u8], kind: Kind, i: usize, state: &[u8], pid: u32) -> Result
         Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
         _ => 0,
     };
-    let mut input = Buf::<16448>::new();
-    splice(&mut input, state, pid, kind.status());
     let (ours, theirs) = socketpair(
         AddressFamily::UNIX,
         SocketType::STREAM,
@@ -147,91 +147,67 @@ fn run_one(hooks: &[u8], kind: Kind, i: usize, state: &[u8], pid: u32) -> Result
         None,
     )
     .at("socketpair", name.as_bytes())?;
+    // The whole state goes in before the hook exists: at most 16 KiB, in a
+    // socket buffer of some 200 KiB (net.core.wmem_default), so the hook
+    // reads it and then end of file, and sct never waits on a hook that
+    // does not read (nor gets SIGPIPE from one that exits first).
+    let mut input = Buf::<16448>::new();
+    splice(&mut input, state, pid, kind.status());
+    rustix::net::send(&ours, input.as_bytes(), SendFlags::DONTWAIT)
+        .ok()
+        .filter(|&n| n == input.as_bytes().len())
+        .ok_or_else(|| Error::setup(step, name.as_bytes(), "state too large for its stdin"))?;
+    drop(ours);
     let parent = rustix::process::getpid();
-    // The classic clone where clone3 is refused (a nested sct's filter).
-    let forked = match process::clone3(0, None) {
-        Err(crate::sys::Errno::ENOSYS) => process::clone(0),
-        other => other,
-    };
-    let (child, pidfd) = match forked.at("fork", name.as_bytes())? {
+    // The classic clone, like fork(2): clone3 is refused inside an sct
+    // container (a nested sct), and the pid cannot be reused before we
+    // reap it, so pidfd_open (Linux 5.3) gets the hook itself.
+    let child = match process::clone(0).at("fork", name.as_bytes())? {
         Fork::Child => exec_hook(hook, theirs, parent),
-        Fork::Parent { pid, pidfd } => (pid, pidfd),
+        Fork::Parent { pid, .. } => pid,
     };
     drop(theirs);
-    let pidfd = match pidfd {
-        Some(fd) => fd,
-        None => pidfd_open(child, PidfdFlags::empty()).at("pidfd_open", name.as_bytes())?,
-    };
-    let outcome = feed_and_wait(&pidfd, ours, input.as_bytes(), timeout);
+    let pidfd = pidfd_open(child, PidfdFlags::empty()).at("pidfd_open", name.as_bytes())?;
+    let timed_out = wait_or_kill(&pidfd, timeout);
     // Reaped whatever happened above, so that no zombie is left.
     let status = crate::sys::retry(|| {
         rustix::process::waitid(WaitId::PidFd(pidfd.as_fd()), WaitIdOptions::EXITED)
     })
     .at("waitid", name.as_bytes())?;
-    if outcome.at("poll", name.as_bytes())? {
-        name.push(b": timed out after ")
-            .push_u64(timeout)
-            .push(b" s and was killed");
-        return Err(Error::setup("hook", name.as_bytes(), ""));
-    }
-    let what = match status
-        .as_ref()
-        .map(|s| (s.exit_status(), s.terminating_signal()))
-    {
+    let code = match status.map(|s| (s.exit_status(), s.terminating_signal())) {
+        _ if timed_out => {
+            name.push(b": timed out after ")
+                .push_u64(timeout)
+                .push(b" s and was killed");
+            return Err(Error::setup(step, name.as_bytes(), ""));
+        }
         Some((Some(0), _)) => return Ok(()),
-        Some((Some(code), _)) => (&b": exited with status "[..], code as u64),
-        Some((None, Some(sig))) => (&b": killed by signal "[..], sig as u64),
-        _ => (&b": ended with status "[..], 0),
+        Some((Some(code), _)) => code as u64,
+        // 128+N after signal N, as shells say it.
+        Some((_, Some(signal))) => 128 + signal as u64,
+        _ => 255,
     };
-    name.push(what.0).push_u64(what.1);
-    Err(Error::setup("hook", name.as_bytes(), ""))
+    name.push(b": exited with status ").push_u64(code);
+    Err(Error::setup(step, name.as_bytes(), ""))
 }
 
-/// Writes `input` to the hook's stdin as it reads it, and waits for the
-/// hook to exit, killing it once `timeout` seconds (0: none) have passed;
-/// true: it timed out.
-/// The socket's writes never raise SIGPIPE (MSG_NOSIGNAL): a hook may
-/// exit without reading.
-fn feed_and_wait(
-    pidfd: &OwnedFd,
-    stdin: OwnedFd,
-    mut input: &[u8],
-    timeout: u64,
-) -> core::result::Result<bool, rustix::io::Errno> {
+/// Waits for the hook to exit, and kills it once `timeout` seconds (0:
+/// none) have passed; true: it timed out. A pidfd polls readable once its
+/// process has exited.
+fn wait_or_kill(pidfd: &OwnedFd, timeout: u64) -> bool {
     let tick = Timespec {
         tv_sec: 1,
         tv_nsec: 0,
     };
-    let mut writer = Some(stdin);
     let mut seconds = 0;
     loop {
-        let n = if writer.is_some() { 2 } else { 1 };
-        let mut fds = [
-            PollFd::new(pidfd, PollFlags::IN),
-            PollFd::new(writer.as_ref().unwrap_or(pidfd), PollFlags::OUT),
-        ];
-        if crate::sys::retry(|| poll(&mut fds[..n], Some(&tick)))? == 0 {
-            seconds += 1;
-            if timeout > 0 && seconds >= timeout {
-                return pidfd_send_signal(pidfd, Signal::KILL).map(|()| true);
-            }
-            continue;
+        let mut fds = [PollFd::new(pidfd, PollFlags::IN)];
+        match crate::sys::retry(|| poll(&mut fds, Some(&tick))) {
+            Ok(0) => seconds += 1,
+            _ => return false,
         }
-        let exited = !fds[0].revents().is_empty();
-        let writable = n == 2 && !fds[1].revents().is_empty();
-        if let (true, Some(w)) = (writable, &writer) {
-            match rustix::net::send(w, input, SendFlags::DONTWAIT | SendFlags::NOSIGNAL) {
-                Ok(k) => input = &input[k..],
-                Err(rustix::io::Errno::AGAIN) | Err(rustix::io::Errno::INTR) => {}
-                // The hook closed its stdin.
-                Err(_) => input = b"",
-            }
-            if input.is_empty() {
-                writer = None;
-            }
-        }
-        if exited {
-            return Ok(false);
+        if timeout > 0 && seconds >= timeout {
+            return pidfd_send_signal(pidfd, Signal::KILL).is_ok();
         }
     }
 }
@@ -254,27 +230,15 @@ fn exec_hook(hook: Object<'_>, stdin: OwnedFd, parent: Pid) -> ! {
     if let Some(Value::String(s)) = hook.get(b"path") {
         path = take_c_string(s, &mut free).unwrap_or(c"");
     }
-    let mut args = [c""; MAX_STRINGS];
-    let mut env = [c""; MAX_STRINGS];
-    let mut counts = [0usize; 2];
-    for (k, (field, out)) in [(&b"args"[..], &mut args), (b"env", &mut env)]
-        .into_iter()
-        .enumerate()
-    {
-        if let Some(Value::Array(a)) = hook.get(field) {
-            for (slot, v) in out.iter_mut().zip(a.iter()) {
-                if let Value::String(s) = v {
-                    *slot = take_c_string(s, &mut free).unwrap_or(c"");
-                    counts[k] += 1;
-                }
-            }
-        }
-    }
+    let (mut args, mut env) = ([c""; MAX_STRINGS], [c""; MAX_STRINGS]);
+    let mut argc = take_c_strings(hook.get(b"args"), &mut args, &mut free);
+    let envc = take_c_strings(hook.get(b"env"), &mut env, &mut free);
     // Go's os/exec, which runc runs hooks with: no args is argv = [path].
-    if counts[0] == 0 {
+    if argc == 0 {
         args[0] = path;
-        counts[0] = 1;
+        argc = 1;
     }
+    let counts = [argc, envc];
     let errno = crate::sys::args::with_argv(&args[..counts[0]], |argv| {
         crate::sys::args::with_argv(&env[..counts[1]], |envp| process::execve(path, argv, envp))
     });
@@ -283,6 +247,25 @@ fn exec_hook(hook: Object<'_>, stdin: OwnedFd, parent: Pid) -> ! {
     e.render(&mut line);
     line.write_to(crate::sys::stderr());
     process::exit(e.exit_code())
+}
+
+/// Decodes the strings of `list` into `out` and the front of `free`;
+/// how many.
+fn take_c_strings<'r>(
+    list: Option<Value<'_>>,
+    out: &mut [&'r core::ffi::CStr; MAX_STRINGS],
+    free: &mut &'r mut [u8],
+) -> usize {
+    let mut n = 0;
+    if let Some(Value::Array(a)) = list {
+        for (slot, v) in out.iter_mut().zip(a.iter()) {
+            if let Value::String(s) = v {
+                *slot = take_c_string(s, free).unwrap_or(c"");
+                n += 1;
+            }
+        }
+    }
+    n
 }
 
 /// Decodes `s` with a NUL after it into the front of `free`.
@@ -309,26 +292,6 @@ fn splice<const N: usize>(out: &mut Buf<N>, state: &[u8], pid: u32, status: &str
         }
         _ => {
             out.push(state);
-        }
-    }
-}
-
-/// `start`'s side of the exec FIFO once the init's byte has come: the
-/// init keeps the FIFO open through its startContainer hooks and writes
-/// there why one failed; end of file means they all ran.
-pub fn read_start_outcome(fifo: &OwnedFd) -> Result<Line> {
-    let mut why = Line::new();
-    let mut buf = [0u8; 256];
-    loop {
-        let mut fds = [PollFd::new(fifo, PollFlags::IN)];
-        crate::sys::retry(|| poll(&mut fds, None)).at("poll", b"exec.fifo")?;
-        match crate::sys::retry(|| rustix::io::read(fifo, &mut buf)) {
-            Ok(0) => return Ok(why),
-            Ok(n) => {
-                why.push(&buf[..n]);
-            }
-            Err(rustix::io::Errno::AGAIN) => {}
-            Err(e) => return Err(e).at("read", b"exec.fifo"),
         }
     }
 }

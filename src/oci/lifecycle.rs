@@ -158,20 +158,30 @@ fn release(global: &Global, dir: &Dir, st: &State) -> Result<bool> {
         tv_sec: 0,
         tv_nsec: 50_000_000,
     };
+    // The init's byte, then what it writes while it holds the FIFO open
+    // through its startContainer hooks: why one failed, if one did.
+    let (mut released, mut why) = (false, Line::new());
     loop {
         let mut fds = [PollFd::new(&fifo, PollFlags::IN)];
         let ready = crate::sys::retry(|| poll(&mut fds, Some(&tick))).at("poll", b"exec.fifo")?;
         if ready > 0 {
-            let mut byte = [0u8];
-            match crate::sys::retry(|| rustix::io::read(&fifo, &mut byte)) {
-                Ok(1) => {
-                    dir.remove_fifo();
-                    let why = hooks::read_start_outcome(&fifo)?;
+            let mut buf = [0u8; 256];
+            let want = if released { buf.len() } else { 1 };
+            match crate::sys::retry(|| rustix::io::read(&fifo, &mut buf[..want])) {
+                // End of file: the init closed it, at CMD's exec or dying.
+                Ok(0) if released => {
                     if !why.is_empty() {
                         why.write_to(crate::sys::stderr());
                         super::log::error(global, why.as_bytes());
                     }
                     return Ok(why.is_empty());
+                }
+                Ok(n) if released => {
+                    why.push(&buf[..n]);
+                }
+                Ok(1) => {
+                    dir.remove_fifo();
+                    released = true;
                 }
                 // Hung up without a byte (the init died opening it), or
                 // not written yet: judged by whether the init lives.
@@ -179,7 +189,7 @@ fn release(global: &Global, dir: &Dir, st: &State) -> Result<bool> {
                 Err(e) => return Err(e).at("read", b"exec.fifo"),
             }
         }
-        if state::status(st, true) != Status::Created {
+        if !released && state::status(st, true) != Status::Created {
             return Err(Error::setup(
                 "start",
                 st.id,

@@ -15,7 +15,8 @@ pub const MAX_HOOKS: usize = 16;
 /// Entries of a hook's `args` or `env`, at most (an exec vector sct builds
 /// on its stack).
 pub const MAX_STRINGS: usize = 31;
-/// Bytes of a hook's path, args and env together, at most.
+/// Bytes of a hook's text, and so of its decoded path, args and env, at
+/// most.
 pub const MAX_BYTES: usize = 16384;
 
 /// The kinds, in the order the lifecycle reaches them.
@@ -57,7 +58,6 @@ fn hook(v: Value<'static>, at: &At) -> Result<()> {
     if path.first() != Some(&b'/') {
         return Err(path_at.bad("expected an absolute path"));
     }
-    let mut bytes = path.len() + 1;
     for name in ["args", "env"] {
         let Some(list) = get(h, name) else {
             continue;
@@ -72,14 +72,15 @@ fn hook(v: Value<'static>, at: &At) -> Result<()> {
             if has_nul(raw) {
                 return Err(at.bad("contains a NUL byte"));
             }
-            bytes += raw.len() + 1;
         }
     }
     if has_nul(path) {
         return Err(path_at.bad("contains a NUL byte"));
     }
-    if bytes > MAX_BYTES {
-        return Err(at.bad("path, args and env together longer than 16 KiB"));
+    // Decoded, with a NUL each in place of two quotes, every string fits
+    // in the room its text takes.
+    if h.as_bytes().len() > MAX_BYTES {
+        return Err(at.bad("longer than 16 KiB"));
     }
     if let Some(t) = get(h, "timeout") {
         let at = at.field("timeout");

@@ -271,7 +271,10 @@ fn env_absent_is_empty_and_hooks_empty_are_fine() {
 #[test]
 fn hooks_are_kept_as_their_text() {
     let hooks = r#"{"createRuntime": [{"path": "/bin/a", "args": ["a", "\u00e9"], "env": ["X=1"], "timeout": 5}], "poststop": [{"path": "/b"}]}"#;
-    let c = ok(&edit(r#""annotations": {"#, &format!(r#""hooks": {hooks}, "annotations": {{"#)));
+    let c = ok(&edit(
+        r#""annotations": {"#,
+        &format!(r#""hooks": {hooks}, "annotations": {{"#),
+    ));
     assert_eq!(c.hooks.hooks, hooks.as_bytes());
 }
 
