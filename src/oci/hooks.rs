@@ -158,6 +158,9 @@ fn run_one(hooks: &[u8], kind: Kind, i: usize, state: &[u8], pid: u32) -> Result
         .filter(|&n| n == input.as_bytes().len())
         .ok_or_else(|| Error::setup(step, name.as_bytes(), "state too large for its stdin"))?;
     drop(ours);
+    // An inherited SIG_IGN would have the kernel reap the hook before
+    // waitid could (wait(2), NOTES).
+    crate::sys::signal::set_default(linux_raw_sys::general::SIGCHLD).at("sigaction", b"SIGCHLD")?;
     let parent = rustix::process::getpid();
     // The classic clone, like fork(2): clone3 is refused inside an sct
     // container (a nested sct), and the pid cannot be reused before we

@@ -404,6 +404,9 @@ fn run_hooks(global: &Global, st: &State, kind: Kind) {
 fn hook_state(st: &State) -> Result<&'static [u8]> {
     let mut text = Buf::<16384>::new();
     push_state(&mut text, st, Status::Created, st.id);
+    if text.is_cut() {
+        return Err(Error::setup("hooks", b"", "the state is more than 16 KiB"));
+    }
     let len = text.as_bytes().len();
     let mut arena = crate::sys::arena::Arena::map(len).at("mmap", b"hooks")?;
     let kept = arena
