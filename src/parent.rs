@@ -248,15 +248,19 @@ fn release_in_steps(
     if !channel.child_is_ready()? {
         return Ok(());
     }
-    // OCI's prestart and createRuntime hooks: the container's namespaces
-    // exist (and are mapped), the child waits before its first mount.
-    crate::oci::hooks::run_runtime_hooks(hooks, child.pid).map_err(kill)?;
     channel.release()?;
     // While the child sets up: loading the program is the costliest part
     // of the cgroup, and the rule need only be there before CMD runs.
     if let Some(cg) = cgroup {
         cg.attach_device_rule(devices.rules(), child.pid)
             .map_err(|e| kill(e.or_hint(crate::cgroup::NO_CGROUP_HINT)))?;
+    }
+    // OCI's prestart and createRuntime hooks, in a handshake of their own:
+    // the child has made the container's mounts and waits before its
+    // pivot_root (runc's point; runtime.md, "Lifecycle").
+    if crate::oci::hooks::has_runtime_hooks(hooks) && channel.child_is_ready()? {
+        crate::oci::hooks::run_runtime_hooks(hooks, child.pid).map_err(kill)?;
+        channel.release()?;
     }
     if channel.child_is_ready()? {
         channel.release()?;

@@ -20,7 +20,8 @@ use serde_json::{json, Value};
 /// What each hook records, in OUT (its second argument): its stdin, its
 /// exact environment and argv (read from /proc by shell builtins alone,
 /// so nothing of the shell's is added), its mount namespace, whether the
-/// path in its third argument exists, and its kind, appended to `order`.
+/// path in its third argument exists, and its kind, appended to `order`
+/// (and, see `hook`, whether the container's mounts are made).
 /// It exits with $HOOK_EXIT, or sleeps first with $HOOK_SLEEP.
 const HOOK: &str = r#"#!/bin/busybox sh
 kind=$1 out=$2
@@ -29,6 +30,10 @@ while IFS= read -r -d "" l; do echo "$l"; done < /proc/self/environ > "$out/$kin
 while IFS= read -r -d "" l; do echo "$l"; done < /proc/self/cmdline > "$out/$kind.argv"
 /bin/busybox readlink /proc/self/ns/mnt > "$out/$kind.mnt"
 if [ -n "$3" ] && [ -e "$3" ]; then echo yes > "$out/$kind.exists"; fi
+if [ -n "$4" ]; then
+  pid=$(/bin/busybox sed -n 's/.*"pid":\([0-9]*\).*/\1/p' "$out/$kind.state")
+  if [ -e "/proc/$pid/root$4/proc/1/stat" ]; then echo yes > "$out/$kind.mounted"; fi
+fi
 echo "$kind" >> "$out/order"
 if [ -n "$HOOK_SLEEP" ]; then exec /bin/busybox sleep "$HOOK_SLEEP"; fi
 exit "${HOOK_EXIT:-0}"
@@ -123,7 +128,9 @@ fn sleep_token() -> String {
 }
 
 /// A hook of `kind` running the script with its kind and the output
-/// directory as arguments, and `env`.
+/// directory as arguments, and `env`. With a fourth argument ROOTFS, it
+/// records whether the container's /proc is mounted at ROOTFS/proc in the
+/// mount namespace of the pid its state names.
 fn hook(script: &str, kind: &str, out: &str, env: &[&str]) -> Value {
     json!({"path": script, "args": ["hook-argv0", kind, out], "env": env, "timeout": 60})
 }
@@ -152,6 +159,10 @@ fn each_hook_runs_at_its_point_with_state_args_and_env() {
         let root = Path::new(out).parent().unwrap().parent().unwrap();
         state_dir = root.join("state/hooks").to_str().unwrap().to_string();
         let mut hooks = all_hooks(script, out, &state_dir, &["HOOK_ENV=1", "SECOND=two words"]);
+        let rootfs = Path::new(out).parent().unwrap().to_str().unwrap();
+        for kind in ["prestart", "createRuntime"] {
+            hooks[kind][0]["args"] = json!(["hook-argv0", kind, out, "", rootfs]);
+        }
         // A hook whose path is a program and whose args[0] differs: busybox
         // runs the applet argv[0] names, and /proc shows it.
         let argv0 = format!(
@@ -219,8 +230,15 @@ fn each_hook_runs_at_its_point_with_state_args_and_env() {
         // The kernel puts the interpreter and the script's path in front of
         // args[1..] (args[0] is checked above, with busybox itself).
         let mut argv = format!("/bin/busybox\nsh\n{script}\n{kind}\n{out}\n");
-        if kind == "poststop" {
-            argv += &format!("{state_dir}\n");
+        match kind {
+            "poststop" => argv += &format!("{state_dir}\n"),
+            "prestart" | "createRuntime" => {
+                argv += &format!("\n{}\n", b.rootfs.path().display());
+                // runc's point: after the container's mounts, before its
+                // pivot_root.
+                assert_eq!(h.read(&format!("{kind}.mounted")), "yes\n", "{kind}");
+            }
+            _ => {}
         }
         assert_eq!(h.read(&format!("{kind}.argv")), argv, "{kind}");
         let mnt = h.read(&format!("{kind}.mnt"));

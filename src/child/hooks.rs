@@ -9,15 +9,22 @@ use crate::cli::Config;
 use crate::error::Result;
 use crate::oci::hooks::{self, Kind};
 use crate::out::Line;
+use crate::sync::ChildEnd;
 
 fn own_pid() -> u32 {
     rustix::process::getpid().as_raw_nonzero().get() as u32
 }
 
-/// createContainer: the mount namespace is the container's, its mounts
-/// made, the host's tree still at `/`.
-pub fn run_create_container_hooks(cfg: &Config) -> Result<()> {
+/// Waits while sct runs the prestart and createRuntime hooks, if there are
+/// any (parent.rs), then runs the createContainer hooks: the mount
+/// namespace is the container's, its mounts made, the host's tree still
+/// at `/`.
+pub fn run_create_container_hooks(cfg: &Config, channel: &ChildEnd) -> Result<()> {
     let plan = cfg.hooks;
+    // EOF: sct is gone, or a hook failed and sct kills us.
+    if hooks::has_runtime_hooks(&plan) && !channel.ready_and_wait() {
+        crate::sys::process::exit(crate::error::EXIT_SCT_FAILED);
+    }
     hooks::run(plan.hooks, Kind::CreateContainer, plan.state, own_pid())
 }
 

@@ -112,10 +112,10 @@ fn setup_and_exec(
     if cfg.read_only {
         rootfs::make_root_read_only()?;
     }
-    // OCI's createContainer hooks: after createRuntime's (the parent ran
-    // them before our first release), in every namespace of ours, before
-    // pivot_root, so that their paths resolve on the host (config.md).
-    hooks::run_create_container_hooks(cfg)?;
+    // OCI's createContainer hooks, after the parent's createRuntime ones,
+    // in every namespace of ours, before pivot_root, so that their paths
+    // resolve on the host (config.md).
+    hooks::run_create_container_hooks(cfg, channel)?;
     pivot::switch_root(cfg.rootfs)?;
     pivot::enter_workdir(cfg.workdir)?;
     uts::set_hostname(cfg.hostname)?;

@@ -4,8 +4,8 @@
 //! SIGKILL once its timeout has passed.
 //!
 //! Where each kind runs (runtime.md, "Lifecycle"): prestart and
-//! createRuntime from `create`'s parent side once the container's
-//! namespaces exist, before the child sets anything up (parent.rs);
+//! createRuntime from `create`'s parent side once the child has made the
+//! container's mounts and waits before its pivot_root (parent.rs);
 //! createContainer from the container's init, in all its namespaces, after
 //! its mounts and before pivot_root, and startContainer from the init too,
 //! once `start` has opened the exec FIFO, before CMD (child/hooks.rs);
@@ -81,6 +81,14 @@ pub fn run(hooks: &[u8], kind: Kind, state: &[u8], pid: u32) -> Result<()> {
         run_one(hooks, kind, i, state, pid)?;
     }
     Ok(())
+}
+
+/// Whether there are prestart or createRuntime hooks: then the child
+/// waits for them before its pivot_root, in a handshake of its own.
+pub fn has_runtime_hooks(plan: &Plan) -> bool {
+    [Kind::Prestart, Kind::CreateRuntime]
+        .into_iter()
+        .any(|k| !list(plan.hooks, k).is_empty())
 }
 
 /// prestart, then createRuntime: from `create`'s parent side, with the

@@ -27,6 +27,10 @@ pub mod hooks {
         Ok(())
     }
 
+    pub fn has_runtime_hooks(_: &Plan) -> bool {
+        false
+    }
+
     pub fn run_runtime_hooks(_: &Plan, _: rustix::process::Pid) -> Result<()> {
         Ok(())
     }
