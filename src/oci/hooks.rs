@@ -233,6 +233,9 @@ fn exec_hook(hook: Object<'_>, stdin: OwnedFd, parent: Pid) -> ! {
         process::exit(EXIT_NOT_FOUND);
     }
     let _ = rustix::stdio::dup2_stdin(&stdin);
+    // Nothing of sct's but stdio reaches the hook, as under runc (Go marks
+    // every descriptor close-on-exec); Linux 5.11, else best effort.
+    let _ = process::close_range_cloexec(3);
     // sct blocks the signals it forwards; the mask survives execve.
     let _ = crate::sys::signal::unblock_all();
     let mut region = [0u8; MAX_BYTES];
