@@ -31,7 +31,9 @@ pub fn run_create_container_hooks(cfg: &Config, channel: &ChildEnd) -> Result<()
 /// startContainer, with `started`, the exec FIFO's writer, open: `start`
 /// waits for it to close, and reads there why a hook failed, which is
 /// then `start`'s error. Closed before CMD's exec, so that `start` (and
-/// its poststart hooks) goes on while CMD starts.
+/// its poststart hooks) goes on while CMD starts. The hooks run as CMD
+/// will, with its user, capabilities and no_new_privs (as under runc),
+/// but without its seccomp filter, which comes last of all.
 pub fn run_start_container_hooks(cfg: &Config, started: OwnedFd) -> Result<()> {
     let plan = cfg.hooks;
     let result = hooks::run(plan.hooks, Kind::StartContainer, plan.state, own_pid());
