@@ -122,7 +122,7 @@ pub fn convert(
         &mut cfg,
     )?;
     if let Some(v) = get(doc, "hooks") {
-        cfg.hooks.hooks = hooks::hooks(v, &at.field("hooks"))?;
+        cfg.hooks.hooks = hooks::hooks(v, &at.field("hooks"), arena)?;
     }
     let annotations = match get(doc, "annotations") {
         Some(v) => object(v, &at.field("annotations"))?.as_bytes(),

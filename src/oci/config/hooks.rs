@@ -7,7 +7,8 @@
 use crate::error::Result;
 use crate::json::Value;
 
-use super::read::{array, get, object, required, string, At};
+use super::read::{self, array, get, object, required, string, At};
+use crate::sys::arena::Arena;
 
 /// Hooks of one kind, at most: each is a fork, exec and wait on the
 /// container's critical path.
@@ -30,7 +31,9 @@ pub const KINDS: [&str; 6] = [
 ];
 
 /// Checks `hooks` and returns its text, or `b""` when it lists none.
-pub fn hooks(v: Value<'static>, at: &At) -> Result<&'static [u8]> {
+/// Strings are decoded into `arena` only to be checked (with the same
+/// reader as `process.args`): the hooks run from the text.
+pub fn hooks(v: Value<'static>, at: &At, arena: &mut Arena) -> Result<&'static [u8]> {
     let obj = object(v, at)?;
     let mut any = false;
     for kind in KINDS {
@@ -43,7 +46,7 @@ pub fn hooks(v: Value<'static>, at: &At) -> Result<&'static [u8]> {
             if i == MAX_HOOKS {
                 return Err(at.bad("at most 16 hooks of a kind"));
             }
-            hook(h, &at)?;
+            hook(h, &at, arena)?;
             any = true;
         }
     }
@@ -51,11 +54,11 @@ pub fn hooks(v: Value<'static>, at: &At) -> Result<&'static [u8]> {
 }
 
 /// `{"path": "/abs", "args": [...], "env": [...], "timeout": N}`.
-fn hook(v: Value<'static>, at: &At) -> Result<()> {
+fn hook(v: Value<'static>, at: &At, arena: &mut Arena) -> Result<()> {
     let h = object(v, at)?;
     let path_at = at.field("path");
-    let path = string(required(h, at, "path")?, &path_at)?.raw();
-    if path.first() != Some(&b'/') {
+    let path = read::c_string(string(required(h, at, "path")?, &path_at)?, &path_at, arena)?;
+    if path.to_bytes().first() != Some(&b'/') {
         return Err(path_at.bad("expected an absolute path"));
     }
     for name in ["args", "env"] {
@@ -63,19 +66,12 @@ fn hook(v: Value<'static>, at: &At) -> Result<()> {
             continue;
         };
         let at = at.field(name);
-        for (i, s) in array(list, &at)?.iter().enumerate() {
-            let at = at.index(i);
-            if i == MAX_STRINGS {
-                return Err(at.bad("at most 31 entries"));
-            }
-            let raw = string(s, &at)?.raw();
-            if has_nul(raw) {
-                return Err(at.bad("contains a NUL byte"));
-            }
+        if read::strings(list, &at, arena, read::any)?
+            .get(MAX_STRINGS)
+            .is_some()
+        {
+            return Err(at.index(MAX_STRINGS).bad("at most 31 entries"));
         }
-    }
-    if has_nul(path) {
-        return Err(path_at.bad("contains a NUL byte"));
     }
     // Decoded, with a NUL each in place of two quotes, every string fits
     // in the room its text takes.
@@ -89,9 +85,4 @@ fn hook(v: Value<'static>, at: &At) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Whether a string's text holds an escaped NUL, which no C string can.
-fn has_nul(raw: &[u8]) -> bool {
-    raw.windows(6).any(|w| w == b"\\u0000")
 }

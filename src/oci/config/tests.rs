@@ -381,7 +381,7 @@ fn errors_name_the_json_path() {
         (edit(r#""annotations": {"#, r#""hooks": {"poststart": [{"path": "/x", "timeout": 0}]}, "annotations": {"#), "sct: config.json: hooks.poststart[0].timeout: expected a positive integer"),
         (edit(r#""annotations": {"#, r#""hooks": {"poststart": [{"path": "/x", "timeout": "5"}]}, "annotations": {"#), "sct: config.json: hooks.poststart[0].timeout: expected a positive integer"),
         (edit(r#""annotations": {"#, r#""hooks": {"createRuntime": [{"path": "/x", "args": [1]}]}, "annotations": {"#), "sct: config.json: hooks.createRuntime[0].args[0]: expected a string"),
-        (edit(r#""annotations": {"#, r#""hooks": {"prestart": [{"path": "/x", "env": ["A=\\u0000"]}]}, "annotations": {"#), "sct: config.json: hooks.prestart[0].env[0]: contains a NUL byte"),
+        (edit(r#""annotations": {"#, r#""hooks": {"prestart": [{"path": "/x", "env": ["A=\u0000"]}]}, "annotations": {"#), "sct: config.json: hooks.prestart[0].env[0]: contains a NUL byte"),
         (edit(r#""annotations": {"#, r#""hooks": {"poststop": {"path": "/x"}}, "annotations": {"#), "sct: config.json: hooks.poststop: expected an array"),
         (edit(r#""annotations": {"#, r#""hooks": [], "annotations": {"#), "sct: config.json: hooks: expected an object"),
         (edit(r#""annotations": {"#, r#""hooks": {"startContainer": [{"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}]}, "annotations": {"#), "sct: config.json: hooks.startContainer[16]: at most 16 hooks of a kind"),
