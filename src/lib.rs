@@ -20,6 +20,9 @@ pub mod json;
 pub mod names;
 #[cfg(feature = "oci")]
 pub mod oci;
+#[cfg(not(feature = "oci"))]
+#[path = "oci/without.rs"]
+pub mod oci;
 pub mod out;
 pub mod parent;
 pub mod profile;

@@ -80,6 +80,7 @@ pub fn start(cfg: &Config, args: Args, env: Environ) -> Result<Started> {
         p.cgroup.as_mut(),
         &p.devices,
         p.userns.as_ref(),
+        &cfg.hooks,
     )?;
     if let Some(failure) = channel.wait_for_exec()? {
         child.wait()?;
@@ -213,6 +214,7 @@ pub fn create(
         p.cgroup.as_mut(),
         &p.devices,
         p.userns.as_ref(),
+        &cfg.hooks,
     )?;
     // The third handshake: the child no longer dies with sct.
     let parked = channel.child_is_ready()?;
@@ -261,6 +263,7 @@ fn release_in_steps(
     cgroup: Option<&mut Cgroup>,
     devices: &Devices,
     userns: Option<&UserNs>,
+    hooks: &crate::oci::hooks::Plan,
 ) -> Result<()> {
     let kill = |e: Error| {
         child.signal(linux_raw_sys::general::SIGKILL);
@@ -288,6 +291,13 @@ fn release_in_steps(
     if let Some(cg) = cgroup {
         cg.attach_device_rule(devices.rules(), child.pid)
             .map_err(|e| kill(e.or_hint(crate::cgroup::NO_CGROUP_HINT)))?;
+    }
+    // OCI's prestart and createRuntime hooks, in a handshake of their own:
+    // the child has made the container's mounts and waits before its
+    // pivot_root (runc's point; runtime.md, "Lifecycle").
+    if crate::oci::hooks::has_runtime_hooks(hooks) && channel.child_is_ready()? {
+        crate::oci::hooks::run_runtime_hooks(hooks, child.pid).map_err(kill)?;
+        channel.release()?;
     }
     if channel.child_is_ready()? {
         channel.release()?;

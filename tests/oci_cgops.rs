@@ -348,7 +348,17 @@ fn features_lists_what_sct_supports() {
     assert_eq!(f["ociVersionMin"], "1.0.0");
     assert_eq!(f["ociVersionMax"], "1.2.0");
     // config.json's reader refuses every hook.
-    assert_eq!(f["hooks"], json!([]));
+    assert_eq!(
+        f["hooks"],
+        json!([
+            "prestart",
+            "createRuntime",
+            "createContainer",
+            "startContainer",
+            "poststart",
+            "poststop"
+        ])
+    );
     let linux = &f["linux"];
     assert_eq!(
         strings(&linux["namespaces"]),

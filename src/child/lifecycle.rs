@@ -3,7 +3,7 @@
 use linux_raw_sys::general::SIGKILL;
 use rustix::process::{set_parent_process_death_signal, Signal};
 
-use rustix::fd::RawFd;
+use rustix::fd::{OwnedFd, RawFd};
 use rustix::fs::{Mode, OFlags};
 
 use crate::error::{Context, Result};
@@ -35,7 +35,8 @@ pub fn join_cgroups(tasks: &[RawFd]) -> Result<()> {
 /// then a third handshake tells the parent so: a parent killed before it
 /// still takes the container with it (EOF or the signal, sync.rs), and one
 /// killed after it leaves a parked container that `delete` removes.
-pub fn park(channel: &mut ChildEnd, fifo: RawFd) -> Result<()> {
+/// Returns the FIFO's writer: `start` waits for it to close.
+pub fn park(channel: &mut ChildEnd, fifo: RawFd) -> Result<OwnedFd> {
     set_parent_process_death_signal(None).at("prctl", b"PR_SET_PDEATHSIG")?;
     if !channel.ready_and_wait() {
         crate::sys::process::exit(crate::error::EXIT_SCT_FAILED);
@@ -57,7 +58,7 @@ pub fn park(channel: &mut ChildEnd, fifo: RawFd) -> Result<()> {
     .at("open", b"exec.fifo")?;
     crate::sys::retry(|| rustix::io::write(&writer, b"0")).at("write", b"exec.fifo")?;
     // `fifo` itself is close-on-exec, as every descriptor is by now.
-    Ok(())
+    Ok(writer)
 }
 
 /// The parent blocked the signals it forwards before cloning us; the mask is

@@ -20,6 +20,7 @@ mod dev;
 pub mod enter;
 mod exec;
 mod fds;
+mod hooks;
 mod init;
 mod join;
 mod lifecycle;
@@ -117,6 +118,10 @@ fn setup_and_exec(
     if cfg.read_only {
         rootfs::make_root_read_only()?;
     }
+    // OCI's createContainer hooks, after the parent's createRuntime ones,
+    // in every namespace of ours, before pivot_root, so that their paths
+    // resolve on the host (config.md).
+    hooks::run_create_container_hooks(cfg, channel)?;
     pivot::switch_root(cfg.rootfs)?;
     pivot::enter_workdir(cfg.workdir)?;
     uts::set_hostname(cfg.hostname)?;
@@ -173,7 +178,10 @@ fn setup_and_exec(
     if let Start::OnFifo { fifo, .. } = setup.start {
         // After every step sct's parent takes part in (cgroup, device
         // rule): from here the container outlives it.
-        lifecycle::park(channel, fifo)?;
+        let started = lifecycle::park(channel, fifo)?;
+        // startContainer hooks once `start` came, before --init's fork and
+        // seccomp (the filter must not see them; runc runs them under it).
+        hooks::run_start_container_hooks(cfg, started)?;
     }
     if cfg.init {
         // After every container-wide step, so the init is set up, confined

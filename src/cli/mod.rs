@@ -141,6 +141,8 @@ pub struct Config {
     pub readonly_paths: Option<Argv<'static>>,
     /// How the container's mounts see the host's after setup.
     pub rootfs_propagation: Propagation,
+    /// config.json's hooks, and the state they get (OCI mode only).
+    pub hooks: crate::oci::hooks::Plan,
 }
 /// Which seccomp filter CMD runs under.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -515,6 +517,7 @@ impl Config {
             masked_paths: None,
             readonly_paths: None,
             rootfs_propagation: Propagation::Private,
+            hooks: crate::oci::hooks::Plan::NONE,
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::json::{self, Object, Value};
 use crate::out::{Buf, Text};
 use crate::sys::arena::Arena;
 
+pub mod hooks;
 mod linux;
 mod mounts;
 mod process_file;
@@ -124,7 +125,9 @@ pub fn convert(
         arena,
         &mut cfg,
     )?;
-    hooks(doc, &at)?;
+    if let Some(v) = get(doc, "hooks") {
+        cfg.hooks.hooks = hooks::hooks(v, &at.field("hooks"), arena)?;
+    }
     let annotations = match get(doc, "annotations") {
         Some(v) => object(v, &at.field("annotations"))?.as_bytes(),
         None => b"{}",
@@ -353,32 +356,6 @@ fn rlimits(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
             return Err(at.field("soft").bad("above the hard limit"));
         }
         cfg.rlimits[slot] = Some((soft, hard));
-    }
-    Ok(())
-}
-
-/// Hooks run host programs at points of the lifecycle; sct runs none, so
-/// a config that lists any is refused.
-fn hooks(doc: Object<'static>, at: &At) -> Result<()> {
-    let Some(v) = get(doc, "hooks") else {
-        return Ok(());
-    };
-    let at = at.field("hooks");
-    let hooks = object(v, &at)?;
-    for name in [
-        "prestart",
-        "createRuntime",
-        "createContainer",
-        "startContainer",
-        "poststart",
-        "poststop",
-    ] {
-        if let Some(list) = get(hooks, name) {
-            let at = at.field(name);
-            if !array(list, &at)?.is_empty() {
-                return Err(at.bad("not supported: sct runs no hooks"));
-            }
-        }
     }
     Ok(())
 }

@@ -37,8 +37,10 @@ const MOUNT_OPTIONS: &[&[u8]] = &[
 pub fn features(_: &Global, _: &Opts, _: Args, _: Environ) -> Result<u8> {
     let mut out = Buf::<8192>::from(b"{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"");
     out.push_str(super::state::OCI_VERSION);
-    // sct runs no hooks (config.json's reader refuses them).
-    out.push(b"\",\"hooks\":[],\"mountOptions\":");
+    out.push(b"\",\"hooks\":");
+    let hooks = super::config::hooks::KINDS.iter().map(|k| k.as_bytes());
+    list(&mut out, b"", hooks);
+    out.push(b",\"mountOptions\":");
     list(&mut out, b"", MOUNT_OPTIONS.iter().copied());
     out.push(b",\"linux\":{\"namespaces\":");
     list(&mut out, b"", NAMESPACES.iter().copied());

@@ -11,6 +11,7 @@ use rustix::fs::{Mode, OFlags};
 use rustix::process::{pidfd_open, pidfd_send_signal, Pid, PidfdFlags, Signal};
 use rustix::thread::Timespec;
 
+use super::hooks::{self, Kind};
 use super::state::{self, Dir, State, Status};
 use super::{config, Global, Opts};
 use crate::error::{Context, Error, Result};
@@ -50,28 +51,30 @@ fn create_parked(
     absolute(opts.bundle.map_or(&b"."[..], CStr::to_bytes), &mut bundle)?;
     // A trailing NUL: the bundle path outlives this function as a C string
     // in the loaded config; see config::load.
-    let loaded = config::load(bundle.as_bytes())?;
+    let mut loaded = config::load(bundle.as_bytes())?;
     let dir = Dir::create(global.root, id(opts))?;
-    let result = create_in(&dir, &loaded, opts, bundle.as_bytes(), args, env);
-    match result {
-        Ok(Ok(pid)) => Ok(Some((dir, pid))),
+    let result = create_in(&dir, &mut loaded, opts, bundle.as_bytes(), args, env);
+    let failed = match result {
+        Ok(Ok(pid)) => return Ok(Some((dir, pid))),
         Ok(Err(failure)) => {
-            let _ = dir.remove();
             // The child's own line, e.g. `sct: mount /proc: EPERM (...)`.
             failure.message.write_to(crate::sys::stderr());
             super::log::error(global, failure.message.as_bytes());
             Ok(None)
         }
-        Err(e) => {
-            let _ = dir.remove();
-            Err(e)
-        }
-    }
+        Err(e) => Err(e),
+    };
+    let _ = dir.remove();
+    // runtime.md, "Lifecycle": a failed create goes on to destroy the
+    // container (done: `parent::create` leaves nothing), then poststop.
+    let plan = loaded.cfg.hooks;
+    hooks::run_warning(global, plan.hooks, Kind::Poststop, plan.state, 0);
+    failed
 }
 
 fn create_in(
     dir: &Dir,
-    loaded: &config::Bundle,
+    loaded: &mut config::Bundle,
     opts: &Opts,
     bundle: &[u8],
     args: Args,
@@ -81,6 +84,18 @@ fn create_in(
     let mut created = Buf::<40>::new();
     super::log::push_time(&mut created);
     let mut paths = [Buf::<512>::new(); 6];
+    let base = State {
+        id: id(opts),
+        bundle,
+        rootfs: loaded.cfg.rootfs.to_bytes(),
+        created: created.as_bytes(),
+        annotations: loaded.annotations,
+        hooks: loaded.cfg.hooks.hooks,
+        ..State::default()
+    };
+    if !base.hooks.is_empty() {
+        loaded.cfg.hooks.state = hook_state(&base)?;
+    }
     let record = |pid: Option<Pid>, cgroup: Option<&crate::cgroup::Cgroup>| {
         if let Some(cg) = cgroup {
             for (path, fd) in paths.iter_mut().zip(cg.dirs()) {
@@ -89,18 +104,13 @@ fn create_in(
         }
         let pid = pid.map_or(0, |p| p.as_raw_nonzero().get() as u32);
         let mut st = State {
-            id: id(opts),
             pid,
             start_time: if pid == 0 {
                 0
             } else {
                 state::start_time(pid).unwrap_or(0)
             },
-            bundle,
-            rootfs: loaded.cfg.rootfs.to_bytes(),
-            created: created.as_bytes(),
-            annotations: loaded.annotations,
-            cgroups: Default::default(),
+            ..base
         };
         for (slot, path) in st.cgroups.iter_mut().zip(&paths) {
             *slot = path.as_bytes();
@@ -130,27 +140,48 @@ pub fn start(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     if let Some(why) = refused {
         return Err(Error::setup("start", id(opts), why));
     }
-    release(&dir, &st)?;
+    if !release(global, &dir, &st)? {
+        destroy(global, dir, &st)?;
+        return Ok(1);
+    }
+    run_hooks(global, &st, Kind::Poststart);
     Ok(0)
 }
 
 /// Opens the exec FIFO, which lets the parked init's open return, and
-/// waits for its byte; an init that dies meanwhile is an error.
-fn release(dir: &Dir, st: &State) -> Result<()> {
+/// waits for its byte, then for its startContainer hooks; an init that
+/// dies meanwhile is an error. False: a hook failed, and its message has
+/// been given.
+fn release(global: &Global, dir: &Dir, st: &State) -> Result<bool> {
     let fifo = dir.open_fifo()?;
     let tick = Timespec {
         tv_sec: 0,
         tv_nsec: 50_000_000,
     };
+    // The init's byte, then what it writes while it holds the FIFO open
+    // through its startContainer hooks: why one failed, if one did.
+    let (mut released, mut why) = (false, Line::new());
     loop {
         let mut fds = [PollFd::new(&fifo, PollFlags::IN)];
         let ready = crate::sys::retry(|| poll(&mut fds, Some(&tick))).at("poll", b"exec.fifo")?;
         if ready > 0 {
-            let mut byte = [0u8];
-            match crate::sys::retry(|| rustix::io::read(&fifo, &mut byte)) {
+            let mut buf = [0u8; 256];
+            let want = if released { buf.len() } else { 1 };
+            match crate::sys::retry(|| rustix::io::read(&fifo, &mut buf[..want])) {
+                // End of file: the init closed it, at CMD's exec or dying.
+                Ok(0) if released => {
+                    if !why.is_empty() {
+                        why.write_to(crate::sys::stderr());
+                        super::log::error(global, why.as_bytes());
+                    }
+                    return Ok(why.is_empty());
+                }
+                Ok(n) if released => {
+                    why.push(&buf[..n]);
+                }
                 Ok(1) => {
                     dir.remove_fifo();
-                    return Ok(());
+                    released = true;
                 }
                 // Hung up without a byte (the init died opening it), or
                 // not written yet: judged by whether the init lives.
@@ -158,7 +189,7 @@ fn release(dir: &Dir, st: &State) -> Result<()> {
                 Err(e) => return Err(e).at("read", b"exec.fifo"),
             }
         }
-        if state::status(st, true) != Status::Created {
+        if !released && state::status(st, true) != Status::Created {
             return Err(Error::setup(
                 "start",
                 st.id,
@@ -178,9 +209,16 @@ pub fn run(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8>
     let mut buf = [0u8; 16384];
     let mut scratch = [0u8; 8192];
     let st = dir.read_state(&mut buf, &mut scratch)?;
-    if let Err(e) = release(&dir, &st) {
-        let _ = destroy(dir, &st);
-        return Err(e);
+    match release(global, &dir, &st) {
+        Ok(true) => run_hooks(global, &st, Kind::Poststart),
+        Ok(false) => {
+            destroy(global, dir, &st)?;
+            return Ok(1);
+        }
+        Err(e) => {
+            let _ = destroy(global, dir, &st);
+            return Err(e);
+        }
     }
     let Some(signals) = signals else {
         return Ok(0);
@@ -193,7 +231,7 @@ pub fn run(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8>
     let mut buf = [0u8; 16384];
     let mut scratch = [0u8; 8192];
     let st = dir.read_state(&mut buf, &mut scratch)?;
-    destroy(dir, &st)?;
+    destroy(global, dir, &st)?;
     Ok(code)
 }
 
@@ -317,13 +355,14 @@ pub fn delete(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
         return Err(Error::setup("delete", id(opts), "the container is running")
             .hint("stop it first ('sct kill ID KILL'), or use 'sct delete --force ID'"));
     }
-    destroy(dir, &st)?;
+    destroy(global, dir, &st)?;
     Ok(0)
 }
 
 /// Kills the init if it lives, waits for it to be gone, then removes the
-/// cgroup (killing anything left there) and the state.
-fn destroy(dir: Dir, st: &State) -> Result<()> {
+/// cgroup (killing anything left there) and the state; then the poststop
+/// hooks run.
+fn destroy(global: &Global, dir: Dir, st: &State) -> Result<()> {
     let init = open_init(st);
     if let Some(fd) = &init {
         let _ = pidfd_send_signal(fd, Signal::KILL);
@@ -346,7 +385,41 @@ fn destroy(dir: Dir, st: &State) -> Result<()> {
     for cg in st.cgroups.iter().filter(|c| !c.is_empty()) {
         crate::cgroup::remove(cg)?;
     }
-    dir.remove()
+    dir.remove()?;
+    run_hooks(global, st, Kind::Poststop);
+    Ok(())
+}
+
+/// Runs the poststart or poststop hooks `create` recorded, with the state
+/// `sct state` would print (the pid of a stopped container is 0).
+#[inline(never)]
+fn run_hooks(global: &Global, st: &State, kind: Kind) {
+    if st.hooks.is_empty() {
+        return;
+    }
+    let mut text = Buf::<16384>::new();
+    push_state(&mut text, st, Status::Running, st.id);
+    let pid = if kind == Kind::Poststop { 0 } else { st.pid };
+    hooks::run_warning(global, st.hooks, kind, text.as_bytes(), pid);
+}
+
+/// The state the hooks of a container being created get: `sct state`'s,
+/// its pid and status put in at each point; in memory that the child's
+/// copy keeps too.
+#[inline(never)]
+fn hook_state(st: &State) -> Result<&'static [u8]> {
+    let mut text = Buf::<16384>::new();
+    push_state(&mut text, st, Status::Created, st.id);
+    if text.is_cut() {
+        return Err(Error::setup("hooks", b"", "the state is more than 16 KiB"));
+    }
+    let len = text.as_bytes().len();
+    let mut arena = crate::sys::arena::Arena::map(len).at("mmap", b"hooks")?;
+    let kept = arena
+        .bytes(len)
+        .ok_or_else(|| Error::setup("mmap", b"hooks", "too small"))?;
+    kept.copy_from_slice(text.as_bytes());
+    Ok(kept)
 }
 
 /// `list`: a table (runc's columns), the IDs alone, or a JSON array of

@@ -11,6 +11,15 @@ use crate::out::Buf;
 /// Appends the error `line` (`sct: ...\n`, perhaps a hint line after it)
 /// to the log, if there is one. Best effort: the error is on stderr too.
 pub fn error(global: &Global, line: &[u8]) {
+    entry(global, "error", line);
+}
+
+/// Appends a warning (`sct: warning: ...`), as `error` does.
+pub fn warning(global: &Global, line: &[u8]) {
+    entry(global, "warning", line);
+}
+
+fn entry(global: &Global, level: &str, line: &[u8]) {
     let Some(path) = global.log else {
         return;
     };
@@ -23,9 +32,12 @@ pub fn error(global: &Global, line: &[u8]) {
     };
     let first = line.split(|&c| c == b'\n').next().unwrap_or(b"");
     let msg = first.strip_prefix(b"sct: ").unwrap_or(first);
+    let msg = msg.strip_prefix(b"warning: ").unwrap_or(msg);
     let mut out = Buf::<2048>::new();
     if global.log_json {
-        out.push(b"{\"level\":\"error\",\"msg\":\"");
+        out.push(b"{\"level\":\"")
+            .push_str(level)
+            .push(b"\",\"msg\":\"");
         push_escaped(&mut out, msg);
         out.push(b"\",\"time\":\"");
         push_time(&mut out);
@@ -33,7 +45,7 @@ pub fn error(global: &Global, line: &[u8]) {
     } else {
         out.push(b"time=\"");
         push_time(&mut out);
-        out.push(b"\" level=error msg=\"");
+        out.push(b"\" level=").push_str(level).push(b" msg=\"");
         push_escaped(&mut out, msg);
         out.push(b"\"\n");
     }

@@ -23,6 +23,7 @@ mod events;
 mod exec;
 mod features;
 mod freeze;
+pub mod hooks;
 mod lifecycle;
 mod log;
 mod ps;

@@ -39,6 +39,9 @@ pub struct State<'a> {
     pub annotations: &'a [u8],
     /// The container's cgroup directories, absolute paths.
     pub cgroups: [&'a [u8]; 6],
+    /// config.json's hooks, as JSON text (empty: none): `start` and
+    /// `delete` run the ones `create` checked.
+    pub hooks: &'a [u8],
 }
 
 /// runtime-spec's statuses.
@@ -154,9 +157,11 @@ impl Dir {
             push_escaped(&mut out, cg);
             out.push(b"\"");
         }
-        out.push(b"],\"annotations\":")
-            .push(st.annotations)
-            .push(b"}\n");
+        out.push(b"],\"annotations\":").push(st.annotations);
+        if !st.hooks.is_empty() {
+            out.push(b",\"hooks\":").push(st.hooks);
+        }
+        out.push(b"}\n");
         if out.is_cut() {
             return Err(Error::setup("write", b"state.json", "more than 16 KiB"));
         }
@@ -231,6 +236,9 @@ impl Dir {
         st.start_time = number(b"startTime").ok_or_else(bad)?;
         if let Some(Value::Object(a)) = top.get(b"annotations") {
             st.annotations = a.as_bytes();
+        }
+        if let Some(Value::Object(h)) = top.get(b"hooks") {
+            st.hooks = h.as_bytes();
         }
         if let Some(Value::Array(list)) = top.get(b"cgroups") {
             for (slot, v) in st.cgroups.iter_mut().zip(list.iter()) {

@@ -267,6 +267,17 @@ fn env_absent_is_empty_and_hooks_empty_are_fine() {
     )
     .replace("\"linux\": {", r#""hooks": {"prestart": []}, "linux": {"#));
     assert!(list(c.process_env).is_empty());
+    assert_eq!(c.hooks.hooks, b"");
+}
+
+#[test]
+fn hooks_are_kept_as_their_text() {
+    let hooks = r#"{"createRuntime": [{"path": "/bin/a", "args": ["a", "\u00e9"], "env": ["X=1"], "timeout": 5}], "poststop": [{"path": "/b"}]}"#;
+    let c = ok(&edit(
+        r#""annotations": {"#,
+        &format!(r#""hooks": {hooks}, "annotations": {{"#),
+    ));
+    assert_eq!(c.hooks.hooks, hooks.as_bytes());
 }
 
 #[test]
@@ -367,7 +378,16 @@ fn errors_name_the_json_path() {
         (edit(r#""/proc/bus","#, r#""/","#), "sct: config.json: linux.readonlyPaths[0]: expected an absolute path below /"),
         (with_linux(r#""rootfsPropagation": "shared""#), "sct: config.json: linux.rootfsPropagation: not supported: sct takes private, rprivate, slave or rslave"),
         (with_linux(r#""mountLabel": "x""#), "sct: config.json: linux.mountLabel: not supported: sct applies no LSM label"),
-        (edit(r#""annotations": {"#, r#""hooks": {"poststart": [{"path": "/bin/true"}]}, "annotations": {"#), "sct: config.json: hooks.poststart: not supported: sct runs no hooks"),
+        (edit(r#""annotations": {"#, r#""hooks": {"poststart": [{"path": "bin/true"}]}, "annotations": {"#), "sct: config.json: hooks.poststart[0].path: expected an absolute path"),
+        (edit(r#""annotations": {"#, r#""hooks": {"poststart": [{"args": []}]}, "annotations": {"#), "sct: config.json: hooks.poststart[0].path: required"),
+        (edit(r#""annotations": {"#, r#""hooks": {"poststart": [{"path": "/x", "timeout": 0}]}, "annotations": {"#), "sct: config.json: hooks.poststart[0].timeout: expected a positive integer"),
+        (edit(r#""annotations": {"#, r#""hooks": {"poststart": [{"path": "/x", "timeout": "5"}]}, "annotations": {"#), "sct: config.json: hooks.poststart[0].timeout: expected a positive integer"),
+        (edit(r#""annotations": {"#, r#""hooks": {"createRuntime": [{"path": "/x", "args": [1]}]}, "annotations": {"#), "sct: config.json: hooks.createRuntime[0].args[0]: expected a string"),
+        (edit(r#""annotations": {"#, r#""hooks": {"prestart": [{"path": "/x", "env": ["A=\u0000"]}]}, "annotations": {"#), "sct: config.json: hooks.prestart[0].env[0]: contains a NUL byte"),
+        (edit(r#""annotations": {"#, r#""hooks": {"poststop": {"path": "/x"}}, "annotations": {"#), "sct: config.json: hooks.poststop: expected an array"),
+        (edit(r#""annotations": {"#, r#""hooks": [], "annotations": {"#), "sct: config.json: hooks: expected an object"),
+        (edit(r#""annotations": {"#, r#""hooks": {"startContainer": [{"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}, {"path": "/x"}]}, "annotations": {"#), "sct: config.json: hooks.startContainer[16]: at most 16 hooks of a kind"),
+        (edit(r#""annotations": {"#, r#""hooks": {"createContainer": [{"path": "/x", "args": ["a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a"]}]}, "annotations": {"#), "sct: config.json: hooks.createContainer[0].args[31]: at most 31 entries"),
         (edit(r#""annotations": {"io.containerd.image.name": "x"}"#, r#""annotations": []"#), "sct: config.json: annotations: expected an object"),
         (edit(r#""linux": {"#, r#""linux_": {"#), "sct: config.json: linux: required"),
     ];
