@@ -47,12 +47,13 @@ pub fn run(cfg: &Config, args: Args, env: Environ) -> Result<u8> {
         &p.devices,
         p.userns.as_ref(),
     )?;
+    let terminal = channel.take_terminal();
     if let Some(failure) = channel.wait_for_exec()? {
         child.wait()?;
         failure.message.write_to(crate::sys::stderr());
         return Ok(failure.exit_code);
     }
-    let code = supervise(&child, &signals)?;
+    let code = supervise(&child, &signals, terminal)?;
     Ok(p.cgroup
         .as_ref()
         .and_then(|cg| cg.report(code))
@@ -155,6 +156,7 @@ pub fn create(
     env: Environ,
     fifo: rustix::fd::BorrowedFd<'_>,
     lock: rustix::fd::BorrowedFd<'_>,
+    console_socket: Option<&OwnedFd>,
     mut record: impl FnMut(Option<Pid>, Option<&Cgroup>) -> Result<()>,
 ) -> Result<Created> {
     let mut p = prepare(cfg, env)?;
@@ -192,16 +194,28 @@ pub fn create(
             )),
         };
     }
-    if let Err(e) = record(Some(child.pid), p.cgroup.as_ref()) {
-        child.signal(linux_raw_sys::general::SIGKILL);
-        let _ = child.wait();
-        return Err(e);
-    }
+    // The terminal goes to the console socket while the container still
+    // dies with sct, so a failure here leaves nothing.
+    let terminal = match (console_socket, channel.take_terminal()) {
+        (Some(socket), Some(master)) => {
+            crate::terminal::send_to_console_socket(socket, master).map(|()| None)
+        }
+        (_, master) => Ok(master),
+    };
+    let terminal =
+        match terminal.and_then(|t| record(Some(child.pid), p.cgroup.as_ref()).map(|()| t)) {
+            Ok(t) => t,
+            Err(e) => {
+                child.signal(linux_raw_sys::general::SIGKILL);
+                let _ = child.wait();
+                return Err(e);
+            }
+        };
     channel.release()?;
     if let Some(cg) = p.cgroup.take() {
         cg.keep();
     }
-    Ok(Created::Parked(child.pid))
+    Ok(Created::Parked(child.pid, terminal))
 }
 
 /// What `create` left.
@@ -209,8 +223,9 @@ pub fn create(
 // allocator, which sct does not have.
 #[allow(clippy::large_enum_variant)]
 pub enum Created {
-    /// The container waits for `start`.
-    Parked(Pid),
+    /// The container waits for `start`; its pty master, unless it went to
+    /// a console socket (a foreground `run` relays it).
+    Parked(Pid, Option<OwnedFd>),
     /// Its setup failed, as the child reported; nothing is left.
     Failed(crate::sync::Failure),
 }
@@ -452,16 +467,20 @@ impl Child {
 
 /// `run`: supervises the container `create` left, which is still sct's
 /// child, as `sct ROOTFS CMD` does.
-pub fn supervise_created(pid: Pid, signals: &SigSet) -> Result<u8> {
-    supervise(&Child { pid, pidfd: None }, signals)
+pub fn supervise_created(pid: Pid, signals: &SigSet, terminal: Option<OwnedFd>) -> Result<u8> {
+    supervise(&Child { pid, pidfd: None }, signals, terminal)
 }
 
-/// Passes signals on until the child exits; returns its exit code.
-fn supervise(child: &Child, signals: &SigSet) -> Result<u8> {
+/// Passes signals on until the child exits; returns its exit code. With a
+/// terminal, relays the caller's to it meanwhile.
+fn supervise(child: &Child, signals: &SigSet, terminal: Option<OwnedFd>) -> Result<u8> {
+    let main = child.pid.as_raw_nonzero().get();
+    if let Some(master) = terminal {
+        return crate::terminal::supervise_relaying(master, signals, main, &|s| child.signal(s));
+    }
     loop {
         match sig::wait(signals).at("sigtimedwait", b"")? {
             SIGCHLD => {
-                let main = child.pid.as_raw_nonzero().get();
                 if let Some(code) = reap_children(main).at("waitid", b"container")? {
                     return Ok(code);
                 }

@@ -30,6 +30,7 @@ mod rlimits;
 mod rootfs;
 pub mod seccomp;
 mod session;
+pub mod terminal;
 mod uts;
 
 /// When CMD starts.
@@ -124,6 +125,9 @@ fn setup_and_exec(
     }
     fds::mark_inherited_fds_cloexec()?;
     session::leave_callers_terminal()?;
+    if cfg.terminal {
+        channel.pass_terminal(terminal::make_console(cfg.console_size, true)?);
+    }
     // Limits after every step that opens a descriptor (a low nofile would
     // refuse it), before the capability drop and the user switch: raising a
     // hard limit needs CAP_SYS_RESOURCE (setrlimit(2)), and nproc is then

@@ -139,6 +139,10 @@ pub struct Config {
     pub readonly_paths: Option<Argv<'static>>,
     /// How the container's mounts see the host's after setup.
     pub rootfs_propagation: Propagation,
+    /// `-t`: CMD gets a pty of its own (child/terminal.rs, terminal.rs),
+    /// sized `console_size` (rows, columns), else as the caller's.
+    pub terminal: bool,
+    pub console_size: Option<(u16, u16)>,
 }
 /// Which seccomp filter CMD runs under.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -433,6 +437,12 @@ const OPTIONS: &[Opt] = &[
         help: "the same for gids (default: as --uidmap)",
     },
     Opt {
+        long: "tty",
+        short: Some(b't'),
+        takes: Takes::Flag(|p| p.cfg.terminal = true),
+        help: "give CMD a terminal of its own; sct relays the caller's to it",
+    },
+    Opt {
         long: "init",
         short: None,
         takes: Takes::Flag(|p| p.cfg.init = true),
@@ -506,6 +516,8 @@ impl Config {
             masked_paths: None,
             readonly_paths: None,
             rootfs_propagation: Propagation::Private,
+            terminal: false,
+            console_size: None,
         }
     }
 }

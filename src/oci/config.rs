@@ -141,6 +141,18 @@ fn oci_defaults() -> Config {
     cfg
 }
 
+/// `process.consoleSize`: (height, width), each fitting a winsize field.
+fn console_size(v: Value<'static>, at: &At) -> Result<(u16, u16)> {
+    let size = object(v, at)?;
+    let mut dims = [0u16; 2];
+    for (dim, name) in dims.iter_mut().zip(["height", "width"]) {
+        let value = required(size, at, name)?;
+        let at = at.field(name);
+        *dim = u16::try_from(uint(value, &at)?).map_err(|_| at.bad("expected at most 65535"))?;
+    }
+    Ok((dims[0], dims[1]))
+}
+
 fn version(doc: Object<'static>, at: &At) -> Result<()> {
     let at = at.field("ociVersion");
     let v = string(required(doc, &At::Root, "ociVersion")?, &at)?;
@@ -188,11 +200,10 @@ fn process(doc: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -
     let at = at.field("process");
     let p = object(required(doc, &At::Root, "process")?, &at)?;
     if let Some(v) = get(p, "terminal") {
-        if boolean(v, &at.field("terminal"))? {
-            return Err(at
-                .field("terminal")
-                .bad("not supported yet: sct has no console socket (issue 17)"));
-        }
+        cfg.terminal = boolean(v, &at.field("terminal"))?;
+    }
+    if let Some(v) = get(p, "consoleSize") {
+        cfg.console_size = Some(console_size(v, &at.field("consoleSize"))?);
     }
     let args_at = at.field("args");
     let args = read::strings(required(p, &at, "args")?, &args_at, arena, read::any)?;

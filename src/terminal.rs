@@ -1,0 +1,247 @@
+//! The parent's side of a container's terminal: the pty master the child
+//! made (child/terminal.rs) and passed over the sync channel goes either to
+//! a console socket (OCI mode's `--console-socket`, as runc sends it to
+//! containerd or podman) or to [`supervise_relaying`], which relays the
+//! caller's terminal to it as `sct -t` and a foreground `run` do.
+//!
+//! For `exec --tty` (the same for a process that joins a container): the
+//! child calls `child::terminal::make_console(size, false)` after its
+//! setns and setsid and passes the master with `ChildEnd::pass_terminal`;
+//! the parent takes it with `ParentEnd::take_terminal` after the handshake,
+//! then `send_to_console_socket` (connected with `connect_console_socket`
+//! before the child exists) or `supervise_relaying`.
+
+use core::ffi::CStr;
+
+use linux_raw_sys::general::{
+    BRKINT, CS8, CSIZE, ECHO, ECHONL, ICANON, ICRNL, IEXTEN, IGNBRK, IGNCR, INLCR, ISIG, ISTRIP,
+    IXON, OPOST, PARENB, PARMRK, SIGCHLD, SIGWINCH, VEOF, VMIN, VTIME,
+};
+use rustix::event::{poll, PollFd, PollFlags};
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::io::Errno;
+use rustix::net::{connect, socket_with, AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+use rustix::termios::{tcgetwinsize, tcsetwinsize};
+
+use crate::error::{Context, Result};
+use crate::reap::reap_children;
+use crate::sys::signal::{self as sig, SigSet};
+use crate::sys::tty::{tcgets, tcsets, Termios};
+use crate::sys::{borrow_fd, retry};
+
+/// Connects to the console socket at `path` (a unix stream socket the
+/// caller listens on), before anything of the container exists, so that a
+/// wrong path fails first, as runc's does.
+pub fn connect_console_socket(path: &'static CStr) -> Result<OwnedFd> {
+    let shown = path.to_bytes();
+    let addr = SocketAddrUnix::new(path).at("--console-socket", shown)?;
+    let socket = socket_with(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )
+    .at("socket", b"unix")?;
+    retry(|| connect(&socket, &addr)).at("connect --console-socket", shown)?;
+    Ok(socket)
+}
+
+/// Sends the master over the console socket in one message (SCM_RIGHTS,
+/// as runc's utils.SendFd, which containerd's and podman's receivers
+/// read); sct's copy is closed on return.
+pub fn send_to_console_socket(socket: &OwnedFd, master: OwnedFd) -> Result<()> {
+    crate::sync::send_with_fd(socket, Some(master.as_fd())).at("send", b"--console-socket")
+}
+
+/// The caller's terminal in raw mode for as long as this lives: every key,
+/// ^C included, goes to the container's pty, whose own line discipline
+/// then acts on it. The saved modes come back on drop, on every return.
+struct RawMode(Option<Termios>);
+
+impl RawMode {
+    /// Nothing is touched when stdin is no terminal.
+    fn enter(stdin: BorrowedFd<'_>) -> RawMode {
+        let Ok(saved) = tcgets(stdin) else {
+            return RawMode(None);
+        };
+        // cfmakeraw(3)'s flags.
+        let mut raw = saved;
+        raw.c_iflag &= !(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+        raw.c_oflag &= !OPOST;
+        raw.c_lflag &= !(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+        raw.c_cflag = (raw.c_cflag & !(CSIZE | PARENB)) | CS8;
+        raw.c_cc[VMIN as usize] = 1;
+        raw.c_cc[VTIME as usize] = 0;
+        match tcsets(stdin, &raw) {
+            Ok(()) => RawMode(Some(saved)),
+            Err(_) => RawMode(None),
+        }
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        if let Some(saved) = &self.0 {
+            let _ = tcsets(borrow_fd(0), saved);
+        }
+    }
+}
+
+/// Copies the caller's window size (stdin's, else stdout's) to the pty;
+/// the kernel then sends SIGWINCH to the container's foreground group.
+fn copy_window_size(master: &OwnedFd) {
+    if let Ok(size) = tcgetwinsize(borrow_fd(0)).or_else(|_| tcgetwinsize(borrow_fd(1))) {
+        let _ = tcsetwinsize(master, size);
+    }
+}
+
+/// One direction of the relay: bytes read but not yet written.
+struct Pending {
+    buf: [u8; 4096],
+    start: usize,
+    end: usize,
+}
+
+/// Supervises the container's first process `main` as `parent::supervise`
+/// does (the signals in `signals` are blocked; each is passed to
+/// `forward`, but SIGCHLD, and SIGWINCH, which resizes the pty instead),
+/// while relaying stdin to `master` and `master` to stdout; returns
+/// `main`'s exit code once it has exited and its last output is out.
+pub fn supervise_relaying(
+    master: OwnedFd,
+    signals: &SigSet,
+    main: i32,
+    forward: &dyn Fn(u32),
+) -> Result<u8> {
+    let signal_fd = sig::signalfd(signals).at("signalfd", b"")?;
+    let (stdin, stdout) = (borrow_fd(0), borrow_fd(1));
+    // Non-blocking, so that a container that reads no input never blocks
+    // the loop (and with it the signals): unread input waits in `input`.
+    let flags = rustix::fs::fcntl_getfl(&master).at("fcntl", b"pty")?;
+    rustix::fs::fcntl_setfl(&master, flags | rustix::fs::OFlags::NONBLOCK).at("fcntl", b"pty")?;
+    let raw = RawMode::enter(stdin);
+    copy_window_size(&master);
+    let mut input = Pending {
+        buf: [0; 4096],
+        start: 0,
+        end: 0,
+    };
+    let mut output = [0u8; 4096];
+    let (mut stdin_open, mut master_open) = (true, true);
+    loop {
+        let waiting = input.start < input.end;
+        // A closed side is left out: it would report POLLHUP for ever.
+        let unused = || PollFd::new(&signal_fd, PollFlags::empty());
+        let mut fds = [PollFd::new(&signal_fd, PollFlags::IN), unused(), unused()];
+        let (mut count, mut at_master, mut at_stdin) = (1, None, None);
+        if master_open {
+            let out = if waiting {
+                PollFlags::OUT
+            } else {
+                PollFlags::empty()
+            };
+            fds[count] = PollFd::new(&master, PollFlags::IN | out);
+            (at_master, count) = (Some(count), count + 1);
+        }
+        if stdin_open && !waiting {
+            fds[count] = PollFd::new(&stdin, PollFlags::IN);
+            (at_stdin, count) = (Some(count), count + 1);
+        }
+        retry(|| poll(&mut fds[..count], None)).at("poll", b"terminal")?;
+        let revents = |at: Option<usize>| at.map_or(PollFlags::empty(), |i| fds[i].revents());
+        let (sig_ready, master_ready, stdin_ready) =
+            (fds[0].revents(), revents(at_master), revents(at_stdin));
+        if !sig_ready.is_empty() {
+            match read_signal(&signal_fd)? {
+                SIGCHLD => {
+                    if let Some(code) = reap_children(main).at("waitid", b"container")? {
+                        drain(&master, stdout, &mut output);
+                        drop(raw);
+                        return Ok(code);
+                    }
+                }
+                SIGWINCH => copy_window_size(&master),
+                0 => {}
+                other => forward(other),
+            }
+        }
+        if master_ready.contains(PollFlags::OUT) {
+            match rustix::io::write(&master, &input.buf[input.start..input.end]) {
+                Ok(n) => input.start += n,
+                Err(Errno::AGAIN) | Err(Errno::INTR) => {}
+                Err(_) => input.start = input.end,
+            }
+        }
+        if master_ready.intersects(PollFlags::IN | PollFlags::HUP | PollFlags::ERR) {
+            match rustix::io::read(&master, &mut output) {
+                Ok(n) if n > 0 => write_all(stdout, &output[..n]),
+                Err(Errno::AGAIN) | Err(Errno::INTR) => {}
+                // EIO: no slave is open any more; the exit comes as SIGCHLD.
+                _ => master_open = false,
+            }
+        }
+        if !stdin_ready.is_empty() {
+            match rustix::io::read(stdin, &mut input.buf) {
+                Ok(n) if n > 0 => (input.start, input.end) = (0, n),
+                Err(Errno::AGAIN) | Err(Errno::INTR) => {}
+                _ => {
+                    stdin_open = false;
+                    // Input that is no terminal ended: the pty's end-of-file
+                    // character tells a reading CMD so, as `script` does.
+                    if raw.0.is_none() {
+                        input.buf[0] = tcgets(&master).map_or(4, |t| t.c_cc[VEOF as usize]);
+                        (input.start, input.end) = (0, 1);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Takes one signal from the signalfd (its `ssi_signo` leads each 128-byte
+/// `signalfd_siginfo`); 0 if none was pending after all.
+fn read_signal(fd: &OwnedFd) -> Result<u32> {
+    let mut info = [0u8; 128];
+    match retry(|| rustix::io::read(fd, &mut info)) {
+        Ok(n) if n >= 4 => Ok(u32::from_ne_bytes([info[0], info[1], info[2], info[3]])),
+        Ok(_) | Err(Errno::AGAIN) => Ok(0),
+        Err(e) => Err(e).at("read", b"signalfd"),
+    }
+}
+
+/// What CMD wrote last, still in the pty: read until it reports that no
+/// slave is open (EIO) or, should something outside still hold one,
+/// nothing more is there (EAGAIN).
+fn drain(master: &OwnedFd, stdout: BorrowedFd<'_>, buf: &mut [u8]) {
+    while let Ok(n) = retry(|| rustix::io::read(master, &mut *buf)) {
+        if n == 0 {
+            break;
+        }
+        write_all(stdout, &buf[..n]);
+    }
+}
+
+/// Writes all of `bytes`, or gives up on an error (the caller's stdout
+/// closed): the container goes on either way.
+fn write_all(fd: BorrowedFd<'_>, mut bytes: &[u8]) {
+    while !bytes.is_empty() {
+        match retry(|| rustix::io::write(fd, bytes)) {
+            Ok(n) => bytes = &bytes[n..],
+            Err(_) => return,
+        }
+    }
+}
+
+/// runc's rules for a terminal and a console socket: a terminal for a
+/// process sct does not wait for (`create`, `run --detach`, `exec
+/// --detach`) must go to a console socket, since no one else would read
+/// it; a console socket is only for such a terminal.
+pub fn check_console_socket(terminal: bool, detached: bool, socket: bool) -> Result<()> {
+    let refused = match (terminal, detached, socket) {
+        (true, true, false) => "process.terminal needs --console-socket when sct does not wait for the container (create, run --detach)",
+        (false, _, true) => "--console-socket needs process.terminal: true",
+        (true, false, true) => "--console-socket is for a detached container: sct relays the terminal itself when it waits",
+        _ => return Ok(()),
+    };
+    Err(crate::error::Error::usage(refused, b"", ""))
+}
