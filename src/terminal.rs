@@ -119,8 +119,9 @@ pub fn supervise_relaying(
     // the loop (and with it the signals): unread input waits in `input`.
     let flags = rustix::fs::fcntl_getfl(&master).at("fcntl", b"pty")?;
     rustix::fs::fcntl_setfl(&master, flags | rustix::fs::OFlags::NONBLOCK).at("fcntl", b"pty")?;
+    // No size is copied yet: the child gave the pty config.json's
+    // consoleSize or else the caller's already, before CMD could look.
     let raw = RawMode::enter(stdin);
-    copy_window_size(&master);
     let mut input = Pending {
         buf: [0; 4096],
         start: 0,
@@ -237,11 +238,11 @@ fn write_all(fd: BorrowedFd<'_>, mut bytes: &[u8]) {
 /// --detach`) must go to a console socket, since no one else would read
 /// it; a console socket is only for such a terminal.
 pub fn check_console_socket(terminal: bool, detached: bool, socket: bool) -> Result<()> {
-    let refused = match (terminal, detached, socket) {
-        (true, true, false) => "process.terminal needs --console-socket when sct does not wait for the container (create, run --detach)",
-        (false, _, true) => "--console-socket needs process.terminal: true",
-        (true, false, true) => "--console-socket is for a detached container: sct relays the terminal itself when it waits",
+    let (step, refused) = match (terminal, detached, socket) {
+        (true, true, false) => ("process.terminal", "needs --console-socket when sct does not wait for the container (create, run --detach)"),
+        (false, _, true) => ("--console-socket", "needs process.terminal: true"),
+        (true, false, true) => ("--console-socket", "is for a detached container: sct relays the terminal itself when it waits"),
         _ => return Ok(()),
     };
-    Err(crate::error::Error::usage(refused, b"", ""))
+    Err(crate::error::Error::setup(step, b"", refused))
 }
