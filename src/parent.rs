@@ -156,7 +156,7 @@ pub fn create(
     env: Environ,
     fifo: rustix::fd::BorrowedFd<'_>,
     lock: rustix::fd::BorrowedFd<'_>,
-    console_socket: Option<&OwnedFd>,
+    console_socket: Option<rustix::fd::BorrowedFd<'_>>,
     mut record: impl FnMut(Option<Pid>, Option<&Cgroup>) -> Result<()>,
 ) -> Result<Created> {
     let mut p = prepare(cfg, env)?;
@@ -166,6 +166,7 @@ pub fn create(
     let start = Start::OnFifo {
         fifo: fifo.as_raw_fd(),
         lock: lock.as_raw_fd(),
+        console: console_socket.map(|s| s.as_raw_fd()),
     };
     let setup = setup(&p.devices, &p.profile, &p.userns, start);
     let child = match spawn(cfg, p.userns.is_some(), p.cgroup.as_mut())? {
@@ -194,28 +195,16 @@ pub fn create(
             )),
         };
     }
-    // The terminal goes to the console socket while the container still
-    // dies with sct, so a failure here leaves nothing.
-    let terminal = match (console_socket, channel.take_terminal()) {
-        (Some(socket), Some(master)) => {
-            crate::terminal::send_to_console_socket(socket, master).map(|()| None)
-        }
-        (_, master) => Ok(master),
-    };
-    let terminal =
-        match terminal.and_then(|t| record(Some(child.pid), p.cgroup.as_ref()).map(|()| t)) {
-            Ok(t) => t,
-            Err(e) => {
-                child.signal(linux_raw_sys::general::SIGKILL);
-                let _ = child.wait();
-                return Err(e);
-            }
-        };
+    if let Err(e) = record(Some(child.pid), p.cgroup.as_ref()) {
+        child.signal(linux_raw_sys::general::SIGKILL);
+        let _ = child.wait();
+        return Err(e);
+    }
     channel.release()?;
     if let Some(cg) = p.cgroup.take() {
         cg.keep();
     }
-    Ok(Created::Parked(child.pid, terminal))
+    Ok(Created::Parked(child.pid, channel.take_terminal()))
 }
 
 /// What `create` left.
@@ -223,8 +212,8 @@ pub fn create(
 // allocator, which sct does not have.
 #[allow(clippy::large_enum_variant)]
 pub enum Created {
-    /// The container waits for `start`; its pty master, unless it went to
-    /// a console socket (a foreground `run` relays it).
+    /// The container waits for `start`; its pty master, unless the child
+    /// sent it to a console socket (a foreground `run` relays it).
     Parked(Pid, Option<OwnedFd>),
     /// Its setup failed, as the child reported; nothing is left.
     Failed(crate::sync::Failure),

@@ -21,14 +21,10 @@
 //! byte and the handshakes are as without a terminal.
 
 use core::cell::Cell;
-use core::mem::MaybeUninit;
 
 use rustix::fd::{AsFd, OwnedFd};
-use rustix::io::{Errno, IoSlice, IoSliceMut};
-use rustix::net::{
-    recvmsg, sendmsg, socketpair, AddressFamily, RecvAncillaryBuffer, RecvAncillaryMessage,
-    RecvFlags, SendAncillaryBuffer, SendAncillaryMessage, SendFlags, SocketFlags, SocketType,
-};
+use rustix::io::Errno;
+use rustix::net::{socketpair, AddressFamily, SocketFlags, SocketType};
 use rustix::pipe::{pipe_with, PipeFlags};
 
 use crate::error::{Context, Error, Result};
@@ -208,39 +204,17 @@ pub fn send_with_fd(
     socket: &impl AsFd,
     fd: Option<rustix::fd::BorrowedFd<'_>>,
 ) -> core::result::Result<(), Errno> {
-    let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(1))];
-    let mut control = SendAncillaryBuffer::new(&mut space);
-    let fds;
-    if let Some(fd) = fd {
-        fds = [fd];
-        control.push(SendAncillaryMessage::ScmRights(&fds));
-    }
-    let byte = [IoSlice::new(&[1])];
-    retry(|| sendmsg(socket, &byte, &mut control, SendFlags::NOSIGNAL)).map(drop)
+    retry(|| crate::sys::net::sendmsg_fd(socket, fd).map_err(rustix_errno))
 }
 
 /// Receives one byte from `socket`, and the descriptor that came with it,
 /// close-on-exec; 0 bytes at EOF.
 fn recv_with_fd(socket: &OwnedFd) -> core::result::Result<(usize, Option<OwnedFd>), Errno> {
-    let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(1))];
-    let mut control = RecvAncillaryBuffer::new(&mut space);
-    let mut byte = [0u8];
-    let n = retry(|| {
-        recvmsg(
-            socket,
-            &mut [IoSliceMut::new(&mut byte)],
-            &mut control,
-            RecvFlags::CMSG_CLOEXEC,
-        )
-    })?
-    .bytes;
-    let mut fd = None;
-    for message in control.drain() {
-        if let RecvAncillaryMessage::ScmRights(mut fds) = message {
-            fd = fd.or(fds.next());
-        }
-    }
-    Ok((n, fd))
+    retry(|| crate::sys::net::recvmsg_fd(socket).map_err(rustix_errno))
+}
+
+fn rustix_errno(e: crate::sys::Errno) -> Errno {
+    Errno::from_raw_os_error(e.into_raw())
 }
 
 fn write_all(fd: &impl rustix::fd::AsFd, mut bytes: &[u8]) -> core::result::Result<(), Errno> {

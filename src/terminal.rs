@@ -1,24 +1,26 @@
-//! The parent's side of a container's terminal: the pty master the child
-//! made (child/terminal.rs) and passed over the sync channel goes either to
-//! a console socket (OCI mode's `--console-socket`, as runc sends it to
-//! containerd or podman) or to [`supervise_relaying`], which relays the
-//! caller's terminal to it as `sct -t` and a foreground `run` do.
+//! The parent's side of a container's terminal. The child makes the pty
+//! (child/terminal.rs) and sends its master either to the console socket
+//! (OCI mode's `--console-socket`, connected here before the child exists,
+//! as runc's init sends it to containerd or podman) or over the sync
+//! channel to sct, whose [`supervise_relaying`] relays the caller's
+//! terminal to it, as `sct -t` and a foreground `run` do.
 //!
-//! For `exec --tty` (the same for a process that joins a container): the
-//! child calls `child::terminal::make_console(size, false)` after its
-//! setns and setsid and passes the master with `ChildEnd::pass_terminal`;
-//! the parent takes it with `ParentEnd::take_terminal` after the handshake,
-//! then `send_to_console_socket` (connected with `connect_console_socket`
-//! before the child exists) or `supervise_relaying`.
+//! For `exec --tty`: [`check_console_socket`] and
+//! [`connect_console_socket`] first; the child, after its setns and
+//! setsid, calls `child::terminal::make_console(size, false)` (no
+//! /dev/console bind) and sends the master to the socket with
+//! `sync::send_with_fd`, or passes it with `ChildEnd::pass_terminal`;
+//! the parent takes it with `ParentEnd::take_terminal` after the
+//! handshake and calls `supervise_relaying`.
 
 use core::ffi::CStr;
 
 use linux_raw_sys::general::{
     BRKINT, CS8, CSIZE, ECHO, ECHONL, ICANON, ICRNL, IEXTEN, IGNBRK, IGNCR, INLCR, ISIG, ISTRIP,
-    IXON, OPOST, PARENB, PARMRK, SIGCHLD, SIGWINCH, VEOF, VMIN, VTIME,
+    IXON, OPOST, PARENB, PARMRK, SIGCHLD, SIGWINCH, VMIN, VTIME,
 };
 use rustix::event::{poll, PollFd, PollFlags};
-use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fd::{BorrowedFd, OwnedFd};
 use rustix::io::Errno;
 use rustix::net::{connect, socket_with, AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
 use rustix::termios::{tcgetwinsize, tcsetwinsize};
@@ -44,13 +46,6 @@ pub fn connect_console_socket(path: &'static CStr) -> Result<OwnedFd> {
     .at("socket", b"unix")?;
     retry(|| connect(&socket, &addr)).at("connect --console-socket", shown)?;
     Ok(socket)
-}
-
-/// Sends the master over the console socket in one message (SCM_RIGHTS,
-/// as runc's utils.SendFd, which containerd's and podman's receivers
-/// read); sct's copy is closed on return.
-pub fn send_to_console_socket(socket: &OwnedFd, master: OwnedFd) -> Result<()> {
-    crate::sync::send_with_fd(socket, Some(master.as_fd())).at("send", b"--console-socket")
 }
 
 /// The caller's terminal in raw mode for as long as this lives: every key,
@@ -95,13 +90,6 @@ fn copy_window_size(master: &OwnedFd) {
     }
 }
 
-/// One direction of the relay: bytes read but not yet written.
-struct Pending {
-    buf: [u8; 4096],
-    start: usize,
-    end: usize,
-}
-
 /// Supervises the container's first process `main` as `parent::supervise`
 /// does (the signals in `signals` are blocked; each is passed to
 /// `forward`, but SIGCHLD, and SIGWINCH, which resizes the pty instead),
@@ -117,42 +105,38 @@ pub fn supervise_relaying(
     let (stdin, stdout) = (borrow_fd(0), borrow_fd(1));
     // Non-blocking, so that a container that reads no input never blocks
     // the loop (and with it the signals): unread input waits in `input`.
-    let flags = rustix::fs::fcntl_getfl(&master).at("fcntl", b"pty")?;
-    rustix::fs::fcntl_setfl(&master, flags | rustix::fs::OFlags::NONBLOCK).at("fcntl", b"pty")?;
+    rustix::io::ioctl_fionbio(&master, true).at("ioctl FIONBIO", b"pty")?;
     // No size is copied yet: the child gave the pty config.json's
     // consoleSize or else the caller's already, before CMD could look.
     let raw = RawMode::enter(stdin);
-    let mut input = Pending {
-        buf: [0; 4096],
-        start: 0,
-        end: 0,
-    };
+    let mut input = [0u8; 4096];
+    let (mut start, mut end) = (0, 0);
     let mut output = [0u8; 4096];
     let (mut stdin_open, mut master_open) = (true, true);
     loop {
-        let waiting = input.start < input.end;
-        // A closed side is left out: it would report POLLHUP for ever.
-        let unused = || PollFd::new(&signal_fd, PollFlags::empty());
-        let mut fds = [PollFd::new(&signal_fd, PollFlags::IN), unused(), unused()];
-        let (mut count, mut at_master, mut at_stdin) = (1, None, None);
-        if master_open {
-            let out = if waiting {
-                PollFlags::OUT
-            } else {
-                PollFlags::empty()
-            };
-            fds[count] = PollFd::new(&master, PollFlags::IN | out);
-            (at_master, count) = (Some(count), count + 1);
-        }
-        if stdin_open && !waiting {
-            fds[count] = PollFd::new(&stdin, PollFlags::IN);
-            (at_stdin, count) = (Some(count), count + 1);
-        }
-        retry(|| poll(&mut fds[..count], None)).at("poll", b"terminal")?;
-        let revents = |at: Option<usize>| at.map_or(PollFlags::empty(), |i| fds[i].revents());
-        let (sig_ready, master_ready, stdin_ready) =
-            (fds[0].revents(), revents(at_master), revents(at_stdin));
-        if !sig_ready.is_empty() {
+        // A side that is done is polled as the signalfd with no events,
+        // which reports nothing: a closed one would report POLLHUP for ever.
+        let idle = || PollFd::new(&signal_fd, PollFlags::empty());
+        let waiting = start < end;
+        let out = if waiting {
+            PollFlags::OUT
+        } else {
+            PollFlags::empty()
+        };
+        let mut fds = [
+            PollFd::new(&signal_fd, PollFlags::IN),
+            match master_open {
+                true => PollFd::new(&master, PollFlags::IN | out),
+                false => idle(),
+            },
+            match stdin_open && !waiting {
+                true => PollFd::new(&stdin, PollFlags::IN),
+                false => idle(),
+            },
+        ];
+        retry(|| poll(&mut fds, None)).at("poll", b"terminal")?;
+        let (master_ready, stdin_ready) = (fds[1].revents(), fds[2].revents());
+        if !fds[0].revents().is_empty() {
             match read_signal(&signal_fd)? {
                 SIGCHLD => {
                     if let Some(code) = reap_children(main).at("waitid", b"container")? {
@@ -167,10 +151,10 @@ pub fn supervise_relaying(
             }
         }
         if master_ready.contains(PollFlags::OUT) {
-            match rustix::io::write(&master, &input.buf[input.start..input.end]) {
-                Ok(n) => input.start += n,
+            match rustix::io::write(&master, &input[start..end]) {
+                Ok(n) => start += n,
                 Err(Errno::AGAIN) | Err(Errno::INTR) => {}
-                Err(_) => input.start = input.end,
+                Err(_) => start = end,
             }
         }
         if master_ready.intersects(PollFlags::IN | PollFlags::HUP | PollFlags::ERR) {
@@ -182,16 +166,17 @@ pub fn supervise_relaying(
             }
         }
         if !stdin_ready.is_empty() {
-            match rustix::io::read(stdin, &mut input.buf) {
-                Ok(n) if n > 0 => (input.start, input.end) = (0, n),
+            match rustix::io::read(stdin, &mut input) {
+                Ok(n) if n > 0 => (start, end) = (0, n),
                 Err(Errno::AGAIN) | Err(Errno::INTR) => {}
                 _ => {
                     stdin_open = false;
-                    // Input that is no terminal ended: the pty's end-of-file
-                    // character tells a reading CMD so, as `script` does.
+                    // Input that is no terminal ended: the pty's default
+                    // end-of-file character (^D) tells a reading CMD so, as
+                    // `script` does.
                     if raw.0.is_none() {
-                        input.buf[0] = tcgets(&master).map_or(4, |t| t.c_cc[VEOF as usize]);
-                        (input.start, input.end) = (0, 1);
+                        input[0] = 4;
+                        (start, end) = (0, 1);
                     }
                 }
             }

@@ -3,106 +3,99 @@
 //! and stdio, its master passed to the parent (sync.rs).
 
 use rustix::fd::{AsFd, OwnedFd};
-use rustix::fs::{openat, openat2, Mode, OFlags, CWD};
+use rustix::fs::{openat, Mode, OFlags, CWD};
 use rustix::io::fcntl_dupfd_cloexec;
 use rustix::mount::mount_bind;
 use rustix::pty::{ioctl_tiocgptpeer, unlockpt, OpenptFlags};
 use rustix::termios::{tcgetwinsize, tcsetwinsize, Winsize};
 
-use super::proc::{fd_path, RESOLVE_INSIDE};
+use super::proc::fd_path;
+use super::Start;
 use crate::error::{Context, Result};
+use crate::sync::ChildEnd;
+
+/// The container's first process: its terminal, bound over /dev/console
+/// too; the master goes to the console socket `create` was given, as runc's
+/// init sends it, or else to the parent.
+pub fn set_up_terminal(
+    size: Option<(u16, u16)>,
+    start: Start,
+    channel: &mut ChildEnd,
+) -> Result<()> {
+    let master = make_console(size, true)?;
+    match start {
+        Start::OnFifo {
+            console: Some(socket),
+            ..
+        } => crate::sync::send_with_fd(&crate::sys::borrow_fd(socket), Some(master.as_fd()))
+            .at("send", b"--console-socket"),
+        _ => {
+            channel.pass_terminal(master);
+            Ok(())
+        }
+    }
+}
 
 /// Makes the pty pair and makes its slave this process's controlling
 /// terminal and stdin, stdout and stderr; returns the master. `size`
 /// (rows, columns; config.json's `process.consoleSize`) or else the
 /// caller's window size, when sct's stdin is a terminal. `console`: the
-/// slave is also bound over /dev/console (the container's first process;
-/// not an `exec`).
+/// slave is also bound over /dev/console (not for an `exec`).
 ///
-/// After pivot_root, so that /dev/ptmx is the container's devpts instance
-/// (`newinstance`) and the pty is the container's, as runc allocates it;
-/// after setsid, since only a session leader without a controlling terminal
-/// may take one (TIOCSCTTY, ioctl_tty(2)).
+/// After pivot_root, so that /dev/pts/ptmx is the container's devpts
+/// instance (`newinstance`) and the pty is the container's, as runc
+/// allocates it; after setsid, since only a session leader without a
+/// controlling terminal may take one (TIOCSCTTY, ioctl_tty(2)).
 pub fn make_console(size: Option<(u16, u16)>, console: bool) -> Result<OwnedFd> {
+    let (master, slave) = open_pty(size).at("make a terminal on", b"/dev/pts/ptmx")?;
+    if console {
+        bind_console(&slave).at("bind", b"/dev/console")?;
+    }
+    rustix::process::ioctl_tiocsctty(&slave)
+        .and_then(|()| rustix::stdio::dup2_stdin(&slave))
+        .and_then(|()| rustix::stdio::dup2_stdout(&slave))
+        .and_then(|()| rustix::stdio::dup2_stderr(&slave))
+        .at("make the terminal stdio of", b"pty")?;
+    // Closing a slave that landed on 0-2 itself (sct started with stdio
+    // closed) would close CMD's stdio.
+    if rustix::fd::AsRawFd::as_raw_fd(&slave) <= 2 {
+        core::mem::forget(slave);
+    }
+    Ok(master)
+}
+
+/// The pair (master, slave), sized.
+fn open_pty(size: Option<(u16, u16)>) -> rustix::io::Result<(OwnedFd, OwnedFd)> {
     let flags = OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC;
-    let ptmx = openat(CWD, c"/dev/pts/ptmx", flags, Mode::empty()).at("open", b"/dev/pts/ptmx")?;
-    // Above stdio, whatever sct was started with: stdio is replaced below.
-    let master = fcntl_dupfd_cloexec(&ptmx, 3).at("dup", b"/dev/pts/ptmx")?;
+    let ptmx = openat(CWD, c"/dev/pts/ptmx", flags, Mode::empty())?;
+    // Above stdio, whatever sct was started with: stdio is replaced later.
+    let master = fcntl_dupfd_cloexec(&ptmx, 3)?;
     drop(ptmx);
-    unlockpt(&master).at("unlockpt", b"/dev/pts/ptmx")?;
     // The slave from the master itself, no path looked up (TIOCGPTPEER,
     // Linux 4.13): nothing planted in /dev/pts can stand in for it
-    // (CVE-2025-52565, runc's fix does the same).
-    let peer = ioctl_tiocgptpeer(&master, OpenptFlags::RDWR | OpenptFlags::NOCTTY)
-        .at("ioctl", b"TIOCGPTPEER")?;
-    let slave = fcntl_dupfd_cloexec(&peer, 3).at("dup", b"pty")?;
-    drop(peer);
-    let stdin = crate::sys::borrow_fd(0);
+    // (CVE-2025-52565; runc's fix does the same).
+    unlockpt(&master)?;
+    let slave = ioctl_tiocgptpeer(&master, OpenptFlags::RDWR | OpenptFlags::NOCTTY)?;
     let size = match size {
-        Some((rows, cols)) => Some(Winsize {
+        Some((rows, cols)) => Ok(Winsize {
             ws_row: rows,
             ws_col: cols,
             ws_xpixel: 0,
             ws_ypixel: 0,
         }),
-        None => tcgetwinsize(stdin).ok(),
+        None => tcgetwinsize(crate::sys::borrow_fd(0)),
     };
-    if let Some(size) = size {
-        tcsetwinsize(&master, size).at("ioctl", b"TIOCSWINSZ")?;
+    if let Ok(size) = size {
+        tcsetwinsize(&master, size)?;
     }
-    if console {
-        bind_console(&slave)?;
-    }
-    rustix::process::ioctl_tiocsctty(&slave).at("ioctl", b"TIOCSCTTY")?;
-    rustix::stdio::dup2_stdin(&slave).at("dup2", b"stdin")?;
-    rustix::stdio::dup2_stdout(&slave).at("dup2", b"stdout")?;
-    rustix::stdio::dup2_stderr(&slave).at("dup2", b"stderr")?;
-    Ok(master)
+    Ok((master, slave))
 }
 
-/// Binds the slave over /dev/console (made as an empty file on sct's /dev
-/// tmpfs if missing), resolved inside the root without following
-/// symlinks, so that a planted /dev/console cannot send the bind elsewhere
+/// Binds the slave over /dev/console, an empty file made on sct's own /dev
+/// tmpfs (or whatever a bind put there), never through a symlink
 /// (CVE-2025-52565).
-fn bind_console(slave: &OwnedFd) -> Result<()> {
-    // The root, not ".": the working directory is CMD's by now.
-    let root = openat(
-        CWD,
-        c"/",
-        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .at("open", b"/")?;
-    let target = match openat2(
-        &root,
-        c"dev/console",
-        OFlags::PATH | OFlags::CLOEXEC,
-        Mode::empty(),
-        RESOLVE_INSIDE,
-    ) {
-        Err(rustix::io::Errno::NOENT) => {
-            let dev = openat2(
-                &root,
-                c"dev",
-                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-                Mode::empty(),
-                RESOLVE_INSIDE,
-            )
-            .at("open", b"/dev")?;
-            let create = OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::WRONLY;
-            openat(
-                &dev,
-                c"console",
-                create | OFlags::CLOEXEC,
-                Mode::from_raw_mode(0o600),
-            )
-        }
-        other => other,
-    }
-    .at("create", b"/dev/console")?;
-    mount_bind(
-        fd_path(slave.as_fd()).as_c_str(),
-        fd_path(&target).as_c_str(),
-    )
-    .at("bind", b"/dev/console")
+fn bind_console(slave: &OwnedFd) -> rustix::io::Result<()> {
+    let create = OFlags::CREATE | OFlags::NOFOLLOW | OFlags::RDONLY | OFlags::CLOEXEC;
+    let target = openat(CWD, c"/dev/console", create, Mode::from_raw_mode(0o600))?;
+    mount_bind(fd_path(slave).as_c_str(), fd_path(&target).as_c_str())
 }

@@ -141,16 +141,15 @@ fn oci_defaults() -> Config {
     cfg
 }
 
-/// `process.consoleSize`: (height, width), each fitting a winsize field.
+/// `process.consoleSize`: (height, width); larger than a winsize field
+/// holds is as large as it holds.
 fn console_size(v: Value<'static>, at: &At) -> Result<(u16, u16)> {
     let size = object(v, at)?;
-    let mut dims = [0u16; 2];
-    for (dim, name) in dims.iter_mut().zip(["height", "width"]) {
-        let value = required(size, at, name)?;
-        let at = at.field(name);
-        *dim = u16::try_from(uint(value, &at)?).map_err(|_| at.bad("expected at most 65535"))?;
-    }
-    Ok((dims[0], dims[1]))
+    let dim = |name| -> Result<u16> {
+        let n = uint(required(size, at, name)?, &at.field(name))?;
+        Ok(n.min(u64::from(u16::MAX)) as u16)
+    };
+    Ok((dim("height")?, dim("width")?))
 }
 
 fn version(doc: Object<'static>, at: &At) -> Result<()> {

@@ -115,7 +115,7 @@ fn create_in(
         }
         dir.write_state(&st)
     };
-    let (fifo, lock) = (fifo.as_fd(), dir.lock_fd());
+    let (fifo, lock, console) = (fifo.as_fd(), dir.lock_fd(), console.map(AsFd::as_fd));
     let (pid, terminal) = match parent::create(&loaded.cfg, args, env, fifo, lock, console, record)?
     {
         Created::Parked(pid, terminal) => (pid, terminal),

@@ -318,7 +318,6 @@ fn errors_name_the_json_path() {
         (edit("\"noNewPrivileges\": true", "\"noNewPrivileges\": 1"), "sct: config.json: process.noNewPrivileges: expected true or false"),
         (with_process(r#""terminal": 1"#), "sct: config.json: process.terminal: expected true or false"),
         (with_process(r#""consoleSize": {"height": 24}"#), "sct: config.json: process.consoleSize.width: required"),
-        (with_process(r#""consoleSize": {"height": 70000, "width": 80}"#), "sct: config.json: process.consoleSize.height: expected at most 65535"),
         (with_process(r#""oomScoreAdj": 1001"#), "sct: config.json: process.oomScoreAdj: expected -1000 to 1000"),
         (with_process(r#""apparmorProfile": "docker-default""#), "sct: config.json: process.apparmorProfile: not supported: sct applies no LSM label"),
         (edit(r#""root": {"path": "rootfs"},"#, r#""root": {"path": "rootfs"}, "hostname": "0123456789012345678901234567890123456789012345678901234567890123456789","#), "sct: config.json: hostname: at most 64 bytes (HOST_NAME_MAX)"),
