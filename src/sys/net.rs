@@ -115,8 +115,8 @@ pub fn recvmsg_fd<Fd: AsFd>(socket: Fd) -> Result<(usize, Option<rustix::fd::Own
     }?;
     let h = &control.header;
     let passed = msg.msg_controllen >= core::mem::size_of::<cmsghdr>() + 4
-        && h.cmsg_level == SOL_SOCKET as _
-        && h.cmsg_type == SCM_RIGHTS as _;
+        && h.cmsg_level == SOL_SOCKET as i32
+        && h.cmsg_type == SCM_RIGHTS as i32;
     // SAFETY: the kernel installed this descriptor for us just now; we are
     // its only owner.
     let fd = passed.then(|| unsafe { rustix::fd::FromRawFd::from_raw_fd(control.fd) });
