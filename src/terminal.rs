@@ -218,16 +218,17 @@ fn write_all(fd: BorrowedFd<'_>, mut bytes: &[u8]) {
     }
 }
 
-/// runc's rules for a terminal and a console socket: a terminal for a
-/// process sct does not wait for (`create`, `run --detach`, `exec
-/// --detach`) must go to a console socket, since no one else would read
-/// it; a console socket is only for such a terminal.
+/// runc's rule for a console socket: a terminal for a process sct does
+/// not wait for (`create`, `run --detach`, `exec --detach`) must go to one,
+/// since no one else would read it; and a console socket is for such a
+/// terminal only.
 pub fn check_console_socket(terminal: bool, detached: bool, socket: bool) -> Result<()> {
-    let (step, refused) = match (terminal, detached, socket) {
-        (true, true, false) => ("process.terminal", "needs --console-socket when sct does not wait for the container (create, run --detach)"),
-        (false, _, true) => ("--console-socket", "needs process.terminal: true"),
-        (true, false, true) => ("--console-socket", "is for a detached container: sct relays the terminal itself when it waits"),
-        _ => return Ok(()),
-    };
-    Err(crate::error::Error::setup(step, b"", refused))
+    if socket == (terminal && detached) {
+        return Ok(());
+    }
+    Err(crate::error::Error::setup(
+        "--console-socket",
+        b"",
+        "needed with process.terminal when sct does not wait (create, run --detach), and only then",
+    ))
 }

@@ -92,10 +92,16 @@ fn open_pty(size: Option<(u16, u16)>) -> rustix::io::Result<(OwnedFd, OwnedFd)> 
 }
 
 /// Binds the slave over /dev/console, an empty file made on sct's own /dev
-/// tmpfs (or whatever a bind put there), never through a symlink
-/// (CVE-2025-52565).
+/// tmpfs (or whatever a bind put there). O_NOFOLLOW refuses a symlink there
+/// (CVE-2025-52565), and nothing else runs in the container to plant one
+/// before the bind.
 fn bind_console(slave: &OwnedFd) -> rustix::io::Result<()> {
     let create = OFlags::CREATE | OFlags::NOFOLLOW | OFlags::RDONLY | OFlags::CLOEXEC;
-    let target = openat(CWD, c"/dev/console", create, Mode::from_raw_mode(0o600))?;
-    mount_bind(fd_path(slave).as_c_str(), fd_path(&target).as_c_str())
+    drop(openat(
+        CWD,
+        c"/dev/console",
+        create,
+        Mode::from_raw_mode(0o600),
+    )?);
+    mount_bind(fd_path(slave).as_c_str(), c"/dev/console")
 }
