@@ -232,3 +232,26 @@ pub fn check_console_socket(terminal: bool, detached: bool, socket: bool) -> Res
         "needed with process.terminal when sct does not wait (create, run --detach), and only then",
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_console_socket;
+
+    #[test]
+    fn a_console_socket_goes_with_a_detached_terminal_only() {
+        // (terminal, detached, socket) -> allowed, as runc decides.
+        for (terminal, detached, socket, ok) in [
+            (true, true, true, true),
+            (true, true, false, false),
+            (true, false, false, true),
+            (true, false, true, false),
+            (false, true, true, false),
+            (false, false, true, false),
+            (false, true, false, true),
+            (false, false, false, true),
+        ] {
+            let got = check_console_socket(terminal, detached, socket).is_ok();
+            assert_eq!(got, ok, "{terminal} {detached} {socket}");
+        }
+    }
+}

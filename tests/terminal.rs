@@ -76,7 +76,7 @@ fn cmd_gets_a_pty_sized_as_the_callers_typed_input_raw_mode_exit_code_modes_rest
 fn a_resize_of_the_callers_terminal_reaches_cmd() {
     let r = rootfs();
     let pty = Pty::new(24, 80);
-    let script = "trap 'echo size=$(stty size); exit 4' WINCH; echo ready; \
+    let script = "trap 'echo size=$(stty size); exit 4' WINCH; echo tty=$(tty); echo ready; \
                   while :; do sleep 0.05; done";
     let mut sct = start(&pty, &r, &[], script, "winch");
     pty.wait_for("ready");
@@ -86,6 +86,7 @@ fn a_resize_of_the_callers_terminal_reaches_cmd() {
     pty.resize(40, 120);
     assert_eq!(wait_exit(&mut sct), 4, "{}", stderr_of(&mut sct));
     pty.wait_for("size=40 120");
+    assert!(pty.shown().contains("tty=/dev/pts/0"), "{:?}", pty.shown());
 }
 
 #[test]
@@ -203,6 +204,10 @@ fn console_socket(b: &Bundle) -> (OwnedFd, String) {
 fn receive_master(listener: &OwnedFd) -> OwnedFd {
     use rustix::net::{recvmsg, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
     let conn = rustix::net::accept(listener).unwrap();
+    // Generous, but a runtime that never sends fails instead of hanging.
+    let limit = Some(std::time::Duration::from_secs(60));
+    rustix::net::sockopt::set_socket_timeout(&conn, rustix::net::sockopt::Timeout::Recv, limit)
+        .unwrap();
     let mut space = [std::mem::MaybeUninit::<u8>::uninit(); 64];
     let mut control = RecvAncillaryBuffer::new(&mut space);
     let mut byte = [0u8; 16];
@@ -239,6 +244,18 @@ fn read_until(master: &OwnedFd, text: &str) -> String {
     String::from_utf8_lossy(&shown).into_owned()
 }
 
+/// `sct ARGS` that leaves a container behind: its stdio in files, which
+/// the parked init holds until it has its terminal (or for good).
+fn detached(b: &Bundle, args: &[&str]) {
+    let status = b
+        .command(args)
+        .stdout(std::fs::File::create(b.dir().join("stdout")).unwrap())
+        .stderr(std::fs::File::create(b.dir().join("stderr")).unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{args:?}: {}", b.read("stderr"));
+}
+
 fn terminal_bundle() -> Bundle {
     let script = "test -t 0 && test -t 2 && echo tty=$(tty); echo size=$(stty size); \
                   test -c /dev/console && echo console; echo ready; read x; echo got=$x; exit 3";
@@ -267,15 +284,17 @@ fn oci_create_sends_the_master_to_the_console_socket_and_start_runs_on_it() {
     let b = terminal_bundle();
     let (listener, sock) = console_socket(&b);
     let pid_file = b.dir().join("pid");
-    let out = b.sct(&[
-        "create",
-        "--console-socket",
-        &sock,
-        "--pid-file",
-        pid_file.to_str().unwrap(),
-        "ttyc",
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    detached(
+        &b,
+        &[
+            "create",
+            "--console-socket",
+            &sock,
+            "--pid-file",
+            pid_file.to_str().unwrap(),
+            "ttyc",
+        ],
+    );
     let master = receive_master(&listener);
     let pid: u32 = std::fs::read_to_string(&pid_file).unwrap().parse().unwrap();
     // No sct process holds the master: only the test (and the parked
@@ -292,16 +311,18 @@ fn oci_run_detach_sends_the_master_to_the_console_socket() {
     let b = terminal_bundle();
     let (listener, sock) = console_socket(&b);
     let pid_file = b.dir().join("pid");
-    let out = b.sct(&[
-        "run",
-        "--detach",
-        "--console-socket",
-        &sock,
-        "--pid-file",
-        pid_file.to_str().unwrap(),
-        "ttyd",
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    detached(
+        &b,
+        &[
+            "run",
+            "--detach",
+            "--console-socket",
+            &sock,
+            "--pid-file",
+            pid_file.to_str().unwrap(),
+            "ttyd",
+        ],
+    );
     let master = receive_master(&listener);
     let pid: u32 = std::fs::read_to_string(&pid_file).unwrap().parse().unwrap();
     check_session(&master, pid);
