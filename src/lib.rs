@@ -30,6 +30,7 @@ pub mod reap;
 pub mod spec;
 pub mod sync;
 pub mod sys;
+pub mod terminal;
 pub mod userns;
 
 use cli::Command;

@@ -49,12 +49,14 @@ pub struct Running {
     /// Dropped after the container has exited: kills what is left inside
     /// and removes the directories.
     cgroup: Option<Cgroup>,
+    /// `-t`: the pty's master, relayed to the caller's terminal.
+    terminal: Option<OwnedFd>,
 }
 
 impl Running {
     /// Passes signals on until CMD exits; returns the code sct exits with.
     pub fn supervise(self) -> Result<u8> {
-        let code = supervise(&self.child, &self.signals)?;
+        let code = supervise(&self.child, &self.signals, self.terminal)?;
         Ok(self
             .cgroup
             .as_ref()
@@ -82,6 +84,7 @@ pub fn start(cfg: &Config, args: Args, env: Environ) -> Result<Started> {
         p.userns.as_ref(),
         &cfg.hooks,
     )?;
+    let terminal = channel.take_terminal();
     if let Some(failure) = channel.wait_for_exec()? {
         child.wait()?;
         failure.message.write_to(crate::sys::stderr());
@@ -91,6 +94,7 @@ pub fn start(cfg: &Config, args: Args, env: Environ) -> Result<Started> {
         child,
         signals,
         cgroup: p.cgroup.take(),
+        terminal,
     }))
 }
 
@@ -192,6 +196,7 @@ pub fn create(
     env: Environ,
     fifo: rustix::fd::BorrowedFd<'_>,
     lock: rustix::fd::BorrowedFd<'_>,
+    console_socket: Option<rustix::fd::BorrowedFd<'_>>,
     mut record: impl FnMut(Option<Pid>, Option<&Cgroup>) -> Result<()>,
 ) -> Result<Created> {
     let mut p = prepare(cfg, env)?;
@@ -201,6 +206,7 @@ pub fn create(
     let start = Start::OnFifo {
         fifo: fifo.as_raw_fd(),
         lock: lock.as_raw_fd(),
+        console: console_socket.map(|s| s.as_raw_fd()),
     };
     let setup = setup(&p.devices, &p.profile, &p.userns, &p.cgroup, start);
     let child = match spawn(cfg, p.userns.is_some(), p.cgroup.as_mut())? {
@@ -239,7 +245,7 @@ pub fn create(
     if let Some(cg) = p.cgroup.take() {
         cg.keep();
     }
-    Ok(Created::Parked(child.pid))
+    Ok(Created::Parked(child.pid, channel.take_terminal()))
 }
 
 /// What `create` left.
@@ -247,8 +253,9 @@ pub fn create(
 // allocator, which sct does not have.
 #[allow(clippy::large_enum_variant)]
 pub enum Created {
-    /// The container waits for `start`.
-    Parked(Pid),
+    /// The container waits for `start`; its pty master, unless the child
+    /// sent it to a console socket (a foreground `run` relays it).
+    Parked(Pid, Option<OwnedFd>),
     /// Its setup failed, as the child reported; nothing is left.
     Failed(crate::sync::Failure),
 }
@@ -499,19 +506,23 @@ impl Child {
 
 /// `run`: supervises the container `create` left, which is still sct's
 /// child, as `sct ROOTFS CMD` does.
-pub fn supervise_created(pid: Pid, signals: &SigSet) -> Result<u8> {
-    supervise(&Child { pid, pidfd: None }, signals)
+pub fn supervise_created(pid: Pid, signals: &SigSet, terminal: Option<OwnedFd>) -> Result<u8> {
+    supervise(&Child { pid, pidfd: None }, signals, terminal)
 }
 
-/// Passes signals on until the child exits; returns its exit code.
-fn supervise(child: &Child, signals: &SigSet) -> Result<u8> {
+/// Passes signals on until the child exits; returns its exit code. With a
+/// terminal, relays the caller's to it meanwhile.
+fn supervise(child: &Child, signals: &SigSet, terminal: Option<OwnedFd>) -> Result<u8> {
     // The container may live for months; what setup touched of the stack
     // need not live with it.
     crate::sys::stack::discard_below_caller();
+    let main = child.pid.as_raw_nonzero().get();
+    if let Some(master) = terminal {
+        return crate::terminal::supervise_relaying(master, signals, main, &|s| child.signal(s));
+    }
     loop {
         match sig::wait(signals).at("sigtimedwait", b"")? {
             SIGCHLD => {
-                let main = child.pid.as_raw_nonzero().get();
                 if let Some(code) = reap_children(main).at("waitid", b"container")? {
                     return Ok(code);
                 }

@@ -14,12 +14,17 @@
 //! `report`: close-on-exec in the child, so a successful exec closes it and
 //! the parent reads EOF. A failure before that arrives as one record (the
 //! exit code, then the rendered message) and is printed by the parent alone.
+//!
+//! A terminal (`-t`, `process.terminal`): the child's next "ready" byte
+//! after [`ChildEnd::pass_terminal`] carries the pty's master as SCM_RIGHTS
+//! (unix(7)); the parent keeps it for [`ParentEnd::take_terminal`]. The
+//! byte and the handshakes are as without a terminal.
 
-use rustix::fd::OwnedFd;
+use core::cell::Cell;
+
+use rustix::fd::{AsFd, OwnedFd};
 use rustix::io::Errno;
-use rustix::net::{
-    recv, send, socketpair, AddressFamily, RecvFlags, SendFlags, SocketFlags, SocketType,
-};
+use rustix::net::{socketpair, AddressFamily, SocketFlags, SocketType};
 use rustix::pipe::{pipe_with, PipeFlags};
 
 use crate::error::{Context, Error, Result};
@@ -36,6 +41,8 @@ pub struct Channel {
 pub struct ParentEnd {
     control: OwnedFd,
     report: OwnedFd,
+    /// The pty master the child passed, until taken.
+    terminal: Cell<Option<OwnedFd>>,
 }
 
 pub struct ChildEnd {
@@ -44,6 +51,8 @@ pub struct ChildEnd {
     report: Option<OwnedFd>,
     /// Failures go to stderr: a parked container's parent is gone.
     to_stderr: bool,
+    /// A pty master to send with the next "ready".
+    terminal: Option<OwnedFd>,
 }
 
 /// A setup failure reported by the child.
@@ -75,6 +84,7 @@ impl Channel {
         ParentEnd {
             control: self.control_parent,
             report: self.report_read,
+            terminal: Cell::new(None),
         }
     }
 
@@ -85,6 +95,7 @@ impl Channel {
             control: self.control_child,
             report: Some(self.report_write),
             to_stderr: false,
+            terminal: None,
         }
     }
 }
@@ -93,18 +104,27 @@ impl ParentEnd {
     /// Waits for the child to say it is bound to sct's life; `false` if it
     /// ended instead (a setup failure, which `wait_for_exec` reports).
     pub fn child_is_ready(&self) -> Result<bool> {
-        let mut byte = [0u8];
-        match retry(|| recv(&self.control, &mut byte, RecvFlags::empty())) {
-            Ok((n, _)) => Ok(n == 1),
+        match recv_with_fd(&self.control) {
+            Ok((n, fd)) => {
+                if fd.is_some() {
+                    self.terminal.set(fd);
+                }
+                Ok(n == 1)
+            }
             Err(Errno::CONNRESET) => Ok(false),
             Err(e) => Err(e).at("recv", b"container"),
         }
     }
 
+    /// The pty master the child passed (`-t`, `process.terminal`), once.
+    pub fn take_terminal(&self) -> Option<OwnedFd> {
+        self.terminal.take()
+    }
+
     /// Lets the child go on. EPIPE (it ended meanwhile) is for
     /// `wait_for_exec` to report.
     pub fn release(&self) -> Result<()> {
-        match retry(|| send(&self.control, &[1], SendFlags::NOSIGNAL)) {
+        match send_with_fd(&self.control, None) {
             Ok(_) | Err(Errno::PIPE) | Err(Errno::CONNRESET) => Ok(()),
             Err(e) => Err(e).at("send", b"container"),
         }
@@ -136,12 +156,19 @@ impl ChildEnd {
     /// Tells the parent that this process is bound to its life (call it
     /// after arming PR_SET_PDEATHSIG) and blocks until the parent releases
     /// it; `false` if the parent is gone or gave up.
-    pub fn ready_and_wait(&self) -> bool {
-        if retry(|| send(&self.control, &[1], SendFlags::NOSIGNAL)) != Ok(1) {
+    pub fn ready_and_wait(&mut self) -> bool {
+        let terminal = self.terminal.take();
+        if send_with_fd(&self.control, terminal.as_ref().map(AsFd::as_fd)) != Ok(()) {
             return false;
         }
-        let mut byte = [0u8];
-        retry(|| recv(&self.control, &mut byte, RecvFlags::empty())).map(|(n, _)| n) == Ok(1)
+        // Sent: the parent has its own copy now.
+        drop(terminal);
+        recv_with_fd(&self.control).map(|(n, _)| n) == Ok(1)
+    }
+
+    /// Sends the pty master `master` with the next "ready" (sync.rs).
+    pub fn pass_terminal(&mut self, master: OwnedFd) {
+        self.terminal = Some(master);
     }
 
     /// Sends a setup failure to the parent, in one write (under PIPE_BUF, so
@@ -168,6 +195,26 @@ impl ChildEnd {
     pub fn close_report(&mut self) {
         self.report = None;
     }
+}
+
+/// Sends the one byte of the handshakes (1) on `socket`, with `fd` attached
+/// as SCM_RIGHTS if given (unix(7)); also how a console socket gets its
+/// master.
+pub fn send_with_fd(
+    socket: &impl AsFd,
+    fd: Option<rustix::fd::BorrowedFd<'_>>,
+) -> core::result::Result<(), Errno> {
+    retry(|| crate::sys::net::sendmsg_fd(socket, fd).map_err(rustix_errno))
+}
+
+/// Receives one byte from `socket`, and the descriptor that came with it,
+/// close-on-exec; 0 bytes at EOF.
+fn recv_with_fd(socket: &OwnedFd) -> core::result::Result<(usize, Option<OwnedFd>), Errno> {
+    retry(|| crate::sys::net::recvmsg_fd(socket).map_err(rustix_errno))
+}
+
+fn rustix_errno(e: crate::sys::Errno) -> Errno {
+    Errno::from_raw_os_error(e.into_raw())
 }
 
 fn write_all(fd: &impl rustix::fd::AsFd, mut bytes: &[u8]) -> core::result::Result<(), Errno> {

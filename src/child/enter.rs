@@ -37,13 +37,13 @@ pub struct Entry<'a> {
 
 /// Joins the container and execs; a failure goes to the parent, which
 /// prints it.
-pub fn run(cfg: &Config, entry: &Entry, channel: ChildEnd) -> ! {
-    let Err(err) = join_and_exec(cfg, entry, &channel);
+pub fn run(cfg: &Config, entry: &Entry, mut channel: ChildEnd) -> ! {
+    let Err(err) = join_and_exec(cfg, entry, &mut channel);
     channel.report(&err);
     exit(1)
 }
 
-fn join_and_exec(cfg: &Config, entry: &Entry, channel: &ChildEnd) -> Result<Infallible> {
+fn join_and_exec(cfg: &Config, entry: &Entry, channel: &mut ChildEnd) -> Result<Infallible> {
     lifecycle::die_with_parent()?;
     // The release says we are in the container's cgroup (its device rule
     // and limits apply from here) and, being a child of a process whose

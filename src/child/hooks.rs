@@ -19,7 +19,7 @@ fn own_pid() -> u32 {
 /// any (parent.rs), then runs the createContainer hooks: the mount
 /// namespace is the container's, its mounts made, the host's tree still
 /// at `/`.
-pub fn run_create_container_hooks(cfg: &Config, channel: &ChildEnd) -> Result<()> {
+pub fn run_create_container_hooks(cfg: &Config, channel: &mut ChildEnd) -> Result<()> {
     let plan = cfg.hooks;
     // EOF: sct is gone, or a hook failed and sct kills us.
     if hooks::has_runtime_hooks(&plan) && !channel.ready_and_wait() {

@@ -32,6 +32,7 @@ mod rlimits;
 mod rootfs;
 pub mod seccomp;
 mod session;
+pub mod terminal;
 mod uts;
 
 /// When CMD starts.
@@ -42,8 +43,13 @@ pub enum Start {
     /// Once `start` opens the exec FIFO `fifo` (an O_PATH descriptor) names
     /// (`create`): the container is parked, and sct has exited. `lock` is
     /// the parent's lock on the state, closed at once so that the parked
-    /// container does not hold it.
-    OnFifo { fifo: RawFd, lock: RawFd },
+    /// container does not hold it. `console`: the console socket a
+    /// terminal's master goes to (`--console-socket`).
+    OnFifo {
+        fifo: RawFd,
+        lock: RawFd,
+        console: Option<RawFd>,
+    },
 }
 
 /// What the parent worked out for the child beside the container's
@@ -135,6 +141,9 @@ fn setup_and_exec(
     }
     fds::mark_inherited_fds_cloexec()?;
     session::leave_callers_terminal()?;
+    if cfg.terminal {
+        terminal::set_up_terminal(cfg.console_size, setup.start, channel)?;
+    }
     // Limits after every step that opens a descriptor (a low nofile would
     // refuse it), before the capability drop and the user switch: raising a
     // hard limit needs CAP_SYS_RESOURCE (setrlimit(2)), and nproc is then

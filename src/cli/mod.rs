@@ -143,6 +143,10 @@ pub struct Config {
     pub rootfs_propagation: Propagation,
     /// config.json's hooks, and the state they get (OCI mode only).
     pub hooks: crate::oci::hooks::Plan,
+    /// `-t`: CMD gets a pty of its own (child/terminal.rs, terminal.rs),
+    /// sized `console_size` (rows, columns), else as the caller's.
+    pub terminal: bool,
+    pub console_size: Option<(u16, u16)>,
 }
 /// Which seccomp filter CMD runs under.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -443,6 +447,12 @@ const OPTIONS: &[Opt] = &[
         help: "the same for gids (default: as --uidmap)",
     },
     Opt {
+        long: "tty",
+        short: Some(b't'),
+        takes: Takes::Flag(|p| p.cfg.terminal = true),
+        help: "give CMD a terminal of its own; sct relays the caller's to it",
+    },
+    Opt {
         long: "init",
         short: None,
         takes: Takes::Flag(|p| p.cfg.init = true),
@@ -518,6 +528,8 @@ impl Config {
             readonly_paths: None,
             rootfs_propagation: Propagation::Private,
             hooks: crate::oci::hooks::Plan::NONE,
+            terminal: false,
+            console_size: None,
         }
     }
 }

@@ -148,6 +148,17 @@ fn oci_defaults() -> Config {
     cfg
 }
 
+/// `process.consoleSize`: (height, width); larger than a winsize field
+/// holds is as large as it holds.
+fn console_size(v: Value<'static>, at: &At) -> Result<(u16, u16)> {
+    let size = object(v, at)?;
+    let dim = |name| -> Result<u16> {
+        let n = uint(required(size, at, name)?, &at.field(name))?;
+        Ok(n.min(u64::from(u16::MAX)) as u16)
+    };
+    Ok((dim("height")?, dim("width")?))
+}
+
 fn version(doc: Object<'static>, at: &At) -> Result<()> {
     let at = at.field("ociVersion");
     let v = string(required(doc, &At::Root, "ociVersion")?, &at)?;
@@ -201,11 +212,10 @@ fn process(doc: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -
 fn process_object(p: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
     let at = *at;
     if let Some(v) = get(p, "terminal") {
-        if boolean(v, &at.field("terminal"))? {
-            return Err(at
-                .field("terminal")
-                .bad("not supported yet: sct has no console socket (issue 17)"));
-        }
+        cfg.terminal = boolean(v, &at.field("terminal"))?;
+    }
+    if let Some(v) = get(p, "consoleSize") {
+        cfg.console_size = Some(console_size(v, &at.field("consoleSize"))?);
     }
     let args_at = at.field("args");
     let args = read::strings(required(p, &at, "args")?, &args_at, arena, read::any)?;

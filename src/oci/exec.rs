@@ -333,7 +333,7 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
     // Unlocked while the process runs, so that `state`, `kill` and
     // `delete` work meanwhile.
     drop(dir);
-    parent::supervise_created(pid, &signals)
+    parent::supervise_created(pid, &signals, None)
 }
 
 /// The inline form: CMD from argv, and the flags over the container's

@@ -25,37 +25,44 @@ pub(super) fn id(opts: &Opts) -> &'static [u8] {
 }
 
 pub fn create(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8> {
-    Ok(match create_parked(global, opts, args, env)? {
+    Ok(match create_parked(global, opts, true, args, env)? {
         Some(_) => 0,
         None => 1,
     })
 }
 
 /// `create`, keeping what `run` goes on with: the container's directory,
-/// still locked, and its pid. `None`: the child's setup failed, and its
-/// message has been given.
+/// still locked, its pid, and its terminal when no console socket took it.
+/// `None`: the child's setup failed, and its message has been given.
 fn create_parked(
     global: &Global,
     opts: &Opts,
+    detached: bool,
     args: Args,
     env: Environ,
-) -> Result<Option<(Dir, Pid)>> {
-    if opts.console_socket.is_some() {
-        return Err(Error::usage(
-            "--console-socket needs process.terminal, which sct does not support yet",
-            b"",
-            "",
-        ));
-    }
+) -> Result<Option<(Dir, Pid, Option<OwnedFd>)>> {
     let mut bundle = Buf::<1024>::new();
     absolute(opts.bundle.map_or(&b"."[..], CStr::to_bytes), &mut bundle)?;
     // A trailing NUL: the bundle path outlives this function as a C string
     // in the loaded config; see config::load.
     let mut loaded = config::load(bundle.as_bytes())?;
+    let socket = opts.console_socket;
+    crate::terminal::check_console_socket(loaded.cfg.terminal, detached, socket.is_some())?;
+    let console = socket
+        .map(crate::terminal::connect_console_socket)
+        .transpose()?;
     let dir = Dir::create(global.root, id(opts))?;
-    let result = create_in(&dir, &mut loaded, opts, bundle.as_bytes(), args, env);
+    let result = create_in(
+        &dir,
+        &mut loaded,
+        opts,
+        console.as_ref(),
+        bundle.as_bytes(),
+        args,
+        env,
+    );
     let failed = match result {
-        Ok(Ok(pid)) => return Ok(Some((dir, pid))),
+        Ok(Ok((pid, terminal))) => return Ok(Some((dir, pid, terminal))),
         Ok(Err(failure)) => {
             // The child's own line, e.g. `sct: mount /proc: EPERM (...)`.
             failure.message.write_to(crate::sys::stderr());
@@ -76,10 +83,11 @@ fn create_in(
     dir: &Dir,
     loaded: &mut config::Bundle,
     opts: &Opts,
+    console: Option<&OwnedFd>,
     bundle: &[u8],
     args: Args,
     env: Environ,
-) -> Result<core::result::Result<Pid, crate::sync::Failure>> {
+) -> Result<core::result::Result<(Pid, Option<OwnedFd>), crate::sync::Failure>> {
     let fifo = dir.make_fifo()?;
     let mut created = Buf::<40>::new();
     super::log::push_time(&mut created);
@@ -117,14 +125,16 @@ fn create_in(
         }
         dir.write_state(&st)
     };
-    let pid = match parent::create(&loaded.cfg, args, env, fifo.as_fd(), dir.lock_fd(), record)? {
-        Created::Parked(pid) => pid,
+    let (fifo, lock, console) = (fifo.as_fd(), dir.lock_fd(), console.map(AsFd::as_fd));
+    let (pid, terminal) = match parent::create(&loaded.cfg, args, env, fifo, lock, console, record)?
+    {
+        Created::Parked(pid, terminal) => (pid, terminal),
         Created::Failed(failure) => return Ok(Err(failure)),
     };
     if let Some(file) = opts.pid_file {
         write_pid_file(file, pid)?;
     }
-    Ok(Ok(pid))
+    Ok(Ok((pid, terminal)))
 }
 
 /// `start`: lets a created container's init go on to CMD.
@@ -203,7 +213,7 @@ pub fn run(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8>
     // Blocked before the child exists, as for `sct ROOTFS CMD`, so that no
     // signal meant for the container is lost.
     let signals = (!opts.detach).then(parent::take_over_signals).transpose()?;
-    let Some((dir, pid)) = create_parked(global, opts, args, env)? else {
+    let Some((dir, pid, terminal)) = create_parked(global, opts, opts.detach, args, env)? else {
         return Ok(1);
     };
     let mut buf = [0u8; 16384];
@@ -226,7 +236,7 @@ pub fn run(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8>
     // Unlocked while the container runs, so that `state` and `kill` work.
     let root_id = (global.root, id(opts));
     drop(dir);
-    let code = parent::supervise_created(pid, &signals)?;
+    let code = parent::supervise_created(pid, &signals, terminal)?;
     let dir = Dir::open(root_id.0, root_id.1)?;
     let mut buf = [0u8; 16384];
     let mut scratch = [0u8; 8192];

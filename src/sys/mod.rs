@@ -17,6 +17,7 @@ pub mod seccomp;
 pub mod signal;
 pub mod slots;
 pub mod stack;
+pub mod tty;
 // Where no libc's crt1 starts the process (see `build/cross`).
 #[cfg(any(target_arch = "arm", target_arch = "riscv64"))]
 mod start;

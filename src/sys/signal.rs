@@ -113,3 +113,23 @@ pub fn kill(pid: i32, sig: u32) -> Result<(), Errno> {
     // SAFETY: kill takes two integers and touches no memory of ours.
     unsafe { syscall!(Sysno::kill, pid, sig) }.map(drop)
 }
+
+/// `signalfd4(-1, set, O_CLOEXEC)` (signalfd(2)): a descriptor that reads as
+/// readable while one of the (blocked) signals in `set` is pending, so a
+/// `poll` loop can take signals with its other descriptors. (SFD_CLOEXEC
+/// is O_CLOEXEC, include/uapi/linux/signalfd.h.)
+pub fn signalfd(set: &SigSet) -> Result<rustix::fd::OwnedFd, Errno> {
+    // SAFETY: `set` is a valid kernel sigset of the size we pass.
+    let fd = unsafe {
+        syscall!(
+            Sysno::signalfd4,
+            -1i32,
+            &set.0 as *const kernel_sigset_t,
+            SIGSET_SIZE,
+            linux_raw_sys::general::O_CLOEXEC
+        )
+    }?;
+    // SAFETY: the kernel just returned this new descriptor; nothing else
+    // owns it.
+    Ok(unsafe { rustix::fd::FromRawFd::from_raw_fd(fd as i32) })
+}

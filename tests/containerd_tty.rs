@@ -1,0 +1,51 @@
+//! containerd's terminals: `ctr run -t` makes containerd's shim pass sct a
+//! `--console-socket`, take the master sct's container sends there, and
+//! copy it to ctr's own terminal, which the test gives ctr as a pty.
+
+mod common;
+#[path = "common/pty.rs"]
+mod pty;
+
+use std::process::Stdio;
+
+use common::containerd::Containerd;
+use common::*;
+use pty::{wait_exit, Pty};
+
+#[test]
+fn ctr_run_t_shows_the_commands_output_on_its_terminal_and_passes_the_exit_code() {
+    let Some(c) = Containerd::start() else { return };
+    let pty = Pty::new(30, 100);
+    let root = c.dir.join("runc");
+    let fifo = c.dir.join("fifo");
+    let mut ctr = pty.command("ctr");
+    ctr.arg("-a")
+        .arg(c.dir.join("sock"))
+        .args(["run", "--rm", "-t", "--fifo-dir"])
+        .arg(&fifo)
+        .arg("--runc-binary")
+        .arg(SCT)
+        .arg("--runc-root")
+        .arg(&root)
+        .arg("--rootfs")
+        .arg(c.rootfs.path())
+        .args([
+            "ttyrun",
+            "sh",
+            "-c",
+            "test -t 0 && test -t 1 && echo on-a-tty; echo ready; read x; echo got=$x; exit 7",
+        ]);
+    ctr.stderr(Stdio::piped());
+    let mut ctr = Running(ctr.spawn().unwrap());
+    pty.wait_for("ready");
+    pty.type_in(b"typed\r");
+    let code = wait_exit(&mut ctr);
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(ctr.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(code, 7, "{stderr}; shown: {:?}", pty.shown());
+    pty.wait_for("got=typed");
+    assert!(pty.shown().contains("on-a-tty"), "{:?}", pty.shown());
+    assert!(c.ctr(&["containers", "ls", "-q"]).stdout.is_empty());
+    assert!(!root.join("default/ttyrun").exists());
+    assert_processes_gone("ttyrun");
+}

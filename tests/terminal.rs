@@ -1,0 +1,373 @@
+//! Terminals: `sct -t` with a pty of the test's as the caller's terminal
+//! (its controlling terminal, through `setsid --ctty`), and OCI mode's
+//! `process.terminal` with a console socket the test listens on, in the
+//! place of containerd's shim.
+
+#[path = "common/bundle.rs"]
+mod bundle;
+mod common;
+#[path = "common/pty.rs"]
+mod pty;
+
+use std::process::Stdio;
+
+use rustix::fd::OwnedFd;
+use rustix::net::{SocketAddrUnix, SocketFlags, SocketType};
+
+use bundle::*;
+use common::*;
+use pty::{wait_exit, Pty};
+use serde_json::json;
+
+/// A rootfs with busybox's `tty` and `stty` as well.
+fn rootfs() -> Rootfs {
+    let r = Rootfs::new();
+    for applet in ["tty", "stty"] {
+        std::os::unix::fs::symlink("busybox", r.path().join("bin").join(applet)).unwrap();
+    }
+    r
+}
+
+/// `sct -t ROOTFS sh -c SCRIPT TOKEN` on the pty, sct's stderr to a pipe.
+fn start(pty: &Pty, rootfs: &Rootfs, opts: &[&str], script: &str, token: &str) -> Running {
+    let mut c = pty.command(SCT);
+    c.args(opts)
+        .arg("-t")
+        .arg(rootfs.path())
+        .args(["sh", "-c", script, token]);
+    c.stderr(Stdio::piped());
+    Running(c.spawn().unwrap())
+}
+
+fn stderr_of(child: &mut Running) -> String {
+    let mut s = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut s).unwrap();
+    s
+}
+
+#[test]
+fn cmd_gets_a_pty_sized_as_the_callers_typed_input_raw_mode_exit_code_modes_restored() {
+    let r = rootfs();
+    let pty = Pty::new(33, 101);
+    let before = pty.modes();
+    assert!(!pty.is_raw());
+    let script = "test -t 0 && test -t 1 && test -t 2 && echo tty=$(tty); \
+                  echo size=$(stty size); echo ready; read x; echo got=$x; exit 3";
+    let mut sct = start(&pty, &r, &[], script, "plain");
+    pty.wait_for("ready");
+    assert!(
+        pty.is_raw(),
+        "the caller's terminal is not raw while CMD runs"
+    );
+    // Raw: Enter is a bare CR; the container's pty turns it into a newline.
+    pty.type_in(b"hello\r");
+    assert_eq!(wait_exit(&mut sct), 3, "{}", stderr_of(&mut sct));
+    // The test's own reader may lag behind sct's exit.
+    pty.wait_for("got=hello\r\n");
+    let shown = pty.shown();
+    assert!(shown.contains("tty=/dev/pts/0\r\n"), "{shown:?}");
+    assert!(shown.contains("size=33 101\r\n"), "{shown:?}");
+    assert!(shown.contains("got=hello\r\n"), "{shown:?}");
+    assert_eq!(pty.modes(), before);
+    assert_processes_gone("plain");
+}
+
+#[test]
+fn a_resize_of_the_callers_terminal_reaches_cmd() {
+    let r = rootfs();
+    let pty = Pty::new(24, 80);
+    let script = "trap 'echo size=$(stty size); exit 4' WINCH; echo tty=$(tty); echo ready; \
+                  while :; do sleep 0.05; done";
+    let mut sct = start(&pty, &r, &[], script, "winch");
+    pty.wait_for("ready");
+    // The kernel sends sct SIGWINCH (the pty is its controlling terminal);
+    // sct copies the size to the container's pty, whose kernel side
+    // signals CMD.
+    pty.resize(40, 120);
+    assert_eq!(wait_exit(&mut sct), 4, "{}", stderr_of(&mut sct));
+    pty.wait_for("size=40 120");
+    assert!(pty.shown().contains("tty=/dev/pts/0"), "{:?}", pty.shown());
+}
+
+#[test]
+fn modes_are_restored_when_cmd_is_killed() {
+    let r = rootfs();
+    let pty = Pty::new(24, 80);
+    let before = pty.modes();
+    let token = unique_token("tty-kill");
+    let mut sct = start(&pty, &r, &[], "echo ready; sleep 1000; true", &token);
+    pty.wait_for("ready");
+    assert!(pty.is_raw());
+    // CMD, not sct, whose own argv carries the token too.
+    for pid in processes_with(&token) {
+        if pid != sct.id() {
+            send_signal(pid, "KILL");
+        }
+    }
+    assert_eq!(wait_exit(&mut sct), 137);
+    assert_eq!(pty.modes(), before);
+    assert_processes_gone(&token);
+}
+
+#[test]
+fn modes_are_restored_when_sct_is_signalled() {
+    let r = rootfs();
+    for (signal, code) in [("TERM", 5), ("INT", 6), ("HUP", 7)] {
+        let pty = Pty::new(24, 80);
+        let before = pty.modes();
+        let script =
+            format!("trap 'exit {code}' {signal}; echo ready; while :; do sleep 0.05; done");
+        let mut sct = start(&pty, &r, &[], &script, "signalled");
+        pty.wait_for("ready");
+        assert!(pty.is_raw());
+        send_signal(sct.id(), signal);
+        assert_eq!(wait_exit(&mut sct), code, "SIG{signal}");
+        assert_eq!(pty.modes(), before, "SIG{signal}");
+    }
+}
+
+#[test]
+fn modes_are_untouched_when_setup_fails() {
+    let r = rootfs();
+    let pty = Pty::new(24, 80);
+    let before = pty.modes();
+    let mut c = pty.command(SCT);
+    c.args(["-t"]).arg(r.path()).arg("/no/such/cmd");
+    c.stderr(Stdio::piped());
+    let mut sct = Running(c.spawn().unwrap());
+    assert_eq!(wait_exit(&mut sct), 127);
+    assert!(stderr_of(&mut sct).contains("/no/such/cmd"));
+    assert_eq!(pty.modes(), before);
+    // A failure after the pty is made (setrlimit comes later).
+    let mut sct = start(
+        &pty,
+        &r,
+        &["--rlimit", "nofile=1024:2000000000"],
+        "true",
+        "late",
+    );
+    assert_eq!(wait_exit(&mut sct), 125);
+    assert!(stderr_of(&mut sct).starts_with("sct: setrlimit nofile: EPERM"));
+    assert_eq!(pty.modes(), before);
+}
+
+#[test]
+fn without_a_terminal_on_stdin_cmd_still_gets_one() {
+    let r = rootfs();
+    for (stdin, expect) in [(Stdio::null(), "eof"), (Stdio::piped(), "got=piped")] {
+        let piped = matches!(expect, "got=piped");
+        let mut child = std::process::Command::new(SCT)
+            .args(["-t"])
+            .arg(r.path())
+            .args([
+                "sh",
+                "-c",
+                "test -t 0 && test -t 1 && echo tty; read x && echo got=$x || echo eof; exit 6",
+            ])
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if piped {
+            use std::io::Write;
+            let mut input = child.stdin.take().unwrap();
+            input.write_all(b"piped\n").unwrap();
+        }
+        let out = Output::from(child.wait_with_output().unwrap());
+        assert_eq!(out.code, 6, "{out:?}");
+        // The container's pty echoes what is typed into it, when it comes.
+        assert!(out.stdout.contains("tty\r\n"), "{out:?}");
+        assert!(out.stdout.ends_with(&format!("{expect}\r\n")), "{out:?}");
+    }
+}
+
+/// A console socket in the test's directory, as the shim listens on one.
+fn console_socket(b: &Bundle) -> (OwnedFd, String) {
+    use rustix::net::{bind, listen, socket_with, AddressFamily};
+    let path = b.dir().join("console.sock");
+    let listener = socket_with(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )
+    .unwrap();
+    let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    bind(&listener, &SocketAddrUnix::new(c_path.as_c_str()).unwrap()).unwrap();
+    listen(&listener, 1).unwrap();
+    (listener, path.to_str().unwrap().to_string())
+}
+
+/// Accepts the runtime's connection and takes the master from its one
+/// message (SCM_RIGHTS), as containerd's console.ReceiveMaster does.
+fn receive_master(listener: &OwnedFd) -> OwnedFd {
+    use rustix::net::{recvmsg, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
+    let conn = rustix::net::accept(listener).unwrap();
+    // Generous, but a runtime that never sends fails instead of hanging.
+    let limit = Some(std::time::Duration::from_secs(60));
+    rustix::net::sockopt::set_socket_timeout(&conn, rustix::net::sockopt::Timeout::Recv, limit)
+        .unwrap();
+    let mut space = [std::mem::MaybeUninit::<u8>::uninit(); 64];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
+    let mut byte = [0u8; 16];
+    recvmsg(
+        &conn,
+        &mut [rustix::io::IoSliceMut::new(&mut byte)],
+        &mut control,
+        RecvFlags::CMSG_CLOEXEC,
+    )
+    .unwrap();
+    let mut fds: Vec<OwnedFd> = vec![];
+    for m in control.drain() {
+        if let RecvAncillaryMessage::ScmRights(f) = m {
+            fds.extend(f);
+        }
+    }
+    assert_eq!(fds.len(), 1, "one master in one message");
+    fds.pop().unwrap()
+}
+
+/// Reads what the container shows on `master` until `text` is there.
+fn read_until(master: &OwnedFd, text: &str) -> String {
+    let mut shown = vec![];
+    let mut buf = [0u8; 1024];
+    while !String::from_utf8_lossy(&shown).contains(text) {
+        let n = rustix::io::read(master, &mut buf).unwrap_or(0);
+        assert!(
+            n > 0,
+            "pty closed before {text:?}: {:?}",
+            String::from_utf8_lossy(&shown)
+        );
+        shown.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&shown).into_owned()
+}
+
+/// `sct ARGS` that leaves a container behind: its stdio in files, which
+/// the parked init holds until it has its terminal (or for good).
+fn detached(b: &Bundle, args: &[&str]) {
+    let status = b
+        .command(args)
+        .stdout(std::fs::File::create(b.dir().join("stdout")).unwrap())
+        .stderr(std::fs::File::create(b.dir().join("stderr")).unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{args:?}: {}", b.read("stderr"));
+}
+
+fn terminal_bundle() -> Bundle {
+    let script = "test -t 0 && test -t 2 && echo tty=$(tty); echo size=$(stty size); \
+                  test -c /dev/console && echo console; echo ready; read x; echo got=$x; exit 3";
+    let b = Bundle::with(&["sh", "-c", script], |c| {
+        c["process"]["terminal"] = json!(true);
+        c["process"]["consoleSize"] = json!({"height": 25, "width": 90});
+    });
+    for applet in ["tty", "stty"] {
+        std::os::unix::fs::symlink("busybox", b.rootfs.path().join("bin").join(applet)).unwrap();
+    }
+    b
+}
+
+fn check_session(master: &OwnedFd, pid: u32) {
+    let shown = read_until(master, "ready");
+    assert!(shown.contains("tty=/dev/pts/0\r\n"), "{shown:?}");
+    assert!(shown.contains("size=25 90\r\n"), "{shown:?}");
+    assert!(shown.contains("console\r\n"), "{shown:?}");
+    rustix::io::write(master, b"typed\n").unwrap();
+    read_until(master, "got=typed");
+    assert_eq!(reap(pid), 3);
+}
+
+#[test]
+fn oci_create_sends_the_master_to_the_console_socket_and_start_runs_on_it() {
+    let b = terminal_bundle();
+    let (listener, sock) = console_socket(&b);
+    let pid_file = b.dir().join("pid");
+    detached(
+        &b,
+        &[
+            "create",
+            "--console-socket",
+            &sock,
+            "--pid-file",
+            pid_file.to_str().unwrap(),
+            "ttyc",
+        ],
+    );
+    let master = receive_master(&listener);
+    let pid: u32 = std::fs::read_to_string(&pid_file).unwrap().parse().unwrap();
+    // No sct process holds the master: only the test (and the parked
+    // init, which holds the slave).
+    assert_eq!(b.sct(&["start", "ttyc"]).code, 0);
+    check_session(&master, pid);
+    let cgroups = b.cgroups("ttyc");
+    assert_eq!(b.sct(&["delete", "ttyc"]).code, 0);
+    assert_gone(&b, "ttyc", &cgroups);
+}
+
+#[test]
+fn oci_run_detach_sends_the_master_to_the_console_socket() {
+    let b = terminal_bundle();
+    let (listener, sock) = console_socket(&b);
+    let pid_file = b.dir().join("pid");
+    detached(
+        &b,
+        &[
+            "run",
+            "--detach",
+            "--console-socket",
+            &sock,
+            "--pid-file",
+            pid_file.to_str().unwrap(),
+            "ttyd",
+        ],
+    );
+    let master = receive_master(&listener);
+    let pid: u32 = std::fs::read_to_string(&pid_file).unwrap().parse().unwrap();
+    check_session(&master, pid);
+    let cgroups = b.cgroups("ttyd");
+    assert_eq!(b.sct(&["delete", "ttyd"]).code, 0);
+    assert_gone(&b, "ttyd", &cgroups);
+}
+
+#[test]
+fn oci_terminal_without_console_socket_and_socket_without_terminal_are_refused() {
+    let b = terminal_bundle();
+    let out = b.sct(&["create", "ttyn"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "sct: --console-socket: needed with process.terminal when sct does not wait (create, run --detach), and only then\n"
+    );
+    assert!(!b.container_dir("ttyn").exists());
+    let plain = Bundle::new(&["true"]);
+    let (_listener, sock) = console_socket(&plain);
+    let out = plain.sct(&["create", "--console-socket", &sock, "ttyn"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.starts_with("sct: --console-socket: needed"));
+    assert!(!plain.container_dir("ttyn").exists());
+}
+
+#[test]
+fn oci_run_in_the_foreground_relays_the_terminal_itself() {
+    let b = terminal_bundle();
+    let pty = Pty::new(24, 80);
+    let before = pty.modes();
+    let mut c = pty.command(SCT);
+    c.arg("--root")
+        .arg(&b.state_root)
+        .args(["run", "ttyf"])
+        .current_dir(b.dir());
+    let mut sct = Running(c.spawn().unwrap());
+    pty.wait_for("ready");
+    assert!(pty.is_raw());
+    pty.type_in(b"typed\r");
+    assert_eq!(wait_exit(&mut sct), 3);
+    pty.wait_for("got=typed\r\n");
+    let shown = pty.shown();
+    assert!(shown.contains("size=25 90\r\n"), "{shown:?}");
+    assert!(shown.contains("got=typed\r\n"), "{shown:?}");
+    assert_eq!(pty.modes(), before);
+    assert!(!b.container_dir("ttyf").exists());
+}
