@@ -229,7 +229,7 @@ pub fn check_console_socket(terminal: bool, detached: bool, socket: bool) -> Res
     Err(crate::error::Error::setup(
         "--console-socket",
         b"",
-        "needed with process.terminal when sct does not wait (create, run --detach), and only then",
+        "needed for a terminal when sct does not wait (create, run --detach, exec --detach), and only then",
     ))
 }
 

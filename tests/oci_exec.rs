@@ -501,11 +501,6 @@ fn exec_into_missing_created_stopped_containers_fails_clearly() {
         (out.code, out.stderr.as_str()),
         (1, "sct: exec xcreated: the container is stopped\n")
     );
-    let out = b.sct(&["exec", "--tty", "xcreated", "true"]);
-    assert_eq!(out.code, 1);
-    assert!(out
-        .stderr
-        .starts_with("sct: terminals are not supported by exec yet"));
     let out = b.sct(&["exec", "xcreated"]);
     assert_eq!(out.code, 1);
     assert!(out

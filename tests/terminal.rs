@@ -338,7 +338,7 @@ fn oci_terminal_without_console_socket_and_socket_without_terminal_are_refused()
     assert_eq!(out.code, 1);
     assert_eq!(
         out.stderr,
-        "sct: --console-socket: needed with process.terminal when sct does not wait (create, run --detach), and only then\n"
+        "sct: --console-socket: needed for a terminal when sct does not wait (create, run --detach, exec --detach), and only then\n"
     );
     assert!(!b.container_dir("ttyn").exists());
     let plain = Bundle::new(&["true"]);
@@ -370,4 +370,88 @@ fn oci_run_in_the_foreground_relays_the_terminal_itself() {
     assert!(shown.contains("got=typed\r\n"), "{shown:?}");
     assert_eq!(pty.modes(), before);
     assert!(!b.container_dir("ttyf").exists());
+}
+
+/// A running container (`sleep`) with busybox's `tty` and `stty`, for exec.
+fn running_for_exec(id: &str) -> (Bundle, u32) {
+    let b = Bundle::new(&["sleep", "1000"]);
+    for applet in ["tty", "stty"] {
+        std::os::unix::fs::symlink("busybox", b.rootfs.path().join("bin").join(applet)).unwrap();
+    }
+    let pid = b.create(id);
+    assert_eq!(b.sct(&["start", id]).code, 0);
+    (b, pid)
+}
+
+fn remove_exec_container(b: &Bundle, id: &str, pid: u32) {
+    let cgroups = b.cgroups(id);
+    assert_eq!(b.sct(&["delete", "--force", id]).code, 0);
+    reap(pid);
+    assert_gone(b, id, &cgroups);
+}
+
+const EXEC_SCRIPT: &str = "test -t 0 && test -t 2 && echo tty=$(tty); echo size=$(stty size); \
+                           echo ready; read x; echo got=$x; exit 4";
+
+#[test]
+fn exec_tty_in_the_foreground_relays_the_callers_terminal() {
+    let (b, init) = running_for_exec("xtty");
+    let pty = Pty::new(30, 70);
+    let before = pty.modes();
+    let mut c = pty.command(SCT);
+    c.arg("--root")
+        .arg(&b.state_root)
+        .args(["exec", "-t", "xtty", "sh", "-c", EXEC_SCRIPT]);
+    let mut sct = Running(c.spawn().unwrap());
+    pty.wait_for("ready");
+    assert!(
+        pty.is_raw(),
+        "the caller's terminal is not raw while CMD runs"
+    );
+    pty.type_in(b"typed\r");
+    assert_eq!(wait_exit(&mut sct), 4);
+    pty.wait_for("got=typed\r\n");
+    let shown = pty.shown();
+    assert!(shown.contains("tty=/dev/pts/"), "{shown:?}");
+    assert!(shown.contains("size=30 70\r\n"), "{shown:?}");
+    assert_eq!(pty.modes(), before);
+    remove_exec_container(&b, "xtty", init);
+}
+
+#[test]
+fn exec_detach_tty_sends_the_master_to_the_console_socket() {
+    let (b, init) = running_for_exec("xttyd");
+    let out = b.sct(&["exec", "--detach", "--tty", "xttyd", "true"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.starts_with("sct: --console-socket: needed"),
+        "{}",
+        out.stderr
+    );
+    let (listener, sock) = console_socket(&b);
+    let pid_file = b.dir().join("exec.pid");
+    detached(
+        &b,
+        &[
+            "exec",
+            "--detach",
+            "--tty",
+            "--console-socket",
+            &sock,
+            "--pid-file",
+            pid_file.to_str().unwrap(),
+            "xttyd",
+            "sh",
+            "-c",
+            EXEC_SCRIPT,
+        ],
+    );
+    let master = receive_master(&listener);
+    let pid: u32 = std::fs::read_to_string(&pid_file).unwrap().parse().unwrap();
+    let shown = read_until(&master, "ready");
+    assert!(shown.contains("tty=/dev/pts/"), "{shown:?}");
+    rustix::io::write(&master, b"typed\n").unwrap();
+    read_until(&master, "got=typed");
+    assert_eq!(reap(pid), 4);
+    remove_exec_container(&b, "xttyd", init);
 }

@@ -6,7 +6,7 @@
 
 use core::convert::Infallible;
 
-use rustix::fd::BorrowedFd;
+use rustix::fd::{AsFd, BorrowedFd};
 use rustix::process::{set_dumpable_behavior, DumpableBehavior};
 use rustix::thread::{move_into_thread_name_spaces, ThreadNameSpaceType};
 
@@ -33,6 +33,8 @@ pub struct Entry<'a> {
     pub preserve_fds: u32,
     /// sct exits once CMD runs: CMD must outlive it.
     pub detach: bool,
+    /// Where the pty's master goes when `cfg.terminal` (else to sct).
+    pub console: Option<BorrowedFd<'a>>,
 }
 
 /// Joins the container and execs; a failure goes to the parent, which
@@ -54,6 +56,17 @@ fn join_and_exec(cfg: &Config, entry: &Entry, channel: &mut ChildEnd) -> Result<
     join_namespaces(entry)?;
     enter_cwd(cfg)?;
     session::leave_callers_terminal()?;
+    // As for the init (child/terminal.rs): after setns, so that the pty is
+    // the container's devpts', and after setsid; before the user switch,
+    // as runc makes it.
+    if cfg.terminal {
+        let master = super::terminal::make_console(cfg.console_size, false)?;
+        match entry.console {
+            Some(socket) => crate::sync::send_with_fd(&socket, Some(master.as_fd()))
+                .at("send", b"--console-socket")?,
+            None => channel.pass_terminal(master),
+        }
+    }
     // The fds of sct's own (the init's pidfd, the cgroup directories, the
     // state's lock) are all above the preserved ones: the parent checked
     // that 3..3+N are open before it opened any.
@@ -77,12 +90,15 @@ fn join_and_exec(cfg: &Config, entry: &Entry, channel: &mut ChildEnd) -> Result<
     if let Some(mask) = cfg.umask {
         super::attrs::set_umask(mask);
     }
-    // The pty's slave becomes stdio and controlling terminal here, once
-    // exec has terminals (issue 17, item 2).
-    if entry.detach {
+    let relay = cfg.terminal && entry.console.is_none();
+    if entry.detach || relay {
         // sct exits once CMD runs: the death signal goes, and the parent,
         // which answers only if it still lives, then waits for the exec.
-        rustix::process::set_parent_process_death_signal(None).at("prctl", b"PR_SET_PDEATHSIG")?;
+        if entry.detach {
+            rustix::process::set_parent_process_death_signal(None)
+                .at("prctl", b"PR_SET_PDEATHSIG")?;
+        }
+        // With a relayed terminal, this byte carries the master.
         if !channel.ready_and_wait() {
             exit(1);
         }

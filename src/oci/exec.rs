@@ -137,7 +137,7 @@ pub(super) const FLAGS: &[Flag] = &[
         long: "tty",
         short: Some(b't'),
         value: None,
-        help: "a pseudo-terminal (not supported by exec yet)",
+        help: "a pseudo-terminal for CMD (with --detach: sent to --console-socket)",
         set: |o, _| o.exec.tty = true,
     },
     super::DETACH,
@@ -214,14 +214,6 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
     if let Some((before, v, after)) = x.bad {
         return Err(Error::usage(before, v.to_bytes(), after));
     }
-    // Where exec's pty will be made and sent (issue 17, item 2).
-    if x.tty || opts.console_socket.is_some() {
-        return Err(Error::usage(
-            "terminals are not supported by exec yet (--tty, --console-socket)",
-            b"",
-            "",
-        ));
-    }
     if x.process.is_none() && opts.rest == 0 {
         return Err(Error::usage(
             "exec needs a command or --process FILE: usage: sct exec [FLAGS] ID [CMD [ARG...]]",
@@ -261,10 +253,24 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
     // one `create` compiled.
     let profile = parent::compile_seccomp_profile(&cfg)?;
     let mut envs = CStrVec::<256>::new();
+    // The container's own terminal is not the new process's: that is
+    // --tty's, or the process file's `terminal`.
+    (cfg.terminal, cfg.console_size) = (x.tty, None);
     match x.process {
         Some(file) => config::load_process(file, &mut cfg)?,
         None => lay_flags_over(&mut cfg, opts, args, &mut envs)?,
     }
+    crate::terminal::check_console_socket(
+        cfg.terminal,
+        opts.detach,
+        opts.console_socket.is_some(),
+    )?;
+    let console = (opts.console_socket)
+        .map(crate::terminal::connect_console_socket)
+        .transpose()?;
+    // Without a console socket, the master comes to sct to relay, with the
+    // child's second handshake.
+    let relay = cfg.terminal && console.is_none();
     let env_of_process = match x.process {
         Some(_) => cfg.process_env.unwrap_or(envs.as_argv()),
         None => envs.as_argv(),
@@ -293,6 +299,7 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
         env: env_of_process,
         preserve_fds: x.preserve_fds,
         detach: opts.detach,
+        console: console.as_ref().map(|fd| fd.as_fd()),
     };
     let (pid, placed) = match spawn(&cgroups)? {
         None => enter::run(&cfg, &entry, channel.into_child()),
@@ -307,10 +314,11 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
     place(&cgroups, placed, pid).map_err(kill)?;
     if channel.child_is_ready()? {
         channel.release()?;
-        if opts.detach && channel.child_is_ready()? {
+        if (opts.detach || relay) && channel.child_is_ready()? {
             channel.release()?;
         }
     }
+    let channel_terminal = channel.take_terminal();
     if let Some(failure) = channel.wait_for_exec()? {
         let _ = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty());
         // One line, as runc gives: the hints that follow speak of the
@@ -333,7 +341,7 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
     // Unlocked while the process runs, so that `state`, `kill` and
     // `delete` work meanwhile.
     drop(dir);
-    parent::supervise_created(pid, &signals, None)
+    parent::supervise_created(pid, &signals, channel_terminal)
 }
 
 /// The inline form: CMD from argv, and the flags over the container's

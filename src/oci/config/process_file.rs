@@ -40,14 +40,6 @@ pub fn load_process(file: &CStr, cfg: &mut Config) -> Result<()> {
             "expected a JSON object (runtime-spec's process)",
         ));
     };
-    // Where exec's pty will be made once terminals land (issue 17).
-    if let Some(Value::Bool(true)) = p.get(b"terminal") {
-        return Err(Error::setup(
-            "--process",
-            shown,
-            "process.terminal: terminals are not supported by exec yet",
-        ));
-    }
     // The file's user replaces the container's whole: no group or umask
     // of the container's is kept unless it says so.
     cfg.additional_gids = Gids::new();
