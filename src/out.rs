@@ -70,18 +70,9 @@ impl<const N: usize> Buf<N> {
         self.push(s.as_bytes())
     }
 
-    pub fn push_u64(&mut self, mut n: u64) -> &mut Self {
+    pub fn push_u64(&mut self, n: u64) -> &mut Self {
         let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.push(&digits[i..])
+        self.push(decimal(n, &mut digits))
     }
 
     pub fn push_i64(&mut self, n: i64) -> &mut Self {
@@ -139,6 +130,22 @@ fn push_cut(bytes: &mut [u8], len: &mut usize, cut: &mut bool, s: &[u8]) {
         bytes[*len..*len + s.len()].copy_from_slice(s);
         *len += s.len();
     }
+}
+
+/// `n` in decimal, written at the end of `digits`: one copy of the loop for
+/// every `Buf<N>::push_u64`, not one per size.
+#[inline(never)]
+fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &digits[i..]
 }
 
 /// Plain decimal digits only: no sign, no spaces, no `0x`.

@@ -8,12 +8,16 @@ use std::path::Path;
 use common::elf;
 
 /// The most the release binary (OCI mode on, the default) may weigh, on
-/// each architecture. The goals are 128 KiB with OCI mode (issue 15) and
+/// each architecture: x86_64, aarch64, and the board builds of armv7 and
+/// riscv64 (issue 19). The goals are 128 KiB with OCI mode (issue 15) and
 /// 64 KiB without it (issue 14); this is the budget the binary meets today,
-/// lowered as the binary shrinks. It was raised from 92 KiB once, when
+/// lowered as the binary shrinks. Raised twice: from 92 to 208 KiB when
 /// seccomp profiles, rootless mode and OCI mode landed together (x86_64
-/// 210,776 bytes, aarch64 202,872): `bench/sizes` shows where the bytes go.
-const SIZE_BUDGET: u64 = 208 * 1024;
+/// 210,776 bytes), and from 208 to 256 KiB when OCI mode's second part
+/// (exec, terminals, ps/pause/resume/update/events/features, hooks) landed
+/// (x86_64 252,072 bytes, aarch64 243,424, armv7 193,396, riscv64
+/// 234,016): `bench/sizes` shows where the bytes go.
+const SIZE_BUDGET: u64 = 256 * 1024;
 
 fn assert_within_budget(path: &Path) {
     let size = std::fs::metadata(path).unwrap().len();
@@ -46,7 +50,7 @@ fn aarch64_build_links_static() {
 /// armv7 and riscv64 have no prebuilt standard library: `build/cross`
 /// builds core from source and links no libc at all (sct starts itself).
 /// `readelf` must show the right machine, a plain static executable, no
-/// interpreter and no shared library.
+/// interpreter and no shared library; and each stays within the budget.
 #[test]
 fn board_builds_are_static_and_libc_free() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -89,5 +93,6 @@ fn board_builds_are_static_and_libc_free() {
             text.contains("There is no dynamic section"),
             "{arch}: {text}"
         );
+        assert_within_budget(&path);
     }
 }

@@ -26,7 +26,10 @@ mod read;
 
 pub use process_file::load_process;
 
-use read::{array, boolean, get, id, int, object, required, string, uint, At};
+use read::{
+    array, boolean, get, id, int, object, required, required_object, required_string, string, uint,
+    At,
+};
 
 /// A bundle's container description.
 pub struct Bundle {
@@ -161,7 +164,7 @@ fn console_size(v: Value<'static>, at: &At) -> Result<(u16, u16)> {
 
 fn version(doc: Object<'static>, at: &At) -> Result<()> {
     let at = at.field("ociVersion");
-    let v = string(required(doc, &At::Root, "ociVersion")?, &at)?;
+    let v = required_string(doc, &At::Root, "ociVersion")?;
     let raw = v.raw();
     if raw == b"1" || raw.starts_with(b"1.") {
         Ok(())
@@ -179,13 +182,9 @@ fn root(
     cfg: &mut Config,
 ) -> Result<()> {
     let at = at.field("root");
-    let root = object(required(doc, &At::Root, "root")?, &at)?;
+    let root = required_object(doc, &At::Root, "root")?;
     let path_at = at.field("path");
-    let path = read::bytes(
-        string(required(root, &at, "path")?, &path_at)?,
-        &path_at,
-        arena,
-    )?;
+    let path = read::bytes(required_string(root, &at, "path")?, &path_at, arena)?;
     if path.is_empty() {
         return Err(path_at.bad("expected a path"));
     }
@@ -204,7 +203,7 @@ fn root(
 
 fn process(doc: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
     let at = at.field("process");
-    let p = object(required(doc, &At::Root, "process")?, &at)?;
+    let p = required_object(doc, &At::Root, "process")?;
     process_object(p, &at, arena, cfg)
 }
 
@@ -227,16 +226,12 @@ fn process_object(p: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Conf
     let env = get(p, "env").unwrap_or(Value::Array(json::EMPTY_ARRAY));
     cfg.process_env = Some(read::strings(env, &at.field("env"), arena, read::any)?);
     let cwd_at = at.field("cwd");
-    let cwd = read::c_string(string(required(p, &at, "cwd")?, &cwd_at)?, &cwd_at, arena)?;
+    let cwd = read::c_string(required_string(p, &at, "cwd")?, &cwd_at, arena)?;
     if cwd.to_bytes().first() != Some(&b'/') {
         return Err(cwd_at.bad("expected an absolute path"));
     }
     cfg.workdir = cwd;
-    user(
-        object(required(p, &at, "user")?, &at.field("user"))?,
-        &at.field("user"),
-        cfg,
-    )?;
+    user(required_object(p, &at, "user")?, &at.field("user"), cfg)?;
     if let Some(v) = get(p, "capabilities") {
         capabilities(
             object(v, &at.field("capabilities"))?,
@@ -352,7 +347,7 @@ fn rlimits(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
         let at = at.index(i);
         let r = object(r, &at)?;
         let type_at = at.field("type");
-        let name = string(required(r, &at, "type")?, &type_at)?.raw();
+        let name = required_string(r, &at, "type")?.raw();
         let bare = name.strip_prefix(b"RLIMIT_").unwrap_or(b"");
         let known = crate::spec::RLIMITS.iter().position(|(n, _)| {
             n.as_bytes().eq_ignore_ascii_case(bare) && bare.iter().all(u8::is_ascii_uppercase)

@@ -31,12 +31,19 @@ unsafe extern "C" fn start(sp: *const usize) -> ! {
 
 // The frame pointer and link register are cleared to end stack walks; the
 // stack is aligned to 16 bytes for the AAPCS (8) and the RISC-V psABI (16).
+// armv7 compiles to Thumb-2 (.cargo/config.toml), whose frame pointer is r7,
+// not ARM's r11: both are cleared. `_start` itself is ARM code, `.arm`, so
+// its address is even and the kernel enters it in ARM state; `bl` to the
+// Thumb `start` becomes `blx`, which switches state (the linker rewrites it,
+// ARM ELF ABI interworking).
 #[cfg(target_arch = "arm")]
 core::arch::global_asm!(
+    ".arm",
     ".globl _start",
     ".type _start, %function",
     "_start:",
     "mov fp, #0",
+    "mov r7, #0",
     "mov lr, #0",
     "mov r0, sp",
     "bic sp, sp, #15",

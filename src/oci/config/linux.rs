@@ -104,7 +104,7 @@ fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) 
         let at = at.index(i);
         let ns = object(ns, &at)?;
         let type_at = at.field("type");
-        let kind = string(required(ns, &at, "type")?, &type_at)?.raw();
+        let kind = read::required_string(ns, &at, "type")?.raw();
         let path_at = at.field("path");
         let path = match get(ns, "path") {
             Some(p) => {

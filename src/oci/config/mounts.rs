@@ -7,7 +7,7 @@ use crate::json::{Str, Value};
 use crate::out::Buf;
 use crate::sys::arena::Arena;
 
-use super::read::{self, array, get, object, required, string, At};
+use super::read::{self, array, get, object, string, At};
 
 /// Mounts every container gets from sct (`spec::MOUNTS`, with its own
 /// options): config.json's entries for them are taken as asking for what
@@ -39,7 +39,7 @@ pub fn mounts(
         let m = object(m, &at)?;
         let dst_at = at.field("destination");
         let dst = read::bytes(
-            string(required(m, &at, "destination")?, &dst_at)?,
+            read::required_string(m, &at, "destination")?,
             &dst_at,
             arena,
         )?;
@@ -116,7 +116,7 @@ fn bind_of(
     arena: &mut Arena,
 ) -> Result<Bind> {
     let src_at = at.field("source");
-    let src = read::bytes(string(required(m, at, "source")?, &src_at)?, &src_at, arena)?;
+    let src = read::bytes(read::required_string(m, at, "source")?, &src_at, arena)?;
     // A relative source is the bundle's, as runc resolves it from there.
     let src = match src.first() {
         None => return Err(src_at.bad("expected a path")),

@@ -126,6 +126,23 @@ pub fn required(obj: Object<'static>, at: &At, name: &'static str) -> Result<Val
     get(obj, name).ok_or_else(|| at.field(name).bad("required"))
 }
 
+/// The member `name` of `obj`, which must be there, as a string: one call
+/// where a `required` and a `string` each copied their result back.
+#[inline(never)]
+pub fn required_string(obj: Object<'static>, at: &At, name: &'static str) -> Result<Str<'static>> {
+    string(required(obj, at, name)?, &at.field(name))
+}
+
+/// The member `name` of `obj`, which must be there, as an object.
+#[inline(never)]
+pub fn required_object(
+    obj: Object<'static>,
+    at: &At,
+    name: &'static str,
+) -> Result<Object<'static>> {
+    object(required(obj, at, name)?, &at.field(name))
+}
+
 /// The decoded string, borrowed from the document when it has no escape.
 pub fn bytes(s: Str<'static>, at: &At, arena: &mut Arena) -> Result<&'static [u8]> {
     let raw = s.raw();
