@@ -95,6 +95,10 @@ fn copy_window_size(master: &OwnedFd) {
 /// `forward`, but SIGCHLD, and SIGWINCH, which resizes the pty instead),
 /// while relaying stdin to `master` and `master` to stdout; returns
 /// `main`'s exit code once it has exited and its last output is out.
+// Out of line: its buffers would otherwise be in every supervisor's
+// frame, and the stack probes of a frame that large touch every page of it
+// (sys/stack.rs).
+#[inline(never)]
 pub fn supervise_relaying(
     master: OwnedFd,
     signals: &SigSet,

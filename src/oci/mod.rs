@@ -304,7 +304,9 @@ pub const DEFAULT_ROOT: &CStr = c"/run/sct";
 /// Runs argv as runc's command line, or returns `None` when it is not one
 /// (then it is `sct [OPTIONS] ROOTFS CMD`): the first word after runc's
 /// global options must name a command. A ROOTFS that is named like one is
-/// written `./run`.
+/// written `./run`. Out of line: what the OCI commands keep on the stack
+/// stays out of the plain command line's supervisor (sys/stack.rs).
+#[inline(never)]
 pub fn main(args: Args, env: Environ) -> Option<u8> {
     let mut global = Global {
         root: DEFAULT_ROOT,
