@@ -318,6 +318,20 @@ rootless_paths! {
         assert_eq!(out.stdout, "error=EPERM\n", "{out:?}");
     }
 
+    fn device_binds_the_hosts_node_which_opens_only_as_the_caller_may(r) {
+        // Unprivileged there is no mknod and no device rule (README,
+        // Rootless): --device binds the host's node, and the caller's own
+        // uid decides what opens.
+        let rootfs = r.rootfs();
+        let out = r.run_in(&rootfs, &["--device", "/dev/zero:/dev/myzero"], &["/bin/stat", "-c", "%F %t:%T", "/dev/myzero"]).ok();
+        assert_eq!(out.stdout, "character special file 1:5\n");
+        let out = r.run_in(&rootfs, &["--device", "/dev/zero:/dev/myzero"], &["/bin/probe", "open", "/dev/myzero", "r"]).ok();
+        assert_eq!(out.value("open"), "ok");
+        // /dev/kmsg is root's, 0644: root inside is the caller outside.
+        let out = r.run_in(&rootfs, &["--device", "/dev/kmsg"], &["/bin/probe", "open", "/dev/kmsg", "w"]);
+        assert_eq!(out.stdout, "open=EACCES\n", "{out:?}");
+    }
+
     fn the_escape_battery_holds(r) {
         let rootfs = r.rootfs();
         for call in ["mount", "umount2", "pivot_root", "setns", "bpf"] {
