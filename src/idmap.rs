@@ -59,6 +59,14 @@ impl IdMap {
         self.len == 0
     }
 
+    /// The host's id for id `inside` of the namespace, if it has one.
+    pub fn outside_of(&self, inside: u32) -> Option<u32> {
+        self.as_slice().iter().find_map(|r| {
+            let offset = inside.checked_sub(r.inside)?;
+            (offset < r.count).then(|| r.outside.wrapping_add(offset))
+        })
+    }
+
     /// Whether id `inside` of the namespace has an id on the host.
     pub fn maps(&self, inside: u32) -> bool {
         self.as_slice().iter().any(|r| {

@@ -9,7 +9,7 @@ mod bundle;
 mod common;
 
 use std::path::Path;
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bundle::*;
@@ -318,4 +318,76 @@ fn linux_seccomp_is_compiled_by_sct_with_and_without_no_new_privileges() {
         out.stderr
     );
     assert!(!b.container_dir("bad").exists());
+}
+
+#[test]
+fn a_user_namespace_with_id_mappings_makes_root_inside_an_unprivileged_uid_outside() {
+    let maps = json!([{"containerID": 0, "hostID": 200000, "size": 65536}]);
+    let with_userns = |c: &mut Value| {
+        c["linux"]["namespaces"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"type": "user"}));
+        c["linux"]["uidMappings"] = maps.clone();
+        c["linux"]["gidMappings"] = maps.clone();
+    };
+    let script = "cat /proc/self/uid_map /proc/self/gid_map; id -u; \
+                  cat /secret 2>/dev/null || echo refused";
+    let b = Bundle::with(&["sh", "-c", script], with_userns);
+    // The rootfs is the mapped root's, as an image unpacked for this
+    // mapping is; one file in it stays the host root's, and private.
+    let chown = Command::new("chown")
+        .args(["-R", "200000:200000"])
+        .arg(b.rootfs.path())
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    let secret = b.rootfs.path().join("secret");
+    std::fs::write(&secret, "host root's\n").unwrap();
+    std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let out = b.sct(&["run", "un"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<Vec<&str>> = out
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(lines[0], ["0", "200000", "65536"], "{}", out.stdout);
+    assert_eq!(lines[1], ["0", "200000", "65536"], "{}", out.stdout);
+    assert_eq!(lines[2], ["0"], "{}", out.stdout);
+    // Root inside is not root outside: the host root's file stays closed.
+    assert_eq!(lines[3], ["refused"], "{}", out.stdout);
+    assert!(!b.container_dir("un").exists());
+
+    for (edit, message) in [
+        (
+            json!({"uidMappings": maps, "gidMappings": maps}),
+            "sct: config.json: linux.uidMappings: needs a user namespace in linux.namespaces\n",
+        ),
+        (
+            json!({"user": true, "gidMappings": maps}),
+            "sct: config.json: linux.uidMappings: required with a user namespace (linux.namespaces)\n",
+        ),
+        (
+            json!({"user": true, "uidMappings": [{"containerID": 0, "hostID": 1, "size": 0}], "gidMappings": maps}),
+            "sct: config.json: linux.uidMappings[0].size: expected a positive size\n",
+        ),
+    ] {
+        let b = Bundle::with(&["true"], |c| {
+            if edit.get("user").is_some() {
+                c["linux"]["namespaces"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(json!({"type": "user"}));
+            }
+            for key in ["uidMappings", "gidMappings"] {
+                if let Some(v) = edit.get(key) {
+                    c["linux"][key] = v.clone();
+                }
+            }
+        });
+        let out = b.sct(&["create", "bad"]);
+        assert_eq!((out.code, out.stderr.as_str()), (1, message));
+        assert!(!b.container_dir("bad").exists());
+    }
 }

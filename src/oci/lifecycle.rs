@@ -88,7 +88,9 @@ fn create_in(
     args: Args,
     env: Environ,
 ) -> Result<core::result::Result<(Pid, Option<OwnedFd>), crate::sync::Failure>> {
-    let fifo = dir.make_fifo()?;
+    let cfg = &loaded.cfg;
+    let root_outside = cfg.uid_map.outside_of(0).zip(cfg.gid_map.outside_of(0));
+    let fifo = dir.make_fifo(root_outside)?;
     let mut created = Buf::<40>::new();
     super::log::push_time(&mut created);
     let mut paths = [Buf::<512>::new(); 6];

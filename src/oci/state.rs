@@ -252,7 +252,11 @@ impl Dir {
 
     /// Makes the exec FIFO and opens it O_PATH, for the child to reopen
     /// for writing once it is parked.
-    pub fn make_fifo(&self) -> Result<OwnedFd> {
+    /// `owner`: the host's ids of the container's root, when it has a user
+    /// namespace of its own: the parked init opens the FIFO as that user
+    /// (through /proc/self/fd, where only the inode's permissions count),
+    /// as runc chowns it.
+    pub fn make_fifo(&self, owner: Option<(u32, u32)>) -> Result<OwnedFd> {
         rustix::fs::mknodat(
             &self.fd,
             FIFO,
@@ -261,6 +265,16 @@ impl Dir {
             0,
         )
         .at("mkfifo", FIFO.to_bytes())?;
+        if let Some((uid, gid)) = owner {
+            rustix::fs::chownat(
+                &self.fd,
+                FIFO,
+                Some(rustix::fs::Uid::from_raw(uid)),
+                Some(rustix::fs::Gid::from_raw(gid)),
+                rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+            )
+            .at("chown", FIFO.to_bytes())?;
+        }
         rustix::fs::openat(
             &self.fd,
             FIFO,

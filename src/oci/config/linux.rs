@@ -12,15 +12,8 @@ use crate::sys::arena::Arena;
 use super::read::{self, array, boolean, get, int, object, required, string, uint, At};
 
 pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
-    namespaces(l, at, arena, cfg)?;
-    for name in ["uidMappings", "gidMappings"] {
-        if let Some(v) = get(l, name) {
-            let at = at.field(name);
-            if !array(v, &at)?.is_empty() {
-                return Err(at.bad("not supported yet: sct makes no user namespace"));
-            }
-        }
-    }
+    let user_namespace = namespaces(l, at, arena, cfg)?;
+    id_mappings(l, at, user_namespace, cfg)?;
     if let Some(v) = get(l, "devices") {
         let at = at.field("devices");
         if !array(v, &at)?.is_empty() {
@@ -93,13 +86,58 @@ const ALWAYS: &[(&[u8], &str)] = &[
     ),
 ];
 
-fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
+/// `uidMappings` and `gidMappings`: the user namespace's maps, written by
+/// sct's parent as for `--uidmap`/`--gidmap` (userns.rs). Both or neither,
+/// and only with a user namespace, as runc requires.
+fn id_mappings(l: Object<'static>, at: &At, user_namespace: bool, cfg: &mut Config) -> Result<()> {
+    for (name, map) in [
+        ("uidMappings", &mut cfg.uid_map),
+        ("gidMappings", &mut cfg.gid_map),
+    ] {
+        let at = at.field(name);
+        let list = match get(l, name) {
+            Some(v) => array(v, &at)?,
+            None => crate::json::EMPTY_ARRAY,
+        };
+        if list.is_empty() == user_namespace {
+            return Err(at.bad(match user_namespace {
+                true => "required with a user namespace (linux.namespaces)",
+                false => "needs a user namespace in linux.namespaces",
+            }));
+        }
+        for (i, m) in list.iter().enumerate() {
+            let at = at.index(i);
+            let m = object(m, &at)?;
+            let id = |field| -> Result<u32> {
+                let at = at.field(field);
+                u32::try_from(uint(required(m, &at, field)?, &at)?)
+                    .map_err(|_| at.bad("expected a 32-bit id"))
+            };
+            let range = crate::idmap::IdRange {
+                inside: id("containerID")?,
+                outside: id("hostID")?,
+                count: id("size")?,
+            };
+            if range.count == 0 {
+                return Err(at.field("size").bad("expected a positive size"));
+            }
+            if !map.push(range) {
+                return Err(at.bad("too many ranges (the kernel takes 340, sct 5)"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads `linux.namespaces`; whether it asks for a user namespace.
+fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<bool> {
     let at = at.field("namespaces");
     let list = array(
         required(l, &At::Root, "namespaces").map_err(|_| at.bad("required"))?,
         &at,
     )?;
     let mut seen = [false; 4];
+    let mut user = false;
     for (i, ns) in list.iter().enumerate() {
         let at = at.index(i);
         let ns = object(ns, &at)?;
@@ -137,9 +175,10 @@ fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) 
             }
             (b"ipc", Some(p)) => cfg.joins.ipc = Some(p),
             (b"uts", Some(p)) => cfg.joins.uts = Some(p),
-            (b"user", _) => {
-                return Err(type_at.bad("not supported yet: sct makes no user namespace"))
+            (b"user", Some(_)) => {
+                return Err(path_at.bad("not supported: sct makes the user namespace itself"))
             }
+            (b"user", None) => user = true,
             (b"time", _) => return Err(type_at.bad("not supported: sct makes no time namespace")),
             _ => return Err(type_at.bad("unknown namespace type")),
         }
@@ -149,7 +188,7 @@ fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) 
             return Err(at.bad(why));
         }
     }
-    Ok(())
+    Ok(user)
 }
 
 /// A runtime-spec `linux.resources` object alone (`update -r`), read as
