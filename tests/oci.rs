@@ -391,3 +391,41 @@ fn a_user_namespace_with_id_mappings_makes_root_inside_an_unprivileged_uid_outsi
         assert!(!b.container_dir("bad").exists());
     }
 }
+
+#[test]
+fn debug_traces_each_command_and_its_exit_status() {
+    let b = Bundle::new(&["true"]);
+    let log = b.dir().join("debug.json");
+    let log_arg = log.to_str().unwrap();
+    let out = b.sct(&[
+        "--log",
+        log_arg,
+        "--log-format",
+        "json",
+        "--debug",
+        "run",
+        "dbg",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let entries: Vec<Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let debug: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["level"] == "debug")
+        .map(|e| e["msg"].as_str().unwrap())
+        .collect();
+    assert_eq!(debug, ["command: run dbg", "exit status 0"]);
+    // Without --log, on stderr around the command's own error.
+    let out = b.sct(&["--debug", "state", "nope"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "sct: debug: command: state nope\nsct: container nope: does not exist\nsct: debug: exit status 1\n"
+    );
+    // And nothing without --debug.
+    let out = b.sct(&["state", "nope"]);
+    assert_eq!(out.stderr, "sct: container nope: does not exist\n");
+}

@@ -19,6 +19,17 @@ pub fn warning(global: &Global, line: &[u8]) {
     entry(global, "warning", line);
 }
 
+/// `--debug`'s trace: to the log at level `debug`, or, without `--log`,
+/// to stderr as `sct: debug: ...`.
+pub fn debug(global: &Global, msg: &[u8]) {
+    if global.log.is_some() {
+        return entry(global, "debug", msg);
+    }
+    let mut line = crate::out::Line::from(b"sct: debug: ");
+    line.push_visible(msg).push(b"\n");
+    line.write_to(crate::sys::stderr());
+}
+
 fn entry(global: &Global, level: &str, line: &[u8]) {
     let Some(path) = global.log else {
         return;

@@ -38,6 +38,9 @@ pub struct Global {
     pub root: &'static CStr,
     pub log: Option<&'static CStr>,
     pub log_json: bool,
+    /// `--debug`: each command's arguments and exit status go to the log
+    /// (or stderr) at level `debug`.
+    pub debug: bool,
 }
 
 /// A command's flags and arguments, as its parser found them.
@@ -312,6 +315,7 @@ pub fn main(args: Args, env: Environ) -> Option<u8> {
         root: DEFAULT_ROOT,
         log: None,
         log_json: false,
+        debug: false,
     };
     let mut i = 1;
     let mut systemd = false;
@@ -339,6 +343,7 @@ pub fn main(args: Args, env: Environ) -> Option<u8> {
             ("log", Some(v)) => global.log = Some(v),
             ("log-format", Some(v)) => global.log_json = v.to_bytes() == b"json",
             ("systemd-cgroup", _) => systemd = true,
+            ("debug", _) => global.debug = true,
             _ => {}
         }
         i += 1;
@@ -372,10 +377,23 @@ pub fn main(args: Args, env: Environ) -> Option<u8> {
         }
         Err(e) => return Some(fail(&global, e)),
     };
-    Some(match (cmd.run)(&global, &opts, args, env) {
+    if global.debug {
+        let mut line = Buf::<2048>::from(b"command:");
+        for k in i..args.len() {
+            line.push(b" ").push(args.get(k).to_bytes());
+        }
+        log::debug(&global, line.as_bytes());
+    }
+    let code = match (cmd.run)(&global, &opts, args, env) {
         Ok(code) => code,
         Err(e) => fail(&global, e),
-    })
+    };
+    if global.debug {
+        let mut line = Buf::<64>::from(b"exit status ");
+        line.push_u64(code.into());
+        log::debug(&global, line.as_bytes());
+    }
+    Some(code)
 }
 
 /// `--name`, `-name` or `--name=value` (runc accepts one dash or two):
