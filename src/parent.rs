@@ -70,7 +70,33 @@ pub fn start(cfg: &Config, args: Args, env: Environ) -> Result<Started> {
     let mut p = prepare(cfg, env)?;
     let signals = take_over_signals()?;
     let channel = Channel::new()?;
-    let setup = setup(&p.devices, &p.profile, &p.userns, &p.cgroup, Start::Now);
+    let (child, channel) = spawn_and_release(cfg, &mut p, Start::Now, args, env, channel)?;
+    let terminal = channel.take_terminal();
+    if let Some(failure) = channel.wait_for_exec()? {
+        child.wait()?;
+        failure.message.write_to(crate::sys::stderr());
+        return Ok(Started::Done(failure.exit_code));
+    }
+    Ok(Started::Running(Running {
+        child,
+        signals,
+        cgroup: p.cgroup.take(),
+        terminal,
+    }))
+}
+
+/// The child in its namespaces, set up as far as the handshakes of
+/// `release_in_steps` take it: the same for `run` and `create`, which
+/// differ only in when CMD starts.
+fn spawn_and_release(
+    cfg: &Config,
+    p: &mut Prepared,
+    start: Start,
+    args: Args,
+    env: Environ,
+    channel: Channel,
+) -> Result<(Child, ParentEnd)> {
+    let setup = setup(&p.devices, &p.profile, &p.userns, &p.cgroup, start);
     let child = match spawn(cfg, p.userns.is_some(), p.cgroup.as_mut())? {
         Spawned::Child => child::run(cfg, &setup, args, env, channel.into_child()),
         Spawned::Parent(child) => child,
@@ -84,18 +110,7 @@ pub fn start(cfg: &Config, args: Args, env: Environ) -> Result<Started> {
         p.userns.as_ref(),
         &cfg.hooks,
     )?;
-    let terminal = channel.take_terminal();
-    if let Some(failure) = channel.wait_for_exec()? {
-        child.wait()?;
-        failure.message.write_to(crate::sys::stderr());
-        return Ok(Started::Done(failure.exit_code));
-    }
-    Ok(Started::Running(Running {
-        child,
-        signals,
-        cgroup: p.cgroup.take(),
-        terminal,
-    }))
+    Ok((child, channel))
 }
 
 /// What the parent works out before the child exists, the same for `run`
@@ -208,20 +223,7 @@ pub fn create(
         lock: lock.as_raw_fd(),
         console: console_socket.map(|s| s.as_raw_fd()),
     };
-    let setup = setup(&p.devices, &p.profile, &p.userns, &p.cgroup, start);
-    let child = match spawn(cfg, p.userns.is_some(), p.cgroup.as_mut())? {
-        Spawned::Child => child::run(cfg, &setup, args, env, channel.into_child()),
-        Spawned::Parent(child) => child,
-    };
-    let channel = channel.into_parent();
-    release_in_steps(
-        &channel,
-        &child,
-        p.cgroup.as_mut(),
-        &p.devices,
-        p.userns.as_ref(),
-        &cfg.hooks,
-    )?;
+    let (child, channel) = spawn_and_release(cfg, &mut p, start, args, env, channel)?;
     // The third handshake: the child no longer dies with sct.
     let parked = channel.child_is_ready()?;
     if !parked {
