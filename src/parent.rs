@@ -185,7 +185,7 @@ fn read_profile(file: &'static core::ffi::CStr, text: &mut [u8]) -> Result<usize
         .at("--seccomp", path)
         .map_err(|e| {
             e.hint_if(
-                Errno::ENOENT,
+                Errno::NOENT,
                 "--seccomp takes default, unconfined or the path of a JSON profile",
             )
         })?;
@@ -320,16 +320,16 @@ fn check_rootfs(cfg: &Config) -> Result<()> {
     let path = cfg.rootfs.to_bytes();
     let st = stat(cfg.rootfs).at("rootfs", path).map_err(|e| {
         e.hint_if(
-            Errno::ENOENT,
+            Errno::NOENT,
             "ROOTFS is a directory holding the container's files, e.g. an unpacked image",
         )
         .hint_if(
-            Errno::EACCES,
+            Errno::ACCESS,
             "sct reaches ROOTFS with your own rights: every directory on its path must be searchable by you",
         )
     })?;
     if FileType::from_raw_mode(st.st_mode) != FileType::Directory {
-        return Err(Error::os("rootfs", path, Errno::ENOTDIR)
+        return Err(Error::os("rootfs", path, Errno::NOTDIR)
             .hint("ROOTFS must be a directory; unpack an image or tarball into one first"));
     }
     Ok(())
@@ -347,7 +347,7 @@ pub fn resolve_devices(cfg: &Config) -> Result<Devices> {
         path.push(d.host).push(b"\0");
         let st = stat(path.as_c_str()).at("--device", d.host).map_err(|e| {
             e.hint_if(
-                Errno::ENOENT,
+                Errno::NOENT,
                 "HOST of --device is a device node on the host, e.g. /dev/ttyUSB0",
             )
         })?;
@@ -435,7 +435,7 @@ fn spawn(cfg: &Config, user: bool, cgroup: Option<&mut Cgroup>) -> Result<Spawne
     let mut result = process::clone3(flags, into);
     if into.is_some() {
         match result {
-            Err(Errno::E2BIG) | Err(Errno::EINVAL) => result = process::clone3(flags, None),
+            Err(Errno::TOOBIG) | Err(Errno::INVAL) => result = process::clone3(flags, None),
             Ok(Fork::Parent { .. }) => {
                 if let Some(cg) = cgroup {
                     cg.placed_by_clone();
@@ -445,7 +445,7 @@ fn spawn(cfg: &Config, user: bool, cgroup: Option<&mut Cgroup>) -> Result<Spawne
         }
     }
     let forked = match result {
-        Err(Errno::ENOSYS) => process::clone(flags).at("clone", b""),
+        Err(Errno::NOSYS) => process::clone(flags).at("clone", b""),
         other => other.at("clone3", b""),
     }
     .map_err(|e| {
@@ -454,21 +454,21 @@ fn spawn(cfg: &Config, user: bool, cgroup: Option<&mut Cgroup>) -> Result<Spawne
         } else {
             "creating namespaces needs root (CAP_SYS_ADMIN); run sct as root"
         };
-        e.hint_if(Errno::EPERM, eperm)
+        e.hint_if(Errno::PERM, eperm)
             .hint_if(
-                Errno::EACCES,
+                Errno::ACCESS,
                 "the kernel refuses user namespaces here (a security module's policy; README, Rootless)",
             )
             .hint_if(
-                Errno::ENOSPC,
+                Errno::NOSPC,
                 "a namespace limit was reached: see /proc/sys/user/max_*_namespaces",
             )
             .hint_if(
-                Errno::EUSERS,
+                Errno::USERS,
                 "user namespaces nest at most 32 deep",
             )
             .hint_if(
-                Errno::EINVAL,
+                Errno::INVAL,
                 "this kernel lacks a namespace type sct needs (user, PID, mount, UTS, IPC, net)",
             )
     })?;

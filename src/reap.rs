@@ -21,10 +21,11 @@ use crate::sys::Errno;
 pub fn reap_children(main: i32) -> Result<Option<u8>, Errno> {
     let mut code = None;
     loop {
+        // No retry on EINTR: with WNOHANG, waitid never sleeps, so no
+        // signal can interrupt it (kernel/exit.c, do_wait).
         let event = match wait_any_child() {
             Ok(Some(event)) => event,
-            Ok(None) | Err(Errno::ECHILD) => return Ok(code),
-            Err(Errno::EINTR) => continue,
+            Ok(None) | Err(Errno::CHILD) => return Ok(code),
             Err(e) => return Err(e),
         };
         match event.code {

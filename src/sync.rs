@@ -204,17 +204,13 @@ pub fn send_with_fd(
     socket: &impl AsFd,
     fd: Option<rustix::fd::BorrowedFd<'_>>,
 ) -> core::result::Result<(), Errno> {
-    retry(|| crate::sys::net::sendmsg_fd(socket, fd).map_err(rustix_errno))
+    retry(|| crate::sys::net::sendmsg_fd(socket, fd))
 }
 
 /// Receives one byte from `socket`, and the descriptor that came with it,
 /// close-on-exec; 0 bytes at EOF.
 fn recv_with_fd(socket: &OwnedFd) -> core::result::Result<(usize, Option<OwnedFd>), Errno> {
-    retry(|| crate::sys::net::recvmsg_fd(socket).map_err(rustix_errno))
-}
-
-fn rustix_errno(e: crate::sys::Errno) -> Errno {
-    Errno::from_raw_os_error(e.into_raw())
+    retry(|| crate::sys::net::recvmsg_fd(socket))
 }
 
 fn write_all(fd: &impl rustix::fd::AsFd, mut bytes: &[u8]) -> core::result::Result<(), Errno> {

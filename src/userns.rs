@@ -254,11 +254,11 @@ fn write_file(dir: &rustix::fd::OwnedFd, name: &CStr, text: &[u8]) -> Result<()>
         .at("write", shown)
         .map_err(|e| {
             e.hint_if(
-                Errno::EINVAL,
+                Errno::INVAL,
                 "the map's ranges overlap, or a host id is out of range",
             )
             .hint_if(
-                Errno::EPERM,
+                Errno::PERM,
                 "an ordinary user may map only its own uid and gid; more needs newuidmap",
             )
         })

@@ -463,7 +463,7 @@ pub fn remove(path: &[u8]) -> Result<()> {
     remove_dir(&parent, name);
     match rustix::fs::access(path, rustix::fs::Access::EXISTS) {
         Err(rustix::io::Errno::NOENT) => Ok(()),
-        _ => Err(Error::os("rmdir cgroup", path, crate::sys::Errno::EBUSY)),
+        _ => Err(Error::os("rmdir cgroup", path, crate::sys::Errno::BUSY)),
     }
 }
 
@@ -558,7 +558,7 @@ fn base_path(
         return Err(Error::os(
             "cgroup",
             path.as_bytes(),
-            crate::sys::Errno::ENAMETOOLONG,
+            crate::sys::Errno::NAMETOOLONG,
         ));
     }
     Ok(path)
@@ -575,7 +575,7 @@ fn make_dir(base: &Path, name: &Text) -> Result<(OwnedFd, OwnedFd)> {
     .at("open cgroup", base.as_bytes())
     .map_err(|e| {
         e.hint_if(
-            crate::sys::Errno::ENOENT,
+            crate::sys::Errno::NOENT,
             "--cgroup-parent must name an existing cgroup",
         )
     })?;
@@ -584,7 +584,7 @@ fn make_dir(base: &Path, name: &Text) -> Result<(OwnedFd, OwnedFd)> {
         .at("mkdir cgroup", name.as_bytes())
         .map_err(|e| {
             e.hint_if(
-                crate::sys::Errno::EACCES,
+                crate::sys::Errno::ACCESS,
                 "creating a cgroup needs root (or a cgroup delegated to you); run sct as root",
             )
         })?;

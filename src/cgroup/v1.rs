@@ -68,7 +68,7 @@ pub(super) fn write_limits(
                 };
                 write_at(fd, b"memory.memsw.limit_in_bytes", v.as_bytes()).map_err(|e| {
                     e.hint_if(
-                        Errno::ENOENT,
+                        Errno::NOENT,
                         "this kernel does not account swap in cgroup v1 (boot with swapaccount=1)",
                     )
                 })?;
@@ -131,7 +131,7 @@ fn write_device_rule(fd: &OwnedFd, rules: &[Rule]) -> Result<()> {
         };
         write_at(fd, file, line.as_bytes()).map_err(|e| {
             e.hint_if(
-                Errno::EPERM,
+                Errno::PERM,
                 "a cgroup can allow only devices its parent allows: --cgroup-parent, or the outer runtime's device rule",
             )
         })?;

@@ -36,8 +36,8 @@ pub(super) fn create(
         )
         .at("open cgroup", base.as_bytes())?;
         write_at(&parent, b"cgroup.subtree_control", enable.as_bytes()).map_err(|e| {
-            e.hint_if(Errno::EBUSY, "sct's cgroup has processes of its own (cgroup v2 'no internal processes' rule); pass --cgroup-parent with a cgroup that has none")
-                .hint_if(Errno::ENOENT, "the parent cgroup does not have this controller; pass --cgroup-parent")
+            e.hint_if(Errno::BUSY, "sct's cgroup has processes of its own (cgroup v2 'no internal processes' rule); pass --cgroup-parent with a cgroup that has none")
+                .hint_if(Errno::NOENT, "the parent cgroup does not have this controller; pass --cgroup-parent")
         })?;
     }
     let (parent, fd) = make_dir(base, name)?;
@@ -126,7 +126,7 @@ pub(super) fn attach_device_rule(fd: &OwnedFd, devices: &[Rule]) -> Result<()> {
         .at("load device rule", b"BPF_PROG_TYPE_CGROUP_DEVICE")
         .map_err(|e| {
             e.hint_if(
-                Errno::EINVAL,
+                Errno::INVAL,
                 "this kernel cannot run cgroup device programs (CONFIG_CGROUP_BPF)",
             )
         })?;

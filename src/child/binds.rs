@@ -68,7 +68,7 @@ fn bind(root: &OwnedFd, b: &Bind) -> Result<()> {
     .at("bind", b.src)
     .map_err(|e| {
         e.hint_if(
-            Errno::ENOENT,
+            Errno::NOENT,
             "SRC of --bind is a path on the host and must exist",
         )
     })?;
@@ -76,9 +76,7 @@ fn bind(root: &OwnedFd, b: &Bind) -> Result<()> {
         FileType::from_raw_mode(fstat(&src).at("stat", b.src)?.st_mode) == FileType::Directory;
     let rel = relative(b.dst.trim_ascii_start());
     if rel.is_empty() {
-        return Err(
-            Error::os("bind", b.dst, Errno::EINVAL).hint("DST of --bind cannot be / itself")
-        );
+        return Err(Error::os("bind", b.dst, Errno::INVAL).hint("DST of --bind cannot be / itself"));
     }
     let target = make_path(root, rel, is_dir).at("bind", b.dst)?;
     let (from, to) = (fd_path(&src), fd_path(&target));

@@ -63,7 +63,7 @@ pub fn set_capabilities(kept: u64) -> Result<()> {
     .at("capset", b"")
     .map_err(|e| {
         e.hint_if(
-            Errno::EPERM,
+            Errno::PERM,
             "sct must run as root (with all capabilities) to hand them out",
         )
     })

@@ -127,7 +127,7 @@ fn join_namespaces(entry: &Entry) -> Result<()> {
         .at("setns", b"container")
         .map_err(|e| {
             e.hint_if(
-                crate::sys::Errno::EINVAL,
+                crate::sys::Errno::INVAL,
                 "joining a container by pidfd needs Linux 5.8",
             )
         })?;

@@ -59,9 +59,9 @@ pub fn exec_argv(argv: Argv<'_>, env: Argv<'_>) -> Result<Infallible> {
         search_path(cmd.to_bytes(), path_of(env), argv, env)
     };
     Err(Error::exec(cmd.to_bytes(), errno)
-        .hint_if(Errno::ENOENT, "CMD is looked up inside ROOTFS; a dynamically linked CMD also needs its loader and libraries there")
-        .hint_if(Errno::EACCES, "CMD must be a regular file with execute permission, inside ROOTFS")
-        .hint_if(Errno::ENOEXEC, "CMD is not a program for this machine (another architecture, or a script without #!)"))
+        .hint_if(Errno::NOENT, "CMD is looked up inside ROOTFS; a dynamically linked CMD also needs its loader and libraries there")
+        .hint_if(Errno::ACCESS, "CMD must be a regular file with execute permission, inside ROOTFS")
+        .hint_if(Errno::NOEXEC, "CMD is not a program for this machine (another architecture, or a script without #!)"))
 }
 
 /// The value of PATH in `env`; without one (config.json may give none),
@@ -81,13 +81,13 @@ fn path_of<'a>(env: Argv<'a>) -> &'a [u8] {
 /// directory where the file is missing is skipped, EACCES is remembered but
 /// the search goes on, any other error ends it.
 fn search_path(name: &[u8], path: &[u8], argv: Argv<'_>, envp: Argv<'_>) -> Errno {
-    let mut result = Errno::ENOENT;
+    let mut result = Errno::NOENT;
     let mut buf = [0u8; 4096];
     for dir in path.split(|&c| c == b':') {
         let dir: &[u8] = if dir.is_empty() { b"." } else { dir };
         let len = dir.len() + 1 + name.len();
         if len >= buf.len() {
-            result = Errno::ENAMETOOLONG;
+            result = Errno::NAMETOOLONG;
             continue;
         }
         buf[..dir.len()].copy_from_slice(dir);
@@ -98,8 +98,8 @@ fn search_path(name: &[u8], path: &[u8], argv: Argv<'_>, envp: Argv<'_>) -> Errn
             continue;
         };
         match execve(candidate, argv, envp) {
-            Errno::ENOENT | Errno::ENOTDIR | Errno::ESTALE | Errno::ENODEV | Errno::ETIMEDOUT => {}
-            Errno::EACCES => result = Errno::EACCES,
+            Errno::NOENT | Errno::NOTDIR | Errno::STALE | Errno::NODEV | Errno::TIMEDOUT => {}
+            Errno::ACCESS => result = Errno::ACCESS,
             other => return other,
         }
     }

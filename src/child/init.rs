@@ -43,7 +43,7 @@ pub fn fork_command(cfg: &Config, devices: &[Rule], channel: &mut ChildEnd) -> R
     // (a nested sct) clone3 is refused with ENOSYS.
     let forked = process::clone(0).at("fork", b"init").map_err(|e| {
         e.hint_if(
-            Errno::EAGAIN,
+            Errno::AGAIN,
             "under --init the init is a process too: it counts against --pids-limit and --rlimit nproc",
         )
     })?;

@@ -20,7 +20,7 @@ pub fn path_of(link: &CStr, name: &[u8]) -> Result<MountPoint> {
     let mut buf = [0u8; 4096];
     let len = readlinkat_raw(CWD, link, &mut buf[..]).at("readlink", name)?;
     if len == buf.len() {
-        return Err(Error::os("readlink", name, Errno::ENAMETOOLONG));
+        return Err(Error::os("readlink", name, Errno::NAMETOOLONG));
     }
     path.push(&buf[..len]);
     Ok(path)
@@ -66,7 +66,7 @@ pub fn for_each_mount_point(
             return Ok(());
         }
         if start == 0 && len == buf.len() {
-            return Err(Error::os("read", name, Errno::E2BIG));
+            return Err(Error::os("read", name, Errno::TOOBIG));
         }
         buf.copy_within(start..len, 0);
         len -= start;

@@ -48,7 +48,7 @@ pub fn mount_kernel_filesystems() -> Result<()> {
         match (mount(m.fstype, path.as_c_str(), m.fstype, m.flags, m.data), m.host_fallback) {
             (Err(rustix::io::Errno::PERM), Some(host)) => bind_host_filesystem(&root, m, host)?,
             (other, _) => other.at("mount", m.name).map_err(|e| {
-                e.hint_if(Errno::EPERM, "in a user namespace the kernel mounts proc only while the host's /proc is fully visible, not partly covered (as inside a container that masks /proc paths)")
+                e.hint_if(Errno::PERM, "in a user namespace the kernel mounts proc only while the host's /proc is fully visible, not partly covered (as inside a container that masks /proc paths)")
             })?,
         }
         if m.target == c"dev" {
@@ -232,7 +232,7 @@ fn open_target(root: &OwnedFd, path: &'static CStr, name: &[u8], mode: u32) -> R
                 Ok(()) | Err(rustix::io::Errno::EXIST) => {}
                 Err(e) => {
                     return Err(e).at("mkdir", name).map_err(|e| {
-                        e.hint_if(Errno::EACCES, "in a user namespace the container's root may create nothing in a ROOTFS another user owns: create the directory, or use a ROOTFS you own")
+                        e.hint_if(Errno::ACCESS, "in a user namespace the container's root may create nothing in a ROOTFS another user owns: create the directory, or use a ROOTFS you own")
                     })
                 }
             }
@@ -242,7 +242,7 @@ fn open_target(root: &OwnedFd, path: &'static CStr, name: &[u8], mode: u32) -> R
     }
     .map_err(|e| {
         e.hint_if(
-            Errno::ELOOP,
+            Errno::LOOP,
             "ROOTFS has a symlink where sct mounts a filesystem; replace it with a directory",
         )
     })

@@ -23,7 +23,7 @@ pub fn set_resource_limits(limits: &Rlimits) -> Result<()> {
             .at("setrlimit", name.as_bytes())
             .map_err(|e| {
                 e.hint_if(
-                    Errno::EPERM,
+                    Errno::PERM,
                     "a hard limit above sct's own (ulimit -H) needs CAP_SYS_RESOURCE; nofile also stops at /proc/sys/fs/nr_open",
                 )
             })?;

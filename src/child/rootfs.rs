@@ -66,7 +66,7 @@ pub fn make_rootfs_nodev(rootfs: &CStr) -> Result<()> {
 /// MS_REMOUNT).
 pub fn set_mount_attrs(bound: &OwnedFd, attrs: u32, name: &[u8]) -> Result<()> {
     match mount_setattr_recursive(bound, attrs) {
-        Err(Errno::ENOSYS) => {}
+        Err(Errno::NOSYS) => {}
         other => return other.at("set mount flags", name),
     }
     // Before Linux 5.12: remount the mount, then each mount found below it.

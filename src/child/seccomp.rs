@@ -208,7 +208,7 @@ pub fn install_profile(profile: &crate::profile::Filter) -> Result<()> {
         .at("seccomp", b"SECCOMP_SET_MODE_FILTER")
         .map_err(|e| {
             e.hint_if(
-                crate::sys::Errno::EINVAL,
+                crate::sys::Errno::INVAL,
                 "the profile's flags or actions may be newer than this kernel",
             )
         })

@@ -46,7 +46,7 @@ pub fn load(dir: &[u8]) -> Result<Bundle> {
     let mut path = Buf::<4200>::from(dir);
     path.push(b"/config.json\0");
     if path.is_cut() {
-        return Err(Error::os("open", dir, crate::sys::Errno::ENAMETOOLONG));
+        return Err(Error::os("open", dir, crate::sys::Errno::NAMETOOLONG));
     }
     let shown = &path.as_bytes()[..path.as_bytes().len() - 1];
     let fd = open(

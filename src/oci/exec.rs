@@ -449,7 +449,7 @@ fn run_from_sealed_copy(args: Args, env: Environ) -> Result<()> {
     rustix::fs::fcntl_add_seals(&copy, sealed).at("fcntl", b"F_ADD_SEALS")?;
     let errno = crate::sys::enter::execveat_fd(copy.as_fd(), args.tail(0), env.as_argv());
     Err(Error::os("execveat", b"sct's sealed copy", errno).hint_if(
-        Errno::EACCES,
+        Errno::ACCESS,
         "vm.memfd_noexec=2 forbids running from a memfd",
     ))
 }
@@ -534,12 +534,12 @@ fn spawn(cgroups: &Cgroups) -> Result<Option<(Pid, bool)>> {
         .map(|(fd, _)| fd.as_raw_fd());
     let mut placed = into.is_some();
     let mut result = proc::clone3(0, into);
-    if let (Some(_), Err(Errno::E2BIG | Errno::EINVAL)) = (into, &result) {
+    if let (Some(_), Err(Errno::TOOBIG | Errno::INVAL)) = (into, &result) {
         placed = false;
         result = proc::clone3(0, None);
     }
     let forked = match result {
-        Err(Errno::ENOSYS) => {
+        Err(Errno::NOSYS) => {
             placed = false;
             proc::clone(0).at("clone", b"")
         }

@@ -512,12 +512,7 @@ pub fn spec(_: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
         Mode::from_raw_mode(0o644),
     )
     .at("create", &path.as_bytes()[..path.as_bytes().len() - 1])
-    .map_err(|e| {
-        e.hint_if(
-            crate::sys::Errno::EEXIST,
-            "remove the old config.json first",
-        )
-    })?;
+    .map_err(|e| e.hint_if(crate::sys::Errno::EXIST, "remove the old config.json first"))?;
     write_all(&fd, text.as_bytes()).at("write", b"config.json")?;
     Ok(0)
 }
@@ -562,7 +557,7 @@ fn absolute(path: &[u8], out: &mut Buf<1024>) -> Result<()> {
         out.push(path);
     }
     if out.is_cut() {
-        return Err(Error::os("bundle", path, crate::sys::Errno::ENAMETOOLONG));
+        return Err(Error::os("bundle", path, crate::sys::Errno::NAMETOOLONG));
     }
     Ok(())
 }

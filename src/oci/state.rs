@@ -73,7 +73,7 @@ fn join(root: &CStr, id: &[u8]) -> Result<Path> {
     let mut path = Path::from(root.to_bytes());
     path.push(b"/").push(id).push(b"\0");
     if path.is_cut() {
-        return Err(Error::os("state", id, crate::sys::Errno::ENAMETOOLONG));
+        return Err(Error::os("state", id, crate::sys::Errno::NAMETOOLONG));
     }
     Ok(path)
 }
@@ -334,7 +334,7 @@ fn make_dirs(path: &[u8], mode: Mode) -> Result<()> {
         let mut c = prefix;
         c.push(b"\0");
         if c.is_cut() {
-            return Err(Error::os("mkdir", path, crate::sys::Errno::ENAMETOOLONG));
+            return Err(Error::os("mkdir", path, crate::sys::Errno::NAMETOOLONG));
         }
         match rustix::fs::mkdir(c.as_c_str(), mode) {
             Ok(()) | Err(Errno::EXIST) => {}

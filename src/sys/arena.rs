@@ -26,8 +26,7 @@ impl Arena {
                 len,
                 ProtFlags::READ | ProtFlags::WRITE,
                 MapFlags::PRIVATE,
-            )
-            .map_err(super::errno_of)?;
+            )?;
             core::slice::from_raw_parts_mut(p.cast::<u8>(), len)
         };
         Ok(Arena { free })

@@ -1,8 +1,9 @@
 //! Loading and attaching eBPF programs (the cgroup device program).
 
 use rustix::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
-use syscalls::{syscall, Errno, Sysno};
+use syscalls::Sysno;
 
+use super::{syscall, Errno};
 use crate::ebpf::{Insn, BPF_PROG_ATTACH, BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE};
 
 /// The BPF_PROG_LOAD member of `union bpf_attr` (include/uapi/linux/bpf.h)
@@ -44,11 +45,11 @@ static LICENSE: &[u8] = b"GPL\0";
 pub fn prog_load_cgroup_device(insns: &[Insn], log: &mut [u8]) -> Result<OwnedFd, Errno> {
     let attr = ProgLoadAttr {
         prog_type: BPF_PROG_TYPE_CGROUP_DEVICE,
-        insn_cnt: u32::try_from(insns.len()).map_err(|_| Errno::E2BIG)?,
+        insn_cnt: u32::try_from(insns.len()).map_err(|_| Errno::TOOBIG)?,
         insns: insns.as_ptr() as u64,
         license: LICENSE.as_ptr() as u64,
         log_level: u32::from(!log.is_empty()),
-        log_size: u32::try_from(log.len()).map_err(|_| Errno::EINVAL)?,
+        log_size: u32::try_from(log.len()).map_err(|_| Errno::INVAL)?,
         log_buf: if log.is_empty() {
             0
         } else {

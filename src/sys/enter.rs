@@ -2,9 +2,10 @@
 //! working directory as the kernel sees it.
 
 use rustix::fd::{AsRawFd, BorrowedFd};
-use syscalls::{syscall, Errno, Sysno};
+use syscalls::Sysno;
 
 use super::args::Argv;
+use super::{syscall, Errno};
 
 /// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)` (execveat(2)): runs the
 /// program open at `fd`. Returns only on failure.
@@ -23,7 +24,7 @@ pub fn execveat_fd(fd: BorrowedFd<'_>, argv: Argv<'_>, envp: Argv<'_>) -> Errno 
         )
     };
     match r {
-        Ok(_) => Errno::EINVAL,
+        Ok(_) => Errno::INVAL,
         Err(e) => e,
     }
 }

@@ -22,7 +22,20 @@ pub mod tty;
 #[cfg(any(target_arch = "arm", target_arch = "riscv64"))]
 mod start;
 
-pub use syscalls::Errno;
+/// sct's one errno type. rustix's, since most calls go through rustix; the
+/// raw calls of the wrappers here convert theirs in `syscall!`.
+pub use rustix::io::Errno;
+
+/// `syscalls::syscall!`, its error turned into sct's `Errno`: the one place
+/// where the `syscalls` crate's errno type is converted. (Where the error is
+/// ignored, the wrappers call `syscalls::syscall!` itself: the conversion
+/// checks its range, a branch the compiler cannot drop.)
+macro_rules! syscall {
+    ($($args:tt)*) => {
+        syscalls::syscall!($($args)*).map_err(|e| $crate::sys::Errno::from_raw_os_error(e.into_raw()))
+    };
+}
+pub(crate) use syscall;
 
 /// Seconds since the epoch (`clock_gettime(CLOCK_REALTIME)`, clock_gettime(2)).
 /// The syscall itself, not rustix's vDSO call: finding the vDSO's entry
@@ -50,21 +63,14 @@ pub fn realtime_secs() -> u64 {
 }
 
 /// Runs `call` again for as long as a signal interrupts it (EINTR): the
-/// one retry loop for the syscalls sct makes through rustix.
-pub fn retry<T>(
-    mut call: impl FnMut() -> Result<T, rustix::io::Errno>,
-) -> Result<T, rustix::io::Errno> {
+/// one retry loop of sct's.
+pub fn retry<T>(mut call: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
     loop {
         match call() {
-            Err(rustix::io::Errno::INTR) => continue,
+            Err(Errno::INTR) => continue,
             other => return other,
         }
     }
-}
-
-/// Converts a rustix error into the errno type used in sct's messages.
-pub fn errno_of(e: rustix::io::Errno) -> Errno {
-    Errno::new(e.raw_os_error())
 }
 
 /// Standard error, for sct's own one-line messages.

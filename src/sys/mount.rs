@@ -2,7 +2,9 @@
 
 use linux_raw_sys::general::{mount_attr, AT_EMPTY_PATH, AT_RECURSIVE};
 use rustix::fd::{AsFd, AsRawFd};
-use syscalls::{syscall, Errno, Sysno};
+use syscalls::Sysno;
+
+use super::{syscall, Errno};
 
 /// `mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, {attr_set: set})`
 /// (mount_setattr(2), Linux 5.12): sets the `MOUNT_ATTR_*` flags in `set` on

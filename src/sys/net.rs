@@ -4,7 +4,9 @@
 use linux_raw_sys::ioctl::{SIOCGIFFLAGS, SIOCSIFFLAGS};
 use linux_raw_sys::net::{ifreq, net_device_flags};
 use rustix::fd::{AsFd, AsRawFd};
-use syscalls::{syscall, Errno, Sysno};
+use syscalls::Sysno;
+
+use super::{syscall, Errno};
 
 /// Sets `IFF_UP` on the interface `name` (at most 15 bytes), using `sock`,
 /// any socket of the network namespace.
@@ -14,7 +16,7 @@ pub fn set_up<Fd: AsFd>(sock: Fd, name: &[u8]) -> Result<(), Errno> {
     // SAFETY: writing the name member of the name union.
     let ifr_name = unsafe { &mut req.ifr_ifrn.ifrn_name };
     if name.len() >= ifr_name.len() {
-        return Err(Errno::ENAMETOOLONG);
+        return Err(Errno::NAMETOOLONG);
     }
     for (dst, src) in ifr_name.iter_mut().zip(name) {
         *dst = *src as _;

@@ -5,9 +5,10 @@ use core::ffi::CStr;
 use linux_raw_sys::general::{clone_args, CLONE_PIDFD, SIGCHLD};
 use rustix::fd::{FromRawFd, OwnedFd, RawFd};
 use rustix::process::Pid;
-use syscalls::{syscall, Errno, Sysno};
+use syscalls::Sysno;
 
 use super::args::Argv;
+use super::{syscall, Errno};
 
 /// Which side of a fork we are on.
 pub enum Fork {
@@ -84,7 +85,7 @@ pub fn execve(path: &CStr, argv: Argv<'_>, envp: Argv<'_>) -> Errno {
     // SAFETY: `path` is NUL-terminated; `Argv` guarantees both vectors are
     // NULL-terminated arrays of valid C strings that outlive the call.
     match unsafe { syscall!(Sysno::execve, path.as_ptr(), argv.as_ptr(), envp.as_ptr()) } {
-        Ok(_) => Errno::EINVAL, // execve does not return on success
+        Ok(_) => Errno::INVAL, // execve does not return on success
         Err(e) => e,
     }
 }
@@ -97,7 +98,7 @@ pub fn exit(code: u8) -> ! {
 fn rustix_exit(code: i32) -> ! {
     loop {
         // SAFETY: exit_group takes a plain integer and never returns.
-        let _ = unsafe { syscall!(Sysno::exit_group, code) };
+        let _ = unsafe { syscalls::syscall!(Sysno::exit_group, code) };
     }
 }
 
@@ -119,7 +120,7 @@ pub fn close_inherited(fd: RawFd) {
     // SAFETY: called right after clone, on a descriptor nothing in this
     // process owns or uses; at worst it is already closed (EBADF).
     unsafe {
-        let _ = syscall!(Sysno::close, fd);
+        let _ = syscalls::syscall!(Sysno::close, fd);
     }
 }
 
@@ -190,8 +191,5 @@ pub fn unshare_cgroup_namespace() -> Result<(), Errno> {
     // SAFETY: CLONE_NEWCGROUP touches no state shared with other threads
     // of this process (the reason rustix marks `unshare` unsafe is
     // CLONE_FILES/CLONE_FS), and the child is single-threaded.
-    unsafe {
-        rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWCGROUP)
-            .map_err(super::errno_of)
-    }
+    unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWCGROUP) }
 }

@@ -1,7 +1,9 @@
 //! Installing a seccomp filter.
 
 use linux_raw_sys::ptrace::{sock_filter, sock_fprog, SECCOMP_SET_MODE_FILTER};
-use syscalls::{syscall, Errno, Sysno};
+use syscalls::Sysno;
+
+use super::{syscall, Errno};
 
 /// `seccomp(SECCOMP_SET_MODE_FILTER, flags, prog)` (seccomp(2)): from now on the
 /// kernel runs `filter` on every syscall of this thread and its children.

@@ -4,7 +4,9 @@
 use core::ptr::null;
 
 use linux_raw_sys::general::{kernel_sigaction, kernel_sigset_t, SIG_BLOCK, SIG_SETMASK};
-use syscalls::{syscall, Errno, Sysno};
+use syscalls::Sysno;
+
+use super::{syscall, Errno};
 
 /// A set of signal numbers (1..=64).
 #[derive(Clone, Copy)]
@@ -70,22 +72,17 @@ pub fn unblock_all() -> Result<(), Errno> {
 /// `rt_sigtimedwait(set, NULL, NULL)`: waits for one of the (blocked) signals
 /// in `set` and returns its number.
 pub fn wait(set: &SigSet) -> Result<u32, Errno> {
-    loop {
-        // SAFETY: `set` is valid; siginfo and timeout may be NULL.
-        match unsafe {
-            syscall!(
-                Sysno::rt_sigtimedwait,
-                &set.0 as *const kernel_sigset_t,
-                null::<u8>(),
-                null::<u8>(),
-                SIGSET_SIZE
-            )
-        } {
-            Ok(sig) => return Ok(sig as u32),
-            Err(Errno::EINTR) => continue,
-            Err(e) => return Err(e),
-        }
-    }
+    // SAFETY: `set` is valid; siginfo and timeout may be NULL.
+    super::retry(|| unsafe {
+        syscall!(
+            Sysno::rt_sigtimedwait,
+            &set.0 as *const kernel_sigset_t,
+            null::<u8>(),
+            null::<u8>(),
+            SIGSET_SIZE
+        )
+    })
+    .map(|sig| sig as u32)
 }
 
 /// `rt_sigaction(sig, SIG_DFL)`: undoes an inherited SIG_IGN. (With SIGCHLD

@@ -5,7 +5,9 @@
 use linux_raw_sys::general::termios;
 use linux_raw_sys::ioctl::{TCGETS, TCSETS};
 use rustix::fd::{AsFd, AsRawFd};
-use syscalls::{syscall, Errno, Sysno};
+use syscalls::Sysno;
+
+use super::{syscall, Errno};
 
 /// A terminal's modes, as `TCGETS` reports them.
 pub type Termios = termios;
