@@ -305,7 +305,7 @@ fn spawn_helper(program: &CStr, args: &MapText) -> Result<Pid> {
             let _ = with_argv(&argv[..n], |argv| {
                 with_argv(&[], |envp| execve(program, argv, envp))
             });
-            exit(127)
+            exit(crate::error::EXIT_NOT_FOUND)
         }
         Fork::Parent { pid, .. } => Ok(pid),
     }

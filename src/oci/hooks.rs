@@ -21,7 +21,7 @@ use rustix::thread::Timespec;
 
 use super::config::hooks::{KINDS, MAX_BYTES, MAX_STRINGS};
 use super::Global;
-use crate::error::{Context, Error, Result, EXIT_NOT_FOUND};
+use crate::error::{exit_code_of_signal, Context, Error, Result, EXIT_NOT_FOUND};
 use crate::json::{self, Array, Object, Str, Value};
 use crate::out::{Buf, Line, Text};
 use crate::sys::process::{self, Fork};
@@ -194,8 +194,7 @@ fn run_one(hooks: &[u8], kind: Kind, i: usize, state: &[u8], pid: u32) -> Result
         }
         Some((Some(0), _)) => return Ok(()),
         Some((Some(code), _)) => code as u64,
-        // 128+N after signal N, as shells say it.
-        Some((_, Some(signal))) => 128 + signal as u64,
+        Some((_, Some(signal))) => u64::from(exit_code_of_signal(signal as u32)),
         _ => 255,
     };
     name.push(b": exited with status ").push_u64(code);
