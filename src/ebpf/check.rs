@@ -2,7 +2,8 @@
 //! kernel's verifier would reject, and [`run`], an interpreter for the tests.
 
 use linux_raw_sys::ptrace::{
-    BPF_ALU, BPF_AND, BPF_JA, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_LDX, BPF_MEM, BPF_RSH, BPF_W, BPF_X,
+    BPF_ALU, BPF_AND, BPF_JA, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_LDX, BPF_LSH, BPF_MEM, BPF_NEG,
+    BPF_OR, BPF_RSH, BPF_W, BPF_X, BPF_XOR,
 };
 
 use super::{Insn, Reg, BPF_ALU64, BPF_EXIT, BPF_JNE, BPF_MOV, MAX_INSNS, NREGS, R0, R1, R10};
@@ -58,11 +59,12 @@ fn effect(pc: usize, i: &Insn) -> Result<Effect, Invalid> {
             falls_through: true,
         }
     } else if (class == BPF_ALU || class == BPF_ALU64)
-        && [BPF_MOV, BPF_AND, BPF_RSH].contains(&op)
+        && [BPF_MOV, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH, BPF_RSH, BPF_NEG].contains(&op)
         && (x || src.0 == 0)
+        && (op != BPF_NEG || (!x && i.imm == 0))
     {
         let width = if class == BPF_ALU { 32 } else { 64 };
-        if op == BPF_RSH && !x && !(0..width).contains(&i.imm) {
+        if (op == BPF_RSH || op == BPF_LSH) && !x && !(0..width).contains(&i.imm) {
             return Err(Invalid::BadShift(pc));
         }
         let dst_read = if op == BPF_MOV { 0 } else { bit(dst) };
@@ -208,8 +210,13 @@ pub fn run(p: &[Insn], ctx: &[u8]) -> Option<u64> {
                 }
                 BPF_MOV => s,
                 BPF_AND => num(r[dst])? & s,
-                BPF_RSH if class == BPF_ALU => num(r[dst])? >> (s & 31),
+                BPF_OR => num(r[dst])? | s,
+                BPF_XOR => num(r[dst])? ^ s,
+                BPF_LSH if class == BPF_ALU => num(r[dst])? << (s & 31),
+                BPF_LSH => num(r[dst])? << (s & 63),
+                BPF_RSH if class == BPF_ALU => (num(r[dst])? & 0xffff_ffff) >> (s & 31),
                 BPF_RSH => num(r[dst])? >> (s & 63),
+                BPF_NEG => num(r[dst])?.wrapping_neg(),
                 _ => return None,
             };
             r[dst] = Val::Num(if class == BPF_ALU { v & 0xffff_ffff } else { v });

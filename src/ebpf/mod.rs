@@ -12,8 +12,8 @@
 //! validator and the interpreter.
 
 use linux_raw_sys::ptrace::{
-    BPF_ALU, BPF_AND, BPF_JA, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_K, BPF_LDX, BPF_MEM, BPF_RSH, BPF_W,
-    BPF_X,
+    BPF_ALU, BPF_AND, BPF_JA, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_K, BPF_LDX, BPF_LSH, BPF_MEM,
+    BPF_NEG, BPF_OR, BPF_RSH, BPF_W, BPF_X, BPF_XOR,
 };
 
 // What linux-raw-sys 0.12 does not have (it carries classic BPF only): the
@@ -116,6 +116,7 @@ pub const R3: Reg = Reg(3);
 pub const R4: Reg = Reg(4);
 pub const R5: Reg = Reg(5);
 pub const R6: Reg = Reg(6);
+pub const R7: Reg = Reg(7);
 pub const R10: Reg = Reg(10);
 
 /// The second operand of an ALU operation or a jump.
@@ -132,8 +133,14 @@ pub enum Src {
 pub enum Alu {
     Mov,
     And,
+    Or,
+    Xor,
+    /// Shift left.
+    Lsh,
     /// Logical shift right.
     Rsh,
+    /// dst = -dst (two's complement); the operand must be `Src::K(0)`.
+    Neg,
 }
 
 /// What a conditional jump compares (64-bit, unsigned).
@@ -199,7 +206,11 @@ const fn alu_code(op: Alu) -> u32 {
     match op {
         Alu::Mov => BPF_MOV,
         Alu::And => BPF_AND,
+        Alu::Or => BPF_OR,
+        Alu::Xor => BPF_XOR,
+        Alu::Lsh => BPF_LSH,
         Alu::Rsh => BPF_RSH,
+        Alu::Neg => BPF_NEG,
     }
 }
 
