@@ -127,10 +127,10 @@ fn always_matches(r: &Rule) -> bool {
 /// it is not. The verifier walks a program with conditional jumps once per
 /// path it cannot prune, saving its state at each jump and at each target,
 /// and those saved states are most of its work: loading the default
-/// program took 138 us with one jump per test (116 instructions walked, 11
-/// states saved) and 75 us without (no state saved), measured with 2,000
-/// loads in a row (bench/speed.md). Loading it is the costliest step of a
-/// container's cgroup.
+/// program took 146 us with one jump per test (97 instructions, 116 walked,
+/// 11 states saved) and 88 us without (131 instructions, each walked once,
+/// no state saved), 2,000 loads in a row (bench/speed.md). Loading it is
+/// the costliest step of a container's cgroup.
 pub fn program(rules: &[Rule]) -> Result<ebpf::Program, AsmError> {
     // Rules before the last catch-all can never decide.
     let from = rules.iter().rposition(always_matches).unwrap_or(0);
