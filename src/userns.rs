@@ -77,12 +77,13 @@ pub fn plan(cfg: &Config, env: Environ) -> Result<Option<UserNs>> {
                 deny_setgroups: false,
             },
         }
-    } else {
-        if !cfg.uid_map.is_empty() {
-            return Err(Error::setup("--uidmap", b"", "needs root")
-                .hint("as an ordinary user sct maps you to root, and your /etc/subuid range to 1.. (README, Rootless)"));
-        }
+    } else if cfg.uid_map.is_empty() {
         caller_maps(env)
+    } else if cfg.userns {
+        given_maps(cfg, env)?
+    } else {
+        return Err(Error::setup("--uidmap", b"", "needs root")
+            .hint("as an ordinary user sct maps you to root, and your /etc/subuid range to 1.. (README, Rootless)"));
     };
     if let Some((uid, gid)) = cfg.user {
         if !ns.uid.maps(uid) || !ns.gid.maps(gid) {
@@ -92,6 +93,9 @@ pub fn plan(cfg: &Config, env: Environ) -> Result<Option<UserNs>> {
                 Writer::Direct {
                     deny_setgroups: true,
                 } => UNMAPPED_ROOTLESS_HINT,
+                _ if is_rootless() && cfg.userns => {
+                    "linux.uidMappings and linux.gidMappings must map it"
+                }
                 _ if is_rootless() => "your ranges in /etc/subuid and /etc/subgid do not cover it",
                 _ if cfg.uid_map.is_empty() => "--userns maps 0..65535",
                 _ => "--uidmap and --gidmap must map it",
@@ -140,15 +144,7 @@ fn caller_maps(env: Environ) -> UserNs {
             deny_setgroups: true,
         },
     };
-    // Under no_new_privs exec ignores the helpers' setuid bit: they would
-    // run unprivileged and fail.
-    if rustix::thread::no_new_privs().unwrap_or(true) {
-        return single;
-    }
-    let (Some(newuidmap), Some(newgidmap)) = (
-        find_program(env, b"newuidmap"),
-        find_program(env, b"newgidmap"),
-    ) else {
+    let Some((newuidmap, newgidmap)) = helpers(env) else {
         return single;
     };
     let mut name = Buf::<64>::new();
@@ -179,6 +175,52 @@ fn caller_maps(env: Environ) -> UserNs {
         },
         _ => single,
     }
+}
+
+/// config.json's maps, run by an ordinary user (rootless OCI mode; `sct
+/// spec --rootless` maps the caller alone, as `runc spec --rootless`
+/// does): the caller's own ids are written as for a plain rootless run,
+/// anything more by newuidmap and newgidmap, which check it against
+/// /etc/subuid and /etc/subgid.
+fn given_maps(cfg: &Config, env: Environ) -> Result<UserNs> {
+    let uid = rustix::process::geteuid().as_raw();
+    let gid = rustix::process::getegid().as_raw();
+    let writer = if cfg.uid_map.is_only(uid) && cfg.gid_map.is_only(gid) {
+        Writer::Direct {
+            deny_setgroups: true,
+        }
+    } else {
+        let (newuidmap, newgidmap) = helpers(env).ok_or_else(|| {
+            Error::setup(
+                "linux.uidMappings",
+                b"",
+                "maps more than your own uid and gid, and newuidmap and newgidmap are not usable",
+            )
+            .hint("install them (Debian: uidmap) and give yourself ranges in /etc/subuid and /etc/subgid, or map only yourself, as 'sct spec --rootless' does")
+        })?;
+        Writer::Helpers {
+            newuidmap,
+            newgidmap,
+        }
+    };
+    Ok(UserNs {
+        uid: cfg.uid_map,
+        gid: cfg.gid_map,
+        writer,
+    })
+}
+
+/// newuidmap and newgidmap from sct's PATH, if they can work.
+fn helpers(env: Environ) -> Option<(ProgramPath, ProgramPath)> {
+    // Under no_new_privs exec ignores the helpers' setuid bit: they would
+    // run unprivileged and fail.
+    if rustix::thread::no_new_privs().unwrap_or(true) {
+        return None;
+    }
+    Some((
+        find_program(env, b"newuidmap")?,
+        find_program(env, b"newgidmap")?,
+    ))
 }
 
 impl UserNs {

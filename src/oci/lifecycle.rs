@@ -505,7 +505,11 @@ pub fn spec(_: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     let mut path = Buf::<1100>::new();
     path.push(opts.bundle.map_or(&b"."[..], CStr::to_bytes))
         .push(b"/config.json\0");
-    let text = super::spec::default_spec();
+    let caller = opts.rootless.then(|| super::spec::Caller {
+        uid: rustix::process::geteuid().as_raw(),
+        gid: rustix::process::getegid().as_raw(),
+    });
+    let text = super::spec::default_spec(caller);
     let fd = rustix::fs::open(
         path.as_c_str(),
         OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC,

@@ -1,0 +1,239 @@
+//! Rootless OCI mode: runc's commands run by an ordinary user, `sct-test`
+//! (build/deps makes it), on a bundle `sct spec --rootless` wrote, as
+//! `runc spec --rootless` and `runc --root ... run` are used. The test
+//! process is root and takes the shim's place (a child subreaper that
+//! reaps the container's init); it starts sct through `probe as-user`.
+//! Every test checks that nothing is left: state directory, process.
+
+#[path = "common/bundle.rs"]
+mod bundle;
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use bundle::{reap, wait_until};
+use common::*;
+use serde_json::{json, Value};
+
+/// `sct-test`'s uid and gid, if build/deps has made it (a SKIP otherwise,
+/// a failure under CI=true).
+fn user() -> Option<(u32, u32)> {
+    require_root();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap();
+    let entry = passwd.lines().find(|l| l.starts_with("sct-test:"));
+    if !tool_ready(entry.is_some(), "the user sct-test (build/deps)") {
+        return None;
+    }
+    let f: Vec<&str> = entry.unwrap().split(':').collect();
+    Some((f[2].parse().unwrap(), f[3].parse().unwrap()))
+}
+
+/// A bundle of the user's own, as one it unpacked itself would be: the
+/// rootfs at `root`, config.json beside it, and XDG_RUNTIME_DIR there too.
+struct Bundle {
+    rootfs: Rootfs,
+    uid: u32,
+    gid: u32,
+}
+
+impl Bundle {
+    fn new(uid: u32, gid: u32) -> Bundle {
+        rustix::process::set_child_subreaper(Some(rustix::process::getpid())).unwrap();
+        let rootfs = Rootfs::new();
+        std::fs::create_dir(rootfs.outside().join("xdg")).unwrap();
+        let status = Command::new("chown")
+            .args(["-R", &format!("{uid}:{gid}")])
+            .arg(rootfs.outside())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Bundle { rootfs, uid, gid }
+    }
+
+    fn dir(&self) -> &Path {
+        self.rootfs.outside()
+    }
+
+    /// sct's default `--root` for the user: `$XDG_RUNTIME_DIR/sct`.
+    fn state_root(&self) -> PathBuf {
+        self.dir().join("xdg/sct")
+    }
+
+    /// `sct ARGS` run by the user in the bundle, with XDG_RUNTIME_DIR set
+    /// and no `--root`.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(probe());
+        c.arg("as-user")
+            .arg(self.uid.to_string())
+            .arg(self.gid.to_string())
+            .args(["--", SCT])
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .env("XDG_RUNTIME_DIR", self.dir().join("xdg"))
+            .current_dir(self.dir())
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn sct(&self, args: &[&str]) -> Output {
+        Output::from(self.command(args).output().unwrap())
+    }
+
+    /// `sct spec --rootless`, then `edit` on what it wrote; the rootfs is
+    /// `root` beside it.
+    fn spec(&self, edit: impl FnOnce(&mut Value)) -> Value {
+        let out = self.sct(&["spec", "--rootless"]);
+        assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{out:?}");
+        let path = self.dir().join("config.json");
+        let mut config: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let written = config.clone();
+        config["root"]["path"] = json!("root");
+        edit(&mut config);
+        std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
+        written
+    }
+
+    /// `create` with the init's stdout and stderr in files; its pid.
+    fn create(&self, id: &str) -> u32 {
+        let pid_file = self.dir().join(format!("{id}.pid"));
+        let out = self
+            .command(&["create", "--pid-file", pid_file.to_str().unwrap(), id])
+            .stdout(std::fs::File::create(self.dir().join("stdout")).unwrap())
+            .stderr(std::fs::File::create(self.dir().join("stderr")).unwrap())
+            .status()
+            .unwrap();
+        assert!(out.success(), "create: {}", self.read("stderr"));
+        std::fs::read_to_string(pid_file).unwrap().parse().unwrap()
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir().join(name)).unwrap_or_default()
+    }
+
+    fn state(&self, id: &str) -> Value {
+        let out = self.sct(&["state", id]);
+        assert_eq!(out.code, 0, "state: {}", out.stderr);
+        serde_json::from_str(&out.stdout).unwrap()
+    }
+
+    fn assert_gone(&self, id: &str) {
+        assert!(
+            !self.state_root().join(id).exists(),
+            "state of {id} left behind"
+        );
+        assert_processes_gone(id);
+    }
+}
+
+/// The process's args: `sh -c SCRIPT ID`, so that the container's shell
+/// carries its ID in its command line while it runs.
+fn script(script: &str, id: &str) -> Value {
+    json!(["sh", "-c", script, id])
+}
+
+#[test]
+fn spec_rootless_writes_runcs_rootless_config() {
+    let Some((uid, gid)) = user() else { return };
+    let b = Bundle::new(uid, gid);
+    let written = b.spec(|_| {});
+    let map = |id: u32| json!([{"containerID": 0, "hostID": id, "size": 1}]);
+    assert_eq!(written["linux"]["uidMappings"], map(uid));
+    assert_eq!(written["linux"]["gidMappings"], map(gid));
+    let ns: Vec<&str> = written["linux"]["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(ns, ["pid", "ipc", "uts", "mount", "user"]);
+    assert_eq!(written["linux"].get("resources"), None);
+    let mounts = written["mounts"].as_array().unwrap();
+    let sys = mounts.iter().find(|m| m["destination"] == "/sys").unwrap();
+    assert_eq!(
+        *sys,
+        json!({"destination": "/sys", "type": "none", "source": "/sys",
+               "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]})
+    );
+    let options: Vec<&str> = mounts
+        .iter()
+        .flat_map(|m| m["options"].as_array().unwrap())
+        .map(|o| o.as_str().unwrap())
+        .collect();
+    assert!(
+        !options
+            .iter()
+            .any(|o| o.starts_with("uid=") || o.starts_with("gid=")),
+        "{options:?}"
+    );
+    // The user's own, and no state directory for spec.
+    let meta = std::fs::metadata(b.dir().join("config.json")).unwrap();
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), uid);
+    assert!(!b.state_root().exists());
+}
+
+#[test]
+fn create_start_state_kill_delete_as_an_ordinary_user() {
+    let Some((uid, gid)) = user() else { return };
+    let b = Bundle::new(uid, gid);
+    let id = unique_token("oci-rootless");
+    b.spec(|c| {
+        c["process"]["args"] = script(
+            "echo id=$(id -u):$(id -g); cat /proc/self/uid_map; \
+             mkdir /dev/made && echo dev=ok; ls /sys/kernel >/dev/null && echo sys=ok; exit 3",
+            &id,
+        )
+    });
+    let pid = b.create(&id);
+    let st = b.state(&id);
+    assert_eq!(st["status"], "created");
+    assert_eq!(st["pid"], pid);
+    assert_eq!(st["bundle"], b.dir().to_str().unwrap());
+    // The state lives under XDG_RUNTIME_DIR, the user's.
+    let dir = b.state_root().join(&id);
+    let meta = std::fs::metadata(&dir).unwrap();
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), uid);
+    let list = b.sct(&["list", "--quiet"]);
+    assert_eq!(
+        (list.code, list.stdout.as_str()),
+        (0, format!("{id}\n").as_str())
+    );
+    let start = b.sct(&["start", &id]);
+    assert_eq!((start.code, start.stderr.as_str()), (0, ""));
+    assert_eq!(reap(pid), 3);
+    let lines: Vec<String> = b
+        .read("stdout")
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        lines,
+        ["id=0:0", &format!("0 {uid} 1"), "dev=ok", "sys=ok"],
+        "{}",
+        b.read("stderr")
+    );
+    assert_eq!(b.state(&id)["status"], "stopped");
+    let delete = b.sct(&["delete", &id]);
+    assert_eq!((delete.code, delete.stderr.as_str()), (0, ""));
+    b.assert_gone(&id);
+
+    // A second container of the same bundle, stopped by kill.
+    let id = unique_token("oci-rootless");
+    std::fs::remove_file(b.dir().join("config.json")).unwrap();
+    b.spec(|c| c["process"]["args"] = script("echo up; sleep 1000; :", &id));
+    let pid = b.create(&id);
+    let start = b.sct(&["start", &id]);
+    assert_eq!((start.code, start.stderr.as_str()), (0, ""));
+    wait_until("the container's output", || b.read("stdout") == "up\n");
+    assert_eq!(b.state(&id)["status"], "running");
+    let busy = b.sct(&["delete", &id]);
+    assert_eq!(busy.code, 1, "{busy:?}");
+    let kill = b.sct(&["kill", &id, "KILL"]);
+    assert_eq!((kill.code, kill.stderr.as_str()), (0, ""));
+    assert_eq!(reap(pid), 128 + 9);
+    assert_eq!(b.state(&id)["status"], "stopped");
+    let delete = b.sct(&["delete", &id]);
+    assert_eq!((delete.code, delete.stderr.as_str()), (0, ""));
+    b.assert_gone(&id);
+}
