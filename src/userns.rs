@@ -53,6 +53,9 @@ const UNMAPPED_ROOTLESS_HINT: &str = "as an ordinary user only you (root inside)
 /// Said when limits need a cgroup an ordinary caller cannot make.
 pub const NO_DELEGATION_HINT: &str = "limits need a cgroup delegated to you: run sct in a systemd scope with Delegate=yes (systemd-run --user --scope -p Delegate=yes) or have root chown a cgroup to you, and pass --cgroup-parent (README, Rootless)";
 
+/// The same, for config.json, which names its cgroup in linux.cgroupsPath.
+pub const OCI_NO_DELEGATION_HINT: &str = "limits need a cgroup delegated to you: run sct in a systemd scope with Delegate=yes (systemd-run --user --scope -p Delegate=yes) or have root chown a cgroup to you, and name it in linux.cgroupsPath (README, Rootless)";
+
 /// Whether sct runs unprivileged: then it needs a user namespace of its
 /// own for every other namespace, and cannot load a device rule.
 pub fn is_rootless() -> bool {

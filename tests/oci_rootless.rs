@@ -227,6 +227,26 @@ fn create_start_state_kill_delete_as_an_ordinary_user() {
     assert_eq!((start.code, start.stderr.as_str()), (0, ""));
     wait_until("the container's output", || b.read("stdout") == "up\n");
     assert_eq!(b.state(&id)["status"], "running");
+    let exec = b.sct(&[
+        "exec",
+        &id,
+        "sh",
+        "-c",
+        "id -u; cat /proc/self/uid_map; hostname",
+    ]);
+    let lines: Vec<String> = exec
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        (exec.code, exec.stderr.as_str(), lines),
+        (
+            0,
+            "",
+            vec!["0".to_string(), format!("0 {uid} 1"), "sct".to_string()]
+        )
+    );
     let busy = b.sct(&["delete", &id]);
     assert_eq!(busy.code, 1, "{busy:?}");
     let kill = b.sct(&["kill", &id, "KILL"]);
@@ -236,4 +256,151 @@ fn create_start_state_kill_delete_as_an_ordinary_user() {
     let delete = b.sct(&["delete", &id]);
     assert_eq!((delete.code, delete.stderr.as_str()), (0, ""));
     b.assert_gone(&id);
+}
+
+#[test]
+fn run_waits_and_gives_the_exit_status() {
+    let Some((uid, gid)) = user() else { return };
+    let b = Bundle::new(uid, gid);
+    let id = unique_token("oci-rootless");
+    b.spec(|c| c["process"]["args"] = script("echo ran=$(id -u); exit 7", &id));
+    let out = b.sct(&["run", &id]);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (7, "ran=0\n", "")
+    );
+    b.assert_gone(&id);
+}
+
+#[test]
+fn a_memory_limit_without_a_delegated_cgroup_is_a_clear_error() {
+    let Some((uid, gid)) = user() else { return };
+    let b = Bundle::new(uid, gid);
+    let id = unique_token("oci-rootless");
+    b.spec(|c| {
+        c["process"]["args"] = script("echo ran", &id);
+        c["linux"]["resources"] = json!({"memory": {"limit": 67108864}});
+    });
+    for cmd in ["create", "run"] {
+        let out = b.sct(&[cmd, &id]);
+        assert_eq!(out.code, 1, "{out:?}");
+        assert_eq!(out.stdout, "");
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert_eq!(lines.len(), 2, "{out:?}");
+        assert!(
+            lines[0].starts_with("sct: mkdir cgroup ")
+                && lines[0].ends_with(": EACCES (Permission denied)"),
+            "{out:?}"
+        );
+        assert_eq!(lines[1], OCI_NO_DELEGATION_HINT);
+        b.assert_gone(&id);
+    }
+}
+
+const OCI_NO_DELEGATION_HINT: &str = "sct: hint: limits need a cgroup delegated to you: run sct in a systemd scope with Delegate=yes (systemd-run --user --scope -p Delegate=yes) or have root chown a cgroup to you, and name it in linux.cgroupsPath (README, Rootless)";
+
+#[test]
+fn without_root_or_xdg_runtime_dir_the_state_has_no_place() {
+    let Some((uid, gid)) = user() else { return };
+    let b = Bundle::new(uid, gid);
+    b.spec(|_| {});
+    for args in [&["create", "x"][..], &["state", "x"], &["list"]] {
+        let out = Output::from(
+            b.command(args)
+                .env_remove("XDG_RUNTIME_DIR")
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(
+            (out.code, out.stderr.as_str()),
+            (
+                1,
+                "sct: --root: not given, and XDG_RUNTIME_DIR is not an absolute path\n\
+                 sct: hint: as an ordinary user, pass --root DIR (a directory of yours) or set XDG_RUNTIME_DIR\n"
+            ),
+            "{args:?}"
+        );
+    }
+    assert!(!b.state_root().exists());
+}
+
+/// The first id of `sct-test`'s range in FILE, if it has one and the
+/// helpers are installed.
+fn sub_range(file: &str) -> Option<u32> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let first = text
+        .lines()
+        .find_map(|l| l.strip_prefix("sct-test:"))?
+        .split(':')
+        .next()?
+        .parse()
+        .ok()?;
+    ["/usr/bin/newuidmap", "/usr/bin/newgidmap"]
+        .iter()
+        .all(|p| Path::new(p).exists())
+        .then_some(first)
+}
+
+#[test]
+fn maps_beyond_the_callers_own_ids_go_through_newuidmap() {
+    let Some((uid, gid)) = user() else { return };
+    let (Some(sub_uid), Some(sub_gid)) = (sub_range("/etc/subuid"), sub_range("/etc/subgid"))
+    else {
+        tool_ready(
+            false,
+            "sct-test's ranges in /etc/subuid and /etc/subgid, and newuidmap (Debian uidmap)",
+        );
+        return;
+    };
+    for (root, sub) in [(false, "you, then your range"), (true, "your range from 0")] {
+        let b = Bundle::new(uid, gid);
+        let id = unique_token("oci-rootless");
+        let maps = |own: u32, first: u32| {
+            if root {
+                json!([{"containerID": 0, "hostID": first, "size": 65536}])
+            } else {
+                json!([{"containerID": 0, "hostID": own, "size": 1},
+                       {"containerID": 1, "hostID": first, "size": 65536}])
+            }
+        };
+        b.spec(|c| {
+            c["process"]["args"] = script("cat /proc/self/uid_map /proc/self/gid_map; id -u", &id);
+            c["linux"]["uidMappings"] = maps(uid, sub_uid);
+            c["linux"]["gidMappings"] = maps(gid, sub_gid);
+        });
+        if root {
+            // The rootfs is the mapped root's, as an image unpacked for
+            // this mapping is.
+            let status = Command::new("chown")
+                .args(["-R", &format!("{sub_uid}:{sub_gid}")])
+                .arg(b.rootfs.path())
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        let out = b.sct(&["run", &id]);
+        assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{sub}");
+        let lines: Vec<String> = out
+            .stdout
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        let expected: Vec<String> = if root {
+            vec![
+                format!("0 {sub_uid} 65536"),
+                format!("0 {sub_gid} 65536"),
+                "0".into(),
+            ]
+        } else {
+            vec![
+                format!("0 {uid} 1"),
+                format!("1 {sub_uid} 65536"),
+                format!("0 {gid} 1"),
+                format!("1 {sub_gid} 65536"),
+                "0".into(),
+            ]
+        };
+        assert_eq!(lines, expected, "{sub}");
+        b.assert_gone(&id);
+    }
 }
