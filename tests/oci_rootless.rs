@@ -127,6 +127,24 @@ impl Bundle {
     }
 }
 
+/// `reap`, failing after a generous deadline instead of hanging when a
+/// signal did not reach the init.
+fn reap_within(pid: u32) -> i32 {
+    use rustix::process::{waitpid, Pid, WaitOptions};
+    let pid = Pid::from_raw(pid as i32);
+    let mut status = None;
+    wait_until("the init's end", || {
+        status = waitpid(pid, WaitOptions::NOHANG).unwrap().map(|(_, s)| s);
+        status.is_some()
+    });
+    let status = status.unwrap();
+    match (status.exit_status(), status.terminating_signal()) {
+        (Some(code), _) => code,
+        (_, Some(sig)) => 128 + sig,
+        _ => panic!("init {pid:?}: {status:?}"),
+    }
+}
+
 /// The process's args: `sh -c SCRIPT ID`, so that the container's shell
 /// carries its ID in its command line while it runs.
 fn script(script: &str, id: &str) -> Value {
@@ -221,7 +239,9 @@ fn create_start_state_kill_delete_as_an_ordinary_user() {
     // A second container of the same bundle, stopped by kill.
     let id = unique_token("oci-rootless");
     std::fs::remove_file(b.dir().join("config.json")).unwrap();
-    b.spec(|c| c["process"]["args"] = script("echo up; sleep 1000; :", &id));
+    b.spec(|c| {
+        c["process"]["args"] = script("trap 'exit 5' TERM; echo up; sleep 1000 & wait; :", &id)
+    });
     let pid = b.create(&id);
     let start = b.sct(&["start", &id]);
     assert_eq!((start.code, start.stderr.as_str()), (0, ""));
@@ -249,10 +269,25 @@ fn create_start_state_kill_delete_as_an_ordinary_user() {
     );
     let busy = b.sct(&["delete", &id]);
     assert_eq!(busy.code, 1, "{busy:?}");
-    let kill = b.sct(&["kill", &id, "KILL"]);
+    let kill = b.sct(&["kill", &id]);
     assert_eq!((kill.code, kill.stderr.as_str()), (0, ""));
-    assert_eq!(reap(pid), 128 + 9);
+    assert_eq!(reap_within(pid), 5);
     assert_eq!(b.state(&id)["status"], "stopped");
+    let delete = b.sct(&["delete", &id]);
+    assert_eq!((delete.code, delete.stderr.as_str()), (0, ""));
+    b.assert_gone(&id);
+
+    // kill --all without a cgroup (none without limits) signals the init,
+    // whose end ends the rest of its PID namespace.
+    let id = unique_token("oci-rootless");
+    std::fs::remove_file(b.dir().join("config.json")).unwrap();
+    b.spec(|c| c["process"]["args"] = script("sleep 1000 & echo up; wait; :", &id));
+    let pid = b.create(&id);
+    assert_eq!(b.sct(&["start", &id]).code, 0);
+    wait_until("the container's output", || b.read("stdout") == "up\n");
+    let kill = b.sct(&["kill", "--all", &id, "KILL"]);
+    assert_eq!((kill.code, kill.stderr.as_str()), (0, ""));
+    assert_eq!(reap_within(pid), 128 + 9);
     let delete = b.sct(&["delete", &id]);
     assert_eq!((delete.code, delete.stderr.as_str()), (0, ""));
     b.assert_gone(&id);
