@@ -199,7 +199,8 @@ fn create_start_state_kill_delete_as_an_ordinary_user() {
     b.spec(|c| {
         c["process"]["args"] = script(
             "echo id=$(id -u):$(id -g); cat /proc/self/uid_map; \
-             mkdir /dev/made && echo dev=ok; ls /sys/kernel >/dev/null && echo sys=ok; exit 3",
+             mkdir /dev/made && echo dev=ok; ls /sys/kernel >/dev/null && echo sys=ok; \
+             echo sys_mounts=$(grep -c '^[^ ]* [^ ]* [^ ]* [^ ]* /sys ' /proc/self/mountinfo); exit 3",
             &id,
         )
     });
@@ -227,7 +228,14 @@ fn create_start_state_kill_delete_as_an_ordinary_user() {
         .collect();
     assert_eq!(
         lines,
-        ["id=0:0", &format!("0 {uid} 1"), "dev=ok", "sys=ok"],
+        // One /sys: the spec's bind is taken as sct's own.
+        [
+            "id=0:0",
+            &format!("0 {uid} 1"),
+            "dev=ok",
+            "sys=ok",
+            "sys_mounts=1"
+        ],
         "{}",
         b.read("stderr")
     );
