@@ -447,3 +447,77 @@ fn maps_beyond_the_callers_own_ids_go_through_newuidmap() {
         b.assert_gone(&id);
     }
 }
+
+/// The test process's own cgroup for a v1 controller.
+fn own_cgroup(controller: &str) -> String {
+    let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    text.lines()
+        .find_map(|l| {
+            let mut f = l.splitn(3, ':');
+            let (_, c, path) = (f.next()?, f.next()?, f.next()?);
+            c.split(',')
+                .any(|x| x == controller)
+                .then(|| path.to_string())
+        })
+        .unwrap_or_else(|| panic!("no {controller} line in /proc/self/cgroup: {text}"))
+}
+
+/// Removes a test cgroup however the test ends.
+struct RemoveDir(PathBuf);
+
+impl Drop for RemoveDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+#[test]
+fn a_pids_limit_in_a_delegated_cgroup() {
+    let Some((uid, gid)) = user() else { return };
+    let pids_v1 = Path::new("/sys/fs/cgroup/pids");
+    if !tool_ready(
+        pids_v1.join("cgroup.procs").exists(),
+        "cgroup v1's pids controller at /sys/fs/cgroup/pids",
+    ) {
+        return;
+    }
+    let b = Bundle::new(uid, gid);
+    let id = unique_token("oci-rootless");
+    let own = own_cgroup("pids");
+    let name = unique_token("delegated");
+    let dir = pids_v1.join(own.trim_start_matches('/')).join(&name);
+    std::fs::create_dir(&dir).unwrap();
+    let _remove = RemoveDir(dir.clone());
+    // What `chown` of a cgroup for delegation means: the directory and
+    // the files that move processes.
+    for p in [dir.clone(), dir.join("cgroup.procs"), dir.join("tasks")] {
+        std::os::unix::fs::chown(&p, Some(uid), Some(gid)).unwrap();
+    }
+    let path = format!("{}/{name}/{id}", own.trim_end_matches('/'));
+    b.spec(|c| {
+        c["process"]["args"] = script("sleep 1000 & echo up; wait; :", &id);
+        c["linux"]["resources"] = json!({"pids": {"limit": 10}});
+        c["linux"]["cgroupsPath"] = json!(path);
+    });
+    let pid = b.create(&id);
+    let cg = dir.join(&id);
+    assert_eq!(
+        std::fs::read_to_string(cg.join("pids.max")).unwrap(),
+        "10\n"
+    );
+    assert_eq!(b.sct(&["start", &id]).code, 0);
+    // Printed after the fork: both are in the cgroup by then.
+    wait_until("the container's output", || b.read("stdout") == "up\n");
+    let ps = b.sct(&["ps", "--format", "json", &id]);
+    assert_eq!(ps.code, 0, "{ps:?}");
+    let listed: Vec<u32> = serde_json::from_str(&ps.stdout).unwrap();
+    assert_eq!(listed.len(), 2, "{ps:?}");
+    assert!(listed.contains(&pid), "{ps:?}");
+    let kill = b.sct(&["kill", "--all", &id, "KILL"]);
+    assert_eq!((kill.code, kill.stderr.as_str()), (0, ""));
+    assert_eq!(reap_within(pid), 128 + 9);
+    let delete = b.sct(&["delete", &id]);
+    assert_eq!((delete.code, delete.stderr.as_str()), (0, ""));
+    b.assert_gone(&id);
+    assert!(!cg.exists(), "cgroup {} left behind", cg.display());
+}
