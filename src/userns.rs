@@ -150,14 +150,7 @@ fn caller_maps(env: Environ) -> UserNs {
     let Some((newuidmap, newgidmap)) = helpers(env) else {
         return single;
     };
-    let mut name = Buf::<64>::new();
-    let _ = for_each_line(c"/etc/passwd", &mut |line| {
-        if let Some(n) = passwd_name(line, uid) {
-            name.push(n);
-            return true;
-        }
-        false
-    });
+    let name = user_name(uid);
     let name = (!name.is_empty() && !name.is_cut()).then_some(name.as_bytes());
     let ranges = |file: &CStr, own: u32| {
         let mut s = Subordinates::new(own);
@@ -178,6 +171,19 @@ fn caller_maps(env: Environ) -> UserNs {
         },
         _ => single,
     }
+}
+
+/// User `uid`'s name in /etc/passwd; empty if it has none.
+pub fn user_name(uid: u32) -> Buf<64> {
+    let mut name = Buf::<64>::new();
+    let _ = for_each_line(c"/etc/passwd", &mut |line| {
+        if let Some(n) = passwd_name(line, uid) {
+            name.push(n);
+            return true;
+        }
+        false
+    });
+    name
 }
 
 /// config.json's maps, run by an ordinary user (rootless OCI mode; `sct

@@ -127,6 +127,22 @@ impl Bundle {
     }
 }
 
+/// A failed test leaves no container behind: each one still under the
+/// state root is deleted by force (as the user, as it was made).
+impl Drop for Bundle {
+    fn drop(&mut self) {
+        for e in std::fs::read_dir(self.state_root())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if let Some(id) = e.file_name().to_str() {
+                let _ = self.command(&["delete", "--force", id]).output();
+            }
+        }
+    }
+}
+
 /// `reap`, failing after a generous deadline instead of hanging when a
 /// signal did not reach the init.
 fn reap_within(pid: u32) -> i32 {
@@ -213,6 +229,13 @@ fn create_start_state_kill_delete_as_an_ordinary_user() {
     let dir = b.state_root().join(&id);
     let meta = std::fs::metadata(&dir).unwrap();
     assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), uid);
+    // runc's OWNER column: the state directory's owner, by name.
+    let table = b.sct(&["list"]);
+    let row = table.stdout.lines().nth(1).unwrap_or_default();
+    assert!(
+        row.starts_with(&format!("{id}\t{pid}\tcreated\t")) && row.ends_with("\tsct-test"),
+        "{table:?}"
+    );
     let list = b.sct(&["list", "--quiet"]);
     assert_eq!(
         (list.code, list.stdout.as_str()),
@@ -513,6 +536,11 @@ fn a_pids_limit_in_a_delegated_cgroup() {
     let listed: Vec<u32> = serde_json::from_str(&ps.stdout).unwrap();
     assert_eq!(listed.len(), 2, "{ps:?}");
     assert!(listed.contains(&pid), "{ps:?}");
+    // exec's process joins the cgroup too.
+    let exec = b.sct(&["exec", &id, "cat", "/proc/self/cgroup"]);
+    assert_eq!(exec.code, 0, "{exec:?}");
+    let line = exec.stdout.lines().find(|l| l.contains(":pids:")).unwrap();
+    assert_eq!(line.split(':').nth(2).unwrap(), path, "{exec:?}");
     let kill = b.sct(&["kill", "--all", &id, "KILL"]);
     assert_eq!((kill.code, kill.stderr.as_str()), (0, ""));
     assert_eq!(reap_within(pid), 128 + 9);

@@ -492,7 +492,9 @@ pub fn list(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
                 .push(b"\t")
                 .push(st.bundle)
                 .push(b"\t");
-            out.push(st.created).push(b"\troot\n");
+            out.push(st.created).push(b"\t");
+            push_owner(&mut out, &dir);
+            out.push(b"\n");
         }
         first = false;
         out.write_to(stdout);
@@ -501,6 +503,18 @@ pub fn list(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
         Line::from(b"]\n").write_to(stdout);
     }
     Ok(0)
+}
+
+/// The owner of a container's state directory, as runc's list gives it:
+/// the user's name, else `#UID`.
+fn push_owner<const N: usize>(out: &mut Buf<N>, dir: &Dir) {
+    let uid = rustix::fs::fstat(dir.lock_fd()).map_or(0, |s| s.st_uid);
+    let name = crate::userns::user_name(uid);
+    if name.is_empty() || name.is_cut() {
+        out.push(b"#").push_u64(u64::from(uid));
+    } else {
+        out.push(name.as_bytes());
+    }
 }
 
 /// `spec`: writes config.json describing sct's defaults.
