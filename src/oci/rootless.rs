@@ -7,7 +7,7 @@ use core::ffi::CStr;
 
 use crate::error::{Context, Error, Result};
 use crate::out::Buf;
-use crate::sys::arena::Arena;
+use crate::sys::arena::{c_str, Arena};
 use crate::sys::args::Environ;
 
 /// The default `--root` of an ordinary caller: `$XDG_RUNTIME_DIR/sct`, as
@@ -26,19 +26,21 @@ pub fn default_root(env: Environ) -> Result<&'static CStr> {
         ));
     };
     let len = path.as_bytes().len();
-    let mut arena = Arena::map(len).at("mmap", b"--root")?;
-    let kept = arena
-        .bytes(len)
-        .ok_or_else(|| Error::setup("mmap", b"--root", "too small"))?;
-    kept.copy_from_slice(path.as_bytes());
-    CStr::from_bytes_with_nul(kept).map_err(|_| Error::setup("--root", b"", "not a C string"))
+    let mut arena = Arena::map(len + 1).at("mmap", b"--root")?;
+    arena
+        .bytes(len + 1)
+        .and_then(|kept| {
+            kept[..len].copy_from_slice(path.as_bytes());
+            c_str(kept, len)
+        })
+        .ok_or_else(|| Error::setup("mmap", b"--root", "too small"))
 }
 
-/// `XDG/sct` with its NUL, if `XDG` is an absolute path that fits.
+/// `XDG/sct`, if `XDG` is an absolute path that fits.
 fn root_under(xdg: Option<&[u8]>) -> Option<Buf<1024>> {
     let xdg = xdg.filter(|x| x.first() == Some(&b'/'))?;
     let mut path = Buf::<1024>::from(xdg.strip_suffix(b"/").unwrap_or(xdg));
-    path.push(b"/sct\0");
+    path.push(b"/sct");
     (!path.is_cut()).then_some(path)
 }
 
@@ -49,14 +51,8 @@ mod tests {
     #[test]
     fn root_is_under_xdg_runtime_dir_when_it_is_absolute() {
         let root = |x: Option<&[u8]>| root_under(x).map(|b| b.as_bytes().to_vec());
-        assert_eq!(
-            root(Some(b"/run/user/999")).unwrap(),
-            b"/run/user/999/sct\0"
-        );
-        assert_eq!(
-            root(Some(b"/run/user/999/")).unwrap(),
-            b"/run/user/999/sct\0"
-        );
+        assert_eq!(root(Some(b"/run/user/999")).unwrap(), b"/run/user/999/sct");
+        assert_eq!(root(Some(b"/run/user/999/")).unwrap(), b"/run/user/999/sct");
         assert_eq!(root(Some(b"")), None);
         assert_eq!(root(Some(b"run/user")), None);
         assert_eq!(root(None), None);
