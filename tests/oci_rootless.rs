@@ -444,6 +444,23 @@ fn maps_beyond_the_callers_own_ids_go_through_newuidmap() {
                 .unwrap();
             assert!(status.success());
         }
+        // Without the helpers (none in PATH), refused before anything exists.
+        let refused = Output::from(
+            b.command(&["run", &id])
+                .env("PATH", "/nonexistent")
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(
+            (refused.code, refused.stderr.as_str()),
+            (
+                1,
+                "sct: linux.uidMappings: maps more than your own uid and gid, and newuidmap and newgidmap are not usable\n\
+                 sct: hint: install them (Debian: uidmap) and give yourself ranges in /etc/subuid and /etc/subgid, or map only yourself, as 'sct spec --rootless' does\n"
+            ),
+            "{sub}"
+        );
+        b.assert_gone(&id);
         let out = b.sct(&["run", &id]);
         assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{sub}");
         let lines: Vec<String> = out
