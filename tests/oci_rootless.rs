@@ -278,6 +278,25 @@ fn create_start_state_kill_delete_as_an_ordinary_user() {
     assert_eq!((start.code, start.stderr.as_str()), (0, ""));
     wait_until("the container's output", || b.read("stdout") == "up\n");
     assert_eq!(b.state(&id)["status"], "running");
+    // The cgroup commands have nothing to work on.
+    for cmd in ["ps", "pause", "events"] {
+        let args = if cmd == "events" {
+            vec![cmd, "--stats", &id]
+        } else {
+            vec![cmd, &id]
+        };
+        let out = b.sct(&args);
+        assert_eq!(
+            (out.code, out.stderr),
+            (
+                1,
+                format!(
+                    "sct: {cmd} {id}: the container has no cgroup\n\
+                     sct: hint: an ordinary user's container has one only for limits, in a cgroup delegated to it (README, OCI runtime mode)\n"
+                )
+            )
+        );
+    }
     let exec = b.sct(&[
         "exec",
         &id,
