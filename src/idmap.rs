@@ -67,6 +67,12 @@ impl IdMap {
         })
     }
 
+    /// Whether the map names no host id but `outside`, once: what an
+    /// ordinary user may write to a map file itself (user_namespaces(7)).
+    pub fn is_only(&self, outside: u32) -> bool {
+        matches!(self.as_slice(), [r] if r.outside == outside && r.count == 1)
+    }
+
     /// Whether id `inside` of the namespace has an id on the host.
     pub fn maps(&self, inside: u32) -> bool {
         self.as_slice().iter().any(|r| {
@@ -353,6 +359,28 @@ mod tests {
             r(200000, 65536)
         );
         assert_eq!(auto(b"root:1:0\nbad\nroot:x:1\n"), Some(AUTO_FALLBACK));
+    }
+
+    #[test]
+    fn only_ones_own_id_is_writable_without_a_helper() {
+        assert!(IdMap::single(0, 1000).is_only(1000));
+        assert!(IdMap::single(5, 1000).is_only(1000));
+        assert!(!IdMap::single(0, 1001).is_only(1000));
+        assert!(!IdMap::default().is_only(1000));
+        let mut two = IdMap::single(0, 1000);
+        two.push(IdRange {
+            inside: 1,
+            outside: 100000,
+            count: 65536,
+        });
+        assert!(!two.is_only(1000));
+        let mut wide = IdMap::default();
+        wide.push(IdRange {
+            inside: 0,
+            outside: 1000,
+            count: 2,
+        });
+        assert!(!wide.is_only(1000));
     }
 
     #[test]

@@ -163,10 +163,11 @@ fn prepare(cfg: &Config, env: Environ) -> Result<Prepared> {
     // Before the child exists, so that it can start inside (CLONE_INTO_CGROUP).
     let cgroup =
         Cgroup::create(&cfg.limits, rule, cfg.cgroup_parent, cfg.cgroup_name).map_err(|e| {
-            if userns::is_rootless() {
-                e.hint(userns::NO_DELEGATION_HINT)
-            } else {
-                e
+            match (userns::is_rootless(), cfg.process_args.is_some()) {
+                (false, _) => e,
+                // CMD from config.json: OCI mode.
+                (true, true) => e.hint(userns::OCI_NO_DELEGATION_HINT),
+                (true, false) => e.hint(userns::NO_DELEGATION_HINT),
             }
         })?;
     Ok(Prepared {

@@ -53,6 +53,9 @@ const UNMAPPED_ROOTLESS_HINT: &str = "as an ordinary user only you (root inside)
 /// Said when limits need a cgroup an ordinary caller cannot make.
 pub const NO_DELEGATION_HINT: &str = "limits need a cgroup delegated to you: run sct in a systemd scope with Delegate=yes (systemd-run --user --scope -p Delegate=yes) or have root chown a cgroup to you, and pass --cgroup-parent (README, Rootless)";
 
+/// The same, for config.json, which names its cgroup in linux.cgroupsPath.
+pub const OCI_NO_DELEGATION_HINT: &str = "limits need a cgroup delegated to you: run sct in a systemd scope with Delegate=yes (systemd-run --user --scope -p Delegate=yes) or have root chown a cgroup to you, and name it in linux.cgroupsPath (README, Rootless)";
+
 /// Whether sct runs unprivileged: then it needs a user namespace of its
 /// own for every other namespace, and cannot load a device rule.
 pub fn is_rootless() -> bool {
@@ -77,12 +80,13 @@ pub fn plan(cfg: &Config, env: Environ) -> Result<Option<UserNs>> {
                 deny_setgroups: false,
             },
         }
-    } else {
-        if !cfg.uid_map.is_empty() {
-            return Err(Error::setup("--uidmap", b"", "needs root")
-                .hint("as an ordinary user sct maps you to root, and your /etc/subuid range to 1.. (README, Rootless)"));
-        }
+    } else if cfg.uid_map.is_empty() {
         caller_maps(env)
+    } else if cfg.userns {
+        given_maps(cfg, env)?
+    } else {
+        return Err(Error::setup("--uidmap", b"", "needs root")
+            .hint("as an ordinary user sct maps you to root, and your /etc/subuid range to 1.. (README, Rootless)"));
     };
     if let Some((uid, gid)) = cfg.user {
         if !ns.uid.maps(uid) || !ns.gid.maps(gid) {
@@ -92,6 +96,9 @@ pub fn plan(cfg: &Config, env: Environ) -> Result<Option<UserNs>> {
                 Writer::Direct {
                     deny_setgroups: true,
                 } => UNMAPPED_ROOTLESS_HINT,
+                _ if is_rootless() && cfg.userns => {
+                    "linux.uidMappings and linux.gidMappings must map it"
+                }
                 _ if is_rootless() => "your ranges in /etc/subuid and /etc/subgid do not cover it",
                 _ if cfg.uid_map.is_empty() => "--userns maps 0..65535",
                 _ => "--uidmap and --gidmap must map it",
@@ -140,25 +147,10 @@ fn caller_maps(env: Environ) -> UserNs {
             deny_setgroups: true,
         },
     };
-    // Under no_new_privs exec ignores the helpers' setuid bit: they would
-    // run unprivileged and fail.
-    if rustix::thread::no_new_privs().unwrap_or(true) {
-        return single;
-    }
-    let (Some(newuidmap), Some(newgidmap)) = (
-        find_program(env, b"newuidmap"),
-        find_program(env, b"newgidmap"),
-    ) else {
+    let Some((newuidmap, newgidmap)) = helpers(env) else {
         return single;
     };
-    let mut name = Buf::<64>::new();
-    let _ = for_each_line(c"/etc/passwd", &mut |line| {
-        if let Some(n) = passwd_name(line, uid) {
-            name.push(n);
-            return true;
-        }
-        false
-    });
+    let name = user_name(uid);
     let name = (!name.is_empty() && !name.is_cut()).then_some(name.as_bytes());
     let ranges = |file: &CStr, own: u32| {
         let mut s = Subordinates::new(own);
@@ -179,6 +171,65 @@ fn caller_maps(env: Environ) -> UserNs {
         },
         _ => single,
     }
+}
+
+/// User `uid`'s name in /etc/passwd; empty if it has none.
+pub fn user_name(uid: u32) -> Buf<64> {
+    let mut name = Buf::<64>::new();
+    let _ = for_each_line(c"/etc/passwd", &mut |line| {
+        if let Some(n) = passwd_name(line, uid) {
+            name.push(n);
+            return true;
+        }
+        false
+    });
+    name
+}
+
+/// config.json's maps, run by an ordinary user (rootless OCI mode; `sct
+/// spec --rootless` maps the caller alone, as `runc spec --rootless`
+/// does): the caller's own ids are written as for a plain rootless run,
+/// anything more by newuidmap and newgidmap, which check it against
+/// /etc/subuid and /etc/subgid.
+fn given_maps(cfg: &Config, env: Environ) -> Result<UserNs> {
+    let uid = rustix::process::geteuid().as_raw();
+    let gid = rustix::process::getegid().as_raw();
+    let writer = if cfg.uid_map.is_only(uid) && cfg.gid_map.is_only(gid) {
+        Writer::Direct {
+            deny_setgroups: true,
+        }
+    } else {
+        let (newuidmap, newgidmap) = helpers(env).ok_or_else(|| {
+            Error::setup(
+                "linux.uidMappings",
+                b"",
+                "maps more than your own uid and gid, and newuidmap and newgidmap are not usable",
+            )
+            .hint("install them (Debian: uidmap) and give yourself ranges in /etc/subuid and /etc/subgid, or map only yourself, as 'sct spec --rootless' does")
+        })?;
+        Writer::Helpers {
+            newuidmap,
+            newgidmap,
+        }
+    };
+    Ok(UserNs {
+        uid: cfg.uid_map,
+        gid: cfg.gid_map,
+        writer,
+    })
+}
+
+/// newuidmap and newgidmap from sct's PATH, if they can work.
+fn helpers(env: Environ) -> Option<(ProgramPath, ProgramPath)> {
+    // Under no_new_privs exec ignores the helpers' setuid bit: they would
+    // run unprivileged and fail.
+    if rustix::thread::no_new_privs().unwrap_or(true) {
+        return None;
+    }
+    Some((
+        find_program(env, b"newuidmap")?,
+        find_program(env, b"newgidmap")?,
+    ))
 }
 
 impl UserNs {

@@ -82,7 +82,8 @@ pub struct Config {
     /// maps. Empty: none as root; the caller's map when run unprivileged.
     pub uid_map: IdMap,
     pub gid_map: IdMap,
-    /// `--userns` (root): a user namespace with maps sct picks (userns.rs).
+    /// `--userns` (root): a user namespace with maps sct picks (userns.rs);
+    /// config.json's user namespace, with `uid_map` and `gid_map`.
     pub userns: bool,
     /// `--read-only`: the root mount itself read-only.
     pub read_only: bool,

@@ -283,8 +283,16 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
     let signals = (!opts.detach).then(parent::take_over_signals).transpose()?;
     // The PID and time namespaces take effect for children only: joined
     // here, so that the clone below starts inside (setns(2)). Nothing else
-    // of this process changes namespace.
-    let for_children = namespaces & (CLONE_NEWPID | CLONE_NEWTIME);
+    // of this process changes namespace, but an ordinary caller's user
+    // namespace: setns(2) into a PID namespace asks CAP_SYS_ADMIN in the
+    // caller's own user namespace too, which it has only in the
+    // container's (its own creation). The kernel joins it first.
+    let user = if crate::userns::is_rootless() {
+        CLONE_NEWUSER
+    } else {
+        0
+    };
+    let for_children = namespaces & (CLONE_NEWPID | CLONE_NEWTIME | user);
     if for_children != 0 {
         let kinds = rustix::thread::ThreadNameSpaceType::from_bits_retain(for_children);
         rustix::thread::move_into_thread_name_spaces(init.as_fd(), kinds)

@@ -305,7 +305,10 @@ pub fn kill(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     if state::status(&st, dir.has_fifo()) == Status::Stopped {
         return Err(Error::setup("kill", id(opts), "container not running"));
     }
-    if opts.all {
+    // Without a cgroup (rootless and no limits: parent.rs says why there
+    // is none), the init: KILL to a PID namespace's init ends every
+    // process in it.
+    if opts.all && st.cgroups.iter().any(|c| !c.is_empty()) {
         signal_cgroup(&st, signal);
     } else {
         let fd = open_init(&st)
@@ -489,7 +492,9 @@ pub fn list(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
                 .push(b"\t")
                 .push(st.bundle)
                 .push(b"\t");
-            out.push(st.created).push(b"\troot\n");
+            out.push(st.created).push(b"\t");
+            push_owner(&mut out, &dir);
+            out.push(b"\n");
         }
         first = false;
         out.write_to(stdout);
@@ -500,12 +505,28 @@ pub fn list(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     Ok(0)
 }
 
+/// The owner of a container's state directory, as runc's list gives it:
+/// the user's name, else `#UID`.
+fn push_owner<const N: usize>(out: &mut Buf<N>, dir: &Dir) {
+    let uid = rustix::fs::fstat(dir.lock_fd()).map_or(0, |s| s.st_uid);
+    let name = crate::userns::user_name(uid);
+    if name.is_empty() || name.is_cut() {
+        out.push(b"#").push_u64(u64::from(uid));
+    } else {
+        out.push(name.as_bytes());
+    }
+}
+
 /// `spec`: writes config.json describing sct's defaults.
 pub fn spec(_: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     let mut path = Buf::<1100>::new();
     path.push(opts.bundle.map_or(&b"."[..], CStr::to_bytes))
         .push(b"/config.json\0");
-    let text = super::spec::default_spec();
+    let caller = opts.rootless.then(|| super::spec::Caller {
+        uid: rustix::process::geteuid().as_raw(),
+        gid: rustix::process::getegid().as_raw(),
+    });
+    let text = super::spec::default_spec(caller);
     let fd = rustix::fs::open(
         path.as_c_str(),
         OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC,

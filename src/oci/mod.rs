@@ -27,6 +27,7 @@ pub mod hooks;
 mod lifecycle;
 mod log;
 mod ps;
+mod rootless;
 mod spec;
 mod state;
 mod update;
@@ -54,6 +55,8 @@ pub struct Opts {
     pub all: bool,
     pub json: bool,
     pub quiet: bool,
+    /// `spec --rootless`.
+    pub rootless: bool,
     /// Positional arguments: the container ID, then kill's signal.
     pub args: [Option<&'static CStr>; 2],
     /// Other commands' flag values, by the slot their flag names
@@ -159,6 +162,15 @@ const QUIET: Flag = Flag {
     value: None,
     help: "print only the IDs",
     set: |o, _| o.quiet = true,
+};
+
+const ROOTLESS: Flag = Flag {
+    long: "rootless",
+    short: None,
+    value: None,
+    help:
+        "for an ordinary user: a user namespace mapping you to root, the host's /sys, no resources",
+    set: |o, _| o.rootless = true,
 };
 
 const COMMANDS: &[Command] = &[
@@ -285,7 +297,7 @@ const COMMANDS: &[Command] = &[
         name: "spec",
         usage: "spec [FLAGS]",
         help: "write a config.json that describes sct's defaults",
-        flags: &[BUNDLE],
+        flags: &[BUNDLE, ROOTLESS],
         args: (0, 0),
         run: lifecycle::spec,
     },
@@ -301,7 +313,8 @@ const GLOBALS: &[(&str, bool)] = &[
     ("rootless", true),
 ];
 
-/// The default `--root`: where runc keeps its own (`/run/runc`).
+/// The default `--root`: where runc keeps its own (`/run/runc`); an
+/// ordinary user's is under XDG_RUNTIME_DIR (rootless.rs).
 pub const DEFAULT_ROOT: &CStr = c"/run/sct";
 
 /// Runs argv as runc's command line, or returns `None` when it is not one
@@ -319,6 +332,7 @@ pub fn main(args: Args, env: Environ) -> Option<u8> {
     };
     let mut i = 1;
     let mut systemd = false;
+    let mut root_given = false;
     while i < args.len() {
         let arg = args.get(i).to_bytes();
         let Some((name, inline)) = flag_name(arg) else {
@@ -339,7 +353,10 @@ pub fn main(args: Args, env: Environ) -> Option<u8> {
             Some(args.get(i))
         };
         match (name, value) {
-            ("root", Some(v)) => global.root = v,
+            ("root", Some(v)) => {
+                global.root = v;
+                root_given = true;
+            }
             ("log", Some(v)) => global.log = Some(v),
             ("log-format", Some(v)) => global.log_json = v.to_bytes() == b"json",
             ("systemd-cgroup", _) => systemd = true,
@@ -377,6 +394,12 @@ pub fn main(args: Args, env: Environ) -> Option<u8> {
         }
         Err(e) => return Some(fail(&global, e)),
     };
+    if !root_given && crate::userns::is_rootless() && !matches!(cmd.name, "spec" | "features") {
+        global.root = match rootless::default_root(env) {
+            Ok(root) => root,
+            Err(e) => return Some(fail(&global, e)),
+        };
+    }
     if global.debug {
         let mut line = Buf::<2048>::from(b"command:");
         for k in i..args.len() {

@@ -3,6 +3,13 @@
 //! kernel filesystems, device rule, masked and read-only paths), so the two
 //! cannot drift. As sct's default, it shares the host's network: no network
 //! namespace, and no CAP_NET_RAW.
+//!
+//! `--rootless` makes runc's edits for an ordinary user (runc 1.1's
+//! `specconv.ToRootless`): a user namespace mapping the caller's uid and
+//! gid to 0, one id each; the host's /sys bound (`rbind`, read-only)
+//! where sysfs cannot be mounted; no `linux.resources`, which would need
+//! a cgroup delegated to the caller. No network namespace to drop, and no
+//! `uid=`/`gid=` mount option to remove: sct's default has neither.
 
 use rustix::mount::MountFlags;
 
@@ -74,17 +81,25 @@ impl Writer {
     }
 }
 
-/// The mount flags config.json spells as options, in runc's words.
+/// The mount flags config.json spells as options, in runc's words and
+/// order.
 const OPTIONS: &[(MountFlags, &str)] = &[
-    (MountFlags::RDONLY, "ro"),
     (MountFlags::NOSUID, "nosuid"),
-    (MountFlags::NODEV, "nodev"),
     (MountFlags::NOEXEC, "noexec"),
+    (MountFlags::NODEV, "nodev"),
+    (MountFlags::RDONLY, "ro"),
     (MountFlags::STRICTATIME, "strictatime"),
 ];
 
-/// The default config.json.
-pub fn default_spec() -> Text {
+/// The caller's uid and gid, for `spec --rootless`.
+#[derive(Clone, Copy)]
+pub struct Caller {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// The default config.json; with `rootless`, one for that caller.
+pub fn default_spec(rootless: Option<Caller>) -> Text {
     let mut w = Writer {
         out: Text::new(),
         depth: 0,
@@ -139,9 +154,16 @@ pub fn default_spec() -> Text {
         let mut dest = Buf::<64>::from(b"/");
         dest.push(m.target.to_bytes());
         w.string(Some("destination"), dest.as_bytes());
-        w.string(Some("type"), m.fstype.to_bytes());
-        w.string(Some("source"), m.fstype.to_bytes());
+        // Rootless, what sct binds where the kernel refuses the mount (an
+        // unprivileged user namespace does not own the host's network
+        // namespace, which sysfs asks for).
+        let bound = m.host_fallback.filter(|_| rootless.is_some());
+        w.string(Some("type"), bound.map_or(m.fstype.to_bytes(), |_| b"none"));
+        w.string(Some("source"), bound.unwrap_or(m.fstype).to_bytes());
         w.open(Some("options"), b"[");
+        if bound.is_some() {
+            w.string(None, b"rbind");
+        }
         for &(flag, word) in OPTIONS {
             if m.flags.contains(flag) {
                 w.string(None, word.as_bytes());
@@ -161,13 +183,48 @@ pub fn default_spec() -> Text {
     }
     w.close(b"]");
     w.open(Some("linux"), b"{");
+    if let Some(caller) = rootless {
+        for (key, id) in [("uidMappings", caller.uid), ("gidMappings", caller.gid)] {
+            w.open(Some(key), b"[");
+            w.open(None, b"{");
+            w.number(Some("containerID"), 0);
+            w.number(Some("hostID"), u64::from(id));
+            w.number(Some("size"), 1);
+            w.close(b"}");
+            w.close(b"]");
+        }
+    }
     w.open(Some("namespaces"), b"[");
-    for ns in ["pid", "ipc", "uts", "mount"] {
+    let user: &[&str] = if rootless.is_some() { &["user"] } else { &[] };
+    for ns in ["pid", "ipc", "uts", "mount"].iter().chain(user) {
         w.open(None, b"{");
         w.string(Some("type"), ns.as_bytes());
         w.close(b"}");
     }
     w.close(b"]");
+    if rootless.is_none() {
+        resources(&mut w);
+    }
+    for (key, list) in [
+        ("maskedPaths", spec::MASKED),
+        ("readonlyPaths", spec::READ_ONLY),
+    ] {
+        w.open(Some(key), b"[");
+        for path in list {
+            let mut full = Buf::<128>::from(b"/");
+            full.push(path.to_bytes());
+            w.string(None, full.as_bytes());
+        }
+        w.close(b"]");
+    }
+    w.close(b"}");
+    w.depth = 0;
+    w.out.push(b"\n}\n");
+    w.out
+}
+
+/// `linux.resources`: sct's device rule.
+fn resources(w: &mut Writer) {
     w.open(Some("resources"), b"{");
     w.open(Some("devices"), b"[");
     w.open(None, b"{");
@@ -198,22 +255,6 @@ pub fn default_spec() -> Text {
     }
     w.close(b"]");
     w.close(b"}");
-    for (key, list) in [
-        ("maskedPaths", spec::MASKED),
-        ("readonlyPaths", spec::READ_ONLY),
-    ] {
-        w.open(Some(key), b"[");
-        for path in list {
-            let mut full = Buf::<128>::from(b"/");
-            full.push(path.to_bytes());
-            w.string(None, full.as_bytes());
-        }
-        w.close(b"]");
-    }
-    w.close(b"}");
-    w.depth = 0;
-    w.out.push(b"\n}\n");
-    w.out
 }
 
 #[cfg(test)]
@@ -222,7 +263,7 @@ mod tests {
 
     #[test]
     fn default_spec_is_json_and_says_what_sct_does() {
-        let text = default_spec();
+        let text = default_spec(None);
         assert!(!text.is_cut());
         let v: serde_json::Value = serde_json::from_slice(text.as_bytes()).unwrap();
         assert_eq!(v["process"]["args"][0], "sh");
@@ -245,6 +286,46 @@ mod tests {
         assert_eq!(v["linux"]["resources"]["devices"][3]["access"], "rwm");
         assert_eq!(v["linux"]["resources"]["devices"][1]["access"], "m");
         assert!(v["linux"]["maskedPaths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "/proc/kcore"));
+    }
+
+    #[test]
+    fn rootless_spec_makes_runcs_edits() {
+        let text = default_spec(Some(Caller { uid: 999, gid: 998 }));
+        assert!(!text.is_cut());
+        let v: serde_json::Value = serde_json::from_slice(text.as_bytes()).unwrap();
+        let linux = &v["linux"];
+        let map = |uid| serde_json::json!([{"containerID": 0, "hostID": uid, "size": 1}]);
+        assert_eq!(linux["uidMappings"], map(999));
+        assert_eq!(linux["gidMappings"], map(998));
+        let ns: Vec<_> = linux["namespaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(ns, ["pid", "ipc", "uts", "mount", "user"]);
+        assert!(linux.get("resources").is_none());
+        let sys = v["mounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["destination"] == "/sys")
+            .unwrap();
+        assert_eq!(
+            *sys,
+            serde_json::json!({
+                "destination": "/sys",
+                "type": "none",
+                "source": "/sys",
+                "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]
+            })
+        );
+        assert_eq!(v["mounts"][0]["type"], "proc");
+        assert!(linux["maskedPaths"]
             .as_array()
             .unwrap()
             .iter()

@@ -265,7 +265,18 @@ impl Dir {
             0,
         )
         .at("mkfifo", FIFO.to_bytes())?;
-        if let Some((uid, gid)) = owner {
+        let own = (
+            rustix::process::geteuid().as_raw(),
+            rustix::process::getegid().as_raw(),
+        );
+        if owner.is_some_and(|ids| ids != own) && crate::userns::is_rootless() {
+            // An ordinary user cannot give the FIFO away (chown needs
+            // CAP_CHOWN): the container's root, one of its subordinate ids,
+            // may write it as anyone may, which mknod's umask had taken
+            // away. No one else can reach it: its directory is 0700.
+            rustix::fs::chmodat(&self.fd, FIFO, Mode::from_raw_mode(0o622), AtFlags::empty())
+                .at("chmod", FIFO.to_bytes())?;
+        } else if let Some((uid, gid)) = owner {
             rustix::fs::chownat(
                 &self.fd,
                 FIFO,
@@ -415,6 +426,12 @@ pub fn with_live(
     let st = dir.read_state(&mut buf, &mut scratch)?;
     match status(&st, dir.has_fifo()) {
         Status::Stopped => Err(Error::setup(step, id, "the container is not running")),
+        // An ordinary user's container without limits (parent.rs says why).
+        _ if st.cgroups.iter().all(|c| c.is_empty()) => {
+            Err(Error::setup(step, id, "the container has no cgroup").hint(
+                "an ordinary user's container has one only for limits, in a cgroup delegated to it (README, OCI runtime mode)",
+            ))
+        }
         status => f(&st, status).map(|()| 0),
     }
 }

@@ -14,6 +14,9 @@ use super::read::{self, array, boolean, get, int, object, required, string, uint
 pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
     let user_namespace = namespaces(l, at, arena, cfg)?;
     id_mappings(l, at, user_namespace, cfg)?;
+    // Asked for, with these maps: which an ordinary user may also give
+    // (userns::plan), unlike the command line's --uidmap.
+    cfg.userns = user_namespace;
     if let Some(v) = get(l, "devices") {
         let at = at.field("devices");
         if !array(v, &at)?.is_empty() {

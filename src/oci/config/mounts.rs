@@ -63,7 +63,14 @@ pub fn mounts(
             || options
                 .iter()
                 .any(|o| matches!(o, Value::String(s) if s.eq(b"bind") || s.eq(b"rbind")));
-        if bind {
+        // `runc spec --rootless`'s /sys: what sct binds itself wherever
+        // the kernel refuses sysfs (spec::MOUNTS).
+        let host_sys = bind
+            && trimmed == b"/sys"
+            && matches!(get(m, "source"), Some(Value::String(s)) if s.eq(b"/sys"));
+        if host_sys {
+            // sct's own, with sct's options.
+        } else if bind {
             let b = bind_of(m, &at, dst, bundle_dir, arena)?;
             if cfg.bind_count == MAX_BINDS {
                 return Err(at.bad("at most 40 bind mounts"));
