@@ -146,7 +146,9 @@ pub fn start(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     let st = dir.read_state(&mut buf, &mut scratch)?;
     let refused = match state::status(&st, dir.has_fifo()) {
         Status::Created => None,
-        Status::Running | Status::Paused => Some("cannot start a container that is running"),
+        // runc's words.
+        Status::Running => Some("cannot start an already running container"),
+        Status::Paused => Some("cannot start a container in the paused state"),
         Status::Stopped => Some("cannot start a container that has stopped"),
     };
     if let Some(why) = refused {
@@ -201,7 +203,9 @@ fn release(global: &Global, dir: &Dir, st: &State) -> Result<bool> {
                 Err(e) => return Err(e).at("read", b"exec.fifo"),
             }
         }
-        if !released && state::status(st, true) != Status::Created {
+        // Whether the init lives, not its status: from its open's return
+        // on it no longer bears the parked name, before its byte comes.
+        if !released && state::start_time(st.pid) != Some(st.start_time) {
             return Err(Error::setup(
                 "start",
                 st.id,
