@@ -80,6 +80,72 @@ fn kill_9_at_any_moment_of_create_or_start_leaves_nothing_delete_cannot_clean() 
     }
 }
 
+/// kill -9 of `create` at each step that leaves something on disk: held
+/// in its Nth mkdir, mknod or rename for N = 1, 2, ... until it gets
+/// through (`probe kill-at`, a seccomp user notification: the call has not
+/// run when the kill comes, and the previous one has). `delete --force`
+/// must then leave nothing, the cgroup named by linux.cgroupsPath (as
+/// containerd names it) included: that one no later sct would remove.
+#[test]
+fn kill_9_at_each_step_of_create_leaves_nothing_delete_cannot_clean() {
+    let own = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    let own = own
+        .lines()
+        .find_map(|l| l.strip_prefix("0::"))
+        .unwrap_or("/")
+        .trim_end_matches('/');
+    let cgroups_path = format!("{own}/sct-crash-{}", std::process::id());
+    let b = Bundle::with(&["sleep", "1000"], |c| {
+        c["linux"]["cgroupsPath"] = serde_json::json!(cgroups_path)
+    });
+    // Wherever a hierarchy is mounted, the path is relative to its root.
+    let mut mounts = vec![PathBuf::from("/sys/fs/cgroup")];
+    mounts.extend(
+        std::fs::read_dir("/sys/fs/cgroup")
+            .unwrap()
+            .flatten()
+            .map(|e| e.path()),
+    );
+    let made: Vec<PathBuf> = mounts
+        .iter()
+        .map(|m| m.join(cgroups_path.trim_start_matches('/')))
+        .collect();
+    for step in 1.. {
+        assert!(step < 100, "create never got through");
+        let id = format!("step-{step}");
+        // A file, not a pipe: a parked init keeps create's stdout open.
+        let said = b.dir().join("kill-at.out");
+        std::process::Command::new(probe())
+            .args(["kill-at", &step.to_string(), "--", SCT, "--root"])
+            .arg(&b.state_root)
+            .args(["create", &id])
+            .current_dir(b.dir())
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&said).unwrap())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        let out = std::fs::read_to_string(&said).unwrap();
+        let killed = out.contains("killed=yes");
+        assert!(killed || out == "killed=no\n", "step {step}: {out}");
+        let deleted = b.sct(&["delete", "--force", &id]);
+        assert_eq!(deleted.code, 0, "step {step}: {}", deleted.stderr);
+        assert!(!b.container_dir(&id).exists(), "step {step}: state left");
+        for dir in &made {
+            assert!(!dir.exists(), "step {step}: {} left", dir.display());
+        }
+        assert_processes_gone(&id);
+        while let Ok(Some(_)) = rustix::process::waitpid(None, rustix::process::WaitOptions::NOHANG)
+        {
+        }
+        if !killed {
+            println!("create got through at step {step}");
+            assert!(step > 5, "create made too few steps to be held: {step}");
+            break;
+        }
+    }
+}
+
 /// The cgroup directories the test process is in, in the unified
 /// hierarchy and each v1 one.
 fn own_cgroup_dirs() -> Vec<PathBuf> {

@@ -43,6 +43,23 @@ pub(super) fn base_path(
     Ok(path)
 }
 
+/// `base/name`, the path of a directory `make_dir` makes.
+pub(super) fn dir_path(base: &Path, name: &Text) -> Result<Path> {
+    let mut path = *base;
+    if !path.as_bytes().ends_with(b"/") {
+        path.push(b"/");
+    }
+    path.push(name.as_bytes());
+    if path.is_cut() {
+        return Err(Error::os(
+            "cgroup",
+            base.as_bytes(),
+            crate::sys::Errno::ENAMETOOLONG,
+        ));
+    }
+    Ok(path)
+}
+
 /// Opens `base`, removes stale `sct-<pid>` directories in it, creates
 /// `name` and opens it.
 pub(super) fn make_dir(base: &Path, name: &Text) -> Result<(OwnedFd, OwnedFd)> {
