@@ -45,7 +45,7 @@ fn a_start_killed_after_it_let_the_init_go_leaves_a_running_container() {
         "sct:[parked]\n"
     );
 
-    signal(pid, "STOP");
+    send_signal(pid, "STOP");
     wait_until("the parked init stopped", || task_state(pid) == Some('T'));
     let mut start = Killed(
         b.command(&["start", id])
@@ -56,9 +56,9 @@ fn a_start_killed_after_it_let_the_init_go_leaves_a_running_container() {
     );
     let start_pid = start.0.id();
     wait_until("start opened the exec FIFO", || has_open(start_pid, &fifo));
-    signal(start_pid, "STOP");
+    send_signal(start_pid, "STOP");
     wait_until("start stopped", || task_state(start_pid) == Some('T'));
-    signal(pid, "CONT");
+    send_signal(pid, "CONT");
     wait_until("the init ran CMD", || {
         std::fs::read_link(format!("/proc/{pid}/exe"))
             .map(|exe| exe != Path::new(SCT))
@@ -109,10 +109,6 @@ impl Drop for Killed {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn signal(pid: u32, name: &str) {
-    send_signal(pid, name);
 }
 
 /// The state letter of /proc/PID/stat (R, S, T, Z, ...).
