@@ -1,13 +1,16 @@
-//! kill -9 of `sct start` inside the one window where the state on disk
-//! cannot tell the truth by itself: after `start` let the parked init go
-//! (it opened the exec FIFO), before it unlinked the FIFO. The status then
-//! comes from the init itself (oci::state::status).
+//! kill -9 of `create` and `start` at the exact moments that matter, held
+//! there without timing luck: `create` after each step it leaves on disk,
+//! and `start` in the one window where the state on disk cannot tell the
+//! truth by itself (after it let the parked init go, before it unlinked
+//! the exec FIFO; the status then comes from the init itself,
+//! oci::state::status). Apart from tests/oci_kill.rs, which reaps every
+//! orphan and so would steal the children these tests wait for.
 
 #[path = "common/bundle.rs"]
 mod bundle;
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -98,6 +101,71 @@ struct ForceDelete<'a>(&'a Bundle, &'a str);
 impl Drop for ForceDelete<'_> {
     fn drop(&mut self) {
         let _ = self.0.sct(&["delete", "--force", self.1]);
+    }
+}
+
+/// kill -9 of `create` at each step that leaves something on disk: held
+/// in its Nth mkdir, mknod or rename for N = 1, 2, ... until it gets
+/// through (`probe kill-at`, a seccomp user notification: the call has not
+/// run when the kill comes, and the previous one has). `delete --force`
+/// must then leave nothing, the cgroup named by linux.cgroupsPath (as
+/// containerd names it) included: that one no later sct would remove.
+#[test]
+fn kill_9_at_each_step_of_create_leaves_nothing_delete_cannot_clean() {
+    let own = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    let own = own
+        .lines()
+        .find_map(|l| l.strip_prefix("0::"))
+        .unwrap_or("/")
+        .trim_end_matches('/');
+    let cgroups_path = format!("{own}/sct-crash-{}", std::process::id());
+    let b = Bundle::with(&["sleep", "1000"], |c| {
+        c["linux"]["cgroupsPath"] = serde_json::json!(cgroups_path)
+    });
+    // Wherever a hierarchy is mounted, the path is relative to its root.
+    let mut mounts = vec![PathBuf::from("/sys/fs/cgroup")];
+    mounts.extend(
+        std::fs::read_dir("/sys/fs/cgroup")
+            .unwrap()
+            .flatten()
+            .map(|e| e.path()),
+    );
+    let made: Vec<PathBuf> = mounts
+        .iter()
+        .map(|m| m.join(cgroups_path.trim_start_matches('/')))
+        .collect();
+    for step in 1.. {
+        assert!(step < 100, "create never got through");
+        let id = format!("step-{step}");
+        // A file, not a pipe: a parked init keeps create's stdout open.
+        let said = b.dir().join("kill-at.out");
+        std::process::Command::new(probe())
+            .args(["kill-at", &step.to_string(), "--", SCT, "--root"])
+            .arg(&b.state_root)
+            .args(["create", &id])
+            .current_dir(b.dir())
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&said).unwrap())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        let out = std::fs::read_to_string(&said).unwrap();
+        let killed = out.contains("killed=yes");
+        assert!(killed || out == "killed=no\n", "step {step}: {out}");
+        let deleted = b.sct(&["delete", "--force", &id]);
+        assert_eq!(deleted.code, 0, "step {step}: {}", deleted.stderr);
+        assert!(!b.container_dir(&id).exists(), "step {step}: state left");
+        for dir in &made {
+            assert!(!dir.exists(), "step {step}: {} left", dir.display());
+        }
+        // What the kills orphan to this process stays a zombie until the
+        // test ends: reaping any child would steal the other test's.
+        assert_processes_gone(&id);
+        if !killed {
+            println!("create got through at step {step}");
+            assert!(step > 5, "create made too few steps to be held: {step}");
+            break;
+        }
     }
 }
 
