@@ -10,7 +10,7 @@ use rustix::fd::OwnedFd;
 use rustix::fs::{stat, FileType, Mode, OFlags};
 use rustix::process::{Pid, Signal, WaitId, WaitIdOptions};
 
-use crate::cgroup::Cgroup;
+use crate::cgroup::{Cgroup, Making};
 use crate::child::{self, Setup, Start};
 use crate::cli::{Config, Net, Seccomp};
 use crate::devices::{Devices, Kind, Node};
@@ -67,10 +67,12 @@ impl Running {
 
 /// Sets the container up and starts CMD: the parent's checklist.
 pub fn start(cfg: &Config, args: Args, env: Environ) -> Result<Started> {
-    let mut p = prepare(cfg, env)?;
+    // sct stays to remove its cgroup: nothing to record.
+    let making = &mut |_: &[u8]| Ok(());
+    let mut p = prepare(cfg, env, making)?;
     let signals = take_over_signals()?;
     let channel = Channel::new()?;
-    let (child, channel) = spawn_and_release(cfg, &mut p, Start::Now, args, env, channel)?;
+    let (child, channel) = spawn_and_release(cfg, &mut p, Start::Now, args, env, channel, making)?;
     let terminal = channel.take_terminal();
     if let Some(failure) = channel.wait_for_exec()? {
         child.wait()?;
@@ -95,6 +97,7 @@ fn spawn_and_release(
     args: Args,
     env: Environ,
     channel: Channel,
+    making: &mut Making<'_>,
 ) -> Result<(Child, ParentEnd)> {
     let setup = setup(&p.devices, &p.profile, &p.userns, &p.cgroup, start);
     let child = match spawn(cfg, p.userns.is_some(), p.cgroup.as_mut())? {
@@ -109,6 +112,7 @@ fn spawn_and_release(
         &p.devices,
         p.userns.as_ref(),
         &cfg.hooks,
+        making,
     )?;
     Ok((child, channel))
 }
@@ -142,7 +146,7 @@ fn setup<'a>(
     }
 }
 
-fn prepare(cfg: &Config, env: Environ) -> Result<Prepared> {
+fn prepare(cfg: &Config, env: Environ, making: &mut Making<'_>) -> Result<Prepared> {
     check_rootfs(cfg)?;
     let userns = userns::plan(cfg, env)?;
     let devices = resolve_devices(cfg)?;
@@ -161,15 +165,21 @@ fn prepare(cfg: &Config, env: Environ) -> Result<Prepared> {
     // So a rootless container gets a cgroup only for limits.
     let rule = (!cfg.no_cgroup && !userns::is_rootless()).then(|| devices.rules());
     // Before the child exists, so that it can start inside (CLONE_INTO_CGROUP).
-    let cgroup =
-        Cgroup::create(&cfg.limits, rule, cfg.cgroup_parent, cfg.cgroup_name).map_err(|e| {
-            match (userns::is_rootless(), cfg.process_args.is_some()) {
-                (false, _) => e,
-                // CMD from config.json: OCI mode.
-                (true, true) => e.hint(userns::OCI_NO_DELEGATION_HINT),
-                (true, false) => e.hint(userns::NO_DELEGATION_HINT),
-            }
-        })?;
+    let cgroup = Cgroup::create(
+        &cfg.limits,
+        rule,
+        cfg.cgroup_parent,
+        cfg.cgroup_name,
+        making,
+    )
+    .map_err(
+        |e| match (userns::is_rootless(), cfg.process_args.is_some()) {
+            (false, _) => e,
+            // CMD from config.json: OCI mode.
+            (true, true) => e.hint(userns::OCI_NO_DELEGATION_HINT),
+            (true, false) => e.hint(userns::NO_DELEGATION_HINT),
+        },
+    )?;
     Ok(Prepared {
         userns,
         devices,
@@ -202,10 +212,11 @@ fn read_profile(file: &'static core::ffi::CStr, text: &mut [u8]) -> Result<usize
 
 /// `create`: sets the container up as `run` does, but leaves it parked
 /// before CMD, waiting for `start` on the exec FIFO `fifo` (an O_PATH
-/// descriptor). `record` is called with the cgroup once it exists (so that
-/// a kill -9 of sct from there on leaves nothing `delete` cannot find), and
-/// again with the parked container's pid before sct lets go of it; then
-/// the cgroup is left in place, and sct exits while the container lives on.
+/// descriptor). `record` is told each cgroup directory before it is made,
+/// then the cgroup once it exists (so that a kill -9 of sct at any moment
+/// leaves nothing `delete` cannot find), and again with the parked
+/// container's pid before sct lets go of it; then the cgroup is left in
+/// place, and sct exits while the container lives on.
 pub fn create(
     cfg: &Config,
     args: Args,
@@ -213,10 +224,10 @@ pub fn create(
     fifo: rustix::fd::BorrowedFd<'_>,
     lock: rustix::fd::BorrowedFd<'_>,
     console_socket: Option<rustix::fd::BorrowedFd<'_>>,
-    mut record: impl FnMut(Option<Pid>, Option<&Cgroup>) -> Result<()>,
+    mut record: impl FnMut(Record<'_>) -> Result<()>,
 ) -> Result<Created> {
-    let mut p = prepare(cfg, env)?;
-    record(None, p.cgroup.as_ref())?;
+    let mut p = prepare(cfg, env, &mut |path| record(Record::Making(path)))?;
+    record(Record::Made(None, p.cgroup.as_ref()))?;
     let channel = Channel::new()?;
     use rustix::fd::AsRawFd;
     let start = Start::OnFifo {
@@ -224,7 +235,8 @@ pub fn create(
         lock: lock.as_raw_fd(),
         console: console_socket.map(|s| s.as_raw_fd()),
     };
-    let (child, channel) = spawn_and_release(cfg, &mut p, start, args, env, channel)?;
+    let making = &mut |path: &[u8]| record(Record::Making(path));
+    let (child, channel) = spawn_and_release(cfg, &mut p, start, args, env, channel, making)?;
     // The third handshake: the child no longer dies with sct.
     let parked = channel.child_is_ready()?;
     if !parked {
@@ -239,7 +251,7 @@ pub fn create(
             )),
         };
     }
-    if let Err(e) = record(Some(child.pid), p.cgroup.as_ref()) {
+    if let Err(e) = record(Record::Made(Some(child.pid), p.cgroup.as_ref())) {
         child.signal(linux_raw_sys::general::SIGKILL);
         let _ = child.wait();
         return Err(e);
@@ -249,6 +261,14 @@ pub fn create(
         cg.keep();
     }
     Ok(Created::Parked(child.pid, channel.take_terminal()))
+}
+
+/// What `create` asks its caller to put on record, as it goes.
+pub enum Record<'a> {
+    /// A cgroup directory about to be made (cgroup::Making).
+    Making(&'a [u8]),
+    /// The cgroup, made; with the parked container's pid once it has one.
+    Made(Option<Pid>, Option<&'a Cgroup>),
 }
 
 /// What `create` left.
@@ -274,6 +294,7 @@ fn release_in_steps(
     devices: &Devices,
     userns: Option<&UserNs>,
     hooks: &crate::oci::hooks::Plan,
+    making: &mut Making<'_>,
 ) -> Result<()> {
     let kill = |e: Error| {
         child.signal(linux_raw_sys::general::SIGKILL);
@@ -299,7 +320,7 @@ fn release_in_steps(
     // While the child sets up: loading the program is the costliest part
     // of the cgroup, and the rule need only be there before CMD runs.
     if let Some(cg) = cgroup {
-        cg.attach_device_rule(devices.rules(), child.pid)
+        cg.attach_device_rule(devices.rules(), child.pid, making)
             .map_err(|e| kill(e.or_hint(crate::cgroup::NO_CGROUP_HINT)))?;
     }
     // OCI's prestart and createRuntime hooks, in a handshake of their own:

@@ -10,6 +10,7 @@
 //! is mounted (v2 has no devices files), else v1's `devices` controller.
 
 pub mod live;
+mod paths;
 mod v1;
 mod v2;
 pub mod values;
@@ -23,6 +24,7 @@ use crate::devices::Rule;
 use crate::error::{Context, Error, Result};
 use crate::out::{Buf, Line, Text};
 use crate::sys::retry;
+use paths::{base_path, dir_path, make_dir};
 use values::Limits;
 
 /// The controllers sct can use, by bit.
@@ -110,6 +112,12 @@ pub struct Cgroup {
 /// A path under a cgroup mount: `root/own-or-parent`.
 type Path = Buf<512>;
 
+/// Told the path of each directory of the container's cgroup before it is
+/// made, so that a caller killed in between has it on record: OCI's
+/// `create` writes it to the state, whose `delete` removes what the state
+/// names (a path never made is no harm).
+pub type Making<'a> = dyn FnMut(&[u8]) -> Result<()> + 'a;
+
 impl Cgroup {
     /// Creates `sct-<pid>` below `--cgroup-parent` (relative to each
     /// hierarchy's root) or below sct's own cgroup, in every hierarchy the
@@ -123,6 +131,7 @@ impl Cgroup {
         devices: Option<&[Rule]>,
         cgroup_parent: Option<&'static [u8]>,
         cgroup_name: Option<&'static [u8]>,
+        making: &mut Making<'_>,
     ) -> Result<Option<Cgroup>> {
         let mut needed = Controllers::needed_by(limits);
         if devices.is_some() {
@@ -132,7 +141,7 @@ impl Cgroup {
             return Ok(None);
         }
         let rules = devices.unwrap_or(&[]);
-        Self::create_in(needed, limits, rules, cgroup_parent, cgroup_name).map_err(|e| {
+        Self::create_in(needed, limits, rules, cgroup_parent, cgroup_name, making).map_err(|e| {
             if needed.0 == DEVICES {
                 e.or_hint(NO_CGROUP_HINT)
             } else {
@@ -147,6 +156,7 @@ impl Cgroup {
         devices: &[Rule],
         cgroup_parent: Option<&'static [u8]>,
         cgroup_name: Option<&'static [u8]>,
+        making: &mut Making<'_>,
     ) -> Result<Option<Cgroup>> {
         // A container with a device rule can be paused (`sct pause`).
         let needed = Controllers(needed.0 | if needed.has(DEVICES) { FREEZER } else { 0 });
@@ -214,7 +224,10 @@ impl Cgroup {
             let created = cg
                 .parents(root, &v2::enable_list(Controllers(on_v2)))
                 .and_then(|()| base_path(root, None, values::own_cgroup(own, None), cgroup_parent))
-                .and_then(|base| v2::create(&base, &cg.name, Controllers(on_v2), limits));
+                .and_then(|base| {
+                    making(dir_path(&base, &cg.name)?.as_bytes())?;
+                    v2::create(&base, &cg.name, Controllers(on_v2), limits)
+                });
             match created {
                 Ok(dir) => {
                     cg.dirs[slot] = Some(dir);
@@ -239,7 +252,7 @@ impl Cgroup {
                 if bit == FREEZER && !is_fs(b"/sys/fs/cgroup/freezer", CGROUP_SUPER_MAGIC) {
                     continue;
                 }
-                cg.add_v1(slot, bit, ctrl, own, devices)?;
+                cg.add_v1(slot, bit, ctrl, own, devices, making)?;
                 slot += 1;
             }
         }
@@ -254,6 +267,7 @@ impl Cgroup {
         ctrl: &str,
         own: &[u8],
         devices: &[Rule],
+        making: &mut Making<'_>,
     ) -> Result<()> {
         let mut mount = Path::from(ROOT);
         mount.push(b"/").push_str(ctrl);
@@ -268,6 +282,7 @@ impl Cgroup {
         self.parents(mount.as_bytes(), &Text::new())?;
         let own_path = values::own_cgroup(own, Some(ctrl.as_bytes()));
         let base = base_path(mount.as_bytes(), Some(ctrl), own_path, self.cgroup_parent)?;
+        making(dir_path(&base, &self.name)?.as_bytes())?;
         self.dirs[slot] = Some(v1::create(&base, &self.name, bit, &self.limits, devices)?);
         Ok(())
     }
@@ -307,8 +322,13 @@ impl Cgroup {
     ///
     /// Where the program is refused and v1's devices controller is there (a
     /// hybrid kernel without CONFIG_CGROUP_BPF), v1 takes the rule and the
-    /// child, still waiting, moves into it.
-    pub fn attach_device_rule(&mut self, rules: &[Rule], pid: Pid) -> Result<()> {
+    /// child, still waiting, moves into it; `making` as for `create`.
+    pub fn attach_device_rule(
+        &mut self,
+        rules: &[Rule],
+        pid: Pid,
+        making: &mut Making<'_>,
+    ) -> Result<()> {
         let Some(dir) = self
             .dirs
             .iter_mut()
@@ -329,7 +349,7 @@ impl Cgroup {
         }
         let mut own = [0u8; 4096];
         let own = read_path(b"/proc/self/cgroup", &mut own)?;
-        self.add_v1(slot, DEVICES, "devices", own, rules)?;
+        self.add_v1(slot, DEVICES, "devices", own, rules, making)?;
         let mut text = Text::new();
         text.push_u64(pid.as_raw_nonzero().get() as u64);
         let dir = self.dirs[slot].as_ref().map(|d| &d.fd);
@@ -528,96 +548,6 @@ fn pause_1ms() {
         tv_sec: 0,
         tv_nsec: 1_000_000,
     });
-}
-
-/// `mount/(--cgroup-parent or own cgroup)`, opened; stale `sct-<pid>`
-/// cgroups of sct runs that were SIGKILLed are removed from it first.
-fn base_path(
-    mount: &[u8],
-    controller: Option<&str>,
-    own: Option<&[u8]>,
-    cgroup_parent: Option<&[u8]>,
-) -> Result<Path> {
-    let mut path = Path::from(mount);
-    match (cgroup_parent, own) {
-        (Some(p), _) => {
-            path.push(b"/").push(p);
-        }
-        (None, Some(own)) => {
-            path.push(own);
-        }
-        (None, None) => {
-            let what = controller.map(str::as_bytes).unwrap_or(b"cgroup v2");
-            return Err(
-                Error::setup("/proc/self/cgroup", what, "sct's own cgroup is not listed")
-                    .hint("pass --cgroup-parent PATH"),
-            );
-        }
-    }
-    if path.is_cut() {
-        return Err(Error::os(
-            "cgroup",
-            path.as_bytes(),
-            crate::sys::Errno::NAMETOOLONG,
-        ));
-    }
-    Ok(path)
-}
-
-/// Opens `base`, removes stale `sct-<pid>` directories in it, creates
-/// `name` and opens it.
-fn make_dir(base: &Path, name: &Text) -> Result<(OwnedFd, OwnedFd)> {
-    let parent = rustix::fs::open(
-        base.as_bytes(),
-        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .at("open cgroup", base.as_bytes())
-    .map_err(|e| {
-        e.hint_if(
-            crate::sys::Errno::NOENT,
-            "--cgroup-parent must name an existing cgroup",
-        )
-    })?;
-    remove_stale(&parent);
-    rustix::fs::mkdirat(&parent, name.as_bytes(), Mode::from_raw_mode(0o755))
-        .at("mkdir cgroup", name.as_bytes())
-        .map_err(|e| {
-            e.hint_if(
-                crate::sys::Errno::ACCESS,
-                "creating a cgroup needs root (or a cgroup delegated to you); run sct as root",
-            )
-        })?;
-    let fd = match rustix::fs::openat(
-        &parent,
-        name.as_bytes(),
-        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-    ) {
-        Ok(fd) => fd,
-        Err(e) => {
-            remove_dir(&parent, name.as_bytes());
-            return Err(e).at("open cgroup", name.as_bytes());
-        }
-    };
-    Ok((parent, fd))
-}
-
-/// Removes `sct-<pid>` directories whose sct is gone (it was SIGKILLed and
-/// could not clean up). A directory that still has processes stays (rmdir
-/// refuses it).
-fn remove_stale(parent: &OwnedFd) {
-    let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 2048];
-    let mut dir = rustix::fs::RawDir::new(parent, &mut buf);
-    while let Some(Ok(entry)) = dir.next() {
-        let name = entry.file_name().to_bytes();
-        let Some(pid) = values::sct_cgroup_pid(name).and_then(|p| Pid::from_raw(p as i32)) else {
-            continue;
-        };
-        if rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH) {
-            let _ = rustix::fs::unlinkat(parent, name, rustix::fs::AtFlags::REMOVEDIR);
-        }
-    }
 }
 
 /// Whether v1's devices controller is mounted.

@@ -1,5 +1,7 @@
 //! Ties the container's life to sct's.
 
+use core::ffi::CStr;
+
 use linux_raw_sys::general::SIGKILL;
 use rustix::process::{set_parent_process_death_signal, Signal};
 
@@ -30,6 +32,16 @@ pub fn join_cgroups(tasks: &[RawFd]) -> Result<()> {
     Ok(())
 }
 
+/// The parked init's name (its `comm`, in /proc/PID/stat), as runc's is
+/// `runc:[2:INIT]`: what tells a container `start` let go from one still
+/// parked once a `start` killed in between left the exec FIFO behind
+/// (oci::state::status).
+pub const PARKED_NAME: &CStr = c"sct:[parked]";
+
+/// What the init is called from its release on, until CMD's exec names it
+/// after CMD (or for good, as `--init`'s reaper).
+const RELEASED_NAME: &CStr = c"sct";
+
 /// `create`: waits, with everything set up, until `start` opens the exec
 /// FIFO; sct itself exits meanwhile. The death signal is disarmed first,
 /// then a third handshake tells the parent so: a parent killed before it
@@ -37,6 +49,9 @@ pub fn join_cgroups(tasks: &[RawFd]) -> Result<()> {
 /// killed after it leaves a parked container that `delete` removes.
 /// Returns the FIFO's writer: `start` waits for it to close.
 pub fn park(channel: &mut ChildEnd, fifo: RawFd) -> Result<OwnedFd> {
+    // Named before the handshake, so that the name holds by the time
+    // `create` returns and anyone can ask for the state.
+    rustix::thread::set_name(PARKED_NAME).at("prctl", b"PR_SET_NAME")?;
     set_parent_process_death_signal(None).at("prctl", b"PR_SET_PDEATHSIG")?;
     if !channel.ready_and_wait() {
         crate::sys::process::exit(crate::error::EXIT_SCT_FAILED);
@@ -56,6 +71,11 @@ pub fn park(channel: &mut ChildEnd, fifo: RawFd) -> Result<OwnedFd> {
         )
     })
     .at("open", b"exec.fifo")?;
+    // Released: renamed at once, and before the byte that lets `start`
+    // unlink the FIFO; from here the init goes on without `start`, so it
+    // looks parked only for these few instructions. Best effort: CMD's
+    // exec renames it anyway.
+    let _ = rustix::thread::set_name(RELEASED_NAME);
     crate::sys::retry(|| rustix::io::write(&writer, b"0")).at("write", b"exec.fifo")?;
     // `fifo` itself is close-on-exec, as every descriptor is by now.
     Ok(writer)

@@ -35,6 +35,8 @@ mod session;
 pub mod terminal;
 mod uts;
 
+pub use lifecycle::PARKED_NAME;
+
 /// When CMD starts.
 #[derive(Clone, Copy)]
 pub enum Start {

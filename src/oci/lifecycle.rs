@@ -16,7 +16,7 @@ use super::state::{self, Dir, State, Status};
 use super::{config, Global, Opts};
 use crate::error::{Context, Error, Result};
 use crate::out::{Buf, Line};
-use crate::parent::{self, Created};
+use crate::parent::{self, Created, Record};
 use crate::sys::args::{Args, Environ};
 
 /// The container ID: the parser checked it is there and well formed.
@@ -106,12 +106,30 @@ fn create_in(
     if !base.hooks.is_empty() {
         loaded.cfg.hooks.state = hook_state(&base)?;
     }
-    let record = |pid: Option<Pid>, cgroup: Option<&crate::cgroup::Cgroup>| {
-        if let Some(cg) = cgroup {
-            for (path, fd) in paths.iter_mut().zip(cg.dirs()) {
-                fd_path(fd, path)?;
+    // Each cgroup directory goes on record before it is made: a kill -9
+    // between its mkdir and a record made after would leave one `delete`
+    // cannot find, under a name (cgroupsPath) no later sct removes.
+    let mut planned = [Buf::<512>::new(); 6];
+    let record = |what: Record<'_>| {
+        let (pid, listed) = match what {
+            Record::Making(path) => {
+                let slot = planned.iter_mut().find(|p| p.is_empty());
+                let slot = slot.ok_or_else(|| Error::setup("cgroup", path, "too many"))?;
+                *slot = Buf::from(path);
+                if slot.is_cut() {
+                    return Err(Error::os("cgroup", path, crate::sys::Errno::NAMETOOLONG));
+                }
+                (None, &planned)
             }
-        }
+            // Now as the kernel names them, and only those made.
+            Record::Made(pid, cgroup) => {
+                paths = [Buf::new(); 6];
+                for (path, fd) in paths.iter_mut().zip(cgroup.iter().flat_map(|cg| cg.dirs())) {
+                    fd_path(fd, path)?;
+                }
+                (pid, &paths)
+            }
+        };
         let pid = pid.map_or(0, |p| p.as_raw_nonzero().get() as u32);
         let mut st = State {
             pid,
@@ -122,7 +140,7 @@ fn create_in(
             },
             ..base
         };
-        for (slot, path) in st.cgroups.iter_mut().zip(&paths) {
+        for (slot, path) in st.cgroups.iter_mut().zip(listed) {
             *slot = path.as_bytes();
         }
         dir.write_state(&st)
@@ -146,7 +164,9 @@ pub fn start(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     let st = dir.read_state(&mut buf, &mut scratch)?;
     let refused = match state::status(&st, dir.has_fifo()) {
         Status::Created => None,
-        Status::Running | Status::Paused => Some("cannot start a container that is running"),
+        // runc's words.
+        Status::Running => Some("cannot start an already running container"),
+        Status::Paused => Some("cannot start a container in the paused state"),
         Status::Stopped => Some("cannot start a container that has stopped"),
     };
     if let Some(why) = refused {
@@ -201,7 +221,9 @@ fn release(global: &Global, dir: &Dir, st: &State) -> Result<bool> {
                 Err(e) => return Err(e).at("read", b"exec.fifo"),
             }
         }
-        if !released && state::status(st, true) != Status::Created {
+        // Whether the init lives, not its status: from its open's return
+        // on it no longer bears the parked name, before its byte comes.
+        if !released && state::start_time(st.pid) != Some(st.start_time) {
             return Err(Error::setup(
                 "start",
                 st.id,

@@ -369,6 +369,12 @@ fn take_decoded<'a>(s: &json::Str<'_>, scratch: &mut &'a mut [u8]) -> Option<&'a
 /// The start time of process `pid` (field 22 of /proc/PID/stat), unless it
 /// is gone or a zombie.
 pub fn start_time(pid: u32) -> Option<u64> {
+    let mut buf = [0u8; 1024];
+    parse_stat(read_stat(pid, &mut buf)?).map(|(_, time)| time)
+}
+
+/// /proc/PID/stat, which anyone may read.
+fn read_stat(pid: u32, buf: &mut [u8]) -> Option<&[u8]> {
     let mut path = Buf::<64>::from(b"/proc/");
     path.push_u64(u64::from(pid)).push(b"/stat\0");
     let fd = rustix::fs::open(
@@ -377,16 +383,17 @@ pub fn start_time(pid: u32) -> Option<u64> {
         Mode::empty(),
     )
     .ok()?;
-    let mut buf = [0u8; 1024];
-    let n = crate::sys::retry(|| rustix::io::read(&fd, &mut buf)).ok()?;
-    parse_start_time(&buf[..n])
+    let n = crate::sys::retry(|| rustix::io::read(&fd, &mut *buf)).ok()?;
+    Some(&buf[..n])
 }
 
-/// Field 22 of a /proc/PID/stat line, `None` for a zombie (or one being
-/// reaped): the name in field 2 may hold spaces and parentheses, so the
-/// fields are counted from its last `)`.
-pub fn parse_start_time(stat: &[u8]) -> Option<u64> {
+/// The name (field 2) and start time (field 22) of a /proc/PID/stat line,
+/// `None` for a zombie (or one being reaped): the name may hold spaces and
+/// parentheses, so the fields are counted from its last `)`.
+pub fn parse_stat(stat: &[u8]) -> Option<(&[u8], u64)> {
+    let open = stat.iter().position(|&c| c == b'(')?;
     let close = stat.iter().rposition(|&c| c == b')')?;
+    let name = stat.get(open + 1..close)?;
     let mut fields = stat[close + 1..]
         .split(|&c| c == b' ')
         .filter(|f| !f.is_empty());
@@ -394,15 +401,24 @@ pub fn parse_start_time(stat: &[u8]) -> Option<u64> {
     if state == b"Z" || state == b"X" {
         return None;
     }
-    crate::out::parse_u64(fields.nth(18)?)
+    Some((name, crate::out::parse_u64(fields.nth(18)?)?))
 }
 
-/// The status of the container `st` describes, `fifo` telling whether it
-/// was started.
+/// The status of the container `st` describes, `fifo` telling whether the
+/// exec FIFO is still there. Created takes both the FIFO and an init that
+/// still bears the parked name: `start` lets the init go before it
+/// unlinks the FIFO, so a `start` killed in between leaves the FIFO beside
+/// a container that runs (runc trusts the FIFO alone, and says created).
 pub fn status(st: &State, fifo: bool) -> Status {
-    if st.pid == 0 || start_time(st.pid) != Some(st.start_time) {
-        Status::Stopped
-    } else if fifo {
+    let mut buf = [0u8; 1024];
+    let init = match st.pid {
+        0 => None,
+        pid => read_stat(pid, &mut buf).and_then(parse_stat),
+    };
+    let Some((name, _)) = init.filter(|&(_, time)| time == st.start_time) else {
+        return Status::Stopped;
+    };
+    if fifo && name == crate::child::PARKED_NAME.to_bytes() {
         Status::Created
     } else if crate::cgroup::live::Live::open(&st.cgroups).paused() {
         Status::Paused
@@ -441,12 +457,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn start_time_after_odd_names() {
+    fn name_and_start_time_after_odd_names() {
         let line =
             b"42 (a) b (c)) S 1 42 42 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 98765 1000 10\n";
-        assert_eq!(parse_start_time(line), Some(98765));
+        assert_eq!(parse_stat(line), Some((&b"a) b (c)"[..], 98765)));
+        let parked =
+            b"7 (sct:[parked]) S 1 7 7 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 5 1000 10\n";
+        assert_eq!(parse_stat(parked), Some((&b"sct:[parked]"[..], 5)));
         let zombie = b"42 (sh) Z 1 42 42 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 98765 0 0\n";
-        assert_eq!(parse_start_time(zombie), None);
-        assert_eq!(parse_start_time(b"42 (sh"), None);
+        assert_eq!(parse_stat(zombie), None);
+        assert_eq!(parse_stat(b"42 (sh"), None);
     }
 }

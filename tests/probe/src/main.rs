@@ -55,6 +55,11 @@
 //!        MODE no-clone-into-cgroup: clone3 with a struct over 64 bytes fails
 //!        with E2BIG (5.3 to 5.6, no CLONE_INTO_CGROUP);
 //!        MODE no-mount-setattr: mount_setattr fails with ENOSYS (before 5.12).
+//!   sct-probe kill-at N -- CMD ARGS...
+//!        run CMD and SIGKILL it while it is held in its Nth mkdir, mknod or
+//!        rename (a seccomp user notification holds the call before the
+//!        kernel runs it; CMD's children go on), then print killed=yes and
+//!        exit 0; if CMD ends first, print killed=no and exit with its code.
 
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -84,6 +89,7 @@ fn main() {
         Some("chroot-escape") => chroot_escape(),
         Some("fake-old-kernel") => fake_old_kernel(&rest),
         Some("as-user") => as_user(&rest),
+        Some("kill-at") => kill_at(&rest),
         Some("alloc") => alloc(rest[0].parse().unwrap()),
         Some("spawn-loop") => spawn_loop(rest[0].parse().unwrap()),
         Some("spin") => spin(rest[0].parse().unwrap()),
@@ -419,6 +425,146 @@ fn fake_old_kernel(args: &[&str]) -> i32 {
         std::ffi::OsStr::new(cmd[0]).as_bytes().escape_ascii()
     );
     127
+}
+
+/// The audit architecture of the probe's own syscalls.
+#[cfg(target_arch = "x86_64")]
+const NATIVE_ARCH: u32 = linux_raw_sys::ptrace::AUDIT_ARCH_X86_64;
+#[cfg(target_arch = "aarch64")]
+const NATIVE_ARCH: u32 = linux_raw_sys::ptrace::AUDIT_ARCH_AARCH64;
+#[cfg(target_arch = "arm")]
+const NATIVE_ARCH: u32 = linux_raw_sys::ptrace::AUDIT_ARCH_ARM;
+#[cfg(target_arch = "riscv64")]
+const NATIVE_ARCH: u32 = linux_raw_sys::ptrace::AUDIT_ARCH_RISCV64;
+
+fn kill_at(args: &[&str]) -> i32 {
+    use linux_raw_sys::ptrace::*;
+    let [n, "--", cmd @ ..] = args else {
+        eprintln!("usage: sct-probe kill-at N -- CMD ARGS...");
+        return 2;
+    };
+    let (Ok(n), false) = (n.parse::<usize>(), cmd.is_empty()) else {
+        eprintln!("usage: sct-probe kill-at N -- CMD ARGS...");
+        return 2;
+    };
+    let mut watched = vec![
+        Sysno::mkdirat,
+        Sysno::mknodat,
+        Sysno::renameat,
+        Sysno::renameat2,
+    ];
+    #[cfg(target_arch = "x86_64")]
+    watched.extend([Sysno::mkdir, Sysno::mknod, Sysno::rename]);
+    let stmt = |code: u32, k: u32| sock_filter {
+        code: code as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    };
+    let mut program = vec![
+        stmt(BPF_LD | BPF_W | BPF_ABS, 4),
+        sock_filter {
+            code: (BPF_JMP | BPF_JEQ | BPF_K) as u16,
+            jt: 1,
+            jf: 0,
+            k: NATIVE_ARCH,
+        },
+        stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        stmt(BPF_LD | BPF_W | BPF_ABS, 0),
+    ];
+    let last = watched.len() as u8;
+    for (i, nr) in watched.iter().enumerate() {
+        program.push(sock_filter {
+            code: (BPF_JMP | BPF_JEQ | BPF_K) as u16,
+            jt: last - i as u8, // to the user notification
+            jf: 0,
+            k: *nr as u32,
+        });
+    }
+    program.push(stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+    program.push(stmt(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF));
+    let prog = sock_fprog {
+        len: program.len() as u16,
+        filter: program.as_ptr() as *mut sock_filter,
+    };
+    // SAFETY: `prog` points at a valid program that outlives the call. As root
+    // no no_new_privs is needed. The probe itself makes none of the watched
+    // calls from here on: it would wait for itself.
+    let listener = match unsafe {
+        syscall!(
+            Sysno::seccomp,
+            SECCOMP_SET_MODE_FILTER,
+            SECCOMP_FILTER_FLAG_NEW_LISTENER,
+            &prog as *const sock_fprog
+        )
+    } {
+        Ok(fd) => fd,
+        Err(e) => {
+            eprintln!("sct-probe: seccomp: {e}");
+            return 125;
+        }
+    };
+    let mut child = match std::process::Command::new(cmd[0]).args(&cmd[1..]).spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            eprintln!("sct-probe: spawn {}: {e}", cmd[0]);
+            return 127;
+        }
+    };
+    // _IOWR('!', nr, type), as <linux/seccomp.h> defines them.
+    let iowr = |nr: usize, size: usize| (3 << 30) | (size << 16) | ((b'!' as usize) << 8) | nr;
+    let recv = iowr(0, std::mem::size_of::<seccomp_notif>());
+    let send = iowr(1, std::mem::size_of::<seccomp_notif_resp>());
+    let mut seen = 0;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            println!("killed=no");
+            return status.code().unwrap_or(128);
+        }
+        #[repr(C)]
+        struct PollFd {
+            fd: i32,
+            events: i16,
+            revents: i16,
+        }
+        let mut pollfd = PollFd {
+            fd: listener as i32,
+            events: linux_raw_sys::general::POLLIN as i16,
+            revents: 0,
+        };
+        // SAFETY: one pollfd that outlives the call.
+        let ready = unsafe { syscall!(Sysno::poll, &mut pollfd as *mut PollFd, 1, 50) };
+        if ready != Ok(1) || pollfd.revents & linux_raw_sys::general::POLLIN as i16 == 0 {
+            continue;
+        }
+        // SAFETY: plain data; the kernel wants it zeroed.
+        let mut notif: seccomp_notif = unsafe { std::mem::zeroed() };
+        // SAFETY: `notif` is the size `recv` says and outlives the call.
+        if unsafe { syscall!(Sysno::ioctl, listener, recv, &mut notif as *mut seccomp_notif) }
+            .is_err()
+        {
+            continue;
+        }
+        if notif.pid == child.id() {
+            seen += 1;
+            if seen == n {
+                // Held: the call never runs.
+                let _ = child.kill();
+                let _ = child.wait();
+                println!("killed=yes");
+                return 0;
+            }
+        }
+        let resp = seccomp_notif_resp {
+            id: notif.id,
+            val: 0,
+            error: 0,
+            flags: SECCOMP_USER_NOTIF_FLAG_CONTINUE,
+        };
+        // SAFETY: `resp` is the size `send` says and outlives the call. A
+        // caller killed meanwhile makes it fail (ENOENT), which is fine.
+        let _ = unsafe { syscall!(Sysno::ioctl, listener, send, &resp as *const seccomp_notif_resp) };
+    }
 }
 
 fn as_user(args: &[&str]) -> i32 {

@@ -1,0 +1,117 @@
+//! Where the container's cgroup directories go, and their making: below
+//! `--cgroup-parent` (cgroupsPath) or sct's own cgroup in each hierarchy.
+
+use rustix::fd::OwnedFd;
+use rustix::fs::{Mode, OFlags};
+use rustix::process::Pid;
+
+use super::{remove_dir, values, Path};
+use crate::error::{Context, Error, Result};
+use crate::out::Text;
+
+/// `mount/(--cgroup-parent or own cgroup)`, opened; stale `sct-<pid>`
+/// cgroups of sct runs that were SIGKILLed are removed from it first.
+pub(super) fn base_path(
+    mount: &[u8],
+    controller: Option<&str>,
+    own: Option<&[u8]>,
+    cgroup_parent: Option<&[u8]>,
+) -> Result<Path> {
+    let mut path = Path::from(mount);
+    match (cgroup_parent, own) {
+        (Some(p), _) => {
+            path.push(b"/").push(p);
+        }
+        (None, Some(own)) => {
+            path.push(own);
+        }
+        (None, None) => {
+            let what = controller.map(str::as_bytes).unwrap_or(b"cgroup v2");
+            return Err(
+                Error::setup("/proc/self/cgroup", what, "sct's own cgroup is not listed")
+                    .hint("pass --cgroup-parent PATH"),
+            );
+        }
+    }
+    if path.is_cut() {
+        return Err(Error::os(
+            "cgroup",
+            path.as_bytes(),
+            crate::sys::Errno::NAMETOOLONG,
+        ));
+    }
+    Ok(path)
+}
+
+/// `base/name`, the path of a directory `make_dir` makes.
+pub(super) fn dir_path(base: &Path, name: &Text) -> Result<Path> {
+    let mut path = *base;
+    if !path.as_bytes().ends_with(b"/") {
+        path.push(b"/");
+    }
+    path.push(name.as_bytes());
+    if path.is_cut() {
+        return Err(Error::os(
+            "cgroup",
+            base.as_bytes(),
+            crate::sys::Errno::NAMETOOLONG,
+        ));
+    }
+    Ok(path)
+}
+
+/// Opens `base`, removes stale `sct-<pid>` directories in it, creates
+/// `name` and opens it.
+pub(super) fn make_dir(base: &Path, name: &Text) -> Result<(OwnedFd, OwnedFd)> {
+    let parent = rustix::fs::open(
+        base.as_bytes(),
+        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .at("open cgroup", base.as_bytes())
+    .map_err(|e| {
+        e.hint_if(
+            crate::sys::Errno::NOENT,
+            "--cgroup-parent must name an existing cgroup",
+        )
+    })?;
+    remove_stale(&parent);
+    rustix::fs::mkdirat(&parent, name.as_bytes(), Mode::from_raw_mode(0o755))
+        .at("mkdir cgroup", name.as_bytes())
+        .map_err(|e| {
+            e.hint_if(
+                crate::sys::Errno::ACCESS,
+                "creating a cgroup needs root (or a cgroup delegated to you); run sct as root",
+            )
+        })?;
+    let fd = match rustix::fs::openat(
+        &parent,
+        name.as_bytes(),
+        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => fd,
+        Err(e) => {
+            remove_dir(&parent, name.as_bytes());
+            return Err(e).at("open cgroup", name.as_bytes());
+        }
+    };
+    Ok((parent, fd))
+}
+
+/// Removes `sct-<pid>` directories whose sct is gone (it was SIGKILLed and
+/// could not clean up). A directory that still has processes stays (rmdir
+/// refuses it).
+fn remove_stale(parent: &OwnedFd) {
+    let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 2048];
+    let mut dir = rustix::fs::RawDir::new(parent, &mut buf);
+    while let Some(Ok(entry)) = dir.next() {
+        let name = entry.file_name().to_bytes();
+        let Some(pid) = values::sct_cgroup_pid(name).and_then(|p| Pid::from_raw(p as i32)) else {
+            continue;
+        };
+        if rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH) {
+            let _ = rustix::fs::unlinkat(parent, name, rustix::fs::AtFlags::REMOVEDIR);
+        }
+    }
+}
