@@ -175,9 +175,22 @@ impl Place {
 
 impl Drop for Place {
     fn drop(&mut self) {
-        if let Some(p) = &self.parent {
-            let _ = std::fs::remove_dir(format!("/sys/fs/cgroup{p}"));
+        let Some(p) = &self.parent else { return };
+        let dir = format!("/sys/fs/cgroup{p}");
+        // After a failed assertion a container may be left (`Running`
+        // SIGKILLs its sct, which then cannot clean up): kill it, and give
+        // the kernel time to let its directory go.
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                let _ = std::fs::write(e.path().join("cgroup.kill"), "1");
+                let deadline = std::time::Instant::now() + Duration::from_secs(30);
+                while std::fs::remove_dir(e.path()).is_err() && std::time::Instant::now() < deadline
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
         }
+        let _ = std::fs::remove_dir(dir);
     }
 }
 
