@@ -3,8 +3,9 @@
 //! pivot_root) and the clone3 fallback, on Debian's real kernels under qemu,
 //! for x86_64 and aarch64, and once each on armv7 and riscv64 (Debian
 //! trixie's kernels, sct from build/cross); the cgroup limits on pure v2
-//! (tests/vm/suite.d/cgroup-v2.sh); and the device rule with its other
-//! layers (tests/vm/suite.d/devices.sh).
+//! (tests/vm/suite.d/cgroup-v2.sh), and once the host's own cgroup tests
+//! (tests/cgroup.rs, tests/vm/suite.d/host-tests.sh); and the device rule
+//! with its other layers (tests/vm/suite.d/devices.sh).
 
 mod common;
 
@@ -56,11 +57,40 @@ fn boards_ready() -> bool {
     )
 }
 
+/// The test program of tests/`name`.rs, built for x86_64 as `cargo test
+/// --release` builds it (the static musl target of .cargo/config.toml): a
+/// no-op after a whole `cargo test --release`, which builds every test
+/// program before it runs any. Cargo holds its lock only while it builds.
+fn host_test_program(name: &str) -> String {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(ROOT)
+        .args(["test", "--release", "--no-run", "--message-format=json"])
+        .args(["--target", "x86_64-unknown-linux-musl", "--test", name])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("run cargo");
+    assert!(out.status.success(), "cargo test --no-run --test {name}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["target"]["name"] == name && m["profile"]["test"] == true)
+        .find_map(|m| m["executable"].as_str().map(String::from))
+        .unwrap_or_else(|| panic!("no test program for tests/{name}.rs in cargo's output"))
+}
+
 /// Boots the VM suite once and asserts its result line.
 fn boot(args: &[&str], want: &str) {
+    boot_with(args, want, &[]);
+}
+
+/// Boots the VM suite once with `env` (build/vm's SCT_HOST_TESTS) and
+/// asserts its result line; returns the guest's output.
+fn boot_with(args: &[&str], want: &str, env: &[(&str, &str)]) -> String {
     let out = Command::new(Path::new(ROOT).join("build/vm"))
         .args(args)
         .env("SCT_BIN", env!("CARGO_BIN_EXE_sct"))
+        .envs(env.iter().copied())
         .output()
         .expect("run build/vm");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -96,6 +126,7 @@ fn boot(args: &[&str], want: &str) {
             .any(|l| l == "ok oci-delete-paused-state-gone"),
         "{stdout}"
     );
+    stdout.into_owned()
 }
 
 // One test, booted in turn: the machine has 2 cores, and three guests at
@@ -132,10 +163,24 @@ fn vm_suite() {
 fn x86_64_and_aarch64() {
     for arch in ["x86_64", "aarch64"] {
         let want = |rest: &str| format!("SCT-VM-RESULT failures=0 arch={arch} {rest}");
-        boot(
-            &["--arch", arch, "--root", "initramfs"],
-            &want("root=initramfs"),
-        );
+        if arch == "x86_64" {
+            // The host's cgroup tests on pure v2, once: they add ~10 s.
+            let cgroup = host_test_program("cgroup");
+            let stdout = boot_with(
+                &["--arch", arch, "--root", "initramfs"],
+                &want("root=initramfs"),
+                &[("SCT_HOST_TESTS", &cgroup)],
+            );
+            assert!(
+                stdout.lines().any(|l| l == "ok host-tests-cgroup"),
+                "{stdout}"
+            );
+        } else {
+            boot(
+                &["--arch", arch, "--root", "initramfs"],
+                &want("root=initramfs"),
+            );
+        }
         boot(&["--arch", arch, "--root", "tmpfs"], &want("root=tmpfs"));
         boot(
             &["--arch", arch, "--root", "initramfs", "--fake", "no-clone3"],

@@ -15,6 +15,14 @@ pub mod elf;
 pub const SCT: &str = env!("CARGO_BIN_EXE_sct");
 pub const BUSYBOX: &str = "/bin/busybox";
 
+/// The sct to test: `SCT_TEST_BINARY` where the test program runs without
+/// its build tree (tests/vm/suite.d/host-tests.sh runs one in the VM),
+/// else the one cargo built.
+pub fn sct_path() -> &'static str {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| std::env::var("SCT_TEST_BINARY").unwrap_or_else(|_| SCT.into()))
+}
+
 /// Applets linked into every test rootfs.
 const APPLETS: &[&str] = &[
     "sh", "true", "false", "echo", "cat", "ls", "sleep", "id", "hostname", "ps", "kill", "mount",
@@ -46,10 +54,14 @@ pub fn require_root() {
     );
 }
 
-/// The host-architecture probe, built once per test process.
+/// The host-architecture probe, built once per test process, or
+/// `SCT_TEST_PROBE` (as `sct_path`).
 pub fn probe() -> &'static Path {
     static PROBE: OnceLock<PathBuf> = OnceLock::new();
-    PROBE.get_or_init(|| build_probe(std::env::consts::ARCH))
+    PROBE.get_or_init(|| match std::env::var_os("SCT_TEST_PROBE") {
+        Some(p) => p.into(),
+        None => build_probe(std::env::consts::ARCH),
+    })
 }
 
 /// `cargo build --quiet --release ARGS --target TRIPLE` in the project, into
@@ -158,15 +170,15 @@ impl Sct {
     /// A command that runs sct with `args`.
     pub fn command<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
         let mut c = match self.spawn {
-            Spawn::Clone3 => Command::new(SCT),
+            Spawn::Clone3 => Command::new(sct_path()),
             Spawn::OldKernel => {
                 let mut c = Command::new(probe());
-                c.args(["fake-old-kernel", "no-clone3", "--", SCT]);
+                c.args(["fake-old-kernel", "no-clone3", "--", sct_path()]);
                 c
             }
             Spawn::NoCloneIntoCgroup => {
                 let mut c = Command::new(probe());
-                c.args(["fake-old-kernel", "no-clone-into-cgroup", "--", SCT]);
+                c.args(["fake-old-kernel", "no-clone-into-cgroup", "--", sct_path()]);
                 c
             }
         };
