@@ -84,6 +84,11 @@ fn start(args: Args, env: Environ) -> error::Result<parent::Started> {
 /// (empty under `--seccomp unconfined`), for libseccomp's `scmp_bpf_disasm`.
 /// With `--seccomp FILE`, the compiled profile (for the bounding set the
 /// options give and the running kernel).
+///
+/// Out of line: its programs are large locals, and inlined into `start`
+/// they made every run's frame 100 KB, each page of it touched by the
+/// stack probes and then copied on write for the child.
+#[inline(never)]
 fn print_seccomp(cfg: &cli::Config, file: &'static core::ffi::CStr) -> error::Result<()> {
     use error::Context;
     use rustix::fs::{open, Mode, OFlags};
