@@ -193,16 +193,20 @@ impl Asm {
         let items = &self.items[..self.len];
         // Which conditional jumps need the long form; only ever grows, so
         // the loop ends.
+        // Positions as u16 (MAX_ITEMS items of at most 2 instructions each):
+        // a quarter of usize's stack, every page of which the stack probes
+        // touch on each run.
+        const _: () = assert!(2 * MAX_ITEMS < u16::MAX as usize);
         let mut long = [false; MAX_ITEMS];
-        let mut at = [0usize; MAX_ITEMS];
-        let mut label_at = [usize::MAX; MAX_ITEMS];
+        let mut at = [0u16; MAX_ITEMS];
+        let mut label_at = [u16::MAX; MAX_ITEMS];
         loop {
             let mut pc = 0;
             for (i, item) in items.iter().enumerate() {
-                at[i] = pc;
+                at[i] = pc as u16;
                 pc += match item {
                     Item::Place(l) => {
-                        label_at[l.0 as usize] = pc;
+                        label_at[l.0 as usize] = pc as u16;
                         0
                     }
                     Item::Jump { .. } if long[i] => 2,
@@ -219,7 +223,7 @@ impl Asm {
                     _ => continue,
                 };
                 let target = label_at[to.0 as usize];
-                if target == usize::MAX {
+                if target == u16::MAX {
                     return Err(AsmError::UnplacedLabel);
                 }
                 if target <= at[i] {
@@ -243,7 +247,7 @@ impl Asm {
             p.len += 1;
         };
         for (i, item) in items.iter().enumerate() {
-            let here = at[i];
+            let here = usize::from(at[i]);
             match *item {
                 Item::Place(_) => {}
                 Item::Load(off) => emit(insn(BPF_LD | BPF_W | BPF_ABS, 0, 0, off)),
@@ -253,10 +257,10 @@ impl Asm {
                     BPF_JMP | BPF_JA,
                     0,
                     0,
-                    (label_at[to.0 as usize] - here - 1) as u32,
+                    (usize::from(label_at[to.0 as usize]) - here - 1) as u32,
                 )),
                 Item::Jump { cond, k, when, to } => {
-                    let target = label_at[to.0 as usize];
+                    let target = usize::from(label_at[to.0 as usize]);
                     if long[i] {
                         // Hop over the `ja` unless the jump is taken.
                         let (jt, jf) = if when { (0, 1) } else { (1, 0) };

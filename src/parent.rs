@@ -99,7 +99,7 @@ fn spawn_and_release(
     channel: Channel,
     making: &mut Making<'_>,
 ) -> Result<(Child, ParentEnd)> {
-    let setup = setup(&p.devices, &p.profile, &p.userns, &p.cgroup, start);
+    let setup = setup(&p.devices, p.profile, &p.userns, &p.cgroup, start);
     let child = match spawn(cfg, p.userns.is_some(), p.cgroup.as_mut())? {
         Spawned::Child => child::run(cfg, &setup, args, env, channel.into_child()),
         Spawned::Parent(child) => child,
@@ -122,7 +122,7 @@ fn spawn_and_release(
 struct Prepared {
     userns: Option<UserNs>,
     devices: Devices,
-    profile: Option<profile::Filter>,
+    profile: Option<&'static profile::Filter>,
     /// Dropping it, on any return, kills what is left inside and removes
     /// the directories.
     cgroup: Option<Cgroup>,
@@ -132,14 +132,14 @@ struct Prepared {
 /// cgroup stays free for `spawn`.
 fn setup<'a>(
     devices: &'a Devices,
-    profile: &'a Option<profile::Filter>,
+    profile: Option<&'a profile::Filter>,
     userns: &Option<UserNs>,
     cgroup: &Option<Cgroup>,
     start: Start,
 ) -> Setup<'a> {
     Setup {
         devices,
-        profile: profile.as_ref(),
+        profile,
         userns: userns.is_some(),
         start,
         cgroup_tasks: cgroup.as_ref().map_or([-1; 6], Cgroup::join_fds),
@@ -562,7 +562,7 @@ const MAX_PROFILE_BYTES: usize = 256 * 1024;
 /// Reads and compiles `--seccomp FILE` before the child exists: the file is
 /// the host's, and the rules depend on the container's bounding set and the
 /// running kernel. `None` for the built-in filter and for unconfined.
-pub fn compile_seccomp_profile(cfg: &Config) -> Result<Option<profile::Filter>> {
+pub fn compile_seccomp_profile(cfg: &Config) -> Result<Option<&'static profile::Filter>> {
     match cfg.seccomp {
         Seccomp::Default | Seccomp::Unconfined => Ok(None),
         Seccomp::Inline(json) => compile_profile(cfg, "config.json:", b"linux.seccomp", json),
@@ -577,7 +577,7 @@ pub fn compile_seccomp_profile(cfg: &Config) -> Result<Option<profile::Filter>> 
 fn compile_profile_file(
     cfg: &Config,
     file: &'static core::ffi::CStr,
-) -> Result<Option<profile::Filter>> {
+) -> Result<Option<&'static profile::Filter>> {
     let mut text = [0u8; MAX_PROFILE_BYTES + 1];
     let len = read_profile(file, &mut text)?;
     compile_profile(cfg, "--seccomp", file.to_bytes(), &text[..len])
@@ -592,7 +592,7 @@ fn compile_profile(
     step: &'static str,
     place: &[u8],
     text: &[u8],
-) -> Result<Option<profile::Filter>> {
+) -> Result<Option<&'static profile::Filter>> {
     let failed = |describe: &dyn Fn(&mut Buf<256>)| {
         let mut object = Buf::<256>::new();
         object.push(place);
@@ -625,5 +625,6 @@ fn compile_profile(
             o.push(b"too many rules for sct's BPF assembler");
         })
     })?;
+    let filter = crate::sys::arena::keep(filter).at("mmap", b"seccomp profile")?;
     Ok(Some(filter))
 }

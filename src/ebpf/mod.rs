@@ -316,11 +316,14 @@ impl Asm {
             return Err(AsmError::TooLong);
         }
         let items = &self.items[..self.len];
-        let mut label_at = [usize::MAX; MAX_ITEMS];
+        // u16: a quarter of usize's stack (MAX_INSNS fits), every page of
+        // which the stack probes touch on each run.
+        const _: () = assert!(MAX_INSNS < u16::MAX as usize);
+        let mut label_at = [u16::MAX; MAX_ITEMS];
         let mut pc = 0;
         for item in items {
             match item {
-                Item::Place(l) => label_at[l.0 as usize] = pc,
+                Item::Place(l) => label_at[l.0 as usize] = pc as u16,
                 _ => pc += 1,
             }
         }
@@ -337,9 +340,10 @@ impl Asm {
                 Item::Insn(i) => i,
                 Item::Jump(mut i, to) => {
                     let target = label_at[to.0 as usize];
-                    if target == usize::MAX {
+                    if target == u16::MAX {
                         return Err(AsmError::UnplacedLabel);
                     }
+                    let target = usize::from(target);
                     if target <= p.len {
                         return Err(AsmError::BackwardJump);
                     }

@@ -302,7 +302,7 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
     let entry = Entry {
         init: init.as_fd(),
         namespaces: namespaces & !for_children,
-        profile: profile.as_ref(),
+        profile,
         argv,
         env: env_of_process,
         preserve_fds: x.preserve_fds,
