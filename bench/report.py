@@ -93,15 +93,19 @@ rounds = {}
 for line in open(f"{out}/throughput-8"):
     r, n, t0, t1, *what = line.split()
     rounds.setdefault(" ".join(what), []).append(int(n) / ((int(t1) - int(t0)) / 1e9))
-print("\nAt 8 at once, three interleaved rounds (containers/s):\n")
-print("| command | round 1 | round 2 | round 3 | median |")
-print("|---|---:|---:|---:|---:|")
+nrounds = len(next(iter(rounds.values())))
+print(f"\nAt 8 at once, {nrounds} interleaved rounds (containers/s):\n")
+print("| command | " + " | ".join(f"round {i + 1}" for i in range(nrounds)) + " | median |")
+print("|---|" + "---:|" * (nrounds + 1))
 median = {}
 for what, rates in rounds.items():
-    median[what] = sorted(rates)[1]
+    median[what] = sorted(rates)[len(rates) // 2]
     print(f"| `{what}` | " + " | ".join(f"{x:.0f}" for x in rates) + f" | {median[what]:.0f} |")
+per_round = [a / b for a, b in zip(rounds["sct"], rounds["sct --no-cgroup"])]
 print(f"\nsct runs {median['sct'] / median['sct --no-cgroup']:.2f}x the containers/s of "
-      f"`sct --no-cgroup` (medians; goal: within 10%).")
+      f"`sct --no-cgroup` (medians; goal: within 10%); per round, each next to the other: "
+      + ", ".join(f"{r:.2f}" for r in per_round)
+      + f" (median {sorted(per_round)[len(per_round) // 2]:.2f}).")
 print(f"\nAfterwards, compared with before: host mount table, cgroup directories, the shell's fds: {leaks}; "
       f"processes left (exe = sct, or root = the rootfs): {procs}.\n")
 
