@@ -193,6 +193,14 @@ pub fn program(rules: &[Rule]) -> Result<ebpf::Program, AsmError> {
             a.alu(Width::W64, Alu::And, R0, Src::X(DIFF));
         }
     }
+    // r0 is 0 or 1 already, but older verifiers lose a register's range
+    // when a register (not a constant) is ORed into it: 6.1's (the VM's
+    // x86_64 kernel) then refused the program at the exit, where a cgroup
+    // program's r0 must be within 0..1 (check_return_code; EINVAL). An AND
+    // with a constant gives the range back on every kernel.
+    if !rules.is_empty() {
+        a.alu(Width::W64, Alu::And, R0, Src::K(1));
+    }
     a.exit();
     a.finish()
 }
@@ -285,8 +293,8 @@ mod tests {
         // the XOR or AND) and 3 for each other (the same and an OR), 2 to
         // turn the difference into 0 or 1 and 2 to OR it into r0: 9 for
         // the wildcard rules (type, access) and pts (type, major), 12 for
-        // a full-number rule; the exit.
-        assert_eq!(p.insns().len(), 7 + 2 * 9 + 8 * 12 + 9 + 1);
+        // a full-number rule; r0 &= 1 and the exit.
+        assert_eq!(p.insns().len(), 7 + 2 * 9 + 8 * 12 + 9 + 2);
     }
 
     #[test]

@@ -532,16 +532,42 @@ fn kill_at(args: &[&str]) -> i32 {
             events: linux_raw_sys::general::POLLIN as i16,
             revents: 0,
         };
-        // SAFETY: one pollfd that outlives the call.
-        let ready = unsafe { syscall!(Sysno::poll, &mut pollfd as *mut PollFd, 1, 50) };
+        // ppoll: aarch64 and riscv64 have no poll; 32-bit ARM's ppoll takes
+        // a 32-bit time, ppoll_time64 the kernel's 64-bit one.
+        #[cfg(target_pointer_width = "32")]
+        const PPOLL: Sysno = Sysno::ppoll_time64;
+        #[cfg(not(target_pointer_width = "32"))]
+        const PPOLL: Sysno = Sysno::ppoll;
+        let timeout = linux_raw_sys::general::__kernel_timespec {
+            tv_sec: 0,
+            tv_nsec: 50_000_000,
+        };
+        // SAFETY: one pollfd and a timeout that outlive the call; no mask.
+        let ready = unsafe {
+            syscall!(
+                PPOLL,
+                &mut pollfd as *mut PollFd,
+                1,
+                &timeout as *const linux_raw_sys::general::__kernel_timespec,
+                0,
+                0
+            )
+        };
         if ready != Ok(1) || pollfd.revents & linux_raw_sys::general::POLLIN as i16 == 0 {
             continue;
         }
         // SAFETY: plain data; the kernel wants it zeroed.
         let mut notif: seccomp_notif = unsafe { std::mem::zeroed() };
         // SAFETY: `notif` is the size `recv` says and outlives the call.
-        if unsafe { syscall!(Sysno::ioctl, listener, recv, &mut notif as *mut seccomp_notif) }
-            .is_err()
+        if unsafe {
+            syscall!(
+                Sysno::ioctl,
+                listener,
+                recv,
+                &mut notif as *mut seccomp_notif
+            )
+        }
+        .is_err()
         {
             continue;
         }
@@ -563,7 +589,14 @@ fn kill_at(args: &[&str]) -> i32 {
         };
         // SAFETY: `resp` is the size `send` says and outlives the call. A
         // caller killed meanwhile makes it fail (ENOENT), which is fine.
-        let _ = unsafe { syscall!(Sysno::ioctl, listener, send, &resp as *const seccomp_notif_resp) };
+        let _ = unsafe {
+            syscall!(
+                Sysno::ioctl,
+                listener,
+                send,
+                &resp as *const seccomp_notif_resp
+            )
+        };
     }
 }
 
