@@ -128,9 +128,10 @@ fn always_matches(r: &Rule) -> bool {
 /// path it cannot prune, saving its state at each jump and at each target,
 /// and those saved states are most of its work: loading the default
 /// program took 146 us with one jump per test (97 instructions, 116 walked,
-/// 11 states saved) and 88 us without (131 instructions then, 132 with the final AND; each walked once,
-/// no state saved), 2,000 loads in a row (bench/speed.md). Loading it is
-/// the costliest step of a container's cgroup.
+/// 11 states saved) and 88 us without (131 instructions, 132 with the final
+/// AND below; each walked once, no state saved), 2,000 loads in a row
+/// (bench/speed.md). Loading it is the costliest step of a container's
+/// cgroup.
 pub fn program(rules: &[Rule]) -> Result<ebpf::Program, AsmError> {
     // Rules before the last catch-all can never decide.
     let from = rules.iter().rposition(always_matches).unwrap_or(0);
