@@ -447,12 +447,10 @@ fn kill_at(args: &[&str]) -> i32 {
         eprintln!("usage: sct-probe kill-at N -- CMD ARGS...");
         return 2;
     };
-    let mut watched = vec![
-        Sysno::mkdirat,
-        Sysno::mknodat,
-        Sysno::renameat,
-        Sysno::renameat2,
-    ];
+    let mut watched = vec![Sysno::mkdirat, Sysno::mknodat, Sysno::renameat2];
+    // riscv64 has only renameat2; x86_64 keeps the calls without "at".
+    #[cfg(not(target_arch = "riscv64"))]
+    watched.push(Sysno::renameat);
     #[cfg(target_arch = "x86_64")]
     watched.extend([Sysno::mkdir, Sysno::mknod, Sysno::rename]);
     let stmt = |code: u32, k: u32| sock_filter {
