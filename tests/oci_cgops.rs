@@ -144,8 +144,13 @@ fn pause_freezes_every_process_and_resume_thaws_them() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     // pause returns once the kernel reports the cgroup frozen.
     assert!(kernel_frozen(&cgroups));
+    // A task counts as frozen from just before it sleeps (v2's
+    // do_freezer_trap: cgroup_enter_frozen, then schedule; v1's
+    // __refrigerator: TASK_FROZEN, then schedule), and wchan names no
+    // place while the task is still on its CPU's run queue: preempted in
+    // between, it reads 0 until it gets a CPU again.
     for p in procs(&cgroups) {
-        assert!(in_freezer(p), "{p} is not in the freezer");
+        wait_until(&format!("{p} in the freezer"), || in_freezer(p));
     }
     assert_eq!(b.state("frz")["status"], "paused");
     let list: Value = serde_json::from_str(&b.sct(&["list", "--format", "json"]).stdout).unwrap();
