@@ -431,13 +431,22 @@ fn exec_runtime_binary_cannot_be_reached_from_inside() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // The outer sct's command line names the token too.
+    // The outer sct's command line names the token too. The inner one is
+    // the process the kernel lists waiting for the lock: past its exec
+    // (from fork to exec, the outer's child shows the outer's command
+    // line, and none while exec swaps its memory) and past making itself
+    // non-dumpable (execve made it dumpable again), as the checks below
+    // need.
     let outer_pid = inner.id();
-    wait_until("inner sct", || processes_with(&token).len() == 2);
-    let pid = *processes_with(&token)
-        .iter()
-        .find(|&&p| p != outer_pid)
-        .unwrap();
+    let mut pid = 0;
+    wait_until("inner sct waiting for the lock", || {
+        let ours = processes_with(&token);
+        pid = flock_waiters()
+            .into_iter()
+            .find(|p| *p != outer_pid && ours.contains(p))
+            .unwrap_or(0);
+        pid != 0
+    });
     let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap();
     assert_eq!(exe.to_str().unwrap(), "/memfd:sct (deleted)");
     // Even from the host, the copy takes no write.
@@ -463,6 +472,22 @@ fn exec_runtime_binary_cannot_be_reached_from_inside() {
     drop(held);
     let _ = inner.wait();
     assert_processes_gone(&token);
+}
+
+/// The pids that /proc/locks shows blocked (`->`) on a flock, as seen
+/// from the test's PID namespace. Which lock is not asked: the inner sct,
+/// the only other process that carries its token, waits on no other.
+fn flock_waiters() -> Vec<u32> {
+    let locks = std::fs::read_to_string("/proc/locks").unwrap();
+    locks
+        .lines()
+        .filter_map(|l| {
+            // `2: -> FLOCK  ADVISORY  WRITE 1234 00:2f:5678 0 EOF`
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.get(1) == Some(&"->") && f.get(2) == Some(&"FLOCK"))
+                .then(|| f.get(5)?.parse().ok())?
+        })
+        .collect()
 }
 
 #[test]

@@ -223,6 +223,9 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
     }
     check_preserved_fds(x.preserve_fds)?;
     run_from_sealed_copy(args, env)?;
+    // Before anything that can wait (the lock below): execve made this
+    // process dumpable again, and an sct started inside a container is
+    // visible to its processes while it waits.
     enter::stay_undumpable()?;
     let id = opts.args[0].map_or(&b""[..], CStr::to_bytes);
     // Locked until the process runs, so that no delete interleaves.

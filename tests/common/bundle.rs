@@ -130,7 +130,7 @@ pub fn reap(pid: u32) -> i32 {
 
 /// Waits until `cond` holds, or fails after a generous deadline.
 pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(30);
     while !cond() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(10));
