@@ -10,7 +10,7 @@ lat = json.load(open(f"{out}/latency.json"))["results"]
 base = next(r["mean"] for r in lat if r["command"] == "sct")
 print(f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
       f"`bench/run{' --quick' if mode == 'quick' else ''}`, on {machine}.")
-print(f"Versions: {versions}. The machine was shared with other builds and tests while this ran:")
+print(f"Versions: {versions}. The machine may be shared with other builds and tests:")
 print("absolute times are noisy, only the ratios (same run) are meaningful.\n")
 
 print(f"Start and finish one container running busybox `/bin/true` "
