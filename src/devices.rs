@@ -9,7 +9,7 @@
 
 use crate::ebpf::{
     self, Alu, Asm, AsmError, Reg, Src, Width, BPF_DEVCG_DEV_BLOCK, BPF_DEVCG_DEV_CHAR, R0, R1, R2,
-    R3, R4, R5, R6, R7,
+    R3, R4, R5, R6, R7, R8,
 };
 use crate::out::Text;
 use crate::spec::DEFAULT_DEVICE_RULES;
@@ -99,19 +99,34 @@ pub fn v1_line(rule: &Rule, out: &mut Text) {
     }
 }
 
-/// Registers of the device program: the context's fields, loaded once.
-const KIND: Reg = R2;
+/// Registers of the device program, set once from the context.
+/// The node type XOR a char node's: 0 for a char node, nonzero for a block one.
+const NOT_CHAR: Reg = R2;
 const ACCESS: Reg = R3;
 const MAJOR: Reg = R4;
 const MINOR: Reg = R5;
+/// `major << 20 | minor`, as the kernel packs a device number in a dev_t.
+const NUMBER: Reg = R8;
 /// A rule's difference from the access: zero when the rule matches.
 const DIFF: Reg = R6;
 const SCRATCH: Reg = R7;
+
+/// The largest major and minor numbers: the kernel's dev_t has 12 bits for
+/// the major and 20 for the minor (MINORBITS, include/linux/kdev_t.h), and
+/// the context holds MAJOR() and MINOR() of one.
+const MAJOR_MAX: u32 = 0xfff;
+const MINOR_MAX: u32 = 0xf_ffff;
 
 /// Whether a rule matches every access, so that nothing after it in the
 /// program could run.
 fn always_matches(r: &Rule) -> bool {
     r.kind == Kind::All && r.major.is_none() && r.minor.is_none() && r.access & RWM == RWM
+}
+
+/// Whether a rule names a number no device has (a major above 12 bits, a
+/// minor above 20): it matches nothing, so it changes nothing.
+fn matches_nothing(r: &Rule) -> bool {
+    r.major.is_some_and(|m| m > MAJOR_MAX) || r.minor.is_some_and(|m| m > MINOR_MAX)
 }
 
 /// The BPF_PROG_TYPE_CGROUP_DEVICE program for `rules`: it returns 1 to
@@ -122,16 +137,20 @@ fn always_matches(r: &Rule) -> bool {
 /// as the last matching rule has the say, ORs in its "allow" or ANDs in its
 /// "deny" when it matches. Whether it matches is computed, not branched on:
 /// the OR of what differs (the node type XOR the rule's, the access bits
-/// the rule does not grant, the numbers XOR the rule's), all below 2^32, is
-/// zero exactly for a match, and its negation has bit 63 set exactly when
-/// it is not. The verifier walks a program with conditional jumps once per
-/// path it cannot prune, saving its state at each jump and at each target,
-/// and those saved states are most of its work: loading the default
-/// program took 146 us with one jump per test (97 instructions, 116 walked,
-/// 11 states saved) and 88 us without (131 instructions, 132 with the final
-/// AND below; each walked once, no state saved), 2,000 loads in a row
-/// (bench/speed.md). Loading it is the costliest step of a container's
-/// cgroup.
+/// the rule does not grant, the numbers XOR the rule's), below 2^32, is
+/// zero exactly for a match; minus one, its bit 63 is then set exactly for
+/// a match, and negated, exactly for a mismatch. A rule with both numbers
+/// compares them at once, packed as the kernel packs a dev_t.
+///
+/// The verifier walks a program with conditional jumps once per path it
+/// cannot prune, saving its state at each jump and at each target, and
+/// those saved states were most of its work: loading the default program
+/// took 146 us with one jump per test (97 instructions, 116 walked, 11
+/// states saved) and 88 us without (131 instructions, each walked once, no
+/// state saved), 2,000 loads in a row (bench/speed.md). What is left is
+/// about 0.4 us per instruction walked, hence the packed numbers and the
+/// shared type test. Loading the program is the costliest step of a
+/// container's cgroup.
 pub fn program(rules: &[Rule]) -> Result<ebpf::Program, AsmError> {
     // Rules before the last catch-all can never decide.
     let from = rules.iter().rposition(always_matches).unwrap_or(0);
@@ -139,58 +158,84 @@ pub fn program(rules: &[Rule]) -> Result<ebpf::Program, AsmError> {
         Some((first, rest)) if always_matches(first) => (first.allow, rest),
         _ => (false, &rules[from..]),
     };
+    let live = || rules.iter().filter(|r| !matches_nothing(r));
+    let tests = |f: fn(&Rule) -> bool| live().any(f);
     let mut a = Asm::new();
-    let tests = |f: fn(&Rule) -> bool| rules.iter().any(f);
     if tests(|r| r.kind != Kind::All) {
-        a.load_u32(KIND, R1, 0);
-        a.alu(Width::W32, Alu::And, KIND, Src::K(0xffff));
+        a.load_u32(NOT_CHAR, R1, 0);
+        a.alu(Width::W32, Alu::And, NOT_CHAR, Src::K(0xffff));
+        a.alu(
+            Width::W32,
+            Alu::Xor,
+            NOT_CHAR,
+            Src::K(BPF_DEVCG_DEV_CHAR as i32),
+        );
     }
     if tests(|r| r.access & RWM != RWM) {
         a.load_u32(ACCESS, R1, 0);
         a.alu(Width::W32, Alu::Rsh, ACCESS, Src::K(16));
     }
+    let both = |r: &Rule| r.major.is_some() && r.minor.is_some();
     if tests(|r| r.major.is_some()) {
         a.load_u32(MAJOR, R1, 4);
     }
     if tests(|r| r.minor.is_some()) {
         a.load_u32(MINOR, R1, 8);
     }
+    if tests(both) {
+        a.alu(Width::W64, Alu::Mov, NUMBER, Src::X(MAJOR));
+        a.alu(Width::W32, Alu::Lsh, NUMBER, Src::K(20));
+        a.alu(Width::W32, Alu::Or, NUMBER, Src::X(MINOR));
+    }
     a.alu(Width::W64, Alu::Mov, R0, Src::K(i32::from(initial)));
-    for rule in rules {
-        let kind = match rule.kind {
-            Kind::Char => Some(BPF_DEVCG_DEV_CHAR),
-            Kind::Block => Some(BPF_DEVCG_DEV_BLOCK),
-            Kind::All => None,
-        };
+    for rule in live() {
         let access = rule.access & RWM;
+        let number = match (rule.major, rule.minor) {
+            (Some(major), Some(minor)) => Some((NUMBER, major << 20 | minor)),
+            (Some(major), None) => Some((MAJOR, major)),
+            (None, Some(minor)) => Some((MINOR, minor)),
+            (None, None) => None,
+        };
         // (field, operation, constant): the field's difference from what
         // the rule asks for; 32-bit operations, so every value stays below
         // 2^32 (a 32-bit ALU operation zero-extends its result, and takes
-        // the immediate's 32 bits as they are).
+        // the immediate's 32 bits as they are). A char rule's type test is
+        // NOT_CHAR itself; a block rule's, NOT_CHAR XOR (char XOR block).
+        let kind = match rule.kind {
+            Kind::Char => Some((NOT_CHAR, None)),
+            Kind::Block => Some((
+                NOT_CHAR,
+                Some((Alu::Xor, BPF_DEVCG_DEV_CHAR ^ BPF_DEVCG_DEV_BLOCK)),
+            )),
+            Kind::All => None,
+        };
         let parts = [
-            kind.map(|k| (KIND, Alu::Xor, k)),
-            (access != RWM).then(|| (ACCESS, Alu::And, u32::from(!access & RWM))),
-            rule.major.map(|m| (MAJOR, Alu::Xor, m)),
-            rule.minor.map(|m| (MINOR, Alu::Xor, m)),
+            kind,
+            (access != RWM).then(|| (ACCESS, Some((Alu::And, u32::from(!access & RWM))))),
+            number.map(|(field, k)| (field, Some((Alu::Xor, k)))),
         ];
         // Each rule left tests something: only the first may match all.
         let mut first = true;
-        for (field, op, k) in parts.into_iter().flatten() {
+        for (field, op) in parts.into_iter().flatten() {
             let to = if first { DIFF } else { SCRATCH };
             a.alu(Width::W64, Alu::Mov, to, Src::X(field));
-            a.alu(Width::W32, op, to, Src::K(k as i32));
+            if let Some((op, k)) = op {
+                a.alu(Width::W32, op, to, Src::K(k as i32));
+            }
             if !first {
                 a.alu(Width::W64, Alu::Or, DIFF, Src::X(SCRATCH));
             }
             first = false;
         }
-        // DIFF = 1 if the rule does not match, 0 if it does.
-        a.alu(Width::W64, Alu::Neg, DIFF, Src::K(0));
-        a.alu(Width::W64, Alu::Rsh, DIFF, Src::K(63));
         if rule.allow {
-            a.alu(Width::W64, Alu::Xor, DIFF, Src::K(1));
+            // DIFF = 1 if the rule matches, 0 if not.
+            a.alu(Width::W64, Alu::Add, DIFF, Src::K(-1));
+            a.alu(Width::W64, Alu::Rsh, DIFF, Src::K(63));
             a.alu(Width::W64, Alu::Or, R0, Src::X(DIFF));
         } else {
+            // DIFF = 0 if the rule matches, 1 if not.
+            a.alu(Width::W64, Alu::Neg, DIFF, Src::K(0));
+            a.alu(Width::W64, Alu::Rsh, DIFF, Src::K(63));
             a.alu(Width::W64, Alu::And, R0, Src::X(DIFF));
         }
     }
@@ -199,7 +244,7 @@ pub fn program(rules: &[Rule]) -> Result<ebpf::Program, AsmError> {
     // x86_64 kernel) then refused the program at the exit, where a cgroup
     // program's r0 must be within 0..1 (check_return_code; EINVAL). An AND
     // with a constant gives the range back on every kernel.
-    if !rules.is_empty() {
+    if live().next().is_some() {
         a.alu(Width::W64, Alu::And, R0, Src::K(1));
     }
     a.exit();
@@ -289,13 +334,15 @@ mod tests {
     #[test]
     fn default_program_is_minimal() {
         let p = program(DEFAULT_DEVICE_RULES).unwrap();
-        // Loading the four fields (type and access are masked or
-        // shifted), r0 = deny; per rule, 2 for its first field (mov, and
-        // the XOR or AND) and 3 for each other (the same and an OR), 2 to
-        // turn the difference into 0 or 1 and 2 to OR it into r0: 9 for
-        // the wildcard rules (type, access) and pts (type, major), 12 for
-        // a full-number rule; r0 &= 1 and the exit.
-        assert_eq!(p.insns().len(), 7 + 2 * 9 + 8 * 12 + 9 + 2);
+        // Setting up: the type XOR char's (load, mask, XOR), the access
+        // (load, shift), major and minor (a load each), the packed number
+        // (move, shift, OR), r0 = deny. Per rule: a move for its first
+        // field, plus its operation if any; a move, the operation and an OR
+        // for each other; 3 to turn the difference into 0 or 1 and fold it
+        // into r0. Char nodes, any number, mknod: 1 + 3 + 3; the same for
+        // block nodes: 2 + 3 + 3; a char rule with both numbers: 1 + 3 + 3;
+        // pts (char, a major): 1 + 3 + 3. Then r0 &= 1 and the exit.
+        assert_eq!(p.insns().len(), 11 + 7 + 8 + 8 * 7 + 7 + 2);
     }
 
     #[test]
@@ -328,13 +375,21 @@ mod tests {
     }
 
     #[test]
-    fn numbers_above_i32_max_compare_as_u32() {
-        let big = allow(Kind::Block, Some(u32::MAX), Some(0x8000_0000), RWM);
-        let p = program(&[big]).unwrap();
+    fn numbers_no_device_has_match_nothing() {
+        // The largest numbers a dev_t holds still match, exactly.
+        let top = allow(Kind::Block, Some(MAJOR_MAX), Some(MINOR_MAX), RWM);
+        let p = program(&[top]).unwrap();
         validate(p.insns()).unwrap();
-        assert!(verdict(&p, Kind::Block, u32::MAX, 0x8000_0000, R));
-        assert!(!verdict(&p, Kind::Block, u32::MAX, 0, R));
-        assert!(!verdict(&p, Kind::Block, 0x7fff_ffff, 0x8000_0000, R));
+        assert!(verdict(&p, Kind::Block, MAJOR_MAX, MINOR_MAX, R));
+        assert!(!verdict(&p, Kind::Block, MAJOR_MAX, MINOR_MAX - 1, R));
+        assert!(!verdict(&p, Kind::Block, MAJOR_MAX - 1, MINOR_MAX, R));
+        // Beyond them a rule matches no device, and is left out.
+        for (major, minor) in [(Some(MAJOR_MAX + 1), Some(0)), (None, Some(MINOR_MAX + 1))] {
+            let beyond = allow(Kind::Block, major, minor, RWM);
+            let p = program(&[beyond]).unwrap();
+            assert_eq!(p.insns().len(), 2, "{beyond:?}");
+            assert!(!verdict(&p, Kind::Block, 0, 0, R));
+        }
     }
 
     /// xorshift64: deterministic, and no dependency.
@@ -354,9 +409,11 @@ mod tests {
 
         fn number(&mut self) -> u32 {
             // Mostly small numbers so that rules and queries meet; now and
-            // then one that needs all 32 bits.
+            // then one that needs all 32 bits (a rule with it matches no
+            // device), or the largest a dev_t holds.
             match self.below(8) {
                 0 => self.next() as u32 | 0x8000_0000,
+                1 => [MAJOR_MAX, MINOR_MAX, MINOR_MAX + 1][self.below(3) as usize],
                 _ => self.below(4),
             }
         }
@@ -396,6 +453,8 @@ mod tests {
                     major = r.major.unwrap_or(major);
                     minor = r.minor.unwrap_or(minor);
                 }
+                // What the kernel can ask: MAJOR() and MINOR() of a dev_t.
+                let (major, minor) = (major & MAJOR_MAX, minor & MINOR_MAX);
                 let kind = rng.kind(false);
                 let access = 1 + rng.below(7) as u8;
                 assert_eq!(

@@ -189,7 +189,10 @@ impl Cgroup {
         // v2 takes a controller only if its root lists it: on a hybrid system
         // a controller bound to a v1 hierarchy is absent from v2.
         let mut on_v2 = 0u8;
-        if let Some(root) = v2_root {
+        // Neither the device rule nor the freezer is a v2 controller (a
+        // program and cgroup.freeze): without a limit, the list is not read.
+        let limits_needed = needed.0 & !(DEVICES | FREEZER) != 0;
+        if let (Some(root), true) = (v2_root, limits_needed) {
             let mut path = Path::from(root);
             path.push(b"/cgroup.controllers");
             let mut buf = [0u8; 256];
@@ -200,17 +203,17 @@ impl Cgroup {
                 }
             }
         }
-        let has_devices_v1 = has_devices_v1();
         // The device rule goes to v2 wherever a v2 hierarchy is mounted, a
         // hybrid's `unified` one included (the kernel runs cgroup device
         // programs besides v1's lists): the child then starts inside with
         // CLONE_INTO_CGROUP, where a v1 cgroup needs a move into it after
         // clone (the child's own, join_fds; still a second step).
         if needed.has(DEVICES) {
-            match (v2_root, has_devices_v1) {
-                (Some(_), _) => on_v2 |= DEVICES,
-                (None, true) => {}
-                (None, false) => {
+            match v2_root {
+                Some(_) => on_v2 |= DEVICES,
+                // Looked at only here and below, where it matters.
+                None if has_devices_v1() => {}
+                None => {
                     return Err(Error::setup(
                         "device rule",
                         b"",
@@ -237,7 +240,7 @@ impl Cgroup {
                 }
                 // A hybrid's unified hierarchy that refuses a directory:
                 // v1's devices controller takes the rule below.
-                Err(_) if on_v2 == DEVICES && has_devices_v1 => on_v2 = 0,
+                Err(_) if on_v2 == DEVICES && has_devices_v1() => on_v2 = 0,
                 Err(e) if on_v2 != 0 => return Err(e),
                 // On a hybrid host whose limits are all v1, the v2 directory
                 // only tracks the container (as systemd's does): it gives

@@ -2,8 +2,8 @@
 //! kernel's verifier would reject, and [`run`], an interpreter for the tests.
 
 use linux_raw_sys::ptrace::{
-    BPF_ALU, BPF_AND, BPF_JA, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_LDX, BPF_LSH, BPF_MEM, BPF_NEG,
-    BPF_OR, BPF_RSH, BPF_W, BPF_X, BPF_XOR,
+    BPF_ADD, BPF_ALU, BPF_AND, BPF_JA, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_LDX, BPF_LSH, BPF_MEM,
+    BPF_NEG, BPF_OR, BPF_RSH, BPF_W, BPF_X, BPF_XOR,
 };
 
 use super::{Insn, Reg, BPF_ALU64, BPF_EXIT, BPF_JNE, BPF_MOV, MAX_INSNS, NREGS, R0, R1, R10};
@@ -59,7 +59,10 @@ fn effect(pc: usize, i: &Insn) -> Result<Effect, Invalid> {
             falls_through: true,
         }
     } else if (class == BPF_ALU || class == BPF_ALU64)
-        && [BPF_MOV, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH, BPF_RSH, BPF_NEG].contains(&op)
+        && [
+            BPF_MOV, BPF_ADD, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH, BPF_RSH, BPF_NEG,
+        ]
+        .contains(&op)
         && (x || src.0 == 0)
         && (op != BPF_NEG || (!x && i.imm == 0))
     {
@@ -209,6 +212,7 @@ pub fn run(p: &[Insn], ctx: &[u8]) -> Option<u64> {
                     s
                 }
                 BPF_MOV => s,
+                BPF_ADD => num(r[dst])?.wrapping_add(s),
                 BPF_AND => num(r[dst])? & s,
                 BPF_OR => num(r[dst])? | s,
                 BPF_XOR => num(r[dst])? ^ s,

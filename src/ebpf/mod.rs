@@ -12,8 +12,8 @@
 //! validator and the interpreter.
 
 use linux_raw_sys::ptrace::{
-    BPF_ALU, BPF_AND, BPF_JA, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_K, BPF_LDX, BPF_LSH, BPF_MEM,
-    BPF_NEG, BPF_OR, BPF_RSH, BPF_W, BPF_X, BPF_XOR,
+    BPF_ADD, BPF_ALU, BPF_AND, BPF_JA, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_K, BPF_LDX, BPF_LSH,
+    BPF_MEM, BPF_NEG, BPF_OR, BPF_RSH, BPF_W, BPF_X, BPF_XOR,
 };
 
 // What linux-raw-sys 0.12 does not have (it carries classic BPF only): the
@@ -117,6 +117,7 @@ pub const R4: Reg = Reg(4);
 pub const R5: Reg = Reg(5);
 pub const R6: Reg = Reg(6);
 pub const R7: Reg = Reg(7);
+pub const R8: Reg = Reg(8);
 pub const R10: Reg = Reg(10);
 
 /// The second operand of an ALU operation or a jump.
@@ -132,6 +133,7 @@ pub enum Src {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Alu {
     Mov,
+    Add,
     And,
     Or,
     Xor,
@@ -205,6 +207,7 @@ impl Program {
 const fn alu_code(op: Alu) -> u32 {
     match op {
         Alu::Mov => BPF_MOV,
+        Alu::Add => BPF_ADD,
         Alu::And => BPF_AND,
         Alu::Or => BPF_OR,
         Alu::Xor => BPF_XOR,

@@ -143,8 +143,8 @@ fn validator_rejects_what_the_verifier_rejects() {
     );
     let shift = Insn::new(BPF_ALU | BPF_RSH | BPF_K, R0, R0, 0, 32);
     assert_eq!(validate(&[mov0, shift, exit]), Err(Invalid::BadShift(1)));
-    // BPF_ADD is 0: `r0 += 1`, outside the subset.
-    let unknown = Insn::new(BPF_ALU64 | BPF_K, R0, R0, 0, 1);
+    // BPF_MUL (0x20): `r0 *= 1`, outside the subset.
+    let unknown = Insn::new(BPF_ALU64 | 0x20 | BPF_K, R0, R0, 0, 1);
     assert_eq!(
         validate(&[mov0, unknown, exit]),
         Err(Invalid::UnknownInstruction(1))
