@@ -149,8 +149,8 @@ fn matches_nothing(r: &Rule) -> bool {
 /// states saved) and 88 us without (131 instructions, each walked once, no
 /// state saved), 2,000 loads in a row (bench/speed.md). What is left is
 /// about 0.4 us per instruction walked, hence the packed numbers and the
-/// shared type test. Loading the program is the costliest step of a
-/// container's cgroup.
+/// shared type test: 91 instructions, 70 us. Loading the program is the
+/// costliest step of a container's cgroup.
 pub fn program(rules: &[Rule]) -> Result<ebpf::Program, AsmError> {
     // Rules before the last catch-all can never decide.
     let from = rules.iter().rposition(always_matches).unwrap_or(0);
