@@ -46,13 +46,6 @@ fn create_parked(
     // A trailing NUL: the bundle path outlives this function as a C string
     // in the loaded config; see config::load.
     let mut loaded = config::load(bundle.as_bytes())?;
-    // Without cgroupsPath the cgroup is named after the ID, as runc names
-    // it. `sct-<pid>`, plain sct's name, would be this process's pid, which
-    // the kernel hands out again once `create` exits while the container
-    // lives on: a later sct given that pid would find its directory taken.
-    if loaded.cfg.cgroup_name.is_none() {
-        loaded.cfg.cgroup_name = Some(id(opts));
-    }
     let socket = opts.console_socket;
     crate::terminal::check_console_socket(loaded.cfg.terminal, detached, socket.is_some())?;
     let console = socket
