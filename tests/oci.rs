@@ -429,3 +429,53 @@ fn debug_traces_each_command_and_its_exit_status() {
     let out = b.sct(&["state", "nope"]);
     assert_eq!(out.stderr, "sct: container nope: does not exist\n");
 }
+
+/// Pid numbers come back once a process exits: a plain sct given the pid
+/// that an OCI `create` had, while that container still runs, still gets a
+/// cgroup of its own, and its device rule where it would take it anyway
+/// (the unified hierarchy here). The pid is made to come back at once, in
+/// a PID namespace of the test's own, through its ns_last_pid.
+#[test]
+fn a_plain_run_given_the_pid_of_an_oci_create_gets_its_own_cgroup() {
+    let b = Bundle::new(&["sleep", "1000"]);
+    let script = format!(
+        r#"{sct} --root {state} create --bundle {bundle} reused </dev/null >/dev/null 2>&1 &
+        p=$!
+        wait $p || {{ echo "create=$?"; exit 0; }}
+        echo $((p - 1)) > /proc/sys/kernel/ns_last_pid
+        {sct} {rootfs} /bin/cat /proc/self/cgroup 2>&1 &
+        q=$!
+        wait $q; echo "plain=$?"
+        [ "$q" = "$p" ] && echo "same pid"
+        {sct} --root {state} delete --force reused; echo "delete=$?""#,
+        sct = SCT,
+        state = b.state_root.display(),
+        bundle = b.dir().display(),
+        rootfs = b.rootfs.path().display(),
+    );
+    let out = std::process::Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc", "sh", "-c", &script])
+        .stdin(Stdio::null())
+        .output()
+        .expect("unshare (util-linux)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("plain=0\nsame pid\ndelete=0\n"),
+        "{stdout}{err}"
+    );
+    // The plain container's device rule: in its own v2 cgroup where one is
+    // mounted, as when no pid was shared; not in v1's devices controller.
+    let v2 = stdout
+        .lines()
+        .find(|l| l.starts_with("0::"))
+        .expect("a v2 line");
+    assert!(
+        v2.rsplit('/').next().unwrap().starts_with("sct-"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(":devices:/sct-"),
+        "fell back to v1: {stdout}"
+    );
+}

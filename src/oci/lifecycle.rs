@@ -24,6 +24,25 @@ pub(super) fn id(opts: &Opts) -> &'static [u8] {
     opts.args[0].map(CStr::to_bytes).unwrap_or(b"")
 }
 
+/// The cgroup of a container without cgroupsPath: `sct-<pid>-<start time>`
+/// of this process. Plain sct names its cgroup `sct-<pid>`, but a pid comes
+/// back to another process once `create` exits while the container lives
+/// on, and a plain sct given it would find `sct-<pid>` taken (on a hybrid
+/// host it fell back to v1's devices controller; on pure v2 it failed with
+/// EEXIST). The start time tells two holders of one pid apart; the ID would
+/// not, as two containers under different `--root`s may share it. Plain
+/// sct's clean-up of stale directories takes `sct-<pid>` names alone, so
+/// these are `delete`'s. None (plain sct's name) only if the page for the
+/// name cannot be mapped, when the next steps could not run either.
+fn cgroup_name() -> Option<&'static [u8]> {
+    let pid = rustix::process::getpid().as_raw_nonzero().get() as u32;
+    let mut name = Buf::<48>::from(b"sct-");
+    name.push_u64(u64::from(pid))
+        .push(b"-")
+        .push_u64(state::start_time(pid).unwrap_or(0));
+    Some(crate::sys::arena::keep(name).ok()?.as_bytes())
+}
+
 pub fn create(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8> {
     Ok(match create_parked(global, opts, true, args, env)? {
         Some(_) => 0,
@@ -46,6 +65,9 @@ fn create_parked(
     // A trailing NUL: the bundle path outlives this function as a C string
     // in the loaded config; see config::load.
     let mut loaded = config::load(bundle.as_bytes())?;
+    if loaded.cfg.cgroup_name.is_none() {
+        loaded.cfg.cgroup_name = cgroup_name();
+    }
     let socket = opts.console_socket;
     crate::terminal::check_console_socket(loaded.cfg.terminal, detached, socket.is_some())?;
     let console = socket
