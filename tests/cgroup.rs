@@ -66,19 +66,6 @@ fn layout() -> Layout {
     })
 }
 
-/// The test process's own cgroup for a v1 controller, from /proc/self/cgroup.
-fn own_cgroup(controller: &str) -> String {
-    let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
-    for line in text.lines() {
-        let mut f = line.splitn(3, ':');
-        let (_, ctrls, path) = (f.next().unwrap(), f.next().unwrap(), f.next().unwrap());
-        if ctrls.split(',').any(|c| c == controller) {
-            return path.trim_end_matches('/').to_string();
-        }
-    }
-    panic!("no {controller} line in /proc/self/cgroup: {text}");
-}
-
 /// The test process's own cgroup v2 path (the `0::` line).
 fn own_v2_cgroup() -> String {
     let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();

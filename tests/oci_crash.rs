@@ -12,7 +12,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
 
 use bundle::*;
 use common::*;
@@ -74,7 +73,7 @@ fn a_start_killed_after_it_let_the_init_go_leaves_a_running_container() {
     let st = b.state(id);
     assert_eq!(st["status"], "running");
     assert_eq!(st["pid"], pid);
-    let again = run_with_deadline(b.command(&["start", id]));
+    let again = output_within(b.command(&["start", id]), "sct start");
     assert_eq!(again.code, 1);
     assert_eq!(
         again.stderr,
@@ -192,24 +191,4 @@ fn has_open(pid: u32, path: &Path) -> bool {
     };
     fds.flatten()
         .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|p| p == path))
-}
-
-/// Runs `command`, failing the test (not hanging it) if it does not end
-/// within a generous deadline.
-fn run_with_deadline(mut command: std::process::Command) -> Output {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("sct start hung");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Output::from(child.wait_with_output().unwrap())
 }

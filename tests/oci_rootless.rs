@@ -507,29 +507,6 @@ fn maps_beyond_the_callers_own_ids_go_through_newuidmap() {
     }
 }
 
-/// The test process's own cgroup for a v1 controller.
-fn own_cgroup(controller: &str) -> String {
-    let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
-    text.lines()
-        .find_map(|l| {
-            let mut f = l.splitn(3, ':');
-            let (_, c, path) = (f.next()?, f.next()?, f.next()?);
-            c.split(',')
-                .any(|x| x == controller)
-                .then(|| path.to_string())
-        })
-        .unwrap_or_else(|| panic!("no {controller} line in /proc/self/cgroup: {text}"))
-}
-
-/// Removes a test cgroup however the test ends.
-struct RemoveDir(PathBuf);
-
-impl Drop for RemoveDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir(&self.0);
-    }
-}
-
 #[test]
 fn a_pids_limit_in_a_delegated_cgroup() {
     let Some((uid, gid)) = user() else { return };

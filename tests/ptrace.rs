@@ -5,9 +5,6 @@
 
 mod common;
 
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
 use common::*;
 
 /// Builds the C programs in tests/ptrace as static binaries (gcc, glibc's
@@ -47,23 +44,7 @@ fn run_with_deadline(rootfs: &Rootfs, opts: &[&str], name: &str) -> Output {
     };
     let mut args: Vec<std::ffi::OsString> = opts.iter().map(|s| s.into()).collect();
     args.extend([rootfs.path().into(), format!("/bin/{name}").into()]);
-    let mut child = sct
-        .command(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("sct {opts:?} /bin/{name} still ran after 30 s: it hangs");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    // Exited: the pipes are at EOF.
-    Output::from(child.wait_with_output().unwrap())
+    output_within(sct.command(&args), &format!("sct {opts:?} /bin/{name}"))
 }
 
 #[test]

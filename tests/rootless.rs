@@ -10,7 +10,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{probe, Output, Rootfs, Sct, Spawn, SCT};
+use common::{own_cgroup, probe, Output, RemoveDir, Rootfs, Sct, Spawn, SCT};
 
 /// Docker's 14 less NET_RAW (the host's network), and all 14.
 const KEPT_HOST_NET: &str = "00000000a80405fb";
@@ -429,29 +429,6 @@ rootless_paths! {
             "sct: --uidmap: needs root\n\
              sct: hint: as an ordinary user sct maps you to root, and your /etc/subuid range to 1.. (README, Rootless)\n"
         );
-    }
-}
-
-/// The test process's own cgroup for a v1 controller.
-fn own_cgroup(controller: &str) -> String {
-    let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
-    text.lines()
-        .find_map(|l| {
-            let mut f = l.splitn(3, ':');
-            let (_, c, path) = (f.next()?, f.next()?, f.next()?);
-            c.split(',')
-                .any(|x| x == controller)
-                .then(|| path.to_string())
-        })
-        .unwrap_or_else(|| panic!("no {controller} line in /proc/self/cgroup: {text}"))
-}
-
-/// Removes a test cgroup however the test ends.
-struct RemoveDir(std::path::PathBuf);
-
-impl Drop for RemoveDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir(&self.0);
     }
 }
 

@@ -404,3 +404,47 @@ macro_rules! both_paths {
         }
     )*};
 }
+
+/// The test process's own cgroup for a v1 controller, from /proc/self/cgroup
+/// (without a trailing slash: "" for the root).
+pub fn own_cgroup(controller: &str) -> String {
+    let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    for line in text.lines() {
+        let mut f = line.splitn(3, ':');
+        let (_, ctrls, path) = (f.next().unwrap(), f.next().unwrap(), f.next().unwrap());
+        if ctrls.split(',').any(|c| c == controller) {
+            return path.trim_end_matches('/').to_string();
+        }
+    }
+    panic!("no {controller} line in /proc/self/cgroup: {text}");
+}
+
+/// Removes a test cgroup however the test ends.
+pub struct RemoveDir(pub PathBuf);
+
+impl Drop for RemoveDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+/// Runs `command` with its output captured, failing the test (not hanging
+/// it) if it has not ended within a generous deadline; `what` names it.
+pub fn output_within(mut command: Command, what: &str) -> Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} still ran after 30 s: it hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Exited: the pipes are at EOF.
+    Output::from(child.wait_with_output().unwrap())
+}
