@@ -332,10 +332,18 @@ pub fn validate(p: &[sock_filter]) -> Result<(), Invalid> {
 /// returns, as the kernel would. `None` if the program misbehaves (runs off
 /// its end, reads outside `data`, an unknown instruction).
 pub fn run(p: &[sock_filter], data: &[u8]) -> Option<u32> {
+    run_counting(p, data).map(|(action, _)| action)
+}
+
+/// `run`, and how many instructions ran: what the kernel's emulation of a
+/// new filter (seccomp_cache_prepare) walks for each syscall number.
+pub fn run_counting(p: &[sock_filter], data: &[u8]) -> Option<(u32, usize)> {
     let mut a: u32 = 0;
     let mut pc = 0usize;
+    let mut steps = 0;
     loop {
         let i = p.get(pc)?;
+        steps += 1;
         let code = u32::from(i.code);
         pc += 1;
         if code == BPF_LD | BPF_W | BPF_ABS {
@@ -343,7 +351,7 @@ pub fn run(p: &[sock_filter], data: &[u8]) -> Option<u32> {
             let w = data.get(off..off.checked_add(4)?)?;
             a = u32::from_ne_bytes([w[0], w[1], w[2], w[3]]);
         } else if code == BPF_RET | BPF_K {
-            return Some(i.k);
+            return Some((i.k, steps));
         } else if code == BPF_JMP | BPF_JA {
             pc += i.k as usize;
         } else if code == BPF_ALU | BPF_AND | BPF_K {

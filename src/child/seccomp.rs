@@ -8,17 +8,18 @@
 //!                                               aarch64, any other ABI)
 //!   nr & X32 bit (x86_64 only)     -> ENOSYS   (x32 ABI)
 //!   ARM's private calls (armv7)    -> ALLOW    (set_tls, above the table)
-//!   nr >= end of the syscall table -> ENOSYS   (newer than sct; also nr = -1
+//!   binary search over runs of numbers that share a target:
+//!     nr in the denied list        -> EPERM
+//!     nr == clone3                 -> ENOSYS   (libcs then fall back to clone)
+//!     clone with namespace flags   -> EPERM
+//!     ioctl TIOCSTI/TIOCLINUX      -> EPERM    (low 32 bits of the request)
+//!     personality not in the list  -> EPERM
+//!     mknod(at) of a char or block
+//!       node the device rule does
+//!       not let CMD make and use   -> EPERM
+//!     nr >= end of the table       -> ENOSYS   (newer than sct; also nr = -1
 //!                                               and ARM's old OABI range)
-//!   nr in the denied list          -> EPERM
-//!   nr == clone3                   -> ENOSYS   (libcs then fall back to clone)
-//!   clone with namespace flags     -> EPERM
-//!   ioctl TIOCSTI/TIOCLINUX        -> EPERM    (low 32 bits of the request)
-//!   personality not in the list    -> EPERM
-//!   mknod(at) of a char or block
-//!     node the device rule does not
-//!     let CMD make and use         -> EPERM
-//!   anything else                  -> ALLOW
+//!     anything else                -> ALLOW
 //! ```
 //!
 //! Foreign ABIs get ENOSYS rather than a kill: it is what a kernel built
@@ -94,22 +95,55 @@ pub fn build_for(arch: &Arch, extra_denied: &[u32], rules: &[Rule]) -> Result<Pr
     for &private in arch.private_calls {
         a.jump_if(Cond::Eq, private, allow);
     }
-    a.jump_if(Cond::Ge, arch.table_end, enosys);
-    for &nr in extra_denied {
-        a.jump_if(Cond::Eq, nr, eperm);
+    // What each number gets, by precedence: a denied number is denied
+    // whatever else it is; numbers beyond the table get ENOSYS.
+    let mut targets = [Target::Allow; MAX_TABLE_END + 1];
+    let end = arch.table_end as usize;
+    for (nr, target) in [
+        (Some(nr.clone3), Target::Enosys),
+        (Some(nr.clone), Target::CloneFlags),
+        (Some(nr.ioctl), Target::IoctlRequest),
+        (Some(nr.personality), Target::Personality),
+        (Some(nr.mknodat), Target::Mknodat),
+        (nr.mknod, Target::Mknod),
+    ] {
+        if let Some(nr) = nr.filter(|&nr| nr < arch.table_end) {
+            targets[nr as usize] = target;
+        }
     }
-    for &denied in arch.denied_syscalls {
-        a.jump_if(Cond::Eq, denied, eperm);
+    for &nr in extra_denied.iter().chain(arch.denied_syscalls) {
+        if nr < arch.table_end {
+            targets[nr as usize] = Target::Eperm;
+        }
     }
-    a.jump_if(Cond::Eq, nr.clone3, enosys);
-    a.jump_if(Cond::Eq, nr.clone, clone_flags);
-    a.jump_if(Cond::Eq, nr.ioctl, ioctl_request);
-    a.jump_if(Cond::Eq, nr.personality, personality);
-    a.jump_if(Cond::Eq, nr.mknodat, mknodat);
-    if let Some(old_mknod) = nr.mknod {
-        a.jump_if(Cond::Eq, old_mknod, mknod);
+    targets[end] = Target::Enosys;
+    // Runs of numbers that share a target, found by binary search: the
+    // kernel runs the filter once per syscall number and ABI when it is
+    // installed (seccomp_cache_prepare(), Linux 5.11) to learn which are
+    // always allowed, so each comparison on the way costs every container
+    // start about 460 steps. A list of one test per denied number took
+    // about 55 per number: 40-80 µs of each start (bench/speed.md, §10).
+    let mut runs = [0u16; MAX_TABLE_END + 1];
+    let mut count = 0;
+    for nr in 0..=end {
+        if nr == 0 || targets[nr] != targets[nr - 1] {
+            runs[count] = nr as u16;
+            count += 1;
+        }
     }
-    a.ret(SECCOMP_RET_ALLOW);
+    let labels = [
+        allow,
+        eperm,
+        enosys,
+        clone_flags,
+        ioctl_request,
+        personality,
+        mknodat,
+        mknod,
+    ];
+    search(&mut a, &runs[..count], &|start| {
+        labels[targets[usize::from(start)] as usize]
+    });
 
     a.place(clone_flags);
     a.load(arg_low(arch.clone_flags_arg));
@@ -145,6 +179,46 @@ pub fn build_for(arch: &Arch, extra_denied: &[u32], rules: &[Rule]) -> Result<Pr
     a.place(enosys);
     a.ret(RET_ENOSYS);
     a.finish()
+}
+
+/// Where a syscall number goes; the order of `build_for`'s labels.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Allow,
+    Eperm,
+    Enosys,
+    CloneFlags,
+    IoctlRequest,
+    Personality,
+    Mknodat,
+    Mknod,
+}
+
+/// The highest table end of any architecture sct knows (arm's is the
+/// largest); numbers at or beyond the native one get ENOSYS.
+const MAX_TABLE_END: usize = 512;
+const _: () = assert!(TABLE_END as usize <= MAX_TABLE_END);
+
+/// Jumps to the target of the run the syscall number (in A) falls in:
+/// `runs` holds each run's first number, ascending, the first 0; the last
+/// run goes on to 2^32 - 1.
+fn search(a: &mut Asm, runs: &[u16], target: &dyn Fn(u16) -> Label) {
+    let mid = runs.len() / 2;
+    match runs {
+        [] => {}
+        [only] => a.goto(target(*only)),
+        [lower, upper] => {
+            a.jump_if(Cond::Ge, u32::from(*upper), target(*upper));
+            a.goto(target(*lower));
+        }
+        _ => {
+            let upper = a.label();
+            a.jump_if(Cond::Ge, u32::from(runs[mid]), upper);
+            search(a, &runs[..mid], target);
+            a.place(upper);
+            search(a, &runs[mid..], target);
+        }
+    }
 }
 
 /// The mknod check, for the syscall whose mode is argument `mode_arg` and
