@@ -99,9 +99,12 @@ fn spawn_and_release(
     channel: Channel,
     making: &mut Making<'_>,
 ) -> Result<(Child, ParentEnd)> {
-    let setup = setup(&p.devices, p.profile, &p.userns, &p.cgroup, start);
+    let mut setup = setup(&p.devices, p.profile, &p.userns, &p.cgroup, start);
     let child = match spawn(cfg, p.userns.is_some(), p.cgroup.as_mut())? {
-        Spawned::Child => child::run(cfg, &setup, args, env, channel.into_child()),
+        Spawned::Child { first_release } => {
+            setup.first_release = first_release;
+            child::run(cfg, &setup, args, env, channel.into_child())
+        }
         Spawned::Parent(child) => child,
     };
     let channel = channel.into_parent();
@@ -141,6 +144,7 @@ fn setup<'a>(
         devices,
         profile,
         userns: userns.is_some(),
+        first_release: true,
         start,
         cgroup_tasks: cgroup.as_ref().map_or([-1; 6], Cgroup::join_fds),
     }
@@ -301,22 +305,27 @@ fn release_in_steps(
         let _ = child.wait();
         e
     };
-    // Where neither CLONE_INTO_CGROUP (v2, Linux 5.7) nor the child itself
-    // (v1, Cgroup::join_fds) did: before the release, so no setup step
-    // runs outside the cgroup.
-    if let Some(cg) = &cgroup {
-        cg.place(child.pid).map_err(kill)?;
+    // The first release only where the parent has something to do before
+    // the child's setup (spawn says when); otherwise the child goes on by
+    // itself, and the last release below is the one that matters (sync.rs).
+    if child.first_release {
+        // Where neither CLONE_INTO_CGROUP (v2, Linux 5.7) nor the child
+        // itself (v1, Cgroup::join_fds) did: before the release, so no
+        // setup step runs outside the cgroup.
+        if let Some(cg) = &cgroup {
+            cg.place(child.pid).map_err(kill)?;
+        }
+        // Before the first release, which is the barrier: only the parent
+        // (in the parent namespace) can write the maps, and the child waits
+        // unmapped until then (UserNs::write_maps says why it must).
+        if let Some(ns) = userns {
+            ns.write_maps(child.pid).map_err(kill)?;
+        }
+        if !channel.child_is_ready()? {
+            return Ok(());
+        }
+        channel.release()?;
     }
-    // Before the first release, which is the barrier: only the parent (in
-    // the parent namespace) can write the maps, and the child waits
-    // unmapped until then (UserNs::write_maps says why it must).
-    if let Some(ns) = userns {
-        ns.write_maps(child.pid).map_err(kill)?;
-    }
-    if !channel.child_is_ready()? {
-        return Ok(());
-    }
-    channel.release()?;
     // While the child sets up: loading the program is the costliest part
     // of the cgroup, and the rule need only be there before CMD runs.
     if let Some(cg) = cgroup {
@@ -418,10 +427,16 @@ pub struct Child {
     pid: Pid,
     /// Present when clone3 made the child; the classic clone path has none.
     pidfd: Option<OwnedFd>,
+    /// It waits for a first release before its setup (`Spawned`).
+    first_release: bool,
 }
 
+/// `first_release`: whether the parent has work to do before the child's
+/// setup (maps to write, a cgroup to move it into), so that the child must
+/// wait for a first release; the child learns it from the memory it was
+/// cloned from, as the parent set it just before that clone.
 enum Spawned {
-    Child,
+    Child { first_release: bool },
     Parent(Child),
 }
 
@@ -454,10 +469,16 @@ fn spawn(cfg: &Config, user: bool, cgroup: Option<&mut Cgroup>) -> Result<Spawne
         .as_ref()
         .and_then(|cg| cg.v2_fd())
         .map(|fd| rustix::fd::AsRawFd::as_raw_fd(&fd));
+    let must_place = |by_clone| cgroup.as_ref().is_some_and(|cg| cg.needs_placing(by_clone));
+    let (in_by_clone, in_by_parent) = (must_place(into.is_some()), must_place(false));
+    let mut first_release = user || in_by_clone;
     let mut result = process::clone3(flags, into);
     if into.is_some() {
         match result {
-            Err(Errno::TOOBIG) | Err(Errno::INVAL) => result = process::clone3(flags, None),
+            Err(Errno::TOOBIG) | Err(Errno::INVAL) => {
+                first_release = user || in_by_parent;
+                result = process::clone3(flags, None)
+            }
             Ok(Fork::Parent { .. }) => {
                 if let Some(cg) = cgroup {
                     cg.placed_by_clone();
@@ -467,7 +488,10 @@ fn spawn(cfg: &Config, user: bool, cgroup: Option<&mut Cgroup>) -> Result<Spawne
         }
     }
     let forked = match result {
-        Err(Errno::NOSYS) => process::clone(flags).at("clone", b""),
+        Err(Errno::NOSYS) => {
+            first_release = user || in_by_parent;
+            process::clone(flags).at("clone", b"")
+        }
         other => other.at("clone3", b""),
     }
     .map_err(|e| {
@@ -495,8 +519,12 @@ fn spawn(cfg: &Config, user: bool, cgroup: Option<&mut Cgroup>) -> Result<Spawne
             )
     })?;
     Ok(match forked {
-        Fork::Child => Spawned::Child,
-        Fork::Parent { pid, pidfd } => Spawned::Parent(Child { pid, pidfd }),
+        Fork::Child => Spawned::Child { first_release },
+        Fork::Parent { pid, pidfd } => Spawned::Parent(Child {
+            pid,
+            pidfd,
+            first_release,
+        }),
     })
 }
 
@@ -531,7 +559,15 @@ impl Child {
 /// `run`: supervises the container `create` left, which is still sct's
 /// child, as `sct ROOTFS CMD` does.
 pub fn supervise_created(pid: Pid, signals: &SigSet, terminal: Option<OwnedFd>) -> Result<u8> {
-    supervise(&Child { pid, pidfd: None }, signals, terminal)
+    supervise(
+        &Child {
+            pid,
+            pidfd: None,
+            first_release: false,
+        },
+        signals,
+        terminal,
+    )
 }
 
 /// Passes signals on until the child exits; returns its exit code. With a

@@ -1,15 +1,21 @@
 //! The two channels between sct and the container's first process.
 //!
-//! `control`, a socket pair, carries a handshake in lock step, twice: the
-//! child says it is bound to sct's life (PR_SET_PDEATHSIG armed), and waits;
-//! the parent answers once it has done its part. First, once the child is in
-//! its cgroup, so it never runs a single instruction of setup unrestricted;
-//! then once the device rule is attached, so nothing of CMD's runs before it.
-//! EOF instead of the answer means the parent died or gave up: the child
-//! exits quietly. The parent answers only a child it has heard from, and a
-//! parent's fds close before its exit sends the death signal (do_exit():
-//! exit_files() before exit_notify()): a parent killed at any moment either
-//! leaves the child an EOF or sends the signal, never neither.
+//! `control`, a socket pair, carries a handshake in lock step: the child
+//! says it is bound to sct's life (PR_SET_PDEATHSIG armed), and waits; the
+//! parent answers once it has done its part. The last handshake comes once
+//! the device rule is attached, right before CMD, so nothing of CMD's runs
+//! before it. A first one, before any setup step, only where the parent
+//! has work to do first (parent.rs, `Spawned`): the user namespace's maps
+//! to write, or a cgroup the child did not start in to move it into, so it
+//! never runs a single instruction of setup unrestricted. EOF instead of
+//! the answer means the parent died or gave up: the child exits quietly.
+//! The parent answers only a child it has heard from, and a parent's fds
+//! close before its exit sends the death signal (do_exit(): exit_files()
+//! before exit_notify()): a parent killed at any moment either leaves the
+//! child an EOF or sends the signal, never neither. Without the first
+//! handshake, a parent killed before the child armed the signal is seen at
+//! the last one, before CMD: the steps in between touch only the child's
+//! own namespaces (its mounts, its /dev), as they would in any run.
 //!
 //! `report`: close-on-exec in the child, so a successful exec closes it and
 //! the parent reads EOF. A failure before that arrives as one record (the

@@ -388,15 +388,28 @@ impl Cgroup {
         fds
     }
 
+    /// The directories the parent must move the child into: those it
+    /// neither started in (`by_clone`: CLONE_INTO_CGROUP took the v2 one)
+    /// nor joins by itself (v1's `tasks`).
+    fn to_place(&self, by_clone: bool) -> impl Iterator<Item = &Dir> {
+        self.dirs
+            .iter()
+            .flatten()
+            .filter(move |d| !(d.v2 && by_clone) && d.tasks.is_none())
+    }
+
+    /// Whether `place` has anything to do for a child started with
+    /// CLONE_INTO_CGROUP (`by_clone`) or without.
+    pub fn needs_placing(&self, by_clone: bool) -> bool {
+        self.to_place(by_clone).next().is_some()
+    }
+
     /// Moves the (not yet released) child into every directory it is not
     /// in yet.
     pub fn place(&self, pid: Pid) -> Result<()> {
         let mut text = Text::new();
         text.push_u64(pid.as_raw_nonzero().get() as u64);
-        for d in self.dirs.iter().flatten() {
-            if (d.v2 && self.placed_by_clone) || d.tasks.is_some() {
-                continue;
-            }
+        for d in self.to_place(self.placed_by_clone) {
             write_at(&d.fd, b"cgroup.procs", text.as_bytes())?;
         }
         Ok(())

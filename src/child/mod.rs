@@ -62,6 +62,9 @@ pub struct Setup<'a> {
     pub profile: Option<&'a Filter>,
     /// The child has a user namespace of its own (rootless, `--uidmap`).
     pub userns: bool,
+    /// The parent has work to do before the child's setup: wait for a
+    /// first release (parent.rs, `Spawned`).
+    pub first_release: bool,
     pub start: Start,
     /// v1 cgroup `tasks` files to join by itself (Cgroup::join_fds).
     pub cgroup_tasks: [RawFd; 6],
@@ -92,7 +95,7 @@ fn setup_and_exec(
     lifecycle::die_with_parent()?;
     // Bound to sct's life from here: say so, and wait to be released (sync.rs
     // says why no death of sct's can then go unnoticed). EOF: we go quietly.
-    if !channel.ready_and_wait() {
+    if setup.first_release && !channel.ready_and_wait() {
         exit(crate::error::EXIT_SCT_FAILED);
     }
     // The release is the barrier after which the maps exist.
