@@ -18,7 +18,7 @@ use crate::error::{Context, Error, Result};
 use crate::out::Buf;
 use crate::profile;
 use crate::reap::reap_children;
-use crate::sync::{Channel, ParentEnd};
+use crate::sync::{Channel, Handshakes, ParentEnd};
 use crate::sys::args::{Args, Environ};
 use crate::sys::process::{self, Fork};
 use crate::sys::signal::{self as sig, SigSet};
@@ -100,9 +100,10 @@ fn spawn_and_release(
     making: &mut Making<'_>,
 ) -> Result<(Child, ParentEnd)> {
     let mut setup = setup(&p.devices, p.profile, &p.userns, &p.cgroup, start);
-    let child = match spawn(cfg, p.userns.is_some(), p.cgroup.as_mut())? {
-        Spawned::Child { first_release } => {
-            setup.first_release = first_release;
+    let last_ahead = matches!(start, Start::Now) && !cfg.terminal;
+    let child = match spawn(cfg, p.userns.is_some(), p.cgroup.as_mut(), last_ahead)? {
+        Spawned::Child(handshakes) => {
+            setup.handshakes = handshakes;
             child::run(cfg, &setup, args, env, channel.into_child())
         }
         Spawned::Parent(child) => child,
@@ -144,7 +145,10 @@ fn setup<'a>(
         devices,
         profile,
         userns: userns.is_some(),
-        first_release: true,
+        handshakes: Handshakes {
+            first: true,
+            last_ahead: false,
+        },
         start,
         cgroup_tasks: cgroup.as_ref().map_or([-1; 6], Cgroup::join_fds),
     }
@@ -308,7 +312,7 @@ fn release_in_steps(
     // The first release only where the parent has something to do before
     // the child's setup (spawn says when); otherwise the child goes on by
     // itself, and the last release below is the one that matters (sync.rs).
-    if child.first_release {
+    if child.handshakes.first {
         // Where neither CLONE_INTO_CGROUP (v2, Linux 5.7) nor the child
         // itself (v1, Cgroup::join_fds) did: before the release, so no
         // setup step runs outside the cgroup.
@@ -339,7 +343,9 @@ fn release_in_steps(
         crate::oci::hooks::run_runtime_hooks(hooks, child.pid).map_err(kill)?;
         channel.release()?;
     }
-    if channel.child_is_ready()? {
+    if child.handshakes.last_ahead {
+        channel.release_ahead()?;
+    } else if channel.child_is_ready()? {
         channel.release()?;
     }
     Ok(())
@@ -427,16 +433,14 @@ pub struct Child {
     pid: Pid,
     /// Present when clone3 made the child; the classic clone path has none.
     pidfd: Option<OwnedFd>,
-    /// It waits for a first release before its setup (`Spawned`).
-    first_release: bool,
+    /// The handshakes it takes part in (sync.rs).
+    handshakes: Handshakes,
 }
 
-/// `first_release`: whether the parent has work to do before the child's
-/// setup (maps to write, a cgroup to move it into), so that the child must
-/// wait for a first release; the child learns it from the memory it was
-/// cloned from, as the parent set it just before that clone.
+/// The child learns its handshakes from the memory it was cloned from, as
+/// the parent set them just before that clone.
 enum Spawned {
-    Child { first_release: bool },
+    Child(Handshakes),
     Parent(Child),
 }
 
@@ -463,7 +467,14 @@ fn namespaces(cfg: &Config, user: bool) -> u64 {
 /// With a cgroup v2 directory the child starts inside it (CLONE_INTO_CGROUP,
 /// Linux 5.7); kernels 5.3-5.6 answer E2BIG or EINVAL, and then the parent
 /// places the child before releasing it.
-fn spawn(cfg: &Config, user: bool, cgroup: Option<&mut Cgroup>) -> Result<Spawned> {
+/// `last_ahead`: see `Handshakes`; whether a first release is needed is
+/// found here, as it depends on how the clone went.
+fn spawn(
+    cfg: &Config,
+    user: bool,
+    cgroup: Option<&mut Cgroup>,
+    last_ahead: bool,
+) -> Result<Spawned> {
     let flags = namespaces(cfg, user);
     let into = cgroup
         .as_ref()
@@ -519,11 +530,17 @@ fn spawn(cfg: &Config, user: bool, cgroup: Option<&mut Cgroup>) -> Result<Spawne
             )
     })?;
     Ok(match forked {
-        Fork::Child => Spawned::Child { first_release },
+        Fork::Child => Spawned::Child(Handshakes {
+            first: first_release,
+            last_ahead,
+        }),
         Fork::Parent { pid, pidfd } => Spawned::Parent(Child {
             pid,
             pidfd,
-            first_release,
+            handshakes: Handshakes {
+                first: first_release,
+                last_ahead,
+            },
         }),
     })
 }
@@ -563,7 +580,10 @@ pub fn supervise_created(pid: Pid, signals: &SigSet, terminal: Option<OwnedFd>) 
         &Child {
             pid,
             pidfd: None,
-            first_release: false,
+            handshakes: Handshakes {
+                first: false,
+                last_ahead: false,
+            },
         },
         signals,
         terminal,

@@ -47,6 +47,9 @@ pub struct Channel {
 pub struct ParentEnd {
     control: OwnedFd,
     report: OwnedFd,
+    /// The last release went ahead of the child's "ready" (`release_ahead`):
+    /// `control` stays open until CMD runs, for the child checks it.
+    released_ahead: Cell<bool>,
     /// The pty master the child passed, until taken.
     terminal: Cell<Option<OwnedFd>>,
 }
@@ -59,6 +62,23 @@ pub struct ChildEnd {
     to_stderr: bool,
     /// A pty master to send with the next "ready".
     terminal: Option<OwnedFd>,
+}
+
+/// Which handshakes a child takes part in, decided by the parent before
+/// the clone, so that the child reads the same from the memory it was
+/// cloned from.
+#[derive(Clone, Copy)]
+pub struct Handshakes {
+    /// The parent has work to do before the child's setup (the user
+    /// namespace's maps, a cgroup the child did not start in): the child
+    /// waits for a first release.
+    pub first: bool,
+    /// The last release is sent as soon as the parent's part is done (the
+    /// device rule attached), without waiting for the child's "ready", so
+    /// that a child that finishes its setup later finds it waiting: no
+    /// round trip between two CPUs right before CMD. Not for a parked
+    /// container nor one with a terminal, whose "ready" the parent needs.
+    pub last_ahead: bool,
 }
 
 /// A setup failure reported by the child.
@@ -90,6 +110,7 @@ impl Channel {
         ParentEnd {
             control: self.control_parent,
             report: self.report_read,
+            released_ahead: Cell::new(false),
             terminal: Cell::new(None),
         }
     }
@@ -136,9 +157,20 @@ impl ParentEnd {
         }
     }
 
+    /// The last release, sent before the child asks (sync.rs, `Handshakes`).
+    pub fn release_ahead(&self) -> Result<()> {
+        self.released_ahead.set(true);
+        self.release()
+    }
+
     /// Waits until the child has exec'd CMD (`None`) or failed before that.
     pub fn wait_for_exec(self) -> Result<Option<Failure>> {
-        drop(self.control);
+        // A child still waiting for a release gets EOF and ends; one
+        // released ahead looks for this end being open (`wait_released`).
+        let mut control = Some(self.control);
+        if !self.released_ahead.get() {
+            control = None;
+        }
         let mut buf = [0u8; 1 + 1024];
         let mut len = 0;
         while len < buf.len() {
@@ -151,6 +183,7 @@ impl ParentEnd {
         if len == 0 {
             return Ok(None);
         }
+        drop(control);
         Ok(Some(Failure {
             exit_code: buf[0],
             message: Line::from(&buf[1..len]),
@@ -170,6 +203,21 @@ impl ChildEnd {
         // Sent: the parent has its own copy now.
         drop(terminal);
         recv_with_fd(&self.control).map(|(n, _)| n) == Ok(1)
+    }
+
+    /// Waits for the last release, sent ahead by the parent, then checks
+    /// that the parent is still there: a death signal armed before this
+    /// check fires on any later death, and a parent that died before the
+    /// signal was armed closed its end first (do_exit(): exit_files()
+    /// before exit_notify()), which the check sees as EOF. `false` if the
+    /// parent is gone or gave up.
+    pub fn wait_released(&mut self) -> bool {
+        if recv_with_fd(&self.control).map(|(n, _)| n) != Ok(1) {
+            return false;
+        }
+        let mut byte = [0u8];
+        let open = rustix::net::recv(&self.control, &mut byte, rustix::net::RecvFlags::DONTWAIT);
+        open == Err(Errno::AGAIN)
     }
 
     /// Sends the pty master `master` with the next "ready" (sync.rs).
@@ -225,4 +273,65 @@ fn write_all(fd: &impl rustix::fd::AsFd, mut bytes: &[u8]) -> core::result::Resu
         bytes = &bytes[n..];
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both ends, as the parent and the child hold them after the clone.
+    fn ends() -> (ParentEnd, ChildEnd) {
+        let Ok(c) = Channel::new() else {
+            panic!("socketpair or pipe failed")
+        };
+        let parent = ParentEnd {
+            control: c.control_parent,
+            report: c.report_read,
+            released_ahead: Cell::new(false),
+            terminal: Cell::new(None),
+        };
+        let child = ChildEnd {
+            control: c.control_child,
+            report: Some(c.report_write),
+            to_stderr: false,
+            terminal: None,
+        };
+        (parent, child)
+    }
+
+    #[test]
+    fn a_release_sent_ahead_lets_the_child_go_while_the_parent_lives() {
+        let (parent, mut child) = ends();
+        assert!(parent.release_ahead().is_ok());
+        assert!(child.wait_released());
+    }
+
+    /// A parent killed after its release, before the child armed its death
+    /// signal: the release is there, and so is the EOF after it.
+    #[test]
+    fn a_release_from_a_parent_gone_since_does_not() {
+        let (parent, mut child) = ends();
+        assert!(parent.release_ahead().is_ok());
+        drop(parent);
+        assert!(!child.wait_released());
+    }
+
+    #[test]
+    fn no_release_from_a_parent_gone_before() {
+        let (parent, mut child) = ends();
+        drop(parent);
+        assert!(!child.wait_released());
+    }
+
+    /// The parent keeps its end open while it waits for the exec, so a
+    /// child released ahead can check it; the exec closes the report.
+    #[test]
+    fn waiting_for_the_exec_keeps_the_released_end_open() {
+        let (parent, mut child) = ends();
+        assert!(parent.release_ahead().is_ok());
+        let waiting = std::thread::spawn(move || matches!(parent.wait_for_exec(), Ok(None)));
+        assert!(child.wait_released());
+        drop(child);
+        assert!(waiting.join().unwrap());
+    }
 }

@@ -62,9 +62,8 @@ pub struct Setup<'a> {
     pub profile: Option<&'a Filter>,
     /// The child has a user namespace of its own (rootless, `--uidmap`).
     pub userns: bool,
-    /// The parent has work to do before the child's setup: wait for a
-    /// first release (parent.rs, `Spawned`).
-    pub first_release: bool,
+    /// The handshakes with the parent (sync.rs).
+    pub handshakes: crate::sync::Handshakes,
     pub start: Start,
     /// v1 cgroup `tasks` files to join by itself (Cgroup::join_fds).
     pub cgroup_tasks: [RawFd; 6],
@@ -95,7 +94,7 @@ fn setup_and_exec(
     lifecycle::die_with_parent()?;
     // Bound to sct's life from here: say so, and wait to be released (sync.rs
     // says why no death of sct's can then go unnoticed). EOF: we go quietly.
-    if setup.first_release && !channel.ready_and_wait() {
+    if setup.handshakes.first && !channel.ready_and_wait() {
         exit(crate::error::EXIT_SCT_FAILED);
     }
     // The release is the barrier after which the maps exist.
@@ -186,7 +185,12 @@ fn setup_and_exec(
     // Again: the user switch cleared PR_SET_PDEATHSIG and set it anew, and
     // the parent attaches the device rule while the steps above run, which
     // must be there before anything of CMD's.
-    if !channel.ready_and_wait() {
+    let released = if setup.handshakes.last_ahead {
+        channel.wait_released()
+    } else {
+        channel.ready_and_wait()
+    };
+    if !released {
         exit(crate::error::EXIT_SCT_FAILED);
     }
     if let Start::OnFifo { fifo, .. } = setup.start {
