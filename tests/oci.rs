@@ -202,6 +202,9 @@ fn run_waits_and_passes_the_exit_code_and_detach_returns() {
     let list: Value = serde_json::from_str(&list.stdout).unwrap();
     assert_eq!(list[0]["id"], "bg");
     assert_eq!(list[0]["status"], "running");
+    // As runc's: the state directory's owner, here root; `state` says "".
+    assert_eq!(list[0]["owner"], "root");
+    assert_eq!(b.state("bg")["owner"], "");
     assert_eq!(b.sct(&["list", "-q"]).stdout, "bg\n");
     let cgroups = b.cgroups("bg");
     assert_eq!(b.sct(&["kill", "bg", "KILL"]).code, 0);

@@ -298,13 +298,21 @@ pub fn state(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     let st = dir.read_state(&mut buf, &mut scratch)?;
     let status = state::status(&st, dir.has_fifo());
     let mut out = Buf::<16384>::new();
-    push_state(&mut out, &st, status, id(opts));
+    push_state(&mut out, &st, status, id(opts), None);
     out.push(b"\n");
     out.write_to(crate::sys::stdout());
     Ok(0)
 }
 
-fn push_state<const N: usize>(out: &mut Buf<N>, st: &State, status: Status, id: &[u8]) {
+/// `owner`: the state directory whose owner `list` names; `state` and the
+/// hooks' state leave it empty, as runc's do.
+fn push_state<const N: usize>(
+    out: &mut Buf<N>,
+    st: &State,
+    status: Status,
+    id: &[u8],
+    owner: Option<&Dir>,
+) {
     use crate::json::push_escaped;
     out.push(b"{\"ociVersion\":\"").push_str(state::OCI_VERSION);
     out.push(b"\",\"id\":\"");
@@ -323,7 +331,13 @@ fn push_state<const N: usize>(out: &mut Buf<N>, st: &State, status: Status, id: 
         push_escaped(out, value);
         out.push(b"\"");
     }
-    out.push(b",\"owner\":\"\",\"annotations\":");
+    out.push(b",\"owner\":\"");
+    if let Some(dir) = owner {
+        let mut name = Buf::<256>::new();
+        push_owner(&mut name, dir);
+        push_escaped(out, name.as_bytes());
+    }
+    out.push(b"\",\"annotations\":");
     out.push(if st.annotations.is_empty() {
         b"{}"
     } else {
@@ -457,7 +471,7 @@ fn run_hooks(global: &Global, st: &State, kind: Kind) {
         return;
     }
     let mut text = Buf::<16384>::new();
-    push_state(&mut text, st, Status::Running, st.id);
+    push_state(&mut text, st, Status::Running, st.id, None);
     let pid = if kind == Kind::Poststop { 0 } else { st.pid };
     hooks::run_warning(global, st.hooks, kind, text.as_bytes(), pid);
 }
@@ -468,7 +482,7 @@ fn run_hooks(global: &Global, st: &State, kind: Kind) {
 #[inline(never)]
 fn hook_state(st: &State) -> Result<&'static [u8]> {
     let mut text = Buf::<16384>::new();
-    push_state(&mut text, st, Status::Created, st.id);
+    push_state(&mut text, st, Status::Created, st.id, None);
     if text.is_cut() {
         return Err(Error::setup("hooks", b"", "the state is more than 16 KiB"));
     }
@@ -523,7 +537,7 @@ pub fn list(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
             if !first {
                 out.push(b",");
             }
-            push_state(&mut out, &st, status, name);
+            push_state(&mut out, &st, status, name, Some(&dir));
         } else if opts.quiet {
             out.push(name).push(b"\n");
         } else {
