@@ -482,3 +482,24 @@ fn a_plain_run_given_the_pid_of_an_oci_create_gets_its_own_cgroup() {
         "fell back to v1: {stdout}"
     );
 }
+
+/// `sct --help` lists each command with its line: the name and the help
+/// apart, whatever the name's length.
+#[test]
+fn help_lists_every_command_apart_from_its_line() {
+    let out = Command::new(SCT).arg("--help").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let commands = text
+        .split("OCI runtime mode")
+        .nth(1)
+        .expect("an OCI section");
+    let names: Vec<&str> = commands
+        .lines()
+        .skip(2)
+        .take_while(|l| !l.trim_start().starts_with('('))
+        .map(|l| l.split_whitespace().next().unwrap_or_default())
+        .collect();
+    for name in ["create", "start", "state", "delete", "features", "spec"] {
+        assert!(names.contains(&name), "{name} in {names:?}\n{text}");
+    }
+}

@@ -554,8 +554,9 @@ pub fn help(b: &mut Buf<4096>) {
     b.push(b"\nOCI runtime mode (runc's command line, for containerd):\n");
     b.push(b"  sct [--root DIR] [--log FILE] [--log-format text|json] COMMAND ...\n");
     for c in COMMANDS {
+        // A column wide enough for the longest name and a space.
         b.push(b"  ").push_str(c.name);
-        for _ in c.name.len()..8 {
+        for _ in c.name.len()..9 {
             b.push(b" ");
         }
         b.push_str(c.help).push(b"\n");
