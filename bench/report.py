@@ -42,35 +42,47 @@ if os.path.exists(f"{out}/oci.json"):
               "where sct runs on this host (its own mount "
               "namespace, entered with one more exec, nsenter): a BPF program on a v2 directory "
               "the init starts in.")
-import glob
-rounds = []
-for f in sorted(glob.glob(f"{out}/cost-*.json")):
-    m = {r["command"]: r["median"] for r in json.load(open(f))["results"]}
-    rounds.append((m["sct"] / m["sct --no-cgroup"], m["sct"] / m["bwrap --unshare-all"],
-                   m["sct"] / m["floor"] if "floor" in m else None))
-opt_out = sorted(r[0] for r in rounds)[len(rounds) // 2]
-bwrap = sorted(r[1] for r in rounds)[len(rounds) // 2]
-print(f"\nThe device rule's cost, in {len(rounds)} rounds of hyperfine that each run sct, "
-      f"`sct --no-cgroup` and bwrap ({runs} runs each), ratios of the medians per round: "
-      f"sct / `sct --no-cgroup` = " + ", ".join(f"{r[0]:.2f}" for r in rounds) +
-      f" (median {opt_out:.2f}; goal ≤ 1.10); sct / bwrap = " + ", ".join(f"{r[1]:.2f}" for r in rounds) +
-      f" (median {bwrap:.2f}; goal ≤ 0.50).\n")
-floors = [r[2] for r in rounds if r[2] is not None]
-if floors:
-    print("Against the kernel's own work (`floor`, bench/floor.c: sct's default namespaces, "
-          "bind, pivot_root, /proc and exec in C, nothing else), in the same rounds: "
-          "sct / floor = " + ", ".join(f"{r:.2f}" for r in floors) +
-          f" (median {sorted(floors)[len(floors) // 2]:.2f}; goal ≤ 1.20).\n")
-rootless = {}
+def alternated(path):
+    """Per command, its runs' times (us) from bench/alternate's table."""
+    lines = [l.rstrip("\n").split("\t") for l in open(path)]
+    names, rows = lines[0], [list(map(float, l)) for l in lines[1:]]
+    return {n: [r[i] for r in rows] for i, n in enumerate(names)}
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+
+def paired(runs, a, b):
+    """The median of a/b over the rounds (each a next to its b), and the
+    ratio of the two medians."""
+    return median([x / y for x, y in zip(runs[a], runs[b])]), median(runs[a]) / median(runs[b])
+
+cost = alternated(f"{out}/cost.tsv")
+nrounds = len(cost["sct"])
+print(f"\nThe goals' ratios, from {nrounds} rounds that each run sct, `sct --no-cgroup`, bwrap "
+      "and the floor once, in turn (bench/alternate.c: a busy spell of the machine lands on all "
+      "four alike, where hyperfine's block of runs per command lets it land on one). Medians: "
+      + ", ".join(f"{n} {median(t) / 1e3:.2f} ms" for n, t in cost.items()) + ".\n")
+print("| ratio | median of the per-round ratios | ratio of the medians | goal |")
+print("|---|---:|---:|---:|")
+for a, b, goal in (("sct", "sct --no-cgroup", "≤ 1.10"), ("sct", "bwrap --unshare-all", "≤ 0.50"),
+                   ("sct", "floor", "≤ 1.20")):
+    r, m = paired(cost, a, b)
+    print(f"| {a} / `{b}` | {r:.3f} | {m:.3f} | {goal} |")
+print("\n`floor` is bench/floor.c: sct's default namespaces, bind, pivot_root, /proc and exec "
+      "in C, nothing else.\n")
+import os
 for kind in ("ranges", "single"):
-    for f in sorted(glob.glob(f"{out}/rootless/{kind}-*.json")):
-        m = {r["command"]: r["median"] for r in json.load(open(f))["results"]}
-        name = next(c for c in m if c.startswith("sct"))
-        rootless.setdefault(name, []).append(m[name] / m["bwrap --unshare-all"])
-for name, ratios in rootless.items():
-    print(f"Rootless, run by the ordinary user `sct-test`: `{name}` / `bwrap --unshare-all` "
-          f"by the same user, ratios of the medians per round: " + ", ".join(f"{r:.2f}" for r in ratios) +
-          f" (median {sorted(ratios)[len(ratios) // 2]:.2f}; goal ≤ 0.50).\n")
+    path = f"{out}/rootless/{kind}.tsv"
+    if not os.path.exists(path):
+        continue
+    runs = alternated(path)
+    name = next(c for c in runs if c.startswith("sct"))
+    r, m = paired(runs, name, "bwrap --unshare-all")
+    print(f"Rootless, run by the ordinary user `sct-test`, {len(runs[name])} alternating rounds: "
+          f"`{name}` {median(runs[name]) / 1e3:.2f} ms, `bwrap --unshare-all` by the same user "
+          f"{median(runs['bwrap --unshare-all']) / 1e3:.2f} ms: {r:.3f} (median of the per-round "
+          f"ratios; ratio of the medians {m:.3f}; goal ≤ 0.50).\n")
 print("`chroot` and `exec` run without namespaces; `floor` is the kernel's own work for sct's default ones. crun needs "
       "`/sys/fs/cgroup/unified` out of the way on this hybrid-cgroup host, so crun "
       "and runc ran in a second hyperfine run, in a private mount namespace "

@@ -115,7 +115,8 @@ fn setup_and_exec(
     rootfs::make_mounts_private(cfg.rootfs_propagation)?;
     rootfs::bind_rootfs(cfg.rootfs)?;
     rootfs::make_rootfs_nodev(cfg.rootfs)?;
-    proc::mount_kernel_filesystems()?;
+    let host_net = cfg.net == Net::Host && cfg.joins.net.is_none();
+    proc::mount_kernel_filesystems(setup.userns, host_net)?;
     // Once the container's /proc is there, before /proc/sys goes read-only.
     attrs::set_sysctls(cfg.sysctls.as_slice())?;
     // User mounts before masking, so that no bind can uncover a masked path.

@@ -40,19 +40,31 @@ pub(super) const RESOLVE_INSIDE: ResolveFlags = ResolveFlags::IN_ROOT
 /// proc only while a fully visible one exists in the mount namespace
 /// (mount_too_revealing(); runc #1962), and the `/proc/self/fd` paths used
 /// to mount on opened targets are the host's /proc until then.
-pub fn mount_kernel_filesystems() -> Result<()> {
+///
+/// In a user namespace of its own (`in_userns`) the kernel refuses what
+/// needs a capability in the initial one, and sct does not ask: device
+/// nodes (vfs_mknod() wants CAP_MKNOD there), and, while the network
+/// namespace is still the host's (`host_net`), a new sysfs
+/// (kobj_ns_current_may_mount()). Their fallbacks, binds of the host's,
+/// come at once.
+pub fn mount_kernel_filesystems(in_userns: bool, host_net: bool) -> Result<()> {
     let root = open_root()?;
     for m in MOUNTS {
         let target = open_target(&root, m.target, m.name, m.mode)?;
         let path = fd_path(&target);
-        match (mount(m.fstype, path.as_c_str(), m.fstype, m.flags, m.data), m.host_fallback) {
+        let mounted = if in_userns && host_net && m.host_fallback.is_some() {
+            Err(rustix::io::Errno::PERM)
+        } else {
+            mount(m.fstype, path.as_c_str(), m.fstype, m.flags, m.data)
+        };
+        match (mounted, m.host_fallback) {
             (Err(rustix::io::Errno::PERM), Some(host)) => bind_host_filesystem(&root, m, host)?,
             (other, _) => other.at("mount", m.name).map_err(|e| {
                 e.hint_if(Errno::PERM, "in a user namespace the kernel mounts proc only while the host's /proc is fully visible, not partly covered (as inside a container that masks /proc paths)")
             })?,
         }
         if m.target == c"dev" {
-            fill_dev(&root)?;
+            fill_dev(&root, in_userns)?;
         }
     }
     Ok(())
@@ -249,7 +261,7 @@ fn open_target(root: &OwnedFd, path: &'static CStr, name: &[u8], mode: u32) -> R
 }
 
 /// The device nodes and symlinks, made on the fresh /dev tmpfs.
-fn fill_dev(root: &OwnedFd) -> Result<()> {
+fn fill_dev(root: &OwnedFd, in_userns: bool) -> Result<()> {
     let dev = openat2(
         root,
         c"dev",
@@ -260,13 +272,17 @@ fn fill_dev(root: &OwnedFd) -> Result<()> {
     .at("open", b"/dev")?;
     for n in DEV_NODES {
         let mode = Mode::from_raw_mode(0o666);
-        let made = mknodat(
-            &dev,
-            n.name,
-            FileType::CharacterDevice,
-            mode,
-            makedev(n.major, n.minor),
-        );
+        let made = if in_userns {
+            Err(rustix::io::Errno::PERM)
+        } else {
+            mknodat(
+                &dev,
+                n.name,
+                FileType::CharacterDevice,
+                mode,
+                makedev(n.major, n.minor),
+            )
+        };
         match made {
             // Without CAP_MKNOD (a user namespace, a runtime that withheld
             // it), bind the host's node instead, as runc does; its mode is
