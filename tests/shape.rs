@@ -16,8 +16,10 @@ use common::elf;
 /// 210,776 bytes), and from 208 to 256 KiB when OCI mode's second part
 /// (exec, terminals, ps/pause/resume/update/events/features, hooks) landed
 /// (x86_64 252,072 bytes, aarch64 243,424, armv7 193,396, riscv64
-/// 234,016): `bench/sizes` shows where the bytes go.
-const SIZE_BUDGET: u64 = 256 * 1024;
+/// 234,016). Lowered to 240 KiB when the error type went from 24 bytes to
+/// 4 (x86_64 237,200, aarch64 235,480, armv7 185,420, riscv64 227,712):
+/// `bench/sizes` shows where the bytes go.
+const SIZE_BUDGET: u64 = 240 * 1024;
 
 fn assert_within_budget(path: &Path) {
     let size = std::fs::metadata(path).unwrap().len();
