@@ -25,23 +25,6 @@ def table(results):
 
 table(lat)
 import os
-if os.path.exists(f"{out}/oci.json"):
-    oci = {r["command"]: r for r in json.load(open(f"{out}/oci.json"))["results"]}
-    print("\nOCI mode: create, start, wait and delete of `/bin/true`, each runtime by its own "
-          "command line, in a PID namespace whose first process stands in for containerd's shim "
-          f"(one hyperfine run; goal: sct ≤ 0.5× crun):\n")
-    print("| runtime | mean | σ | median | ratio to crun (medians) |")
-    print("|---|---:|---:|---:|---:|")
-    for name, r in oci.items():
-        print(f"| {name} | {r['mean'] * 1e3:.2f} ms | {r['stddev'] * 1e3:.2f} ms "
-              f"| {r['median'] * 1e3:.2f} ms | {r['median'] / oci['crun']['median']:.2f} |")
-    if "sct, host's cgroups" in oci:
-        print("\nThe first sct row ran beside crun and runc with the unified hierarchy unmounted, "
-              "so its device rule took v1's devices controller (the init moves itself in, writing 0 to "
-              "`tasks`: a move by another process waits for an RCU grace period); the second ran "
-              "where sct runs on this host (its own mount "
-              "namespace, entered with one more exec, nsenter): a BPF program on a v2 directory "
-              "the init starts in.")
 def alternated(path):
     """Per command, its runs' times (us) from bench/alternate's table."""
     lines = [l.rstrip("\n").split("\t") for l in open(path)]
@@ -56,6 +39,25 @@ def paired(runs, a, b):
     """The median of a/b over the rounds (each a next to its b), and the
     ratio of the two medians."""
     return median([x / y for x, y in zip(runs[a], runs[b])]), median(runs[a]) / median(runs[b])
+
+if os.path.exists(f"{out}/oci.tsv"):
+    oci = alternated(f"{out}/oci.tsv")
+    print(f"\nOCI mode: create, start, wait and delete of `/bin/true`, each runtime by its own "
+          "command line, in a PID namespace whose first process stands in for containerd's shim; "
+          f"{len(oci['crun'])} rounds that each run one cycle of every runtime, in turn "
+          "(goal: sct ≤ 0.5× crun):\n")
+    print("| runtime | median | ratio to crun: median of the per-round ratios | ratio of the medians |")
+    print("|---|---:|---:|---:|")
+    for name, times in oci.items():
+        r, m = paired(oci, name, "crun")
+        print(f"| {name} | {median(times) / 1e3:.2f} ms | {r:.2f} | {m:.2f} |")
+    if "sct, host's cgroups" in oci:
+        print("\nThe first sct row ran beside crun and runc with the unified hierarchy unmounted, "
+              "so its device rule took v1's devices controller (the init moves itself in, writing 0 to "
+              "`tasks`: a move by another process waits for an RCU grace period); the second ran "
+              "where sct runs on this host (its own mount "
+              "namespace, entered with one more exec, nsenter): a BPF program on a v2 directory "
+              "the init starts in.")
 
 cost = alternated(f"{out}/cost.tsv")
 nrounds = len(cost["sct"])
