@@ -291,10 +291,11 @@ pub enum Created {
     Failed(crate::sync::Failure),
 }
 
-/// Places the child in its cgroup and writes its user namespace's maps,
-/// then answers its two handshakes (sync.rs): the first lets it set up,
-/// the second lets it go on to CMD once the device rule is attached. A
-/// child that ended instead is left to `wait_for_exec`, which reports why.
+/// Releases the child in steps (sync.rs): where it waits for a first
+/// release, places it in its cgroup and writes its user namespace's maps
+/// first; then attaches the device rule and lets it go on to CMD (ahead of
+/// its asking, where `Handshakes::last_ahead`). A child that ended instead
+/// is left to `wait_for_exec`, which reports why.
 fn release_in_steps(
     channel: &ParentEnd,
     child: &Child,

@@ -113,8 +113,8 @@ pub fn become_user(uid: u32, gid: u32, groups: &[u32]) -> Result<()> {
 /// ordinary caller, mapped to 0 already, nothing changes but the groups.
 /// Capabilities stay: the namespace gave the full set, and setresuid to
 /// its root keeps it (capabilities(7)). A change of ids clears
-/// PR_SET_PDEATHSIG, so it is armed again; the parent's second answer
-/// proves it was alive after that (sync.rs).
+/// PR_SET_PDEATHSIG, so it is armed again; the last release, before CMD,
+/// proves the parent was alive after that (sync.rs).
 pub fn become_namespace_root() -> Result<()> {
     use rustix::process::{Gid, Uid};
     rustix::thread::set_thread_res_gid(Gid::ROOT, Gid::ROOT, Gid::ROOT).at("setresgid", b"0")?;

@@ -85,15 +85,17 @@ fn setup_and_exec(
     channel: &mut ChildEnd,
 ) -> Result<Infallible> {
     let devices = setup.devices;
-    // First, so that no setup step runs outside the cgroup; the parent
-    // waits for the handshake below before it releases us.
+    // First, so that no setup step runs outside the cgroup (where the
+    // parent must move us instead, it does so before the first release).
     lifecycle::join_cgroups(&setup.cgroup_tasks)?;
     if let Start::OnFifo { lock, .. } = setup.start {
         crate::sys::process::close_inherited(lock);
     }
     lifecycle::die_with_parent()?;
-    // Bound to sct's life from here: say so, and wait to be released (sync.rs
-    // says why no death of sct's can then go unnoticed). EOF: we go quietly.
+    // Bound to sct's life from here. Where the parent has work to do first
+    // (maps, placing us), say so and wait to be released; otherwise the
+    // last release, before CMD, is the check (sync.rs says why no death of
+    // sct's can go unnoticed). EOF: we go quietly.
     if setup.handshakes.first && !channel.ready_and_wait() {
         exit(crate::error::EXIT_SCT_FAILED);
     }
