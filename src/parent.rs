@@ -145,6 +145,7 @@ fn setup<'a>(
         devices,
         profile,
         userns: userns.is_some(),
+        setgroups_denied: userns.as_ref().is_some_and(UserNs::denies_setgroups),
         handshakes: Handshakes {
             first: true,
             last_ahead: false,
@@ -299,7 +300,7 @@ pub enum Created {
 fn release_in_steps(
     channel: &ParentEnd,
     child: &Child,
-    cgroup: Option<&mut Cgroup>,
+    mut cgroup: Option<&mut Cgroup>,
     devices: &Devices,
     userns: Option<&UserNs>,
     hooks: &crate::oci::hooks::Plan,
@@ -333,7 +334,7 @@ fn release_in_steps(
     }
     // While the child sets up: loading the program is the costliest part
     // of the cgroup, and the rule need only be there before CMD runs.
-    if let Some(cg) = cgroup {
+    if let Some(cg) = cgroup.as_deref_mut() {
         cg.attach_device_rule(devices.rules(), child.pid, making)
             .map_err(|e| kill(e.or_hint(crate::cgroup::NO_CGROUP_HINT)))?;
     }
@@ -348,6 +349,9 @@ fn release_in_steps(
         channel.release_ahead()?;
     } else if channel.child_is_ready()? {
         channel.release()?;
+    }
+    if let Some(cg) = cgroup {
+        cg.remove_stale();
     }
     Ok(())
 }

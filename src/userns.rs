@@ -238,6 +238,18 @@ impl UserNs {
     /// every setup step after the release needs root inside (mkdir on its
     /// /dev tmpfs, say, fails with EOVERFLOW for an unmapped fsuid). Each
     /// map file can be written once, whole (user_namespaces(7)).
+    /// Whether the maps deny setgroups in the namespace (the caller's own
+    /// ids mapped by an unprivileged caller): setgroups(2) is then refused
+    /// there for good.
+    pub fn denies_setgroups(&self) -> bool {
+        matches!(
+            self.writer,
+            Writer::Direct {
+                deny_setgroups: true
+            }
+        )
+    }
+
     pub fn write_maps(&self, pid: Pid) -> Result<()> {
         match &self.writer {
             Writer::Helpers {

@@ -388,6 +388,16 @@ impl Cgroup {
         fds
     }
 
+    /// Removes, beside each of the container's directories, the `sct-<pid>`
+    /// ones of sct runs that were SIGKILLed (a directory whose processes
+    /// live on stays: rmdir refuses it). Once the child runs its setup,
+    /// off the start's path: nothing of this run depends on it.
+    pub fn remove_stale(&self) {
+        for d in self.dirs.iter().flatten() {
+            paths::remove_stale(&d.parent);
+        }
+    }
+
     /// The directories the parent must move the child into: those it
     /// neither started in (`by_clone`: CLONE_INTO_CGROUP took the v2 one)
     /// nor joins by itself (v1's `tasks`).

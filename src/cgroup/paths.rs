@@ -9,8 +9,7 @@ use super::{remove_dir, values, Path};
 use crate::error::{Context, Error, Result};
 use crate::out::Text;
 
-/// `mount/(--cgroup-parent or own cgroup)`, opened; stale `sct-<pid>`
-/// cgroups of sct runs that were SIGKILLed are removed from it first.
+/// `mount/(--cgroup-parent or own cgroup)`.
 pub(super) fn base_path(
     mount: &[u8],
     controller: Option<&str>,
@@ -60,8 +59,7 @@ pub(super) fn dir_path(base: &Path, name: &Text) -> Result<Path> {
     Ok(path)
 }
 
-/// Opens `base`, removes stale `sct-<pid>` directories in it, creates
-/// `name` and opens it.
+/// Opens `base`, creates `name` in it and opens that.
 pub(super) fn make_dir(base: &Path, name: &Text) -> Result<(OwnedFd, OwnedFd)> {
     let parent = rustix::fs::open(
         base.as_bytes(),
@@ -75,7 +73,6 @@ pub(super) fn make_dir(base: &Path, name: &Text) -> Result<(OwnedFd, OwnedFd)> {
             "--cgroup-parent must name an existing cgroup",
         )
     })?;
-    remove_stale(&parent);
     rustix::fs::mkdirat(&parent, name.as_bytes(), Mode::from_raw_mode(0o755))
         .at("mkdir cgroup", name.as_bytes())
         .map_err(|e| {
@@ -102,7 +99,7 @@ pub(super) fn make_dir(base: &Path, name: &Text) -> Result<(OwnedFd, OwnedFd)> {
 /// Removes `sct-<pid>` directories whose sct is gone (it was SIGKILLed and
 /// could not clean up). A directory that still has processes stays (rmdir
 /// refuses it).
-fn remove_stale(parent: &OwnedFd) {
+pub(super) fn remove_stale(parent: &OwnedFd) {
     let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 2048];
     let mut dir = rustix::fs::RawDir::new(parent, &mut buf);
     while let Some(Ok(entry)) = dir.next() {

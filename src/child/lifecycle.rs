@@ -115,11 +115,18 @@ pub fn become_user(uid: u32, gid: u32, groups: &[u32]) -> Result<()> {
 /// its root keeps it (capabilities(7)). A change of ids clears
 /// PR_SET_PDEATHSIG, so it is armed again; the last release, before CMD,
 /// proves the parent was alive after that (sync.rs).
-pub fn become_namespace_root() -> Result<()> {
+///
+/// `setgroups_denied`: the parent's maps denied setgroups, so the kernel
+/// keeps the caller's supplementary groups for good (user_namespaces(7),
+/// CVE-2014-8989) and would refuse to clear them: they stay, as under
+/// bubblewrap, shown as the overflow gid.
+pub fn become_namespace_root(setgroups_denied: bool) -> Result<()> {
     use rustix::process::{Gid, Uid};
     rustix::thread::set_thread_res_gid(Gid::ROOT, Gid::ROOT, Gid::ROOT).at("setresgid", b"0")?;
     rustix::thread::set_thread_res_uid(Uid::ROOT, Uid::ROOT, Uid::ROOT).at("setresuid", b"0")?;
-    drop_supplementary_groups()?;
+    if !setgroups_denied {
+        drop_supplementary_groups()?;
+    }
     die_with_parent()
 }
 

@@ -62,6 +62,8 @@ pub struct Setup<'a> {
     pub profile: Option<&'a Filter>,
     /// The child has a user namespace of its own (rootless, `--uidmap`).
     pub userns: bool,
+    /// Its maps deny setgroups (`UserNs::denies_setgroups`).
+    pub setgroups_denied: bool,
     /// The handshakes with the parent (sync.rs).
     pub handshakes: crate::sync::Handshakes,
     pub start: Start,
@@ -101,7 +103,7 @@ fn setup_and_exec(
     }
     // The release is the barrier after which the maps exist.
     if setup.userns {
-        lifecycle::become_namespace_root()?;
+        lifecycle::become_namespace_root(setup.setgroups_denied)?;
     }
     // Joined namespaces next, before any mount: their paths are the host's, and /sys and
     // /dev/mqueue below show the network and IPC namespace of whoever
