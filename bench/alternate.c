@@ -1,6 +1,10 @@
 /* Runs commands in turn, one run of each per round, and writes every run's
  * wall time: a slow spell of a shared machine then lands on all of them
  * alike, where hyperfine's block of runs per command lets it land on one.
+ * Each round runs the commands in an order of its own (a fixed-seed
+ * shuffle): what one command leaves the kernel to finish after it exits (a
+ * network namespace's teardown, freed cgroups) then slows each of the
+ * others equally often, instead of always the one that follows it.
  *
  *   alternate -r ROUNDS -w WARMUP -o FILE -n NAME CMD [ARGS...] -n NAME CMD ...
  *
@@ -76,8 +80,20 @@ int main(int argc, char **argv) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  double took_in_round[MAX_COMMANDS];
+  int order[MAX_COMMANDS];
+  srand48(1);
   for (int r = -warmup; r < rounds; r++) {
-    for (int c = 0; c < count; c++) {
+    for (int c = 0; c < count; c++)
+      order[c] = c;
+    for (int c = count - 1; c > 0; c--) {
+      int other = (int)(drand48() * (c + 1));
+      int t = order[c];
+      order[c] = order[other];
+      order[other] = t;
+    }
+    for (int k = 0; k < count; k++) {
+      int c = order[k];
       pid_t pid;
       int status;
       double start = now_us();
@@ -94,11 +110,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "alternate: %s: status %d\n", names[c], status);
         return 1;
       }
-      if (r >= 0)
-        fprintf(out, "%s%.0f", c ? "\t" : "", took);
+      took_in_round[c] = took;
     }
     if (r >= 0)
-      fprintf(out, "\n");
+      for (int c = 0; c < count; c++)
+        fprintf(out, "%.0f%s", took_in_round[c], c + 1 < count ? "\t" : "\n");
   }
   return fclose(out) ? 1 : 0;
 }
