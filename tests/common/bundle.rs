@@ -15,6 +15,21 @@ pub struct Bundle {
     pub state_root: PathBuf,
 }
 
+/// A test that fails half-way leaves nothing behind: the containers still
+/// listed under this bundle's `--root` are force-deleted, cgroups included
+/// (a container's cgroup is its state's, which no later sct removes as
+/// stale).
+impl Drop for Bundle {
+    fn drop(&mut self) {
+        let Ok(out) = self.command(&["list", "--quiet"]).output() else {
+            return;
+        };
+        for id in String::from_utf8_lossy(&out.stdout).lines() {
+            let _ = self.command(&["delete", "--force", id]).output();
+        }
+    }
+}
+
 impl Bundle {
     /// A bundle whose process runs `args`, with ctr's namespaces and
     /// device list (../shared/notes/oci.md).
