@@ -185,6 +185,37 @@ impl Asm {
         self.push(Item::Ret(action));
     }
 
+    /// Jumps to `target(i)` for the run `i` the accumulator falls in, by
+    /// binary search: about log2(runs) comparisons. `start(i)` is run
+    /// `i`'s first value, ascending from 0 over `runs`; the last run goes
+    /// on to u32::MAX. Both seccomp compilers find a syscall number's rule
+    /// so (the kernel also runs every filter once per number when it is
+    /// installed, in seccomp_cache_prepare()).
+    pub fn search(
+        &mut self,
+        runs: core::ops::Range<usize>,
+        start: &dyn Fn(usize) -> u32,
+        target: &dyn Fn(usize) -> Label,
+    ) {
+        let (lo, hi) = (runs.start, runs.end);
+        match hi - lo {
+            0 => {}
+            1 => self.goto(target(lo)),
+            2 => {
+                self.jump_if(Cond::Ge, start(hi - 1), target(hi - 1));
+                self.goto(target(lo));
+            }
+            n => {
+                let mid = lo + n / 2;
+                let upper = self.label();
+                self.jump_if(Cond::Ge, start(mid), upper);
+                self.search(lo..mid, start, target);
+                self.place(upper);
+                self.search(mid..hi, start, target);
+            }
+        }
+    }
+
     /// Lays the program out and resolves its labels.
     pub fn finish(&self) -> Result<Program, AsmError> {
         if self.overflow {

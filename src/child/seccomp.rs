@@ -122,7 +122,7 @@ pub fn build_for(arch: &Arch, extra_denied: &[u32], rules: &[Rule]) -> Result<Pr
     // installed (seccomp_cache_prepare(), Linux 5.11) to learn which are
     // always allowed, so each comparison on the way costs every container
     // start about 460 steps. A list of one test per denied number took
-    // about 55 per number: 40-80 µs of each start (bench/speed.md, §10).
+    // up to 68 per number: 40-80 µs of each start (bench/speed.md, §10).
     let mut runs = [0u16; MAX_TABLE_END + 1];
     let mut count = 0;
     for nr in 0..=end {
@@ -141,8 +141,8 @@ pub fn build_for(arch: &Arch, extra_denied: &[u32], rules: &[Rule]) -> Result<Pr
         mknodat,
         mknod,
     ];
-    search(&mut a, &runs[..count], &|start| {
-        labels[targets[usize::from(start)] as usize]
+    a.search(0..count, &|i| u32::from(runs[i]), &|i| {
+        labels[targets[usize::from(runs[i])] as usize]
     });
 
     a.place(clone_flags);
@@ -198,28 +198,6 @@ enum Target {
 /// largest); numbers at or beyond the native one get ENOSYS.
 const MAX_TABLE_END: usize = 512;
 const _: () = assert!(TABLE_END as usize <= MAX_TABLE_END);
-
-/// Jumps to the target of the run the syscall number (in A) falls in:
-/// `runs` holds each run's first number, ascending, the first 0; the last
-/// run goes on to 2^32 - 1.
-fn search(a: &mut Asm, runs: &[u16], target: &dyn Fn(u16) -> Label) {
-    let mid = runs.len() / 2;
-    match runs {
-        [] => {}
-        [only] => a.goto(target(*only)),
-        [lower, upper] => {
-            a.jump_if(Cond::Ge, u32::from(*upper), target(*upper));
-            a.goto(target(*lower));
-        }
-        _ => {
-            let upper = a.label();
-            a.jump_if(Cond::Ge, u32::from(runs[mid]), upper);
-            search(a, &runs[..mid], target);
-            a.place(upper);
-            search(a, &runs[mid..], target);
-        }
-    }
-}
 
 /// The mknod check, for the syscall whose mode is argument `mode_arg` and
 /// whose dev the next one: a char or block node is allowed only where a

@@ -119,7 +119,20 @@ pub fn compile(policy: &Policy) -> Result<Filter, AsmError> {
     for &nr in crate::arch::NATIVE.private_calls {
         a.jump_if(Cond::Eq, nr, private);
     }
-    search(&mut a, &runs[..count], policy);
+    // Each run's verdict after the search, which jumps to it.
+    let first = a.label();
+    let mut labels = [first; SYSCALLS + 1];
+    for label in &mut labels[1..count] {
+        *label = a.label();
+    }
+    a.search(0..count, &|i| runs[i].start, &|i| labels[i]);
+    for (run, &label) in runs[..count].iter().zip(&labels) {
+        a.place(label);
+        match run.verdict {
+            Verdict::Action(action) => a.ret(action),
+            Verdict::Rules(nr) => rules(&mut a, nr, policy),
+        }
+    }
     a.place(enosys);
     a.ret(RET_ENOSYS);
     if !crate::arch::NATIVE.private_calls.is_empty() {
@@ -130,23 +143,6 @@ pub fn compile(policy: &Policy) -> Result<Filter, AsmError> {
         program: a.finish()?,
         flags: policy.flags,
     })
-}
-
-/// Finds the run the syscall number (in A) falls in, and its verdict.
-fn search(a: &mut Asm, runs: &[Run], policy: &Policy) {
-    if let [run] = runs {
-        match run.verdict {
-            Verdict::Action(action) => a.ret(action),
-            Verdict::Rules(nr) => rules(a, nr, policy),
-        }
-        return;
-    }
-    let mid = runs.len() / 2;
-    let upper = a.label();
-    a.jump_if(Cond::Ge, runs[mid].start, upper);
-    search(a, &runs[..mid], policy);
-    a.place(upper);
-    search(a, &runs[mid..], policy);
 }
 
 /// The conditional rules of syscall `nr`, in the profile's order.
