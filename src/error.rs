@@ -118,16 +118,7 @@ impl Error {
     /// The same error, said of another step: config.json's reader's
     /// refusals for `update`'s resources.
     pub fn in_step(self, step: &'static str) -> Self {
-        if self.slot != NO_SLOT {
-            TEXTS.set(
-                self.slot,
-                Texts {
-                    step,
-                    ..self.texts()
-                },
-            );
-        }
-        self
+        self.with_texts(|t| Texts { step, ..t })
     }
 
     /// A failure with no errno, e.g. a value the kernel would accept but
@@ -149,17 +140,16 @@ impl Error {
         }
     }
 
-    fn set_hint(self, hint: Option<&'static str>) -> Self {
+    /// The same error, with its slot's texts changed by `change`.
+    fn with_texts(self, change: impl FnOnce(Texts) -> Texts) -> Self {
         if self.slot != NO_SLOT {
-            TEXTS.set(
-                self.slot,
-                Texts {
-                    hint,
-                    ..self.texts()
-                },
-            );
+            TEXTS.set(self.slot, change(self.texts()));
         }
         self
+    }
+
+    fn set_hint(self, hint: Option<&'static str>) -> Self {
+        self.with_texts(|t| Texts { hint, ..t })
     }
 
     /// Whether the failure's errno is `errno`.

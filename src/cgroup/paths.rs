@@ -32,14 +32,7 @@ pub(super) fn base_path(
             );
         }
     }
-    if path.is_cut() {
-        return Err(Error::os(
-            "cgroup",
-            path.as_bytes(),
-            crate::sys::Errno::NAMETOOLONG,
-        ));
-    }
-    Ok(path)
+    whole(path, path.as_bytes())
 }
 
 /// `base/name`, the path of a directory `make_dir` makes.
@@ -49,12 +42,13 @@ pub(super) fn dir_path(base: &Path, name: &Text) -> Result<Path> {
         path.push(b"/");
     }
     path.push(name.as_bytes());
+    whole(path, base.as_bytes())
+}
+
+/// `path`, unless it did not fit: ENAMETOOLONG, said of `object`.
+fn whole(path: Path, object: &[u8]) -> Result<Path> {
     if path.is_cut() {
-        return Err(Error::os(
-            "cgroup",
-            base.as_bytes(),
-            crate::sys::Errno::NAMETOOLONG,
-        ));
+        return Err(Error::os("cgroup", object, crate::sys::Errno::NAMETOOLONG));
     }
     Ok(path)
 }
