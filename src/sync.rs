@@ -166,11 +166,9 @@ impl ParentEnd {
     /// Waits until the child has exec'd CMD (`None`) or failed before that.
     pub fn wait_for_exec(self) -> Result<Option<Failure>> {
         // A child still waiting for a release gets EOF and ends; one
-        // released ahead looks for this end being open (`wait_released`).
-        let mut control = Some(self.control);
-        if !self.released_ahead.get() {
-            control = None;
-        }
+        // released ahead looks for this end being open (`wait_released`),
+        // which stays so until this returns.
+        let _control = Some(self.control).filter(|_| self.released_ahead.get());
         let mut buf = [0u8; 1 + 1024];
         let mut len = 0;
         while len < buf.len() {
@@ -183,7 +181,6 @@ impl ParentEnd {
         if len == 0 {
             return Ok(None);
         }
-        drop(control);
         Ok(Some(Failure {
             exit_code: buf[0],
             message: Line::from(&buf[1..len]),
@@ -329,7 +326,28 @@ mod tests {
     fn waiting_for_the_exec_keeps_the_released_end_open() {
         let (parent, mut child) = ends();
         assert!(parent.release_ahead().is_ok());
-        let waiting = std::thread::spawn(move || matches!(parent.wait_for_exec(), Ok(None)));
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+        let waiting = std::thread::spawn(move || {
+            let _ = tid_tx.send(rustix::thread::gettid().as_raw_nonzero());
+            matches!(parent.wait_for_exec(), Ok(None))
+        });
+        // Checked only once the parent sleeps in its read of the report,
+        // past whatever it does with its end first.
+        let tid = tid_rx.recv().unwrap();
+        let stat = format!("/proc/self/task/{tid}/stat");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let sleeping = || {
+            let text = std::fs::read_to_string(&stat).unwrap_or_default();
+            text.rsplit_once(") ")
+                .is_some_and(|(_, rest)| rest.starts_with('S'))
+        };
+        while !sleeping() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the parent never waited"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
         assert!(child.wait_released());
         drop(child);
         assert!(waiting.join().unwrap());
