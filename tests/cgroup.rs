@@ -117,12 +117,17 @@ impl Place {
         Place { parent: None }
     }
 
-    /// sct's options that put the container here.
-    fn opts(&self) -> Vec<String> {
-        match &self.parent {
+    /// sct's arguments that run `cmd` in `rootfs` with `opts`, the
+    /// container put here.
+    fn args(&self, opts: &[&str], rootfs: &Rootfs, cmd: &[&str]) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = match &self.parent {
             Some(p) => vec!["--cgroup-parent".into(), p[1..].into()],
             None => vec![],
-        }
+        };
+        args.extend(opts.iter().map(Into::into));
+        args.push(rootfs.path().into());
+        args.extend(cmd.iter().map(Into::into));
+        args
     }
 
     /// The v2 cgroup the container of sct `pid` gets.
@@ -203,10 +208,7 @@ fn run(sct: Sct, rootfs: &Rootfs, opts: &[&str], cmd: &[&str]) -> (Output, u32) 
 }
 
 fn run_at(place: &Place, sct: Sct, rootfs: &Rootfs, opts: &[&str], cmd: &[&str]) -> (Output, u32) {
-    let mut args: Vec<std::ffi::OsString> = place.opts().into_iter().map(Into::into).collect();
-    args.extend(opts.iter().map(Into::into));
-    args.push(rootfs.path().into());
-    args.extend(cmd.iter().map(Into::into));
+    let args = place.args(opts, rootfs, cmd);
     let child = sct
         .command(&args)
         .stdout(std::process::Stdio::piped())
@@ -358,9 +360,7 @@ both_paths! {
         let place = Place::new();
         for name in ["TERM", "INT"] {
             let opts = ["--memory", "64m", "--pids-limit", "20", "--cpus", "1", "--cpuset-cpus", "0"];
-            let mut args: Vec<std::ffi::OsString> = place.opts().into_iter().map(Into::into).collect();
-            args.extend(opts.iter().map(Into::into));
-            args.extend([rootfs.path().as_os_str().to_owned(), "/bin/probe".into(), "wait-signal".into(), name.into()]);
+            let args = place.args(&opts, &rootfs, &["/bin/probe", "wait-signal", name]);
             let mut child = Running(sct.command(&args).stdout(std::process::Stdio::piped()).spawn().unwrap());
             let pid = child.id();
             let mut out = BufReader::new(child.stdout.take().unwrap());
@@ -524,18 +524,7 @@ fn cpus_throttle() {
     let sct = Sct {
         spawn: Spawn::Clone3,
     };
-    let mut args = place.opts();
-    args.extend(
-        [
-            "--cpus",
-            "0.2",
-            rootfs.path().to_str().unwrap(),
-            "/bin/probe",
-            "spin",
-            "3000",
-        ]
-        .map(String::from),
-    );
+    let args = place.args(&["--cpus", "0.2"], &rootfs, &["/bin/probe", "spin", "3000"]);
     let mut child = Running(
         sct.command(&args)
             .stdout(std::process::Stdio::piped())
@@ -590,9 +579,8 @@ fn limits_are_in_the_cgroup_files() {
     let sct = Sct {
         spawn: Spawn::Clone3,
     };
-    let mut args = place.opts();
-    args.extend(
-        [
+    let args = place.args(
+        &[
             "--memory",
             "64m",
             "--pids-limit",
@@ -601,12 +589,9 @@ fn limits_are_in_the_cgroup_files() {
             "0.5",
             "--cpuset-cpus",
             "0",
-            rootfs.path().to_str().unwrap(),
-            "/bin/probe",
-            "wait-signal",
-            "TERM",
-        ]
-        .map(String::from),
+        ],
+        &rootfs,
+        &["/bin/probe", "wait-signal", "TERM"],
     );
     let (mut child, mut out) = sct.start_ready(&args);
     let pid = child.id();
