@@ -99,11 +99,12 @@ fn spawn_and_release(
     channel: Channel,
     making: &mut Making<'_>,
 ) -> Result<(Child, ParentEnd)> {
-    let mut setup = setup(&p.devices, p.profile, &p.userns, &p.cgroup, start);
     let last_ahead = matches!(start, Start::Now) && !cfg.terminal;
     let child = match spawn(cfg, p.userns.is_some(), p.cgroup.as_mut(), last_ahead)? {
         Spawned::Child(handshakes) => {
-            setup.handshakes = handshakes;
+            let setup = setup(
+                &p.devices, p.profile, &p.userns, &p.cgroup, start, handshakes,
+            );
             child::run(cfg, &setup, args, env, channel.into_child())
         }
         Spawned::Parent(child) => child,
@@ -132,24 +133,22 @@ struct Prepared {
     cgroup: Option<Cgroup>,
 }
 
-/// The child's part of `p`: borrows no more than it reads, so that the
-/// cgroup stays free for `spawn`.
+/// The child's part of `p`, made in the child once `spawn` is done with
+/// the cgroup, with the handshakes the parent chose before the clone.
 fn setup<'a>(
     devices: &'a Devices,
     profile: Option<&'a profile::Filter>,
     userns: &Option<UserNs>,
     cgroup: &Option<Cgroup>,
     start: Start,
+    handshakes: Handshakes,
 ) -> Setup<'a> {
     Setup {
         devices,
         profile,
         userns: userns.is_some(),
         setgroups_denied: userns.as_ref().is_some_and(UserNs::denies_setgroups),
-        handshakes: Handshakes {
-            first: true,
-            last_ahead: false,
-        },
+        handshakes,
         start,
         cgroup_tasks: cgroup.as_ref().map_or([-1; 6], Cgroup::join_fds),
     }
