@@ -98,3 +98,33 @@ fn board_builds_are_static_and_libc_free() {
         assert_within_budget(&path);
     }
 }
+
+/// The most lines a source file may have (issue 14): past that, one reader
+/// no longer holds it, and it is split along its concepts before it grows.
+const MAX_LINES: usize = 700;
+
+#[test]
+fn no_source_file_outgrows_one_reader() {
+    fn walk(dir: &Path, long: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, long);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+                if lines > MAX_LINES {
+                    long.push(format!("{} ({lines} lines)", path.display()));
+                }
+            }
+        }
+    }
+    let mut long = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut long,
+    );
+    assert!(
+        long.is_empty(),
+        "over {MAX_LINES} lines, split along the concepts: {long:?}"
+    );
+}

@@ -27,6 +27,7 @@ pub mod hooks;
 mod lifecycle;
 mod log;
 mod ps;
+mod report;
 mod rootless;
 mod spec;
 mod state;
@@ -219,7 +220,7 @@ const COMMANDS: &[Command] = &[
         help: "print a container's state as JSON",
         flags: &[],
         args: (1, 0),
-        run: lifecycle::state,
+        run: report::state,
     },
     Command {
         name: "kill",
@@ -243,7 +244,7 @@ const COMMANDS: &[Command] = &[
         help: "list the containers under --root",
         flags: &[FORMAT, QUIET],
         args: (0, 0),
-        run: lifecycle::list,
+        run: report::list,
     },
     Command {
         name: "ps",
@@ -299,7 +300,7 @@ const COMMANDS: &[Command] = &[
         help: "write a config.json that describes sct's defaults",
         flags: &[BUNDLE, ROOTLESS],
         args: (0, 0),
-        run: lifecycle::spec,
+        run: report::spec,
     },
 ];
 

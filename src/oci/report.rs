@@ -1,0 +1,169 @@
+//! The commands that describe containers without changing them: `state`
+//! and `list`, from the state files; `spec`, sct's defaults as config.json.
+
+use core::ffi::CStr;
+
+use rustix::fs::{Mode, OFlags};
+
+use super::lifecycle::{id, write_all};
+use super::state::{self, Dir, State, Status};
+use super::{Global, Opts};
+use crate::error::{Context, Result};
+use crate::out::{Buf, Line};
+use crate::sys::args::{Args, Environ};
+
+/// `state`: runtime-spec's state JSON.
+pub fn state(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
+    let dir = Dir::open(global.root, id(opts))?;
+    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
+    let st = dir.read_state(&mut buf, &mut scratch)?;
+    let status = state::status(&st, dir.has_fifo());
+    let mut out = Buf::<16384>::new();
+    push_state(&mut out, &st, status, id(opts), None);
+    out.push(b"\n");
+    out.write_to(crate::sys::stdout());
+    Ok(0)
+}
+
+/// `owner`: the state directory whose owner `list` names; `state` and the
+/// hooks' state leave it empty, as runc's do.
+pub(super) fn push_state<const N: usize>(
+    out: &mut Buf<N>,
+    st: &State,
+    status: Status,
+    id: &[u8],
+    owner: Option<&Dir>,
+) {
+    use crate::json::push_escaped;
+    out.push(b"{\"ociVersion\":\"").push_str(state::OCI_VERSION);
+    out.push(b"\",\"id\":\"");
+    push_escaped(out, id);
+    let pid = if status == Status::Stopped { 0 } else { st.pid };
+    out.push(b"\",\"pid\":").push_u64(u64::from(pid));
+    out.push(b",\"status\":\"")
+        .push_str(status.name())
+        .push(b"\"");
+    for (name, value) in [
+        (&b"bundle"[..], st.bundle),
+        (b"rootfs", st.rootfs),
+        (b"created", st.created),
+    ] {
+        out.push(b",\"").push(name).push(b"\":\"");
+        push_escaped(out, value);
+        out.push(b"\"");
+    }
+    out.push(b",\"owner\":\"");
+    if let Some(dir) = owner {
+        let mut name = Buf::<256>::new();
+        push_owner(&mut name, dir);
+        push_escaped(out, name.as_bytes());
+    }
+    out.push(b"\",\"annotations\":");
+    out.push(if st.annotations.is_empty() {
+        b"{}"
+    } else {
+        st.annotations
+    });
+    out.push(b"}");
+}
+
+/// `list`: a table (runc's columns), the IDs alone, or a JSON array of
+/// states.
+pub fn list(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
+    let root = rustix::fs::open(
+        global.root,
+        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    );
+    let root = match root {
+        Ok(fd) => Some(fd),
+        Err(rustix::io::Errno::NOENT) => None,
+        Err(e) => return Err(e).at("open", global.root.to_bytes()),
+    };
+    let stdout = crate::sys::stdout();
+    if opts.json {
+        Line::from(b"[").write_to(stdout);
+    } else if !opts.quiet {
+        Line::from(b"ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n").write_to(stdout);
+    }
+    let mut first = true;
+    let mut dirbuf = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
+    let mut entries = root
+        .as_ref()
+        .map(|fd| rustix::fs::RawDir::new(fd, &mut dirbuf));
+    while let Some(Some(Ok(entry))) = entries.as_mut().map(|d| d.next()) {
+        let name = entry.file_name().to_bytes();
+        if name.starts_with(b".") || super::check_id(name).is_err() {
+            continue;
+        }
+        let Ok(dir) = Dir::open(global.root, name) else {
+            continue;
+        };
+        let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
+        let Ok(st) = dir.read_state(&mut buf, &mut scratch) else {
+            continue;
+        };
+        let status = state::status(&st, dir.has_fifo());
+        let mut out = Buf::<16384>::new();
+        if opts.json {
+            if !first {
+                out.push(b",");
+            }
+            push_state(&mut out, &st, status, name, Some(&dir));
+        } else if opts.quiet {
+            out.push(name).push(b"\n");
+        } else {
+            let pid = if status == Status::Stopped { 0 } else { st.pid };
+            out.push(name)
+                .push(b"\t")
+                .push_u64(u64::from(pid))
+                .push(b"\t");
+            out.push_str(status.name())
+                .push(b"\t")
+                .push(st.bundle)
+                .push(b"\t");
+            out.push(st.created).push(b"\t");
+            push_owner(&mut out, &dir);
+            out.push(b"\n");
+        }
+        first = false;
+        out.write_to(stdout);
+    }
+    if opts.json {
+        Line::from(b"]\n").write_to(stdout);
+    }
+    Ok(0)
+}
+
+/// The owner of a container's state directory, as runc's list gives it:
+/// the user's name, else `#UID`.
+fn push_owner<const N: usize>(out: &mut Buf<N>, dir: &Dir) {
+    let uid = rustix::fs::fstat(dir.lock_fd()).map_or(0, |s| s.st_uid);
+    let name = crate::userns::user_name(uid);
+    if name.is_empty() || name.is_cut() {
+        out.push(b"#").push_u64(u64::from(uid));
+    } else {
+        out.push(name.as_bytes());
+    }
+}
+
+/// `spec`: writes config.json describing sct's defaults.
+pub fn spec(_: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
+    let mut path = Buf::<1100>::new();
+    path.push(opts.bundle.map_or(&b"."[..], CStr::to_bytes))
+        .push(b"/config.json\0");
+    let caller = opts.rootless.then(|| super::spec::Caller {
+        uid: rustix::process::geteuid().as_raw(),
+        gid: rustix::process::getegid().as_raw(),
+    });
+    let text = super::spec::default_spec(caller);
+    let fd = rustix::fs::open(
+        path.as_c_str(),
+        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o644),
+    )
+    .at("create", &path.as_bytes()[..path.as_bytes().len() - 1])
+    .map_err(|e| e.hint_if(crate::sys::Errno::EXIST, "remove the old config.json first"))?;
+    write_all(&fd, text.as_bytes()).at("write", b"config.json")?;
+    Ok(0)
+}
