@@ -338,3 +338,172 @@ both_paths! {
         assert!(!std::fs::read_to_string("/proc/interrupts").unwrap().is_empty());
     }
 }
+
+/// A container that runs until the test creates `<go>/<name>` (or 300 s
+/// pass), then runs `then`; ended that way when dropped, so that a failing
+/// test leaves no container behind.
+struct Held {
+    child: Option<std::process::Child>,
+    end: PathBuf,
+}
+
+impl Held {
+    fn start(rootfs: &Rootfs, go: &tempdir::Dir, name: &str, opts: &[&str], then: &str) -> Self {
+        let script = format!(
+            "n=0; while [ ! -e /go/{name} ] && [ $n -lt 3000 ]; do sleep 0.1; n=$((n+1)); done; {then}"
+        );
+        let bind = go.bind("/go");
+        let mut args: Vec<&str> = opts.to_vec();
+        args.extend([
+            "-v",
+            &bind,
+            rootfs.path().to_str().unwrap(),
+            "/bin/sh",
+            "-c",
+            &script,
+        ]);
+        let child = Sct {
+            spawn: Spawn::Clone3,
+        }
+        .command(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start sct");
+        Held {
+            child: Some(child),
+            end: go.0.join(name),
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    /// Lets it go on, and waits for it.
+    fn end(mut self) -> Output {
+        std::fs::write(&self.end, "").unwrap();
+        Output::from(self.child.take().unwrap().wait_with_output().unwrap())
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = std::fs::write(&self.end, "");
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The IDs of the device programs attached to the v2 directory of the
+/// container sct `pid` runs, once there are any (`bpftool cgroup show`).
+fn attached_programs(v2_root: &str, pid: u32) -> Vec<u64> {
+    // The test's own v2 cgroup: the `0::` line (no controller named).
+    let own = own_cgroup("");
+    let dir = format!("{v2_root}{own}/sct-{pid}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let out = std::process::Command::new("bpftool")
+            .args(["-j", "cgroup", "show", &dir])
+            .output()
+            .expect("bpftool");
+        let list: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        let ids: Vec<u64> = list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["attach_type"] == "cgroup_device")
+            .filter_map(|p| p["id"].as_u64())
+            .collect();
+        if !ids.is_empty() {
+            return ids;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no device program on {dir} within 60 s: {out:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Whether the kernel still has program `id` (freed after its last
+/// attachment goes, by a kworker: waited for).
+fn program_gone(id: u64) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        let out = std::process::Command::new("bpftool")
+            .args(["prog", "show", "id", &id.to_string()])
+            .output()
+            .expect("bpftool");
+        if !out.status.success() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    false
+}
+
+#[test]
+fn containers_with_the_same_rule_share_one_program() {
+    require_root();
+    let v2_root = if std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
+        "/sys/fs/cgroup"
+    } else if std::path::Path::new("/sys/fs/cgroup/unified/cgroup.controllers").exists() {
+        "/sys/fs/cgroup/unified"
+    } else {
+        println!("SKIP: no cgroup v2 mounted, so no device program to share (v1's devices controller takes the rule)");
+        return;
+    };
+    let bpftool = std::process::Command::new("bpftool")
+        .arg("version")
+        .output();
+    if !tool_ready(
+        bpftool.is_ok_and(|o| o.status.success()),
+        "bpftool (Debian bpftool)",
+    ) {
+        return;
+    }
+    let disk = LoopDevice::new();
+    let rootfs = Rootfs::new();
+    let go = tempdir::Dir::new("go");
+    // No seccomp filter: mknod works, so only the cgroup rule refuses use.
+    let opts = ["--seccomp", "unconfined"];
+    let first = Held::start(&rootfs, &go, "first", &opts, "true");
+    let ids = attached_programs(v2_root, first.pid());
+    let (ma, mi) = (disk.major(), disk.minor());
+    let use_disk = format!("probe mknod /dev/d b {ma} {mi}; probe open /dev/d r");
+    let second = Held::start(&rootfs, &go, "second", &opts, &use_disk);
+    assert_eq!(
+        attached_programs(v2_root, second.pid()),
+        ids,
+        "the same rule, one program"
+    );
+    // Another rule is another program.
+    let device = ["--device", disk.path.as_str()];
+    let other = Held::start(&rootfs, &go, "other", &device, "true");
+    let other_ids = attached_programs(v2_root, other.pid());
+    assert_eq!(other_ids.len(), 1);
+    assert_ne!(
+        other_ids, ids,
+        "--device {}: a program of its own",
+        disk.path
+    );
+    assert_eq!(other.end().code, 0);
+    // The first container ends; the second's attachment keeps the rule.
+    assert_eq!(first.end().code, 0);
+    let out = second.end();
+    assert_eq!(out.stdout, "ok\nopen=EPERM\n", "{out:?}");
+    // Nothing lost: both programs go with the last container using each.
+    assert!(
+        program_gone(ids[0]),
+        "program {} outlived its containers",
+        ids[0]
+    );
+    assert!(
+        program_gone(other_ids[0]),
+        "program {} outlived its container",
+        other_ids[0]
+    );
+}

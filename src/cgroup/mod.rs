@@ -340,7 +340,8 @@ impl Cgroup {
         else {
             return Ok(());
         };
-        let Err(e) = v2::attach_device_rule(&dir.fd, rules) else {
+        let Err(e) = v2::attach_device_rule(&dir.parent, &dir.fd, self.name.as_bytes(), rules)
+        else {
             return Ok(());
         };
         dir.controllers.0 &= !DEVICES;

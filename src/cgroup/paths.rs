@@ -94,6 +94,10 @@ pub(super) fn make_dir(base: &Path, name: &Text) -> Result<(OwnedFd, OwnedFd)> {
 /// could not clean up). A directory that still has processes stays (rmdir
 /// refuses it).
 pub(super) fn remove_stale(parent: &OwnedFd) {
+    // The search for a sibling's device program (v2) read it before.
+    if rustix::fs::seek(parent, rustix::fs::SeekFrom::Start(0)).is_err() {
+        return;
+    }
     let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 2048];
     let mut dir = rustix::fs::RawDir::new(parent, &mut buf);
     while let Some(Ok(entry)) = dir.next() {

@@ -32,6 +32,12 @@ pub const BPF_EXIT: u32 = 0x90;
 pub const BPF_PROG_LOAD: u32 = 5;
 /// `enum bpf_cmd`: attach a program to a cgroup.
 pub const BPF_PROG_ATTACH: u32 = 8;
+/// `enum bpf_cmd`: an fd for a loaded program, by its ID.
+pub const BPF_PROG_GET_FD_BY_ID: u32 = 13;
+/// `enum bpf_cmd`: what a loaded program is (type, instructions).
+pub const BPF_OBJ_GET_INFO_BY_FD: u32 = 15;
+/// `enum bpf_cmd`: the programs attached to a cgroup.
+pub const BPF_PROG_QUERY: u32 = 16;
 /// `enum bpf_prog_type`: the cgroup device program (Linux 4.15).
 pub const BPF_PROG_TYPE_CGROUP_DEVICE: u32 = 15;
 /// `enum bpf_attach_type`: where a cgroup device program runs.
