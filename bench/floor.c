@@ -10,7 +10,9 @@
  * capabilities, no seccomp, no error messages beyond a status: bench/run
  * reports sct's default start as a ratio to this.
  *
- * Built by bench/run (gcc -static -O2); measurement code, never part of sct.
+ * Built by bench/run (musl-gcc -static -O2: musl's start-up asks the CPU
+ * nothing, where glibc's runs cpuid, which a hypervisor may trap); plain C,
+ * any libc builds it. Measurement code, never part of sct.
  */
 #define _GNU_SOURCE
 #include <sched.h>
