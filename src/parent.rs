@@ -100,7 +100,7 @@ fn spawn_and_release(
     making: &mut Making<'_>,
 ) -> Result<(Child, ParentEnd)> {
     let last_ahead = matches!(start, Start::Now) && !cfg.terminal;
-    let child = match spawn(cfg, p.userns.is_some(), p.cgroup.as_mut(), last_ahead)? {
+    let child = match spawn(cfg, p.userns.as_ref(), p.cgroup.as_mut(), last_ahead)? {
         Spawned::Child(handshakes) => {
             let setup = setup(
                 &p.devices, p.profile, &p.userns, &p.cgroup, start, handshakes,
@@ -138,7 +138,7 @@ struct Prepared {
 fn setup<'a>(
     devices: &'a Devices,
     profile: Option<&'a profile::Filter>,
-    userns: &Option<UserNs>,
+    userns: &'a Option<UserNs>,
     cgroup: &Option<Cgroup>,
     start: Start,
     handshakes: Handshakes,
@@ -147,6 +147,7 @@ fn setup<'a>(
         devices,
         profile,
         userns: userns.is_some(),
+        own_maps: userns.as_ref().filter(|ns| ns.maps_itself()),
         setgroups_denied: userns.as_ref().is_some_and(UserNs::denies_setgroups),
         handshakes,
         start,
@@ -321,9 +322,10 @@ fn release_in_steps(
             cg.place(child.pid).map_err(kill)?;
         }
         // Before the first release, which is the barrier: only the parent
-        // (in the parent namespace) can write the maps, and the child waits
-        // unmapped until then (UserNs::write_maps says why it must).
-        if let Some(ns) = userns {
+        // (in the parent namespace) can write ranges or root's maps, and the
+        // child waits unmapped until then (UserNs::write_maps says why it
+        // must). The caller's own ids alone the child maps itself.
+        if let Some(ns) = userns.filter(|ns| !ns.maps_itself()) {
             ns.write_maps(child.pid).map_err(kill)?;
         }
         if !channel.child_is_ready()? {
@@ -475,10 +477,13 @@ fn namespaces(cfg: &Config, user: bool) -> u64 {
 /// found here, as it depends on how the clone went.
 fn spawn(
     cfg: &Config,
-    user: bool,
+    userns: Option<&UserNs>,
     cgroup: Option<&mut Cgroup>,
     last_ahead: bool,
 ) -> Result<Spawned> {
+    let user = userns.is_some();
+    // Maps the parent writes before the child may go on.
+    let maps = userns.is_some_and(|ns| !ns.maps_itself());
     let flags = namespaces(cfg, user);
     let into = cgroup
         .as_ref()
@@ -486,12 +491,12 @@ fn spawn(
         .map(|fd| rustix::fd::AsRawFd::as_raw_fd(&fd));
     let must_place = |by_clone| cgroup.as_ref().is_some_and(|cg| cg.needs_placing(by_clone));
     let (in_by_clone, in_by_parent) = (must_place(into.is_some()), must_place(false));
-    let mut first_release = user || in_by_clone;
+    let mut first_release = maps || in_by_clone;
     let mut result = process::clone3(flags, into);
     if into.is_some() {
         match result {
             Err(Errno::TOOBIG) | Err(Errno::INVAL) => {
-                first_release = user || in_by_parent;
+                first_release = maps || in_by_parent;
                 result = process::clone3(flags, None)
             }
             Ok(Fork::Parent { .. }) => {
@@ -504,7 +509,7 @@ fn spawn(
     }
     let forked = match result {
         Err(Errno::NOSYS) => {
-            first_release = user || in_by_parent;
+            first_release = maps || in_by_parent;
             process::clone(flags).at("clone", b"")
         }
         other => other.at("clone3", b""),

@@ -233,11 +233,6 @@ fn helpers(env: Environ) -> Option<(ProgramPath, ProgramPath)> {
 }
 
 impl UserNs {
-    /// Writes the child's maps. Called after clone and before the child is
-    /// released (sync.rs): until then it waits, with no id mapped, and
-    /// every setup step after the release needs root inside (mkdir on its
-    /// /dev tmpfs, say, fails with EOVERFLOW for an unmapped fsuid). Each
-    /// map file can be written once, whole (user_namespaces(7)).
     /// Whether the maps deny setgroups in the namespace (the caller's own
     /// ids mapped by an unprivileged caller): setgroups(2) is then refused
     /// there for good.
@@ -250,6 +245,12 @@ impl UserNs {
         )
     }
 
+    /// Writes the child's maps, unless it `maps_itself`. Called after clone
+    /// and before the child is released (sync.rs): until then it waits,
+    /// with no id mapped, and every setup step after the release needs root
+    /// inside (mkdir on its /dev tmpfs, say, fails with EOVERFLOW for an
+    /// unmapped fsuid). Each map file can be written once, whole
+    /// (user_namespaces(7)).
     pub fn write_maps(&self, pid: Pid) -> Result<()> {
         match &self.writer {
             Writer::Helpers {
@@ -267,29 +268,61 @@ impl UserNs {
                 uid.and(gid)
             }
             Writer::Direct { deny_setgroups } => {
-                let dir = open_proc_dir(pid)?;
-                write_file(&dir, c"uid_map", self.uid.file_text().as_bytes())?;
-                // An unprivileged writer may map its own gid only once
-                // setgroups(2) is denied in the namespace for good: else
-                // root inside could drop the caller's supplementary groups
-                // and so reach files a group is denied (CVE-2014-8989,
-                // Linux 3.19). Before 3.19 the file does not exist.
-                if *deny_setgroups {
-                    write_file(&dir, c"setgroups", b"deny").or_else(|e| {
-                        let absent = matches!(
-                            rustix::fs::statat(&dir, c"setgroups", AtFlags::empty()),
-                            Err(rustix::io::Errno::NOENT)
-                        );
-                        if absent {
-                            Ok(())
-                        } else {
-                            Err(e)
-                        }
-                    })?;
-                }
-                write_file(&dir, c"gid_map", self.gid.file_text().as_bytes())
+                self.write_direct(&open_proc_dir(pid)?, *deny_setgroups)
             }
         }
+    }
+
+    /// Whether the child writes its maps itself (`write_own_maps`): an
+    /// ordinary caller's own ids alone. The kernel lets a namespace's
+    /// owner map its own euid and egid in one line each, once setgroups is
+    /// denied (new_idmap_permitted()), from inside the namespace too: the
+    /// child has CAP_SYS_ADMIN there from its creation, which
+    /// map_write() and the setgroups file ask of whoever opens them. The
+    /// parent then has nothing to do before the child's setup, which so
+    /// starts without waiting for a release (`unshare -r` writes its maps
+    /// the same way). Subordinate ranges need the setuid helpers, and
+    /// root's `--uidmap` needs CAP_SETUID in the parent namespace, which
+    /// the child lacks: the parent writes those.
+    pub fn maps_itself(&self) -> bool {
+        self.denies_setgroups()
+    }
+
+    /// The child's side of `maps_itself`: its own maps, through
+    /// /proc/self, before any step that needs root inside.
+    pub fn write_own_maps(&self) -> Result<()> {
+        let dir = rustix::fs::open(
+            c"/proc/self",
+            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .at("open", b"/proc/self")?;
+        self.write_direct(&dir, true)
+    }
+
+    /// uid_map, setgroups (when denied) and gid_map, in that order, in the
+    /// /proc directory `dir` of the namespace's first process.
+    fn write_direct(&self, dir: &rustix::fd::OwnedFd, deny_setgroups: bool) -> Result<()> {
+        write_file(dir, c"uid_map", self.uid.file_text().as_bytes())?;
+        // An unprivileged writer may map its own gid only once
+        // setgroups(2) is denied in the namespace for good: else
+        // root inside could drop the caller's supplementary groups
+        // and so reach files a group is denied (CVE-2014-8989,
+        // Linux 3.19). Before 3.19 the file does not exist.
+        if deny_setgroups {
+            write_file(dir, c"setgroups", b"deny").or_else(|e| {
+                let absent = matches!(
+                    rustix::fs::statat(dir, c"setgroups", AtFlags::empty()),
+                    Err(rustix::io::Errno::NOENT)
+                );
+                if absent {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })?;
+        }
+        write_file(dir, c"gid_map", self.gid.file_text().as_bytes())
     }
 }
 

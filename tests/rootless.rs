@@ -334,29 +334,40 @@ rootless_paths! {
 
     fn the_escape_battery_holds(r) {
         let rootfs = r.rootfs();
-        for call in ["mount", "umount2", "pivot_root", "setns", "bpf"] {
-            let out = r.run_in(&rootfs, &[], &["/bin/probe", "syscall", call]).ok();
-            assert_eq!(out.stdout, "errno=EPERM\n", "{call}");
-        }
-        // No new user namespace: unshare(CLONE_NEWUSER), clone with it.
-        let out = r.run_in(&rootfs, &[], &["/bin/probe", "syscall", "unshare", "0x10000000"]).ok();
-        assert_eq!(out.stdout, "errno=EPERM\n");
-        let out = r.run_in(&rootfs, &[], &["/bin/probe", "syscall", "clone", "0x10000011"]).ok();
-        assert_eq!(out.stdout, "errno=EPERM\n");
-        let out = r.run_in(&rootfs, &[], &["/bin/probe", "syscall", "clone3"]).ok();
-        assert_eq!(out.stdout, "errno=ENOSYS\n");
-        let out = r.run_in(&rootfs, &[], &["/bin/probe", "chroot-escape"]).ok();
-        assert_eq!(out.value("root"), "bin,dev,etc,proc,sys,tmp");
-        let out = r.run_in(&rootfs, &[], &["/bin/probe", "read", "/marker-outside"]);
-        assert_eq!(out.stdout, "error=ENOENT\n");
-        // Nothing of the host's tree in the mount table.
-        let out = r.run_in(&rootfs, &[], &["/bin/probe", "read", "/proc/self/mountinfo"]).ok();
-        for line in out.stdout.lines() {
-            let mp = line.split(' ').nth(4).unwrap();
-            assert!(
-                mp == "/" || ["/proc", "/sys", "/dev"].iter().any(|p| mp == *p || mp.starts_with(&format!("{p}/"))),
-                "{line}"
-            );
+        // With the subordinate ranges (newuidmap writes the maps) and with
+        // the caller alone (the container writes its own).
+        for single in [false, true] {
+            let run = |cmd: &[&str]| {
+                if single {
+                    r.run_single(&rootfs, &[], cmd)
+                } else {
+                    r.run_in(&rootfs, &[], cmd)
+                }
+            };
+            for call in ["mount", "umount2", "pivot_root", "setns", "bpf"] {
+                let out = run(&["/bin/probe", "syscall", call]).ok();
+                assert_eq!(out.stdout, "errno=EPERM\n", "{call}, single: {single}");
+            }
+            // No new user namespace: unshare(CLONE_NEWUSER), clone with it.
+            let out = run(&["/bin/probe", "syscall", "unshare", "0x10000000"]).ok();
+            assert_eq!(out.stdout, "errno=EPERM\n");
+            let out = run(&["/bin/probe", "syscall", "clone", "0x10000011"]).ok();
+            assert_eq!(out.stdout, "errno=EPERM\n");
+            let out = run(&["/bin/probe", "syscall", "clone3"]).ok();
+            assert_eq!(out.stdout, "errno=ENOSYS\n");
+            let out = run(&["/bin/probe", "chroot-escape"]).ok();
+            assert_eq!(out.value("root"), "bin,dev,etc,proc,sys,tmp");
+            let out = run(&["/bin/probe", "read", "/marker-outside"]);
+            assert_eq!(out.stdout, "error=ENOENT\n");
+            // Nothing of the host's tree in the mount table.
+            let out = run(&["/bin/probe", "read", "/proc/self/mountinfo"]).ok();
+            for line in out.stdout.lines() {
+                let mp = line.split(' ').nth(4).unwrap();
+                assert!(
+                    mp == "/" || ["/proc", "/sys", "/dev"].iter().any(|p| mp == *p || mp.starts_with(&format!("{p}/"))),
+                    "{line}"
+                );
+            }
         }
     }
 

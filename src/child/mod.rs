@@ -64,6 +64,8 @@ pub struct Setup<'a> {
     pub userns: bool,
     /// Its maps deny setgroups (`UserNs::denies_setgroups`).
     pub setgroups_denied: bool,
+    /// The maps it writes itself, first (`UserNs::maps_itself`).
+    pub own_maps: Option<&'a crate::userns::UserNs>,
     /// The handshakes with the parent (sync.rs).
     pub handshakes: crate::sync::Handshakes,
     pub start: Start,
@@ -94,6 +96,11 @@ fn setup_and_exec(
         crate::sys::process::close_inherited(lock);
     }
     lifecycle::die_with_parent()?;
+    // Before any step that needs root inside; the parent, with nothing to
+    // do first, has not waited for it (UserNs::maps_itself).
+    if let Some(ns) = setup.own_maps {
+        ns.write_own_maps()?;
+    }
     // Bound to sct's life from here. Where the parent has work to do first
     // (maps, placing us), say so and wait to be released; otherwise the
     // last release, before CMD, is the check (sync.rs says why no death of
@@ -101,7 +108,8 @@ fn setup_and_exec(
     if setup.handshakes.first && !channel.ready_and_wait() {
         exit(crate::error::EXIT_SCT_FAILED);
     }
-    // The release is the barrier after which the maps exist.
+    // The release (or our own writing, above) is the barrier after which
+    // the maps exist.
     if setup.userns {
         lifecycle::become_namespace_root(setup.setgroups_denied)?;
     }
