@@ -61,6 +61,36 @@ pts/ptmx
         assert_eq!(out.stdout, "error=EROFS\n", "{out:?}");
     }
 
+    fn masked_directories_share_one_read_only_tmpfs(sct) {
+        let rootfs = Rootfs::new();
+        let dirs: Vec<&str> = ["/proc/acpi", "/proc/asound", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap"]
+            .into_iter()
+            .filter(|p| std::path::Path::new(p).is_dir())
+            .collect();
+        if dirs.len() < 2 {
+            println!("SKIP: fewer than two of sct's masked directories exist on this host: {dirs:?}");
+            return;
+        }
+        let mounts = sct.run_in(&rootfs, &[], &["/bin/probe", "read", "/proc/self/mountinfo"]).ok();
+        let lines: Vec<&str> = dirs
+            .iter()
+            .map(|d| {
+                let line = mounts.stdout.lines().find(|l| l.split(' ').nth(4) == Some(*d));
+                line.unwrap_or_else(|| panic!("{d} is not masked:\n{}", mounts.stdout))
+            })
+            .collect();
+        // One tmpfs (one device), bound on each: no superblock per directory.
+        let devices: std::collections::BTreeSet<&str> = lines.iter().map(|l| l.split(' ').nth(2).unwrap()).collect();
+        assert_eq!(devices.len(), 1, "{lines:#?}");
+        for line in &lines {
+            assert!(line.contains(" - tmpfs "), "{line}");
+            let flags: Vec<&str> = line.split(' ').nth(5).unwrap().split(',').collect();
+            for flag in ["ro", "nosuid", "nodev", "noexec"] {
+                assert!(flags.contains(&flag), "{flag}: {line}");
+            }
+        }
+    }
+
     fn proc_sys_is_read_only(sct) {
         let rootfs = Rootfs::new();
         let out = sct.run_in(&rootfs, &[], &["/bin/probe", "write", "/proc/sys/kernel/hostname"]);

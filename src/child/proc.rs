@@ -104,17 +104,18 @@ pub fn mask_paths(list: Option<Argv<'static>>) -> Result<()> {
         RESOLVE_INSIDE,
     )
     .at("open", b"/dev/null")?;
+    let mut empty = None;
     if let Some(list) = list {
-        return for_each(list, |path| mask(&root, &null, path));
+        return for_each(list, |path| mask(&root, &null, &mut empty, path));
     }
     for path in MASKED {
-        mask(&root, &null, path)?;
+        mask(&root, &null, &mut empty, path)?;
     }
     for_each_cpu(&root, |cpu| {
         for leaf in MASKED_PER_CPU {
             let mut path = Buf::<96>::from(b"sys/devices/system/cpu/");
             path.push(cpu).push(b"/").push(leaf.to_bytes()).push(b"\0");
-            mask(&root, &null, path.as_c_str())?;
+            mask(&root, &null, &mut empty, path.as_c_str())?;
         }
         Ok(())
     })
@@ -155,8 +156,15 @@ fn for_each_cpu(root: &OwnedFd, mut f: impl FnMut(&[u8]) -> Result<()>) -> Resul
     Ok(())
 }
 
-/// Covers `path`, if it exists, with /dev/null or an empty tmpfs.
-fn mask(root: &OwnedFd, null: &OwnedFd, path: &CStr) -> Result<()> {
+/// Covers `path`, if it exists, with /dev/null (a file) or an empty
+/// read-only tmpfs (a directory). The first directory gets a tmpfs of its
+/// own, kept open in `empty`; the others get a bind of it. A bind copies the
+/// mount's flags (clone_mnt()), so each is read-only, nosuid, nodev and
+/// noexec too, and the tmpfs, mounted read-only and 0 bytes large, can
+/// never hold a file. A bind makes no superblock: a masked directory per
+/// CPU (`thermal_throttle`) cost a tmpfs each, 64 on a 64-CPU host, at
+/// every start and again at every container's end.
+fn mask(root: &OwnedFd, null: &OwnedFd, empty: &mut Option<OwnedFd>, path: &CStr) -> Result<()> {
     let name = path.to_bytes();
     let Some(target) = open_existing(root, path)? else {
         return Ok(());
@@ -164,19 +172,24 @@ fn mask(root: &OwnedFd, null: &OwnedFd, path: &CStr) -> Result<()> {
     let target_path = fd_path(&target);
     let is_dir =
         FileType::from_raw_mode(fstat(&target).at("stat", name)?.st_mode) == FileType::Directory;
-    if is_dir {
-        let flags = NOSUID_NODEV_NOEXEC.union(MountFlags::RDONLY);
-        mount(
-            c"tmpfs",
-            target_path.as_c_str(),
-            c"tmpfs",
-            flags,
-            Some(c"size=0"),
-        )
-        .at("mask", name)
-    } else {
-        mount_bind(fd_path(null).as_c_str(), target_path.as_c_str()).at("mask", name)
+    if !is_dir {
+        return mount_bind(fd_path(null).as_c_str(), target_path.as_c_str()).at("mask", name);
     }
+    if let Some(empty) = empty {
+        return mount_bind(fd_path(empty).as_c_str(), target_path.as_c_str()).at("mask", name);
+    }
+    let flags = NOSUID_NODEV_NOEXEC.union(MountFlags::RDONLY);
+    mount(
+        c"tmpfs",
+        target_path.as_c_str(),
+        c"tmpfs",
+        flags,
+        Some(c"size=0"),
+    )
+    .at("mask", name)?;
+    // `target` still names the covered directory: reopen to reach the tmpfs.
+    *empty = open_existing(root, path)?;
+    Ok(())
 }
 
 /// Makes each path of READ_ONLY (or of config.json's `list`) that exists a
