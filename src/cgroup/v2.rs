@@ -121,6 +121,11 @@ pub(super) fn write_limits(fd: &OwnedFd, controllers: Controllers, l: &Limits) -
 /// is removed (the attachment holds the program; our fd goes). The program
 /// is the one a sibling container already runs when it is the same
 /// (`loaded_by_sibling`), else loaded here.
+///
+/// Out of line: the assembler and the program (35 KB) inlined into the
+/// parent's `spawn_and_release` made its frame 64 KB, every page of which
+/// the stack probes touched on each start, with or without a cgroup.
+#[inline(never)]
 pub(super) fn attach_device_rule(
     parent: &OwnedFd,
     fd: &OwnedFd,

@@ -66,10 +66,19 @@ pub fn make_rootfs_nodev(rootfs: &CStr) -> Result<()> {
 /// MS_REMOUNT).
 pub fn set_mount_attrs(bound: &OwnedFd, attrs: u32, name: &[u8]) -> Result<()> {
     match mount_setattr_recursive(bound, attrs) {
-        Err(Errno::NOSYS) => {}
-        other => return other.at("set mount flags", name),
+        Err(Errno::NOSYS) => remount_each(bound, attrs, name),
+        other => other.at("set mount flags", name),
     }
-    // Before Linux 5.12: remount the mount, then each mount found below it.
+}
+
+/// `set_mount_attrs` before Linux 5.12: remounts the mount, then each mount
+/// found below it. In a frame of its own: its path buffers and the mount
+/// table's would otherwise be on the stack of every start (the stack
+/// probes touch each page of a frame), though today's kernels never get
+/// here.
+#[inline(never)]
+#[cold]
+fn remount_each(bound: &OwnedFd, attrs: u32, name: &[u8]) -> Result<()> {
     remount_adding(bound, attrs).at("set mount flags", name)?;
     let dir = path_of(fd_path(bound).as_c_str(), name)?;
     let dir = dir.as_bytes();

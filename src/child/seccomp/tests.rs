@@ -491,3 +491,32 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn the_longest_filter_the_options_allow_fits() {
+    // The most `--seccomp-deny` numbers, each a run of its own (every
+    // other number), and the most device rules, each its own mknod test:
+    // the program must still fit MAX_INSNS, or such a container could not
+    // start.
+    let mut rules = std::vec::Vec::from(spec::DEFAULT_DEVICE_RULES);
+    let extra = crate::cli::MAX_DEVICE_RULES + crate::devices::MAX_NODES;
+    for i in 0..extra as u32 {
+        let kind = if i % 2 == 0 { Kind::Char } else { Kind::Block };
+        let minor = if i % 3 == 0 { None } else { Some(i) };
+        rules.push(devices::allow(kind, Some(200 + i), minor, devices::MKNOD));
+    }
+    for arch in arch::ALL {
+        let denied: std::vec::Vec<u32> = (0..crate::cli::MAX_EXTRA_DENIED as u32)
+            .map(|i| 2 * i + 1)
+            .filter(|&nr| nr < arch.table_end)
+            .collect();
+        let p = build_for(arch, &denied, &rules).unwrap_or_else(|e| panic!("{}: {e:?}", arch.name));
+        validate(p.insns()).unwrap();
+        assert!(
+            p.insns().len() < crate::bpf::MAX_INSNS,
+            "{}: {}",
+            arch.name,
+            p.insns().len()
+        );
+    }
+}
