@@ -5,7 +5,7 @@
 //! parent answers once it has done its part. The last handshake comes once
 //! the device rule is attached, right before CMD, so nothing of CMD's runs
 //! before it. A first one, before any setup step, only where the parent
-//! has work to do first (parent.rs, `Spawned`): the user namespace's maps
+//! has work to do first (parent/spawn.rs, `Spawned`): the user namespace's maps
 //! to write, or a cgroup the child did not start in to move it into, so it
 //! never runs a single instruction of setup unrestricted. EOF instead of
 //! the answer means the parent died or gave up: the child exits quietly.

@@ -16,7 +16,7 @@ fn own_pid() -> u32 {
 }
 
 /// Waits while sct runs the prestart and createRuntime hooks, if there are
-/// any (parent.rs), then runs the createContainer hooks: the mount
+/// any (parent/mod.rs), then runs the createContainer hooks: the mount
 /// namespace is the container's, its mounts made, the host's tree still
 /// at `/`.
 pub fn run_create_container_hooks(cfg: &Config, channel: &mut ChildEnd) -> Result<()> {

@@ -5,7 +5,7 @@
 //!
 //! Where each kind runs (runtime.md, "Lifecycle"): prestart and
 //! createRuntime from `create`'s parent side once the child has made the
-//! container's mounts and waits before its pivot_root (parent.rs);
+//! container's mounts and waits before its pivot_root (parent/mod.rs);
 //! createContainer from the container's init, in all its namespaces, after
 //! its mounts and before pivot_root, and startContainer from the init too,
 //! once `start` has opened the exec FIFO, before CMD (child/hooks.rs);

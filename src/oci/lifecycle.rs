@@ -308,7 +308,7 @@ pub fn kill(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     if state::status(&st, dir.has_fifo()) == Status::Stopped {
         return Err(Error::setup("kill", id(opts), "container not running"));
     }
-    // Without a cgroup (rootless and no limits: parent.rs says why there
+    // Without a cgroup (rootless and no limits: parent/mod.rs says why there
     // is none), the init: KILL to a PID namespace's init ends every
     // process in it.
     if opts.all && st.cgroups.iter().any(|c| !c.is_empty()) {

@@ -1,6 +1,6 @@
 //! Rootless OCI mode: runc's commands run by an ordinary user. Most of it
 //! is the plain command line's rootless path (the user namespace's maps in
-//! userns.rs, no device rule and a cgroup only for limits in parent.rs);
+//! userns.rs, no device rule and a cgroup only for limits in parent/mod.rs);
 //! what is OCI mode's own is where state lives by default.
 
 use core::ffi::CStr;

@@ -442,7 +442,7 @@ pub fn with_live(
     let st = dir.read_state(&mut buf, &mut scratch)?;
     match status(&st, dir.has_fifo()) {
         Status::Stopped => Err(Error::setup(step, id, "the container is not running")),
-        // An ordinary user's container without limits (parent.rs says why).
+        // An ordinary user's container without limits (parent/mod.rs says why).
         _ if st.cgroups.iter().all(|c| c.is_empty()) => {
             Err(Error::setup(step, id, "the container has no cgroup").hint(
                 "an ordinary user's container has one only for limits, in a cgroup delegated to it (README, OCI runtime mode)",

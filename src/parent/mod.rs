@@ -3,27 +3,30 @@
 //! Parent code holds the child's pid; child code never does.
 
 use linux_raw_sys::general::{
-    CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS, SIGCHLD,
-    SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+    SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
 };
 use rustix::fd::OwnedFd;
-use rustix::fs::{stat, FileType, Mode, OFlags};
-use rustix::process::{Pid, Signal, WaitId, WaitIdOptions};
+use rustix::fs::{stat, FileType};
+use rustix::process::Pid;
 
 use crate::cgroup::{Cgroup, Making};
 use crate::child::{self, Setup, Start};
-use crate::cli::{Config, Net, Seccomp};
+use crate::cli::Config;
 use crate::devices::{Devices, Kind, Node};
 use crate::error::{Context, Error, Result};
-use crate::out::Buf;
 use crate::profile;
 use crate::reap::reap_children;
 use crate::sync::{Channel, Handshakes, ParentEnd};
 use crate::sys::args::{Args, Environ};
-use crate::sys::process::{self, Fork};
 use crate::sys::signal::{self as sig, SigSet};
 use crate::sys::Errno;
 use crate::userns::{self, UserNs};
+
+mod seccomp;
+mod spawn;
+
+pub use seccomp::compile_seccomp_profile;
+use spawn::{spawn, Child, Spawned};
 
 /// Signals sent to sct that are passed on to the container (runc and crun
 /// forward these too). sct itself stays until the container has exited.
@@ -195,28 +198,6 @@ fn prepare(cfg: &Config, env: Environ, making: &mut Making<'_>) -> Result<Prepar
         profile,
         cgroup,
     })
-}
-
-/// Reads the profile file into `text`; its length (one more than
-/// MAX_PROFILE_BYTES: too long).
-fn read_profile(file: &'static core::ffi::CStr, text: &mut [u8]) -> Result<usize> {
-    let path = file.to_bytes();
-    let fd = rustix::fs::open(file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-        .at("--seccomp", path)
-        .map_err(|e| {
-            e.hint_if(
-                Errno::NOENT,
-                "--seccomp takes default, unconfined or the path of a JSON profile",
-            )
-        })?;
-    let mut len = 0;
-    while len < text.len() {
-        match crate::sys::retry(|| rustix::io::read(&fd, &mut text[len..])).at("--seccomp", path)? {
-            0 => break,
-            n => len += n,
-        }
-    }
-    Ok(len)
 }
 
 /// `create`: sets the container up as `run` does, but leaves it parked
@@ -434,154 +415,6 @@ pub fn take_over_signals() -> Result<SigSet> {
     Ok(set)
 }
 
-/// The container's first process, seen from outside.
-pub struct Child {
-    pid: Pid,
-    /// Present when clone3 made the child; the classic clone path has none.
-    pidfd: Option<OwnedFd>,
-    /// The handshakes it takes part in (sync.rs).
-    handshakes: Handshakes,
-}
-
-/// The child learns its handshakes from the memory it was cloned from, as
-/// the parent set them just before that clone.
-enum Spawned {
-    Child(Handshakes),
-    Parent(Child),
-}
-
-/// The new namespaces. With CLONE_NEWUSER in the same call the kernel
-/// makes the user namespace first (copy_creds() before
-/// copy_namespaces()), so it owns the others: root inside has
-/// CAP_SYS_ADMIN over the container's mount, UTS, IPC, PID and network
-/// namespaces, which mounting proc, mqueue and sysfs requires, and over
-/// nothing of the host's.
-fn namespaces(cfg: &Config, user: bool) -> u64 {
-    let mut flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
-    if cfg.net == Net::None {
-        flags |= CLONE_NEWNET;
-    }
-    if user {
-        flags |= CLONE_NEWUSER;
-    }
-    u64::from(flags)
-}
-
-/// Creates the child in all its namespaces at once: clone3 (Linux 5.3) with
-/// a pidfd, or the classic clone where clone3 does not exist.
-///
-/// With a cgroup v2 directory the child starts inside it (CLONE_INTO_CGROUP,
-/// Linux 5.7); kernels 5.3-5.6 answer E2BIG or EINVAL, and then the parent
-/// places the child before releasing it.
-/// `last_ahead`: see `Handshakes`; whether a first release is needed is
-/// found here, as it depends on how the clone went.
-fn spawn(
-    cfg: &Config,
-    userns: Option<&UserNs>,
-    cgroup: Option<&mut Cgroup>,
-    last_ahead: bool,
-) -> Result<Spawned> {
-    let user = userns.is_some();
-    // Maps the parent writes before the child may go on.
-    let maps = userns.is_some_and(|ns| !ns.maps_itself());
-    let flags = namespaces(cfg, user);
-    let into = cgroup
-        .as_ref()
-        .and_then(|cg| cg.v2_fd())
-        .map(|fd| rustix::fd::AsRawFd::as_raw_fd(&fd));
-    let must_place = |by_clone| cgroup.as_ref().is_some_and(|cg| cg.needs_placing(by_clone));
-    let (in_by_clone, in_by_parent) = (must_place(into.is_some()), must_place(false));
-    let mut first_release = maps || in_by_clone;
-    let mut result = process::clone3(flags, into);
-    if into.is_some() {
-        match result {
-            Err(Errno::TOOBIG) | Err(Errno::INVAL) => {
-                first_release = maps || in_by_parent;
-                result = process::clone3(flags, None)
-            }
-            Ok(Fork::Parent { .. }) => {
-                if let Some(cg) = cgroup {
-                    cg.placed_by_clone();
-                }
-            }
-            _ => {}
-        }
-    }
-    let forked = match result {
-        Err(Errno::NOSYS) => {
-            first_release = maps || in_by_parent;
-            process::clone(flags).at("clone", b"")
-        }
-        other => other.at("clone3", b""),
-    }
-    .map_err(|e| {
-        let eperm = if user && userns::is_rootless() {
-            "the kernel refuses user namespaces to ordinary users here: see kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns or an SELinux policy (README, Rootless)"
-        } else {
-            "creating namespaces needs root (CAP_SYS_ADMIN); run sct as root"
-        };
-        e.hint_if(Errno::PERM, eperm)
-            .hint_if(
-                Errno::ACCESS,
-                "the kernel refuses user namespaces here (a security module's policy; README, Rootless)",
-            )
-            .hint_if(
-                Errno::NOSPC,
-                "a namespace limit was reached: see /proc/sys/user/max_*_namespaces",
-            )
-            .hint_if(
-                Errno::USERS,
-                "user namespaces nest at most 32 deep",
-            )
-            .hint_if(
-                Errno::INVAL,
-                "this kernel lacks a namespace type sct needs (user, PID, mount, UTS, IPC, net)",
-            )
-    })?;
-    Ok(match forked {
-        Fork::Child => Spawned::Child(Handshakes {
-            first: first_release,
-            last_ahead,
-        }),
-        Fork::Parent { pid, pidfd } => Spawned::Parent(Child {
-            pid,
-            pidfd,
-            handshakes: Handshakes {
-                first: first_release,
-                last_ahead,
-            },
-        }),
-    })
-}
-
-impl Child {
-    fn signal(&self, signo: u32) {
-        let Some(signal) = Signal::from_named_raw(signo as i32) else {
-            return;
-        };
-        // Both fail only once the child is gone, which the wait loop sees.
-        let _ = match &self.pidfd {
-            Some(fd) => rustix::process::pidfd_send_signal(fd, signal),
-            // Race-free without a pidfd too: the pid cannot be reused until
-            // we reap it.
-            None => rustix::process::kill_process(self.pid, signal),
-        };
-    }
-
-    /// Blocks until the child has exited and reaps it: after a setup
-    /// failure, when nothing of CMD's has run.
-    fn wait(&self) -> Result<()> {
-        let id = || match &self.pidfd {
-            Some(fd) => WaitId::PidFd(rustix::fd::AsFd::as_fd(fd)),
-            None => WaitId::Pid(self.pid),
-        };
-        // Without WNOHANG, waitid returns only once the child has exited.
-        crate::sys::retry(|| rustix::process::waitid(id(), WaitIdOptions::EXITED))
-            .map(drop)
-            .at("waitid", b"container")
-    }
-}
-
 /// `run`: supervises the container `create` left, which is still sct's
 /// child, as `sct ROOTFS CMD` does.
 pub fn supervise_created(pid: Pid, signals: &SigSet, terminal: Option<OwnedFd>) -> Result<u8> {
@@ -619,77 +452,4 @@ fn supervise(child: &Child, signals: &SigSet, terminal: Option<OwnedFd>) -> Resu
             other => child.signal(other),
         }
     }
-}
-
-/// Largest profile file sct reads (Docker's default is 20 KB, podman's 16).
-const MAX_PROFILE_BYTES: usize = 256 * 1024;
-
-/// Reads and compiles `--seccomp FILE` before the child exists: the file is
-/// the host's, and the rules depend on the container's bounding set and the
-/// running kernel. `None` for the built-in filter and for unconfined.
-pub fn compile_seccomp_profile(cfg: &Config) -> Result<Option<&'static profile::Filter>> {
-    match cfg.seccomp {
-        Seccomp::Default | Seccomp::Unconfined => Ok(None),
-        Seccomp::Inline(json) => compile_profile(cfg, "config.json:", b"linux.seccomp", json),
-        Seccomp::Profile(file) => compile_profile_file(cfg, file),
-    }
-}
-
-/// `--seccomp FILE`: out of line, so that its buffer is on the stack of
-/// those runs alone (a stack page, once touched, stays with the idle
-/// supervisor).
-#[inline(never)]
-fn compile_profile_file(
-    cfg: &Config,
-    file: &'static core::ffi::CStr,
-) -> Result<Option<&'static profile::Filter>> {
-    let mut text = [0u8; MAX_PROFILE_BYTES + 1];
-    let len = read_profile(file, &mut text)?;
-    compile_profile(cfg, "--seccomp", file.to_bytes(), &text[..len])
-}
-
-/// Reads and compiles a profile's text; failures are said to be at
-/// `step place: FIELD: what` (`--seccomp PATH: ...`), or for config.json
-/// `config.json: linux.seccomp.FIELD: what`.
-#[inline(never)]
-fn compile_profile(
-    cfg: &Config,
-    step: &'static str,
-    place: &[u8],
-    text: &[u8],
-) -> Result<Option<&'static profile::Filter>> {
-    let failed = |describe: &dyn Fn(&mut Buf<256>)| {
-        let mut object = Buf::<256>::new();
-        object.push(place);
-        let mut what = Buf::<256>::new();
-        describe(&mut what);
-        // A field of the profile continues the path: `linux.seccomp.syscalls[0]`.
-        let inline = matches!(cfg.seccomp, Seccomp::Inline(_));
-        let field_first = what
-            .as_bytes()
-            .first()
-            .is_some_and(|c| c.is_ascii_alphabetic());
-        object.push(if inline && field_first { b"." } else { b": " });
-        object.push(what.as_bytes());
-        Error::setup(step, object.as_bytes(), "")
-    };
-    if text.len() > MAX_PROFILE_BYTES {
-        return Err(failed(&|o| {
-            o.push(b"larger than 256 KiB");
-        }));
-    }
-    let ctx = profile::Context {
-        capabilities: cfg.capabilities,
-        kernel: profile::kernel_version(rustix::system::uname().release().to_bytes())
-            .unwrap_or((0, 0)),
-    };
-    let mut policy = profile::Policy::new();
-    profile::read_text(text, &ctx, &mut policy).map_err(|e| failed(&|o| e.describe(o)))?;
-    let filter = profile::compile(&policy).map_err(|_| {
-        failed(&|o| {
-            o.push(b"too many rules for sct's BPF assembler");
-        })
-    })?;
-    let filter = crate::sys::arena::keep(filter).at("mmap", b"seccomp profile")?;
-    Ok(Some(filter))
 }
