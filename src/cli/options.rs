@@ -1,0 +1,323 @@
+//! The option table: each option's names, what it takes, its `--help` line
+//! and the field it sets. `parse` and `help` (mod.rs) both read it, so the
+//! two cannot drift.
+
+use core::ffi::CStr;
+
+use super::limits::{
+    cgroup_parent, cpus, cpuset_cpus, hostname, memory_swap, net, pids, rlimit, size,
+};
+use super::mounts::{bind, device, tmpfs};
+use super::security::{capability, deny, id_range, seccomp, user};
+use super::{Command, Config};
+use crate::error::{Error, Result};
+
+/// One command-line option: its names, what it takes, its `--help` line
+/// and what it sets. Parsing and `--help` both read the table.
+pub(super) struct Opt {
+    pub(super) long: &'static str,
+    pub(super) short: Option<u8>,
+    pub(super) takes: Takes,
+    pub(super) help: &'static str,
+}
+
+/// What an option takes, and what it does with it.
+pub(super) enum Takes {
+    Flag(fn(&mut Parsed)),
+    /// The value's name in `--help`, and its setter.
+    Value(&'static str, fn(&mut Parsed, &'static CStr) -> Result<()>),
+}
+
+/// What parsing has found so far: the container's description, and what
+/// only the parser needs.
+pub(super) struct Parsed {
+    pub(super) cfg: Config,
+    /// Capabilities asked for by name, which the NET_RAW rule keeps.
+    pub(super) caps_added: u64,
+    pub(super) print_seccomp: Option<&'static CStr>,
+    /// `--help` or `--version`: parsing ends there.
+    pub(super) done: Option<Command>,
+}
+
+/// Stores a parsed value.
+fn set<T>(field: &mut T, value: Result<T>) -> Result<()> {
+    *field = value?;
+    Ok(())
+}
+
+/// Appends to one of Config's fixed-size lists, or says it is full.
+fn push<T, const N: usize>(
+    list: &mut [T; N],
+    count: &mut usize,
+    item: T,
+    before: &'static str,
+    v: &'static CStr,
+    full: &'static str,
+) -> Result<()> {
+    if *count == N {
+        return Err(Error::usage(before, v.to_bytes(), full));
+    }
+    list[*count] = item;
+    *count += 1;
+    Ok(())
+}
+
+pub(super) const OPTIONS: &[Opt] = &[
+    Opt {
+        long: "hostname",
+        short: None,
+        takes: Takes::Value("NAME", |p, v| set(&mut p.cfg.hostname, hostname(v))),
+        help: "hostname inside the container (default: sct)",
+    },
+    Opt {
+        long: "net",
+        short: None,
+        takes: Takes::Value("host|none", |p, v| set(&mut p.cfg.net, net(v))),
+        help: "host: share the host's network (default); none: only lo",
+    },
+    Opt {
+        long: "memory",
+        short: None,
+        takes: Takes::Value("SIZE", |p, v| {
+            set(&mut p.cfg.limits.memory, size("--memory '", v).map(Some))
+        }),
+        help: "memory limit: bytes or k/m/g (1024-based)",
+    },
+    Opt {
+        long: "memory-swap",
+        short: None,
+        takes: Takes::Value("SIZE", |p, v| {
+            set(&mut p.cfg.limits.memory_swap, memory_swap(v).map(Some))
+        }),
+        help: "memory plus swap limit (needs --memory); -1: unlimited swap",
+    },
+    Opt {
+        long: "pids-limit",
+        short: None,
+        takes: Takes::Value("N", |p, v| set(&mut p.cfg.limits.pids, pids(v).map(Some))),
+        help: "at most N processes and threads",
+    },
+    Opt {
+        long: "cpus",
+        short: None,
+        takes: Takes::Value("DECIMAL", |p, v| {
+            set(&mut p.cfg.limits.cpu_quota_us, cpus(v).map(Some))
+        }),
+        help: "CPU time as a number of CPUs, e.g. 0.5",
+    },
+    Opt {
+        long: "cpuset-cpus",
+        short: None,
+        takes: Takes::Value("LIST", |p, v| {
+            set(&mut p.cfg.limits.cpuset_cpus, cpuset_cpus(v).map(Some))
+        }),
+        help: "CPUs allowed, e.g. 0-2,4",
+    },
+    Opt {
+        long: "cgroup-parent",
+        short: None,
+        takes: Takes::Value("PATH", |p, v| {
+            set(&mut p.cfg.cgroup_parent, cgroup_parent(v).map(Some))
+        }),
+        help: "create the cgroup below PATH (default: sct's own cgroup)",
+    },
+    Opt {
+        long: "cap-add",
+        short: None,
+        takes: Takes::Value("CAP", |p, v| {
+            let cap = capability(v)?;
+            p.cfg.capabilities |= cap;
+            p.caps_added |= cap;
+            Ok(())
+        }),
+        help: "keep capability CAP too (ALL: every one)",
+    },
+    Opt {
+        long: "cap-drop",
+        short: None,
+        takes: Takes::Value("CAP", |p, v| {
+            p.cfg.capabilities &= !capability(v)?;
+            Ok(())
+        }),
+        help: "drop capability CAP (ALL: every one)",
+    },
+    Opt {
+        long: "seccomp",
+        short: None,
+        takes: Takes::Value("default|unconfined|FILE", |p, v| {
+            set(&mut p.cfg.seccomp, seccomp(v))
+        }),
+        help: "syscall filter; FILE: a Docker/podman JSON profile",
+    },
+    Opt {
+        long: "seccomp-deny",
+        short: None,
+        takes: Takes::Value("NAME[,NAME]", |p, v| deny(&mut p.cfg.seccomp_deny, v)),
+        help: "also deny these syscalls (EPERM)",
+    },
+    Opt {
+        long: "print-seccomp",
+        short: None,
+        takes: Takes::Value("FILE", |p, v| {
+            p.print_seccomp = Some(v);
+            Ok(())
+        }),
+        help: "write the filter as raw sock_filter bytes, exit",
+    },
+    Opt {
+        long: "bind",
+        short: Some(b'v'),
+        takes: Takes::Value("SRC:DST[:ro,dev]", |p, v| {
+            let b = bind(v)?;
+            push(
+                &mut p.cfg.binds,
+                &mut p.cfg.bind_count,
+                b,
+                "--bind '",
+                v,
+                "': at most 40 binds",
+            )
+        }),
+        help: "bind host path SRC on DST (repeatable)",
+    },
+    Opt {
+        long: "device",
+        short: None,
+        takes: Takes::Value("HOST[:CTR][:PERMS]", |p, v| {
+            let d = device(v)?;
+            push(
+                &mut p.cfg.devices,
+                &mut p.cfg.device_count,
+                d,
+                "--device '",
+                v,
+                "': at most 16 devices",
+            )
+        }),
+        help: "make host device HOST usable at CTR below /dev; PERMS from rwm",
+    },
+    Opt {
+        long: "no-cgroup",
+        short: None,
+        takes: Takes::Flag(|p| p.cfg.no_cgroup = true),
+        help: "no cgroup: no device rule, no limits (see README, Security)",
+    },
+    Opt {
+        long: "tmpfs",
+        short: None,
+        takes: Takes::Value("DST[:size=SIZE]", |p, v| {
+            let t = tmpfs(v)?;
+            push(
+                &mut p.cfg.tmpfs,
+                &mut p.cfg.tmpfs_count,
+                t,
+                "--tmpfs '",
+                v,
+                "': at most 16 tmpfs mounts",
+            )
+        }),
+        help: "mount a fresh tmpfs on DST (repeatable)",
+    },
+    Opt {
+        long: "env",
+        short: Some(b'e'),
+        takes: Takes::Value("KEY=VALUE", |p, v| {
+            if !v.to_bytes().iter().skip(1).any(|&c| c == b'=') {
+                return Err(Error::usage(
+                    "--env '",
+                    v.to_bytes(),
+                    "': expected KEY=VALUE",
+                ));
+            }
+            push(
+                &mut p.cfg.env,
+                &mut p.cfg.env_count,
+                v,
+                "--env '",
+                v,
+                "': at most 32 variables",
+            )
+        }),
+        help: "set an environment variable (repeatable)",
+    },
+    Opt {
+        long: "workdir",
+        short: Some(b'w'),
+        takes: Takes::Value("DIR", |p, v| {
+            if v.to_bytes().first() != Some(&b'/') {
+                return Err(Error::usage(
+                    "--workdir '",
+                    v.to_bytes(),
+                    "': must be an absolute path",
+                ));
+            }
+            p.cfg.workdir = v;
+            Ok(())
+        }),
+        help: "working directory inside the container (default: /)",
+    },
+    Opt {
+        long: "read-only",
+        short: None,
+        takes: Takes::Flag(|p| p.cfg.read_only = true),
+        help: "make the root read-only (/dev, /proc, tmpfs, binds keep their modes)",
+    },
+    Opt {
+        long: "user",
+        short: Some(b'u'),
+        takes: Takes::Value("UID[:GID]", |p, v| set(&mut p.cfg.user, user(v).map(Some))),
+        help: "run CMD as numeric UID and GID (default GID: UID)",
+    },
+    Opt {
+        long: "userns",
+        short: None,
+        takes: Takes::Flag(|p| p.cfg.userns = true),
+        help: "as root: a user namespace mapping 0..65535 (README, Rootless)",
+    },
+    Opt {
+        long: "uidmap",
+        short: None,
+        takes: Takes::Value("CTR:HOST:SIZE", |p, v| {
+            id_range(&mut p.cfg.uid_map, "--uidmap '", v)
+        }),
+        help: "as root: a user namespace mapping uids CTR.. to HOST.. (repeatable)",
+    },
+    Opt {
+        long: "gidmap",
+        short: None,
+        takes: Takes::Value("CTR:HOST:SIZE", |p, v| {
+            id_range(&mut p.cfg.gid_map, "--gidmap '", v)
+        }),
+        help: "the same for gids (default: as --uidmap)",
+    },
+    Opt {
+        long: "tty",
+        short: Some(b't'),
+        takes: Takes::Flag(|p| p.cfg.terminal = true),
+        help: "give CMD a terminal of its own; sct relays the caller's to it",
+    },
+    Opt {
+        long: "init",
+        short: None,
+        takes: Takes::Flag(|p| p.cfg.init = true),
+        help: "run a tiny init as PID 1 that reaps zombies and forwards signals",
+    },
+    Opt {
+        long: "rlimit",
+        short: None,
+        takes: Takes::Value("NAME=SOFT[:HARD]", |p, v| rlimit(&mut p.cfg.rlimits, v)),
+        help: "resource limit, e.g. nofile=1024:4096 (repeatable)",
+    },
+    Opt {
+        long: "help",
+        short: Some(b'h'),
+        takes: Takes::Flag(|p| p.done = Some(Command::Help)),
+        help: "print this help and exit",
+    },
+    Opt {
+        long: "version",
+        short: Some(b'V'),
+        takes: Takes::Flag(|p| p.done = Some(Command::Version)),
+        help: "print the version and exit",
+    },
+];
