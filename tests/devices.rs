@@ -397,15 +397,15 @@ impl Drop for Held {
 }
 
 /// The IDs of the device programs attached to the v2 directory of the
-/// container sct `pid` runs, once there are any (`bpftool cgroup show`).
-fn attached_programs(v2_root: &str, pid: u32) -> Vec<u64> {
-    // The test's own v2 cgroup: the `0::` line (no controller named).
-    let own = own_cgroup("");
-    let dir = format!("{v2_root}{own}/sct-{pid}");
+/// container sct `pid` runs below `parent`, once there are any (`bpftool
+/// cgroup show`).
+fn attached_programs(parent: &std::path::Path, pid: u32) -> Vec<u64> {
+    let dir = parent.join(format!("sct-{pid}"));
+    let dir = dir.to_str().unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let out = std::process::Command::new("bpftool")
-            .args(["-j", "cgroup", "show", &dir])
+            .args(["-j", "cgroup", "show", dir])
             .output()
             .expect("bpftool");
         let list: serde_json::Value =
@@ -468,22 +468,31 @@ fn containers_with_the_same_rule_share_one_program() {
     let disk = LoopDevice::new();
     let rootfs = Rootfs::new();
     let go = tempdir::Dir::new("go");
+    // A parent cgroup of the test's own (below its own v2 cgroup, the `0::`
+    // line), so that no container of a test running beside this one is a
+    // sibling whose program these could take. Removed after the containers
+    // (declared before them).
+    let parent = format!("{}/share-test-{}", own_cgroup(""), std::process::id());
+    let parent_dir = std::path::PathBuf::from(format!("{v2_root}{parent}"));
+    std::fs::create_dir(&parent_dir).unwrap();
+    let _remove = RemoveDir(parent_dir.clone());
+    let place = ["--cgroup-parent", parent.trim_start_matches('/')];
     // No seccomp filter: mknod works, so only the cgroup rule refuses use.
-    let opts = ["--seccomp", "unconfined"];
+    let opts = [&place[..], &["--seccomp", "unconfined"]].concat();
     let first = Held::start(&rootfs, &go, "first", &opts, "true");
-    let ids = attached_programs(v2_root, first.pid());
+    let ids = attached_programs(&parent_dir, first.pid());
     let (ma, mi) = (disk.major(), disk.minor());
     let use_disk = format!("probe mknod /dev/d b {ma} {mi}; probe open /dev/d r");
     let second = Held::start(&rootfs, &go, "second", &opts, &use_disk);
     assert_eq!(
-        attached_programs(v2_root, second.pid()),
+        attached_programs(&parent_dir, second.pid()),
         ids,
         "the same rule, one program"
     );
     // Another rule is another program.
-    let device = ["--device", disk.path.as_str()];
+    let device = [&place[..], &["--device", disk.path.as_str()]].concat();
     let other = Held::start(&rootfs, &go, "other", &device, "true");
-    let other_ids = attached_programs(v2_root, other.pid());
+    let other_ids = attached_programs(&parent_dir, other.pid());
     assert_eq!(other_ids.len(), 1);
     assert_ne!(
         other_ids, ids,
