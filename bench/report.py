@@ -2,6 +2,7 @@
 """Formats bench/out (written by bench/run) as the markdown of bench/results.md."""
 import datetime
 import json
+import statistics
 import sys
 
 out, mode, runs, warmup, leaks, procs, machine, versions = sys.argv[1:9]
@@ -108,18 +109,18 @@ for line in open(f"{out}/throughput-8"):
     r, n, t0, t1, *what = line.split()
     rounds.setdefault(" ".join(what), []).append(int(n) / ((int(t1) - int(t0)) / 1e9))
 nrounds = len(next(iter(rounds.values())))
-print(f"\nAt 8 at once, {nrounds} interleaved rounds (containers/s):\n")
+print(f"\nAt 8 at once, {nrounds} interleaved rounds, each command first in every other one "
+      "(containers/s):\n")
 print("| command | " + " | ".join(f"round {i + 1}" for i in range(nrounds)) + " | median |")
 print("|---|" + "---:|" * (nrounds + 1))
-median = {}
+rate_median = {what: statistics.median(rates) for what, rates in rounds.items()}
 for what, rates in rounds.items():
-    median[what] = sorted(rates)[len(rates) // 2]
-    print(f"| `{what}` | " + " | ".join(f"{x:.0f}" for x in rates) + f" | {median[what]:.0f} |")
+    print(f"| `{what}` | " + " | ".join(f"{x:.0f}" for x in rates) + f" | {rate_median[what]:.0f} |")
 per_round = [a / b for a, b in zip(rounds["sct"], rounds["sct --no-cgroup"])]
-print(f"\nsct runs {median['sct'] / median['sct --no-cgroup']:.2f}x the containers/s of "
+print(f"\nsct runs {rate_median['sct'] / rate_median['sct --no-cgroup']:.2f}x the containers/s of "
       f"`sct --no-cgroup` (medians; goal: within 10%); per round, each next to the other: "
       + ", ".join(f"{r:.2f}" for r in per_round)
-      + f" (median {sorted(per_round)[len(per_round) // 2]:.2f}).")
+      + f" (median {statistics.median(per_round):.2f}).")
 print(f"\nAfterwards, compared with before: host mount table, cgroup directories, the shell's fds: {leaks}; "
       f"processes left (exe = sct, or root = the rootfs): {procs}.\n")
 
