@@ -60,12 +60,9 @@ pub struct Setup<'a> {
     pub devices: &'a Devices,
     /// A compiled `--seccomp FILE`.
     pub profile: Option<&'a Filter>,
-    /// The child has a user namespace of its own (rootless, `--uidmap`).
-    pub userns: bool,
-    /// Its maps deny setgroups (`UserNs::denies_setgroups`).
-    pub setgroups_denied: bool,
-    /// The maps it writes itself, first (`UserNs::maps_itself`).
-    pub own_maps: Option<&'a crate::userns::UserNs>,
+    /// The child's user namespace of its own (rootless, `--uidmap`), whose
+    /// maps it writes itself where `UserNs::maps_itself`.
+    pub userns: Option<&'a crate::userns::UserNs>,
     /// The handshakes with the parent (sync.rs).
     pub handshakes: crate::sync::Handshakes,
     pub start: Start,
@@ -98,7 +95,7 @@ fn setup_and_exec(
     lifecycle::die_with_parent()?;
     // Before any step that needs root inside; the parent, with nothing to
     // do first, has not waited for it (UserNs::maps_itself).
-    if let Some(ns) = setup.own_maps {
+    if let Some(ns) = setup.userns.filter(|ns| ns.maps_itself()) {
         ns.write_own_maps()?;
     }
     // Bound to sct's life from here. Where the parent has work to do first
@@ -110,8 +107,8 @@ fn setup_and_exec(
     }
     // The release (or our own writing, above) is the barrier after which
     // the maps exist.
-    if setup.userns {
-        lifecycle::become_namespace_root(setup.setgroups_denied)?;
+    if let Some(ns) = setup.userns {
+        lifecycle::become_namespace_root(ns.denies_setgroups())?;
     }
     // Joined namespaces next, before any mount: their paths are the host's, and /sys and
     // /dev/mqueue below show the network and IPC namespace of whoever
@@ -128,7 +125,7 @@ fn setup_and_exec(
     rootfs::bind_rootfs(cfg.rootfs)?;
     rootfs::make_rootfs_nodev(cfg.rootfs)?;
     let host_net = cfg.net == Net::Host && cfg.joins.net.is_none();
-    proc::mount_kernel_filesystems(setup.userns, host_net)?;
+    proc::mount_kernel_filesystems(setup.userns.is_some(), host_net)?;
     // Once the container's /proc is there, before /proc/sys goes read-only.
     attrs::set_sysctls(cfg.sysctls.as_slice())?;
     // User mounts before masking, so that no bind can uncover a masked path.

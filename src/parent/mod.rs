@@ -149,9 +149,7 @@ fn setup<'a>(
     Setup {
         devices,
         profile,
-        userns: userns.is_some(),
-        own_maps: userns.as_ref().filter(|ns| ns.maps_itself()),
-        setgroups_denied: userns.as_ref().is_some_and(UserNs::denies_setgroups),
+        userns: userns.as_ref(),
         handshakes,
         start,
         cgroup_tasks: cgroup.as_ref().map_or([-1; 6], Cgroup::join_fds),
