@@ -90,23 +90,35 @@ pub(super) fn make_dir(base: &Path, name: &Text) -> Result<(OwnedFd, OwnedFd)> {
     Ok((parent, fd))
 }
 
-/// Removes `sct-<pid>` directories whose sct is gone (it was SIGKILLed and
-/// could not clean up). A directory that still has processes stays (rmdir
-/// refuses it).
-pub(super) fn remove_stale(parent: &OwnedFd) {
-    // The search for a sibling's device program (v2) read it before.
-    if rustix::fs::seek(parent, rustix::fs::SeekFrom::Start(0)).is_err() {
-        return;
-    }
+/// Calls `f` with the name and pid of each `sct-<pid>` directory in
+/// `parent`, until it returns `Some`. From the directory's start whatever
+/// read it before: both the stale scan and the device program's search
+/// list the one parent fd.
+pub(super) fn find_sct_dir<T>(
+    parent: &OwnedFd,
+    mut f: impl FnMut(&[u8], Pid) -> Option<T>,
+) -> Option<T> {
+    rustix::fs::seek(parent, rustix::fs::SeekFrom::Start(0)).ok()?;
     let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 2048];
     let mut dir = rustix::fs::RawDir::new(parent, &mut buf);
     while let Some(Ok(entry)) = dir.next() {
         let name = entry.file_name().to_bytes();
-        let Some(pid) = values::sct_cgroup_pid(name).and_then(|p| Pid::from_raw(p as i32)) else {
-            continue;
-        };
+        let pid = values::sct_cgroup_pid(name).and_then(|p| Pid::from_raw(p as i32));
+        if let Some(found) = pid.and_then(|pid| f(name, pid)) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// Removes `sct-<pid>` directories whose sct is gone (it was SIGKILLed and
+/// could not clean up). A directory that still has processes stays (rmdir
+/// refuses it).
+pub(super) fn remove_stale(parent: &OwnedFd) {
+    find_sct_dir(parent, |name, pid| {
         if rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH) {
             let _ = rustix::fs::unlinkat(parent, name, rustix::fs::AtFlags::REMOVEDIR);
         }
-    }
+        None::<()>
+    });
 }

@@ -172,37 +172,35 @@ pub(super) fn attach_device_rule(
 /// that rewrote the program). Without CAP_SYS_ADMIN the query or the
 /// lookup by ID is refused, and the rule is loaded as before.
 fn loaded_by_sibling(parent: &OwnedFd, own: &[u8], insns: &[ebpf::Insn]) -> Option<OwnedFd> {
-    use rustix::fs::{openat, Mode, OFlags, RawDir, SeekFrom};
-    rustix::fs::seek(parent, SeekFrom::Start(0)).ok()?;
-    let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 2048];
-    let mut entries = RawDir::new(parent, &mut buf);
-    while let Some(Ok(entry)) = entries.next() {
-        let name = entry.file_name().to_bytes();
-        if name == own || values::sct_cgroup_pid(name).is_none() {
-            continue;
+    use rustix::fs::{openat, Mode, OFlags};
+    // Some(None): the first sibling with a program was compared, and
+    // differs (or its program could not be read): load.
+    super::paths::find_sct_dir(parent, |name, _| {
+        if name == own {
+            return None;
         }
         let flags = OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC;
         // Gone since the listing: its container ended.
-        let Ok(sibling) = openat(parent, name, flags, Mode::empty()) else {
-            continue;
-        };
+        let sibling = openat(parent, name, flags, Mode::empty()).ok()?;
         let mut ids = [0u32; 1];
         let sibling = rustix::fd::AsFd::as_fd(&sibling);
         match bpf::prog_query(sibling, ebpf::BPF_CGROUP_DEVICE, &mut ids) {
             Ok(1) => {}
             // Not attached yet (its sct is still setting up), or more than
             // sct attaches.
-            Ok(_) | Err(Errno::NOSPC) => continue,
-            Err(_) => return None,
+            Ok(_) | Err(Errno::NOSPC) => return None,
+            Err(_) => return Some(None),
         }
         // The sibling may end between the query and here: then the ID
         // names nothing (ENOENT), or a later program, which the comparison
         // below refuses.
-        let prog = bpf::prog_get_fd_by_id(ids[0]).ok()?;
-        let same = bpf::prog_is(rustix::fd::AsFd::as_fd(&prog), insns).ok()?;
-        return same.then_some(prog);
-    }
-    None
+        let Ok(prog) = bpf::prog_get_fd_by_id(ids[0]) else {
+            return Some(None);
+        };
+        let same = bpf::prog_is(rustix::fd::AsFd::as_fd(&prog), insns).unwrap_or(false);
+        Some(same.then_some(prog))
+    })
+    .flatten()
 }
 
 /// `cgroup.kill` (Linux 5.14): kills every process inside at once. False
