@@ -75,7 +75,21 @@ pub struct Program {
     len: usize,
 }
 
+impl Default for Program {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Program {
+    /// No instructions yet: for [`Asm::finish`] to fill.
+    pub const fn new() -> Program {
+        Program {
+            insns: [insn(0, 0, 0, 0); MAX_INSNS],
+            len: 0,
+        }
+    }
+
     pub fn insns(&self) -> &[sock_filter] {
         &self.insns[..self.len]
     }
@@ -121,6 +135,9 @@ impl Default for Asm {
 }
 
 impl Asm {
+    /// Always inline: out of line, the empty program is built in `new`'s
+    /// frame and copied into the caller's, two of its size on the stack.
+    #[inline(always)]
     pub const fn new() -> Self {
         Asm {
             items: [Item::Load(0); MAX_ITEMS],
@@ -218,8 +235,11 @@ impl Asm {
         }
     }
 
-    /// Lays the program out and resolves its labels.
-    pub fn finish(&self) -> Result<Program, AsmError> {
+    /// Lays the program out into `p` and resolves its labels. Into the
+    /// caller's program, not returned: a returned one is written in this
+    /// frame and copied out, two programs' worth of stack, each page of
+    /// which the stack probes touch and the child copies on write.
+    pub fn finish(&self, p: &mut Program) -> Result<(), AsmError> {
         if self.overflow {
             return Err(AsmError::TooLong);
         }
@@ -271,10 +291,7 @@ impl Asm {
                 break;
             }
         }
-        let mut p = Program {
-            insns: [insn(0, 0, 0, 0); MAX_INSNS],
-            len: 0,
-        };
+        p.len = 0;
         let mut emit = |s: sock_filter| {
             p.insns[p.len] = s;
             p.len += 1;
@@ -307,7 +324,7 @@ impl Asm {
                 }
             }
         }
-        Ok(p)
+        Ok(())
     }
 }
 
@@ -414,6 +431,11 @@ mod tests {
         v.to_ne_bytes()
     }
 
+    fn finished(a: &Asm) -> Result<Program, AsmError> {
+        let mut p = Program::new();
+        a.finish(&mut p).map(|()| p)
+    }
+
     #[test]
     fn short_and_long_jumps_land_on_their_labels() {
         for filler in [1usize, 10, 252, 253, 254, 255, 256, 600] {
@@ -430,7 +452,7 @@ mod tests {
             a.ret(1);
             a.place(no);
             a.ret(2);
-            let p = a.finish().unwrap();
+            let p = finished(&a).unwrap();
             validate(p.insns()).unwrap();
             assert_eq!(run(p.insns(), &word(7)), Some(1), "filler {filler}");
             assert_eq!(run(p.insns(), &word(2)), Some(2), "filler {filler}");
@@ -450,12 +472,12 @@ mod tests {
         let mut a = Asm::new();
         let l = a.label();
         a.goto(l);
-        assert_eq!(a.finish().err(), Some(AsmError::UnplacedLabel));
+        assert_eq!(finished(&a).err(), Some(AsmError::UnplacedLabel));
         let mut a = Asm::new();
         let l = a.label();
         a.place(l);
         a.goto(l);
-        assert_eq!(a.finish().err(), Some(AsmError::BackwardJump));
+        assert_eq!(finished(&a).err(), Some(AsmError::BackwardJump));
     }
 
     #[test]

@@ -129,9 +129,9 @@ fn matches_nothing(r: &Rule) -> bool {
     r.major.is_some_and(|m| m > MAJOR_MAX) || r.minor.is_some_and(|m| m > MINOR_MAX)
 }
 
-/// The BPF_PROG_TYPE_CGROUP_DEVICE program for `rules`: it returns 1 to
-/// allow an access and 0 to deny it (the kernel then fails the mknod or
-/// open with EPERM).
+/// The BPF_PROG_TYPE_CGROUP_DEVICE program for `rules`, into `p`: it
+/// returns 1 to allow an access and 0 to deny it (the kernel then fails
+/// the mknod or open with EPERM).
 ///
 /// The program has no jump: r0 starts as "deny", and each rule in order,
 /// as the last matching rule has the say, ORs in its "allow" or ANDs in its
@@ -151,7 +151,7 @@ fn matches_nothing(r: &Rule) -> bool {
 /// about 0.4 us per instruction walked, hence the packed numbers and the
 /// shared type test: 91 instructions, 70 us. Loading the program is the
 /// costliest step of a container's cgroup.
-pub fn program(rules: &[Rule]) -> Result<ebpf::Program, AsmError> {
+pub fn program(p: &mut ebpf::Program, rules: &[Rule]) -> Result<(), AsmError> {
     // Rules before the last catch-all can never decide.
     let from = rules.iter().rposition(always_matches).unwrap_or(0);
     let (initial, rules) = match rules[from..].split_first() {
@@ -248,13 +248,18 @@ pub fn program(rules: &[Rule]) -> Result<ebpf::Program, AsmError> {
         a.alu(Width::W64, Alu::And, R0, Src::K(1));
     }
     a.exit();
-    a.finish()
+    a.finish(p)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ebpf::{run, validate};
+
+    fn built(rules: &[Rule]) -> Result<ebpf::Program, AsmError> {
+        let mut p = ebpf::Program::new();
+        program(&mut p, rules).map(|()| p)
+    }
 
     fn ctx(kind: Kind, major: u32, minor: u32, access: u8) -> [u8; 12] {
         let t = match kind {
@@ -298,7 +303,7 @@ mod tests {
 
     #[test]
     fn default_rules() {
-        let p = program(DEFAULT_DEVICE_RULES).unwrap();
+        let p = built(DEFAULT_DEVICE_RULES).unwrap();
         validate(p.insns()).unwrap();
         let table = [
             (Kind::Char, 1, 3, R | W, true),     // /dev/null
@@ -333,7 +338,7 @@ mod tests {
 
     #[test]
     fn default_program_is_minimal() {
-        let p = program(DEFAULT_DEVICE_RULES).unwrap();
+        let p = built(DEFAULT_DEVICE_RULES).unwrap();
         // Setting up: the type XOR char's (load, mask, XOR), the access
         // (load, shift), major and minor (a load each), the packed number
         // (move, shift, OR), r0 = deny. Per rule: a move for its first
@@ -362,13 +367,13 @@ mod tests {
             (&[null, deny_all][..], 2, false),
             (&[null, all, deny_all][..], 2, false),
         ] {
-            let p = program(rules).unwrap();
+            let p = built(rules).unwrap();
             validate(p.insns()).unwrap();
             assert_eq!(p.insns().len(), len, "{rules:?}");
             assert_eq!(verdict(&p, Kind::Char, 1, 3, RWM), expected);
         }
         // v1's usual start: deny all, then allow null.
-        let p = program(&[deny_all, null]).unwrap();
+        let p = built(&[deny_all, null]).unwrap();
         validate(p.insns()).unwrap();
         assert!(verdict(&p, Kind::Char, 1, 3, R));
         assert!(!verdict(&p, Kind::Char, 1, 4, R));
@@ -378,7 +383,7 @@ mod tests {
     fn numbers_no_device_has_match_nothing() {
         // The largest numbers a dev_t holds still match, exactly.
         let top = allow(Kind::Block, Some(MAJOR_MAX), Some(MINOR_MAX), RWM);
-        let p = program(&[top]).unwrap();
+        let p = built(&[top]).unwrap();
         validate(p.insns()).unwrap();
         assert!(verdict(&p, Kind::Block, MAJOR_MAX, MINOR_MAX, R));
         assert!(!verdict(&p, Kind::Block, MAJOR_MAX, MINOR_MAX - 1, R));
@@ -386,7 +391,7 @@ mod tests {
         // Beyond them a rule matches no device, and is left out.
         for (major, minor) in [(Some(MAJOR_MAX + 1), Some(0)), (None, Some(MINOR_MAX + 1))] {
             let beyond = allow(Kind::Block, major, minor, RWM);
-            let p = program(&[beyond]).unwrap();
+            let p = built(&[beyond]).unwrap();
             assert_eq!(p.insns().len(), 2, "{beyond:?}");
             assert!(!verdict(&p, Kind::Block, 0, 0, R));
         }
@@ -443,7 +448,7 @@ mod tests {
                 };
             }
             let rules = &rules[..n];
-            let p = program(rules).unwrap();
+            let p = built(rules).unwrap();
             validate(p.insns()).unwrap_or_else(|e| panic!("{e:?} for {rules:?}"));
             for _ in 0..50 {
                 // Queries aimed at a rule's numbers half the time.

@@ -95,11 +95,11 @@ fn print_seccomp(cfg: &cli::Config, file: &'static core::ffi::CStr) -> error::Re
     let path = file.to_bytes();
     let devices = parent::resolve_devices(cfg)?;
     let profile = parent::compile_seccomp_profile(cfg)?;
-    let built_in;
+    let mut built_in = bpf::Program::new();
     let program = match &profile {
         Some(p) => &p.program,
         None => {
-            built_in = child::seccomp::build(cfg.seccomp_deny.as_slice(), devices.rules())
+            child::seccomp::build(&mut built_in, cfg.seccomp_deny.as_slice(), devices.rules())
                 .map_err(|_| error::Error::setup("seccomp", b"", "filter too long"))?;
             &built_in
         }

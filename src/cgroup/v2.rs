@@ -132,7 +132,8 @@ pub(super) fn attach_device_rule(
     name: &[u8],
     devices: &[Rule],
 ) -> Result<()> {
-    let program = crate::devices::program(devices)
+    let mut program = crate::ebpf::Program::new();
+    crate::devices::program(&mut program, devices)
         .map_err(|_| crate::error::Error::setup("device rule", b"", "too many rules"))?;
     let prog = match loaded_by_sibling(parent, name, program.insns()) {
         Some(prog) => prog,

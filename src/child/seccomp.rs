@@ -67,14 +67,20 @@ const fn arg_low(n: usize) -> usize {
 /// One past the highest syscall number sct knows for this architecture.
 pub const TABLE_END: u32 = arch::NATIVE.table_end;
 
-/// Assembles the default policy plus the syscalls in `extra_denied`;
-/// `rules` is the container's device rule, which decides what mknod may make.
-pub fn build(extra_denied: &[u32], rules: &[Rule]) -> Result<Program, AsmError> {
-    build_for(arch::NATIVE, extra_denied, rules)
+/// Assembles the default policy plus the syscalls in `extra_denied` into
+/// `p` (see `Asm::finish`); `rules` is the container's device rule, which
+/// decides what mknod may make.
+pub fn build(p: &mut Program, extra_denied: &[u32], rules: &[Rule]) -> Result<(), AsmError> {
+    build_for(p, arch::NATIVE, extra_denied, rules)
 }
 
 /// `build` for the architecture `arch` (the tests run every one).
-pub fn build_for(arch: &Arch, extra_denied: &[u32], rules: &[Rule]) -> Result<Program, AsmError> {
+pub fn build_for(
+    p: &mut Program,
+    arch: &Arch,
+    extra_denied: &[u32],
+    rules: &[Rule],
+) -> Result<(), AsmError> {
     let mut a = Asm::new();
     let eperm = a.label();
     let enosys = a.label();
@@ -178,7 +184,7 @@ pub fn build_for(arch: &Arch, extra_denied: &[u32], rules: &[Rule]) -> Result<Pr
     a.ret(RET_EPERM);
     a.place(enosys);
     a.ret(RET_ENOSYS);
-    a.finish()
+    a.finish(p)
 }
 
 /// Where a syscall number goes; the order of `build_for`'s labels.
@@ -247,8 +253,9 @@ fn device_nodes(a: &mut Asm, mode_arg: usize, rules: &[Rule], allow: Label, eper
 /// no_new_privs, set just before, is what the kernel requires for it
 /// (seccomp(2)). bubblewrap and youki order it the same way.
 pub fn install_filter(extra_denied: &[u32], rules: &[Rule]) -> Result<()> {
-    let program =
-        build(extra_denied, rules).map_err(|_| Error::setup("seccomp", b"", "filter too long"))?;
+    let mut program = Program::new();
+    build(&mut program, extra_denied, rules)
+        .map_err(|_| Error::setup("seccomp", b"", "filter too long"))?;
     crate::sys::seccomp::seccomp_set_mode_filter(program.insns(), 0)
         .at("seccomp", b"SECCOMP_SET_MODE_FILTER")
 }

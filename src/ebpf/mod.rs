@@ -204,7 +204,21 @@ pub struct Program {
     len: usize,
 }
 
+impl Default for Program {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Program {
+    /// No instructions yet: for [`Asm::finish`] to fill.
+    pub const fn new() -> Program {
+        Program {
+            insns: [Insn::new(0, R0, R0, 0, 0); MAX_INSNS],
+            len: 0,
+        }
+    }
+
     pub fn insns(&self) -> &[Insn] {
         &self.insns[..self.len]
     }
@@ -246,6 +260,8 @@ impl Default for Asm {
 }
 
 impl Asm {
+    /// Always inline, as `bpf::Asm::new` is.
+    #[inline(always)]
     pub const fn new() -> Self {
         Asm {
             items: [Item::Place(Label(0)); MAX_ITEMS],
@@ -319,8 +335,9 @@ impl Asm {
         self.push(Item::Insn(Insn::new(BPF_JMP | BPF_EXIT, R0, R0, 0, 0)));
     }
 
-    /// Lays the program out and resolves its labels.
-    pub fn finish(&self) -> Result<Program, AsmError> {
+    /// Lays the program out into `p` and resolves its labels; into the
+    /// caller's program for the reason `bpf::Asm::finish` gives.
+    pub fn finish(&self, p: &mut Program) -> Result<(), AsmError> {
         if self.overflow {
             return Err(AsmError::TooLong);
         }
@@ -339,10 +356,7 @@ impl Asm {
         if pc > MAX_INSNS {
             return Err(AsmError::TooLong);
         }
-        let mut p = Program {
-            insns: [Insn::new(0, R0, R0, 0, 0); MAX_INSNS],
-            len: 0,
-        };
+        p.len = 0;
         for item in items {
             let insn = match *item {
                 Item::Place(_) => continue,
@@ -364,7 +378,7 @@ impl Asm {
             p.insns[p.len] = insn;
             p.len += 1;
         }
-        Ok(p)
+        Ok(())
     }
 }
 

@@ -1,5 +1,10 @@
 use super::*;
 
+fn finished(a: &Asm) -> Result<Program, AsmError> {
+    let mut p = Program::new();
+    a.finish(&mut p).map(|()| p)
+}
+
 fn ctx(words: [u32; 3]) -> [u8; 12] {
     let mut b = [0u8; 12];
     for (i, w) in words.iter().enumerate() {
@@ -25,7 +30,7 @@ fn sample() -> Program {
     a.place(bit);
     a.alu(Width::W64, Alu::Mov, R0, Src::K(2));
     a.exit();
-    a.finish().unwrap()
+    finished(&a).unwrap()
 }
 
 #[test]
@@ -74,18 +79,18 @@ fn alu_widths_and_operands() {
     a.goto(done);
     a.place(done);
     a.exit();
-    let p = a.finish().unwrap();
+    let p = finished(&a).unwrap();
     validate(p.insns()).unwrap();
     assert_eq!(run(p.insns(), &ctx([0x0006_0002, 0, 0])), Some(6));
     // A 64-bit move of -1 is all ones; a 32-bit one is not.
     let mut a = Asm::new();
     a.alu(Width::W64, Alu::Mov, R0, Src::K(-1));
     a.exit();
-    assert_eq!(run(a.finish().unwrap().insns(), &[]), Some(u64::MAX));
+    assert_eq!(run(finished(&a).unwrap().insns(), &[]), Some(u64::MAX));
     let mut a = Asm::new();
     a.alu(Width::W32, Alu::Mov, R0, Src::K(-1));
     a.exit();
-    assert_eq!(run(a.finish().unwrap().insns(), &[]), Some(0xffff_ffff));
+    assert_eq!(run(finished(&a).unwrap().insns(), &[]), Some(0xffff_ffff));
 }
 
 #[test]
@@ -93,17 +98,17 @@ fn labels_must_be_placed_and_forward() {
     let mut a = Asm::new();
     let l = a.label();
     a.goto(l);
-    assert_eq!(a.finish().err(), Some(AsmError::UnplacedLabel));
+    assert_eq!(finished(&a).err(), Some(AsmError::UnplacedLabel));
     let mut a = Asm::new();
     let l = a.label();
     a.place(l);
     a.goto(l);
-    assert_eq!(a.finish().err(), Some(AsmError::BackwardJump));
+    assert_eq!(finished(&a).err(), Some(AsmError::BackwardJump));
     let mut a = Asm::new();
     for _ in 0..=MAX_ITEMS {
         a.exit();
     }
-    assert_eq!(a.finish().err(), Some(AsmError::TooLong));
+    assert_eq!(finished(&a).err(), Some(AsmError::TooLong));
 }
 
 #[test]

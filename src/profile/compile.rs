@@ -139,10 +139,12 @@ pub fn compile(policy: &Policy) -> Result<Filter, AsmError> {
         a.place(private);
         a.ret(linux_raw_sys::ptrace::SECCOMP_RET_ALLOW);
     }
-    Ok(Filter {
-        program: a.finish()?,
+    let mut filter = Filter {
+        program: Program::new(),
         flags: policy.flags,
-    })
+    };
+    a.finish(&mut filter.program)?;
+    Ok(filter)
 }
 
 /// The conditional rules of syscall `nr`, in the profile's order.

@@ -39,8 +39,14 @@ fn call(arch: &Arch, p: &Program, name: &str, args: [u64; 6]) -> u32 {
     action(p, arch.audit_arch, nr(arch, name), args)
 }
 
+/// `build_for`'s program, returned.
+fn built(arch: &Arch, extra_denied: &[u32], rules: &[Rule]) -> Result<Program, AsmError> {
+    let mut p = Program::new();
+    build_for(&mut p, arch, extra_denied, rules).map(|()| p)
+}
+
 fn default_program(arch: &Arch) -> Program {
-    build_for(arch, &[], spec::DEFAULT_DEVICE_RULES).unwrap()
+    built(arch, &[], spec::DEFAULT_DEVICE_RULES).unwrap()
 }
 
 #[test]
@@ -349,14 +355,14 @@ fn extra_denied_syscalls_come_first_even_long_lists() {
         let extra: std::vec::Vec<u32> = (0..arch.table_end)
             .filter(|&n| n % 2 == read % 2 && n != getpid)
             .collect();
-        let p = build_for(arch, &extra, spec::DEFAULT_DEVICE_RULES).unwrap();
+        let p = built(arch, &extra, spec::DEFAULT_DEVICE_RULES).unwrap();
         validate(p.insns()).unwrap();
         assert_eq!(call(arch, &p, "read", [0; 6]), RET_EPERM);
         assert_eq!(call(arch, &p, "getpid", [0; 6]), SECCOMP_RET_ALLOW);
         // The jumps to the returns at the end are now longer than 255.
         assert!(p.insns().len() > 300);
         let ioctl = nr(arch, "ioctl") as u32;
-        let ioctl_all = build_for(arch, &[ioctl], spec::DEFAULT_DEVICE_RULES).unwrap();
+        let ioctl_all = built(arch, &[ioctl], spec::DEFAULT_DEVICE_RULES).unwrap();
         let tcgets = u64::from(linux_raw_sys::ioctl::TCGETS);
         assert_eq!(
             call(arch, &ioctl_all, "ioctl", [0, tcgets, 0, 0, 0, 0]),
@@ -400,7 +406,7 @@ fn mknod_only_of_nodes_the_device_rule_lets_cmd_use() {
     let verdict = |ok| if ok { SECCOMP_RET_ALLOW } else { RET_EPERM };
     for arch in arch::ALL {
         let default = default_program(arch);
-        let with_loop0 = build_for(arch, &[], &rules).unwrap();
+        let with_loop0 = built(arch, &[], &rules).unwrap();
         validate(default.insns()).unwrap();
         for (mode, d, by_default, with) in cases {
             // The high halves of both arguments do not count for the kernel.
@@ -478,7 +484,7 @@ mod properties {
             ),
         ) {
             let target = arch::ALL[which];
-            let p = build_for(target, &extra, &rules).unwrap();
+            let p = built(target, &extra, &rules).unwrap();
             prop_assert!(validate(p.insns()).is_ok());
             for (nr, native_arch, args) in inputs {
                 let arch = if native_arch { target.audit_arch } else { AUDIT_ARCH_I386 };
@@ -510,7 +516,7 @@ fn the_longest_filter_the_options_allow_fits() {
             .map(|i| 2 * i + 1)
             .filter(|&nr| nr < arch.table_end)
             .collect();
-        let p = build_for(arch, &denied, &rules).unwrap_or_else(|e| panic!("{}: {e:?}", arch.name));
+        let p = built(arch, &denied, &rules).unwrap_or_else(|e| panic!("{}: {e:?}", arch.name));
         validate(p.insns()).unwrap();
         assert!(
             p.insns().len() < crate::bpf::MAX_INSNS,
