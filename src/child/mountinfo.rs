@@ -42,6 +42,12 @@ pub fn for_each_mount_point(
     mountinfo: &CStr,
     mut f: impl FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
+    walk_mountinfo(mountinfo, &mut f)
+}
+
+/// `for_each_mount_point` for every `f` at once: one copy of the loop, not
+/// one per caller.
+fn walk_mountinfo(mountinfo: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
     let name = mountinfo.to_bytes();
     let file = openat(
         CWD,
