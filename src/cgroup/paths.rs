@@ -98,17 +98,29 @@ pub(super) fn find_sct_dir<T>(
     parent: &OwnedFd,
     mut f: impl FnMut(&[u8], Pid) -> Option<T>,
 ) -> Option<T> {
-    rustix::fs::seek(parent, rustix::fs::SeekFrom::Start(0)).ok()?;
+    let mut found = None;
+    list_sct_dirs(parent, &mut |name, pid| {
+        found = f(name, pid);
+        found.is_some()
+    });
+    found
+}
+
+/// `find_sct_dir` for every `f` at once: one copy of the listing, not one
+/// per caller. Stops where `f` returns true.
+fn list_sct_dirs(parent: &OwnedFd, f: &mut dyn FnMut(&[u8], Pid) -> bool) {
+    if rustix::fs::seek(parent, rustix::fs::SeekFrom::Start(0)).is_err() {
+        return;
+    }
     let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 2048];
     let mut dir = rustix::fs::RawDir::new(parent, &mut buf);
     while let Some(Ok(entry)) = dir.next() {
         let name = entry.file_name().to_bytes();
         let pid = values::sct_cgroup_pid(name).and_then(|p| Pid::from_raw(p as i32));
-        if let Some(found) = pid.and_then(|pid| f(name, pid)) {
-            return Some(found);
+        if pid.is_some_and(|pid| f(name, pid)) {
+            return;
         }
     }
-    None
 }
 
 /// Removes `sct-<pid>` directories whose sct is gone (it was SIGKILLed and
