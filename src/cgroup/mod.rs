@@ -15,6 +15,8 @@ mod v1;
 mod v2;
 pub mod values;
 
+use core::ffi::CStr;
+
 use linux_raw_sys::general::{CGROUP2_SUPER_MAGIC, CGROUP_SUPER_MAGIC};
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
@@ -310,7 +312,9 @@ impl Cgroup {
                 write_at(&dir, b"cgroup.subtree_control", enable.as_bytes())?;
             }
             path.push(b"/").push(part);
-            match rustix::fs::mkdir(path.as_bytes(), Mode::from_raw_mode(0o755)) {
+            match with_c_path(path.as_bytes(), &mut |p| {
+                rustix::fs::mkdir(p, Mode::from_raw_mode(0o755))
+            }) {
                 Ok(()) | Err(rustix::io::Errno::EXIST) => {}
                 Err(e) => return Err(e).at("mkdir cgroup", path.as_bytes()),
             }
@@ -523,7 +527,7 @@ impl Drop for Cgroup {
         for d in self.dirs.iter().flatten() {
             // Empty already, as a rule: CMD's PID namespace died with its
             // init, which sct has reaped. Only what is left needs a kill.
-            if rustix::fs::unlinkat(&d.parent, name, rustix::fs::AtFlags::REMOVEDIR).is_ok() {
+            if rmdir(&d.parent, name).is_ok() {
                 continue;
             }
             if !(d.v2 && v2::kill_all(&d.fd)) {
@@ -563,7 +567,7 @@ fn kill_listed(dir: &OwnedFd) {
 /// rmdir, retried while the last tasks are still being torn down (EBUSY).
 fn remove_dir(parent: &OwnedFd, name: &[u8]) {
     for _ in 0..2000 {
-        match rustix::fs::unlinkat(parent, name, rustix::fs::AtFlags::REMOVEDIR) {
+        match rmdir(parent, name) {
             Err(rustix::io::Errno::BUSY) | Err(rustix::io::Errno::INTR) => pause_1ms(),
             _ => return,
         }
@@ -583,9 +587,37 @@ fn has_devices_v1() -> bool {
 }
 
 fn is_fs(path: &[u8], magic: u32) -> bool {
-    rustix::fs::statfs(path)
-        .map(|s| s.f_type as u64 == u64::from(magic))
-        .unwrap_or(false)
+    let mut is = false;
+    let _ = with_c_path(path, &mut |p| {
+        is = rustix::fs::statfs(p)?.f_type as u64 == u64::from(magic);
+        Ok(())
+    });
+    is
+}
+
+fn rmdir(parent: &OwnedFd, name: &[u8]) -> rustix::io::Result<()> {
+    with_c_path(name, &mut |n| {
+        rustix::fs::unlinkat(parent, n, rustix::fs::AtFlags::REMOVEDIR)
+    })
+}
+
+/// Calls `f` with `path` as a C string, failing as rustix does: EINVAL for
+/// a NUL inside, ENAMETOOLONG for more than a cgroup path (`Path`) holds.
+/// rustix converts a `&[u8]` path in code of its own for each function it
+/// is passed to; the cgroup code's share this one.
+fn with_c_path(
+    path: &[u8],
+    f: &mut dyn FnMut(&CStr) -> rustix::io::Result<()>,
+) -> rustix::io::Result<()> {
+    let mut buf = [0u8; 513];
+    let Some(copy) = buf.get_mut(..path.len() + 1) else {
+        return Err(rustix::io::Errno::NAMETOOLONG);
+    };
+    copy[..path.len()].copy_from_slice(path);
+    match CStr::from_bytes_with_nul(copy) {
+        Ok(p) => f(p),
+        Err(_) => Err(rustix::io::Errno::INVAL),
+    }
 }
 
 fn read_path<'a>(path: &[u8], buf: &'a mut [u8]) -> Result<&'a [u8]> {

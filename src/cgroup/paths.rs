@@ -5,7 +5,7 @@ use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
 use rustix::process::Pid;
 
-use super::{remove_dir, values, Path};
+use super::{remove_dir, rmdir, values, with_c_path, Path};
 use crate::error::{Context, Error, Result};
 use crate::out::Text;
 
@@ -67,14 +67,16 @@ pub(super) fn make_dir(base: &Path, name: &Text) -> Result<(OwnedFd, OwnedFd)> {
             "--cgroup-parent must name an existing cgroup",
         )
     })?;
-    rustix::fs::mkdirat(&parent, name.as_bytes(), Mode::from_raw_mode(0o755))
-        .at("mkdir cgroup", name.as_bytes())
-        .map_err(|e| {
-            e.hint_if(
-                crate::sys::Errno::ACCESS,
-                "creating a cgroup needs root (or a cgroup delegated to you); run sct as root",
-            )
-        })?;
+    with_c_path(name.as_bytes(), &mut |n| {
+        rustix::fs::mkdirat(&parent, n, Mode::from_raw_mode(0o755))
+    })
+    .at("mkdir cgroup", name.as_bytes())
+    .map_err(|e| {
+        e.hint_if(
+            crate::sys::Errno::ACCESS,
+            "creating a cgroup needs root (or a cgroup delegated to you); run sct as root",
+        )
+    })?;
     let fd = match rustix::fs::openat(
         &parent,
         name.as_bytes(),
@@ -129,7 +131,7 @@ fn list_sct_dirs(parent: &OwnedFd, f: &mut dyn FnMut(&[u8], Pid) -> bool) {
 pub(super) fn remove_stale(parent: &OwnedFd) {
     find_sct_dir(parent, |name, pid| {
         if rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH) {
-            let _ = rustix::fs::unlinkat(parent, name, rustix::fs::AtFlags::REMOVEDIR);
+            let _ = rmdir(parent, name);
         }
         None::<()>
     });
