@@ -1,7 +1,7 @@
 //! Fixed-size text buffers: sct formats its messages without an allocator and
 //! without `core::fmt` (which would cost more than the rest of the binary).
 
-use rustix::fd::AsFd;
+use rustix::fd::{AsFd, BorrowedFd};
 
 /// A byte string of at most `N` bytes; longer input is cut and marked `...`.
 #[derive(Clone, Copy)]
@@ -105,12 +105,25 @@ impl<const N: usize> Buf<N> {
     pub fn write_to<Fd: AsFd>(&self, fd: Fd) {
         let mut rest = self.as_bytes();
         while !rest.is_empty() {
-            match crate::sys::retry(|| rustix::io::write(&fd, rest)) {
+            match write(fd.as_fd(), rest) {
                 Ok(n) if n > 0 => rest = &rest[n..],
                 _ => return,
             }
         }
     }
+}
+
+/// write(2), retried while interrupted (EINTR): one copy of the retry loop
+/// for every writer, where `sys::retry` makes one per call site.
+#[inline(never)]
+pub fn write(fd: BorrowedFd<'_>, bytes: &[u8]) -> Result<usize, rustix::io::Errno> {
+    crate::sys::retry(|| rustix::io::write(fd, bytes))
+}
+
+/// read(2), retried while interrupted (EINTR), as `write`.
+#[inline(never)]
+pub fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, rustix::io::Errno> {
+    crate::sys::retry(|| rustix::io::read(fd, &mut *buf))
 }
 
 /// `Buf::push` for every `N` at once: one copy of the code, not one per

@@ -20,7 +20,7 @@ use linux_raw_sys::general::{
     IXON, OPOST, PARENB, PARMRK, SIGCHLD, SIGWINCH, VMIN, VTIME,
 };
 use rustix::event::{poll, PollFd, PollFlags};
-use rustix::fd::{BorrowedFd, OwnedFd};
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::io::Errno;
 use rustix::net::{connect, socket_with, AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
 use rustix::termios::{tcgetwinsize, tcsetwinsize};
@@ -192,7 +192,7 @@ pub fn supervise_relaying(
 /// `signalfd_siginfo`); 0 if none was pending after all.
 fn read_signal(fd: &OwnedFd) -> Result<u32> {
     let mut info = [0u8; 128];
-    match retry(|| rustix::io::read(fd, &mut info)) {
+    match crate::out::read(fd.as_fd(), &mut info) {
         Ok(n) if n >= 4 => Ok(u32::from_ne_bytes([info[0], info[1], info[2], info[3]])),
         Ok(_) | Err(Errno::AGAIN) => Ok(0),
         Err(e) => Err(e).at("read", b"signalfd"),
@@ -203,7 +203,7 @@ fn read_signal(fd: &OwnedFd) -> Result<u32> {
 /// slave is open (EIO) or, should something outside still hold one,
 /// nothing more is there (EAGAIN).
 fn drain(master: &OwnedFd, stdout: BorrowedFd<'_>, buf: &mut [u8]) {
-    while let Ok(n) = retry(|| rustix::io::read(master, &mut *buf)) {
+    while let Ok(n) = crate::out::read(master.as_fd(), &mut *buf) {
         if n == 0 {
             break;
         }
@@ -215,7 +215,7 @@ fn drain(master: &OwnedFd, stdout: BorrowedFd<'_>, buf: &mut [u8]) {
 /// closed): the container goes on either way.
 fn write_all(fd: BorrowedFd<'_>, mut bytes: &[u8]) {
     while !bytes.is_empty() {
-        match retry(|| rustix::io::write(fd, bytes)) {
+        match crate::out::write(fd, bytes) {
             Ok(n) => bytes = &bytes[n..],
             Err(_) => return,
         }

@@ -9,6 +9,7 @@
 
 use core::ffi::CStr;
 
+use rustix::fd::AsFd;
 use rustix::fs::{Access, AtFlags, Mode, OFlags};
 use rustix::process::{Pid, WaitId, WaitIdOptions};
 
@@ -345,7 +346,7 @@ fn write_file(dir: &rustix::fd::OwnedFd, name: &CStr, text: &[u8]) -> Result<()>
     let shown = name.to_bytes();
     let fd = rustix::fs::openat(dir, name, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())
         .at("open", shown)?;
-    retry(|| rustix::io::write(&fd, text))
+    crate::out::write(fd.as_fd(), text)
         .map(drop)
         .at("write", shown)
         .map_err(|e| {
@@ -435,7 +436,7 @@ fn for_each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> bool) -> Result<()> {
     let mut len = 0;
     let mut skipping = false;
     loop {
-        let n = retry(|| rustix::io::read(&file, &mut buf[len..])).at("read", path.to_bytes())?;
+        let n = crate::out::read(file.as_fd(), &mut buf[len..]).at("read", path.to_bytes())?;
         len += n;
         let mut start = 0;
         while let Some(end) = buf[start..len].iter().position(|&c| c == b'\n') {

@@ -25,7 +25,6 @@ use rustix::process::Pid;
 use crate::devices::Rule;
 use crate::error::{Context, Error, Result};
 use crate::out::{Buf, Line, Text};
-use crate::sys::retry;
 use paths::{base_path, dir_path, make_dir};
 use values::Limits;
 
@@ -648,7 +647,7 @@ fn read_all<'a>(
 ) -> core::result::Result<&'a [u8], rustix::io::Errno> {
     let mut len = 0;
     while len < buf.len() {
-        match retry(|| rustix::io::read(fd, &mut buf[len..]))? {
+        match crate::out::read(fd.as_fd(), &mut buf[len..])? {
             0 => break,
             n => len += n,
         }
@@ -660,7 +659,7 @@ fn read_all<'a>(
 fn write_at(dir: &OwnedFd, name: &[u8], value: &[u8]) -> Result<()> {
     let fd = rustix::fs::openat(dir, name, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())
         .at("open", name)?;
-    retry(|| rustix::io::write(&fd, value))
+    crate::out::write(fd.as_fd(), value)
         .map(drop)
         .at("write", name)
 }

@@ -3,12 +3,12 @@
 
 use core::ffi::CStr;
 
+use rustix::fd::AsFd;
 use rustix::fs::{openat2, Mode, OFlags};
 
 use super::proc::{open_root, RESOLVE_INSIDE};
 use crate::error::{Context, Result};
 use crate::out::Text;
-use crate::sys::retry;
 
 /// Writes each `(proc/sys/KEY, VALUE)` in the container's /proc.
 pub fn set_sysctls(entries: &[(&'static CStr, &'static [u8])]) -> Result<()> {
@@ -26,7 +26,7 @@ pub fn set_sysctls(entries: &[(&'static CStr, &'static [u8])]) -> Result<()> {
             RESOLVE_INSIDE,
         )
         .at("open", name)?;
-        retry(|| rustix::io::write(&fd, value)).at("write", name)?;
+        crate::out::write(fd.as_fd(), value).at("write", name)?;
     }
     Ok(())
 }
@@ -41,7 +41,7 @@ pub fn set_oom_score_adj(adj: i32) -> Result<()> {
         Mode::empty(),
     )
     .at("open", b"/proc/self/oom_score_adj")?;
-    retry(|| rustix::io::write(&fd, text.as_bytes()))
+    crate::out::write(fd.as_fd(), text.as_bytes())
         .map(drop)
         .at("write", b"/proc/self/oom_score_adj")
 }

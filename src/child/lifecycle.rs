@@ -5,7 +5,7 @@ use core::ffi::CStr;
 use linux_raw_sys::general::SIGKILL;
 use rustix::process::{set_parent_process_death_signal, Signal};
 
-use rustix::fd::{OwnedFd, RawFd};
+use rustix::fd::{AsFd, OwnedFd, RawFd};
 use rustix::fs::{Mode, OFlags};
 
 use crate::error::{Context, Result};
@@ -26,7 +26,7 @@ pub fn die_with_parent() -> Result<()> {
 pub fn join_cgroups(tasks: &[RawFd]) -> Result<()> {
     for &fd in tasks.iter().filter(|&&fd| fd >= 0) {
         let file = crate::sys::borrow_fd(fd);
-        crate::sys::retry(|| rustix::io::write(file, b"0")).at("join cgroup", b"tasks")?;
+        crate::out::write(file, b"0").at("join cgroup", b"tasks")?;
         crate::sys::process::close_inherited(fd);
     }
     Ok(())
@@ -76,7 +76,7 @@ pub fn park(channel: &mut ChildEnd, fifo: RawFd) -> Result<OwnedFd> {
     // looks parked only for these few instructions. Best effort: CMD's
     // exec renames it anyway.
     let _ = rustix::thread::set_name(RELEASED_NAME);
-    crate::sys::retry(|| rustix::io::write(&writer, b"0")).at("write", b"exec.fifo")?;
+    crate::out::write(writer.as_fd(), b"0").at("write", b"exec.fifo")?;
     // `fifo` itself is close-on-exec, as every descriptor is by now.
     Ok(writer)
 }
