@@ -253,7 +253,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
                 Some(eq) => (&long[..eq], Some(eq + 3)),
                 None => (long, None),
             };
-            (OPTIONS.iter().find(|o| o.long.as_bytes() == name), inline)
+            (OPTIONS.iter().find(|o| o.long() == name), inline)
         } else {
             let found = OPTIONS.iter().find(|o| o.short == Some(arg[1]));
             (found, if arg.len() > 2 { Some(2) } else { None })
@@ -264,21 +264,13 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         match (&opt.takes, inline) {
             (Takes::Flag(set), None) => set(&mut p),
             (Takes::Flag(_), Some(_)) => {
-                return Err(Error::usage(
-                    "option '--",
-                    opt.long.as_bytes(),
-                    "' takes no value",
-                ))
+                return Err(Error::usage("option '--", opt.long(), "' takes no value"))
             }
-            (Takes::Value(_, set), Some(at)) => set(&mut p, tail(args.arg(i), at))?,
-            (Takes::Value(_, set), None) => {
+            (Takes::Value(set), Some(at)) => set(&mut p, tail(args.arg(i), at))?,
+            (Takes::Value(set), None) => {
                 i += 1;
                 if i >= n {
-                    return Err(Error::usage(
-                        "option '--",
-                        opt.long.as_bytes(),
-                        "' needs a value",
-                    ));
+                    return Err(Error::usage("option '--", opt.long(), "' needs a value"));
                 }
                 set(&mut p, args.arg(i))?
             }
@@ -366,10 +358,7 @@ pub fn help() -> Buf<4096> {
             Some(s) => b.push(b"  -").push(&[s]).push(b", --"),
             None => b.push(b"      --"),
         };
-        b.push_str(o.long);
-        if let Takes::Value(v, _) = o.takes {
-            b.push(b" ").push_str(v);
-        }
+        b.push_str(o.usage);
         let width = b.as_bytes().len() - start;
         for _ in width..36 {
             b.push(b" ");

@@ -552,10 +552,10 @@ fn help_lists_every_option() {
     let h = help();
     let text = std::str::from_utf8(h.as_bytes()).unwrap();
     for o in OPTIONS {
+        let long = std::str::from_utf8(o.long()).unwrap();
         assert!(
-            text.contains(&std::format!("--{}", o.long)),
-            "--{} missing from help",
-            o.long
+            text.contains(&std::format!("--{long}")),
+            "--{long} missing from help"
         );
     }
 }
@@ -570,7 +570,8 @@ mod properties {
         let mut names: Vec<std::string::String> = OPTIONS
             .iter()
             .flat_map(|o| {
-                let mut v = vec![format!("--{}", o.long), format!("--{}=", o.long)];
+                let long = std::str::from_utf8(o.long()).unwrap();
+                let mut v = vec![format!("--{long}"), format!("--{long}=")];
                 if let Some(s) = o.short {
                     v.push(format!("-{}", s as char));
                 }
@@ -669,4 +670,16 @@ fn id_maps_are_repeatable_and_gids_follow_uids() {
         error(&six),
         "sct: --uidmap '0:1:1': at most 5 ranges\nTry 'sct --help'.\n"
     );
+}
+
+#[test]
+fn an_option_names_its_value_in_its_usage_exactly_when_it_takes_one() {
+    for o in options::OPTIONS {
+        assert_eq!(
+            o.usage.contains(' '),
+            matches!(o.takes, options::Takes::Value(_)),
+            "{}",
+            o.usage
+        );
+    }
 }
