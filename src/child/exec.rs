@@ -42,8 +42,8 @@ fn container_env(cfg: &Config, host: Environ) -> Env {
 /// container's PATH, inside the new root. Returns only on failure.
 pub fn exec_command(cfg: &Config, args: Args, host_env: Environ) -> Result<Infallible> {
     let defaults = container_env(cfg, host_env);
-    let env = cfg.process_env.unwrap_or(defaults.as_argv());
-    let argv = match cfg.process_args {
+    let env = cfg.process_env().unwrap_or(defaults.as_argv());
+    let argv = match cfg.process_args() {
         Some(argv) => argv,
         None => args.tail(cfg.command),
     };

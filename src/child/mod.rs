@@ -70,6 +70,18 @@ pub struct Setup<'a> {
     pub cgroup_tasks: [RawFd; 6],
 }
 
+impl Setup<'_> {
+    /// When CMD starts: only OCI mode's `create` parks the container
+    /// (`cli::OCI_MODE` says why this is a constant without it).
+    fn start(&self) -> Start {
+        if crate::cli::OCI_MODE {
+            self.start
+        } else {
+            Start::Now
+        }
+    }
+}
+
 /// Sets the container up and execs CMD. Never returns: a failure is reported
 /// to the parent, which prints it, and the child exits.
 pub fn run(cfg: &Config, setup: &Setup, args: Args, env: Environ, mut channel: ChildEnd) -> ! {
@@ -89,7 +101,7 @@ fn setup_and_exec(
     // First, so that no setup step runs outside the cgroup (where the
     // parent must move us instead, it does so before the first release).
     lifecycle::join_cgroups(&setup.cgroup_tasks)?;
-    if let Start::OnFifo { lock, .. } = setup.start {
+    if let Start::OnFifo { lock, .. } = setup.start() {
         crate::sys::process::close_inherited(lock);
     }
     lifecycle::die_with_parent()?;
@@ -114,27 +126,29 @@ fn setup_and_exec(
     // /dev/mqueue below show the network and IPC namespace of whoever
     // mounts them. The cgroup namespace after the first release, which
     // found us in our cgroup already.
-    join::join_namespaces(&cfg.joins)?;
-    if cfg.cgroup_ns {
+    if let Some(joins) = cfg.joins() {
+        join::join_namespaces(joins)?;
+    }
+    if cfg.cgroup_ns() {
         join::make_cgroup_namespace()?;
     }
     if cfg.net == Net::None {
         net::bring_up_loopback()?;
     }
-    rootfs::make_mounts_private(cfg.rootfs_propagation)?;
+    rootfs::make_mounts_private(cfg.rootfs_propagation())?;
     rootfs::bind_rootfs(cfg.rootfs)?;
     rootfs::make_rootfs_nodev(cfg.rootfs)?;
-    let host_net = cfg.net == Net::Host && cfg.joins.net.is_none();
+    let host_net = cfg.net == Net::Host && cfg.joins().is_none_or(|j| j.net.is_none());
     proc::mount_kernel_filesystems(setup.userns.is_some(), host_net)?;
     // Once the container's /proc is there, before /proc/sys goes read-only.
-    attrs::set_sysctls(cfg.sysctls.as_slice())?;
+    attrs::set_sysctls(cfg.sysctls())?;
     // User mounts before masking, so that no bind can uncover a masked path.
     binds::mount_user_paths(cfg)?;
     // After the binds, as docker does: a bind below /dev cannot cover one.
     dev::make_device_nodes(devices)?;
     // After /dev: masked files are covered by the container's /dev/null.
-    proc::mask_paths(cfg.masked_paths)?;
-    proc::make_paths_read_only(cfg.readonly_paths)?;
+    proc::mask_paths(cfg.masked_paths())?;
+    proc::make_paths_read_only(cfg.readonly_paths())?;
     if cfg.read_only {
         rootfs::make_root_read_only()?;
     }
@@ -145,18 +159,18 @@ fn setup_and_exec(
     pivot::switch_root(cfg.rootfs)?;
     pivot::enter_workdir(cfg.workdir)?;
     uts::set_hostname(cfg.hostname)?;
-    if let Some(name) = cfg.domainname {
+    if let Some(name) = cfg.domainname() {
         uts::set_domainname(name)?;
     }
     // Lowering the score below what sct has needs CAP_SYS_RESOURCE: before
     // the capabilities go.
-    if let Some(adj) = cfg.oom_score_adj {
+    if let Some(adj) = cfg.oom_score_adj() {
         attrs::set_oom_score_adj(adj)?;
     }
     fds::mark_inherited_fds_cloexec()?;
     session::leave_callers_terminal()?;
     if cfg.terminal {
-        terminal::set_up_terminal(cfg.console_size, setup.start, channel)?;
+        terminal::set_up_terminal(cfg.console_size(), setup.start(), channel)?;
     }
     // Limits after every step that opens a descriptor (a low nofile would
     // refuse it), before the capability drop and the user switch: raising a
@@ -176,20 +190,20 @@ fn setup_and_exec(
     // left (prctl, capset, setgroups, setresuid, sendmsg/recvmsg on the
     // sync socket, open and write of the exec FIFO, rt_sigprocmask, execve),
     // as Docker's and podman's do.
-    let profile_early = !cfg.no_new_privileges && setup.profile.is_some();
+    let profile_early = !cfg.no_new_privileges() && setup.profile.is_some();
     if let (true, Some(profile)) = (profile_early, setup.profile) {
         seccomp::install_profile(profile)?;
     }
     caps::limit_bounding_set(cfg.capabilities)?;
     if let Some((uid, gid)) = cfg.user {
-        lifecycle::become_user(uid, gid, cfg.additional_gids.as_slice())?;
+        lifecycle::become_user(uid, gid, cfg.additional_gids())?;
     }
     caps::set_capabilities(caps::kept_for(cfg.capabilities, cfg.user))?;
-    if cfg.no_new_privileges {
+    if cfg.no_new_privileges() {
         caps::set_no_new_privileges()?;
     }
     // After every directory and node sct makes, which keep their modes.
-    if let Some(mask) = cfg.umask {
+    if let Some(mask) = cfg.umask() {
         attrs::set_umask(mask);
     }
     // Again: the user switch cleared PR_SET_PDEATHSIG and set it anew, and
@@ -203,7 +217,7 @@ fn setup_and_exec(
     if !released {
         exit(crate::error::EXIT_SCT_FAILED);
     }
-    if let Start::OnFifo { fifo, .. } = setup.start {
+    if let Start::OnFifo { fifo, .. } = setup.start() {
         // After every step sct's parent takes part in (cgroup, device
         // rule): from here the container outlives it.
         let started = lifecycle::park(channel, fifo)?;

@@ -77,6 +77,15 @@ pub struct Joins {
     pub uts: Option<&'static CStr>,
 }
 
+impl Joins {
+    /// Every namespace new.
+    pub const NONE: Joins = Joins {
+        net: None,
+        ipc: None,
+        uts: None,
+    };
+}
+
 /// Mount propagation, for the root and for binds.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub enum Propagation {

@@ -207,11 +207,7 @@ impl Config {
             domainname: None,
             no_new_privileges: true,
             sysctls: Sysctls::new(),
-            joins: Joins {
-                net: None,
-                ipc: None,
-                uts: None,
-            },
+            joins: Joins::NONE,
             cgroup_ns: false,
             masked_paths: None,
             readonly_paths: None,
@@ -226,6 +222,91 @@ impl Config {
 impl Default for Config {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// Whether config.json can fill a `Config` (OCI mode). Built without it,
+/// only the command line does, which never sets what only config.json
+/// does: the readers below then return `Config::new`'s value as a
+/// constant, and the code acting on any other value drops out of the
+/// binary (3 KB on x86_64). The checklists read those fields through them.
+pub const OCI_MODE: bool = cfg!(feature = "oci");
+
+/// `value`, or in a build without OCI mode `default`.
+#[inline(always)]
+fn from_config_json<T>(value: T, default: T) -> T {
+    if OCI_MODE {
+        value
+    } else {
+        default
+    }
+}
+
+impl Config {
+    pub fn process_args(&self) -> Option<Argv<'static>> {
+        from_config_json(self.process_args, None)
+    }
+
+    pub fn process_env(&self) -> Option<Argv<'static>> {
+        from_config_json(self.process_env, None)
+    }
+
+    pub fn cgroup_name(&self) -> Option<&'static [u8]> {
+        from_config_json(self.cgroup_name, None)
+    }
+
+    pub fn device_rules(&self) -> &[crate::devices::Rule] {
+        from_config_json(self.device_rules.as_slice(), &[])
+    }
+
+    pub fn additional_gids(&self) -> &[u32] {
+        from_config_json(self.additional_gids.as_slice(), &[])
+    }
+
+    pub fn umask(&self) -> Option<u32> {
+        from_config_json(self.umask, None)
+    }
+
+    pub fn oom_score_adj(&self) -> Option<i32> {
+        from_config_json(self.oom_score_adj, None)
+    }
+
+    pub fn domainname(&self) -> Option<&'static CStr> {
+        from_config_json(self.domainname, None)
+    }
+
+    pub fn no_new_privileges(&self) -> bool {
+        from_config_json(self.no_new_privileges, true)
+    }
+
+    pub fn sysctls(&self) -> &[(&'static CStr, &'static [u8])] {
+        from_config_json(self.sysctls.as_slice(), &[])
+    }
+
+    /// The namespaces config.json names to join; `None` where none can be
+    /// named: whether it names any, the joining itself checks.
+    pub fn joins(&self) -> Option<&Joins> {
+        from_config_json(Some(&self.joins), None)
+    }
+
+    pub fn cgroup_ns(&self) -> bool {
+        from_config_json(self.cgroup_ns, false)
+    }
+
+    pub fn masked_paths(&self) -> Option<Argv<'static>> {
+        from_config_json(self.masked_paths, None)
+    }
+
+    pub fn readonly_paths(&self) -> Option<Argv<'static>> {
+        from_config_json(self.readonly_paths, None)
+    }
+
+    pub fn rootfs_propagation(&self) -> Propagation {
+        from_config_json(self.rootfs_propagation, Propagation::Private)
+    }
+
+    pub fn console_size(&self) -> Option<(u16, u16)> {
+        from_config_json(self.console_size, None)
     }
 }
 

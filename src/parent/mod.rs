@@ -179,11 +179,11 @@ fn prepare(cfg: &Config, env: Environ, making: &mut Making<'_>) -> Result<Prepar
         &cfg.limits,
         rule,
         cfg.cgroup_parent,
-        cfg.cgroup_name,
+        cfg.cgroup_name(),
         making,
     )
     .map_err(
-        |e| match (userns::is_rootless(), cfg.process_args.is_some()) {
+        |e| match (userns::is_rootless(), cfg.process_args().is_some()) {
             (false, _) => e,
             // CMD from config.json: OCI mode.
             (true, true) => e.hint(userns::OCI_NO_DELEGATION_HINT),
@@ -361,7 +361,7 @@ fn check_rootfs(cfg: &Config) -> Result<()> {
 /// does, so /dev/disk/by-id/... works): its type, numbers, mode and owner.
 pub fn resolve_devices(cfg: &Config) -> Result<Devices> {
     let mut devices = Devices::new();
-    for &rule in cfg.device_rules.as_slice() {
+    for &rule in cfg.device_rules() {
         devices.add_rule(rule);
     }
     for d in &cfg.devices[..cfg.device_count] {
