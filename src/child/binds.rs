@@ -80,7 +80,7 @@ fn bind(root: &OwnedFd, b: &Bind) -> Result<()> {
     }
     let target = make_path(root, rel, is_dir).at("bind", b.dst)?;
     let (from, to) = (fd_path(&src), fd_path(&target));
-    if b.recursive {
+    if b.recursive() {
         mount_bind_recursive(from.as_c_str(), to.as_c_str())
     } else {
         mount_bind(from.as_c_str(), to.as_c_str())
@@ -91,20 +91,20 @@ fn bind(root: &OwnedFd, b: &Bind) -> Result<()> {
     let mut attrs = 0;
     for (on, attr) in [
         (b.read_only, MOUNT_ATTR_RDONLY),
-        (b.nosuid, MOUNT_ATTR_NOSUID),
+        (b.nosuid(), MOUNT_ATTR_NOSUID),
         (!b.dev, MOUNT_ATTR_NODEV),
-        (b.noexec, MOUNT_ATTR_NOEXEC),
+        (b.noexec(), MOUNT_ATTR_NOEXEC),
     ] {
         if on {
             attrs |= attr;
         }
     }
-    if attrs == 0 && b.propagation.is_none() {
+    if attrs == 0 && b.propagation().is_none() {
         return Ok(());
     }
     // The fd names the covered inode: reopen to reach the new mount.
     let bound = open_or_create(root, rel, is_dir).at("bind", b.dst)?;
-    if let Some(p) = b.propagation {
+    if let Some(p) = b.propagation() {
         mount_change(fd_path(&bound).as_c_str(), propagation_flags(p)).at("bind", b.dst)?;
     }
     if attrs == 0 {
@@ -119,13 +119,13 @@ fn mount_tmpfs(root: &OwnedFd, t: &Tmpfs) -> Result<()> {
     let target = make_path(root, relative(t.dst), true).at("tmpfs", t.dst)?;
     let mut data = Buf::<48>::new();
     data.push(b"mode=");
-    push_octal(&mut data, t.mode.unwrap_or(0o1777));
+    push_octal(&mut data, t.mode().unwrap_or(0o1777));
     if let Some(size) = t.size {
         data.push(b",size=").push_u64(size);
     }
     data.push(b"\0");
     let mut flags = MountFlags::NOSUID | MountFlags::NODEV;
-    if t.noexec {
+    if t.noexec() {
         flags |= MountFlags::NOEXEC;
     }
     mount(

@@ -234,7 +234,7 @@ pub const OCI_MODE: bool = cfg!(feature = "oci");
 
 /// `value`, or in a build without OCI mode `default`.
 #[inline(always)]
-fn from_config_json<T>(value: T, default: T) -> T {
+pub(crate) fn from_config_json<T>(value: T, default: T) -> T {
     if OCI_MODE {
         value
     } else {

@@ -30,6 +30,25 @@ pub struct Bind {
     pub propagation: Option<super::Propagation>,
 }
 
+/// What only config.json sets of a bind (see `cli::OCI_MODE`).
+impl Bind {
+    pub fn nosuid(&self) -> bool {
+        super::from_config_json(self.nosuid, self.read_only)
+    }
+
+    pub fn noexec(&self) -> bool {
+        super::from_config_json(self.noexec, false)
+    }
+
+    pub fn recursive(&self) -> bool {
+        super::from_config_json(self.recursive, true)
+    }
+
+    pub fn propagation(&self) -> Option<super::Propagation> {
+        super::from_config_json(self.propagation, None)
+    }
+}
+
 /// Most `--device` options one run takes.
 pub const MAX_DEVICES: usize = 16;
 
@@ -42,6 +61,17 @@ pub struct Device {
     pub container: &'static [u8],
     /// `devices::READ | WRITE | MKNOD`.
     pub access: u8,
+}
+
+/// What only config.json sets of a tmpfs mount (see `cli::OCI_MODE`).
+impl Tmpfs {
+    pub fn mode(&self) -> Option<u32> {
+        super::from_config_json(self.mode, None)
+    }
+
+    pub fn noexec(&self) -> bool {
+        super::from_config_json(self.noexec, false)
+    }
 }
 
 /// Most `--tmpfs` options one run takes.
