@@ -57,16 +57,16 @@ pub const NO_CGROUP_HINT: &str = "sct puts every container in a cgroup of its ow
 impl Controllers {
     fn needed_by(l: &Limits) -> Self {
         let mut c = 0;
-        if l.memory.is_some() || l.memory_swap.is_some() || l.memory_reservation.is_some() {
+        if l.memory.is_some() || l.memory_swap.is_some() || l.memory_reservation().is_some() {
             c |= MEMORY;
         }
         if l.pids.is_some() {
             c |= PIDS;
         }
-        if l.cpu_quota_us.is_some() || l.cpu_shares.is_some() {
+        if l.cpu_quota_us.is_some() || l.cpu_shares().is_some() {
             c |= CPU;
         }
-        if l.cpuset_cpus.is_some() || l.cpuset_mems.is_some() {
+        if l.cpuset_cpus.is_some() || l.cpuset_mems().is_some() {
             c |= CPUSET;
         }
         Controllers(c)

@@ -73,7 +73,7 @@ pub(super) fn write_limits(
                     )
                 })?;
             }
-            if let Some(r) = l.memory_reservation {
+            if let Some(r) = l.memory_reservation() {
                 v = Text::new();
                 v.push_u64(r);
                 write_at(fd, b"memory.soft_limit_in_bytes", v.as_bytes())?;
@@ -93,7 +93,7 @@ pub(super) fn write_limits(
                 v.push_u64(q);
                 write_at(fd, b"cpu.cfs_quota_us", v.as_bytes())?;
             }
-            if let Some(s) = l.cpu_shares {
+            if let Some(s) = l.cpu_shares() {
                 v = Text::new();
                 v.push_u64(s);
                 write_at(fd, b"cpu.shares", v.as_bytes())?;
@@ -103,7 +103,7 @@ pub(super) fn write_limits(
             // A new v1 cpuset starts with no cpus and no memory nodes, and
             // refuses tasks until both are set: take the parent's nodes.
             let mut buf = [0u8; 256];
-            let mems = match l.cpuset_mems {
+            let mems = match l.cpuset_mems() {
                 Some(m) => m,
                 None => read_at(parent, b"cpuset.mems", &mut buf)?,
             };

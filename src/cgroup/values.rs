@@ -45,10 +45,25 @@ impl Limits {
             || self.memory_swap.is_some()
             || self.pids.is_some()
             || self.cpu_quota_us.is_some()
-            || self.cpu_shares.is_some()
+            || self.cpu_shares().is_some()
             || self.cpuset_cpus.is_some()
-            || self.cpuset_mems.is_some()
-            || self.memory_reservation.is_some()
+            || self.cpuset_mems().is_some()
+            || self.memory_reservation().is_some()
+    }
+}
+
+/// The limits only config.json sets (see `cli::OCI_MODE`).
+impl Limits {
+    pub fn cpu_shares(&self) -> Option<u64> {
+        crate::cli::from_config_json(self.cpu_shares, None)
+    }
+
+    pub fn cpuset_mems(&self) -> Option<&'static [u8]> {
+        crate::cli::from_config_json(self.cpuset_mems, None)
+    }
+
+    pub fn memory_reservation(&self) -> Option<u64> {
+        crate::cli::from_config_json(self.memory_reservation, None)
     }
 }
 
