@@ -683,3 +683,5 @@ fn an_option_names_its_value_in_its_usage_exactly_when_it_takes_one() {
         );
     }
 }
+
+mod only_config_json;
