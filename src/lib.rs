@@ -65,7 +65,8 @@ pub fn main(args: Args, env: Environ) -> u8 {
 #[inline(never)]
 fn start(args: Args, env: Environ) -> error::Result<parent::Started> {
     let done = |code| Ok(parent::Started::Done(code));
-    match cli::parse(&args)? {
+    let mut cfg = cli::Config::new();
+    match cli::parse(&args, &mut cfg)? {
         Command::Help => {
             cli::help().write_to(sys::stdout());
             done(0)
@@ -75,8 +76,8 @@ fn start(args: Args, env: Environ) -> error::Result<parent::Started> {
                 .write_to(sys::stdout());
             done(0)
         }
-        Command::Run(cfg) => parent::start(&cfg, args, env),
-        Command::PrintSeccomp(cfg, file) => print_seccomp(&cfg, file).and_then(|()| done(0)),
+        Command::Run => parent::start(&cfg, args, env),
+        Command::PrintSeccomp(file) => print_seccomp(&cfg, file).and_then(|()| done(0)),
     }
 }
 

@@ -160,9 +160,10 @@ pub enum Seccomp {
 
 #[derive(Debug)]
 pub enum Command {
-    Run(Config),
+    /// Run the container the parsed `Config` describes.
+    Run,
     /// `--print-seccomp FILE`: write the filter CMD would get, then exit.
-    PrintSeccomp(Config, &'static CStr),
+    PrintSeccomp(&'static CStr),
     Help,
     Version,
 }
@@ -310,9 +311,14 @@ impl Config {
     }
 }
 
-pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
+/// Reads the command line into `cfg`, which the caller makes with
+/// `Config::new()`. Into the caller's, not returned: a Config is 13 KB, and
+/// a returned one was built in the parser's frame and copied out, twice its
+/// size on the stack, every page of which the stack probes touch before the
+/// clone.
+pub fn parse<A: ArgList + ?Sized>(args: &A, cfg: &mut Config) -> Result<Command> {
     let mut p = Parsed {
-        cfg: Config::new(),
+        cfg,
         caps_added: 0,
         print_seccomp: None,
         done: None,
@@ -362,7 +368,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         i += 1;
     }
     let Parsed {
-        mut cfg,
+        cfg,
         caps_added,
         print_seccomp,
         ..
@@ -396,7 +402,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
         ));
     }
     if let Some(file) = print_seccomp {
-        return Ok(Command::PrintSeccomp(cfg, file));
+        return Ok(Command::PrintSeccomp(file));
     }
     if i >= n {
         return Err(Error::usage("missing ROOTFS and CMD", b"", ""));
@@ -416,7 +422,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A) -> Result<Command> {
     if args.arg(cfg.command).is_empty() {
         return Err(Error::usage("CMD is empty", b"", ""));
     }
-    Ok(Command::Run(cfg))
+    Ok(Command::Run)
 }
 
 /// The part of `s` from byte `at` on, still NUL-terminated.

@@ -26,8 +26,8 @@ pub(super) struct Opt {
 
 /// What an option takes, and what it does with it.
 pub(super) enum Takes {
-    Flag(fn(&mut Parsed)),
-    Value(fn(&mut Parsed, &'static CStr) -> Result<()>),
+    Flag(fn(&mut Parsed<'_>)),
+    Value(fn(&mut Parsed<'_>, &'static CStr) -> Result<()>),
 }
 
 impl Opt {
@@ -41,8 +41,8 @@ impl Opt {
 
 /// What parsing has found so far: the container's description, and what
 /// only the parser needs.
-pub(super) struct Parsed {
-    pub(super) cfg: Config,
+pub(super) struct Parsed<'c> {
+    pub(super) cfg: &'c mut Config,
     /// Capabilities asked for by name, which the NET_RAW rule keeps.
     pub(super) caps_added: u64,
     pub(super) print_seccomp: Option<&'static CStr>,

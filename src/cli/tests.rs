@@ -30,16 +30,23 @@ fn syscall_names_match_the_syscalls_crate() {
     assert_eq!(syscall_number(b"ptrac"), None);
 }
 
+/// `parse` of `list`, with the Config it filled.
+fn parsed(list: &[&str]) -> (Result<Command>, Config) {
+    let mut cfg = Config::new();
+    let result = parse(&args(list)[..], &mut cfg);
+    (result, cfg)
+}
+
 fn run(list: &[&str]) -> Config {
-    match parse(&args(list)[..]) {
-        Ok(Command::Run(c)) => c,
-        Ok(other) => panic!("expected a run, got {other:?}"),
-        Err(_) => panic!("expected a run, got an error"),
+    match parsed(list) {
+        (Ok(Command::Run), c) => c,
+        (Ok(other), _) => panic!("expected a run, got {other:?}"),
+        (Err(_), _) => panic!("expected a run, got an error"),
     }
 }
 
 fn error(list: &[&str]) -> std::string::String {
-    let Err(e) = parse(&args(list)[..]) else {
+    let (Err(e), _) = parsed(list) else {
         panic!("expected an error")
     };
     let mut l = crate::out::Line::new();
@@ -226,18 +233,12 @@ fn double_dash_ends_options() {
 
 #[test]
 fn help_and_version() {
+    assert!(matches!(parsed(&["sct", "-h"]).0, Ok(Command::Help)));
     assert!(matches!(
-        parse(&args(&["sct", "-h"])[..]),
+        parsed(&["sct", "--help", "/r", "x"]).0,
         Ok(Command::Help)
     ));
-    assert!(matches!(
-        parse(&args(&["sct", "--help", "/r", "x"])[..]),
-        Ok(Command::Help)
-    ));
-    assert!(matches!(
-        parse(&args(&["sct", "-V"])[..]),
-        Ok(Command::Version)
-    ));
+    assert!(matches!(parsed(&["sct", "-V"]).0, Ok(Command::Version)));
 }
 
 #[test]
@@ -453,8 +454,8 @@ fn seccomp_options() {
     ];
     assert_eq!(c.seccomp_deny.as_slice(), &want);
     assert!(matches!(
-        parse(&args(&["sct", "--print-seccomp", "/tmp/f"])[..]),
-        Ok(Command::PrintSeccomp(_, _))
+        parsed(&["sct", "--print-seccomp", "/tmp/f"]).0,
+        Ok(Command::PrintSeccomp(_))
     ));
 }
 
@@ -625,7 +626,7 @@ mod properties {
             let mut list = vec!["sct".to_string()];
             list.extend(words.into_iter().map(|w| w.replace('\0', "")));
             let refs: Vec<&str> = list.iter().map(|s| s.as_str()).collect();
-            if let Err(e) = parse(&args(&refs)[..]) {
+            if let Err(e) = parsed(&refs).0 {
                 prop_assert_eq!(e.exit_code(), 125);
                 let mut line = crate::out::Line::new();
                 e.render(&mut line);

@@ -104,8 +104,8 @@ fn the_command_line_sets_nothing_only_config_json_does() {
         let mut list = vec!["sct"];
         list.extend_from_slice(example);
         list.extend_from_slice(&["/r", "/x"]);
-        let cfg = match parse(&args(&list)[..]) {
-            Ok(Command::Run(c)) | Ok(Command::PrintSeccomp(c, _)) => c,
+        let cfg = match parsed(&list) {
+            (Ok(Command::Run | Command::PrintSeccomp(_)), c) => c,
             _ => panic!("{example:?} is not accepted"),
         };
         assert_eq!(set_only_by_config_json(&cfg), None, "{example:?}");
