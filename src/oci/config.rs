@@ -27,8 +27,8 @@ mod read;
 pub use process_file::load_process;
 
 use read::{
-    array, boolean, get, id, int, object, required, required_object, required_string, string, uint,
-    At,
+    array, boolean, get, id, int, object, optional, required, required_object, required_string,
+    string, uint, At,
 };
 
 /// A bundle's container description.
@@ -103,16 +103,16 @@ pub fn convert(
     version(doc, &at)?;
     root(doc, &at, bundle_dir, arena, &mut cfg)?;
     process(doc, &at, arena, &mut cfg)?;
-    if let Some(v) = get(doc, "hostname") {
+    if let Some(s) = optional(doc, &at, "hostname", string)? {
         let at = at.field("hostname");
-        cfg.hostname = read::c_string(string(v, &at)?, &at, arena)?;
+        cfg.hostname = read::c_string(s, &at, arena)?;
         if cfg.hostname.to_bytes().len() > 64 {
             return Err(at.bad("at most 64 bytes (HOST_NAME_MAX)"));
         }
     }
-    if let Some(v) = get(doc, "domainname") {
+    if let Some(s) = optional(doc, &at, "domainname", string)? {
         let at = at.field("domainname");
-        let name = read::c_string(string(v, &at)?, &at, arena)?;
+        let name = read::c_string(s, &at, arena)?;
         if name.to_bytes().len() > 64 {
             return Err(at.bad("at most 64 bytes"));
         }
@@ -131,8 +131,8 @@ pub fn convert(
     if let Some(v) = get(doc, "hooks") {
         cfg.hooks.hooks = hooks::hooks(v, &at.field("hooks"), arena)?;
     }
-    let annotations = match get(doc, "annotations") {
-        Some(v) => object(v, &at.field("annotations"))?.as_bytes(),
+    let annotations = match optional(doc, &at, "annotations", object)? {
+        Some(o) => o.as_bytes(),
         None => b"{}",
     };
     Ok(Bundle { cfg, annotations })
@@ -195,8 +195,8 @@ fn root(
         dir.push(b"/");
         read::joined(dir.as_bytes(), path, &path_at, arena)?
     };
-    if let Some(v) = get(root, "readonly") {
-        cfg.read_only = boolean(v, &at.field("readonly"))?;
+    if let Some(b) = optional(root, &at, "readonly", boolean)? {
+        cfg.read_only = b;
     }
     Ok(())
 }
@@ -210,8 +210,8 @@ fn process(doc: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -
 /// config.json's `process`, or `exec --process FILE`'s whole document.
 fn process_object(p: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
     let at = *at;
-    if let Some(v) = get(p, "terminal") {
-        cfg.terminal = boolean(v, &at.field("terminal"))?;
+    if let Some(b) = optional(p, &at, "terminal", boolean)? {
+        cfg.terminal = b;
     }
     if let Some(v) = get(p, "consoleSize") {
         cfg.console_size = Some(console_size(v, &at.field("consoleSize"))?);
@@ -232,32 +232,28 @@ fn process_object(p: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Conf
     }
     cfg.workdir = cwd;
     user(required_object(p, &at, "user")?, &at.field("user"), cfg)?;
-    if let Some(v) = get(p, "capabilities") {
-        capabilities(
-            object(v, &at.field("capabilities"))?,
-            &at.field("capabilities"),
-            cfg,
-        )?;
+    if let Some(caps) = optional(p, &at, "capabilities", object)? {
+        capabilities(caps, &at.field("capabilities"), cfg)?;
     }
     if let Some(v) = get(p, "rlimits") {
         rlimits(v, &at.field("rlimits"), cfg)?;
     }
-    if let Some(v) = get(p, "noNewPrivileges") {
-        cfg.no_new_privileges = boolean(v, &at.field("noNewPrivileges"))?;
+    if let Some(b) = optional(p, &at, "noNewPrivileges", boolean)? {
+        cfg.no_new_privileges = b;
     }
-    if let Some(v) = get(p, "oomScoreAdj") {
+    if let Some(adj) = optional(p, &at, "oomScoreAdj", int)? {
         let at = at.field("oomScoreAdj");
-        let adj = int(v, &at)?;
         if !(-1000..=1000).contains(&adj) {
             return Err(at.bad("expected -1000 to 1000"));
         }
         cfg.oom_score_adj = Some(adj as i32);
     }
     for name in ["apparmorProfile", "selinuxLabel"] {
-        if let Some(v) = get(p, name) {
-            let at = at.field(name);
-            if !string(v, &at)?.raw().is_empty() {
-                return Err(at.bad("not supported: sct applies no LSM label"));
+        if let Some(s) = optional(p, &at, name, string)? {
+            if !s.raw().is_empty() {
+                return Err(at
+                    .field(name)
+                    .bad("not supported: sct applies no LSM label"));
             }
         }
     }
@@ -268,18 +264,16 @@ fn user(u: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
     let uid = id(required(u, at, "uid")?, &at.field("uid"))?;
     let gid = id(required(u, at, "gid")?, &at.field("gid"))?;
     cfg.user = Some((uid, gid));
-    if let Some(v) = get(u, "umask") {
-        let at = at.field("umask");
-        let mask = uint(v, &at)?;
+    if let Some(mask) = optional(u, at, "umask", uint)? {
         if mask > 0o777 {
-            return Err(at.bad("expected a mode up to 0777 (511)"));
+            return Err(at.field("umask").bad("expected a mode up to 0777 (511)"));
         }
         cfg.umask = Some(mask as u32);
     }
-    if let Some(v) = get(u, "additionalGids") {
+    if let Some(list) = optional(u, at, "additionalGids", array)? {
         let at = at.field("additionalGids");
         let gids = &mut cfg.additional_gids;
-        for (i, g) in array(v, &at)?.iter().enumerate() {
+        for (i, g) in list.iter().enumerate() {
             let at = at.index(i);
             if gids.len == crate::cli::MAX_GIDS {
                 return Err(at.bad("at most 32 groups"));
@@ -303,12 +297,12 @@ fn user(u: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
 /// another user, so there it must be empty.
 fn capabilities(caps: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
     let mask = |name: &'static str| -> Result<Option<u64>> {
-        let Some(v) = get(caps, name) else {
+        let Some(list) = optional(caps, at, name, array)? else {
             return Ok(None);
         };
         let at = at.field(name);
         let mut mask = 0u64;
-        for (i, c) in array(v, &at)?.iter().enumerate() {
+        for (i, c) in list.iter().enumerate() {
             let at = at.index(i);
             let raw = string(c, &at)?.raw();
             let bare = raw.strip_prefix(b"CAP_").unwrap_or(raw);

@@ -7,7 +7,7 @@
 use crate::error::Result;
 use crate::json::Value;
 
-use super::read::{self, array, get, object, required, string, At};
+use super::read::{self, array, get, object, optional, required, string, At};
 use crate::sys::arena::Arena;
 
 /// Hooks of one kind, at most: each is a fork, exec and wait on the
@@ -37,11 +37,11 @@ pub fn hooks(v: Value<'static>, at: &At, arena: &mut Arena) -> Result<&'static [
     let obj = object(v, at)?;
     let mut any = false;
     for kind in KINDS {
-        let Some(list) = get(obj, kind) else {
+        let Some(list) = optional(obj, at, kind, array)? else {
             continue;
         };
         let at = at.field(kind);
-        for (i, h) in array(list, &at)?.iter().enumerate() {
+        for (i, h) in list.iter().enumerate() {
             let at = at.index(i);
             if i == MAX_HOOKS {
                 return Err(at.bad("at most 16 hooks of a kind"));

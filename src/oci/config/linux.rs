@@ -9,7 +9,7 @@ use crate::json::{Object, Value};
 use crate::out::Buf;
 use crate::sys::arena::Arena;
 
-use super::read::{self, array, boolean, get, int, object, required, string, uint, At};
+use super::read::{self, array, boolean, get, int, object, optional, required, string, uint, At};
 
 pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
     let user_namespace = namespaces(l, at, arena, cfg)?;
@@ -17,27 +17,22 @@ pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -
     // Asked for, with these maps: which an ordinary user may also give
     // (userns::plan), unlike the command line's --uidmap.
     cfg.userns = user_namespace;
-    if let Some(v) = get(l, "devices") {
-        let at = at.field("devices");
-        if !array(v, &at)?.is_empty() {
-            return Err(at.bad("not supported yet: sct makes only its standard nodes"));
+    if let Some(list) = optional(l, at, "devices", array)? {
+        if !list.is_empty() {
+            return Err(at
+                .field("devices")
+                .bad("not supported yet: sct makes only its standard nodes"));
         }
     }
-    if let Some(v) = get(l, "resources") {
-        let at = at.field("resources");
-        resources(object(v, &at)?, &at, cfg)?;
+    if let Some(r) = optional(l, at, "resources", object)? {
+        resources(r, &at.field("resources"), cfg)?;
     }
-    if let Some(v) = get(l, "cgroupsPath") {
+    if let Some(s) = optional(l, at, "cgroupsPath", string)? {
         let at = at.field("cgroupsPath");
-        cgroups_path(read::bytes(string(v, &at)?, &at, arena)?, &at, cfg)?;
+        cgroups_path(read::bytes(s, &at, arena)?, &at, cfg)?;
     }
-    if let Some(v) = get(l, "sysctl") {
-        sysctl(
-            object(v, &at.field("sysctl"))?,
-            &at.field("sysctl"),
-            arena,
-            cfg,
-        )?;
+    if let Some(s) = optional(l, at, "sysctl", object)? {
+        sysctl(s, &at.field("sysctl"), arena, cfg)?;
     }
     // Given, they replace sct's tables (an empty list masks nothing);
     // absent, sct's own apply.
@@ -49,26 +44,29 @@ pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -
         let list = read::strings(v, &at.field("readonlyPaths"), arena, read::absolute)?;
         cfg.readonly_paths = Some(list);
     }
-    if let Some(v) = get(l, "rootfsPropagation") {
-        let at = at.field("rootfsPropagation");
-        cfg.rootfs_propagation = match string(v, &at)?.raw() {
+    if let Some(s) = optional(l, at, "rootfsPropagation", string)? {
+        cfg.rootfs_propagation = match s.raw() {
             b"" | b"private" | b"rprivate" => Propagation::Private,
             b"slave" | b"rslave" => Propagation::Slave,
-            _ => return Err(at.bad("not supported: sct takes private, rprivate, slave or rslave")),
+            _ => {
+                return Err(at
+                    .field("rootfsPropagation")
+                    .bad("not supported: sct takes private, rprivate, slave or rslave"))
+            }
         };
     }
     // Compiled by the parent with `--seccomp FILE`'s compiler (one
     // compiler, two front ends); the profile is judged against the
     // container's bounding set, which the process's capabilities give.
-    if let Some(v) = get(l, "seccomp") {
-        let at = at.field("seccomp");
-        cfg.seccomp = Seccomp::Inline(object(v, &at)?.as_bytes());
+    if let Some(o) = optional(l, at, "seccomp", object)? {
+        cfg.seccomp = Seccomp::Inline(o.as_bytes());
     }
     for name in ["mountLabel"] {
-        if let Some(v) = get(l, name) {
-            let at = at.field(name);
-            if !string(v, &at)?.raw().is_empty() {
-                return Err(at.bad("not supported: sct applies no LSM label"));
+        if let Some(s) = optional(l, at, name, string)? {
+            if !s.raw().is_empty() {
+                return Err(at
+                    .field(name)
+                    .bad("not supported: sct applies no LSM label"));
             }
         }
     }
@@ -97,11 +95,8 @@ fn id_mappings(l: Object<'static>, at: &At, user_namespace: bool, cfg: &mut Conf
         ("uidMappings", &mut cfg.uid_map),
         ("gidMappings", &mut cfg.gid_map),
     ] {
+        let list = optional(l, at, name, array)?.unwrap_or(crate::json::EMPTY_ARRAY);
         let at = at.field(name);
-        let list = match get(l, name) {
-            Some(v) => array(v, &at)?,
-            None => crate::json::EMPTY_ARRAY,
-        };
         if list.is_empty() == user_namespace {
             return Err(at.bad(match user_namespace {
                 true => "required with a user namespace (linux.namespaces)",
@@ -147,9 +142,9 @@ fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) 
         let type_at = at.field("type");
         let kind = read::required_string(ns, &at, "type")?.raw();
         let path_at = at.field("path");
-        let path = match get(ns, "path") {
+        let path = match optional(ns, &at, "path", string)? {
             Some(p) => {
-                let p = read::c_string(string(p, &path_at)?, &path_at, arena)?;
+                let p = read::c_string(p, &path_at, arena)?;
                 match p.to_bytes().first() {
                     None => None,
                     Some(b'/') => Some(p),
@@ -206,29 +201,21 @@ pub fn resources_only(text: &'static [u8]) -> Result<crate::cgroup::values::Limi
 }
 
 fn resources(r: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
-    if let Some(v) = get(r, "memory") {
+    if let Some(m) = optional(r, at, "memory", object)? {
         let at = at.field("memory");
-        let m = object(v, &at)?;
         // -1 (and 0, which runc also leaves alone) mean no limit.
         let limit = |name: &'static str| -> Result<Option<i64>> {
-            let Some(v) = get(m, name) else {
-                return Ok(None);
-            };
-            let at = at.field(name);
-            match int(v, &at)? {
-                -1 | 0 => Ok(None),
-                n if n > 0 => Ok(Some(n)),
-                _ => Err(at.bad("expected bytes, or -1 for no limit")),
+            match optional(m, &at, name, int)? {
+                None | Some(-1 | 0) => Ok(None),
+                Some(n) if n > 0 => Ok(Some(n)),
+                _ => Err(at.field(name).bad("expected bytes, or -1 for no limit")),
             }
         };
         cfg.limits.memory = limit("limit")?.map(|n| n as u64);
         cfg.limits.memory_reservation = limit("reservation")?.map(|n| n as u64);
         // Swap: -1 is explicitly unlimited, 0 or absent leaves the
         // kernel's default (which needs no swap accounting on v1).
-        let unlimited_swap = match get(m, "swap") {
-            Some(v) => int(v, &at.field("swap"))? == -1,
-            None => false,
-        };
+        let unlimited_swap = optional(m, &at, "swap", int)? == Some(-1);
         match (cfg.limits.memory, limit("swap")?) {
             (Some(_), None) if unlimited_swap => cfg.limits.memory_swap = Some(Swap::Unlimited),
             (_, None) => {}
@@ -241,14 +228,11 @@ fn resources(r: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
             (None, Some(_)) => return Err(at.field("swap").bad("needs memory.limit")),
         }
     }
-    if let Some(v) = get(r, "cpu") {
-        cpu(object(v, &at.field("cpu"))?, &at.field("cpu"), cfg)?;
+    if let Some(c) = optional(r, at, "cpu", object)? {
+        cpu(c, &at.field("cpu"), cfg)?;
     }
-    if let Some(v) = get(r, "pids") {
-        let at = at.field("pids");
-        let p = object(v, &at)?;
-        if let Some(v) = get(p, "limit") {
-            let n = int(v, &at.field("limit"))?;
+    if let Some(p) = optional(r, at, "pids", object)? {
+        if let Some(n) = optional(p, &at.field("pids"), "limit", int)? {
             cfg.limits.pids = (n > 0).then_some(n as u64);
         }
     }
@@ -260,16 +244,12 @@ fn resources(r: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
 
 /// quota/period, shares, cpus, mems.
 fn cpu(c: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
-    let period = match get(c, "period") {
-        Some(v) => match uint(v, &at.field("period"))? {
-            0 => CPU_PERIOD_US,
-            p => p,
-        },
-        None => CPU_PERIOD_US,
+    let period = match optional(c, at, "period", uint)? {
+        None | Some(0) => CPU_PERIOD_US,
+        Some(p) => p,
     };
-    if let Some(v) = get(c, "quota") {
+    if let Some(quota) = optional(c, at, "quota", int)? {
         let at = at.field("quota");
-        let quota = int(v, &at)?;
         if quota > 0 {
             // sct's quota is per 100 ms; the same share of each period. In
             // two steps, whole periods and the rest, so that nothing
@@ -285,36 +265,40 @@ fn cpu(c: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
             cfg.limits.cpu_quota_us = Some(per_100ms);
         }
     }
-    if let Some(v) = get(c, "shares") {
-        let at = at.field("shares");
-        cfg.limits.cpu_shares = match uint(v, &at)? {
+    if let Some(shares) = optional(c, at, "shares", uint)? {
+        cfg.limits.cpu_shares = match shares {
             // 0: not set, as runc reads it.
             0 => None,
             s @ 2..=262_144 => Some(s),
-            _ => return Err(at.bad("expected 2 to 262144 (1024 is the kernel's default)")),
+            _ => {
+                return Err(at
+                    .field("shares")
+                    .bad("expected 2 to 262144 (1024 is the kernel's default)"))
+            }
         };
     }
-    if let Some(v) = get(c, "cpus") {
+    if let Some(s) = optional(c, at, "cpus", string)? {
         let at = at.field("cpus");
-        let raw = string(v, &at)?.raw();
+        let raw = s.raw();
         if !raw.is_empty() {
             cfg.limits.cpuset_cpus =
                 Some(parse_cpuset(raw).ok_or_else(|| at.bad("expected a CPU list like 0-2,4"))?);
         }
     }
-    if let Some(v) = get(c, "mems") {
+    if let Some(s) = optional(c, at, "mems", string)? {
         let at = at.field("mems");
-        let raw = string(v, &at)?.raw();
+        let raw = s.raw();
         if !raw.is_empty() {
             cfg.limits.cpuset_mems =
                 Some(parse_cpuset(raw).ok_or_else(|| at.bad("expected a node list like 0-1"))?);
         }
     }
     for name in ["realtimeRuntime", "realtimePeriod"] {
-        if let Some(v) = get(c, name) {
-            let at = at.field(name);
-            if int(v, &at)? != 0 {
-                return Err(at.bad("not supported: sct sets no realtime budget"));
+        if let Some(n) = optional(c, at, name, int)? {
+            if n != 0 {
+                return Err(at
+                    .field(name)
+                    .bad("not supported: sct sets no realtime budget"));
             }
         }
     }
@@ -332,9 +316,9 @@ fn devices(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
         let at = at.index(i);
         let d = object(d, &at)?;
         let allow = boolean(required(d, &at, "allow")?, &at.field("allow"))?;
-        let kind = match get(d, "type") {
+        let kind = match optional(d, &at, "type", string)? {
             None => Kind::All,
-            Some(t) => match string(t, &at.field("type"))?.raw() {
+            Some(t) => match t.raw() {
                 b"a" => Kind::All,
                 b"c" => Kind::Char,
                 b"b" => Kind::Block,
@@ -342,29 +326,28 @@ fn devices(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
             },
         };
         let number = |name: &'static str| -> Result<Option<u32>> {
-            let Some(v) = get(d, name) else {
-                return Ok(None);
-            };
-            let at = at.field(name);
-            match int(v, &at)? {
-                -1 => Ok(None),
-                n => u32::try_from(n)
+            match optional(d, &at, name, int)? {
+                None | Some(-1) => Ok(None),
+                Some(n) => u32::try_from(n)
                     .ok()
                     .filter(|&n| n <= 0xfffff)
                     .map(Some)
-                    .ok_or_else(|| at.bad("expected a device number, or -1 for any")),
+                    .ok_or_else(|| {
+                        at.field(name)
+                            .bad("expected a device number, or -1 for any")
+                    }),
             }
         };
         let (major, minor) = (number("major")?, number("minor")?);
-        let access = match get(d, "access") {
+        let access = match optional(d, &at, "access", string)? {
             None => RWM,
             Some(a) => {
-                let at = at.field("access");
-                let raw = string(a, &at)?.raw();
+                let raw = a.raw();
                 match raw {
                     b"" => RWM,
-                    _ => parse_access(raw)
-                        .ok_or_else(|| at.bad("expected letters from r, w and m"))?,
+                    _ => parse_access(raw).ok_or_else(|| {
+                        at.field("access").bad("expected letters from r, w and m")
+                    })?,
                 }
             }
         };

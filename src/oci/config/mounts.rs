@@ -7,7 +7,7 @@ use crate::json::{Str, Value};
 use crate::out::Buf;
 use crate::sys::arena::Arena;
 
-use super::read::{self, array, get, object, string, At};
+use super::read::{self, array, get, object, optional, string, At};
 
 /// Mounts every container gets from sct (`spec::MOUNTS`, with its own
 /// options): config.json's entries for them are taken as asking for what
@@ -51,14 +51,8 @@ pub fn mounts(
             _ => dst.strip_suffix(b"/").unwrap_or(dst),
         };
         let type_at = at.field("type");
-        let kind = match get(m, "type") {
-            Some(t) => string(t, &type_at)?.raw(),
-            None => b"",
-        };
-        let options = match get(m, "options") {
-            Some(o) => array(o, &at.field("options"))?,
-            None => crate::json::EMPTY_ARRAY,
-        };
+        let kind = optional(m, &at, "type", string)?.map_or(&b""[..], |t| t.raw());
+        let options = optional(m, &at, "options", array)?.unwrap_or(crate::json::EMPTY_ARRAY);
         let bind = kind == b"bind"
             || options
                 .iter()
@@ -104,11 +98,11 @@ fn each_option(
     at: &At,
     mut f: impl FnMut(Str<'static>, &At) -> Result<()>,
 ) -> Result<()> {
-    let Some(list) = get(m, "options") else {
+    let Some(list) = optional(m, at, "options", array)? else {
         return Ok(());
     };
     let at = at.field("options");
-    for (j, o) in array(list, &at)?.iter().enumerate() {
+    for (j, o) in list.iter().enumerate() {
         let at = at.index(j);
         f(string(o, &at)?, &at)?;
     }

@@ -121,6 +121,22 @@ pub fn id(v: Value<'static>, at: &At) -> Result<u32> {
         .ok_or_else(|| at.bad("expected an id below 4294967295"))
 }
 
+/// The member `name` of `obj`, if there, read by `read` (`string`,
+/// `object`...): one call at each optional field, where a `get`, the
+/// field's path and the reader each took code of their own.
+#[inline(never)]
+pub fn optional<T>(
+    obj: Object<'static>,
+    at: &At,
+    name: &'static str,
+    read: fn(Value<'static>, &At) -> Result<T>,
+) -> Result<Option<T>> {
+    match get(obj, name) {
+        Some(v) => read(v, &at.field(name)).map(Some),
+        None => Ok(None),
+    }
+}
+
 /// The member `name` of `obj`, which must be there.
 pub fn required(obj: Object<'static>, at: &At, name: &'static str) -> Result<Value<'static>> {
     get(obj, name).ok_or_else(|| at.field(name).bad("required"))
