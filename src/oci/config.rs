@@ -251,9 +251,7 @@ fn process_object(p: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Conf
     for name in ["apparmorProfile", "selinuxLabel"] {
         if let Some(s) = optional(p, &at, name, string)? {
             if !s.raw().is_empty() {
-                return Err(at
-                    .field(name)
-                    .bad("not supported: sct applies no LSM label"));
+                return Err(at.bad_member(name, "not supported: sct applies no LSM label"));
             }
         }
     }
@@ -266,7 +264,7 @@ fn user(u: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
     cfg.user = Some((uid, gid));
     if let Some(mask) = optional(u, at, "umask", uint)? {
         if mask > 0o777 {
-            return Err(at.field("umask").bad("expected a mode up to 0777 (511)"));
+            return Err(at.bad_member("umask", "expected a mode up to 0777 (511)"));
         }
         cfg.umask = Some(mask as u32);
     }
@@ -319,17 +317,16 @@ fn capabilities(caps: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> 
     let bounding = mask("bounding")?.unwrap_or(0);
     for name in ["effective", "permitted"] {
         if mask(name)?.is_some_and(|m| m & !bounding != 0) {
-            return Err(at
-                .field(name)
-                .bad("sct gives root CMD the bounding set: list no capability outside it"));
+            return Err(at.bad_member(
+                name,
+                "sct gives root CMD the bounding set: list no capability outside it",
+            ));
         }
     }
     mask("inheritable")?;
     let root = cfg.user.is_none_or(|(uid, _)| uid == 0);
     if mask("ambient")?.is_some_and(|m| m & !bounding != 0 || (m != 0 && !root)) {
-        return Err(at
-            .field("ambient")
-            .bad("not supported: sct gives ambient capabilities to no user but root, and only within the bounding set"));
+        return Err(at.bad_member("ambient", "not supported: sct gives ambient capabilities to no user but root, and only within the bounding set"));
     }
     cfg.capabilities = bounding;
     Ok(())
@@ -352,7 +349,7 @@ fn rlimits(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
         let soft = uint(required(r, &at, "soft")?, &at.field("soft"))?;
         let hard = uint(required(r, &at, "hard")?, &at.field("hard"))?;
         if soft > hard {
-            return Err(at.field("soft").bad("above the hard limit"));
+            return Err(at.bad_member("soft", "above the hard limit"));
         }
         cfg.rlimits[slot] = Some((soft, hard));
     }

@@ -19,9 +19,10 @@ pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -
     cfg.userns = user_namespace;
     if let Some(list) = optional(l, at, "devices", array)? {
         if !list.is_empty() {
-            return Err(at
-                .field("devices")
-                .bad("not supported yet: sct makes only its standard nodes"));
+            return Err(at.bad_member(
+                "devices",
+                "not supported yet: sct makes only its standard nodes",
+            ));
         }
     }
     if let Some(r) = optional(l, at, "resources", object)? {
@@ -49,9 +50,10 @@ pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -
             b"" | b"private" | b"rprivate" => Propagation::Private,
             b"slave" | b"rslave" => Propagation::Slave,
             _ => {
-                return Err(at
-                    .field("rootfsPropagation")
-                    .bad("not supported: sct takes private, rprivate, slave or rslave"))
+                return Err(at.bad_member(
+                    "rootfsPropagation",
+                    "not supported: sct takes private, rprivate, slave or rslave",
+                ))
             }
         };
     }
@@ -64,9 +66,7 @@ pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -
     for name in ["mountLabel"] {
         if let Some(s) = optional(l, at, name, string)? {
             if !s.raw().is_empty() {
-                return Err(at
-                    .field(name)
-                    .bad("not supported: sct applies no LSM label"));
+                return Err(at.bad_member(name, "not supported: sct applies no LSM label"));
             }
         }
     }
@@ -117,7 +117,7 @@ fn id_mappings(l: Object<'static>, at: &At, user_namespace: bool, cfg: &mut Conf
                 count: id("size")?,
             };
             if range.count == 0 {
-                return Err(at.field("size").bad("expected a positive size"));
+                return Err(at.bad_member("size", "expected a positive size"));
             }
             if !map.push(range) {
                 return Err(at.bad("too many ranges (the kernel takes 340, sct 5)"));
@@ -208,7 +208,7 @@ fn resources(r: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
             match optional(m, &at, name, int)? {
                 None | Some(-1 | 0) => Ok(None),
                 Some(n) if n > 0 => Ok(Some(n)),
-                _ => Err(at.field(name).bad("expected bytes, or -1 for no limit")),
+                _ => Err(at.bad_member(name, "expected bytes, or -1 for no limit")),
             }
         };
         cfg.limits.memory = limit("limit")?.map(|n| n as u64);
@@ -220,12 +220,10 @@ fn resources(r: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
             (Some(_), None) if unlimited_swap => cfg.limits.memory_swap = Some(Swap::Unlimited),
             (_, None) => {}
             (Some(mem), Some(total)) if (total as u64) < mem => {
-                return Err(at
-                    .field("swap")
-                    .bad("below memory.limit: it is memory plus swap"))
+                return Err(at.bad_member("swap", "below memory.limit: it is memory plus swap"))
             }
             (Some(_), Some(total)) => cfg.limits.memory_swap = Some(Swap::Total(total as u64)),
-            (None, Some(_)) => return Err(at.field("swap").bad("needs memory.limit")),
+            (None, Some(_)) => return Err(at.bad_member("swap", "needs memory.limit")),
         }
     }
     if let Some(c) = optional(r, at, "cpu", object)? {
@@ -271,9 +269,10 @@ fn cpu(c: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
             0 => None,
             s @ 2..=262_144 => Some(s),
             _ => {
-                return Err(at
-                    .field("shares")
-                    .bad("expected 2 to 262144 (1024 is the kernel's default)"))
+                return Err(at.bad_member(
+                    "shares",
+                    "expected 2 to 262144 (1024 is the kernel's default)",
+                ))
             }
         };
     }
@@ -296,9 +295,7 @@ fn cpu(c: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
     for name in ["realtimeRuntime", "realtimePeriod"] {
         if let Some(n) = optional(c, at, name, int)? {
             if n != 0 {
-                return Err(at
-                    .field(name)
-                    .bad("not supported: sct sets no realtime budget"));
+                return Err(at.bad_member(name, "not supported: sct sets no realtime budget"));
             }
         }
     }
@@ -322,7 +319,7 @@ fn devices(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
                 b"a" => Kind::All,
                 b"c" => Kind::Char,
                 b"b" => Kind::Block,
-                _ => return Err(at.field("type").bad("expected a, c or b")),
+                _ => return Err(at.bad_member("type", "expected a, c or b")),
             },
         };
         let number = |name: &'static str| -> Result<Option<u32>> {
@@ -332,10 +329,7 @@ fn devices(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
                     .ok()
                     .filter(|&n| n <= 0xfffff)
                     .map(Some)
-                    .ok_or_else(|| {
-                        at.field(name)
-                            .bad("expected a device number, or -1 for any")
-                    }),
+                    .ok_or_else(|| at.bad_member(name, "expected a device number, or -1 for any")),
             }
         };
         let (major, minor) = (number("major")?, number("minor")?);
@@ -346,7 +340,7 @@ fn devices(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
                 match raw {
                     b"" => RWM,
                     _ => parse_access(raw).ok_or_else(|| {
-                        at.field("access").bad("expected letters from r, w and m")
+                        at.bad_member("access", "expected letters from r, w and m")
                     })?,
                 }
             }

@@ -132,7 +132,7 @@ fn bind_of(
         return Err(src_at.bad("expected a path shorter than 1024 bytes"));
     }
     if dst == b"/" {
-        return Err(at.field("destination").bad("a bind cannot cover /"));
+        return Err(at.bad_member("destination", "a bind cannot cover /"));
     }
     let mut b = Bind {
         src,
