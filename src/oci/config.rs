@@ -26,10 +26,7 @@ mod read;
 
 pub use process_file::load_process;
 
-use read::{
-    array, boolean, get, id, int, object, optional, required, required_object, required_string,
-    string, uint, At,
-};
+use read::{array, boolean, get, id, int, object, optional, required, string, uint, At};
 
 /// A bundle's container description.
 pub struct Bundle {
@@ -121,13 +118,8 @@ pub fn convert(
     if let Some(v) = get(doc, "mounts") {
         mounts::mounts(v, &at.field("mounts"), bundle_dir, arena, &mut cfg)?;
     }
-    let linux = required(doc, &at, "linux")?;
-    linux::linux(
-        object(linux, &at.field("linux"))?,
-        &at.field("linux"),
-        arena,
-        &mut cfg,
-    )?;
+    let linux = required(doc, &at, "linux", object)?;
+    linux::linux(linux, &at.field("linux"), arena, &mut cfg)?;
     if let Some(v) = get(doc, "hooks") {
         cfg.hooks.hooks = hooks::hooks(v, &at.field("hooks"), arena)?;
     }
@@ -156,7 +148,7 @@ fn oci_defaults() -> Config {
 fn console_size(v: Value<'static>, at: &At) -> Result<(u16, u16)> {
     let size = object(v, at)?;
     let dim = |name| -> Result<u16> {
-        let n = uint(required(size, at, name)?, &at.field(name))?;
+        let n = required(size, at, name, uint)?;
         Ok(n.min(u64::from(u16::MAX)) as u16)
     };
     Ok((dim("height")?, dim("width")?))
@@ -164,7 +156,7 @@ fn console_size(v: Value<'static>, at: &At) -> Result<(u16, u16)> {
 
 fn version(doc: Object<'static>, at: &At) -> Result<()> {
     let at = at.field("ociVersion");
-    let v = required_string(doc, &At::Root, "ociVersion")?;
+    let v = required(doc, &At::Root, "ociVersion", string)?;
     let raw = v.raw();
     if raw == b"1" || raw.starts_with(b"1.") {
         Ok(())
@@ -182,9 +174,9 @@ fn root(
     cfg: &mut Config,
 ) -> Result<()> {
     let at = at.field("root");
-    let root = required_object(doc, &At::Root, "root")?;
+    let root = required(doc, &At::Root, "root", object)?;
     let path_at = at.field("path");
-    let path = read::bytes(required_string(root, &at, "path")?, &path_at, arena)?;
+    let path = read::bytes(required(root, &at, "path", string)?, &path_at, arena)?;
     if path.is_empty() {
         return Err(path_at.bad("expected a path"));
     }
@@ -203,7 +195,7 @@ fn root(
 
 fn process(doc: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
     let at = at.field("process");
-    let p = required_object(doc, &At::Root, "process")?;
+    let p = required(doc, &At::Root, "process", object)?;
     process_object(p, &at, arena, cfg)
 }
 
@@ -217,21 +209,21 @@ fn process_object(p: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Conf
         cfg.console_size = Some(console_size(v, &at.field("consoleSize"))?);
     }
     let args_at = at.field("args");
-    let args = read::strings(required(p, &at, "args")?, &args_at, arena, read::any)?;
+    let args = read::strings(required(p, &at, "args", array)?, &args_at, arena, read::any)?;
     if args.get(0).is_none_or(|a| a.is_empty()) {
         return Err(args_at.bad("expected the command and its arguments"));
     }
     cfg.process_args = Some(args);
     // The whole environment: nothing added, as runc.
-    let env = get(p, "env").unwrap_or(Value::Array(json::EMPTY_ARRAY));
+    let env = optional(p, &at, "env", array)?.unwrap_or(json::EMPTY_ARRAY);
     cfg.process_env = Some(read::strings(env, &at.field("env"), arena, read::any)?);
     let cwd_at = at.field("cwd");
-    let cwd = read::c_string(required_string(p, &at, "cwd")?, &cwd_at, arena)?;
+    let cwd = read::c_string(required(p, &at, "cwd", string)?, &cwd_at, arena)?;
     if cwd.to_bytes().first() != Some(&b'/') {
         return Err(cwd_at.bad("expected an absolute path"));
     }
     cfg.workdir = cwd;
-    user(required_object(p, &at, "user")?, &at.field("user"), cfg)?;
+    user(required(p, &at, "user", object)?, &at.field("user"), cfg)?;
     if let Some(caps) = optional(p, &at, "capabilities", object)? {
         capabilities(caps, &at.field("capabilities"), cfg)?;
     }
@@ -259,8 +251,8 @@ fn process_object(p: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Conf
 }
 
 fn user(u: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
-    let uid = id(required(u, at, "uid")?, &at.field("uid"))?;
-    let gid = id(required(u, at, "gid")?, &at.field("gid"))?;
+    let uid = required(u, at, "uid", id)?;
+    let gid = required(u, at, "gid", id)?;
     cfg.user = Some((uid, gid));
     if let Some(mask) = optional(u, at, "umask", uint)? {
         if mask > 0o777 {
@@ -338,7 +330,7 @@ fn rlimits(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
         let at = at.index(i);
         let r = object(r, &at)?;
         let type_at = at.field("type");
-        let name = required_string(r, &at, "type")?.raw();
+        let name = required(r, &at, "type", string)?.raw();
         let bare = name.strip_prefix(b"RLIMIT_").unwrap_or(b"");
         let known = crate::spec::RLIMITS.iter().position(|(n, _)| {
             n.as_bytes().eq_ignore_ascii_case(bare) && bare.iter().all(u8::is_ascii_uppercase)
@@ -346,8 +338,8 @@ fn rlimits(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
         let Some(slot) = known else {
             return Err(type_at.bad("unknown limit: see getrlimit(2), e.g. RLIMIT_NOFILE"));
         };
-        let soft = uint(required(r, &at, "soft")?, &at.field("soft"))?;
-        let hard = uint(required(r, &at, "hard")?, &at.field("hard"))?;
+        let soft = required(r, &at, "soft", uint)?;
+        let hard = required(r, &at, "hard", uint)?;
         if soft > hard {
             return Err(at.bad_member("soft", "above the hard limit"));
         }

@@ -57,12 +57,12 @@ pub fn hooks(v: Value<'static>, at: &At, arena: &mut Arena) -> Result<&'static [
 fn hook(v: Value<'static>, at: &At, arena: &mut Arena) -> Result<()> {
     let h = object(v, at)?;
     let path_at = at.field("path");
-    let path = read::c_string(string(required(h, at, "path")?, &path_at)?, &path_at, arena)?;
+    let path = read::c_string(required(h, at, "path", string)?, &path_at, arena)?;
     if path.to_bytes().first() != Some(&b'/') {
         return Err(path_at.bad("expected an absolute path"));
     }
     for name in ["args", "env"] {
-        let Some(list) = get(h, name) else {
+        let Some(list) = optional(h, at, name, array)? else {
             continue;
         };
         let at = at.field(name);

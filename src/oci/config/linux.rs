@@ -37,11 +37,11 @@ pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -
     }
     // Given, they replace sct's tables (an empty list masks nothing);
     // absent, sct's own apply.
-    if let Some(v) = get(l, "maskedPaths") {
+    if let Some(v) = optional(l, at, "maskedPaths", array)? {
         let list = read::strings(v, &at.field("maskedPaths"), arena, read::absolute)?;
         cfg.masked_paths = Some(list);
     }
-    if let Some(v) = get(l, "readonlyPaths") {
+    if let Some(v) = optional(l, at, "readonlyPaths", array)? {
         let list = read::strings(v, &at.field("readonlyPaths"), arena, read::absolute)?;
         cfg.readonly_paths = Some(list);
     }
@@ -108,8 +108,8 @@ fn id_mappings(l: Object<'static>, at: &At, user_namespace: bool, cfg: &mut Conf
             let m = object(m, &at)?;
             let id = |field| -> Result<u32> {
                 let at = at.field(field);
-                u32::try_from(uint(required(m, &at, field)?, &at)?)
-                    .map_err(|_| at.bad("expected a 32-bit id"))
+                let v = get(m, field).ok_or_else(|| at.bad_member(field, "required"))?;
+                u32::try_from(uint(v, &at)?).map_err(|_| at.bad("expected a 32-bit id"))
             };
             let range = crate::idmap::IdRange {
                 inside: id("containerID")?,
@@ -129,18 +129,15 @@ fn id_mappings(l: Object<'static>, at: &At, user_namespace: bool, cfg: &mut Conf
 
 /// Reads `linux.namespaces`; whether it asks for a user namespace.
 fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<bool> {
+    let list = required(l, at, "namespaces", array)?;
     let at = at.field("namespaces");
-    let list = array(
-        required(l, &At::Root, "namespaces").map_err(|_| at.bad("required"))?,
-        &at,
-    )?;
     let mut seen = [false; 4];
     let mut user = false;
     for (i, ns) in list.iter().enumerate() {
         let at = at.index(i);
         let ns = object(ns, &at)?;
         let type_at = at.field("type");
-        let kind = read::required_string(ns, &at, "type")?.raw();
+        let kind = required(ns, &at, "type", string)?.raw();
         let path_at = at.field("path");
         let path = match optional(ns, &at, "path", string)? {
             Some(p) => {
@@ -312,7 +309,7 @@ fn devices(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
     for (i, d) in array(v, at)?.iter().enumerate() {
         let at = at.index(i);
         let d = object(d, &at)?;
-        let allow = boolean(required(d, &at, "allow")?, &at.field("allow"))?;
+        let allow = required(d, &at, "allow", boolean)?;
         let kind = match optional(d, &at, "type", string)? {
             None => Kind::All,
             Some(t) => match t.raw() {

@@ -7,7 +7,7 @@ use crate::json::{Str, Value};
 use crate::out::Buf;
 use crate::sys::arena::Arena;
 
-use super::read::{self, array, get, object, optional, string, At};
+use super::read::{self, array, get, object, optional, required, string, At};
 
 /// Mounts every container gets from sct (`spec::MOUNTS`, with its own
 /// options): config.json's entries for them are taken as asking for what
@@ -38,11 +38,7 @@ pub fn mounts(
         let at = at.index(i);
         let m = object(m, &at)?;
         let dst_at = at.field("destination");
-        let dst = read::bytes(
-            read::required_string(m, &at, "destination")?,
-            &dst_at,
-            arena,
-        )?;
+        let dst = read::bytes(required(m, &at, "destination", string)?, &dst_at, arena)?;
         if dst.first() != Some(&b'/') || dst.len() >= PATH_MAX {
             return Err(dst_at.bad("expected an absolute path shorter than 1024 bytes"));
         }
@@ -117,7 +113,7 @@ fn bind_of(
     arena: &mut Arena,
 ) -> Result<Bind> {
     let src_at = at.field("source");
-    let src = read::bytes(read::required_string(m, at, "source")?, &src_at, arena)?;
+    let src = read::bytes(required(m, at, "source", string)?, &src_at, arena)?;
     // A relative source is the bundle's, as runc resolves it from there.
     let src = match src.first() {
         None => return Err(src_at.bad("expected a path")),

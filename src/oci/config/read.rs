@@ -145,26 +145,18 @@ pub fn optional<T>(
     }
 }
 
-/// The member `name` of `obj`, which must be there.
-pub fn required(obj: Object<'static>, at: &At, name: &'static str) -> Result<Value<'static>> {
-    get(obj, name).ok_or_else(|| at.field(name).bad("required"))
-}
-
-/// The member `name` of `obj`, which must be there, as a string: one call
-/// where a `required` and a `string` each copied their result back.
+/// The member `name` of `obj`, which must be there, read by `read`.
 #[inline(never)]
-pub fn required_string(obj: Object<'static>, at: &At, name: &'static str) -> Result<Str<'static>> {
-    string(required(obj, at, name)?, &at.field(name))
-}
-
-/// The member `name` of `obj`, which must be there, as an object.
-#[inline(never)]
-pub fn required_object(
+pub fn required<T>(
     obj: Object<'static>,
     at: &At,
     name: &'static str,
-) -> Result<Object<'static>> {
-    object(required(obj, at, name)?, &at.field(name))
+    read: fn(Value<'static>, &At) -> Result<T>,
+) -> Result<T> {
+    match get(obj, name) {
+        Some(v) => read(v, &at.field(name)),
+        None => Err(at.bad_member(name, "required")),
+    }
 }
 
 /// The decoded string, borrowed from the document when it has no escape.
@@ -206,12 +198,11 @@ pub fn joined(prefix: &[u8], s: &[u8], at: &At, arena: &mut Arena) -> Result<&'s
 /// An array of strings as an execve-style vector. `keep` sees each decoded
 /// string and says how many leading bytes to drop, or why it is refused.
 pub fn strings(
-    v: Value<'static>,
+    list: Array<'static>,
     at: &At,
     arena: &mut Arena,
     keep: fn(&[u8]) -> core::result::Result<usize, &'static str>,
 ) -> Result<Argv<'static>> {
-    let list = array(v, at)?;
     let mut n = 0;
     let mut room = 0;
     for (i, item) in list.iter().enumerate() {
