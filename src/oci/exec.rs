@@ -56,6 +56,8 @@ pub struct ExecOpts {
     bad: Option<(&'static str, &'static CStr, &'static str)>,
 }
 
+// Out of line: each flag's setter that refuses a value called a copy.
+#[inline(never)]
 fn refuse(o: &mut Opts, before: &'static str, v: &'static CStr, after: &'static str) {
     o.exec.bad.get_or_insert((before, v, after));
 }
