@@ -73,16 +73,48 @@ pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -
     Ok(())
 }
 
+/// The namespace types of config.json, as sct knows them.
+#[derive(Clone, Copy, PartialEq)]
+enum Namespace {
+    Pid,
+    Mount,
+    Ipc,
+    Uts,
+    Cgroup,
+    Network,
+    User,
+    Time,
+}
+
+/// Each type by its name: one lookup, then a match on the type, where a
+/// match on the name compared each arm's text.
+const NAMESPACE_TYPES: &[(&str, Namespace)] = &[
+    ("pid", Namespace::Pid),
+    ("mount", Namespace::Mount),
+    ("ipc", Namespace::Ipc),
+    ("uts", Namespace::Uts),
+    ("cgroup", Namespace::Cgroup),
+    ("network", Namespace::Network),
+    ("user", Namespace::User),
+    ("time", Namespace::Time),
+];
+
 /// Namespaces sct always makes, which config.json must therefore list.
-const ALWAYS: &[(&[u8], &str)] = &[
-    (b"pid", "no pid namespace listed: sct always makes one"),
-    (b"mount", "no mount namespace listed: sct always makes one"),
+const ALWAYS: &[(Namespace, &str)] = &[
     (
-        b"ipc",
+        Namespace::Pid,
+        "no pid namespace listed: sct always makes one",
+    ),
+    (
+        Namespace::Mount,
+        "no mount namespace listed: sct always makes one",
+    ),
+    (
+        Namespace::Ipc,
         "no ipc namespace listed: sct always makes one (or joins one by path)",
     ),
     (
-        b"uts",
+        Namespace::Uts,
         "no uts namespace listed: sct always makes one (or joins one by path)",
     ),
 ];
@@ -150,32 +182,37 @@ fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) 
             }
             None => None,
         };
+        let known = NAMESPACE_TYPES.iter().find(|(n, _)| n.as_bytes() == kind);
+        let Some(&(_, kind)) = known else {
+            return Err(type_at.bad("unknown namespace type"));
+        };
         if let Some(k) = ALWAYS.iter().position(|(n, _)| *n == kind) {
             seen[k] = true;
         }
         match (kind, path) {
-            (b"pid" | b"mount" | b"cgroup", Some(_)) => {
+            (Namespace::Pid | Namespace::Mount | Namespace::Cgroup, Some(_)) => {
                 return Err(
                     path_at.bad("not supported: sct joins only network, ipc and uts namespaces")
                 )
             }
-            (b"pid" | b"mount" | b"ipc" | b"uts", None) => {}
-            (b"cgroup", None) => cfg.cgroup_ns = true,
-            (b"network", None) => cfg.net = Net::None,
+            (Namespace::Pid | Namespace::Mount | Namespace::Ipc | Namespace::Uts, None) => {}
+            (Namespace::Cgroup, None) => cfg.cgroup_ns = true,
+            (Namespace::Network, None) => cfg.net = Net::None,
             // The host's network is not made, so the joined one replaces
             // it, not a fresh one.
-            (b"network", Some(p)) => {
+            (Namespace::Network, Some(p)) => {
                 cfg.net = Net::Host;
                 cfg.joins.net = Some(p);
             }
-            (b"ipc", Some(p)) => cfg.joins.ipc = Some(p),
-            (b"uts", Some(p)) => cfg.joins.uts = Some(p),
-            (b"user", Some(_)) => {
+            (Namespace::Ipc, Some(p)) => cfg.joins.ipc = Some(p),
+            (Namespace::Uts, Some(p)) => cfg.joins.uts = Some(p),
+            (Namespace::User, Some(_)) => {
                 return Err(path_at.bad("not supported: sct makes the user namespace itself"))
             }
-            (b"user", None) => user = true,
-            (b"time", _) => return Err(type_at.bad("not supported: sct makes no time namespace")),
-            _ => return Err(type_at.bad("unknown namespace type")),
+            (Namespace::User, None) => user = true,
+            (Namespace::Time, _) => {
+                return Err(type_at.bad("not supported: sct makes no time namespace"))
+            }
         }
     }
     for (k, (_, why)) in ALWAYS.iter().enumerate() {
