@@ -105,6 +105,51 @@ fn each_option(
     Ok(())
 }
 
+/// What an option of a bind sets.
+#[derive(Clone, Copy)]
+enum BindOption {
+    Recursive(bool),
+    ReadOnly(bool),
+    NoSuid(bool),
+    Dev(bool),
+    NoExec(bool),
+    Propagation(Propagation),
+}
+
+/// The options sct takes on a bind, as mount(8) spells them: one lookup,
+/// where a match on the text compared each arm's.
+const BIND_OPTIONS: &[(&str, BindOption)] = &[
+    ("bind", BindOption::Recursive(false)),
+    ("rbind", BindOption::Recursive(true)),
+    ("ro", BindOption::ReadOnly(true)),
+    ("rw", BindOption::ReadOnly(false)),
+    ("nosuid", BindOption::NoSuid(true)),
+    ("suid", BindOption::NoSuid(false)),
+    ("nodev", BindOption::Dev(false)),
+    ("dev", BindOption::Dev(true)),
+    ("noexec", BindOption::NoExec(true)),
+    ("exec", BindOption::NoExec(false)),
+    ("private", BindOption::Propagation(Propagation::Private)),
+    ("rprivate", BindOption::Propagation(Propagation::Private)),
+    ("slave", BindOption::Propagation(Propagation::Slave)),
+    ("rslave", BindOption::Propagation(Propagation::Slave)),
+];
+
+/// The options sct takes on a tmpfs besides `size=` and `mode=`, and
+/// what each makes of noexec (`None`: nothing). sct's tmpfs mounts are
+/// always nosuid and nodev; access times stay the kernel's default
+/// (relatime).
+const TMPFS_OPTIONS: &[(&str, Option<bool>)] = &[
+    ("nosuid", None),
+    ("nodev", None),
+    ("rw", None),
+    ("strictatime", None),
+    ("relatime", None),
+    ("noatime", None),
+    ("noexec", Some(true)),
+    ("exec", Some(false)),
+];
+
 fn bind_of(
     m: crate::json::Object<'static>,
     at: &At,
@@ -142,20 +187,17 @@ fn bind_of(
         propagation: None,
     };
     each_option(m, at, |o, at| {
-        match o.raw() {
-            b"bind" => b.recursive = false,
-            b"rbind" => b.recursive = true,
-            b"ro" => b.read_only = true,
-            b"rw" => b.read_only = false,
-            b"nosuid" => b.nosuid = true,
-            b"suid" => b.nosuid = false,
-            b"nodev" => b.dev = false,
-            b"dev" => b.dev = true,
-            b"noexec" => b.noexec = true,
-            b"exec" => b.noexec = false,
-            b"private" | b"rprivate" => b.propagation = Some(Propagation::Private),
-            b"slave" | b"rslave" => b.propagation = Some(Propagation::Slave),
-            _ => return Err(at.bad("not supported on a bind: sct takes bind, rbind, ro, rw, [no]suid, [no]dev, [no]exec, [r]private, [r]slave")),
+        let known = BIND_OPTIONS.iter().find(|(n, _)| n.as_bytes() == o.raw());
+        let Some(&(_, option)) = known else {
+            return Err(at.bad("not supported on a bind: sct takes bind, rbind, ro, rw, [no]suid, [no]dev, [no]exec, [r]private, [r]slave"));
+        };
+        match option {
+            BindOption::Recursive(on) => b.recursive = on,
+            BindOption::ReadOnly(on) => b.read_only = on,
+            BindOption::NoSuid(on) => b.nosuid = on,
+            BindOption::Dev(on) => b.dev = on,
+            BindOption::NoExec(on) => b.noexec = on,
+            BindOption::Propagation(p) => b.propagation = Some(p),
         }
         Ok(())
     })?;
@@ -178,14 +220,12 @@ fn tmpfs_of(m: crate::json::Object<'static>, at: &At, dst: &'static [u8]) -> Res
         } else if let Some(mode) = raw.strip_prefix(b"mode=") {
             t.mode = Some(octal(mode).ok_or_else(|| at.bad("expected mode=OCTAL up to 7777"))?);
         } else {
-            match raw {
-                // sct's tmpfs mounts are always nosuid and nodev.
-                b"nosuid" | b"nodev" | b"rw" => {}
-                // Access times: the kernel's default (relatime) stays.
-                b"strictatime" | b"relatime" | b"noatime" => {}
-                b"noexec" => t.noexec = true,
-                b"exec" => t.noexec = false,
-                _ => return Err(at.bad("not supported on a tmpfs: sct takes size=, mode=, noexec, exec, nosuid, nodev, rw")),
+            let known = TMPFS_OPTIONS.iter().find(|(n, _)| n.as_bytes() == raw);
+            let Some(&(_, noexec)) = known else {
+                return Err(at.bad("not supported on a tmpfs: sct takes size=, mode=, noexec, exec, nosuid, nodev, rw"));
+            };
+            if let Some(noexec) = noexec {
+                t.noexec = noexec;
             }
         }
         Ok(())
