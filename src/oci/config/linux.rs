@@ -46,16 +46,21 @@ pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -
         cfg.readonly_paths = Some(list);
     }
     if let Some(s) = optional(l, at, "rootfsPropagation", string)? {
-        cfg.rootfs_propagation = match s.raw() {
-            b"" | b"private" | b"rprivate" => Propagation::Private,
-            b"slave" | b"rslave" => Propagation::Slave,
-            _ => {
-                return Err(at.bad_member(
-                    "rootfsPropagation",
-                    "not supported: sct takes private, rprivate, slave or rslave",
-                ))
-            }
+        const PROPAGATIONS: &[(&str, Propagation)] = &[
+            ("", Propagation::Private),
+            ("private", Propagation::Private),
+            ("rprivate", Propagation::Private),
+            ("slave", Propagation::Slave),
+            ("rslave", Propagation::Slave),
+        ];
+        let known = PROPAGATIONS.iter().find(|(n, _)| n.as_bytes() == s.raw());
+        let Some(&(_, propagation)) = known else {
+            return Err(at.bad_member(
+                "rootfsPropagation",
+                "not supported: sct takes private, rprivate, slave or rslave",
+            ));
         };
+        cfg.rootfs_propagation = propagation;
     }
     // Compiled by the parent with `--seccomp FILE`'s compiler (one
     // compiler, two front ends); the profile is judged against the
