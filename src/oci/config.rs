@@ -234,9 +234,8 @@ fn process_object(p: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Conf
         cfg.no_new_privileges = b;
     }
     if let Some(adj) = optional(p, &at, "oomScoreAdj", int)? {
-        let at = at.field("oomScoreAdj");
         if !(-1000..=1000).contains(&adj) {
-            return Err(at.bad("expected -1000 to 1000"));
+            return Err(at.bad_member("oomScoreAdj", "expected -1000 to 1000"));
         }
         cfg.oom_score_adj = Some(adj as i32);
     }
@@ -329,14 +328,16 @@ fn rlimits(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
     for (i, r) in array(v, at)?.iter().enumerate() {
         let at = at.index(i);
         let r = object(r, &at)?;
-        let type_at = at.field("type");
         let name = required(r, &at, "type", string)?.raw();
         let bare = name.strip_prefix(b"RLIMIT_").unwrap_or(b"");
         let known = crate::spec::RLIMITS.iter().position(|(n, _)| {
             n.as_bytes().eq_ignore_ascii_case(bare) && bare.iter().all(u8::is_ascii_uppercase)
         });
         let Some(slot) = known else {
-            return Err(type_at.bad("unknown limit: see getrlimit(2), e.g. RLIMIT_NOFILE"));
+            return Err(at.bad_member(
+                "type",
+                "unknown limit: see getrlimit(2), e.g. RLIMIT_NOFILE",
+            ));
         };
         let soft = required(r, &at, "soft", uint)?;
         let hard = required(r, &at, "hard", uint)?;

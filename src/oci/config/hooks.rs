@@ -79,9 +79,8 @@ fn hook(v: Value<'static>, at: &At, arena: &mut Arena) -> Result<()> {
         return Err(at.bad("longer than 16 KiB"));
     }
     if let Some(t) = get(h, "timeout") {
-        let at = at.field("timeout");
         if !matches!(t, Value::Number(n) if n.as_u64().is_some_and(|n| n > 0)) {
-            return Err(at.bad("expected a positive integer"));
+            return Err(at.bad_member("timeout", "expected a positive integer"));
         }
     }
     Ok(())

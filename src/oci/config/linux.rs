@@ -173,7 +173,6 @@ fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) 
     for (i, ns) in list.iter().enumerate() {
         let at = at.index(i);
         let ns = object(ns, &at)?;
-        let type_at = at.field("type");
         let kind = required(ns, &at, "type", string)?.raw();
         let path_at = at.field("path");
         let path = match optional(ns, &at, "path", string)? {
@@ -189,7 +188,7 @@ fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) 
         };
         let known = NAMESPACE_TYPES.iter().find(|(n, _)| n.as_bytes() == kind);
         let Some(&(_, kind)) = known else {
-            return Err(type_at.bad("unknown namespace type"));
+            return Err(at.bad_member("type", "unknown namespace type"));
         };
         if let Some(k) = ALWAYS.iter().position(|(n, _)| *n == kind) {
             seen[k] = true;
@@ -216,7 +215,7 @@ fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) 
             }
             (Namespace::User, None) => user = true,
             (Namespace::Time, _) => {
-                return Err(type_at.bad("not supported: sct makes no time namespace"))
+                return Err(at.bad_member("type", "not supported: sct makes no time namespace"))
             }
         }
     }
@@ -286,7 +285,6 @@ fn cpu(c: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
         Some(p) => p,
     };
     if let Some(quota) = optional(c, at, "quota", int)? {
-        let at = at.field("quota");
         if quota > 0 {
             // sct's quota is per 100 ms; the same share of each period. In
             // two steps, whole periods and the rest, so that nothing
@@ -297,7 +295,10 @@ fn cpu(c: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
                 .saturating_mul(scale)
                 .saturating_add((quota % period).saturating_mul(scale) / period);
             if per_100ms < 1000 {
-                return Err(at.bad("below 1% of a CPU (1 ms per 100 ms), the kernel's least"));
+                return Err(at.bad_member(
+                    "quota",
+                    "below 1% of a CPU (1 ms per 100 ms), the kernel's least",
+                ));
             }
             cfg.limits.cpu_quota_us = Some(per_100ms);
         }
@@ -316,19 +317,21 @@ fn cpu(c: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
         };
     }
     if let Some(s) = optional(c, at, "cpus", string)? {
-        let at = at.field("cpus");
         let raw = s.raw();
         if !raw.is_empty() {
-            cfg.limits.cpuset_cpus =
-                Some(parse_cpuset(raw).ok_or_else(|| at.bad("expected a CPU list like 0-2,4"))?);
+            cfg.limits.cpuset_cpus = Some(
+                parse_cpuset(raw)
+                    .ok_or_else(|| at.bad_member("cpus", "expected a CPU list like 0-2,4"))?,
+            );
         }
     }
     if let Some(s) = optional(c, at, "mems", string)? {
-        let at = at.field("mems");
         let raw = s.raw();
         if !raw.is_empty() {
-            cfg.limits.cpuset_mems =
-                Some(parse_cpuset(raw).ok_or_else(|| at.bad("expected a node list like 0-1"))?);
+            cfg.limits.cpuset_mems = Some(
+                parse_cpuset(raw)
+                    .ok_or_else(|| at.bad_member("mems", "expected a node list like 0-1"))?,
+            );
         }
     }
     for name in ["realtimeRuntime", "realtimePeriod"] {

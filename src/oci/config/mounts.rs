@@ -46,7 +46,6 @@ pub fn mounts(
             1 => dst,
             _ => dst.strip_suffix(b"/").unwrap_or(dst),
         };
-        let type_at = at.field("type");
         let kind = optional(m, &at, "type", string)?.map_or(&b""[..], |t| t.raw());
         let options = optional(m, &at, "options", array)?.unwrap_or(crate::json::EMPTY_ARRAY);
         let bind = kind == b"bind"
@@ -80,7 +79,8 @@ pub fn mounts(
             cfg.tmpfs[cfg.tmpfs_count] = t;
             cfg.tmpfs_count += 1;
         } else {
-            return Err(type_at.bad(
+            return Err(at.bad_member(
+                "type",
                 "not supported: sct mounts binds, tmpfs and proc, sysfs, devpts, mqueue, cgroup at their usual places",
             ));
         }
