@@ -65,13 +65,7 @@ pub fn load(dir: &[u8]) -> Result<Bundle> {
     let text = arena
         .bytes(size)
         .ok_or_else(|| Error::setup("config.json", b"", "too large"))?;
-    let mut len = 0;
-    while len < size {
-        match crate::sys::retry(|| rustix::io::read(&fd, &mut text[len..])).at("read", shown)? {
-            0 => break,
-            n => len += n,
-        }
-    }
+    let len = super::lifecycle::read_all(&fd, text).at("read", shown)?;
     let text: &'static [u8] = &text[..len];
     let kept = arena
         .bytes(dir.len())

@@ -195,17 +195,9 @@ impl Dir {
             Err(Errno::NOENT) => return Ok(State::default()),
             Err(e) => return Err(e).at("open", STATE.to_bytes()),
         };
-        let mut len = 0;
-        loop {
-            let n = crate::sys::retry(|| rustix::io::read(&fd, &mut buf[len..]))
-                .at("read", STATE.to_bytes())?;
-            if n == 0 {
-                break;
-            }
-            len += n;
-            if len == buf.len() {
-                return Err(Error::setup("read", STATE.to_bytes(), "too long"));
-            }
+        let len = super::lifecycle::read_all(&fd, buf).at("read", STATE.to_bytes())?;
+        if len == buf.len() {
+            return Err(Error::setup("read", STATE.to_bytes(), "too long"));
         }
         let text: &'a [u8] = &buf[..len];
         let bad = || Error::setup("read", STATE.to_bytes(), "not a state sct wrote");

@@ -241,17 +241,9 @@ fn read_file(file: &CStr, arena: &mut Arena) -> Result<&'static [u8]> {
     let buf = arena
         .bytes(1 << 20)
         .ok_or_else(|| Error::setup("update", b"", "out of memory"))?;
-    let mut len = 0;
-    loop {
-        match crate::sys::retry(|| rustix::io::read(&fd, &mut buf[len..]))
-            .at("read", file.to_bytes())?
-        {
-            0 => break,
-            n => len += n,
-        }
-        if len == buf.len() {
-            return Err(Error::setup("read", file.to_bytes(), "more than 1 MiB"));
-        }
+    let len = super::lifecycle::read_all(&fd, buf).at("read", file.to_bytes())?;
+    if len == buf.len() {
+        return Err(Error::setup("read", file.to_bytes(), "more than 1 MiB"));
     }
     Ok(&buf[..len])
 }

@@ -25,13 +25,7 @@ pub fn load_process(file: &CStr, cfg: &mut Config) -> Result<()> {
     let room = size.checked_mul(4).ok_or_else(too_large)? + 4096;
     let mut arena = Arena::map(room).at("mmap", shown)?;
     let text = arena.bytes(size).ok_or_else(too_large)?;
-    let mut len = 0;
-    while len < size {
-        match crate::sys::retry(|| rustix::io::read(&fd, &mut text[len..])).at("read", shown)? {
-            0 => break,
-            n => len += n,
-        }
-    }
+    let len = crate::oci::lifecycle::read_all(&fd, text).at("read", shown)?;
     let text: &'static [u8] = &text[..len];
     let Ok(Value::Object(p)) = json::parse(text) else {
         return Err(Error::setup(
