@@ -38,31 +38,35 @@ pub fn features(_: &Global, _: &Opts, _: Args, _: Environ) -> Result<u8> {
     let mut out = Buf::<8192>::from(b"{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"");
     out.push_str(super::state::OCI_VERSION);
     out.push(b"\",\"hooks\":");
-    let hooks = super::config::hooks::KINDS.iter().map(|k| k.as_bytes());
-    list(&mut out, b"", hooks);
+    let mut hooks = super::config::hooks::KINDS.iter().map(|k| k.as_bytes());
+    list(&mut out, b"", &mut hooks);
     out.push(b",\"mountOptions\":");
-    list(&mut out, b"", MOUNT_OPTIONS.iter().copied());
+    list(&mut out, b"", &mut MOUNT_OPTIONS.iter().copied());
     out.push(b",\"linux\":{\"namespaces\":");
-    list(&mut out, b"", NAMESPACES.iter().copied());
+    list(&mut out, b"", &mut NAMESPACES.iter().copied());
     out.push(b",\"capabilities\":");
-    let caps = crate::spec::CAPABILITIES.iter().map(|c| c.0.as_bytes());
-    list(&mut out, b"CAP_", caps);
+    let mut caps = crate::spec::CAPABILITIES.iter().map(|c| c.0.as_bytes());
+    list(&mut out, b"CAP_", &mut caps);
     out.push(b",\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":false,\"systemdUser\":false,\"rdma\":false}");
     out.push(b",\"seccomp\":{\"enabled\":true,\"actions\":");
-    list(&mut out, b"", crate::profile::ACTIONS.iter().map(|a| a.0));
+    list(
+        &mut out,
+        b"",
+        &mut crate::profile::ACTIONS.iter().map(|a| a.0),
+    );
     out.push(b",\"operators\":");
-    list(&mut out, b"", crate::profile::OPS.iter().map(|o| o.0));
+    list(&mut out, b"", &mut crate::profile::OPS.iter().map(|o| o.0));
     out.push(b",\"archs\":");
     list(
         &mut out,
         b"SCMP_ARCH_",
-        crate::profile::ARCHES.iter().copied(),
+        &mut crate::profile::ARCHES.iter().copied(),
     );
     let flags = || crate::profile::FILTER_FLAGS.iter().map(|f| f.0);
     out.push(b",\"knownFlags\":");
-    list(&mut out, b"", flags());
+    list(&mut out, b"", &mut flags());
     out.push(b",\"supportedFlags\":");
-    list(&mut out, b"", flags());
+    list(&mut out, b"", &mut flags());
     out.push(b"},\"apparmor\":{\"enabled\":false},\"selinux\":{\"enabled\":false}");
     out.push(b",\"intelRdt\":{\"enabled\":false}},\"annotations\":{}}\n");
     out.write_to(crate::sys::stdout());
@@ -70,7 +74,8 @@ pub fn features(_: &Global, _: &Opts, _: Args, _: Environ) -> Result<u8> {
 }
 
 /// `["PREFIXa","PREFIXb"]`: the names are plain ASCII words.
-fn list<'a>(out: &mut Buf<8192>, prefix: &[u8], names: impl Iterator<Item = &'a [u8]>) {
+// `dyn`: one copy of the writer for the nine lists, not one per table.
+fn list(out: &mut Buf<8192>, prefix: &[u8], names: &mut dyn Iterator<Item = &[u8]>) {
     out.push(b"[");
     for (i, name) in names.enumerate() {
         if i > 0 {
