@@ -44,7 +44,7 @@ pub fn events(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     state::with_live(global.root, id(opts), "events", &mut |st, _| {
         let mut data = Buf::<1024>::new();
         Live::open(&st.cgroups).stats(&mut data);
-        let mut out = Buf::<1400>::from(b"{\"type\":\"stats\",\"id\":\"");
+        let mut out = Buf::<2048>::from(b"{\"type\":\"stats\",\"id\":\"");
         push_escaped(&mut out, id(opts));
         out.push(b"\",\"data\":").push(data.as_bytes()).push(b"}\n");
         out.write_to(crate::sys::stdout());

@@ -519,7 +519,7 @@ fn open_cgroups(st: &state::State) -> Result<Cgroups> {
         if path.is_empty() {
             continue;
         }
-        let mut c = Buf::<600>::from(path);
+        let mut c = Buf::<1024>::from(path);
         c.push(b"\0");
         let fd = rustix::fs::open(
             c.as_c_str(),

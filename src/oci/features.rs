@@ -35,7 +35,7 @@ const MOUNT_OPTIONS: &[&[u8]] = &[
 ];
 
 pub fn features(_: &Global, _: &Opts, _: Args, _: Environ) -> Result<u8> {
-    let mut out = Buf::<8192>::from(b"{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"");
+    let mut out = Buf::<16384>::from(b"{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"");
     out.push_str(super::state::OCI_VERSION);
     out.push(b"\",\"hooks\":");
     let mut hooks = super::config::hooks::KINDS.iter().map(|k| k.as_bytes());
@@ -75,7 +75,7 @@ pub fn features(_: &Global, _: &Opts, _: Args, _: Environ) -> Result<u8> {
 
 /// `["PREFIXa","PREFIXb"]`: the names are plain ASCII words.
 // `dyn`: one copy of the writer for the nine lists, not one per table.
-fn list(out: &mut Buf<8192>, prefix: &[u8], names: &mut dyn Iterator<Item = &[u8]>) {
+fn list(out: &mut Buf<16384>, prefix: &[u8], names: &mut dyn Iterator<Item = &[u8]>) {
     out.push(b"[");
     for (i, name) in names.enumerate() {
         if i > 0 {

@@ -113,7 +113,7 @@ fn create_in(
     let cfg = &loaded.cfg;
     let root_outside = cfg.uid_map.outside_of(0).zip(cfg.gid_map.outside_of(0));
     let fifo = dir.make_fifo(root_outside)?;
-    let mut created = Buf::<40>::new();
+    let mut created = Buf::<64>::new();
     super::log::push_time(&mut created);
     let mut paths = [Buf::<512>::new(); 6];
     let base = State {
@@ -336,7 +336,7 @@ fn signal_cgroup(st: &State, signal: Signal) {
     let Some(dir) = st.cgroups.iter().find(|c| !c.is_empty()) else {
         return;
     };
-    let mut path = Buf::<600>::from(dir);
+    let mut path = Buf::<1024>::from(dir);
     path.push(b"/cgroup.procs\0");
     let Ok(fd) = rustix::fs::open(
         path.as_c_str(),

@@ -18,8 +18,9 @@ use crate::json::push_escaped;
 use crate::out::Buf;
 use crate::spec;
 
-/// The text: about 3 KB.
-pub type Text = Buf<8192>;
+/// The text: about 3 KB, in a buffer of the size the state's and the
+/// hooks' texts take, so that one copy of `Buf`'s code serves them all.
+pub type Text = Buf<16384>;
 
 /// A JSON writer that indents by two spaces, as runc's `spec` output is.
 struct Writer {
@@ -133,7 +134,7 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
         w.open(Some(set), b"[");
         for &(name, cap) in spec::CAPABILITIES {
             if kept & (1 << cap) != 0 {
-                let mut full = Buf::<40>::from(b"CAP_");
+                let mut full = Buf::<64>::from(b"CAP_");
                 full.push_str(name);
                 w.string(None, full.as_bytes());
             }
@@ -211,7 +212,7 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
     ] {
         w.open(Some(key), b"[");
         for path in list {
-            let mut full = Buf::<128>::from(b"/");
+            let mut full = Buf::<256>::from(b"/");
             full.push(path.to_bytes());
             w.string(None, full.as_bytes());
         }

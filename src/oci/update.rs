@@ -220,7 +220,7 @@ fn value(json: &mut Buf<1024>, raw: &[u8], kind: Kind) -> Option<()> {
 #[cold]
 fn bad_flag(slot: usize, raw: &CStr) -> Error {
     let flag = &FLAGS[slot];
-    let mut shown = Buf::<300>::from(b"--");
+    let mut shown = Buf::<256>::from(b"--");
     shown.push_str(flag.long).push(b" ").push(raw.to_bytes());
     Error::usage(
         "invalid value: ",
