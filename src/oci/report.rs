@@ -27,8 +27,8 @@ pub fn state(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
 
 /// `owner`: the state directory whose owner `list` names; `state` and the
 /// hooks' state leave it empty, as runc's do.
-pub(super) fn push_state<const N: usize>(
-    out: &mut Buf<N>,
+pub(super) fn push_state(
+    out: &mut Buf<16384>,
     st: &State,
     status: Status,
     id: &[u8],
@@ -43,15 +43,7 @@ pub(super) fn push_state<const N: usize>(
     out.push(b",\"status\":\"")
         .push_str(status.name())
         .push(b"\"");
-    for (name, value) in [
-        (&b"bundle"[..], st.bundle),
-        (b"rootfs", st.rootfs),
-        (b"created", st.created),
-    ] {
-        out.push(b",\"").push(name).push(b"\":\"");
-        push_escaped(out, value);
-        out.push(b"\"");
-    }
+    state::push_places(out, st);
     out.push(b",\"owner\":\"");
     if let Some(dir) = owner {
         let mut name = Buf::<256>::new();

@@ -139,15 +139,7 @@ impl Dir {
         push_escaped(&mut out, st.id);
         out.push(b"\",\"pid\":").push_u64(u64::from(st.pid));
         out.push(b",\"startTime\":").push_u64(st.start_time);
-        for (name, value) in [
-            (&b"bundle"[..], st.bundle),
-            (b"rootfs", st.rootfs),
-            (b"created", st.created),
-        ] {
-            out.push(b",\"").push(name).push(b"\":\"");
-            push_escaped(&mut out, value);
-            out.push(b"\"");
-        }
+        push_places(&mut out, st);
         out.push(b",\"cgroups\":[");
         for (i, cg) in st.cgroups.iter().filter(|c| !c.is_empty()).enumerate() {
             if i > 0 {
@@ -172,12 +164,7 @@ impl Dir {
             Mode::from_raw_mode(0o600),
         )
         .at("open", STATE_NEW.to_bytes())?;
-        let mut bytes = out.as_bytes();
-        while !bytes.is_empty() {
-            let n = crate::sys::retry(|| rustix::io::write(&fd, bytes))
-                .at("write", STATE_NEW.to_bytes())?;
-            bytes = &bytes[n..];
-        }
+        super::lifecycle::write_all(&fd, out.as_bytes()).at("write", STATE_NEW.to_bytes())?;
         rustix::fs::renameat(&self.fd, STATE_NEW, &self.fd, STATE).at("rename", STATE.to_bytes())
     }
 
@@ -319,6 +306,20 @@ impl Dir {
         let mut path = Path::from(self.path.as_bytes());
         path.push(b"\0");
         rustix::fs::rmdir(path.as_c_str()).at("rmdir", self.path.as_bytes())
+    }
+}
+
+/// `,"bundle":"...","rootfs":"...","created":"..."`: in state.json and in the
+/// state `sct state` prints alike.
+pub fn push_places(out: &mut Buf<16384>, st: &State) {
+    for (name, value) in [
+        (&b"bundle"[..], st.bundle),
+        (b"rootfs", st.rootfs),
+        (b"created", st.created),
+    ] {
+        out.push(b",\"").push(name).push(b"\":\"");
+        push_escaped(out, value);
+        out.push(b"\"");
     }
 }
 
