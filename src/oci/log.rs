@@ -44,18 +44,18 @@ fn entry(global: &Global, level: &str, line: &[u8]) {
     let first = line.split(|&c| c == b'\n').next().unwrap_or(b"");
     let msg = first.strip_prefix(b"sct: ").unwrap_or(first);
     let msg = msg.strip_prefix(b"warning: ").unwrap_or(msg);
+    let mut time = Buf::<64>::new();
+    push_time(&mut time);
     let mut out = Buf::<2048>::new();
     if global.log_json {
         out.push(b"{\"level\":\"")
             .push_str(level)
             .push(b"\",\"msg\":\"");
         push_escaped(&mut out, msg);
-        out.push(b"\",\"time\":\"");
-        push_time(&mut out);
+        out.push(b"\",\"time\":\"").push(time.as_bytes());
         out.push(b"\"}\n");
     } else {
-        out.push(b"time=\"");
-        push_time(&mut out);
+        out.push(b"time=\"").push(time.as_bytes());
         out.push(b"\" level=").push_str(level).push(b" msg=\"");
         push_escaped(&mut out, msg);
         out.push(b"\"\n");
@@ -63,16 +63,17 @@ fn entry(global: &Global, level: &str, line: &[u8]) {
     let _ = rustix::io::write(&fd, out.as_bytes());
 }
 
-/// Now, in RFC 3339 (UTC): `2026-12-04T12:00:00Z`.
-pub fn push_time<const N: usize>(out: &mut Buf<N>) {
+/// Now, in RFC 3339 (UTC): `2026-12-04T12:00:00Z`. Into a buffer of its
+/// own size, then copied where it goes: one copy of the writer.
+pub fn push_time(out: &mut Buf<64>) {
     push_rfc3339(out, crate::sys::realtime_secs());
 }
 
 /// Seconds since the epoch as an RFC 3339 UTC date and time.
-pub fn push_rfc3339<const N: usize>(out: &mut Buf<N>, secs: u64) {
+pub fn push_rfc3339(out: &mut Buf<64>, secs: u64) {
     let (y, m, d) = civil_from_days(secs / 86400);
     let t = secs % 86400;
-    let two = |out: &mut Buf<N>, n: u64| {
+    let two = |out: &mut Buf<64>, n: u64| {
         out.push(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
     };
     out.push_u64(y).push(b"-");
