@@ -44,8 +44,10 @@ const MAX_ENV: usize = 32;
 pub struct ExecOpts {
     process: Option<&'static CStr>,
     cwd: Option<&'static CStr>,
-    env: [Option<&'static CStr>; MAX_ENV],
-    env_count: usize,
+    /// `--env`'s, and a slot for the NULL after them: a vector of thin
+    /// pointers, which starts as zeros, where an array of `Option<&CStr>`
+    /// had a tag in each slot to write when the options are made.
+    env: CStrVec<{ MAX_ENV + 1 }>,
     user: Option<(u32, Option<u32>)>,
     gids: Option<Gids>,
     caps: u64,
@@ -86,13 +88,14 @@ pub(super) const FLAGS: &[Flag] = &[
         short: Some(b'e'),
         value: Some("KEY=VALUE"),
         help: "set an environment variable (repeatable)",
-        set: |o, v| match o.exec.env.get_mut(o.exec.env_count) {
-            Some(slot) if v.to_bytes().contains(&b'=') => {
-                *slot = Some(v);
-                o.exec.env_count += 1;
+        set: |o, v| {
+            if o.exec.env.len() == MAX_ENV {
+                refuse(o, "--env '", v, "': at most 32 --env");
+            } else if !v.to_bytes().contains(&b'=') {
+                refuse(o, "--env '", v, "': expected KEY=VALUE");
+            } else {
+                o.exec.env.push(v);
             }
-            Some(_) => refuse(o, "--env '", v, "': expected KEY=VALUE"),
-            None => refuse(o, "--env '", v, "': at most 32 --env"),
         },
     },
     Flag {
@@ -389,7 +392,7 @@ fn lay_flags_over<const N: usize>(
         }
         i += 1;
     }
-    for entry in x.env[..x.env_count].iter().flatten() {
+    for entry in (0..x.env.len()).map(|i| x.env.get(i)) {
         let bytes = entry.to_bytes();
         let key = &bytes[..=bytes.iter().position(|&c| c == b'=').unwrap_or(0)];
         match (0..envs.len()).find(|&i| envs.get(i).to_bytes().starts_with(key)) {
