@@ -123,7 +123,7 @@ fn create_in(
         created: created.as_bytes(),
         annotations: loaded.annotations,
         hooks: loaded.cfg.hooks.hooks,
-        ..State::default()
+        ..State::empty()
     };
     if !base.hooks.is_empty() {
         loaded.cfg.hooks.state = hook_state(&base)?;
