@@ -88,11 +88,12 @@ pub fn mounts(
     Ok(())
 }
 
-/// The options of mount `at`, each with its path.
+/// The options of mount `at`, each with its path. `dyn`: one copy of the
+/// loop for binds and tmpfs.
 fn each_option(
     m: crate::json::Object<'static>,
     at: &At,
-    mut f: impl FnMut(Str<'static>, &At) -> Result<()>,
+    f: &mut dyn FnMut(Str<'static>, &At) -> Result<()>,
 ) -> Result<()> {
     let Some(list) = optional(m, at, "options", array)? else {
         return Ok(());
@@ -186,7 +187,7 @@ fn bind_of(
         recursive: false,
         propagation: None,
     };
-    each_option(m, at, |o, at| {
+    each_option(m, at, &mut |o, at| {
         let known = BIND_OPTIONS.iter().find(|(n, _)| n.as_bytes() == o.raw());
         let Some(&(_, option)) = known else {
             return Err(at.bad("not supported on a bind: sct takes bind, rbind, ro, rw, [no]suid, [no]dev, [no]exec, [r]private, [r]slave"));
@@ -211,7 +212,7 @@ fn tmpfs_of(m: crate::json::Object<'static>, at: &At, dst: &'static [u8]) -> Res
         mode: None,
         noexec: false,
     };
-    each_option(m, at, |o, at| {
+    each_option(m, at, &mut |o, at| {
         let raw = o.raw();
         if let Some(size) = raw.strip_prefix(b"size=") {
             t.size = Some(
