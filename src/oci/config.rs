@@ -82,14 +82,14 @@ pub fn convert(
 ) -> Result<Bundle> {
     let doc = match json::parse(text) {
         Ok(Value::Object(o)) => o,
-        Ok(_) => return Err(At::Root.bad("expected an object at the top")),
+        Ok(_) => return Err(At::ROOT.bad("expected an object at the top")),
         Err(e) => {
             let mut place = Text::from(b"byte ");
             place.push_u64(e.offset as u64);
             return Err(Error::setup("config.json:", place.as_bytes(), e.what));
         }
     };
-    let at = At::Root;
+    let at = At::ROOT;
     let mut cfg = oci_defaults();
     version(doc, &at)?;
     root(doc, &at, bundle_dir, arena, &mut cfg)?;
@@ -150,7 +150,7 @@ fn console_size(v: Value<'static>, at: &At) -> Result<(u16, u16)> {
 
 fn version(doc: Object<'static>, at: &At) -> Result<()> {
     let at = at.field("ociVersion");
-    let v = required(doc, &At::Root, "ociVersion", string)?;
+    let v = required(doc, &At::ROOT, "ociVersion", string)?;
     let raw = v.raw();
     if raw == b"1" || raw.starts_with(b"1.") {
         Ok(())
@@ -168,7 +168,7 @@ fn root(
     cfg: &mut Config,
 ) -> Result<()> {
     let at = at.field("root");
-    let root = required(doc, &At::Root, "root", object)?;
+    let root = required(doc, &At::ROOT, "root", object)?;
     let path_at = at.field("path");
     let path = read::bytes(required(root, &at, "path", string)?, &path_at, arena)?;
     if path.is_empty() {
@@ -189,7 +189,7 @@ fn root(
 
 fn process(doc: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
     let at = at.field("process");
-    let p = required(doc, &At::Root, "process", object)?;
+    let p = required(doc, &At::ROOT, "process", object)?;
     process_object(p, &at, arena, cfg)
 }
 

@@ -231,10 +231,10 @@ fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) 
 /// config.json's is; errors name the field from there.
 pub fn resources_only(text: &'static [u8]) -> Result<crate::cgroup::values::Limits> {
     let Ok(Value::Object(r)) = crate::json::parse(text) else {
-        return Err(At::Root.bad("expected a JSON object (linux.resources)"));
+        return Err(At::ROOT.bad("expected a JSON object (linux.resources)"));
     };
     let mut cfg = Config::new();
-    resources(r, &At::Root, &mut cfg)?;
+    resources(r, &At::ROOT, &mut cfg)?;
     Ok(cfg.limits)
 }
 

@@ -38,5 +38,5 @@ pub fn load_process(file: &CStr, cfg: &mut Config) -> Result<()> {
     // of the container's is kept unless it says so.
     cfg.additional_gids = Gids::new();
     cfg.umask = None;
-    super::process_object(p, &At::Root.field("process"), &mut arena, cfg)
+    super::process_object(p, &At::ROOT.field("process"), &mut arena, cfg)
 }

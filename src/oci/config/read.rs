@@ -12,33 +12,58 @@ use crate::sys::args::Argv;
 /// Where a value sits in the document, for messages: a chain of frames on
 /// the stack, rendered only when something is refused.
 #[derive(Clone, Copy)]
-pub enum At<'a> {
-    Root,
-    Field(&'a At<'a>, &'static str),
-    Index(&'a At<'a>, usize),
+pub struct At<'a> {
+    /// The frame this one is in; `None` at the document's root.
+    parent: Option<&'a At<'a>>,
+    step: Step,
 }
 
+/// How a frame is reached from its parent. The name's pointer, never null,
+/// tells the two apart: a frame is three words, which a field's path
+/// fills with three stores at each of fifty sites (an enum of root, field
+/// and index took four).
+#[derive(Clone, Copy)]
+enum Step {
+    Field(&'static str),
+    Index(usize),
+}
+
+const _: () = assert!(core::mem::size_of::<At>() == 3 * core::mem::size_of::<usize>());
+
 impl<'a> At<'a> {
+    /// The document's root.
+    pub const ROOT: At<'static> = At {
+        parent: None,
+        step: Step::Field(""),
+    };
+
     pub fn field(&'a self, name: &'static str) -> At<'a> {
-        At::Field(self, name)
+        At {
+            parent: Some(self),
+            step: Step::Field(name),
+        }
     }
 
     pub fn index(&'a self, i: usize) -> At<'a> {
-        At::Index(self, i)
+        At {
+            parent: Some(self),
+            step: Step::Index(i),
+        }
     }
 
     fn render(&self, out: &mut Text) {
-        match *self {
-            At::Root => {}
-            At::Field(parent, name) => {
-                parent.render(out);
-                if !matches!(parent, At::Root) {
+        let Some(parent) = self.parent else {
+            return;
+        };
+        parent.render(out);
+        match self.step {
+            Step::Field(name) => {
+                if parent.parent.is_some() {
                     out.push(b".");
                 }
                 out.push_str(name);
             }
-            At::Index(parent, i) => {
-                parent.render(out);
+            Step::Index(i) => {
                 out.push(b"[").push_u64(i as u64).push(b"]");
             }
         }
