@@ -46,9 +46,7 @@ pub(super) fn push_state(
     state::push_places(out, st);
     out.push(b",\"owner\":\"");
     if let Some(dir) = owner {
-        let mut name = Buf::<256>::new();
-        push_owner(&mut name, dir);
-        push_escaped(out, name.as_bytes());
+        push_escaped(out, owner_of(dir).as_bytes());
     }
     out.push(b"\",\"annotations\":");
     out.push(if st.annotations.is_empty() {
@@ -115,8 +113,7 @@ pub fn list(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
                 .push(st.bundle)
                 .push(b"\t");
             out.push(st.created).push(b"\t");
-            push_owner(&mut out, &dir);
-            out.push(b"\n");
+            out.push(owner_of(&dir).as_bytes()).push(b"\n");
         }
         first = false;
         out.write_to(stdout);
@@ -128,15 +125,17 @@ pub fn list(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
 }
 
 /// The owner of a container's state directory, as runc's list gives it:
-/// the user's name, else `#UID`.
-fn push_owner<const N: usize>(out: &mut Buf<N>, dir: &Dir) {
+/// the user's name, else `#UID`. Returned, not pushed: one copy for the
+/// table and the JSON.
+fn owner_of(dir: &Dir) -> Buf<64> {
     let uid = rustix::fs::fstat(dir.lock_fd()).map_or(0, |s| s.st_uid);
     let name = crate::userns::user_name(uid);
-    if name.is_empty() || name.is_cut() {
-        out.push(b"#").push_u64(u64::from(uid));
-    } else {
-        out.push(name.as_bytes());
+    if !name.is_empty() && !name.is_cut() {
+        return name;
     }
+    let mut number = Buf::<64>::from(b"#");
+    number.push_u64(u64::from(uid));
+    number
 }
 
 /// `spec`: writes config.json describing sct's defaults.
