@@ -452,12 +452,13 @@ fn skip_string(text: &[u8], start: usize) -> Result<usize> {
     Ok(at + 1)
 }
 
+/// The four hex digits at `at`, as a number. Folded by hand: core's
+/// `from_str_radix` brings a general parser along.
 fn hex4(text: &[u8], at: usize) -> Option<u16> {
-    let digits = core::str::from_utf8(text.get(at..at + 4)?).ok()?;
-    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u16::from_str_radix(digits, 16).ok()
+    text.get(at..at + 4)?.iter().try_fold(0u16, |n, &c| {
+        let digit = char::from(c).to_digit(16)?;
+        Some(n << 4 | digit as u16)
+    })
 }
 
 /// One decoded character of a checked string.
