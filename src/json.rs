@@ -59,7 +59,7 @@ pub fn parse(text: &[u8]) -> Result<Value<'_>> {
     if rest != text.len() {
         return error(rest, "text after the document");
     }
-    Ok(value_at(text, start))
+    Ok(value_of(&text[start..end]))
 }
 
 impl<'a> Value<'a> {
@@ -204,14 +204,8 @@ impl<'a> Iterator for Elements<'a> {
         if self.text.get(self.at)? == &b']' {
             return None;
         }
-        let value = value_at(self.text, self.at);
-        // Checked by `parse`: the element ends, then `,` or `]` follows.
-        let end = skip_value(self.text, self.at, 0).ok()?;
-        let after = skip_space(self.text, end);
-        self.at = match self.text.get(after) {
-            Some(b',') => skip_space(self.text, after + 1),
-            _ => after,
-        };
+        let (value, next) = value_and_next(self.text, self.at)?;
+        self.at = next;
         Some(value)
     }
 }
@@ -233,21 +227,28 @@ impl<'a> Iterator for Members<'a> {
         let name = Str(&self.text[self.at + 1..name_end - 1]);
         let colon = skip_space(self.text, name_end);
         let start = skip_space(self.text, colon + 1);
-        let value = value_at(self.text, start);
-        let end = skip_value(self.text, start, 0).ok()?;
-        let after = skip_space(self.text, end);
-        self.at = match self.text.get(after) {
-            Some(b',') => skip_space(self.text, after + 1),
-            _ => after,
-        };
+        let (value, next) = value_and_next(self.text, start)?;
+        self.at = next;
         Some((name, value))
     }
 }
 
-/// The value that starts at `at` of a checked text.
-fn value_at(text: &[u8], at: usize) -> Value<'_> {
-    let end = skip_value(text, at, 0).unwrap_or(at);
-    let bytes = &text[at..end];
+/// The value that starts at `at` of a checked text, and where what comes
+/// after it starts: the next element or member (past the `,`), or the
+/// closing bracket. Checked by `parse`: the value ends, then `,` or the
+/// bracket follows.
+fn value_and_next(text: &[u8], at: usize) -> Option<(Value<'_>, usize)> {
+    let end = skip_value(text, at, 0).ok()?;
+    let after = skip_space(text, end);
+    let next = match text.get(after) {
+        Some(b',') => skip_space(text, after + 1),
+        _ => after,
+    };
+    Some((value_of(&text[at..end]), next))
+}
+
+/// The value whose text is `bytes`, checked.
+fn value_of(bytes: &[u8]) -> Value<'_> {
     match bytes.first() {
         Some(b'{') => Value::Object(Object(bytes)),
         Some(b'[') => Value::Array(Array(bytes)),
