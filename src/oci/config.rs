@@ -22,6 +22,7 @@ mod linux;
 mod mounts;
 mod process_file;
 pub use linux::resources_only;
+pub use mounts::option_names as mount_option_names;
 mod read;
 
 pub use process_file::load_process;

@@ -1,8 +1,9 @@
 //! `features`: the runtime-spec features document, what sct supports. The
-//! capabilities and seccomp lists come from the tables the code uses
-//! (`spec::CAPABILITIES`, `profile`'s actions, operators, architectures and
-//! flags); the namespaces and mount options are those config.json's reader
-//! takes, checked against it by the unit test below.
+//! capabilities, mount options and seccomp lists come from the tables the
+//! code uses (`spec::CAPABILITIES`, config.json's reader's bind and tmpfs
+//! options, `profile`'s actions, operators, architectures and flags); the
+//! namespaces are those config.json's reader takes. The unit test below
+//! checks both against the reader.
 
 use super::{Global, Opts};
 use crate::error::Result;
@@ -12,28 +13,6 @@ use crate::sys::args::{Args, Environ};
 /// The namespace types config.json's reader takes (`linux.namespaces`).
 const NAMESPACES: &[&[u8]] = &[b"pid", b"mount", b"ipc", b"uts", b"network", b"cgroup"];
 
-/// The mount options config.json's reader takes on a bind or a tmpfs
-/// (`size=` and `mode=` of a tmpfs take a value).
-const MOUNT_OPTIONS: &[&[u8]] = &[
-    b"bind",
-    b"rbind",
-    b"ro",
-    b"rw",
-    b"nosuid",
-    b"suid",
-    b"nodev",
-    b"dev",
-    b"noexec",
-    b"exec",
-    b"private",
-    b"rprivate",
-    b"slave",
-    b"rslave",
-    b"strictatime",
-    b"relatime",
-    b"noatime",
-];
-
 pub fn features(_: &Global, _: &Opts, _: Args, _: Environ) -> Result<u8> {
     let mut out = Buf::<16384>::from(b"{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"");
     out.push_str(super::state::OCI_VERSION);
@@ -41,7 +20,7 @@ pub fn features(_: &Global, _: &Opts, _: Args, _: Environ) -> Result<u8> {
     let mut hooks = super::config::hooks::KINDS.iter().map(|k| k.as_bytes());
     list(&mut out, b"", &mut hooks);
     out.push(b",\"mountOptions\":");
-    list(&mut out, b"", &mut MOUNT_OPTIONS.iter().copied());
+    list(&mut out, b"", &mut super::config::mount_option_names());
     out.push(b",\"linux\":{\"namespaces\":");
     list(&mut out, b"", &mut NAMESPACES.iter().copied());
     out.push(b",\"capabilities\":");
@@ -115,7 +94,7 @@ mod tests {
             );
         }
         assert!(!accepted(r#",{"type":"user"}"#, ""));
-        for o in MOUNT_OPTIONS {
+        for o in crate::oci::config::mount_option_names() {
             let bind = format!(
                 r#"{{"destination":"/m","type":"bind","source":"/tmp","options":["{}"]}}"#,
                 s(o)

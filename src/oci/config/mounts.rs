@@ -151,6 +151,18 @@ const TMPFS_OPTIONS: &[(&str, Option<bool>)] = &[
     ("exec", Some(false)),
 ];
 
+/// The names of the options sct takes on a bind or a tmpfs, each once, in
+/// the tables' order: what `features` lists, read from the tables the
+/// reader walks, so that the two cannot drift.
+pub fn option_names() -> impl Iterator<Item = &'static [u8]> {
+    let bind = BIND_OPTIONS.iter().map(|(n, _)| n.as_bytes());
+    let tmpfs_only = TMPFS_OPTIONS
+        .iter()
+        .map(|(n, _)| n.as_bytes())
+        .filter(|n| !BIND_OPTIONS.iter().any(|(b, _)| b.as_bytes() == *n));
+    bind.chain(tmpfs_only)
+}
+
 fn bind_of(
     m: crate::json::Object<'static>,
     at: &At,
