@@ -514,23 +514,36 @@ mod tests;
 /// control characters escaped (RFC 8259, section 7). Bytes from 0x80 on
 /// pass as they are: sct writes UTF-8 text it was given.
 pub fn push_escaped<const N: usize>(out: &mut crate::out::Buf<N>, s: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     for &c in s {
-        match c {
-            b'"' => out.push(b"\\\""),
-            b'\\' => out.push(b"\\\\"),
-            b'\n' => out.push(b"\\n"),
-            b'\t' => out.push(b"\\t"),
-            b'\r' => out.push(b"\\r"),
-            0..=0x1f | 0x7f => out.push(&[
+        out.push(escaped(c, &mut [0; 6]));
+    }
+}
+
+/// `c` as it goes inside a JSON string. Apart from `push_escaped`, which
+/// has a copy for each size of buffer, so that they share this one.
+#[inline(never)]
+fn escaped(c: u8, buf: &mut [u8; 6]) -> &[u8] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match c {
+        b'"' => b"\\\"",
+        b'\\' => b"\\\\",
+        b'\n' => b"\\n",
+        b'\t' => b"\\t",
+        b'\r' => b"\\r",
+        0..=0x1f | 0x7f => {
+            *buf = [
                 b'\\',
                 b'u',
                 b'0',
                 b'0',
                 HEX[usize::from(c >> 4)],
                 HEX[usize::from(c & 15)],
-            ]),
-            _ => out.push(&[c]),
-        };
+            ];
+            buf
+        }
+        _ => {
+            buf[0] = c;
+            &buf[..1]
+        }
     }
 }
