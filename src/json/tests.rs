@@ -293,3 +293,31 @@ proptest! {
         }
     }
 }
+
+/// The UTF-8 check against core's: every sequence of up to three bytes,
+/// and four-byte ones from every lead byte with continuation bytes at and
+/// around the edges of their range.
+#[test]
+fn utf8_check_agrees_with_core() {
+    let same = |s: &[u8]| assert_eq!(super::is_utf8(s), std::str::from_utf8(s).is_ok(), "{s:x?}");
+    for a in 0..=255u8 {
+        same(&[a]);
+        for b in 0..=255u8 {
+            same(&[a, b]);
+            for c in 0..=255u8 {
+                same(&[a, b, c]);
+            }
+        }
+    }
+    let edges = [0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xff];
+    for a in 0xf0..=0xff {
+        for b in 0..=255u8 {
+            for c in edges {
+                for d in edges {
+                    same(&[a, b, c, d]);
+                    same(&[b'x', a, b, c, d, b'y']);
+                }
+            }
+        }
+    }
+}
