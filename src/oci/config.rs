@@ -234,7 +234,7 @@ fn process_object(p: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Conf
         }
         cfg.oom_score_adj = Some(adj as i32);
     }
-    for name in ["apparmorProfile", "selinuxLabel"] {
+    for &name in &["apparmorProfile", "selinuxLabel"] {
         if let Some(s) = optional(p, &at, name, string)? {
             if !s.raw().is_empty() {
                 return Err(at.bad_member(name, "not supported: sct applies no LSM label"));
@@ -301,7 +301,7 @@ fn capabilities(caps: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> 
         Ok(Some(mask))
     };
     let bounding = mask("bounding")?.unwrap_or(0);
-    for name in ["effective", "permitted"] {
+    for &name in &["effective", "permitted"] {
         if mask(name)?.is_some_and(|m| m & !bounding != 0) {
             return Err(at.bad_member(
                 name,

@@ -87,8 +87,8 @@ pub fn run(hooks: &[u8], kind: Kind, state: &[u8], pid: u32) -> Result<()> {
 /// waits for them before its pivot_root, in a handshake of its own.
 pub fn has_runtime_hooks(plan: &Plan) -> bool {
     [Kind::Prestart, Kind::CreateRuntime]
-        .into_iter()
-        .any(|k| !list(plan.hooks, k).is_empty())
+        .iter()
+        .any(|&k| !list(plan.hooks, k).is_empty())
 }
 
 /// prestart, then createRuntime: from `create`'s parent side, with the

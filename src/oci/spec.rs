@@ -130,7 +130,7 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
     w.open(Some("capabilities"), b"{");
     // The kept set without NET_RAW: the host's network is shared.
     let kept = spec::kept_mask() & !(1 << linux_raw_sys::general::CAP_NET_RAW);
-    for set in ["bounding", "effective", "permitted"] {
+    for &set in &["bounding", "effective", "permitted"] {
         w.open(Some(set), b"[");
         for &(name, cap) in spec::CAPABILITIES {
             if kept & (1 << cap) != 0 {
@@ -185,7 +185,7 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
     w.close(b"]");
     w.open(Some("linux"), b"{");
     if let Some(caller) = rootless {
-        for (key, id) in [("uidMappings", caller.uid), ("gidMappings", caller.gid)] {
+        for &(key, id) in &[("uidMappings", caller.uid), ("gidMappings", caller.gid)] {
             w.open(Some(key), b"[");
             w.open(None, b"{");
             w.number(Some("containerID"), 0);
@@ -206,7 +206,7 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
     if rootless.is_none() {
         resources(&mut w);
     }
-    for (key, list) in [
+    for &(key, list) in &[
         ("maskedPaths", spec::MASKED),
         ("readonlyPaths", spec::READ_ONLY),
     ] {
@@ -246,7 +246,7 @@ fn resources(w: &mut Writer) {
             w.number(Some("minor"), u64::from(minor));
         }
         let mut access = Buf::<8>::new();
-        for (bit, letter) in [(READ, b"r"), (WRITE, b"w"), (MKNOD, b"m")] {
+        for &(bit, letter) in &[(READ, b"r"), (WRITE, b"w"), (MKNOD, b"m")] {
             if rule.access & bit != 0 {
                 access.push(letter);
             }

@@ -306,7 +306,7 @@ impl Dir {
 
     /// Removes the directory and what is in it.
     pub fn remove(self) -> Result<()> {
-        for name in [STATE, STATE_NEW, FIFO] {
+        for &name in &[STATE, STATE_NEW, FIFO] {
             match rustix::fs::unlinkat(&self.fd, name, AtFlags::empty()) {
                 Ok(()) | Err(Errno::NOENT) => {}
                 Err(e) => return Err(e).at("unlink", name.to_bytes()),
@@ -321,7 +321,7 @@ impl Dir {
 /// `,"bundle":"...","rootfs":"...","created":"..."`: in state.json and in the
 /// state `sct state` prints alike.
 pub fn push_places(out: &mut Buf<16384>, st: &State) {
-    for (name, value) in [
+    for &(name, value) in &[
         (&b"bundle"[..], st.bundle),
         (b"rootfs", st.rootfs),
         (b"created", st.created),

@@ -61,7 +61,7 @@ fn hook(v: Value<'static>, at: &At, arena: &mut Arena) -> Result<()> {
     if path.to_bytes().first() != Some(&b'/') {
         return Err(path_at.bad("expected an absolute path"));
     }
-    for name in ["args", "env"] {
+    for &name in &["args", "env"] {
         let Some(list) = optional(h, at, name, array)? else {
             continue;
         };

@@ -68,7 +68,7 @@ pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -
     if let Some(o) = optional(l, at, "seccomp", object)? {
         cfg.seccomp = Seccomp::Inline(o.as_bytes());
     }
-    for name in ["mountLabel"] {
+    for &name in &["mountLabel"] {
         if let Some(s) = optional(l, at, name, string)? {
             if !s.raw().is_empty() {
                 return Err(at.bad_member(name, "not supported: sct applies no LSM label"));
@@ -334,7 +334,7 @@ fn cpu(c: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
             );
         }
     }
-    for name in ["realtimeRuntime", "realtimePeriod"] {
+    for &name in &["realtimeRuntime", "realtimePeriod"] {
         if let Some(n) = optional(c, at, name, int)? {
             if n != 0 {
                 return Err(at.bad_member(name, "not supported: sct sets no realtime budget"));
