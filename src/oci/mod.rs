@@ -304,14 +304,28 @@ const COMMANDS: &[Command] = &[
     },
 ];
 
-/// runc's global options: the name, and whether it takes a value.
-const GLOBALS: &[(&str, bool)] = &[
-    ("root", true),
-    ("log", true),
-    ("log-format", true),
-    ("debug", false),
-    ("systemd-cgroup", false),
-    ("rootless", true),
+/// runc's global options, as the parser tells them apart.
+#[derive(Clone, Copy)]
+enum GlobalOption {
+    Root,
+    Log,
+    LogFormat,
+    Debug,
+    SystemdCgroup,
+    /// Accepted and left alone: sct tells for itself.
+    Rootless,
+}
+
+/// runc's global options: the name, whether it takes a value, and which
+/// it is (one lookup by name, then a match on the option, where a match
+/// on the name compared its text again).
+const GLOBALS: &[(&str, bool, GlobalOption)] = &[
+    ("root", true, GlobalOption::Root),
+    ("log", true, GlobalOption::Log),
+    ("log-format", true, GlobalOption::LogFormat),
+    ("debug", false, GlobalOption::Debug),
+    ("systemd-cgroup", false, GlobalOption::SystemdCgroup),
+    ("rootless", true, GlobalOption::Rootless),
 ];
 
 /// The default `--root`: where runc keeps its own (`/run/runc`); an
@@ -339,7 +353,8 @@ pub fn main(args: Args, env: Environ) -> Option<u8> {
         let Some((name, inline)) = flag_name(arg) else {
             break;
         };
-        let Some(&(name, takes)) = GLOBALS.iter().find(|(n, _)| n.as_bytes() == name) else {
+        let known = GLOBALS.iter().find(|(n, ..)| n.as_bytes() == name);
+        let Some(&(name, takes, option)) = known else {
             break;
         };
         let value = if !takes {
@@ -353,15 +368,15 @@ pub fn main(args: Args, env: Environ) -> Option<u8> {
             }
             Some(args.get(i))
         };
-        match (name, value) {
-            ("root", Some(v)) => {
+        match (option, value) {
+            (GlobalOption::Root, Some(v)) => {
                 global.root = v;
                 root_given = true;
             }
-            ("log", Some(v)) => global.log = Some(v),
-            ("log-format", Some(v)) => global.log_json = v.to_bytes() == b"json",
-            ("systemd-cgroup", _) => systemd = true,
-            ("debug", _) => global.debug = true,
+            (GlobalOption::Log, Some(v)) => global.log = Some(v),
+            (GlobalOption::LogFormat, Some(v)) => global.log_json = v.to_bytes() == b"json",
+            (GlobalOption::SystemdCgroup, _) => systemd = true,
+            (GlobalOption::Debug, _) => global.debug = true,
             _ => {}
         }
         i += 1;
