@@ -355,6 +355,8 @@ fn errors_name_the_json_path() {
         (edit(r#"{"type": "network"}"#, r#"{"type": "frob"}"#), "sct: config.json: linux.namespaces[4].type: unknown namespace type"),
         (edit(r#"{"type": "network"}"#, r#"{"type": "network", "path": "ns"}"#), "sct: config.json: linux.namespaces[4].path: expected an absolute path"),
         (with_linux(r#""uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]"#), "sct: config.json: linux.uidMappings: needs a user namespace in linux.namespaces"),
+        (edit(r#"{"type": "network"}"#, r#"{"type": "user"}], "uidMappings": [{"hostID": 1000, "size": 1}], "x": [3"#), "sct: config.json: linux.uidMappings[0].containerID: required"),
+        (edit(r#"{"type": "network"}"#, r#"{"type": "user"}], "uidMappings": [{"containerID": 0, "hostID": "a", "size": 1}], "x": [3"#), "sct: config.json: linux.uidMappings[0].hostID: expected a number"),
         (with_linux(r#""seccomp": ["SCMP_ACT_ALLOW"]"#), "sct: config.json: linux.seccomp: expected an object"),
         (with_linux(r#""devices": [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]"#), "sct: config.json: linux.devices: not supported yet: sct makes only its standard nodes"),
         (edit(r#""cpu": {"shares": 1024}"#, r#""memory": {"limit": "1g"}"#), "sct: config.json: linux.resources.memory.limit: expected a number"),
