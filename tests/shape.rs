@@ -21,6 +21,12 @@ use common::elf;
 /// `bench/sizes` shows where the bytes go.
 const SIZE_BUDGET: u64 = 240 * 1024;
 
+/// The most the build without OCI mode (`--no-default-features`, for
+/// initramfs users who need only `sct ROOTFS CMD`) may weigh on x86_64.
+/// Issue 14's goal is 64 KiB; this is what it meets today (127,040 bytes
+/// when this budget was set), lowered as it shrinks.
+const CORE_SIZE_BUDGET: u64 = 128 * 1024;
+
 fn assert_within_budget(path: &Path) {
     let size = std::fs::metadata(path).unwrap().len();
     assert!(
@@ -37,6 +43,25 @@ fn sct_is_a_static_binary() {
     assert!(!e.interp, "sct has a PT_INTERP");
     assert_eq!(e.needed, 0, "sct has DT_NEEDED entries");
     assert_within_budget(Path::new(common::SCT));
+}
+
+/// The build without OCI mode is static too, and has a budget of its own.
+#[test]
+fn the_build_without_oci_mode_stays_small() {
+    let release = common::cargo_build(
+        &["--bin", "sct", "--no-default-features"],
+        "x86_64-unknown-linux-musl",
+        "core",
+    );
+    let path = release.join("sct");
+    let e = elf::inspect(&path).unwrap();
+    assert!(e.is_static());
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(
+        size <= CORE_SIZE_BUDGET,
+        "{} is {size} bytes, over the budget of {CORE_SIZE_BUDGET} (see bench/sizes)",
+        path.display()
+    );
 }
 
 /// The aarch64 build links with rust-lld alone (no cross gcc) and is static.
