@@ -572,7 +572,7 @@ fn spawn(cgroups: &Cgroups) -> Result<Option<(Pid, bool)>> {
 /// runs a step of its own.
 #[inline(never)]
 fn place(cgroups: &Cgroups, placed: bool, pid: Pid) -> Result<()> {
-    let mut text = Buf::<16>::new();
+    let mut text = Buf::<64>::new();
     text.push_u64(pid.as_raw_nonzero().get() as u64);
     for (dir, v2) in cgroups.iter().flatten() {
         if *v2 && placed {

@@ -445,7 +445,7 @@ fn hook_state(st: &State) -> Result<&'static [u8]> {
 pub(super) fn write_pid_file(file: &'static CStr, pid: Pid) -> Result<()> {
     let mut tmp = Buf::<1100>::from(file.to_bytes());
     tmp.push(b".sct-new\0");
-    let mut text = Buf::<16>::new();
+    let mut text = Buf::<64>::new();
     text.push_u64(pid.as_raw_nonzero().get() as u64);
     let fd = rustix::fs::open(
         tmp.as_c_str(),

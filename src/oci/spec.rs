@@ -245,7 +245,7 @@ fn resources(w: &mut Writer) {
         if let Some(minor) = rule.minor {
             w.number(Some("minor"), u64::from(minor));
         }
-        let mut access = Buf::<8>::new();
+        let mut access = Buf::<64>::new();
         for &(bit, letter) in &[(READ, b"r"), (WRITE, b"w"), (MKNOD, b"m")] {
             if rule.access & bit != 0 {
                 access.push(letter);
