@@ -585,8 +585,7 @@ fn place(cgroups: &Cgroups, placed: bool, pid: Pid) -> Result<()> {
             Mode::empty(),
         )
         .at("open", b"cgroup.procs")?;
-        crate::sys::retry(|| rustix::io::write(&fd, text.as_bytes()))
-            .at("write", b"cgroup.procs")?;
+        crate::out::write(fd.as_fd(), text.as_bytes()).at("write", b"cgroup.procs")?;
     }
     Ok(())
 }

@@ -12,7 +12,6 @@
 //! poststart from `start` or `run` once the init has gone on to CMD;
 //! poststop from `delete` once the container is gone (lifecycle.rs).
 
-use rustix::event::{poll, PollFd, PollFlags};
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::net::{socketpair, AddressFamily, SendFlags, SocketFlags, SocketType};
 use rustix::process::{pidfd_open, pidfd_send_signal, Pid, PidfdFlags, Signal};
@@ -211,8 +210,7 @@ fn wait_or_kill(pidfd: &OwnedFd, timeout: u64) -> bool {
     };
     let mut seconds = 0;
     loop {
-        let mut fds = [PollFd::new(pidfd, PollFlags::IN)];
-        match crate::sys::retry(|| poll(&mut fds, Some(&tick))) {
+        match super::lifecycle::wait_readable(pidfd.as_fd(), tick) {
             Ok(0) => seconds += 1,
             _ => return false,
         }

@@ -216,12 +216,11 @@ fn release(global: &Global, dir: &Dir, st: &State) -> Result<bool> {
     // through its startContainer hooks: why one failed, if one did.
     let (mut released, mut why) = (false, Line::new());
     loop {
-        let mut fds = [PollFd::new(&fifo, PollFlags::IN)];
-        let ready = crate::sys::retry(|| poll(&mut fds, Some(&tick))).at("poll", b"exec.fifo")?;
+        let ready = wait_readable(fifo.as_fd(), tick).at("poll", b"exec.fifo")?;
         if ready > 0 {
             let mut buf = [0u8; 256];
             let want = if released { buf.len() } else { 1 };
-            match crate::sys::retry(|| rustix::io::read(&fifo, &mut buf[..want])) {
+            match crate::out::read(fifo.as_fd(), &mut buf[..want]) {
                 // End of file: the init closed it, at CMD's exec or dying.
                 Ok(0) if released => {
                     if !why.is_empty() {
@@ -346,7 +345,7 @@ fn signal_cgroup(st: &State, signal: Signal) {
         return;
     };
     let mut buf = [0u8; 8192];
-    let n = crate::sys::retry(|| rustix::io::read(&fd, &mut buf)).unwrap_or(0);
+    let n = crate::out::read(fd.as_fd(), &mut buf).unwrap_or(0);
     for pid in buf[..n]
         .split(|&c| c == b'\n')
         .filter_map(crate::out::parse_u64)
@@ -394,8 +393,7 @@ fn destroy(global: &Global, dir: Dir, st: &State) -> Result<()> {
             tv_nsec: 0,
         };
         for _ in 0..60 {
-            let mut fds = [PollFd::new(&fd, PollFlags::IN)];
-            if crate::sys::retry(|| poll(&mut fds, Some(&tick))).unwrap_or(0) > 0 {
+            if wait_readable(fd.as_fd(), tick).unwrap_or(0) > 0 {
                 break;
             }
         }
@@ -440,6 +438,19 @@ fn hook_state(st: &State) -> Result<&'static [u8]> {
     Ok(kept)
 }
 
+/// Waits up to `tick` for `fd` to be readable (poll(2), retried while
+/// interrupted): whether it is, as poll counts (0 or 1). One copy for the
+/// waits on the exec FIFO and on pidfds (a pidfd polls readable once its
+/// process has exited).
+#[inline(never)]
+pub(super) fn wait_readable(
+    fd: rustix::fd::BorrowedFd<'_>,
+    tick: Timespec,
+) -> core::result::Result<usize, rustix::io::Errno> {
+    let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+    crate::sys::retry(|| poll(&mut fds, Some(&tick)))
+}
+
 /// Writes the pid file whole, or not at all (aside, then renamed), as
 /// runc does: containerd reads it as soon as `create` returns.
 pub(super) fn write_pid_file(file: &'static CStr, pid: Pid) -> Result<()> {
@@ -466,7 +477,7 @@ pub(super) fn read_all(
 ) -> core::result::Result<usize, rustix::io::Errno> {
     let mut len = 0;
     while len < buf.len() {
-        match crate::sys::retry(|| rustix::io::read(fd, &mut buf[len..]))? {
+        match crate::out::read(fd.as_fd(), &mut buf[len..])? {
             0 => break,
             n => len += n,
         }
@@ -479,7 +490,7 @@ pub(super) fn write_all(
     mut bytes: &[u8],
 ) -> core::result::Result<(), rustix::io::Errno> {
     while !bytes.is_empty() {
-        let n = crate::sys::retry(|| rustix::io::write(fd, bytes))?;
+        let n = crate::out::write(fd.as_fd(), bytes)?;
         bytes = &bytes[n..];
     }
     Ok(())

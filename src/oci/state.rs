@@ -385,7 +385,7 @@ fn read_stat(pid: u32, buf: &mut [u8]) -> Option<&[u8]> {
         Mode::empty(),
     )
     .ok()?;
-    let n = crate::sys::retry(|| rustix::io::read(&fd, &mut *buf)).ok()?;
+    let n = crate::out::read(rustix::fd::AsFd::as_fd(&fd), buf).ok()?;
     Some(&buf[..n])
 }
 
