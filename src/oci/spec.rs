@@ -185,15 +185,8 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
     w.close(b"]");
     w.open(Some("linux"), b"{");
     if let Some(caller) = rootless {
-        for &(key, id) in &[("uidMappings", caller.uid), ("gidMappings", caller.gid)] {
-            w.open(Some(key), b"[");
-            w.open(None, b"{");
-            w.number(Some("containerID"), 0);
-            w.number(Some("hostID"), u64::from(id));
-            w.number(Some("size"), 1);
-            w.close(b"}");
-            w.close(b"]");
-        }
+        id_mapping(&mut w, "uidMappings", caller.uid);
+        id_mapping(&mut w, "gidMappings", caller.gid);
     }
     w.open(Some("namespaces"), b"[");
     let user: &[&str] = if rootless.is_some() { &["user"] } else { &[] };
@@ -222,6 +215,18 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
     w.depth = 0;
     w.out.push(b"\n}\n");
     w.out
+}
+
+/// `uidMappings` or `gidMappings` of `spec --rootless`: the caller's `id`
+/// as the container's 0, one id.
+fn id_mapping(w: &mut Writer, key: &str, id: u32) {
+    w.open(Some(key), b"[");
+    w.open(None, b"{");
+    w.number(Some("containerID"), 0);
+    w.number(Some("hostID"), u64::from(id));
+    w.number(Some("size"), 1);
+    w.close(b"}");
+    w.close(b"]");
 }
 
 /// `linux.resources`: sct's device rule.
