@@ -116,15 +116,13 @@ fn create_in(
     let mut created = Buf::<64>::new();
     super::log::push_time(&mut created);
     let mut paths = [Buf::<512>::new(); 6];
-    let base = State {
-        id: id(opts),
-        bundle,
-        rootfs: loaded.cfg.rootfs.to_bytes(),
-        created: created.as_bytes(),
-        annotations: loaded.annotations,
-        hooks: loaded.cfg.hooks.hooks,
-        ..State::empty()
-    };
+    let mut base = State::empty();
+    base.id = id(opts);
+    base.bundle = bundle;
+    base.rootfs = loaded.cfg.rootfs.to_bytes();
+    base.created = created.as_bytes();
+    base.annotations = loaded.annotations;
+    base.hooks = loaded.cfg.hooks.hooks;
     if !base.hooks.is_empty() {
         loaded.cfg.hooks.state = hook_state(&base)?;
     }

@@ -207,13 +207,11 @@ impl Dir {
                 _ => Ok(b""),
             }
         };
-        let mut st = State {
-            id: string(b"id")?,
-            bundle: string(b"bundle")?,
-            rootfs: string(b"rootfs")?,
-            created: string(b"created")?,
-            ..State::empty()
-        };
+        let mut st = State::empty();
+        st.id = string(b"id")?;
+        st.bundle = string(b"bundle")?;
+        st.rootfs = string(b"rootfs")?;
+        st.created = string(b"created")?;
         let number = |name: &[u8]| match top.get(name) {
             Some(Value::Number(n)) => n.as_u64(),
             _ => None,
