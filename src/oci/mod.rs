@@ -402,9 +402,10 @@ pub fn main(args: Args, env: Environ) -> Option<u8> {
             ),
         ));
     }
-    let opts = match parse_command(cmd, &args, i + 1) {
-        Ok(Some(opts)) => opts,
-        Ok(None) => {
+    let mut opts = Opts::default();
+    match parse_command(cmd, &args, i + 1, &mut opts) {
+        Ok(true) => {}
+        Ok(false) => {
             command_help(cmd).write_to(crate::sys::stdout());
             return Some(0);
         }
@@ -453,10 +454,9 @@ fn missing_value(name: &str) -> Error {
     Error::usage("option '--", name.as_bytes(), "' needs a value")
 }
 
-/// Parses a command's flags and arguments, in any order; `None` for
-/// `--help`.
-fn parse_command(cmd: &Command, args: &Args, first: usize) -> Result<Option<Opts>> {
-    let mut opts = Opts::default();
+/// Parses a command's flags and arguments, in any order, into `opts`;
+/// false for `--help`.
+fn parse_command(cmd: &Command, args: &Args, first: usize, opts: &mut Opts) -> Result<bool> {
     let mut count = 0;
     let mut i = first;
     let mut flags_done = false;
@@ -470,7 +470,7 @@ fn parse_command(cmd: &Command, args: &Args, first: usize) -> Result<Option<Opts
         }
         if let (false, Some((name, inline))) = (flags_done, flag_name(arg)) {
             if name == b"help" || name == b"h" {
-                return Ok(None);
+                return Ok(false);
             }
             let single = arg.len() == 2;
             let flag = cmd
@@ -496,7 +496,7 @@ fn parse_command(cmd: &Command, args: &Args, first: usize) -> Result<Option<Opts
                 }
                 (Some(_), None) => return Err(missing_value(flag.long)),
             };
-            (flag.set)(&mut opts, value);
+            (flag.set)(opts, value);
             continue;
         }
         // CMD's own flags are its own: parsing stops at it, as runc's.
@@ -522,7 +522,7 @@ fn parse_command(cmd: &Command, args: &Args, first: usize) -> Result<Option<Opts
             check_id(id.to_bytes())?;
         }
     }
-    Ok(Some(opts))
+    Ok(true)
 }
 
 /// runc's rule for container IDs: letters, digits, `_+-.`, not `.` or
