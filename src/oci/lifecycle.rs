@@ -151,15 +151,12 @@ fn create_in(
             }
         };
         let pid = pid.map_or(0, |p| p.as_raw_nonzero().get() as u32);
-        let mut st = State {
-            pid,
-            start_time: if pid == 0 {
-                0
-            } else {
-                state::start_time(pid).unwrap_or(0)
-            },
-            ..base
-        };
+        // A copy of the base, which has no pid and so no start time.
+        let mut st = base;
+        st.pid = pid;
+        if pid != 0 {
+            st.start_time = state::start_time(pid).unwrap_or(0);
+        }
         for (slot, path) in st.cgroups.iter_mut().zip(listed) {
             *slot = path.as_bytes();
         }

@@ -24,7 +24,7 @@ pub struct Dir {
 }
 
 /// What `create` recorded, borrowed from the text of `state.json`.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 pub struct State<'a> {
     pub id: &'a [u8],
     pub pid: u32,
