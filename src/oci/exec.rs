@@ -255,18 +255,18 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
     // time, cgroups), and sct has no allocator to serialise a Config. The
     // bundle is the container's for its life (containerd keeps it as the
     // task's directory), and only root on the host can change it.
-    let loaded = config::load(st.bundle)?;
-    let mut cfg = loaded.cfg;
+    let mut loaded = config::load(st.bundle)?;
+    let cfg = &mut loaded.cfg;
     // With the container's capabilities, before --cap: the filter is the
     // one `create` compiled.
-    let profile = parent::compile_seccomp_profile(&cfg)?;
+    let profile = parent::compile_seccomp_profile(cfg)?;
     let mut envs = CStrVec::<256>::new();
     // The container's own terminal is not the new process's: that is
     // --tty's, or the process file's `terminal`.
     (cfg.terminal, cfg.console_size) = (x.tty, None);
     match x.process {
-        Some(file) => config::load_process(file, &mut cfg)?,
-        None => lay_flags_over(&mut cfg, opts, args, &mut envs)?,
+        Some(file) => config::load_process(file, cfg)?,
+        None => lay_flags_over(cfg, opts, args, &mut envs)?,
     }
     crate::terminal::check_console_socket(
         cfg.terminal,
@@ -318,7 +318,7 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
         console: console.as_ref().map(|fd| fd.as_fd()),
     };
     let (pid, placed) = match spawn(&cgroups)? {
-        None => enter::run(&cfg, &entry, channel.into_child()),
+        None => enter::run(cfg, &entry, channel.into_child()),
         Some(child) => child,
     };
     let channel = channel.into_parent();
