@@ -20,6 +20,7 @@ pub type Path = Buf<1024>;
 /// One container's directory, locked.
 pub struct Dir {
     fd: OwnedFd,
+    /// With a NUL at its end, for `rmdir`.
     path: Path,
 }
 
@@ -121,17 +122,16 @@ impl Dir {
         }
     }
 
-    fn open_path(mut path: Path) -> Result<Dir> {
+    fn open_path(path: Path) -> Result<Dir> {
         let fd = rustix::fs::open(
             path.as_c_str(),
             OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
             Mode::empty(),
         );
         // The NUL that as_c_str needed is not part of the path we print.
-        let text = Path::from(&path.as_bytes()[..path.as_bytes().len() - 1]);
-        path = text;
-        let fd = fd.at("open", path.as_bytes())?;
-        lock(&fd, path.as_bytes())?;
+        let text = path.as_c_str().to_bytes();
+        let fd = fd.at("open", text)?;
+        lock(&fd, text)?;
         Ok(Dir { fd, path })
     }
 
@@ -310,9 +310,8 @@ impl Dir {
                 Err(e) => return Err(e).at("unlink", name.to_bytes()),
             }
         }
-        let mut path = Path::from(self.path.as_bytes());
-        path.push(b"\0");
-        rustix::fs::rmdir(path.as_c_str()).at("rmdir", self.path.as_bytes())
+        let path = self.path.as_c_str();
+        rustix::fs::rmdir(path).at("rmdir", path.to_bytes())
     }
 }
 
