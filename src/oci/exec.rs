@@ -240,7 +240,7 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
     // state::status, so that a paused container is refused too; a created
     // one is: its init is still sct, parked, and would share the
     // container with a process of the caller's.
-    let status = state::status(&st, dir.has_fifo());
+    let status = state::status(&st, &dir);
     if status != Status::Running {
         let mut why = Buf::<256>::from(id);
         why.push(b": the container is ").push_str(status.name());

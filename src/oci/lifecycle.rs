@@ -179,7 +179,7 @@ pub fn start(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     let dir = Dir::open(global.root, id(opts))?;
     let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
     let st = dir.read_state(&mut buf, &mut scratch)?;
-    let refused = match state::status(&st, dir.has_fifo()) {
+    let refused = match state::status(&st, &dir) {
         Status::Created => None,
         // runc's words.
         Status::Running => Some("cannot start an already running container"),
@@ -299,7 +299,7 @@ pub fn kill(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     let dir = Dir::open(global.root, id(opts))?;
     let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
     let st = dir.read_state(&mut buf, &mut scratch)?;
-    if state::status(&st, dir.has_fifo()) == Status::Stopped {
+    if state::status(&st, &dir) == Status::Stopped {
         return Err(Error::setup("kill", id(opts), "container not running"));
     }
     // Without a cgroup (rootless and no limits: parent/mod.rs says why there
@@ -362,7 +362,7 @@ pub fn delete(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     };
     let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
     let st = dir.read_state(&mut buf, &mut scratch)?;
-    let status = state::status(&st, dir.has_fifo());
+    let status = state::status(&st, &dir);
     if matches!(status, Status::Running | Status::Paused) && !opts.force {
         return Err(Error::setup("delete", id(opts), "the container is running")
             .hint("stop it first ('sct kill ID KILL'), or use 'sct delete --force ID'"));

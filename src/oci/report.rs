@@ -17,7 +17,7 @@ pub fn state(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     let dir = Dir::open(global.root, id(opts))?;
     let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
     let st = dir.read_state(&mut buf, &mut scratch)?;
-    let status = state::status(&st, dir.has_fifo());
+    let status = state::status(&st, &dir);
     let mut out = Buf::<16384>::new();
     push_state(&mut out, &st, status, id(opts), None);
     out.push(b"\n");
@@ -93,7 +93,7 @@ pub fn list(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
         let Ok(st) = dir.read_state(&mut buf, &mut scratch) else {
             continue;
         };
-        let status = state::status(&st, dir.has_fifo());
+        let status = state::status(&st, &dir);
         let mut out = Buf::<16384>::new();
         if opts.json {
             if !first {

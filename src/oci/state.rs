@@ -403,12 +403,13 @@ pub fn parse_stat(stat: &[u8]) -> Option<(&[u8], u64)> {
     Some((name, crate::out::parse_u64(fields.nth(18)?)?))
 }
 
-/// The status of the container `st` describes, `fifo` telling whether the
-/// exec FIFO is still there. Created takes both the FIFO and an init that
-/// still bears the parked name: `start` lets the init go before it
-/// unlinks the FIFO, so a `start` killed in between leaves the FIFO beside
-/// a container that runs (runc trusts the FIFO alone, and says created).
-pub fn status(st: &State, fifo: bool) -> Status {
+/// The status of the container `st` describes, `dir` its directory.
+/// Created takes both the exec FIFO and an init that still bears the
+/// parked name: `start` lets the init go before it unlinks the FIFO, so a
+/// `start` killed in between leaves the FIFO beside a container that runs
+/// (runc trusts the FIFO alone, and says created).
+pub fn status(st: &State, dir: &Dir) -> Status {
+    let fifo = dir.has_fifo();
     let mut buf = [0u8; 1024];
     let init = match st.pid {
         0 => None,
@@ -439,7 +440,7 @@ pub fn with_live(
     let dir = Dir::open(root, id)?;
     let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
     let st = dir.read_state(&mut buf, &mut scratch)?;
-    match status(&st, dir.has_fifo()) {
+    match status(&st, &dir) {
         Status::Stopped => Err(Error::setup(step, id, "the container is not running")),
         // An ordinary user's container without limits (parent/mod.rs says why).
         _ if st.cgroups.iter().all(|c| c.is_empty()) => {
