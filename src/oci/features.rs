@@ -16,46 +16,46 @@ const NAMESPACES: &[&[u8]] = &[b"pid", b"mount", b"ipc", b"uts", b"network", b"c
 pub fn features(_: &Global, _: &Opts, _: Args, _: Environ) -> Result<u8> {
     let mut out = Buf::<16384>::from(b"{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"");
     out.push_str(super::state::OCI_VERSION);
-    out.push(b"\",\"hooks\":");
     let mut hooks = super::config::hooks::KINDS.iter().map(|k| k.as_bytes());
-    list(&mut out, b"", &mut hooks);
-    out.push(b",\"mountOptions\":");
-    list(&mut out, b"", &mut super::config::mount_option_names());
-    out.push(b",\"linux\":{\"namespaces\":");
-    list(&mut out, b"", &mut NAMESPACES.iter().copied());
-    out.push(b",\"capabilities\":");
-    let mut caps = crate::spec::CAPABILITIES.iter().map(|c| c.0.as_bytes());
-    list(&mut out, b"CAP_", &mut caps);
-    out.push(b",\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":false,\"systemdUser\":false,\"rdma\":false}");
-    out.push(b",\"seccomp\":{\"enabled\":true,\"actions\":");
+    list(&mut out, b"\",\"hooks\":", b"", &mut hooks);
+    let mut options = super::config::mount_option_names();
+    list(&mut out, b",\"mountOptions\":", b"", &mut options);
+    let mut namespaces = NAMESPACES.iter().copied();
     list(
         &mut out,
+        b",\"linux\":{\"namespaces\":",
         b"",
-        &mut crate::profile::ACTIONS.iter().map(|a| a.0),
+        &mut namespaces,
     );
-    out.push(b",\"operators\":");
-    list(&mut out, b"", &mut crate::profile::OPS.iter().map(|o| o.0));
-    out.push(b",\"archs\":");
-    list(
-        &mut out,
-        b"SCMP_ARCH_",
-        &mut crate::profile::ARCHES.iter().copied(),
-    );
+    let mut caps = crate::spec::CAPABILITIES.iter().map(|c| c.0.as_bytes());
+    list(&mut out, b",\"capabilities\":", b"CAP_", &mut caps);
+    out.push(b",\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":false,\"systemdUser\":false,\"rdma\":false}");
+    let mut actions = crate::profile::ACTIONS.iter().map(|a| a.0);
+    let seccomp = b",\"seccomp\":{\"enabled\":true,\"actions\":";
+    list(&mut out, seccomp, b"", &mut actions);
+    let mut ops = crate::profile::OPS.iter().map(|o| o.0);
+    list(&mut out, b",\"operators\":", b"", &mut ops);
+    let mut arches = crate::profile::ARCHES.iter().copied();
+    list(&mut out, b",\"archs\":", b"SCMP_ARCH_", &mut arches);
     let flags = || crate::profile::FILTER_FLAGS.iter().map(|f| f.0);
-    out.push(b",\"knownFlags\":");
-    list(&mut out, b"", &mut flags());
-    out.push(b",\"supportedFlags\":");
-    list(&mut out, b"", &mut flags());
+    list(&mut out, b",\"knownFlags\":", b"", &mut flags());
+    list(&mut out, b",\"supportedFlags\":", b"", &mut flags());
     out.push(b"},\"apparmor\":{\"enabled\":false},\"selinux\":{\"enabled\":false}");
     out.push(b",\"intelRdt\":{\"enabled\":false}},\"annotations\":{}}\n");
     out.write_to(crate::sys::stdout());
     Ok(0)
 }
 
-/// `["PREFIXa","PREFIXb"]`: the names are plain ASCII words.
+/// `before`, then `["PREFIXa","PREFIXb"]`: the names are plain ASCII
+/// words.
 // `dyn`: one copy of the writer for the nine lists, not one per table.
-fn list(out: &mut Buf<16384>, prefix: &[u8], names: &mut dyn Iterator<Item = &[u8]>) {
-    out.push(b"[");
+fn list(
+    out: &mut Buf<16384>,
+    before: &[u8],
+    prefix: &[u8],
+    names: &mut dyn Iterator<Item = &[u8]>,
+) {
+    out.push(before).push(b"[");
     for (i, name) in names.enumerate() {
         if i > 0 {
             out.push(b",");
