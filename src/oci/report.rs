@@ -35,11 +35,8 @@ pub(super) fn push_state(
     owner: Option<&Dir>,
 ) {
     use crate::json::push_escaped;
-    out.push(b"{\"ociVersion\":\"").push_str(state::OCI_VERSION);
-    out.push(b"\",\"id\":\"");
-    push_escaped(out, id);
     let pid = if status == Status::Stopped { 0 } else { st.pid };
-    out.push(b"\",\"pid\":").push_u64(u64::from(pid));
+    state::push_head(out, id, pid);
     out.push(b",\"status\":\"")
         .push_str(status.name())
         .push(b"\"");

@@ -143,10 +143,7 @@ impl Dir {
     /// Writes `state.json` anew.
     pub fn write_state(&self, st: &State) -> Result<()> {
         let mut out = Buf::<16384>::new();
-        out.push(b"{\"ociVersion\":\"").push_str(OCI_VERSION);
-        out.push(b"\",\"id\":\"");
-        push_escaped(&mut out, st.id);
-        out.push(b"\",\"pid\":").push_u64(u64::from(st.pid));
+        push_head(&mut out, st.id, st.pid);
         out.push(b",\"startTime\":").push_u64(st.start_time);
         push_places(&mut out, st);
         out.push(b",\"cgroups\":[");
@@ -313,6 +310,15 @@ impl Dir {
         let path = self.path.as_c_str();
         rustix::fs::rmdir(path).at("rmdir", path.to_bytes())
     }
+}
+
+/// `{"ociVersion":"...","id":"...","pid":N`: how state.json and the state
+/// `sct state` prints begin.
+pub fn push_head(out: &mut Buf<16384>, id: &[u8], pid: u32) {
+    out.push(b"{\"ociVersion\":\"").push_str(OCI_VERSION);
+    out.push(b"\",\"id\":\"");
+    push_escaped(out, id);
+    out.push(b"\",\"pid\":").push_u64(u64::from(pid));
 }
 
 /// `,"bundle":"...","rootfs":"...","created":"..."`: in state.json and in the
