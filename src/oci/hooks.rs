@@ -104,10 +104,7 @@ pub fn run_runtime_hooks(plan: &Plan, child: Pid) -> Result<()> {
 pub fn run_warning(global: &Global, hooks: &[u8], kind: Kind, state: &[u8], pid: u32) {
     for i in 0..list(hooks, kind).iter().count() {
         if let Err(e) = run_one(hooks, kind, i, state, pid) {
-            let mut line = Line::new();
-            e.render(&mut line);
-            line.write_to(crate::sys::stderr());
-            super::log::warning(global, line.as_bytes());
+            super::log::report(global, e, "warning");
         }
     }
 }

@@ -14,9 +14,14 @@ pub fn error(global: &Global, line: &[u8]) {
     entry(global, "error", line);
 }
 
-/// Appends a warning (`sct: warning: ...`), as `error` does.
-pub fn warning(global: &Global, line: &[u8]) {
-    entry(global, "warning", line);
+/// Gives `e` on stderr, one line and perhaps a hint, and appends it to
+/// the log at `level` (`error`, or `warning` for `sct: warning: ...`): one
+/// copy for a command's failure and a hook's warning.
+pub fn report(global: &Global, e: crate::error::Error, level: &str) {
+    let mut line = crate::out::Line::new();
+    e.render(&mut line);
+    line.write_to(crate::sys::stderr());
+    entry(global, level, line.as_bytes());
 }
 
 /// `--debug`'s trace: to the log at level `debug`, or, without `--log`,

@@ -583,9 +583,6 @@ pub fn help(b: &mut Buf<4096>) {
 /// Reports `e` on stderr and in the log; runc's exit status for a failed
 /// command is 1.
 fn fail(global: &Global, e: Error) -> u8 {
-    let mut line = crate::out::Line::new();
-    e.render(&mut line);
-    line.write_to(crate::sys::stderr());
-    log::error(global, line.as_bytes());
+    log::report(global, e, "error");
     1
 }
