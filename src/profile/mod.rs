@@ -143,14 +143,15 @@ impl Policy {
 /// where it helps.
 #[derive(Clone, Copy)]
 pub struct ProfileError {
-    pub field: Field,
+    /// The field's path, `syscalls[3].args[0].op`; empty for the profile.
+    pub field: Buf<96>,
     pub what: &'static str,
     pub value: Buf<64>,
 }
 
 type Result<T> = core::result::Result<T, ProfileError>;
 
-fn fail<T>(field: Field, what: &'static str, value: &[u8]) -> Result<T> {
+fn fail<T>(field: &Field, what: &'static str, value: &[u8]) -> Result<T> {
     Err(error(field, what, value))
 }
 
@@ -158,9 +159,11 @@ fn fail<T>(field: Field, what: &'static str, value: &[u8]) -> Result<T> {
 // copying the error into place.
 #[cold]
 #[inline(never)]
-fn error(field: Field, what: &'static str, value: &[u8]) -> ProfileError {
+fn error(field: &Field, what: &'static str, value: &[u8]) -> ProfileError {
+    let mut path = Buf::new();
+    field.write(&mut path);
     ProfileError {
-        field,
+        field: path,
         what,
         value: Buf::from(value),
     }
@@ -170,11 +173,11 @@ fn error(field: Field, what: &'static str, value: &[u8]) -> ProfileError {
 pub fn read_text(text: &[u8], ctx: &Context, policy: &mut Policy) -> Result<()> {
     match json::parse(text) {
         Ok(Value::Object(o)) => read(o, ctx, policy),
-        Ok(v) => fail(Field::ROOT, "expected an object, not", v.kind().as_bytes()),
+        Ok(v) => fail(&Field::ROOT, "expected an object, not", v.kind().as_bytes()),
         Err(e) => {
             let mut at = Buf::<64>::new();
             at.push(b"at byte ").push_u64(e.offset as u64);
-            fail(Field::ROOT, e.what, at.as_bytes())
+            fail(&Field::ROOT, e.what, at.as_bytes())
         }
     }
 }
@@ -225,53 +228,53 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
             b"syscalls",
         ],
     );
-    let errno = optional_errno(errno, root.key("defaultErrnoRet"))?;
+    let errno = optional_errno(errno, &root.key("defaultErrnoRet"))?;
     let Some(default) = default else {
-        return fail(root.key("defaultAction"), "missing", b"");
+        return fail(&root.key("defaultAction"), "missing", b"");
     };
-    policy.default_action = action(default, errno, root.key("defaultAction"))?;
+    policy.default_action = action(default, errno, &root.key("defaultAction"))?;
     if let Some(v) = architectures {
-        for (i, arch) in strings(v, root.key("architectures"))? {
-            check_architecture(arch, root.key("architectures").index(i))?;
+        for (i, arch) in strings(v, &root.key("architectures"))? {
+            check_architecture(arch, &root.key("architectures").index(i))?;
         }
     }
     if let Some(v) = arch_map {
         let map = root.key("archMap");
-        for (i, entry) in objects(v, map)? {
+        for (i, entry) in objects(v, &map)? {
             let at = map.index(i);
             match entry.get(b"architecture") {
-                Some(Value::String(s)) => check_architecture(s, at.key("architecture"))?,
+                Some(Value::String(s)) => check_architecture(s, &at.key("architecture"))?,
                 Some(v) => {
                     return fail(
-                        at.key("architecture"),
+                        &at.key("architecture"),
                         "expected a string, not",
                         v.kind().as_bytes(),
                     )
                 }
-                None => return fail(at.key("architecture"), "missing", b""),
+                None => return fail(&at.key("architecture"), "missing", b""),
             }
             if let Some(v) = entry.get(b"subArchitectures") {
-                for (j, arch) in strings(v, at.key("subArchitectures"))? {
-                    check_architecture(arch, at.key("subArchitectures").index(j))?;
+                for (j, arch) in strings(v, &at.key("subArchitectures"))? {
+                    check_architecture(arch, &at.key("subArchitectures").index(j))?;
                 }
             }
         }
     }
     if let Some(v) = flags {
-        for (i, flag) in strings(v, root.key("flags"))? {
-            policy.flags |= filter_flag(flag, root.key("flags").index(i))?;
+        for (i, flag) in strings(v, &root.key("flags"))? {
+            policy.flags |= filter_flag(flag, &root.key("flags").index(i))?;
         }
     }
     if let Some(v) = syscalls {
-        for (i, rule) in objects(v, root.key("syscalls"))? {
-            read_rule(rule, ctx, policy, root.key("syscalls").index(i))?;
+        for (i, rule) in objects(v, &root.key("syscalls"))? {
+            read_rule(rule, ctx, policy, &root.key("syscalls").index(i))?;
         }
     }
     Ok(())
 }
 
 #[inline(never)]
-fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: Field) -> Result<()> {
+fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Field) -> Result<()> {
     let [action_value, errno, args, includes, excludes, names, name] = members(
         rule,
         [
@@ -284,11 +287,11 @@ fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: Field) -> Res
             b"name",
         ],
     );
-    let errno = optional_errno(errno, at.key("errnoRet"))?;
+    let errno = optional_errno(errno, &at.key("errnoRet"))?;
     let Some(action_value) = action_value else {
-        return fail(at.key("action"), "missing", b"");
+        return fail(&at.key("action"), "missing", b"");
     };
-    let action = action(action_value, errno, at.key("action"))?;
+    let action = action(action_value, errno, &at.key("action"))?;
     let mut compares = [Compare {
         index: 0,
         op: Op::Eq,
@@ -300,19 +303,19 @@ fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: Field) -> Res
     match args {
         None | Some(Value::Null) => {}
         Some(v) => {
-            for (i, arg) in objects(v, at.key("args"))? {
+            for (i, arg) in objects(v, &at.key("args"))? {
                 if count == MAX_ARGS {
-                    return fail(at.key("args").index(i), "more than 6 comparisons", b"");
+                    return fail(&at.key("args").index(i), "more than 6 comparisons", b"");
                 }
-                let c = compare(arg, at.key("args").index(i))?;
+                let c = compare(arg, &at.key("args").index(i))?;
                 repeated |= compares[..count].iter().any(|o| o.index == c.index);
                 compares[count] = c;
                 count += 1;
             }
         }
     }
-    let applies = applies(includes, ctx, at.key("includes"), true)?
-        & applies(excludes, ctx, at.key("excludes"), false)?;
+    let applies = applies(includes, ctx, &at.key("includes"), true)?
+        & applies(excludes, ctx, &at.key("excludes"), false)?;
     let first = policy.rule_count;
     if applies && action != policy.default_action {
         add_rules(policy, action, &compares[..count], repeated, at)?;
@@ -320,19 +323,19 @@ fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: Field) -> Res
     let kept = first..policy.rule_count;
     match (names, name) {
         (Some(v), _) => {
-            for (i, name) in strings(v, at.key("names"))? {
-                add_name(policy, name, kept.clone(), at.key("names").index(i))?;
+            for (i, name) in strings(v, &at.key("names"))? {
+                add_name(policy, name, kept.clone(), &at.key("names").index(i))?;
             }
         }
-        (None, Some(Value::String(name))) => add_name(policy, name, kept, at.key("name"))?,
+        (None, Some(Value::String(name))) => add_name(policy, name, kept, &at.key("name"))?,
         (None, Some(v)) => {
             return fail(
-                at.key("name"),
+                &at.key("name"),
                 "expected a string, not",
                 v.kind().as_bytes(),
             )
         }
-        (None, None) => return fail(at.key("names"), "missing", b""),
+        (None, None) => return fail(&at.key("names"), "missing", b""),
     }
     Ok(())
 }
@@ -343,7 +346,7 @@ fn add_rules(
     action: u32,
     compares: &[Compare],
     split: bool,
-    at: Field,
+    at: &Field,
 ) -> Result<()> {
     let mut push = |cs: &[Compare]| {
         if policy.rule_count == MAX_RULES {
@@ -371,7 +374,7 @@ fn add_name(
     policy: &mut Policy,
     name: Str,
     rules: core::ops::Range<usize>,
-    at: Field,
+    at: &Field,
 ) -> Result<()> {
     let mut buf = [0u8; 64];
     let Some(n) = name.decode(&mut buf) else {
@@ -408,33 +411,33 @@ fn foreign_syscall(name: &[u8]) -> bool {
 }
 
 #[inline(never)]
-fn compare(arg: Object, at: Field) -> Result<Compare> {
+fn compare(arg: Object, at: &Field) -> Result<Compare> {
     let index = match arg.get(b"index") {
-        Some(v) => number(v, at.key("index"))?,
-        None => return fail(at.key("index"), "missing", b""),
+        Some(v) => number(v, &at.key("index"))?,
+        None => return fail(&at.key("index"), "missing", b""),
     };
     if index >= MAX_ARGS as u64 {
         return fail(
-            at.key("index"),
+            &at.key("index"),
             "not an argument (0 to 5):",
             digits(index).as_bytes(),
         );
     }
     let value = match arg.get(b"value") {
-        Some(v) => number(v, at.key("value"))?,
-        None => return fail(at.key("value"), "missing", b""),
+        Some(v) => number(v, &at.key("value"))?,
+        None => return fail(&at.key("value"), "missing", b""),
     };
     let value_two = match arg.get(b"valueTwo") {
-        Some(v) => number(v, at.key("valueTwo"))?,
+        Some(v) => number(v, &at.key("valueTwo"))?,
         None => 0,
     };
     let op = match arg.get(b"op") {
         Some(Value::String(s)) => match OPS.iter().find(|(name, _)| s.eq(name)) {
             Some(&(_, op)) => op,
-            None => return fail_quoted(at.key("op"), "unknown operator", s),
+            None => return fail_quoted(&at.key("op"), "unknown operator", s),
         },
-        Some(v) => return fail(at.key("op"), "expected a string, not", v.kind().as_bytes()),
-        None => return fail(at.key("op"), "missing", b""),
+        Some(v) => return fail(&at.key("op"), "expected a string, not", v.kind().as_bytes()),
+        None => return fail(&at.key("op"), "missing", b""),
     };
     Ok(Compare {
         index: index as u8,
@@ -445,7 +448,7 @@ fn compare(arg: Object, at: Field) -> Result<Compare> {
 }
 
 /// Whether `includes` (`include`: true) or `excludes` lets the rule apply.
-fn applies(filter: Option<Value>, ctx: &Context, at: Field, include: bool) -> Result<bool> {
+fn applies(filter: Option<Value>, ctx: &Context, at: &Field, include: bool) -> Result<bool> {
     let filter = match filter {
         None | Some(Value::Null) => return Ok(true),
         Some(Value::Object(o)) => o,
@@ -455,7 +458,7 @@ fn applies(filter: Option<Value>, ctx: &Context, at: Field, include: bool) -> Re
     let mut holds = [None::<bool>; 3];
     if let Some(v) = filter.get(b"caps") {
         let (mut all, mut any) = (true, false);
-        for (_, cap) in strings(v, at.key("caps"))? {
+        for (_, cap) in strings(v, &at.key("caps"))? {
             let mut buf = [0u8; 32];
             let held = cap
                 .decode(&mut buf)
@@ -468,7 +471,7 @@ fn applies(filter: Option<Value>, ctx: &Context, at: Field, include: bool) -> Re
     }
     if let Some(v) = filter.get(b"arches") {
         let mut here = false;
-        for (_, arch) in strings(v, at.key("arches"))? {
+        for (_, arch) in strings(v, &at.key("arches"))? {
             here |= arch.eq(crate::arch::NATIVE.go_name);
         }
         holds[1] = Some(here);
@@ -476,13 +479,13 @@ fn applies(filter: Option<Value>, ctx: &Context, at: Field, include: bool) -> Re
     if let Some(v) = filter.get(b"minKernel") {
         let Value::String(s) = v else {
             return fail(
-                at.key("minKernel"),
+                &at.key("minKernel"),
                 "expected a string, not",
                 v.kind().as_bytes(),
             );
         };
         let Some(min) = kernel_version(s.raw()) else {
-            return fail_quoted(at.key("minKernel"), "expected MAJOR.MINOR, not", s);
+            return fail_quoted(&at.key("minKernel"), "expected MAJOR.MINOR, not", s);
         };
         holds[2] = Some(ctx.kernel >= min);
     }
@@ -521,7 +524,7 @@ pub const ACTIONS: &[(&[u8], u32)] = &[
 ];
 
 #[inline(never)]
-fn action(v: Value, errno: Option<u32>, at: Field) -> Result<u32> {
+fn action(v: Value, errno: Option<u32>, at: &Field) -> Result<u32> {
     let Value::String(s) = v else {
         return fail(at, "expected a string, not", v.kind().as_bytes());
     };
@@ -538,7 +541,7 @@ fn action(v: Value, errno: Option<u32>, at: Field) -> Result<u32> {
 }
 
 #[inline(never)]
-fn optional_errno(v: Option<Value>, at: Field) -> Result<Option<u32>> {
+fn optional_errno(v: Option<Value>, at: &Field) -> Result<Option<u32>> {
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(v) => {
@@ -561,7 +564,7 @@ pub const FILTER_FLAGS: &[(&[u8], u32)] = &[
     ),
 ];
 
-fn filter_flag(s: Str, at: Field) -> Result<u32> {
+fn filter_flag(s: Str, at: &Field) -> Result<u32> {
     match FILTER_FLAGS.iter().find(|(name, _)| s.eq(name)) {
         Some(&(_, f)) => Ok(f),
         None => fail_quoted(at, "unknown or unsupported flag", s),
@@ -598,7 +601,7 @@ pub const ARCHES: &[&[u8]] = &[
 /// libseccomp's architecture names (`SCMP_ARCH_*`). sct filters only this
 /// architecture's native ABI whatever the list says, and answers ENOSYS
 /// to the others (i386 and x32 on x86_64) as its built-in filter does.
-fn check_architecture(s: Str, at: Field) -> Result<()> {
+fn check_architecture(s: Str, at: &Field) -> Result<()> {
     let mut buf = [0u8; 32];
     match s
         .decode(&mut buf)
@@ -609,13 +612,13 @@ fn check_architecture(s: Str, at: Field) -> Result<()> {
     }
 }
 
-fn fail_quoted<T>(at: Field, what: &'static str, s: Str) -> Result<T> {
+fn fail_quoted<T>(at: &Field, what: &'static str, s: Str) -> Result<T> {
     Err(quoted(at, what, s))
 }
 
 #[cold]
 #[inline(never)]
-fn quoted(at: Field, what: &'static str, s: Str) -> ProfileError {
+fn quoted(at: &Field, what: &'static str, s: Str) -> ProfileError {
     let mut v = Buf::<64>::new();
     let mut buf = [0u8; 60];
     v.push(b"\"")
@@ -633,9 +636,8 @@ fn digits(n: u64) -> Buf<24> {
 impl ProfileError {
     /// `FIELD: WHAT VALUE`, for the message after the file's name.
     pub fn describe<const N: usize>(&self, out: &mut Buf<N>) {
-        if !self.field.is_root() {
-            self.field.write(out);
-            out.push(b": ");
+        if !self.field.is_empty() {
+            out.push(self.field.as_bytes()).push(b": ");
         }
         out.push_str(self.what);
         if !self.value.is_empty() {

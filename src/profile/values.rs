@@ -19,7 +19,7 @@ pub(super) fn members<'a, const N: usize>(
     values
 }
 
-pub(super) fn number(v: Value, at: Field) -> Result<u64> {
+pub(super) fn number(v: Value, at: &Field) -> Result<u64> {
     match v {
         Value::Number(n) => match n.as_u64() {
             Some(n) => Ok(n),
@@ -35,7 +35,7 @@ pub(super) fn number(v: Value, at: Field) -> Result<u64> {
 
 pub(super) fn strings<'a>(
     v: Value<'a>,
-    at: Field,
+    at: &Field,
 ) -> Result<impl Iterator<Item = (usize, Str<'a>)>> {
     let Value::Array(a) = v else {
         return fail(at, "expected an array, not", v.kind().as_bytes());
@@ -45,7 +45,7 @@ pub(super) fn strings<'a>(
         .enumerate()
         .find(|(_, e)| !matches!(e, Value::String(_)))
     {
-        return fail(at.index(i), "expected a string, not", e.kind().as_bytes());
+        return fail(&at.index(i), "expected a string, not", e.kind().as_bytes());
     }
     Ok(a.iter().enumerate().filter_map(|(i, e)| match e {
         Value::String(s) => Some((i, s)),
@@ -55,7 +55,7 @@ pub(super) fn strings<'a>(
 
 pub(super) fn objects<'a>(
     v: Value<'a>,
-    at: Field,
+    at: &Field,
 ) -> Result<impl Iterator<Item = (usize, Object<'a>)>> {
     let a: Array = match v {
         Value::Array(a) => a,
@@ -66,7 +66,7 @@ pub(super) fn objects<'a>(
         .enumerate()
         .find(|(_, e)| !matches!(e, Value::Object(_)))
     {
-        return fail(at.index(i), "expected an object, not", e.kind().as_bytes());
+        return fail(&at.index(i), "expected an object, not", e.kind().as_bytes());
     }
     Ok(a.iter().enumerate().filter_map(|(i, e)| match e {
         Value::Object(o) => Some((i, o)),
