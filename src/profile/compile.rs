@@ -164,6 +164,8 @@ fn rules(a: &mut Asm, nr: u32, policy: &Policy) {
 /// Falls through when the comparison holds, jumps to `fails` otherwise.
 /// Both halves count, the high one first, as libseccomp compares 64-bit
 /// arguments: an `int` argument with stray high bits does not match.
+// Out of line, as `read` is: not on the compiler's large frame.
+#[inline(never)]
 fn compare(a: &mut Asm, c: &Compare, fails: Label) {
     let (low, high) = arg_halves(usize::from(c.index));
     let (v_high, v_low) = ((c.value >> 32) as u32, c.value as u32);
