@@ -185,6 +185,9 @@ impl Subordinates {
     }
 
     /// The map, if the file gave the caller any range.
+    // Out of line: the reading of /etc/subuid and of /etc/subgid each
+    // end with it.
+    #[inline(never)]
     pub fn into_map(self) -> Option<IdMap> {
         (self.map.len > 1).then_some(self.map)
     }

@@ -83,6 +83,8 @@ pub fn park(channel: &mut ChildEnd, fifo: RawFd) -> Result<OwnedFd> {
 
 /// The parent blocked the signals it forwards before cloning us; the mask is
 /// inherited across exec, so CMD would never see them.
+// Out of line: the checklist and `exec`'s join_and_exec both call it.
+#[inline(never)]
 pub fn restore_signal_mask() -> Result<()> {
     signal::unblock_all().at("sigprocmask", b"")
 }
