@@ -78,16 +78,13 @@ pub fn compile(policy: &Policy) -> Result<Filter, AsmError> {
         verdict: Verdict::Action(0),
     }; SYSCALLS + 1];
     let mut count = 0;
-    let verdicts = decided
-        .iter()
-        .enumerate()
-        .map(|(nr, d)| match d {
-            None => Verdict::Action(policy.default_action),
-            Some(Some(action)) => Verdict::Action(*action),
-            Some(None) => Verdict::Rules(nr as u32),
-        })
-        .chain([Verdict::Action(policy.default_action)]);
-    for (nr, verdict) in verdicts.enumerate() {
+    // One past the table too: numbers beyond it get the default action.
+    for nr in 0..=SYSCALLS {
+        let verdict = match decided.get(nr) {
+            Some(Some(Some(action))) => Verdict::Action(*action),
+            Some(Some(None)) => Verdict::Rules(nr as u32),
+            _ => Verdict::Action(policy.default_action),
+        };
         let joins = count > 0
             && runs[count - 1].verdict == verdict
             && matches!(verdict, Verdict::Action(_));
