@@ -11,12 +11,18 @@ pub(super) fn members<'a, const N: usize>(
     names: [&[u8]; N],
 ) -> [Option<Value<'a>>; N] {
     let mut values = [None; N];
+    fill_members(o, &names, &mut values);
+    values
+}
+
+/// [`members`]' work, not generic: one copy serves every `N`.
+#[inline(never)]
+fn fill_members<'a>(o: Object<'a>, names: &[&[u8]], values: &mut [Option<Value<'a>>]) {
     for (k, v) in o.iter() {
         if let Some(i) = names.iter().position(|n| k.eq(n)) {
             values[i] = Some(v);
         }
     }
-    values
 }
 
 pub(super) fn number(v: Value, at: &Field) -> Result<u64> {
