@@ -33,24 +33,31 @@ fn main() {
     write_foreign_syscalls();
 }
 
-/// `OUT_DIR/errnos`: one record per errno the syscalls crate knows, `code`
-/// (2 bytes, little-endian), name length, description length, name,
-/// description. `Errno::name_and_description` is a match that compiles to
-/// 5 KB of code; walking this table is a loop. The crate's errno table is
-/// the same for every architecture, so the host's copy serves the target.
+/// `OUT_DIR/errnos`: each errno the syscalls crate knows, in number order
+/// as src/names.rs lays such tables out (an entry's number one past the
+/// one before, a zero length and the next number where they skip); an
+/// entry is the name's length, the name and the description.
+/// `Errno::name_and_description` is a match that compiles to 5 KB of code;
+/// walking this table is a loop. The crate's errno table is the same for
+/// every architecture, so the host's copy serves the target.
 fn write_errnos() {
     let mut table = Vec::new();
+    let mut next = 0u16;
     for code in 1..4096u16 {
         let Some((name, description)) =
             syscalls::Errno::new(i32::from(code)).name_and_description()
         else {
             continue;
         };
-        table.extend_from_slice(&code.to_le_bytes());
+        if code != next {
+            table.push(0);
+            table.extend_from_slice(&code.to_le_bytes());
+        }
+        table.push(u8::try_from(1 + name.len() + description.len()).unwrap());
         table.push(u8::try_from(name.len()).unwrap());
-        table.push(u8::try_from(description.len()).unwrap());
         table.extend_from_slice(name.as_bytes());
         table.extend_from_slice(description.as_bytes());
+        next = code + 1;
     }
     let path = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("errnos");
     std::fs::write(path, table).unwrap();

@@ -245,81 +245,14 @@ impl Drop for Error {
 /// `ENOENT` and `No such file or directory`: the syscalls crate's own
 /// `Errno::name_and_description`, read from the table build.rs packs from it.
 fn name_and_description(errno: u16) -> Option<(&'static [u8], &'static [u8])> {
-    let mut rest = &ERRNOS[..];
-    let mut number = 0;
-    while let [name_len, tail @ ..] = rest {
-        if *name_len == 0 {
-            let [lo, hi, tail @ ..] = tail else {
-                return None;
-            };
-            number = u16::from_le_bytes([*lo, *hi]);
-            rest = tail;
-            continue;
-        }
-        let [description_len, tail @ ..] = tail else {
-            return None;
-        };
-        let (name, tail) = tail.split_at(usize::from(*name_len));
-        let (description, tail) = tail.split_at(usize::from(*description_len));
-        if number == errno {
-            return Some((name, description));
-        }
-        number += 1;
-        rest = tail;
-    }
-    None
+    let (_, entry) = crate::names::entries(ERRNOS).find(|&(n, _)| n == u32::from(errno))?;
+    let (&name_len, texts) = entry.split_first()?;
+    Some(texts.split_at(usize::from(name_len)))
 }
 
-/// build.rs's table: per errno its number (2 bytes, little-endian), the
-/// lengths of its name and description, the name and the description.
-const BUILT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/errnos"));
-
-/// `BUILT` with the numbers left out where they run one after another, as
-/// they mostly do: an entry is the two lengths, the name and the
-/// description, and its number is one past the entry's before; where
-/// numbers skip, a zero name length is followed by the next entry's
-/// number. The numbers took 0.3 KB.
-static ERRNOS: [u8; repacked_errnos_len()] = repack_errnos();
-
-const fn repacked_errnos_len() -> usize {
-    let (mut len, mut next, mut at) = (0, 0, 0);
-    while at < BUILT.len() {
-        let number = u16::from_le_bytes([BUILT[at], BUILT[at + 1]]);
-        let texts = BUILT[at + 2] as usize + BUILT[at + 3] as usize;
-        if number != next {
-            len += 3;
-        }
-        len += 2 + texts;
-        next = number + 1;
-        at += 4 + texts;
-    }
-    len
-}
-
-const fn repack_errnos<const N: usize>() -> [u8; N] {
-    let mut table = [0; N];
-    let (mut to, mut next, mut at) = (0, 0, 0);
-    while at < BUILT.len() {
-        let number = u16::from_le_bytes([BUILT[at], BUILT[at + 1]]);
-        assert!(number >= next && BUILT[at + 2] > 0);
-        if number != next {
-            table[to + 1] = BUILT[at];
-            table[to + 2] = BUILT[at + 1];
-            to += 3;
-        }
-        let len = 2 + BUILT[at + 2] as usize + BUILT[at + 3] as usize;
-        let mut i = 0;
-        while i < len {
-            table[to + i] = BUILT[at + 2 + i];
-            i += 1;
-        }
-        to += len;
-        next = number + 1;
-        at += 2 + len;
-    }
-    assert!(to == N);
-    table
-}
+/// build.rs's table, in number order (`names::entries`): an entry is the
+/// name's length, the name and the description.
+static ERRNOS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/errnos"));
 
 /// Attaches the step and the object to a failed syscall.
 pub trait Context<T> {

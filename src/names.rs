@@ -3,6 +3,14 @@
 //! A table of `(&str, number)` pairs costs two words and, in a static-pie
 //! binary, a 24-byte relocation per name. Packed, each entry is the number
 //! (2 bytes, little-endian), the name's length and the name; `find` walks it.
+//!
+//! Where numbers mostly run one after another (syscalls, errnos), a table
+//! in number order leaves them out: an entry is its length and its bytes,
+//! its number one past the entry's before (the first's is 0), and where
+//! numbers skip, a zero length is followed by the next entry's number
+//! (2 bytes, little-endian). `pack_runs` makes one, build.rs another (the
+//! errnos); `entries` walks both. A number beside every syscall name took
+//! 0.7 KB more.
 
 /// The packed size of `entries`, for the length of the static holding them.
 pub const fn packed_len(entries: &[(&str, u32)]) -> usize {
@@ -53,6 +61,87 @@ pub fn find(table: &[u8], matches: impl Fn(&[u8]) -> bool) -> Option<u32> {
     None
 }
 
+/// The packed size of `entries` in number order (see the module's text).
+pub const fn runs_len(entries: &[(&str, u32)]) -> usize {
+    let (mut len, mut next, mut i) = (0, 0, 0);
+    while i < entries.len() {
+        if entries[i].1 != next {
+            len += 3;
+        }
+        len += 1 + entries[i].0.len();
+        next = entries[i].1 + 1;
+        i += 1;
+    }
+    len
+}
+
+/// `entries`, in number order, packed; `N` must be `runs_len(entries)`.
+pub const fn pack_runs<const N: usize>(entries: &[(&str, u32)]) -> [u8; N] {
+    let mut table = [0; N];
+    let (mut at, mut next, mut i) = (0, 0, 0);
+    while i < entries.len() {
+        let (name, number) = (entries[i].0.as_bytes(), entries[i].1);
+        assert!(number >= next && number <= u16::MAX as u32);
+        assert!(!name.is_empty() && name.len() <= u8::MAX as usize);
+        if number != next {
+            let number = (number as u16).to_le_bytes();
+            table[at + 1] = number[0];
+            table[at + 2] = number[1];
+            at += 3;
+        }
+        table[at] = name.len() as u8;
+        at += 1;
+        let mut j = 0;
+        while j < name.len() {
+            table[at + j] = name[j];
+            j += 1;
+        }
+        at += name.len();
+        next = number + 1;
+        i += 1;
+    }
+    assert!(at == N);
+    table
+}
+
+/// Each entry of a table in number order, with its number.
+pub fn entries(table: &[u8]) -> Entries<'_> {
+    Entries {
+        rest: table,
+        number: 0,
+    }
+}
+
+pub struct Entries<'a> {
+    rest: &'a [u8],
+    number: u32,
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = (u32, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let [len, tail @ ..] = self.rest else {
+                return None;
+            };
+            if *len == 0 {
+                let [lo, hi, tail @ ..] = tail else {
+                    return None;
+                };
+                self.number = u16::from_le_bytes([*lo, *hi]).into();
+                self.rest = tail;
+                continue;
+            }
+            let (entry, tail) = tail.split_at(usize::from(*len));
+            let number = self.number;
+            self.number += 1;
+            self.rest = tail;
+            return Some((number, entry));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +156,19 @@ mod tests {
         }
         assert_eq!(find(&PACKED, |n| n == b"bc"), None);
         assert_eq!(find(&[], |_| true), None);
+    }
+
+    const RUNS: &[(&str, u32)] = &[("a", 0), ("bc", 1), ("d", 5), ("efg", 300), ("h", 301)];
+    static PACKED_RUNS: [u8; runs_len(RUNS)] = pack_runs(RUNS);
+
+    #[test]
+    fn runs_give_back_each_entry_with_its_number() {
+        let back: std::vec::Vec<(u32, &[u8])> = entries(&PACKED_RUNS).collect();
+        let want: std::vec::Vec<(u32, &[u8])> =
+            RUNS.iter().map(|&(n, nr)| (nr, n.as_bytes())).collect();
+        assert_eq!(back, want);
+        // Two skips (to 5, to 300) cost 3 bytes each; the runs cost none.
+        assert_eq!(PACKED_RUNS.len(), 5 + 8 + 6);
+        assert_eq!(entries(&[]).next(), None);
     }
 }

@@ -101,78 +101,15 @@ pub(super) fn deny(list: &mut DenyList, v: &'static CStr) -> Result<()> {
 
 /// The number of the syscall called `name` on this architecture.
 pub fn syscall_number(name: &[u8]) -> Option<u32> {
-    let mut rest = &SYSCALL_NAMES[..];
-    let mut number = 0;
-    while let [len, tail @ ..] = rest {
-        if *len == 0 {
-            let [lo, hi, tail @ ..] = tail else {
-                return None;
-            };
-            number = u16::from_le_bytes([*lo, *hi]).into();
-            rest = tail;
-            continue;
-        }
-        let (n, tail) = tail.split_at(usize::from(*len));
-        if n == name {
-            return Some(number);
-        }
-        number += 1;
-        rest = tail;
-    }
-    None
+    names::entries(&SYSCALL_NAMES)
+        .find(|&(_, n)| n == name)
+        .map(|(number, _)| number)
 }
 
-/// `Sysno::iter()` as a packed table: `Sysno::from_str` costs 20 KB of code
-/// and calling `Sysno::name` at run time 9 KB. Syscall numbers mostly run
-/// one after another, so an entry is the name's length and the name, and
-/// its number is one past the entry's before; where numbers skip, a zero
-/// length is followed by the next entry's number (2 bytes, little-endian).
-/// A number beside every name (names::pack) took 0.7 KB more.
-static SYSCALL_NAMES: [u8; packed_syscalls_len()] = pack_syscalls();
-
-const fn packed_syscalls_len() -> usize {
-    let mut len = 0;
-    let mut next = 0;
-    let mut i = 0;
-    while i < SYSCALLS.len() {
-        let (name, number) = SYSCALLS[i];
-        if number != next {
-            len += 3;
-        }
-        len += 1 + name.len();
-        next = number + 1;
-        i += 1;
-    }
-    len
-}
-
-const fn pack_syscalls<const N: usize>() -> [u8; N] {
-    let mut table = [0; N];
-    let (mut at, mut next, mut i) = (0, 0, 0);
-    while i < SYSCALLS.len() {
-        let (name, number) = (SYSCALLS[i].0.as_bytes(), SYSCALLS[i].1);
-        assert!(number >= next && number <= u16::MAX as u32);
-        assert!(!name.is_empty() && name.len() <= u8::MAX as usize);
-        if number != next {
-            let number = (number as u16).to_le_bytes();
-            table[at + 1] = number[0];
-            table[at + 2] = number[1];
-            at += 3;
-        }
-        table[at] = name.len() as u8;
-        at += 1;
-        let mut j = 0;
-        while j < name.len() {
-            table[at + j] = name[j];
-            j += 1;
-        }
-        at += name.len();
-        next = number + 1;
-        i += 1;
-    }
-    assert!(at == N);
-    table
-}
+/// `Sysno::iter()` packed in number order (`names::pack_runs`):
+/// `Sysno::from_str` costs 20 KB of code and calling `Sysno::name` at run
+/// time 9 KB.
+static SYSCALL_NAMES: [u8; names::runs_len(&SYSCALLS)] = names::pack_runs(&SYSCALLS);
 
 const SYSCALLS: [(&str, u32); syscall_count()] = {
     let mut table = [("", 0); syscall_count()];
