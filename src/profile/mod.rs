@@ -42,13 +42,12 @@ use crate::out::Buf;
 use values::{members, number, objects, strings};
 
 mod compile;
-mod field;
 #[cfg(test)]
 mod tests;
 mod values;
 
+pub use crate::json::Path;
 pub use compile::{compile, Filter};
-pub use field::Field;
 
 /// Most rules a profile may keep after the split of repeated arguments.
 pub const MAX_RULES: usize = 256;
@@ -151,7 +150,7 @@ pub struct ProfileError {
 
 type Result<T> = core::result::Result<T, ProfileError>;
 
-fn fail<T>(field: &Field, what: &'static str, value: &[u8]) -> Result<T> {
+fn fail<T>(field: &Path, what: &'static str, value: &[u8]) -> Result<T> {
     Err(error(field, what, value))
 }
 
@@ -159,7 +158,7 @@ fn fail<T>(field: &Field, what: &'static str, value: &[u8]) -> Result<T> {
 // copying the error into place.
 #[cold]
 #[inline(never)]
-fn error(field: &Field, what: &'static str, value: &[u8]) -> ProfileError {
+fn error(field: &Path, what: &'static str, value: &[u8]) -> ProfileError {
     let mut path = Buf::new();
     field.write(&mut path);
     ProfileError {
@@ -173,11 +172,11 @@ fn error(field: &Field, what: &'static str, value: &[u8]) -> ProfileError {
 pub fn read_text(text: &[u8], ctx: &Context, policy: &mut Policy) -> Result<()> {
     match json::parse(text) {
         Ok(Value::Object(o)) => read(o, ctx, policy),
-        Ok(v) => fail(&Field::ROOT, "expected an object, not", v.kind().as_bytes()),
+        Ok(v) => fail(&Path::ROOT, "expected an object, not", v.kind().as_bytes()),
         Err(e) => {
             let mut at = Buf::<64>::new();
             at.push(b"at byte ").push_u64(e.offset as u64);
-            fail(&Field::ROOT, e.what, at.as_bytes())
+            fail(&Path::ROOT, e.what, at.as_bytes())
         }
     }
 }
@@ -222,7 +221,7 @@ impl Default for Policy {
 // 4-byte offset.
 #[inline(never)]
 pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
-    let root = Field::ROOT;
+    let root = Path::ROOT;
     // Emptied in place: `*policy = Policy::new()` built the 48 KB
     // temporary on this frame first. Entries past the counts are never read.
     policy.flags = 0;
@@ -239,53 +238,53 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
             b"syscalls",
         ],
     );
-    let errno = optional_errno(errno, &root.key("defaultErrnoRet"))?;
+    let errno = optional_errno(errno, &root.field("defaultErrnoRet"))?;
     let Some(default) = default else {
-        return fail(&root.key("defaultAction"), "missing", b"");
+        return fail(&root.field("defaultAction"), "missing", b"");
     };
-    policy.default_action = action(default, errno, &root.key("defaultAction"))?;
+    policy.default_action = action(default, errno, &root.field("defaultAction"))?;
     if let Some(v) = architectures {
-        for (i, arch) in strings(v, &root.key("architectures"))? {
-            check_architecture(arch, &root.key("architectures").index(i))?;
+        for (i, arch) in strings(v, &root.field("architectures"))? {
+            check_architecture(arch, &root.field("architectures").index(i))?;
         }
     }
     if let Some(v) = arch_map {
-        let map = root.key("archMap");
+        let map = root.field("archMap");
         for (i, entry) in objects(v, &map)? {
             let at = map.index(i);
             match entry.get(b"architecture") {
-                Some(Value::String(s)) => check_architecture(s, &at.key("architecture"))?,
+                Some(Value::String(s)) => check_architecture(s, &at.field("architecture"))?,
                 Some(v) => {
                     return fail(
-                        &at.key("architecture"),
+                        &at.field("architecture"),
                         "expected a string, not",
                         v.kind().as_bytes(),
                     )
                 }
-                None => return fail(&at.key("architecture"), "missing", b""),
+                None => return fail(&at.field("architecture"), "missing", b""),
             }
             if let Some(v) = entry.get(b"subArchitectures") {
-                for (j, arch) in strings(v, &at.key("subArchitectures"))? {
-                    check_architecture(arch, &at.key("subArchitectures").index(j))?;
+                for (j, arch) in strings(v, &at.field("subArchitectures"))? {
+                    check_architecture(arch, &at.field("subArchitectures").index(j))?;
                 }
             }
         }
     }
     if let Some(v) = flags {
-        for (i, flag) in strings(v, &root.key("flags"))? {
-            policy.flags |= filter_flag(flag, &root.key("flags").index(i))?;
+        for (i, flag) in strings(v, &root.field("flags"))? {
+            policy.flags |= filter_flag(flag, &root.field("flags").index(i))?;
         }
     }
     if let Some(v) = syscalls {
-        for (i, rule) in objects(v, &root.key("syscalls"))? {
-            read_rule(rule, ctx, policy, &root.key("syscalls").index(i))?;
+        for (i, rule) in objects(v, &root.field("syscalls"))? {
+            read_rule(rule, ctx, policy, &root.field("syscalls").index(i))?;
         }
     }
     Ok(())
 }
 
 #[inline(never)]
-fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Field) -> Result<()> {
+fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Path) -> Result<()> {
     let [action_value, errno, args, includes, excludes, names, name] = members(
         rule,
         [
@@ -298,11 +297,11 @@ fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Field) -> Re
             b"name",
         ],
     );
-    let errno = optional_errno(errno, &at.key("errnoRet"))?;
+    let errno = optional_errno(errno, &at.field("errnoRet"))?;
     let Some(action_value) = action_value else {
-        return fail(&at.key("action"), "missing", b"");
+        return fail(&at.field("action"), "missing", b"");
     };
-    let action = action(action_value, errno, &at.key("action"))?;
+    let action = action(action_value, errno, &at.field("action"))?;
     let mut compares = [Compare {
         index: 0,
         op: Op::Eq,
@@ -314,19 +313,19 @@ fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Field) -> Re
     match args {
         None | Some(Value::Null) => {}
         Some(v) => {
-            for (i, arg) in objects(v, &at.key("args"))? {
+            for (i, arg) in objects(v, &at.field("args"))? {
                 if count == MAX_ARGS {
-                    return fail(&at.key("args").index(i), "more than 6 comparisons", b"");
+                    return fail(&at.field("args").index(i), "more than 6 comparisons", b"");
                 }
-                let c = compare(arg, &at.key("args").index(i))?;
+                let c = compare(arg, &at.field("args").index(i))?;
                 repeated |= compares[..count].iter().any(|o| o.index == c.index);
                 compares[count] = c;
                 count += 1;
             }
         }
     }
-    let applies = applies(includes, ctx, &at.key("includes"), true)?
-        & applies(excludes, ctx, &at.key("excludes"), false)?;
+    let applies = applies(includes, ctx, &at.field("includes"), true)?
+        & applies(excludes, ctx, &at.field("excludes"), false)?;
     let first = policy.rule_count;
     if applies && action != policy.default_action {
         add_rules(policy, action, &compares[..count], repeated, at)?;
@@ -334,19 +333,19 @@ fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Field) -> Re
     let kept = first..policy.rule_count;
     match (names, name) {
         (Some(v), _) => {
-            for (i, name) in strings(v, &at.key("names"))? {
-                add_name(policy, name, kept.clone(), &at.key("names").index(i))?;
+            for (i, name) in strings(v, &at.field("names"))? {
+                add_name(policy, name, kept.clone(), &at.field("names").index(i))?;
             }
         }
-        (None, Some(Value::String(name))) => add_name(policy, name, kept, &at.key("name"))?,
+        (None, Some(Value::String(name))) => add_name(policy, name, kept, &at.field("name"))?,
         (None, Some(v)) => {
             return fail(
-                &at.key("name"),
+                &at.field("name"),
                 "expected a string, not",
                 v.kind().as_bytes(),
             )
         }
-        (None, None) => return fail(&at.key("names"), "missing", b""),
+        (None, None) => return fail(&at.field("names"), "missing", b""),
     }
     Ok(())
 }
@@ -357,7 +356,7 @@ fn add_rules(
     action: u32,
     compares: &[Compare],
     split: bool,
-    at: &Field,
+    at: &Path,
 ) -> Result<()> {
     let mut push = |cs: &[Compare]| {
         if policy.rule_count == MAX_RULES {
@@ -385,7 +384,7 @@ fn add_name(
     policy: &mut Policy,
     name: Str,
     rules: core::ops::Range<usize>,
-    at: &Field,
+    at: &Path,
 ) -> Result<()> {
     let mut buf = [0u8; 64];
     let Some(n) = name.decode(&mut buf) else {
@@ -422,33 +421,39 @@ fn foreign_syscall(name: &[u8]) -> bool {
 }
 
 #[inline(never)]
-fn compare(arg: Object, at: &Field) -> Result<Compare> {
+fn compare(arg: Object, at: &Path) -> Result<Compare> {
     let index = match arg.get(b"index") {
-        Some(v) => number(v, &at.key("index"))?,
-        None => return fail(&at.key("index"), "missing", b""),
+        Some(v) => number(v, &at.field("index"))?,
+        None => return fail(&at.field("index"), "missing", b""),
     };
     if index >= MAX_ARGS as u64 {
         return fail(
-            &at.key("index"),
+            &at.field("index"),
             "not an argument (0 to 5):",
             digits(index).as_bytes(),
         );
     }
     let value = match arg.get(b"value") {
-        Some(v) => number(v, &at.key("value"))?,
-        None => return fail(&at.key("value"), "missing", b""),
+        Some(v) => number(v, &at.field("value"))?,
+        None => return fail(&at.field("value"), "missing", b""),
     };
     let value_two = match arg.get(b"valueTwo") {
-        Some(v) => number(v, &at.key("valueTwo"))?,
+        Some(v) => number(v, &at.field("valueTwo"))?,
         None => 0,
     };
     let op = match arg.get(b"op") {
         Some(Value::String(s)) => match OPS.iter().find(|(name, _)| s.eq(name)) {
             Some(&(_, op)) => op,
-            None => return fail_quoted(&at.key("op"), "unknown operator", s),
+            None => return fail_quoted(&at.field("op"), "unknown operator", s),
         },
-        Some(v) => return fail(&at.key("op"), "expected a string, not", v.kind().as_bytes()),
-        None => return fail(&at.key("op"), "missing", b""),
+        Some(v) => {
+            return fail(
+                &at.field("op"),
+                "expected a string, not",
+                v.kind().as_bytes(),
+            )
+        }
+        None => return fail(&at.field("op"), "missing", b""),
     };
     Ok(Compare {
         index: index as u8,
@@ -459,7 +464,7 @@ fn compare(arg: Object, at: &Field) -> Result<Compare> {
 }
 
 /// Whether `includes` (`include`: true) or `excludes` lets the rule apply.
-fn applies(filter: Option<Value>, ctx: &Context, at: &Field, include: bool) -> Result<bool> {
+fn applies(filter: Option<Value>, ctx: &Context, at: &Path, include: bool) -> Result<bool> {
     let filter = match filter {
         None | Some(Value::Null) => return Ok(true),
         Some(Value::Object(o)) => o,
@@ -469,7 +474,7 @@ fn applies(filter: Option<Value>, ctx: &Context, at: &Field, include: bool) -> R
     let mut holds = [None::<bool>; 3];
     if let Some(v) = filter.get(b"caps") {
         let (mut all, mut any) = (true, false);
-        for (_, cap) in strings(v, &at.key("caps"))? {
+        for (_, cap) in strings(v, &at.field("caps"))? {
             let mut buf = [0u8; 32];
             let held = cap
                 .decode(&mut buf)
@@ -482,7 +487,7 @@ fn applies(filter: Option<Value>, ctx: &Context, at: &Field, include: bool) -> R
     }
     if let Some(v) = filter.get(b"arches") {
         let mut here = false;
-        for (_, arch) in strings(v, &at.key("arches"))? {
+        for (_, arch) in strings(v, &at.field("arches"))? {
             here |= arch.eq(crate::arch::NATIVE.go_name);
         }
         holds[1] = Some(here);
@@ -490,13 +495,13 @@ fn applies(filter: Option<Value>, ctx: &Context, at: &Field, include: bool) -> R
     if let Some(v) = filter.get(b"minKernel") {
         let Value::String(s) = v else {
             return fail(
-                &at.key("minKernel"),
+                &at.field("minKernel"),
                 "expected a string, not",
                 v.kind().as_bytes(),
             );
         };
         let Some(min) = kernel_version(s.raw()) else {
-            return fail_quoted(&at.key("minKernel"), "expected MAJOR.MINOR, not", s);
+            return fail_quoted(&at.field("minKernel"), "expected MAJOR.MINOR, not", s);
         };
         holds[2] = Some(ctx.kernel >= min);
     }
@@ -535,7 +540,7 @@ pub const ACTIONS: &[(&[u8], u32)] = &[
 ];
 
 #[inline(never)]
-fn action(v: Value, errno: Option<u32>, at: &Field) -> Result<u32> {
+fn action(v: Value, errno: Option<u32>, at: &Path) -> Result<u32> {
     let Value::String(s) = v else {
         return fail(at, "expected a string, not", v.kind().as_bytes());
     };
@@ -552,7 +557,7 @@ fn action(v: Value, errno: Option<u32>, at: &Field) -> Result<u32> {
 }
 
 #[inline(never)]
-fn optional_errno(v: Option<Value>, at: &Field) -> Result<Option<u32>> {
+fn optional_errno(v: Option<Value>, at: &Path) -> Result<Option<u32>> {
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(v) => {
@@ -575,7 +580,7 @@ pub const FILTER_FLAGS: &[(&[u8], u32)] = &[
     ),
 ];
 
-fn filter_flag(s: Str, at: &Field) -> Result<u32> {
+fn filter_flag(s: Str, at: &Path) -> Result<u32> {
     match FILTER_FLAGS.iter().find(|(name, _)| s.eq(name)) {
         Some(&(_, f)) => Ok(f),
         None => fail_quoted(at, "unknown or unsupported flag", s),
@@ -612,7 +617,7 @@ pub const ARCHES: &[&[u8]] = &[
 /// libseccomp's architecture names (`SCMP_ARCH_*`). sct filters only this
 /// architecture's native ABI whatever the list says, and answers ENOSYS
 /// to the others (i386 and x32 on x86_64) as its built-in filter does.
-fn check_architecture(s: Str, at: &Field) -> Result<()> {
+fn check_architecture(s: Str, at: &Path) -> Result<()> {
     let mut buf = [0u8; 32];
     match s
         .decode(&mut buf)
@@ -623,13 +628,13 @@ fn check_architecture(s: Str, at: &Field) -> Result<()> {
     }
 }
 
-fn fail_quoted<T>(at: &Field, what: &'static str, s: Str) -> Result<T> {
+fn fail_quoted<T>(at: &Path, what: &'static str, s: Str) -> Result<T> {
     Err(quoted(at, what, s))
 }
 
 #[cold]
 #[inline(never)]
-fn quoted(at: &Field, what: &'static str, s: Str) -> ProfileError {
+fn quoted(at: &Path, what: &'static str, s: Str) -> ProfileError {
     let mut v = Buf::<64>::new();
     let mut buf = [0u8; 60];
     v.push(b"\"")

@@ -1,7 +1,7 @@
 //! Reading a profile's JSON values: members in one pass, numbers, arrays
 //! of strings and of objects, each failure naming its field.
 
-use super::{fail, Field, Result};
+use super::{fail, Path, Result};
 use crate::json::{Array, Object, Str, Value};
 
 /// The values of the members called `names`, in one pass over the object
@@ -25,7 +25,7 @@ fn fill_members<'a>(o: Object<'a>, names: &[&[u8]], values: &mut [Option<Value<'
     }
 }
 
-pub(super) fn number(v: Value, at: &Field) -> Result<u64> {
+pub(super) fn number(v: Value, at: &Path) -> Result<u64> {
     match v {
         Value::Number(n) => match n.as_u64() {
             Some(n) => Ok(n),
@@ -41,7 +41,7 @@ pub(super) fn number(v: Value, at: &Field) -> Result<u64> {
 
 pub(super) fn strings<'a>(
     v: Value<'a>,
-    at: &Field,
+    at: &Path,
 ) -> Result<impl Iterator<Item = (usize, Str<'a>)>> {
     let Value::Array(a) = v else {
         return fail(at, "expected an array, not", v.kind().as_bytes());
@@ -61,7 +61,7 @@ pub(super) fn strings<'a>(
 
 pub(super) fn objects<'a>(
     v: Value<'a>,
-    at: &Field,
+    at: &Path,
 ) -> Result<impl Iterator<Item = (usize, Object<'a>)>> {
     let a: Array = match v {
         Value::Array(a) => a,

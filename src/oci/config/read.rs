@@ -9,73 +9,17 @@ use crate::out::Text;
 use crate::sys::arena::{c_str, Arena};
 use crate::sys::args::Argv;
 
-/// Where a value sits in the document, for messages: a chain of frames on
-/// the stack, rendered only when something is refused.
-#[derive(Clone, Copy)]
-pub struct At<'a> {
-    /// The frame this one is in; `None` at the document's root.
-    parent: Option<&'a At<'a>>,
-    step: Step,
-}
+/// Where a value sits in config.json, for messages.
+pub type At<'a> = crate::json::Path<'a>;
 
-/// How a frame is reached from its parent. The name's pointer, never null,
-/// tells the two apart: a frame is three words, which a field's path
-/// fills with three stores at each of fifty sites (an enum of root, field
-/// and index took four).
-#[derive(Clone, Copy)]
-enum Step {
-    Field(&'static str),
-    Index(usize),
-}
-
-const _: () = assert!(core::mem::size_of::<At>() == 3 * core::mem::size_of::<usize>());
-
-impl<'a> At<'a> {
-    /// The document's root.
-    pub const ROOT: At<'static> = At {
-        parent: None,
-        step: Step::Field(""),
-    };
-
-    pub fn field(&'a self, name: &'static str) -> At<'a> {
-        At {
-            parent: Some(self),
-            step: Step::Field(name),
-        }
-    }
-
-    pub fn index(&'a self, i: usize) -> At<'a> {
-        At {
-            parent: Some(self),
-            step: Step::Index(i),
-        }
-    }
-
-    fn render(&self, out: &mut Text) {
-        let Some(parent) = self.parent else {
-            return;
-        };
-        parent.render(out);
-        match self.step {
-            Step::Field(name) => {
-                if parent.parent.is_some() {
-                    out.push(b".");
-                }
-                out.push_str(name);
-            }
-            Step::Index(i) => {
-                out.push(b"[").push_u64(i as u64).push(b"]");
-            }
-        }
-    }
-
+impl At<'_> {
     /// `sct: config.json: PATH: what`. Out of line: called at a hundred
     /// refusals.
     #[cold]
     #[inline(never)]
     pub fn bad(&self, what: &'static str) -> Error {
         let mut path = Text::new();
-        self.render(&mut path);
+        self.write(&mut path);
         if path.is_empty() {
             return Error::setup("config.json", b"", what);
         }
