@@ -8,7 +8,13 @@ use common::*;
 both_paths! {
     fn dev_has_exactly_the_expected_nodes(sct) {
         let rootfs = Rootfs::new();
-        let out = sct.run_in(&rootfs, &[], &["/bin/sh", "-c", "stat -c '%n %F %t:%T %a' /dev/*; for l in fd stdin stdout stderr ptmx; do readlink /dev/$l; done"]).ok();
+        // Under a umask that would narrow every mode sct asks for: the
+        // nodes keep theirs, and CMD gets the caller's umask.
+        let listing = "stat -c '%n %F %t:%T %a' /dev/*; for l in fd stdin stdout stderr ptmx; do readlink /dev/$l; done; umask";
+        let sct = sct.command(&[rootfs.path().as_os_str(), "/bin/sh".as_ref(), "-c".as_ref(), listing.as_ref()]);
+        let mut under_umask = std::process::Command::new("/bin/sh");
+        under_umask.args(["-c", "umask 077 && exec \"$@\"", "sh"]).arg(sct.get_program()).args(sct.get_args());
+        let out = Output::from(under_umask.stdin(std::process::Stdio::null()).output().unwrap()).ok();
         let expected = "\
 /dev/fd symbolic link 0:0 777
 /dev/full character special file 1:7 666
@@ -29,6 +35,7 @@ both_paths! {
 /proc/self/fd/1
 /proc/self/fd/2
 pts/ptmx
+0077
 ";
         assert_eq!(out.stdout, expected);
     }

@@ -14,8 +14,8 @@ use linux_raw_sys::general::{
 use rustix::fd::{AsFd, AsRawFd, OwnedFd};
 use rustix::fs::fstat;
 use rustix::fs::{
-    chmodat, makedev, mkdirat, mknodat, openat, openat2, symlinkat, AtFlags, FileType, Mode,
-    OFlags, ResolveFlags, CWD,
+    makedev, mkdirat, mknodat, openat, openat2, symlinkat, FileType, Mode, OFlags, ResolveFlags,
+    CWD,
 };
 use rustix::mount::{mount, mount_bind, mount_bind_recursive, mount_remount, MountFlags};
 
@@ -286,16 +286,31 @@ fn fill_dev(root: &OwnedFd, in_userns: bool) -> Result<()> {
         RESOLVE_INSIDE,
     )
     .at("open", b"/dev")?;
+    // The umask sct inherited must not narrow the nodes' modes: none while
+    // they are made, then the caller's again for CMD (two calls, where a
+    // chmod after each node took six).
+    let callers = rustix::process::umask(Mode::empty());
+    let made = make_dev_nodes(&dev, in_userns);
+    rustix::process::umask(callers);
+    made?;
+    for (name, target) in DEV_LINKS {
+        symlinkat(*target, &dev, *name).at("symlink", name.to_bytes())?;
+    }
+    Ok(())
+}
+
+/// DEV_NODES in `dev`, each with the mode 0666 asked of mknod (the caller
+/// has cleared the umask).
+fn make_dev_nodes(dev: &OwnedFd, in_userns: bool) -> Result<()> {
     for n in DEV_NODES {
-        let mode = Mode::from_raw_mode(0o666);
         let made = if in_userns {
             Err(rustix::io::Errno::PERM)
         } else {
             mknodat(
-                &dev,
+                dev,
                 n.name,
                 FileType::CharacterDevice,
-                mode,
+                Mode::from_raw_mode(0o666),
                 makedev(n.major, n.minor),
             )
         };
@@ -303,17 +318,9 @@ fn fill_dev(root: &OwnedFd, in_userns: bool) -> Result<()> {
             // Without CAP_MKNOD (a user namespace, a runtime that withheld
             // it), bind the host's node instead, as runc does; its mode is
             // the host's, and not sct's to change.
-            Err(rustix::io::Errno::PERM) => bind_default_node(&dev, n)?,
-            other => {
-                other.at("mknod", n.name.to_bytes())?;
-                // The umask sct inherited must not narrow the modes. The
-                // node was just made on sct's own tmpfs: it is no symlink.
-                chmodat(&dev, n.name, mode, AtFlags::empty()).at("chmod", n.name.to_bytes())?;
-            }
+            Err(rustix::io::Errno::PERM) => bind_default_node(dev, n)?,
+            other => other.at("mknod", n.name.to_bytes())?,
         }
-    }
-    for (name, target) in DEV_LINKS {
-        symlinkat(*target, &dev, *name).at("symlink", name.to_bytes())?;
     }
     Ok(())
 }
