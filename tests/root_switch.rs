@@ -5,8 +5,17 @@
 mod common;
 
 use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
 
 use common::*;
+
+/// The host's mount table, which this file's tests share while they run in
+/// parallel threads: one compares it before and after, another mounts a
+/// tmpfs on the host meanwhile. They take turns.
+fn host_mount_table() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// `sct ARGS` with pivot_root failing with EINVAL.
 fn without_pivot_root(args: &[&str]) -> Output {
@@ -89,6 +98,7 @@ fn the_container_sees_the_same_mounts_as_after_pivot_root() {
 #[test]
 fn nothing_of_the_host_stays_under_the_moved_root() {
     require_root();
+    let _turn = host_mount_table();
     let rootfs = Rootfs::new();
     let before = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     // listmount(2) sees mounts that mountinfo cannot: those under the root.
@@ -153,6 +163,8 @@ impl Drop for RootfsOnTmpfs {
 #[test]
 fn the_mounts_that_held_rootfs_are_detached_too() {
     require_root();
+    // Held until after the tmpfs is unmounted (locals drop in reverse).
+    let _turn = host_mount_table();
     let rootfs = RootfsOnTmpfs::new();
     let root = rootfs.path();
     let Some(out) = hidden_mounts_without_pivot_root(&hidden_mounts_args(root.to_str().unwrap()))
