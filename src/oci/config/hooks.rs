@@ -3,6 +3,7 @@
 //! kept as the object's own text, which `create` also records in the
 //! state, so that `start` (poststart) and `delete` (poststop) run the very
 //! hooks `create` checked. `oci::hooks` runs them.
+//! (`#[inline(never)]`: see `oci::config`.)
 
 use crate::error::Result;
 use crate::json::Value;
@@ -54,6 +55,7 @@ pub fn hooks(v: Value<'static>, at: &At, arena: &mut Arena) -> Result<&'static [
 }
 
 /// `{"path": "/abs", "args": [...], "env": [...], "timeout": N}`.
+#[inline(never)]
 fn hook(v: Value<'static>, at: &At, arena: &mut Arena) -> Result<()> {
     let h = object(v, at)?;
     let path_at = at.field("path");

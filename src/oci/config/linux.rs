@@ -1,5 +1,6 @@
 //! `linux`: namespaces, resources and the device rule, the cgroup path,
 //! sysctls, masked and read-only paths, propagation and seccomp.
+//! (`#[inline(never)]`: see `oci::config`.)
 
 use crate::cgroup::values::{parse_cpuset, Swap, CPU_PERIOD_US};
 use crate::cli::{Config, Net, Propagation, Seccomp, MAX_DEVICE_RULES, MAX_SYSCTLS};
@@ -11,6 +12,7 @@ use crate::sys::arena::Arena;
 
 use super::read::{self, array, boolean, get, int, object, optional, required, string, uint, At};
 
+#[inline(never)]
 pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
     let user_namespace = namespaces(l, at, arena, cfg)?;
     id_mappings(l, at, user_namespace, cfg)?;
@@ -127,6 +129,7 @@ const ALWAYS: &[(Namespace, &str)] = &[
 /// `uidMappings` and `gidMappings`: the user namespace's maps, written by
 /// sct's parent as for `--uidmap`/`--gidmap` (userns.rs). Both or neither,
 /// and only with a user namespace, as runc requires.
+#[inline(never)]
 fn id_mappings(l: Object<'static>, at: &At, user_namespace: bool, cfg: &mut Config) -> Result<()> {
     for (name, map) in [
         ("uidMappings", &mut cfg.uid_map),
@@ -165,6 +168,7 @@ fn id_mappings(l: Object<'static>, at: &At, user_namespace: bool, cfg: &mut Conf
 }
 
 /// Reads `linux.namespaces`; whether it asks for a user namespace.
+#[inline(never)]
 fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<bool> {
     let list = required(l, at, "namespaces", array)?;
     let at = at.field("namespaces");
@@ -279,6 +283,7 @@ fn resources(r: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
 }
 
 /// quota/period, shares, cpus, mems.
+#[inline(never)]
 fn cpu(c: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
     let period = match optional(c, at, "period", uint)? {
         None | Some(0) => CPU_PERIOD_US,
@@ -436,6 +441,7 @@ fn cgroups_path(p: &'static [u8], at: &At, cfg: &mut Config) -> Result<()> {
 /// namespace's kernel.msg*, sem, shm* and fs.mqueue.*, and net.* with a
 /// network namespace that is not the host's. kernel.hostname and
 /// kernel.domainname are the UTS fields `hostname` and `domainname` set.
+#[inline(never)]
 fn sysctl(s: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
     const IPC: &[&[u8]] = &[
         b"kernel.msgmax",

@@ -1,4 +1,5 @@
 //! `mounts`: the kernel filesystems sct mounts anyway, binds, and tmpfs.
+//! (`#[inline(never)]`: see `oci::config`.)
 
 use crate::cgroup::values::parse_size;
 use crate::cli::{Bind, Config, Propagation, Tmpfs, MAX_BINDS, MAX_TMPFS};
@@ -27,6 +28,7 @@ const STANDARD: &[(&[u8], &[u8])] = &[
 /// Paths longer than this are refused (the child's path buffers).
 const PATH_MAX: usize = 1024;
 
+#[inline(never)]
 pub fn mounts(
     v: Value<'static>,
     at: &At,
@@ -163,6 +165,7 @@ pub fn option_names() -> impl Iterator<Item = &'static [u8]> {
     bind.chain(tmpfs_only)
 }
 
+#[inline(never)]
 fn bind_of(
     m: crate::json::Object<'static>,
     at: &At,
@@ -217,6 +220,7 @@ fn bind_of(
     Ok(b)
 }
 
+#[inline(never)]
 fn tmpfs_of(m: crate::json::Object<'static>, at: &At, dst: &'static [u8]) -> Result<Tmpfs> {
     let mut t = Tmpfs {
         dst,
