@@ -33,7 +33,9 @@ pub(super) fn id(opts: &Opts) -> &'static [u8] {
 /// not, as two containers under different `--root`s may share it. Plain
 /// sct's clean-up of stale directories takes `sct-<pid>` names alone, so
 /// these are `delete`'s. None (plain sct's name) only if the page for the
-/// name cannot be mapped, when the next steps could not run either.
+/// name cannot be mapped, when the next steps could not run either. Out
+/// of line, as `create_in`.
+#[inline(never)]
 fn cgroup_name() -> Option<&'static [u8]> {
     let pid = rustix::process::getpid().as_raw_nonzero().get() as u32;
     let mut name = Buf::<48>::from(b"sct-");
@@ -101,6 +103,10 @@ fn create_parked(
     failed
 }
 
+/// `create`'s steps after the config is read. Out of line: inlined, its
+/// locals took 4-byte offsets in `create_parked`'s frame, which holds the
+/// whole `Config`.
+#[inline(never)]
 fn create_in(
     dir: &Dir,
     loaded: &mut config::Bundle,
