@@ -28,6 +28,9 @@ struct Writer {
     depth: usize,
     /// Whether the current object or array has no member yet.
     first: bool,
+    /// Which of the open levels are arrays, the innermost in bit 0: what
+    /// `close` ends each with.
+    arrays: u32,
 }
 
 impl Writer {
@@ -45,14 +48,24 @@ impl Writer {
         }
     }
 
-    fn open(&mut self, key: Option<&str>, bracket: &[u8]) {
+    fn object(&mut self, key: Option<&str>) {
+        self.open(key, false);
+    }
+
+    fn array(&mut self, key: Option<&str>) {
+        self.open(key, true);
+    }
+
+    fn open(&mut self, key: Option<&str>, array: bool) {
         self.member(key);
-        self.out.push(bracket);
+        self.out.push(if array { b"[" } else { b"{" });
+        self.arrays = self.arrays << 1 | u32::from(array);
         self.depth += 1;
         self.first = true;
     }
 
-    fn close(&mut self, bracket: &[u8]) {
+    /// Ends the innermost open object or array.
+    fn close(&mut self) {
         self.depth -= 1;
         if !self.first {
             self.out.push(b"\n");
@@ -60,7 +73,9 @@ impl Writer {
                 self.out.push(b"  ");
             }
         }
-        self.out.push(bracket);
+        self.out
+            .push(if self.arrays & 1 != 0 { b"]" } else { b"}" });
+        self.arrays >>= 1;
         self.first = false;
     }
 
@@ -105,33 +120,34 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
         out: Text::new(),
         depth: 0,
         first: true,
+        arrays: 0,
     };
     w.out.push(b"{");
     w.depth = 1;
     w.string(Some("ociVersion"), super::state::OCI_VERSION.as_bytes());
-    w.open(Some("process"), b"{");
+    w.object(Some("process"));
     w.raw(Some("terminal"), b"false");
-    w.open(Some("user"), b"{");
+    w.object(Some("user"));
     w.number(Some("uid"), 0);
     w.number(Some("gid"), 0);
-    w.close(b"}");
-    w.open(Some("args"), b"[");
+    w.close();
+    w.array(Some("args"));
     w.string(None, b"sh");
-    w.close(b"]");
-    w.open(Some("env"), b"[");
+    w.close();
+    w.array(Some("env"));
     w.string(
         None,
         b"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     );
     w.string(None, b"HOME=/");
     w.string(None, b"container=sct");
-    w.close(b"]");
+    w.close();
     w.string(Some("cwd"), b"/");
-    w.open(Some("capabilities"), b"{");
+    w.object(Some("capabilities"));
     // The kept set without NET_RAW: the host's network is shared.
     let kept = spec::kept_mask() & !(1 << linux_raw_sys::general::CAP_NET_RAW);
     for &set in &["bounding", "effective", "permitted"] {
-        w.open(Some(set), b"[");
+        w.array(Some(set));
         for &(name, cap) in spec::CAPABILITIES {
             if kept & (1 << cap) != 0 {
                 let mut full = Buf::<64>::from(b"CAP_");
@@ -139,19 +155,19 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
                 w.string(None, full.as_bytes());
             }
         }
-        w.close(b"]");
+        w.close();
     }
-    w.close(b"}");
+    w.close();
     w.raw(Some("noNewPrivileges"), b"true");
-    w.close(b"}");
-    w.open(Some("root"), b"{");
+    w.close();
+    w.object(Some("root"));
     w.string(Some("path"), b"rootfs");
     w.raw(Some("readonly"), b"false");
-    w.close(b"}");
+    w.close();
     w.string(Some("hostname"), b"sct");
-    w.open(Some("mounts"), b"[");
+    w.array(Some("mounts"));
     for m in spec::MOUNTS {
-        w.open(None, b"{");
+        w.object(None);
         let mut dest = Buf::<64>::from(b"/");
         dest.push(m.target.to_bytes());
         w.string(Some("destination"), dest.as_bytes());
@@ -161,7 +177,7 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
         let bound = m.host_fallback.filter(|_| rootless.is_some());
         w.string(Some("type"), bound.map_or(m.fstype.to_bytes(), |_| b"none"));
         w.string(Some("source"), bound.unwrap_or(m.fstype).to_bytes());
-        w.open(Some("options"), b"[");
+        w.array(Some("options"));
         if bound.is_some() {
             w.string(None, b"rbind");
         }
@@ -179,23 +195,23 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
                 w.string(None, word);
             }
         }
-        w.close(b"]");
-        w.close(b"}");
+        w.close();
+        w.close();
     }
-    w.close(b"]");
-    w.open(Some("linux"), b"{");
+    w.close();
+    w.object(Some("linux"));
     if let Some(caller) = rootless {
         id_mapping(&mut w, "uidMappings", caller.uid);
         id_mapping(&mut w, "gidMappings", caller.gid);
     }
-    w.open(Some("namespaces"), b"[");
+    w.array(Some("namespaces"));
     let user: &[&str] = if rootless.is_some() { &["user"] } else { &[] };
     for ns in ["pid", "ipc", "uts", "mount"].iter().chain(user) {
-        w.open(None, b"{");
+        w.object(None);
         w.string(Some("type"), ns.as_bytes());
-        w.close(b"}");
+        w.close();
     }
-    w.close(b"]");
+    w.close();
     if rootless.is_none() {
         resources(&mut w);
     }
@@ -203,15 +219,15 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
         ("maskedPaths", spec::MASKED),
         ("readonlyPaths", spec::READ_ONLY),
     ] {
-        w.open(Some(key), b"[");
+        w.array(Some(key));
         for path in list {
             let mut full = Buf::<256>::from(b"/");
             full.push(path.to_bytes());
             w.string(None, full.as_bytes());
         }
-        w.close(b"]");
+        w.close();
     }
-    w.close(b"}");
+    w.close();
     w.depth = 0;
     w.out.push(b"\n}\n");
     w.out
@@ -220,25 +236,25 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
 /// `uidMappings` or `gidMappings` of `spec --rootless`: the caller's `id`
 /// as the container's 0, one id.
 fn id_mapping(w: &mut Writer, key: &str, id: u32) {
-    w.open(Some(key), b"[");
-    w.open(None, b"{");
+    w.array(Some(key));
+    w.object(None);
     w.number(Some("containerID"), 0);
     w.number(Some("hostID"), u64::from(id));
     w.number(Some("size"), 1);
-    w.close(b"}");
-    w.close(b"]");
+    w.close();
+    w.close();
 }
 
 /// `linux.resources`: sct's device rule.
 fn resources(w: &mut Writer) {
-    w.open(Some("resources"), b"{");
-    w.open(Some("devices"), b"[");
-    w.open(None, b"{");
+    w.object(Some("resources"));
+    w.array(Some("devices"));
+    w.object(None);
     w.raw(Some("allow"), b"false");
     w.string(Some("access"), b"rwm");
-    w.close(b"}");
+    w.close();
     for rule in spec::DEFAULT_DEVICE_RULES {
-        w.open(None, b"{");
+        w.object(None);
         w.raw(Some("allow"), b"true");
         w.string(
             Some("type"),
@@ -257,10 +273,10 @@ fn resources(w: &mut Writer) {
             }
         }
         w.string(Some("access"), access.as_bytes());
-        w.close(b"}");
+        w.close();
     }
-    w.close(b"]");
-    w.close(b"}");
+    w.close();
+    w.close();
 }
 
 #[cfg(test)]
