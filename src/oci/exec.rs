@@ -24,7 +24,7 @@ use rustix::fd::{AsFd, AsRawFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use rustix::process::{Pid, Signal};
 
-use super::state::{self, Dir, Status};
+use super::state::{self, Room, Status};
 use super::{config, Flag, Global, Opts};
 use crate::child::enter::{self, Entry};
 use crate::cli::{Config, Gids};
@@ -234,9 +234,8 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
     enter::stay_undumpable()?;
     let id = opts.args[0].map_or(&b""[..], CStr::to_bytes);
     // Locked until the process runs, so that no delete interleaves.
-    let dir = Dir::open(global.root, id)?;
-    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
-    let st = dir.read_state(&mut buf, &mut scratch)?;
+    let mut room = Room::new();
+    let (dir, st) = state::open(global.root, id, &mut room)?;
     // state::status, so that a paused container is refused too; a created
     // one is: its init is still sct, parked, and would share the
     // container with a process of the caller's.

@@ -12,7 +12,7 @@ use rustix::process::{pidfd_open, pidfd_send_signal, Pid, PidfdFlags, Signal};
 use rustix::thread::Timespec;
 
 use super::hooks::{self, Kind};
-use super::state::{self, Dir, State, Status};
+use super::state::{self, Dir, Room, State, Status};
 use super::{config, Global, Opts};
 use crate::error::{Context, Error, Result};
 use crate::out::{Buf, Line};
@@ -182,9 +182,8 @@ fn create_in(
 
 /// `start`: lets a created container's init go on to CMD.
 pub fn start(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
-    let dir = Dir::open(global.root, id(opts))?;
-    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
-    let st = dir.read_state(&mut buf, &mut scratch)?;
+    let mut room = Room::new();
+    let (dir, st) = state::open(global.root, id(opts), &mut room)?;
     let refused = match state::status(&st, &dir) {
         Status::Created => None,
         // runc's words.
@@ -262,9 +261,8 @@ pub fn run(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8>
     let Some((dir, pid, terminal)) = create_parked(global, opts, opts.detach, args, env)? else {
         return Ok(1);
     };
-    let mut buf = [0u8; 16384];
-    let mut scratch = [0u8; 8192];
-    let st = dir.read_state(&mut buf, &mut scratch)?;
+    let mut room = Room::new();
+    let st = dir.read_state(&mut room)?;
     match release(global, &dir, &st) {
         Ok(true) => run_hooks(global, &st, Kind::Poststart),
         Ok(false) => {
@@ -283,10 +281,8 @@ pub fn run(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8>
     let root_id = (global.root, id(opts));
     drop(dir);
     let code = parent::supervise_created(pid, &signals, terminal)?;
-    let dir = Dir::open(root_id.0, root_id.1)?;
-    let mut buf = [0u8; 16384];
-    let mut scratch = [0u8; 8192];
-    let st = dir.read_state(&mut buf, &mut scratch)?;
+    let mut room = Room::new();
+    let (dir, st) = state::open(root_id.0, root_id.1, &mut room)?;
     destroy(global, dir, &st)?;
     Ok(code)
 }
@@ -302,9 +298,8 @@ pub fn kill(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
             "': a name (TERM, SIGKILL) or a number",
         ));
     };
-    let dir = Dir::open(global.root, id(opts))?;
-    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
-    let st = dir.read_state(&mut buf, &mut scratch)?;
+    let mut room = Room::new();
+    let (dir, st) = state::open(global.root, id(opts), &mut room)?;
     if state::status(&st, &dir) == Status::Stopped {
         return Err(Error::setup("kill", id(opts), "container not running"));
     }
@@ -366,8 +361,8 @@ pub fn delete(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
         Err(_) if opts.force => return Ok(0),
         Err(e) => return Err(e),
     };
-    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
-    let st = dir.read_state(&mut buf, &mut scratch)?;
+    let mut room = Room::new();
+    let st = dir.read_state(&mut room)?;
     let status = state::status(&st, &dir);
     if matches!(status, Status::Running | Status::Paused) && !opts.force {
         return Err(Error::setup("delete", id(opts), "the container is running")

@@ -6,7 +6,7 @@ use core::ffi::CStr;
 use rustix::fs::{Mode, OFlags};
 
 use super::lifecycle::{id, write_all};
-use super::state::{self, Dir, State, Status};
+use super::state::{self, Dir, Room, State, Status};
 use super::{Global, Opts};
 use crate::error::{Context, Result};
 use crate::out::{Buf, Line};
@@ -14,9 +14,8 @@ use crate::sys::args::{Args, Environ};
 
 /// `state`: runtime-spec's state JSON.
 pub fn state(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
-    let dir = Dir::open(global.root, id(opts))?;
-    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
-    let st = dir.read_state(&mut buf, &mut scratch)?;
+    let mut room = Room::new();
+    let (dir, st) = state::open(global.root, id(opts), &mut room)?;
     let status = state::status(&st, &dir);
     let mut out = Buf::<16384>::new();
     push_state(&mut out, &st, status, id(opts), None);
@@ -83,11 +82,8 @@ pub fn list(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
         if name.starts_with(b".") || super::check_id(name).is_err() {
             continue;
         }
-        let Ok(dir) = Dir::open(global.root, name) else {
-            continue;
-        };
-        let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
-        let Ok(st) = dir.read_state(&mut buf, &mut scratch) else {
+        let mut room = Room::new();
+        let Ok((dir, st)) = state::open(global.root, name, &mut room) else {
             continue;
         };
         let status = state::status(&st, &dir);

@@ -24,6 +24,31 @@ pub struct Dir {
     path: Path,
 }
 
+/// Where a state is read: the text of `state.json`, and the strings
+/// decoded from it, which a `State` borrows.
+pub struct Room {
+    text: [u8; 16384],
+    strings: [u8; 8192],
+}
+
+impl Room {
+    pub fn new() -> Room {
+        Room {
+            text: [0; 16384],
+            strings: [0; 8192],
+        }
+    }
+}
+
+/// Opens container `id` under `root` and reads its state into `room`:
+/// where most commands begin.
+#[inline(never)]
+pub fn open<'a>(root: &CStr, id: &[u8], room: &'a mut Room) -> Result<(Dir, State<'a>)> {
+    let dir = Dir::open(root, id)?;
+    let st = dir.read_state(room)?;
+    Ok((dir, st))
+}
+
 /// What `create` recorded, borrowed from the text of `state.json`.
 #[derive(Default, Clone, Copy)]
 pub struct State<'a> {
@@ -174,10 +199,11 @@ impl Dir {
         rustix::fs::renameat(&self.fd, STATE_NEW, &self.fd, STATE).at("rename", STATE.to_bytes())
     }
 
-    /// Reads `state.json` into `buf` and the strings it holds into
-    /// `scratch`. A directory without one is a `create` that did not get
-    /// that far: it reads as a stopped container with no pid.
-    pub fn read_state<'a>(&self, buf: &'a mut [u8], scratch: &'a mut [u8]) -> Result<State<'a>> {
+    /// Reads `state.json` into `room`. A directory without one is a
+    /// `create` that did not get that far: it reads as a stopped container
+    /// with no pid.
+    pub fn read_state<'a>(&self, room: &'a mut Room) -> Result<State<'a>> {
+        let (buf, scratch) = (&mut room.text[..], &mut room.strings[..]);
         let fd = match rustix::fs::openat(
             &self.fd,
             STATE,
@@ -443,9 +469,8 @@ pub fn with_live(
     step: &'static str,
     f: &mut dyn FnMut(&State, Status) -> Result<()>,
 ) -> Result<u8> {
-    let dir = Dir::open(root, id)?;
-    let (mut buf, mut scratch) = ([0u8; 16384], [0u8; 8192]);
-    let st = dir.read_state(&mut buf, &mut scratch)?;
+    let mut room = Room::new();
+    let (dir, st) = open(root, id, &mut room)?;
     match status(&st, &dir) {
         Status::Stopped => Err(Error::setup(step, id, "the container is not running")),
         // An ordinary user's container without limits (parent/mod.rs says why).
