@@ -78,19 +78,17 @@ pub fn push_time(out: &mut Buf<64>) {
 pub fn push_rfc3339(out: &mut Buf<64>, secs: u64) {
     let (y, m, d) = civil_from_days(secs / 86400);
     let t = secs % 86400;
-    let two = |out: &mut Buf<64>, n: u64| {
-        out.push(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
-    };
-    out.push_u64(y).push(b"-");
-    two(out, m);
-    out.push(b"-");
-    two(out, d);
-    out.push(b"T");
-    two(out, t / 3600);
-    out.push(b":");
-    two(out, t / 60 % 60);
-    out.push(b":");
-    two(out, t % 60);
+    out.push_u64(y);
+    // Each field after the year: its separator, then two digits.
+    for (sep, n) in [
+        (b'-', m),
+        (b'-', d),
+        (b'T', t / 3600),
+        (b':', t / 60 % 60),
+        (b':', t % 60),
+    ] {
+        out.push(&[sep, b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
+    }
     out.push(b"Z");
 }
 
