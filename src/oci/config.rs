@@ -15,6 +15,8 @@
 //! buffer), where each access to a local took a 4-byte offset (-1.1 KB).
 //! The others measured smaller inlined.
 
+use core::ffi::CStr;
+
 use rustix::fs::{fstat, open, Mode, OFlags};
 
 use crate::cli::{Config, Net, Seccomp};
@@ -53,32 +55,51 @@ pub fn load(dir: &[u8]) -> Result<Bundle> {
         return Err(Error::os("open", dir, crate::sys::Errno::NAMETOOLONG));
     }
     let shown = &path.as_bytes()[..path.as_bytes().len() - 1];
-    let fd = open(
+    // Paths joined to the bundle's are at most 4 KiB each, for the root
+    // and each bind.
+    let (mut arena, text) = read_whole(
         path.as_c_str(),
-        OFlags::RDONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .at("open", shown)?;
-    let size = fstat(&fd).at("stat", shown)?.st_size as usize;
-    // Decoded strings are never longer than their text; an array entry of
-    // 3 bytes (`"",`) costs at most 9 (a NUL and an 8-byte pointer); paths
-    // joined to the bundle's are at most 4 KiB each, for the root and each
-    // bind. Untouched pages of the mapping cost nothing.
-    let room = size
-        .checked_mul(4)
-        .and_then(|n| n.checked_add((crate::cli::MAX_BINDS + 2) * 4200 + 65536))
-        .ok_or_else(|| Error::setup("config.json", b"", "too large"))?;
-    let mut arena = Arena::map(room).at("mmap", b"config.json")?;
-    let text = arena
-        .bytes(size)
-        .ok_or_else(|| Error::setup("config.json", b"", "too large"))?;
-    let len = super::lifecycle::read_all(&fd, text).at("read", shown)?;
-    let text: &'static [u8] = &text[..len];
+        Names {
+            shown,
+            open: "open",
+            mmap: b"config.json",
+            too_large: ("config.json", b""),
+        },
+        (crate::cli::MAX_BINDS + 2) * 4200 + 65536,
+    )?;
     let kept = arena
         .bytes(dir.len())
         .ok_or_else(|| Error::setup("config.json", b"", "too large"))?;
     kept.copy_from_slice(dir);
     convert(text, kept, &mut arena)
+}
+
+/// How `read_whole` names its file in messages: as shown, the step of its
+/// open, the object of its mmap, and the step and object of "too large".
+struct Names<'a> {
+    shown: &'a [u8],
+    open: &'static str,
+    mmap: &'a [u8],
+    too_large: (&'static str, &'a [u8]),
+}
+
+/// Opens `path` and reads it whole into an arena of four times its size
+/// and `extra` bytes more: decoded strings are never longer than their
+/// text, and an array entry of 3 bytes (`"",`) costs at most 9 (a NUL and
+/// an 8-byte pointer). Untouched pages of the mapping cost nothing.
+fn read_whole(path: &CStr, names: Names, extra: usize) -> Result<(Arena, &'static [u8])> {
+    let shown = names.shown;
+    let too_large = || Error::setup(names.too_large.0, names.too_large.1, "too large");
+    let fd = open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).at(names.open, shown)?;
+    let size = fstat(&fd).at("stat", shown)?.st_size as usize;
+    let room = size
+        .checked_mul(4)
+        .and_then(|n| n.checked_add(extra))
+        .ok_or_else(too_large)?;
+    let mut arena = Arena::map(room).at("mmap", names.mmap)?;
+    let text = arena.bytes(size).ok_or_else(too_large)?;
+    let len = super::lifecycle::read_all(&fd, text).at("read", shown)?;
+    Ok((arena, &text[..len]))
 }
 
 /// The pure part, testable without files: converts an already-read document.

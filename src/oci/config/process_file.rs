@@ -6,27 +6,21 @@
 
 use core::ffi::CStr;
 
-use rustix::fs::{fstat, open, Mode, OFlags};
-
 use super::read::At;
 use crate::cli::{Config, Gids};
-use crate::error::{Context, Error, Result};
+use crate::error::{Error, Result};
 use crate::json::{self, Value};
-use crate::sys::arena::Arena;
 
 /// Reads FILE and lays its process over `cfg`.
 pub fn load_process(file: &CStr, cfg: &mut Config) -> Result<()> {
     let shown = file.to_bytes();
-    let fd = open(file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).at("--process", shown)?;
-    let size = fstat(&fd).at("stat", shown)?.st_size as usize;
-    // As config::load sizes its arena: decoded strings are never longer
-    // than their text, vectors cost at most three times theirs.
-    let too_large = || Error::setup("--process", shown, "too large");
-    let room = size.checked_mul(4).ok_or_else(too_large)? + 4096;
-    let mut arena = Arena::map(room).at("mmap", shown)?;
-    let text = arena.bytes(size).ok_or_else(too_large)?;
-    let len = crate::oci::lifecycle::read_all(&fd, text).at("read", shown)?;
-    let text: &'static [u8] = &text[..len];
+    let names = super::Names {
+        shown,
+        open: "--process",
+        mmap: shown,
+        too_large: ("--process", shown),
+    };
+    let (mut arena, text) = super::read_whole(file, names, 4096)?;
     let Ok(Value::Object(p)) = json::parse(text) else {
         return Err(Error::setup(
             "--process",
