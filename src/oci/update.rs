@@ -117,21 +117,22 @@ enum Kind {
     List,
 }
 
-/// Each flag as the member of `linux.resources` it stands for.
-const FIELDS: &[(usize, &str, &str, Kind)] = &[
-    (MEMORY, "memory", "limit", Kind::Size),
-    (MEMORY_SWAP, "memory", "swap", Kind::Swap),
-    (MEMORY_RESERVATION, "memory", "reservation", Kind::Size),
-    (CPU_QUOTA, "cpu", "quota", Kind::Int),
-    (CPU_PERIOD, "cpu", "period", Kind::Int),
-    (CPU_SHARES, "cpu", "shares", Kind::Int),
-    (CPUSET_CPUS, "cpu", "cpus", Kind::List),
-    (CPUSET_MEMS, "cpu", "mems", Kind::List),
-    (PIDS_LIMIT, "pids", "limit", Kind::Int),
+/// Each flag as the member of `linux.resources` it stands for, in the
+/// order of the flags' slots (`MEMORY` first), as `FLAGS` lists them.
+const FIELDS: &[(&str, &str, Kind)] = &[
+    ("memory", "limit", Kind::Size),
+    ("memory", "swap", Kind::Swap),
+    ("memory", "reservation", Kind::Size),
+    ("cpu", "quota", Kind::Int),
+    ("cpu", "period", Kind::Int),
+    ("cpu", "shares", Kind::Int),
+    ("cpu", "cpus", Kind::List),
+    ("cpu", "mems", Kind::List),
+    ("pids", "limit", Kind::Int),
 ];
 
 pub fn update(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
-    let given = FIELDS.iter().any(|f| opts.values[f.0].is_some());
+    let given = opts.values[..FIELDS.len()].iter().any(Option::is_some);
     let mut arena = Arena::map(1 << 20).at("mmap", b"update")?;
     let (text, step) = match opts.values[RESOURCES] {
         Some(_) if given => {
@@ -168,10 +169,13 @@ fn flags_as_json(opts: &Opts, arena: &mut Arena) -> Result<&'static [u8]> {
         }
         json.push(b"\"").push_str(group).push(b"\":{");
         let mut first = true;
-        for &(slot, _, key, kind) in FIELDS.iter().filter(|f| f.1 == *group) {
+        for (slot, &(in_group, key, kind)) in FIELDS.iter().enumerate() {
             let Some(raw) = opts.values[slot] else {
                 continue;
             };
+            if in_group != *group {
+                continue;
+            }
             if !first {
                 json.push(b",");
             }
