@@ -20,7 +20,6 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag {
         long: "stats",
         short: None,
-        value: None,
         help: "print the container's counters once (required: sct streams no events)",
         set: |o, v| o.values[STATS] = Some(v),
     },

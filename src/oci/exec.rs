@@ -70,23 +70,20 @@ fn number(v: &CStr) -> Option<u32> {
 
 pub(super) const FLAGS: &[Flag] = &[
     Flag {
-        long: "process",
+        long: "process FILE",
         short: Some(b'p'),
-        value: Some("FILE"),
         help: "the process as runtime-spec JSON (args, env, cwd, user, ...)",
         set: |o, v| o.exec.process = Some(v),
     },
     Flag {
-        long: "cwd",
+        long: "cwd DIR",
         short: None,
-        value: Some("DIR"),
         help: "working directory inside the container",
         set: |o, v| o.exec.cwd = Some(v),
     },
     Flag {
-        long: "env",
+        long: "env KEY=VALUE",
         short: Some(b'e'),
-        value: Some("KEY=VALUE"),
         help: "set an environment variable (repeatable)",
         set: |o, v| {
             if o.exec.env.len() == MAX_ENV {
@@ -99,9 +96,8 @@ pub(super) const FLAGS: &[Flag] = &[
         },
     },
     Flag {
-        long: "user",
+        long: "user UID[:GID]",
         short: Some(b'u'),
-        value: Some("UID[:GID]"),
         help: "user (and group) IDs to run as",
         set: |o, v| {
             let text = v.to_bytes();
@@ -118,9 +114,8 @@ pub(super) const FLAGS: &[Flag] = &[
         },
     },
     Flag {
-        long: "additional-gids",
+        long: "additional-gids GID",
         short: Some(b'g'),
-        value: Some("GID"),
         help: "a supplementary group (repeatable)",
         set: |o, v| {
             let gids = o.exec.gids.get_or_insert_with(Gids::new);
@@ -141,7 +136,6 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag {
         long: "tty",
         short: Some(b't'),
-        value: None,
         help: "a pseudo-terminal for CMD (with --detach: sent to --console-socket)",
         set: |o, _| o.exec.tty = true,
     },
@@ -149,9 +143,8 @@ pub(super) const FLAGS: &[Flag] = &[
     super::PID_FILE,
     super::CONSOLE_SOCKET,
     Flag {
-        long: "cap",
+        long: "cap CAP",
         short: Some(b'c'),
-        value: Some("CAP"),
         help: "add a capability (repeatable)",
         set: |o, v| match crate::cli::capability_number(v.to_bytes()) {
             Some(n) => o.exec.caps |= 1 << n,
@@ -166,14 +159,12 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag {
         long: "no-new-privs",
         short: None,
-        value: None,
         help: "set no_new_privs for the process",
         set: |o, _| o.exec.no_new_privs = true,
     },
     Flag {
-        long: "preserve-fds",
+        long: "preserve-fds N",
         short: None,
-        value: Some("N"),
         help: "pass descriptors 3..3+N on to the process",
         set: |o, v| match number(v).filter(|&n| n < 65536) {
             Some(n) => o.exec.preserve_fds = n,
@@ -181,9 +172,8 @@ pub(super) const FLAGS: &[Flag] = &[
         },
     },
     Flag {
-        long: "process-label",
+        long: "process-label LABEL",
         short: None,
-        value: Some("LABEL"),
         help: "refused unless empty: sct applies no SELinux label",
         set: |o, v| {
             if !v.is_empty() {
@@ -197,9 +187,8 @@ pub(super) const FLAGS: &[Flag] = &[
         },
     },
     Flag {
-        long: "apparmor",
+        long: "apparmor PROFILE",
         short: None,
-        value: Some("PROFILE"),
         help: "refused unless empty: sct applies no AppArmor profile",
         set: |o, v| {
             if !v.is_empty() {

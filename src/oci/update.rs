@@ -32,9 +32,8 @@ const RESOURCES: usize = 9;
 macro_rules! value_flag {
     ($long:literal, $short:expr, $value:literal, $help:literal, $slot:expr) => {
         Flag {
-            long: $long,
+            long: concat!($long, " ", $value),
             short: $short,
-            value: Some($value),
             help: $help,
             set: |o, v| o.values[$slot] = Some(v),
         }
@@ -225,7 +224,7 @@ fn value(json: &mut Buf<1024>, raw: &[u8], kind: Kind) -> Option<()> {
 fn bad_flag(slot: usize, raw: &CStr) -> Error {
     let flag = &FLAGS[slot];
     let mut shown = Buf::<256>::from(b"--");
-    shown.push_str(flag.long).push(b" ").push(raw.to_bytes());
+    shown.push(flag.name().0).push(b" ").push(raw.to_bytes());
     Error::usage(
         "invalid value: ",
         shown.as_bytes(),
