@@ -72,10 +72,10 @@ pub struct Opts {
 /// required ones are a command line of their own (exec's CMD).
 const REST: usize = usize::MAX;
 
-/// One command: its name, usage line, help line, the flags it takes, how
-/// many arguments, and what runs it.
+/// One command: its usage line, help line, the flags it takes, how many
+/// arguments, and what runs it.
 struct Command {
-    name: &'static str,
+    /// `create [FLAGS] ID`: the name, then what follows it.
     usage: &'static str,
     help: &'static str,
     flags: &'static [Flag],
@@ -99,12 +99,24 @@ struct Flag {
 impl Flag {
     /// The long name alone, and whether the flag takes a value.
     fn name(&self) -> (&'static [u8], bool) {
-        let long = self.long.as_bytes();
-        match long.iter().position(|&c| c == b' ') {
-            Some(space) => (&long[..space], true),
-            None => (long, false),
-        }
+        let name = first_word(self.long);
+        (name, name.len() < self.long.len())
     }
+}
+
+impl Command {
+    /// The name, as its usage line begins. (Not a field of its own: 16
+    /// bytes in each of the table's entries.)
+    fn name(&self) -> &'static [u8] {
+        first_word(self.usage)
+    }
+}
+
+/// `s` up to its first space.
+fn first_word(s: &'static str) -> &'static [u8] {
+    let s = s.as_bytes();
+    let end = s.iter().position(|&c| c == b' ').unwrap_or(s.len());
+    &s[..end]
 }
 
 const BUNDLE: Flag = Flag {
@@ -178,7 +190,6 @@ const ROOTLESS: Flag = Flag {
 
 const COMMANDS: &[Command] = &[
     Command {
-        name: "create",
         usage: "create [FLAGS] ID",
         help: "set a container up from a bundle and leave it waiting for start",
         flags: &[BUNDLE, PID_FILE, CONSOLE_SOCKET, NO_PIVOT, NO_NEW_KEYRING],
@@ -186,7 +197,6 @@ const COMMANDS: &[Command] = &[
         run: lifecycle::create,
     },
     Command {
-        name: "start",
         usage: "start ID",
         help: "run the command of a created container",
         flags: &[],
@@ -194,7 +204,6 @@ const COMMANDS: &[Command] = &[
         run: lifecycle::start,
     },
     Command {
-        name: "run",
         usage: "run [FLAGS] ID",
         help: "create and start a container; wait for it unless --detach",
         flags: &[
@@ -209,7 +218,6 @@ const COMMANDS: &[Command] = &[
         run: lifecycle::run,
     },
     Command {
-        name: "exec",
         usage: "exec [FLAGS] ID [CMD [ARG...]]",
         help: "run a new process in a running container",
         flags: exec::FLAGS,
@@ -217,7 +225,6 @@ const COMMANDS: &[Command] = &[
         run: exec::exec,
     },
     Command {
-        name: "state",
         usage: "state ID",
         help: "print a container's state as JSON",
         flags: &[],
@@ -225,7 +232,6 @@ const COMMANDS: &[Command] = &[
         run: report::state,
     },
     Command {
-        name: "kill",
         usage: "kill [FLAGS] ID [SIGNAL]",
         help: "send SIGNAL (name or number; default: TERM) to a container",
         flags: &[ALL],
@@ -233,7 +239,6 @@ const COMMANDS: &[Command] = &[
         run: lifecycle::kill,
     },
     Command {
-        name: "delete",
         usage: "delete [FLAGS] ID",
         help: "remove a stopped (or created) container and its cgroup",
         flags: &[FORCE],
@@ -241,7 +246,6 @@ const COMMANDS: &[Command] = &[
         run: lifecycle::delete,
     },
     Command {
-        name: "list",
         usage: "list [FLAGS]",
         help: "list the containers under --root",
         flags: &[FORMAT, QUIET],
@@ -249,7 +253,6 @@ const COMMANDS: &[Command] = &[
         run: report::list,
     },
     Command {
-        name: "ps",
         usage: "ps [--format table|json] ID",
         help: "list the pids of a container's processes",
         flags: &[FORMAT],
@@ -257,7 +260,6 @@ const COMMANDS: &[Command] = &[
         run: ps::ps,
     },
     Command {
-        name: "pause",
         usage: "pause ID",
         help: "freeze every process of a container",
         flags: &[],
@@ -265,7 +267,6 @@ const COMMANDS: &[Command] = &[
         run: freeze::pause,
     },
     Command {
-        name: "resume",
         usage: "resume ID",
         help: "thaw a paused container",
         flags: &[],
@@ -273,7 +274,6 @@ const COMMANDS: &[Command] = &[
         run: freeze::resume,
     },
     Command {
-        name: "update",
         usage: "update [FLAGS] ID",
         help: "change a container's resource limits",
         flags: update::FLAGS,
@@ -281,7 +281,6 @@ const COMMANDS: &[Command] = &[
         run: update::update,
     },
     Command {
-        name: "events",
         usage: "events --stats ID",
         help: "print a container's cgroup counters as runc's stats event",
         flags: events::FLAGS,
@@ -289,7 +288,6 @@ const COMMANDS: &[Command] = &[
         run: events::events,
     },
     Command {
-        name: "features",
         usage: "features",
         help: "print the runtime-spec features JSON: what sct supports",
         flags: &[],
@@ -297,7 +295,6 @@ const COMMANDS: &[Command] = &[
         run: features::features,
     },
     Command {
-        name: "spec",
         usage: "spec [FLAGS]",
         help: "write a config.json that describes sct's defaults",
         flags: &[BUNDLE, ROOTLESS],
@@ -384,7 +381,7 @@ pub fn main(args: Args, env: Environ) -> Option<u8> {
         i += 1;
     }
     let word = (i < args.len()).then(|| args.get(i).to_bytes());
-    let Some(cmd) = word.and_then(|w| COMMANDS.iter().find(|c| c.name.as_bytes() == w)) else {
+    let Some(cmd) = word.and_then(|w| COMMANDS.iter().find(|c| c.name() == w)) else {
         // Global options but no command: runc's line after all.
         if i > 1 {
             return Some(fail(
@@ -413,7 +410,7 @@ pub fn main(args: Args, env: Environ) -> Option<u8> {
         }
         Err(e) => return Some(fail(&global, e)),
     };
-    if !root_given && crate::userns::is_rootless() && !matches!(cmd.name, "spec" | "features") {
+    if !root_given && crate::userns::is_rootless() && !matches!(cmd.name(), b"spec" | b"features") {
         global.root = match rootless::default_root(env) {
             Ok(root) => root,
             Err(e) => return Some(fail(&global, e)),
@@ -567,8 +564,8 @@ pub fn help(b: &mut Buf<4096>) {
     b.push(b"  sct [--root DIR] [--log FILE] [--log-format text|json] COMMAND ...\n");
     for c in COMMANDS {
         // A column wide enough for the longest name and a space.
-        b.push(b"  ").push_str(c.name);
-        for _ in c.name.len()..9 {
+        b.push(b"  ").push(c.name());
+        for _ in c.name().len()..9 {
             b.push(b" ");
         }
         b.push_str(c.help).push(b"\n");
