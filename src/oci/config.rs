@@ -207,9 +207,7 @@ fn root(
     cfg.rootfs = if path[0] == b'/' {
         read::joined(b"", path, &path_at, arena)?
     } else {
-        let mut dir = Buf::<4200>::from(bundle_dir);
-        dir.push(b"/");
-        read::joined(dir.as_bytes(), path, &path_at, arena)?
+        read::in_bundle(bundle_dir, path, &path_at, arena)?
     };
     if let Some(b) = optional(root, &at, "readonly", boolean)? {
         cfg.read_only = b;

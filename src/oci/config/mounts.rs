@@ -5,7 +5,6 @@ use crate::cgroup::values::parse_size;
 use crate::cli::{Bind, Config, Propagation, Tmpfs, MAX_BINDS, MAX_TMPFS};
 use crate::error::Result;
 use crate::json::{Str, Value};
-use crate::out::Buf;
 use crate::sys::arena::Arena;
 
 use super::read::{self, array, get, object, optional, required, string, At};
@@ -179,11 +178,7 @@ fn bind_of(
     let src = match src.first() {
         None => return Err(src_at.bad("expected a path")),
         Some(b'/') => src,
-        Some(_) => {
-            let mut dir = Buf::<4200>::from(bundle_dir);
-            dir.push(b"/");
-            read::joined(dir.as_bytes(), src, &src_at, arena)?.to_bytes()
-        }
+        Some(_) => read::in_bundle(bundle_dir, src, &src_at, arena)?.to_bytes(),
     };
     if src.len() >= PATH_MAX {
         return Err(src_at.bad("expected a path shorter than 1024 bytes"));

@@ -5,7 +5,7 @@ use core::ffi::CStr;
 
 use crate::error::{Error, Result};
 use crate::json::{Array, Object, Str, Value};
-use crate::out::Text;
+use crate::out::{Buf, Text};
 use crate::sys::arena::{c_str, Arena};
 use crate::sys::args::Argv;
 
@@ -162,6 +162,13 @@ pub fn joined(prefix: &[u8], s: &[u8], at: &At, arena: &mut Arena) -> Result<&'s
         return Err(at.bad("contains a NUL byte"));
     }
     c_str(buf, len).ok_or_else(|| full(at))
+}
+
+/// `path`, relative to the bundle's directory `dir`, as one C string.
+pub fn in_bundle(dir: &[u8], path: &[u8], at: &At, arena: &mut Arena) -> Result<&'static CStr> {
+    let mut prefix = Buf::<4200>::from(dir);
+    prefix.push(b"/");
+    joined(prefix.as_bytes(), path, at, arena)
 }
 
 /// An array of strings as an execve-style vector. `keep` sees each decoded
