@@ -80,8 +80,14 @@ impl Writer {
     }
 
     fn string(&mut self, key: Option<&str>, value: &[u8]) {
+        self.prefixed(key, b"", value);
+    }
+
+    /// A string of `prefix` (which needs no escaping) and `value`: where
+    /// the tables leave off `CAP_` or a path's leading slash.
+    fn prefixed(&mut self, key: Option<&str>, prefix: &[u8], value: &[u8]) {
         self.member(key);
-        self.out.push(b"\"");
+        self.out.push(b"\"").push(prefix);
         push_escaped(&mut self.out, value);
         self.out.push(b"\"");
     }
@@ -150,9 +156,7 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
         w.array(Some(set));
         for &(name, cap) in spec::CAPABILITIES {
             if kept & (1 << cap) != 0 {
-                let mut full = Buf::<64>::from(b"CAP_");
-                full.push_str(name);
-                w.string(None, full.as_bytes());
+                w.prefixed(None, b"CAP_", name.as_bytes());
             }
         }
         w.close();
@@ -168,9 +172,7 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
     w.array(Some("mounts"));
     for m in spec::MOUNTS {
         w.object(None);
-        let mut dest = Buf::<64>::from(b"/");
-        dest.push(m.target.to_bytes());
-        w.string(Some("destination"), dest.as_bytes());
+        w.prefixed(Some("destination"), b"/", m.target.to_bytes());
         // Rootless, what sct binds where the kernel refuses the mount (an
         // unprivileged user namespace does not own the host's network
         // namespace, which sysfs asks for).
@@ -221,9 +223,7 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
     ] {
         w.array(Some(key));
         for path in list {
-            let mut full = Buf::<256>::from(b"/");
-            full.push(path.to_bytes());
-            w.string(None, full.as_bytes());
+            w.prefixed(None, b"/", path.to_bytes());
         }
         w.close();
     }
