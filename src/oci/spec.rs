@@ -266,13 +266,14 @@ fn resources(w: &mut Writer) {
         if let Some(minor) = rule.minor {
             w.number(Some("minor"), u64::from(minor));
         }
-        let mut access = Buf::<64>::new();
-        for &(bit, letter) in &[(READ, b"r"), (WRITE, b"w"), (MKNOD, b"m")] {
+        let (mut access, mut len) = ([0u8; 3], 0);
+        for (bit, letter) in [(READ, b'r'), (WRITE, b'w'), (MKNOD, b'm')] {
             if rule.access & bit != 0 {
-                access.push(letter);
+                access[len] = letter;
+                len += 1;
             }
         }
-        w.string(Some("access"), access.as_bytes());
+        w.string(Some("access"), &access[..len]);
         w.close();
     }
     w.close();
