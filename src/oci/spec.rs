@@ -207,8 +207,9 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
         id_mapping(&mut w, "gidMappings", caller.gid);
     }
     w.array(Some("namespaces"));
-    let user: &[&str] = if rootless.is_some() { &["user"] } else { &[] };
-    for ns in ["pid", "ipc", "uts", "mount"].iter().chain(user) {
+    // The user namespace, last, only for --rootless.
+    let kinds = ["pid", "ipc", "uts", "mount", "user"];
+    for ns in &kinds[..kinds.len() - usize::from(rootless.is_none())] {
         w.object(None);
         w.string(Some("type"), ns.as_bytes());
         w.close();
