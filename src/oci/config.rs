@@ -189,7 +189,6 @@ fn version(doc: Object<'static>, at: &At) -> Result<()> {
 }
 
 /// `root.path` (relative to the bundle, or absolute) and `root.readonly`.
-#[inline(never)]
 fn root(
     doc: Object<'static>,
     at: &At,
