@@ -441,7 +441,6 @@ fn cgroups_path(p: &'static [u8], at: &At, cfg: &mut Config) -> Result<()> {
 /// namespace's kernel.msg*, sem, shm* and fs.mqueue.*, and net.* with a
 /// network namespace that is not the host's. kernel.hostname and
 /// kernel.domainname are the UTS fields `hostname` and `domainname` set.
-#[inline(never)]
 fn sysctl(s: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
     const IPC: &[&[u8]] = &[
         b"kernel.msgmax",
