@@ -172,7 +172,8 @@ fn id_mappings(l: Object<'static>, at: &At, user_namespace: bool, cfg: &mut Conf
 fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<bool> {
     let list = required(l, at, "namespaces", array)?;
     let at = at.field("namespaces");
-    let mut seen = [false; 4];
+    // The types listed, a bit each.
+    let mut seen = 0u32;
     let mut user = false;
     for (i, ns) in list.iter().enumerate() {
         let at = at.index(i);
@@ -194,9 +195,7 @@ fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) 
         let Some(&(_, kind)) = known else {
             return Err(at.bad_member("type", "unknown namespace type"));
         };
-        if let Some(k) = ALWAYS.iter().position(|(n, _)| *n == kind) {
-            seen[k] = true;
-        }
+        seen |= 1 << kind as u32;
         match (kind, path) {
             (Namespace::Pid | Namespace::Mount | Namespace::Cgroup, Some(_)) => {
                 return Err(
@@ -223,8 +222,8 @@ fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) 
             }
         }
     }
-    for (k, (_, why)) in ALWAYS.iter().enumerate() {
-        if !seen[k] {
+    for &(kind, why) in ALWAYS {
+        if seen & (1 << kind as u32) == 0 {
             return Err(at.bad(why));
         }
     }
