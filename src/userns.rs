@@ -386,7 +386,7 @@ fn spawn_helper(program: &CStr, args: &MapText) -> Result<Pid> {
     argv[0] = program;
     let mut n = 1;
     let mut rest = args.as_bytes();
-    while let Ok(s) = CStr::from_bytes_until_nul(rest) {
+    while let Some(s) = crate::out::first_c_str(rest) {
         if n == argv.len() {
             break;
         }
