@@ -124,12 +124,12 @@ pub(super) fn rlimit(list: &mut Rlimits, v: &'static CStr) -> Result<()> {
     };
     let (name, values) = (&s[..eq], &s[eq + 1..]);
     let bare = match name.get(..7) {
-        Some(p) if p.eq_ignore_ascii_case(b"RLIMIT_") => &name[7..],
+        Some(p) if super::same_but_case(p, b"RLIMIT_") => &name[7..],
         _ => name,
     };
     let known = crate::spec::RLIMITS
         .iter()
-        .position(|(n, _)| n.as_bytes().eq_ignore_ascii_case(bare));
+        .position(|(n, _)| super::same_but_case(n.as_bytes(), bare));
     let Some(i) = known else {
         return Err(bad(UNKNOWN_RLIMIT));
     };

@@ -42,7 +42,7 @@ static CAPABILITY_NAMES: [u8; names::packed_len(spec::CAPABILITIES)] =
 /// A capability name, with or without `CAP_`, in any case; or ALL.
 pub(super) fn capability(v: &'static CStr) -> Result<u64> {
     let name = v.to_bytes();
-    if name.eq_ignore_ascii_case(b"ALL") {
+    if super::same_but_case(name, b"ALL") {
         return Ok(u64::MAX);
     }
     match capability_number(name) {
@@ -59,10 +59,10 @@ pub(super) fn capability(v: &'static CStr) -> Result<u64> {
 /// in any case.
 pub fn capability_number(name: &[u8]) -> Option<u32> {
     let bare = match name.get(..4) {
-        Some(p) if p.eq_ignore_ascii_case(b"CAP_") => &name[4..],
+        Some(p) if super::same_but_case(p, b"CAP_") => &name[4..],
         _ => name,
     };
-    names::find(&CAPABILITY_NAMES, |n| n.eq_ignore_ascii_case(bare))
+    names::find(&CAPABILITY_NAMES, |n| super::same_but_case(n, bare))
 }
 
 /// `default`, `unconfined`, or a profile's path (read when the container
