@@ -117,7 +117,7 @@ fn bind(root: &OwnedFd, b: &Bind) -> Result<()> {
 /// rootfs like a bind's), with docker's defaults: mode 1777, nosuid, nodev.
 fn mount_tmpfs(root: &OwnedFd, t: &Tmpfs) -> Result<()> {
     let target = make_path(root, relative(t.dst), true).at("tmpfs", t.dst)?;
-    let mut data = Buf::<48>::new();
+    let mut data = Buf::<64>::new();
     data.push(b"mode=");
     push_octal(&mut data, t.mode().unwrap_or(0o1777));
     if let Some(size) = t.size {
@@ -138,7 +138,7 @@ fn mount_tmpfs(root: &OwnedFd, t: &Tmpfs) -> Result<()> {
     .at("tmpfs", t.dst)
 }
 
-fn push_octal(b: &mut Buf<48>, mode: u32) {
+fn push_octal(b: &mut Buf<64>, mode: u32) {
     for shift in [9, 6, 3, 0] {
         b.push(&[b'0' + ((mode >> shift) & 7) as u8]);
     }
