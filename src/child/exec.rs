@@ -53,7 +53,10 @@ pub fn exec_command(cfg: &Config, args: Args, host_env: Environ) -> Result<Infal
 /// Execs `argv` with the environment `env`, as `exec_command` does.
 pub fn exec_argv(argv: Argv<'_>, env: Argv<'_>) -> Result<Infallible> {
     let cmd = argv.get(0).unwrap_or(c"");
-    let errno = if cmd.to_bytes().contains(&b'/') {
+    // A plain loop, as cgroup::values::parse_cpus's (not `[u8]::contains`).
+    #[allow(clippy::manual_contains)]
+    let has_slash = cmd.to_bytes().iter().any(|&c| c == b'/');
+    let errno = if has_slash {
         execve(cmd, argv, env)
     } else {
         search_path(cmd.to_bytes(), path_of(env), argv, env)
