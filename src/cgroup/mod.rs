@@ -302,12 +302,7 @@ impl Cgroup {
         let mut path = Path::from(mount);
         for part in parent.split(|&c| c == b'/').filter(|c| !c.is_empty()) {
             if !enable.is_empty() {
-                let dir = rustix::fs::open(
-                    path.as_bytes(),
-                    OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-                    Mode::empty(),
-                )
-                .at("open cgroup", path.as_bytes())?;
+                let dir = open_dir(None, path.as_bytes()).at("open cgroup", path.as_bytes())?;
                 write_at(&dir, b"cgroup.subtree_control", enable.as_bytes())?;
             }
             path.push(b"/").push(part);
@@ -600,28 +595,46 @@ fn rmdir(parent: &OwnedFd, name: &[u8]) -> rustix::io::Result<()> {
     })
 }
 
-/// Calls `f` with `path` as a C string, failing as rustix does: EINVAL for
-/// a NUL inside, ENAMETOOLONG for more than a cgroup path (`Path`) holds.
-/// rustix converts a `&[u8]` path in code of its own for each function it
-/// is passed to; the cgroup code's share this one.
+/// `path` as a C string in `buf`, failing as rustix does: EINVAL for a NUL
+/// inside, ENAMETOOLONG for more than a cgroup path (`Path`) holds. rustix
+/// converts a `&[u8]` path in code of its own for each function it is
+/// passed to; the cgroup code's share this one.
+fn c_path<'a>(path: &[u8], buf: &'a mut [u8; 513]) -> rustix::io::Result<&'a CStr> {
+    let Some(copy) = buf.get_mut(..path.len() + 1) else {
+        return Err(rustix::io::Errno::NAMETOOLONG);
+    };
+    copy[..path.len()].copy_from_slice(path);
+    CStr::from_bytes_with_nul(copy).map_err(|_| rustix::io::Errno::INVAL)
+}
+
+/// Calls `f` with `path` as a C string (`c_path`).
 fn with_c_path(
     path: &[u8],
     f: &mut dyn FnMut(&CStr) -> rustix::io::Result<()>,
 ) -> rustix::io::Result<()> {
     let mut buf = [0u8; 513];
-    let Some(copy) = buf.get_mut(..path.len() + 1) else {
-        return Err(rustix::io::Errno::NAMETOOLONG);
-    };
-    copy[..path.len()].copy_from_slice(path);
-    match CStr::from_bytes_with_nul(copy) {
-        Ok(p) => f(p),
-        Err(_) => Err(rustix::io::Errno::INVAL),
+    f(c_path(path, &mut buf)?)
+}
+
+/// Opens `path` close-on-exec, below `dir` where it is relative: one
+/// conversion (`c_path`) for the cgroup code's every open.
+fn open(dir: Option<&OwnedFd>, path: &[u8], flags: OFlags) -> rustix::io::Result<OwnedFd> {
+    let mut buf = [0u8; 513];
+    let path = c_path(path, &mut buf)?;
+    let flags = flags | OFlags::CLOEXEC;
+    match dir {
+        Some(dir) => rustix::fs::openat(dir, path, flags, Mode::empty()),
+        None => rustix::fs::open(path, flags, Mode::empty()),
     }
 }
 
+/// Opens the directory `path` (below `dir` where it is relative).
+fn open_dir(dir: Option<&OwnedFd>, path: &[u8]) -> rustix::io::Result<OwnedFd> {
+    open(dir, path, OFlags::DIRECTORY | OFlags::RDONLY)
+}
+
 fn read_path<'a>(path: &[u8], buf: &'a mut [u8]) -> Result<&'a [u8]> {
-    let fd =
-        rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).at("open", path)?;
+    let fd = open(None, path, OFlags::RDONLY).at("open", path)?;
     read_all(&fd, buf).at("read", path)
 }
 
@@ -636,8 +649,7 @@ fn pids_max_events(fd: &OwnedFd) -> u64 {
 }
 
 fn read_at<'a>(dir: &OwnedFd, name: &[u8], buf: &'a mut [u8]) -> Result<&'a [u8]> {
-    let fd = rustix::fs::openat(dir, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-        .at("open", name)?;
+    let fd = open(Some(dir), name, OFlags::RDONLY).at("open", name)?;
     read_all(&fd, buf).at("read", name)
 }
 
@@ -657,8 +669,7 @@ fn read_all<'a>(
 
 /// Writes one value to a cgroup file in one write(2), as the kernel wants.
 fn write_at(dir: &OwnedFd, name: &[u8], value: &[u8]) -> Result<()> {
-    let fd = rustix::fs::openat(dir, name, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())
-        .at("open", name)?;
+    let fd = open(Some(dir), name, OFlags::WRONLY).at("open", name)?;
     crate::out::write(fd.as_fd(), value)
         .map(drop)
         .at("write", name)

@@ -2,10 +2,10 @@
 //! `--cgroup-parent` (cgroupsPath) or sct's own cgroup in each hierarchy.
 
 use rustix::fd::OwnedFd;
-use rustix::fs::{Mode, OFlags};
+use rustix::fs::Mode;
 use rustix::process::Pid;
 
-use super::{remove_dir, rmdir, values, with_c_path, Path};
+use super::{open_dir, remove_dir, rmdir, values, with_c_path, Path};
 use crate::error::{Context, Error, Result};
 use crate::out::Text;
 
@@ -55,18 +55,14 @@ fn whole(path: Path, object: &[u8]) -> Result<Path> {
 
 /// Opens `base`, creates `name` in it and opens that.
 pub(super) fn make_dir(base: &Path, name: &Text) -> Result<(OwnedFd, OwnedFd)> {
-    let parent = rustix::fs::open(
-        base.as_bytes(),
-        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .at("open cgroup", base.as_bytes())
-    .map_err(|e| {
-        e.hint_if(
-            crate::sys::Errno::NOENT,
-            "--cgroup-parent must name an existing cgroup",
-        )
-    })?;
+    let parent = open_dir(None, base.as_bytes())
+        .at("open cgroup", base.as_bytes())
+        .map_err(|e| {
+            e.hint_if(
+                crate::sys::Errno::NOENT,
+                "--cgroup-parent must name an existing cgroup",
+            )
+        })?;
     with_c_path(name.as_bytes(), &mut |n| {
         rustix::fs::mkdirat(&parent, n, Mode::from_raw_mode(0o755))
     })
@@ -77,12 +73,7 @@ pub(super) fn make_dir(base: &Path, name: &Text) -> Result<(OwnedFd, OwnedFd)> {
             "creating a cgroup needs root (or a cgroup delegated to you); run sct as root",
         )
     })?;
-    let fd = match rustix::fs::openat(
-        &parent,
-        name.as_bytes(),
-        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-    ) {
+    let fd = match open_dir(Some(&parent), name.as_bytes()) {
         Ok(fd) => fd,
         Err(e) => {
             remove_dir(&parent, name.as_bytes());

@@ -5,8 +5,8 @@ use rustix::fd::OwnedFd;
 
 use super::values::{self, Limits};
 use super::{
-    make_dir, read_at, write_at, Controllers, Dir, Path, CPU, CPUSET, DEVICES, FREEZER, MEMORY,
-    NAMES, PIDS,
+    make_dir, open_dir, read_at, write_at, Controllers, Dir, Path, CPU, CPUSET, DEVICES, FREEZER,
+    MEMORY, NAMES, PIDS,
 };
 use crate::devices::Rule;
 use crate::ebpf;
@@ -27,14 +27,7 @@ pub(super) fn create(
     // The kernel's "no internal processes" rule: a non-root cgroup with
     // processes of its own cannot hand controllers to its children.
     if !enable.is_empty() {
-        let parent = rustix::fs::open(
-            base.as_bytes(),
-            rustix::fs::OFlags::DIRECTORY
-                | rustix::fs::OFlags::RDONLY
-                | rustix::fs::OFlags::CLOEXEC,
-            rustix::fs::Mode::empty(),
-        )
-        .at("open cgroup", base.as_bytes())?;
+        let parent = open_dir(None, base.as_bytes()).at("open cgroup", base.as_bytes())?;
         write_at(&parent, b"cgroup.subtree_control", enable.as_bytes()).map_err(|e| {
             e.hint_if(Errno::BUSY, "sct's cgroup has processes of its own (cgroup v2 'no internal processes' rule); pass --cgroup-parent with a cgroup that has none")
                 .hint_if(Errno::NOENT, "the parent cgroup does not have this controller; pass --cgroup-parent")
@@ -173,16 +166,14 @@ pub(super) fn attach_device_rule(
 /// that rewrote the program). Without CAP_SYS_ADMIN the query or the
 /// lookup by ID is refused, and the rule is loaded as before.
 fn loaded_by_sibling(parent: &OwnedFd, own: &[u8], insns: &[ebpf::Insn]) -> Option<OwnedFd> {
-    use rustix::fs::{openat, Mode, OFlags};
     // Some(None): the first sibling with a program was compared, and
     // differs (or its program could not be read): load.
     super::paths::find_sct_dir(parent, |name, _| {
         if name == own {
             return None;
         }
-        let flags = OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC;
         // Gone since the listing: its container ended.
-        let sibling = openat(parent, name, flags, Mode::empty()).ok()?;
+        let sibling = open_dir(Some(parent), name).ok()?;
         let mut ids = [0u32; 1];
         let sibling = rustix::fd::AsFd::as_fd(&sibling);
         match bpf::prog_query(sibling, ebpf::BPF_CGROUP_DEVICE, &mut ids) {
