@@ -115,19 +115,16 @@ impl<'a> Str<'a> {
     /// not fit.
     pub fn decode<'b>(&self, buf: &'b mut [u8]) -> Option<&'b [u8]> {
         let mut len = 0;
-        let mut put = |bytes: &[u8]| {
+        let fits = self.each_char(&mut |bytes| {
             let end = len + bytes.len();
-            buf.get_mut(len..end)?.copy_from_slice(bytes);
+            let Some(place) = buf.get_mut(len..end) else {
+                return false;
+            };
+            place.copy_from_slice(bytes);
             len = end;
-            Some(())
-        };
-        for c in (Chars { raw: self.0, at: 0 }) {
-            match c {
-                Char::Byte(b) => put(&[b])?,
-                Char::Unicode(c) => put(c.encode_utf8(&mut [0; 4]).as_bytes())?,
-            }
-        }
-        Some(&buf[..len])
+            true
+        });
+        fits.then(|| &buf[..len])
     }
 
     /// Whether the decoded string is `s`, without a buffer.
@@ -135,6 +132,18 @@ impl<'a> Str<'a> {
     #[allow(clippy::should_implement_trait)]
     pub fn eq(&self, s: &[u8]) -> bool {
         let mut at = 0;
+        let same = self.each_char(&mut |bytes| {
+            let same = s.get(at..at + bytes.len()) == Some(bytes);
+            at += bytes.len();
+            same
+        });
+        same && at == s.len()
+    }
+
+    /// Calls `f` with each character of the decoded string, in UTF-8, until
+    /// it returns false; whether it never did. (`dyn`: one copy of the
+    /// decoding loop for `decode` and `eq`.)
+    fn each_char(&self, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
         for c in (Chars { raw: self.0, at: 0 }) {
             let mut utf8 = [0u8; 4];
             let bytes: &[u8] = match c {
@@ -144,12 +153,11 @@ impl<'a> Str<'a> {
                 }
                 Char::Unicode(c) => c.encode_utf8(&mut utf8).as_bytes(),
             };
-            if s.get(at..at + bytes.len()) != Some(bytes) {
+            if !f(bytes) {
                 return false;
             }
-            at += bytes.len();
         }
-        at == s.len()
+        true
     }
 }
 
