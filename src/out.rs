@@ -103,13 +103,7 @@ impl<const N: usize> Buf<N> {
     /// Writes the whole buffer with as few `write` calls as the fd allows,
     /// so that concurrent writers do not interleave inside one line.
     pub fn write_to<Fd: AsFd>(&self, fd: Fd) {
-        let mut rest = self.as_bytes();
-        while !rest.is_empty() {
-            match write(fd.as_fd(), rest) {
-                Ok(n) if n > 0 => rest = &rest[n..],
-                _ => return,
-            }
-        }
+        write_all(fd.as_fd(), self.as_bytes());
     }
 }
 
@@ -120,6 +114,18 @@ impl<const N: usize> Buf<N> {
 pub fn first_c_str(s: &[u8]) -> Option<&core::ffi::CStr> {
     let end = s.iter().position(|&c| c == 0)?;
     core::ffi::CStr::from_bytes_with_nul(&s[..=end]).ok()
+}
+
+/// Writes all of `bytes` with as few `write` calls as the fd allows; gives
+/// up at an error (a reader gone, stdout closed), as every caller goes on
+/// either way.
+pub fn write_all(fd: BorrowedFd<'_>, mut bytes: &[u8]) {
+    while !bytes.is_empty() {
+        match write(fd, bytes) {
+            Ok(n) if n > 0 => bytes = &bytes[n..],
+            _ => return,
+        }
+    }
 }
 
 /// write(2), retried while interrupted (EINTR): one copy of the retry loop

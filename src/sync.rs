@@ -229,9 +229,9 @@ impl ChildEnd {
         line.push(&[err.exit_code()]);
         err.render(&mut line);
         if let Some(report) = &self.report {
-            let _ = write_all(report, line.as_bytes());
+            crate::out::write_all(report.as_fd(), line.as_bytes());
         } else if self.to_stderr {
-            let _ = write_all(&crate::sys::stderr(), &line.as_bytes()[1..]);
+            crate::out::write_all(crate::sys::stderr(), &line.as_bytes()[1..]);
         }
     }
 
@@ -262,14 +262,6 @@ pub fn send_with_fd(
 /// close-on-exec; 0 bytes at EOF.
 fn recv_with_fd(socket: &OwnedFd) -> core::result::Result<(usize, Option<OwnedFd>), Errno> {
     retry(|| crate::sys::net::recvmsg_fd(socket))
-}
-
-fn write_all(fd: &impl rustix::fd::AsFd, mut bytes: &[u8]) -> core::result::Result<(), Errno> {
-    while !bytes.is_empty() {
-        let n = retry(|| rustix::io::write(fd, bytes))?;
-        bytes = &bytes[n..];
-    }
-    Ok(())
 }
 
 #[cfg(test)]

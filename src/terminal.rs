@@ -166,7 +166,7 @@ pub fn supervise_relaying(
         }
         if master_ready.intersects(PollFlags::IN | PollFlags::HUP | PollFlags::ERR) {
             match rustix::io::read(&master, &mut output) {
-                Ok(n) if n > 0 => write_all(stdout, &output[..n]),
+                Ok(n) if n > 0 => crate::out::write_all(stdout, &output[..n]),
                 Err(Errno::AGAIN) | Err(Errno::INTR) => {}
                 // EIO: no slave is open any more; the exit comes as SIGCHLD.
                 _ => master_open = false,
@@ -210,18 +210,7 @@ fn drain(master: &OwnedFd, stdout: BorrowedFd<'_>, buf: &mut [u8]) {
         if n == 0 {
             break;
         }
-        write_all(stdout, &buf[..n]);
-    }
-}
-
-/// Writes all of `bytes`, or gives up on an error (the caller's stdout
-/// closed): the container goes on either way.
-fn write_all(fd: BorrowedFd<'_>, mut bytes: &[u8]) {
-    while !bytes.is_empty() {
-        match crate::out::write(fd, bytes) {
-            Ok(n) => bytes = &bytes[n..],
-            Err(_) => return,
-        }
+        crate::out::write_all(stdout, &buf[..n]);
     }
 }
 
