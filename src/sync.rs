@@ -172,7 +172,7 @@ impl ParentEnd {
         let mut buf = [0u8; 1 + 1024];
         let mut len = 0;
         while len < buf.len() {
-            match retry(|| rustix::io::read(&self.report, &mut buf[len..])) {
+            match crate::out::read(self.report.as_fd(), &mut buf[len..]) {
                 Ok(0) => break,
                 Ok(n) => len += n,
                 Err(e) => return Err(e).at("read", b"report"),

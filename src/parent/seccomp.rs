@@ -96,7 +96,9 @@ fn read_profile(file: &'static core::ffi::CStr, text: &mut [u8]) -> Result<usize
         })?;
     let mut len = 0;
     while len < text.len() {
-        match crate::sys::retry(|| rustix::io::read(&fd, &mut text[len..])).at("--seccomp", path)? {
+        match crate::out::read(rustix::fd::AsFd::as_fd(&fd), &mut text[len..])
+            .at("--seccomp", path)?
+        {
             0 => break,
             n => len += n,
         }
