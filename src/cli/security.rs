@@ -101,12 +101,15 @@ pub(super) fn deny(list: &mut DenyList, v: &'static CStr) -> Result<()> {
 
 /// The number of the syscall called `name` on this architecture.
 pub fn syscall_number(name: &[u8]) -> Option<u32> {
+    let mut buf = [0; 48];
+    let packed = names::sixbit(name, &mut buf)?;
     names::entries(&SYSCALL_NAMES)
-        .find(|&(_, n)| n == name)
+        .find(|&(_, n)| n == packed)
         .map(|(number, _)| number)
 }
 
-/// `Sysno::iter()` packed in number order (`names::pack_runs`):
+/// `Sysno::iter()` packed in number order, six bits a character
+/// (`names::pack_runs`):
 /// `Sysno::from_str` costs 20 KB of code and calling `Sysno::name` at run
 /// time 9 KB.
 static SYSCALL_NAMES: [u8; names::runs_len(&SYSCALLS)] = names::pack_runs(&SYSCALLS);
