@@ -18,6 +18,8 @@ const MAX_PROFILE_BYTES: usize = 256 * 1024;
 pub fn compile_seccomp_profile(cfg: &Config) -> Result<Option<&'static profile::Filter>> {
     match cfg.seccomp {
         Seccomp::Default | Seccomp::Unconfined => Ok(None),
+        // Only config.json gives one: not in a build without OCI mode.
+        Seccomp::Inline(_) if !crate::cli::OCI_MODE => Ok(None),
         Seccomp::Inline(json) => compile_profile(cfg, "config.json:", b"linux.seccomp", json),
         Seccomp::Profile(file) => compile_profile_file(cfg, file),
     }
@@ -52,7 +54,7 @@ fn compile_profile(
         let mut what = Buf::<256>::new();
         describe(&mut what);
         // A field of the profile continues the path: `linux.seccomp.syscalls[0]`.
-        let inline = matches!(cfg.seccomp, Seccomp::Inline(_));
+        let inline = crate::cli::OCI_MODE && matches!(cfg.seccomp, Seccomp::Inline(_));
         let field_first = what
             .as_bytes()
             .first()
