@@ -25,7 +25,7 @@ pub use extra::{
 
 use limits::check_limits;
 pub use mounts::{Bind, Device, Tmpfs, MAX_BINDS, MAX_DEVICES, MAX_TMPFS};
-use options::{Parsed, Takes, OPTIONS};
+use options::{Parsed, OPTIONS};
 pub use security::{capability_number, syscall_number, DenyList, MAX_EXTRA_DENIED};
 
 /// The argument vector, as seen by the parser.
@@ -348,18 +348,18 @@ pub fn parse<A: ArgList + ?Sized>(args: &A, cfg: &mut Config) -> Result<Command>
         let Some(opt) = opt else {
             return Err(Error::usage("unknown option '", arg, "'"));
         };
-        match (&opt.takes, inline) {
-            (Takes::Flag(set), None) => set(&mut p),
-            (Takes::Flag(_), Some(_)) => {
+        match (opt.takes_value(), inline) {
+            (false, None) => (opt.set)(&mut p, c"")?,
+            (false, Some(_)) => {
                 return Err(Error::usage("option '--", opt.long(), "' takes no value"))
             }
-            (Takes::Value(set), Some(at)) => set(&mut p, tail(args.arg(i), at))?,
-            (Takes::Value(set), None) => {
+            (true, Some(at)) => (opt.set)(&mut p, tail(args.arg(i), at))?,
+            (true, None) => {
                 i += 1;
                 if i >= n {
                     return Err(Error::usage("option '--", opt.long(), "' needs a value"));
                 }
-                set(&mut p, args.arg(i))?
+                (opt.set)(&mut p, args.arg(i))?
             }
         }
         if let Some(done) = p.done {

@@ -674,14 +674,20 @@ fn id_maps_are_repeatable_and_gids_follow_uids() {
 }
 
 #[test]
-fn an_option_names_its_value_in_its_usage_exactly_when_it_takes_one() {
+fn an_option_takes_a_value_exactly_when_its_usage_names_one() {
     for o in options::OPTIONS {
-        assert_eq!(
-            o.usage.contains(' '),
-            matches!(o.takes, options::Takes::Value(_)),
-            "{}",
-            o.usage
-        );
+        let long = std::str::from_utf8(o.long()).unwrap();
+        if o.usage.contains(' ') {
+            assert_eq!(
+                error(&["sct", &std::format!("--{long}")]),
+                std::format!("sct: option '--{long}' needs a value\nTry 'sct --help'.\n")
+            );
+        } else {
+            assert_eq!(
+                error(&["sct", &std::format!("--{long}=x")]),
+                std::format!("sct: option '--{long}' takes no value\nTry 'sct --help'.\n")
+            );
+        }
     }
 }
 
