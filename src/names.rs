@@ -1,69 +1,26 @@
 //! Name tables packed at compile time.
 //!
 //! A table of `(&str, number)` pairs costs two words and, in a static-pie
-//! binary, a 24-byte relocation per name. Packed, each entry is the number
-//! (2 bytes, little-endian), the name's length and the name; `find` walks it.
+//! binary, a 24-byte relocation per name. Packed in number order, an entry
+//! is its length and its bytes, its number one past the entry's before
+//! (the first's is 0), and where numbers skip, a zero length is followed
+//! by the next entry's number (2 bytes, little-endian). `pack_runs` makes
+//! one, build.rs another (the errnos); `entries` walks both. A number
+//! beside every syscall name took 0.7 KB more; beside every capability's,
+//! 82 bytes.
 //!
-//! Where numbers mostly run one after another (syscalls, errnos), a table
-//! in number order leaves them out: an entry is its length and its bytes,
-//! its number one past the entry's before (the first's is 0), and where
-//! numbers skip, a zero length is followed by the next entry's number
-//! (2 bytes, little-endian). `pack_runs` makes one, build.rs another (the
-//! errnos); `entries` walks both. A number beside every syscall name took
-//! 0.7 KB more.
-//!
-//! `pack_runs` packs the names six bits a character besides (`sixbit`):
-//! syscall names are written with `_`, `a`-`z` and `0`-`9` alone, and a
-//! byte each took 0.9 KB more. A name is looked up by packing it the same
-//! way and comparing the bytes.
+//! The syscall names are packed six bits a character besides
+//! (`Coding::SixBit`): they are written with `_`, `a`-`z` and `0`-`9`
+//! alone, and a byte each took 0.9 KB more. A name is looked up by packing
+//! it the same way (`sixbit`) and comparing the bytes.
 
-/// The packed size of `entries`, for the length of the static holding them.
-pub const fn packed_len(entries: &[(&str, u32)]) -> usize {
-    let mut len = 0;
-    let mut i = 0;
-    while i < entries.len() {
-        len += 3 + entries[i].0.len();
-        i += 1;
-    }
-    len
-}
-
-/// `entries` packed; `N` must be `packed_len(entries)`.
-pub const fn pack<const N: usize>(entries: &[(&str, u32)]) -> [u8; N] {
-    let mut table = [0; N];
-    let mut at = 0;
-    let mut i = 0;
-    while i < entries.len() {
-        let (name, number) = (entries[i].0.as_bytes(), entries[i].1);
-        assert!(number <= u16::MAX as u32 && name.len() <= u8::MAX as usize);
-        let number = (number as u16).to_le_bytes();
-        table[at] = number[0];
-        table[at + 1] = number[1];
-        table[at + 2] = name.len() as u8;
-        at += 3;
-        let mut j = 0;
-        while j < name.len() {
-            table[at + j] = name[j];
-            j += 1;
-        }
-        at += name.len();
-        i += 1;
-    }
-    assert!(at == N);
-    table
-}
-
-/// The number of the first entry whose name `matches`.
-pub fn find(table: &[u8], matches: impl Fn(&[u8]) -> bool) -> Option<u32> {
-    let mut rest = table;
-    while let [lo, hi, len, tail @ ..] = rest {
-        let (name, tail) = tail.split_at(usize::from(*len));
-        if matches(name) {
-            return Some(u16::from_le_bytes([*lo, *hi]).into());
-        }
-        rest = tail;
-    }
-    None
+/// How a table's names are stored.
+#[derive(Clone, Copy)]
+pub enum Coding {
+    /// A byte a character, as written.
+    Bytes,
+    /// Six bits a character (`sixbit`).
+    SixBit,
 }
 
 /// The six-bit code of a character of a name: `_` 1, `a`-`z` 2 to 27,
@@ -120,40 +77,61 @@ pub fn sixbit<'a>(name: &[u8], buf: &'a mut [u8; 48]) -> Option<&'a [u8]> {
     Some(&buf[..len])
 }
 
+/// The bytes `name` takes in a table.
+const fn coded_len(name: &str, coding: Coding) -> usize {
+    match coding {
+        Coding::Bytes => name.len(),
+        Coding::SixBit => sixbit_len(name.len()),
+    }
+}
+
 /// The packed size of `entries` in number order (see the module's text).
-pub const fn runs_len(entries: &[(&str, u32)]) -> usize {
+pub const fn runs_len(entries: &[(&str, u32)], coding: Coding) -> usize {
     let (mut len, mut next, mut i) = (0, 0, 0);
     while i < entries.len() {
         if entries[i].1 != next {
             len += 3;
         }
-        len += 1 + sixbit_len(entries[i].0.len());
+        len += 1 + coded_len(entries[i].0, coding);
         next = entries[i].1 + 1;
         i += 1;
     }
     len
 }
 
-/// `entries`, in number order, packed, the names at six bits a character;
-/// `N` must be `runs_len(entries)`.
-pub const fn pack_runs<const N: usize>(entries: &[(&str, u32)]) -> [u8; N] {
+/// `entries`, in number order, packed, the names coded as `coding` says;
+/// `N` must be `runs_len(entries, coding)`.
+pub const fn pack_runs<const N: usize>(entries: &[(&str, u32)], coding: Coding) -> [u8; N] {
     let mut table = [0; N];
     let (mut at, mut next, mut i) = (0, 0, 0);
     while i < entries.len() {
         let (name, number) = (entries[i].0.as_bytes(), entries[i].1);
+        let len = coded_len(entries[i].0, coding);
         assert!(number >= next && number <= u16::MAX as u32);
-        assert!(!name.is_empty() && sixbit_len(name.len()) <= u8::MAX as usize);
+        assert!(!name.is_empty() && len <= u8::MAX as usize);
         if number != next {
             let number = (number as u16).to_le_bytes();
             table[at + 1] = number[0];
             table[at + 2] = number[1];
             at += 3;
         }
-        let Some(len) = put_sixbit(name, &mut table, at + 1) else {
-            panic!("a name with a character sixbit_code has no code for");
-        };
         table[at] = len as u8;
-        at += 1 + len;
+        at += 1;
+        match coding {
+            Coding::Bytes => {
+                let mut j = 0;
+                while j < len {
+                    table[at + j] = name[j];
+                    j += 1;
+                }
+            }
+            Coding::SixBit => {
+                if put_sixbit(name, &mut table, at).is_none() {
+                    panic!("a name with a character sixbit_code has no code for");
+                }
+            }
+        }
+        at += len;
         next = number + 1;
         i += 1;
     }
@@ -203,35 +181,32 @@ impl<'a> Iterator for Entries<'a> {
 mod tests {
     use super::*;
 
-    const ENTRIES: &[(&str, u32)] = &[("a", 1), ("bcd", 300), ("", 7)];
-    static PACKED: [u8; packed_len(ENTRIES)] = pack(ENTRIES);
-
-    #[test]
-    fn finds_each_entry_and_nothing_else() {
-        for &(name, number) in ENTRIES {
-            assert_eq!(find(&PACKED, |n| n == name.as_bytes()), Some(number));
-        }
-        assert_eq!(find(&PACKED, |n| n == b"bc"), None);
-        assert_eq!(find(&[], |_| true), None);
-    }
-
     const RUNS: &[(&str, u32)] = &[("a", 0), ("bc", 1), ("d", 5), ("efg", 300), ("h", 301)];
-    static PACKED_RUNS: [u8; runs_len(RUNS)] = pack_runs(RUNS);
+    static BYTES: [u8; runs_len(RUNS, Coding::Bytes)] = pack_runs(RUNS, Coding::Bytes);
+    static SIXBIT: [u8; runs_len(RUNS, Coding::SixBit)] = pack_runs(RUNS, Coding::SixBit);
 
     #[test]
     fn runs_give_back_each_entry_with_its_number() {
-        let back: std::vec::Vec<(u32, std::vec::Vec<u8>)> = entries(&PACKED_RUNS)
-            .map(|(nr, n)| (nr, n.to_vec()))
-            .collect();
+        let back: std::vec::Vec<(u32, &[u8])> = entries(&BYTES).collect();
+        let want: std::vec::Vec<(u32, &[u8])> =
+            RUNS.iter().map(|&(n, nr)| (nr, n.as_bytes())).collect();
+        assert_eq!(back, want);
+        // Two skips (to 5, to 300) cost 3 bytes each; the runs cost none.
+        assert_eq!(BYTES.len(), 5 + 8 + 6);
+        assert_eq!(entries(&[]).next(), None);
+    }
+
+    #[test]
+    fn sixbit_runs_give_back_each_name_packed() {
+        let back: std::vec::Vec<(u32, std::vec::Vec<u8>)> =
+            entries(&SIXBIT).map(|(nr, n)| (nr, n.to_vec())).collect();
         let want: std::vec::Vec<(u32, std::vec::Vec<u8>)> = RUNS
             .iter()
             .map(|&(n, nr)| (nr, sixbit(n.as_bytes(), &mut [0; 48]).unwrap().to_vec()))
             .collect();
         assert_eq!(back, want);
-        // Two skips (to 5, to 300) cost 3 bytes each; the runs cost none;
-        // the names take 1, 2, 1, 3 and 1 bytes.
-        assert_eq!(PACKED_RUNS.len(), 5 + 8 + 6);
-        assert_eq!(entries(&[]).next(), None);
+        // The names take 1, 2, 1, 3 and 1 bytes.
+        assert_eq!(SIXBIT.len(), 5 + 8 + 6);
     }
 
     #[test]

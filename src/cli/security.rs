@@ -36,8 +36,8 @@ impl DenyList {
     }
 }
 
-static CAPABILITY_NAMES: [u8; names::packed_len(spec::CAPABILITIES)] =
-    names::pack(spec::CAPABILITIES);
+static CAPABILITY_NAMES: [u8; names::runs_len(spec::CAPABILITIES, names::Coding::Bytes)] =
+    names::pack_runs(spec::CAPABILITIES, names::Coding::Bytes);
 
 /// A capability name, with or without `CAP_`, in any case; or ALL.
 pub(super) fn capability(v: &'static CStr) -> Result<u64> {
@@ -62,7 +62,9 @@ pub fn capability_number(name: &[u8]) -> Option<u32> {
         Some(p) if super::same_but_case(p, b"CAP_") => &name[4..],
         _ => name,
     };
-    names::find(&CAPABILITY_NAMES, |n| super::same_but_case(n, bare))
+    names::entries(&CAPABILITY_NAMES)
+        .find(|&(_, n)| super::same_but_case(n, bare))
+        .map(|(number, _)| number)
 }
 
 /// `default`, `unconfined`, or a profile's path (read when the container
@@ -109,10 +111,11 @@ pub fn syscall_number(name: &[u8]) -> Option<u32> {
 }
 
 /// `Sysno::iter()` packed in number order, six bits a character
-/// (`names::pack_runs`):
+/// (`names::pack_runs`, `Coding::SixBit`):
 /// `Sysno::from_str` costs 20 KB of code and calling `Sysno::name` at run
 /// time 9 KB.
-static SYSCALL_NAMES: [u8; names::runs_len(&SYSCALLS)] = names::pack_runs(&SYSCALLS);
+static SYSCALL_NAMES: [u8; names::runs_len(&SYSCALLS, names::Coding::SixBit)] =
+    names::pack_runs(&SYSCALLS, names::Coding::SixBit);
 
 const SYSCALLS: [(&str, u32); syscall_count()] = {
     let mut table = [("", 0); syscall_count()];
