@@ -83,7 +83,7 @@ impl<const N: usize> Buf<N> {
     }
 
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
+        prefix(&self.bytes, self.len)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -105,6 +105,13 @@ impl<const N: usize> Buf<N> {
     pub fn write_to<Fd: AsFd>(&self, fd: Fd) {
         write_all(fd.as_fd(), self.as_bytes());
     }
+}
+
+/// `bytes[..len]`: one copy of the bounds check for every `Buf<N>::as_bytes`,
+/// not one per size.
+#[inline(never)]
+fn prefix(bytes: &[u8], len: usize) -> &[u8] {
+    &bytes[..len]
 }
 
 /// The bytes of `s` up to its first NUL, as a C string: `None` if it has
