@@ -71,8 +71,8 @@ impl<const N: usize> Buf<N> {
     }
 
     pub fn push_u64(&mut self, n: u64) -> &mut Self {
-        let mut digits = [0u8; 20];
-        self.push(decimal(n, &mut digits))
+        push_decimal(&mut self.bytes, &mut self.len, &mut self.cut, n);
+        self
     }
 
     pub fn push_i64(&mut self, n: i64) -> &mut Self {
@@ -167,9 +167,15 @@ fn push_cut(bytes: &mut [u8], len: &mut usize, cut: &mut bool, s: &[u8]) {
     }
 }
 
-/// `n` in decimal, written at the end of `digits`: one copy of the loop for
-/// every `Buf<N>::push_u64`, not one per size.
+/// `push_cut` of `n` in decimal: one copy for every `Buf<N>::push_u64`,
+/// not one per size.
 #[inline(never)]
+fn push_decimal(bytes: &mut [u8], len: &mut usize, cut: &mut bool, n: u64) {
+    let mut digits = [0u8; 20];
+    push_cut(bytes, len, cut, decimal(n, &mut digits));
+}
+
+/// `n` in decimal, written at the end of `digits`.
 fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
     let mut i = digits.len();
     loop {
