@@ -97,7 +97,7 @@ impl<const N: usize> Buf<N> {
 
     /// The text up to its first NUL, as a C string (empty if it has none).
     pub fn as_c_str(&self) -> &core::ffi::CStr {
-        first_c_str(self.as_bytes()).unwrap_or(c"")
+        c_str_in(&self.bytes, self.len)
     }
 
     /// Writes the whole buffer with as few `write` calls as the fd allows,
@@ -112,6 +112,13 @@ impl<const N: usize> Buf<N> {
 #[inline(never)]
 fn prefix(bytes: &[u8], len: usize) -> &[u8] {
     &bytes[..len]
+}
+
+/// `Buf<N>::as_c_str`'s work, for every size: the C string at the start of
+/// `bytes[..len]`, or an empty one.
+#[inline(never)]
+fn c_str_in(bytes: &[u8], len: usize) -> &core::ffi::CStr {
+    first_c_str(&bytes[..len]).unwrap_or(c"")
 }
 
 /// The bytes of `s` up to its first NUL, as a C string: `None` if it has
