@@ -20,14 +20,18 @@ use common::elf;
 /// 4 (x86_64 237,200, aarch64 235,480, armv7 185,420, riscv64 227,712),
 /// and to 224 KiB when the readers, the lifecycle and the child's helpers
 /// shrank (x86_64 224,296, aarch64 223,952, armv7 175,588, riscv64
-/// 215,488): `bench/sizes` shows where the bytes go.
-const SIZE_BUDGET: u64 = 224 * 1024;
+/// 215,488), and to 216 KiB when OCI mode's tables, the shared buffers'
+/// methods and the name tables shrank and the linker began folding
+/// identical functions (x86_64 218,760, aarch64 218,720, armv7 171,572,
+/// riscv64 209,664): `bench/sizes` shows where the bytes go.
+const SIZE_BUDGET: u64 = 216 * 1024;
 
 /// The most the build without OCI mode (`--no-default-features`, for
 /// initramfs users who need only `sct ROOTFS CMD`) may weigh on x86_64.
 /// Issue 14's goal is 64 KiB; this is what it meets today (125,616 bytes
-/// when this budget was set), lowered as it shrinks.
-const CORE_SIZE_BUDGET: u64 = 126 * 1024;
+/// when the budget was set at 126 KiB, 123,008 when lowered to 122 KiB),
+/// lowered as it shrinks.
+const CORE_SIZE_BUDGET: u64 = 122 * 1024;
 
 fn assert_within_budget(path: &Path) {
     let size = std::fs::metadata(path).unwrap().len();
