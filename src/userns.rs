@@ -11,15 +11,15 @@ use core::ffi::CStr;
 
 use rustix::fd::AsFd;
 use rustix::fs::{Access, AtFlags, Mode, OFlags};
-use rustix::process::{Pid, WaitId, WaitIdOptions};
+use rustix::process::Pid;
 
 use crate::cli::Config;
 use crate::error::{Context, Error, Result};
 use crate::idmap::{passwd_name, AutoRange, IdMap, MapText, Subordinates, MAX_RANGES};
 use crate::out::{Buf, Text};
 use crate::sys::args::{with_argv, Environ};
-use crate::sys::process::{self, execve, exit, Fork};
-use crate::sys::{retry, Errno};
+use crate::sys::process::{self, execve, exit, Fork, Waited};
+use crate::sys::Errno;
 
 /// A path to a helper program, NUL-terminated.
 type ProgramPath = Buf<256>;
@@ -412,9 +412,7 @@ fn spawn_helper(program: &CStr, args: &MapText) -> Result<Pid> {
 /// any, goes to sct's stderr before sct's.
 fn wait_helper(program: &CStr, pid: Pid) -> Result<()> {
     let shown = program.to_bytes();
-    let status = retry(|| rustix::process::waitid(WaitId::Pid(pid), WaitIdOptions::EXITED))
-        .at("waitid", shown)?;
-    match status.and_then(|s| s.exit_status()) {
+    match process::wait_exit(Waited::Pid(pid)).at("waitid", shown)? {
         Some(0) => Ok(()),
         _ => Err(Error::setup(
             "map ids with",

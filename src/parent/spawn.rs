@@ -5,13 +5,13 @@ use linux_raw_sys::general::{
     CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS,
 };
 use rustix::fd::OwnedFd;
-use rustix::process::{Pid, Signal, WaitId, WaitIdOptions};
+use rustix::process::{Pid, Signal};
 
 use crate::cgroup::Cgroup;
 use crate::cli::{Config, Net};
 use crate::error::{Context, Result};
 use crate::sync::Handshakes;
-use crate::sys::process::{self, Fork};
+use crate::sys::process::{self, Fork, Waited};
 use crate::sys::Errno;
 use crate::userns::{self, UserNs};
 
@@ -152,12 +152,11 @@ impl Child {
     /// Blocks until the child has exited and reaps it: after a setup
     /// failure, when nothing of CMD's has run.
     pub(super) fn wait(&self) -> Result<()> {
-        let id = || match &self.pidfd {
-            Some(fd) => WaitId::PidFd(rustix::fd::AsFd::as_fd(fd)),
-            None => WaitId::Pid(self.pid),
+        let child = match &self.pidfd {
+            Some(fd) => Waited::PidFd(rustix::fd::AsFd::as_fd(fd)),
+            None => Waited::Pid(self.pid),
         };
-        // Without WNOHANG, waitid returns only once the child has exited.
-        crate::sys::retry(|| rustix::process::waitid(id(), WaitIdOptions::EXITED))
+        process::wait_exit(child)
             .map(drop)
             .at("waitid", b"container")
     }

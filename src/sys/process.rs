@@ -134,13 +134,16 @@ pub struct ChildEvent {
     pub status: i32,
 }
 
-/// `waitid(P_ALL, 0, info, WEXITED | WNOHANG | __WALL)` (waitid(2)): the
-/// next exit of any child, or ptrace-stop of any thread this process traces
-/// (reported without WSTOPPED), without blocking; `None` when there is none
-/// now. `__WALL`: a traced thread that is not its process's leader counts
-/// as a child too.
-pub fn wait_any_child() -> Result<Option<ChildEvent>, Errno> {
-    use linux_raw_sys::general::{siginfo_t, __WALL, P_ALL, WEXITED, WNOHANG};
+/// A child `wait_exit` waits for (waitid(2)'s idtype and id).
+pub enum Waited<'a> {
+    Pid(Pid),
+    PidFd(rustix::fd::BorrowedFd<'a>),
+}
+
+/// `waitid(idtype, id, info, options)` (waitid(2)): the child's change of
+/// state, `None` when WNOHANG finds none.
+fn waitid(idtype: u32, id: i32, options: u32) -> Result<Option<ChildEvent>, Errno> {
+    use linux_raw_sys::general::siginfo_t;
     // SAFETY: all-zero bytes are a valid siginfo_t (a C struct of integers).
     let mut info: siginfo_t = unsafe { core::mem::zeroed() };
     // SAFETY: `info` is a writable siginfo_t that outlives the call; the
@@ -148,10 +151,10 @@ pub fn wait_any_child() -> Result<Option<ChildEvent>, Errno> {
     unsafe {
         syscall!(
             Sysno::waitid,
-            P_ALL,
-            0,
+            idtype,
+            id,
             &mut info as *mut siginfo_t,
-            WEXITED | WNOHANG | __WALL,
+            options,
             0
         )
     }?;
@@ -166,6 +169,30 @@ pub fn wait_any_child() -> Result<Option<ChildEvent>, Errno> {
         code: code as u32,
         status: child._status,
     }))
+}
+
+/// `waitid(P_ALL, 0, info, WEXITED | WNOHANG | __WALL)` (waitid(2)): the
+/// next exit of any child, or ptrace-stop of any thread this process traces
+/// (reported without WSTOPPED), without blocking; `None` when there is none
+/// now. `__WALL`: a traced thread that is not its process's leader counts
+/// as a child too.
+pub fn wait_any_child() -> Result<Option<ChildEvent>, Errno> {
+    use linux_raw_sys::general::{__WALL, P_ALL, WEXITED, WNOHANG};
+    waitid(P_ALL, 0, WEXITED | WNOHANG | __WALL)
+}
+
+/// `waitid(P_PID or P_PIDFD, ..., WEXITED)` (waitid(2)), again on EINTR:
+/// blocks until `child` has exited and reaps it; its exit code if it
+/// exited, `None` if a signal killed it.
+pub fn wait_exit(child: Waited) -> Result<Option<i32>, Errno> {
+    use linux_raw_sys::general::{CLD_EXITED, P_PID, P_PIDFD, WEXITED};
+    let (idtype, id) = match child {
+        Waited::Pid(pid) => (P_PID, pid.as_raw_nonzero().get()),
+        Waited::PidFd(fd) => (P_PIDFD, rustix::fd::AsRawFd::as_raw_fd(&fd)),
+    };
+    // Without WNOHANG, waitid returns only once the child has exited.
+    let event = super::retry(|| waitid(idtype, id, WEXITED))?;
+    Ok(event.and_then(|e| (e.code == CLD_EXITED).then_some(e.status)))
 }
 
 /// `ptrace(PTRACE_DETACH, tid, 0, signal)` (ptrace(2)): lets a thread in a
