@@ -139,6 +139,18 @@ pub const fn pack_runs<const N: usize>(entries: &[(&str, u32)], coding: Coding) 
     table
 }
 
+/// `names` numbered from 0 in their order, for `pack_runs` to pack where
+/// the numbers mean nothing.
+pub const fn numbered<const N: usize>(names: [&str; N]) -> [(&str, u32); N] {
+    let mut table = [("", 0); N];
+    let mut i = 0;
+    while i < N {
+        table[i] = (names[i], i as u32);
+        i += 1;
+    }
+    table
+}
+
 /// Each entry of a table in number order, with its number.
 pub fn entries(table: &[u8]) -> Entries<'_> {
     Entries {

@@ -35,7 +35,7 @@ pub fn features(_: &Global, _: &Opts, _: Args, _: Environ) -> Result<u8> {
     list(&mut out, seccomp, b"", &mut actions);
     let mut ops = crate::profile::OPS.iter().map(|o| o.0);
     list(&mut out, b",\"operators\":", b"", &mut ops);
-    let mut arches = crate::profile::ARCHES.iter().copied();
+    let mut arches = crate::names::entries(&crate::profile::ARCHES).map(|(_, n)| n);
     list(&mut out, b",\"archs\":", b"SCMP_ARCH_", &mut arches);
     let flags = || crate::profile::FILTER_FLAGS.iter().map(|f| f.0);
     list(&mut out, b",\"knownFlags\":", b"", &mut flags());
