@@ -94,7 +94,8 @@ fn print_seccomp(cfg: &cli::Config, file: &'static core::ffi::CStr) -> error::Re
     use error::Context;
     use rustix::fs::{open, Mode, OFlags};
     let path = file.to_bytes();
-    let devices = parent::resolve_devices(cfg)?;
+    let mut devices = devices::Devices::new();
+    parent::resolve_devices(cfg, &mut devices)?;
     let profile = parent::compile_seccomp_profile(cfg)?;
     let mut built_in = bpf::Program::new();
     let program = match &profile {

@@ -159,7 +159,8 @@ fn setup<'a>(
 fn prepare(cfg: &Config, env: Environ, making: &mut Making<'_>) -> Result<Prepared> {
     check_rootfs(cfg)?;
     let userns = userns::plan(cfg, env)?;
-    let devices = resolve_devices(cfg)?;
+    let mut devices = Devices::new();
+    resolve_devices(cfg, &mut devices)?;
     let profile = compile_seccomp_profile(cfg)?;
     // Unprivileged, sct cannot load a device rule: the kernel loads cgroup
     // device programs only for CAP_BPF or CAP_SYS_ADMIN in the initial user
@@ -361,9 +362,10 @@ fn check_rootfs(cfg: &Config) -> Result<()> {
 }
 
 /// Finds each `--device` node on the host (following symlinks, as docker
-/// does, so /dev/disk/by-id/... works): its type, numbers, mode and owner.
-pub fn resolve_devices(cfg: &Config) -> Result<Devices> {
-    let mut devices = Devices::new();
+/// does, so /dev/disk/by-id/... works): its type, numbers, mode and owner;
+/// into `devices`, which the caller made empty (a Devices is large, and
+/// returned it was copied on the way).
+pub fn resolve_devices(cfg: &Config, devices: &mut Devices) -> Result<()> {
     for &rule in cfg.device_rules() {
         devices.add_rule(rule);
     }
@@ -398,7 +400,7 @@ pub fn resolve_devices(cfg: &Config) -> Result<Devices> {
         };
         devices.add(node, d.access);
     }
-    Ok(devices)
+    Ok(())
 }
 
 /// Blocks the forwarded signals and SIGCHLD before the child exists, so none
