@@ -72,7 +72,8 @@ impl Running {
 pub fn start(cfg: &Config, args: Args, env: Environ) -> Result<Started> {
     // sct stays to remove its cgroup: nothing to record.
     let making = &mut |_: &[u8]| Ok(());
-    let mut p = prepare(cfg, env, making)?;
+    let mut p = Prepared::new();
+    prepare(cfg, env, making, &mut p)?;
     let signals = take_over_signals()?;
     let channel = Channel::new()?;
     let (child, channel) = spawn_and_release(cfg, &mut p, Start::Now, args, env, channel, making)?;
@@ -136,6 +137,18 @@ struct Prepared {
     cgroup: Option<Cgroup>,
 }
 
+impl Prepared {
+    /// Nothing worked out yet, for `prepare` to fill in.
+    fn new() -> Prepared {
+        Prepared {
+            userns: None,
+            devices: Devices::new(),
+            profile: None,
+            cgroup: None,
+        }
+    }
+}
+
 /// The child's part of `p`, made in the child once `spawn` is done with
 /// the cgroup, with the handshakes the parent chose before the clone.
 fn setup<'a>(
@@ -156,12 +169,13 @@ fn setup<'a>(
     }
 }
 
-fn prepare(cfg: &Config, env: Environ, making: &mut Making<'_>) -> Result<Prepared> {
+/// Works out `p` (made by `Prepared::new`); into the caller's, not
+/// returned: a Prepared is large, and was copied out of the Result.
+fn prepare(cfg: &Config, env: Environ, making: &mut Making<'_>, p: &mut Prepared) -> Result<()> {
     check_rootfs(cfg)?;
-    let userns = userns::plan(cfg, env)?;
-    let mut devices = Devices::new();
-    resolve_devices(cfg, &mut devices)?;
-    let profile = compile_seccomp_profile(cfg)?;
+    p.userns = userns::plan(cfg, env)?;
+    resolve_devices(cfg, &mut p.devices)?;
+    p.profile = compile_seccomp_profile(cfg)?;
     // Unprivileged, sct cannot load a device rule: the kernel loads cgroup
     // device programs only for CAP_BPF or CAP_SYS_ADMIN in the initial user
     // namespace, and v1's devices files take writes only from
@@ -174,9 +188,9 @@ fn prepare(cfg: &Config, env: Environ, making: &mut Making<'_>) -> Result<Prepar
     // capabilities count only on inodes whose owner the namespace maps
     // (capable_wrt_inode_uidgid()), never on the host's root-owned nodes.
     // So a rootless container gets a cgroup only for limits.
-    let rule = (!cfg.no_cgroup && !userns::is_rootless()).then(|| devices.rules());
+    let rule = (!cfg.no_cgroup && !userns::is_rootless()).then(|| p.devices.rules());
     // Before the child exists, so that it can start inside (CLONE_INTO_CGROUP).
-    let cgroup = Cgroup::create(
+    p.cgroup = Cgroup::create(
         &cfg.limits,
         rule,
         cfg.cgroup_parent,
@@ -191,12 +205,7 @@ fn prepare(cfg: &Config, env: Environ, making: &mut Making<'_>) -> Result<Prepar
             (true, false) => e.hint(userns::NO_DELEGATION_HINT),
         },
     )?;
-    Ok(Prepared {
-        userns,
-        devices,
-        profile,
-        cgroup,
-    })
+    Ok(())
 }
 
 /// `create`: sets the container up as `run` does, but leaves it parked
@@ -215,7 +224,8 @@ pub fn create(
     console_socket: Option<rustix::fd::BorrowedFd<'_>>,
     mut record: impl FnMut(Record<'_>) -> Result<()>,
 ) -> Result<Created> {
-    let mut p = prepare(cfg, env, &mut |path| record(Record::Making(path)))?;
+    let mut p = Prepared::new();
+    prepare(cfg, env, &mut |path| record(Record::Making(path)), &mut p)?;
     record(Record::Made(None, p.cgroup.as_ref()))?;
     let channel = Channel::new()?;
     use rustix::fd::AsRawFd;
