@@ -40,9 +40,12 @@ use linux_raw_sys::ptrace::{
 use crate::json::{self, Object, Str, Value};
 use crate::names;
 use crate::out::Buf;
+use refusal::error;
+pub use refusal::ProfileError;
 use values::{members, number, objects, strings};
 
 mod compile;
+mod refusal;
 #[cfg(test)]
 mod tests;
 mod values;
@@ -139,34 +142,10 @@ impl Policy {
     }
 }
 
-/// Why a profile was refused: the field, what is wrong, and the value
-/// where it helps.
-#[derive(Clone, Copy)]
-pub struct ProfileError {
-    /// The field's path, `syscalls[3].args[0].op`; empty for the profile.
-    pub field: Buf<96>,
-    pub what: &'static str,
-    pub value: Buf<64>,
-}
-
 type Result<T> = core::result::Result<T, ProfileError>;
 
 fn fail<T>(field: &Path, what: &'static str, value: &[u8]) -> Result<T> {
     Err(error(field, what, value))
-}
-
-// Out of line and not generic: the failure sites call it instead of each
-// copying the error into place.
-#[cold]
-#[inline(never)]
-fn error(field: &Path, what: &'static str, value: &[u8]) -> ProfileError {
-    let mut path = Buf::new();
-    field.write(&mut path);
-    ProfileError {
-        field: path,
-        what,
-        value: Buf::from(value),
-    }
 }
 
 /// Parses `text` and reads it as a profile.
@@ -653,25 +632,4 @@ fn digits(n: u64) -> Buf<24> {
     let mut b = Buf::new();
     b.push_u64(n);
     b
-}
-
-impl ProfileError {
-    /// `FIELD: WHAT VALUE`, for the message after the file's name.
-    pub fn describe<const N: usize>(&self, out: &mut Buf<N>) {
-        if !self.field.is_empty() {
-            out.push(self.field.as_bytes()).push(b": ");
-        }
-        out.push_str(self.what);
-        if !self.value.is_empty() {
-            out.push(b" ").push_visible(self.value.as_bytes());
-        }
-    }
-}
-
-impl core::fmt::Debug for ProfileError {
-    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-        let mut b = Buf::<256>::new();
-        self.describe(&mut b);
-        f.write_str(core::str::from_utf8(b.as_bytes()).unwrap_or("?"))
-    }
 }

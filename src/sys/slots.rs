@@ -1,6 +1,6 @@
 //! A few per-process slots for values that outlive the stack frame that made
-//! them: the text of the errors in flight, which the error type points at
-//! instead of carrying (see error.rs).
+//! them: the text of the errors in flight, which the error types point at
+//! instead of carrying (see error.rs and profile/refusal.rs).
 
 #[cfg(not(test))]
 use core::cell::{Cell, UnsafeCell};
