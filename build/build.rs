@@ -36,7 +36,8 @@ fn main() {
 /// `OUT_DIR/errnos`: each errno the syscalls crate knows, in number order
 /// as src/names.rs lays such tables out (an entry's number one past the
 /// one before, a zero length and the next number where they skip); an
-/// entry is the name's length, the name and the description.
+/// entry is the name's length, the name without its leading E (the same
+/// for all) and the description.
 /// `Errno::name_and_description` is a match that compiles to 5 KB of code;
 /// walking this table is a loop. The crate's errno table is the same for
 /// every architecture, so the host's copy serves the target.
@@ -53,6 +54,8 @@ fn write_errnos() {
             table.push(0);
             table.extend_from_slice(&code.to_le_bytes());
         }
+        // Every name starts with E, which the table leaves out.
+        let name = name.strip_prefix('E').unwrap();
         table.push(u8::try_from(1 + name.len() + description.len()).unwrap());
         table.push(u8::try_from(name.len()).unwrap());
         table.extend_from_slice(name.as_bytes());

@@ -217,8 +217,8 @@ impl Error {
                     }
                     e => {
                         let (name, description) =
-                            name_and_description(e).unwrap_or((b"E?", b"unknown error"));
-                        line.push(b": ")
+                            name_and_description(e).unwrap_or((b"?", b"unknown error"));
+                        line.push(b": E")
                             .push(name)
                             .push(b" (")
                             .push(description)
@@ -242,8 +242,9 @@ impl Drop for Error {
     }
 }
 
-/// `ENOENT` and `No such file or directory`: the syscalls crate's own
-/// `Errno::name_and_description`, read from the table build.rs packs from it.
+/// `NOENT` (the name without its leading E) and `No such file or
+/// directory`: the syscalls crate's own `Errno::name_and_description`,
+/// read from the table build.rs packs from it.
 fn name_and_description(errno: u16) -> Option<(&'static [u8], &'static [u8])> {
     let (_, entry) = crate::names::entries(ERRNOS).find(|&(n, _)| n == u32::from(errno))?;
     let (&name_len, texts) = entry.split_first()?;
@@ -251,7 +252,7 @@ fn name_and_description(errno: u16) -> Option<(&'static [u8], &'static [u8])> {
 }
 
 /// build.rs's table, in number order (`names::entries`): an entry is the
-/// name's length, the name and the description.
+/// name's length, the name without its E and the description.
 static ERRNOS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/errnos"));
 
 /// Attaches the step and the object to a failed syscall.
@@ -299,7 +300,7 @@ mod tests {
         for code in 1..4096u16 {
             let expected = syscalls::Errno::new(i32::from(code))
                 .name_and_description()
-                .map(|(n, d)| (n.as_bytes(), d.as_bytes()));
+                .map(|(n, d)| (&n.as_bytes()[1..], d.as_bytes()));
             assert_eq!(name_and_description(code), expected, "{code}");
         }
     }
