@@ -95,17 +95,15 @@ pub(super) fn bind(v: &'static CStr) -> Result<Bind> {
     let mut parts = s.splitn(3, |&c| c == b':');
     let (src, dst) = (parts.next().unwrap_or(b""), parts.next().unwrap_or(b""));
     let (mut read_only, mut dev) = (false, false);
-    for option in parts
-        .next()
-        .into_iter()
-        .flat_map(|o| o.split(|&c| c == b','))
-    {
-        match option {
-            b"ro" => read_only = true,
-            b"rw" => read_only = false,
-            b"dev" => dev = true,
-            b"nodev" => dev = false,
-            _ => return bad("': expected SRC:DST[:OPTIONS], OPTIONS from ro, rw, dev, nodev"),
+    if let Some(options) = parts.next() {
+        for option in options.split(|&c| c == b',') {
+            match option {
+                b"ro" => read_only = true,
+                b"rw" => read_only = false,
+                b"dev" => dev = true,
+                b"nodev" => dev = false,
+                _ => return bad("': expected SRC:DST[:OPTIONS], OPTIONS from ro, rw, dev, nodev"),
+            }
         }
     }
     if src.is_empty() || dst.is_empty() {
