@@ -495,7 +495,7 @@ fn applies(filter: Option<Value>, ctx: &Context, at: &Path, include: bool) -> Re
 
 /// `"5.8"` (or `"5.8.0"`) as (5, 8).
 pub fn kernel_version(s: &[u8]) -> Option<(u32, u32)> {
-    let mut parts = s.splitn(3, |&c| c == b'.');
+    let mut parts = s.split(|&c| c == b'.');
     let major = crate::out::parse_u64(parts.next()?)?;
     let minor = parts.next()?;
     let end = minor
