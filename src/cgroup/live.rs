@@ -6,10 +6,9 @@
 
 use linux_raw_sys::general::CGROUP2_SUPER_MAGIC;
 use rustix::fd::OwnedFd;
-use rustix::fs::{Mode, OFlags};
 
 use super::values::{self, Limits};
-use super::{read_at, write_at, Controllers, NAMES, ROOT};
+use super::{open_dir, read_at, write_at, Controllers, NAMES, ROOT};
 use crate::error::{Context, Error, Result};
 use crate::out::Buf;
 
@@ -27,16 +26,14 @@ pub struct Live<'a> {
 }
 
 impl<'a> Live<'a> {
+    /// Opens the directories `create` recorded (readlink's text, at most
+    /// 512 bytes: what `c_path` holds); those gone are left out.
     pub fn open(paths: &[&'a [u8]; 6]) -> Live<'a> {
         let mut live = Live {
             dirs: [None, None, None, None, None, None],
         };
         for (slot, &path) in live.dirs.iter_mut().zip(paths) {
-            let Ok(fd) = rustix::fs::open(
-                path,
-                OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-                Mode::empty(),
-            ) else {
+            let Ok(fd) = open_dir(None, path) else {
                 continue;
             };
             let v2 = rustix::fs::fstatfs(&fd)
@@ -157,12 +154,7 @@ impl<'a> Live<'a> {
                 super::v2::write_limits(&d.fd, only, limits)
             } else {
                 let parent = parent_of(d.path);
-                let parent = rustix::fs::open(
-                    parent,
-                    OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-                    Mode::empty(),
-                )
-                .at("open cgroup", parent)?;
+                let parent = open_dir(None, parent).at("open cgroup", parent)?;
                 super::v1::write_limits(&parent, &d.fd, bit, limits)
             };
             written?;

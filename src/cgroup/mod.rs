@@ -481,20 +481,14 @@ impl Cgroup {
 
 /// Kills what is left in the cgroup directory `path` and removes it: the
 /// clean-up of a container whose sct has exited (`delete`). A directory
-/// already gone is fine.
+/// already gone is fine. `path` is one `create` recorded, as readlink gave
+/// it into 512 bytes: `c_path` holds it, as rustix's conversion did.
 pub fn remove(path: &[u8]) -> Result<()> {
     let Some(slash) = path.iter().rposition(|&c| c == b'/') else {
         return Ok(());
     };
     let (parent, name) = (&path[..slash.max(1)], &path[slash + 1..]);
-    let open = |p: &[u8]| {
-        rustix::fs::open(
-            p,
-            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-    };
-    let (parent, fd) = match (open(parent), open(path)) {
+    let (parent, fd) = match (open_dir(None, parent), open_dir(None, path)) {
         (Ok(parent), Ok(fd)) => (parent, fd),
         (_, Err(rustix::io::Errno::NOENT)) | (Err(rustix::io::Errno::NOENT), _) => return Ok(()),
         (Err(e), _) | (_, Err(e)) => return Err(e).at("open cgroup", path),
@@ -506,7 +500,10 @@ pub fn remove(path: &[u8]) -> Result<()> {
         kill_listed(&fd);
     }
     remove_dir(&parent, name);
-    match rustix::fs::access(path, rustix::fs::Access::EXISTS) {
+    let exists = with_c_path(path, &mut |p| {
+        rustix::fs::access(p, rustix::fs::Access::EXISTS)
+    });
+    match exists {
         Err(rustix::io::Errno::NOENT) => Ok(()),
         _ => Err(Error::os("rmdir cgroup", path, crate::sys::Errno::BUSY)),
     }
