@@ -4,7 +4,6 @@
 //! by its hierarchy's mount (`/sys/fs/cgroup/cpu,cpuacct/...`); the v2
 //! directory's by its `cgroup.controllers`.
 
-use linux_raw_sys::general::CGROUP2_SUPER_MAGIC;
 use rustix::fd::OwnedFd;
 
 use super::values::{self, Limits};
@@ -33,11 +32,9 @@ impl<'a> Live<'a> {
             dirs: [None, None, None, None, None, None],
         };
         for (slot, &path) in live.dirs.iter_mut().zip(paths) {
-            let Ok(fd) = open_dir(None, path) else {
+            let Ok((fd, v2)) = super::open_recorded(path) else {
                 continue;
             };
-            let v2 = rustix::fs::fstatfs(&fd)
-                .is_ok_and(|s| s.f_type as u64 == u64::from(CGROUP2_SUPER_MAGIC));
             let mut buf = [0u8; 256];
             let list = if v2 {
                 read_at(&fd, b"cgroup.controllers", &mut buf).unwrap_or(b"")

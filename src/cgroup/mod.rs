@@ -493,9 +493,7 @@ pub fn remove(path: &[u8]) -> Result<()> {
         (_, Err(rustix::io::Errno::NOENT)) | (Err(rustix::io::Errno::NOENT), _) => return Ok(()),
         (Err(e), _) | (_, Err(e)) => return Err(e).at("open cgroup", path),
     };
-    let v2 = rustix::fs::fstatfs(&fd)
-        .map(|s| s.f_type as u64 == u64::from(CGROUP2_SUPER_MAGIC))
-        .unwrap_or(false);
+    let v2 = is_v2(&fd);
     if !(v2 && v2::kill_all(&fd)) {
         kill_listed(&fd);
     }
@@ -623,6 +621,19 @@ fn open(dir: Option<&OwnedFd>, path: &[u8], flags: OFlags) -> rustix::io::Result
         Some(dir) => rustix::fs::openat(dir, path, flags, Mode::empty()),
         None => rustix::fs::open(path, flags, Mode::empty()),
     }
+}
+
+/// Opens a cgroup directory `create` recorded (`remove`'s note on its
+/// length), and tells whether it is cgroup v2's: `exec` joins those.
+pub fn open_recorded(path: &[u8]) -> rustix::io::Result<(OwnedFd, bool)> {
+    let fd = open_dir(None, path)?;
+    let v2 = is_v2(&fd);
+    Ok((fd, v2))
+}
+
+/// Whether the open directory `fd` is in cgroup v2's filesystem.
+fn is_v2(fd: &OwnedFd) -> bool {
+    rustix::fs::fstatfs(fd).is_ok_and(|s| s.f_type as u64 == u64::from(CGROUP2_SUPER_MAGIC))
 }
 
 /// Opens the directory `path` (below `dir` where it is relative).

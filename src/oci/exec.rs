@@ -510,17 +510,7 @@ fn open_cgroups(st: &state::State) -> Result<Cgroups> {
         if path.is_empty() {
             continue;
         }
-        let mut c = Buf::<1024>::from(path);
-        c.push(b"\0");
-        let fd = rustix::fs::open(
-            c.as_c_str(),
-            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .at("open", path)?;
-        let v2 = rustix::fs::fstatfs(&fd)
-            .is_ok_and(|s| s.f_type as u32 == linux_raw_sys::general::CGROUP2_SUPER_MAGIC);
-        *slot = Some((fd, v2));
+        *slot = Some(crate::cgroup::open_recorded(path).at("open", path)?);
     }
     Ok(dirs)
 }
