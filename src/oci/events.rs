@@ -18,9 +18,9 @@ const INTERVAL: usize = 11;
 
 pub(super) const FLAGS: &[Flag] = &[
     Flag {
-        long: "stats",
+        text: "stats\n\
+               print the container's counters once (required: sct streams no events)",
         short: None,
-        help: "print the container's counters once (required: sct streams no events)",
         set: |o, v| o.values[STATS] = Some(v),
     },
     value_flag!(

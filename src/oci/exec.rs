@@ -70,21 +70,21 @@ fn number(v: &CStr) -> Option<u32> {
 
 pub(super) const FLAGS: &[Flag] = &[
     Flag {
-        long: "process FILE",
+        text: "process FILE\n\
+               the process as runtime-spec JSON (args, env, cwd, user, ...)",
         short: Some(b'p'),
-        help: "the process as runtime-spec JSON (args, env, cwd, user, ...)",
         set: |o, v| o.exec.process = Some(v),
     },
     Flag {
-        long: "cwd DIR",
+        text: "cwd DIR\n\
+               working directory inside the container",
         short: None,
-        help: "working directory inside the container",
         set: |o, v| o.exec.cwd = Some(v),
     },
     Flag {
-        long: "env KEY=VALUE",
+        text: "env KEY=VALUE\n\
+               set an environment variable (repeatable)",
         short: Some(b'e'),
-        help: "set an environment variable (repeatable)",
         set: |o, v| {
             if o.exec.env.len() == MAX_ENV {
                 refuse(o, "--env '", v, "': at most 32 --env");
@@ -96,9 +96,9 @@ pub(super) const FLAGS: &[Flag] = &[
         },
     },
     Flag {
-        long: "user UID[:GID]",
+        text: "user UID[:GID]\n\
+               user (and group) IDs to run as",
         short: Some(b'u'),
-        help: "user (and group) IDs to run as",
         set: |o, v| {
             let text = v.to_bytes();
             let (uid, gid) = match text.iter().position(|&c| c == b':') {
@@ -114,9 +114,9 @@ pub(super) const FLAGS: &[Flag] = &[
         },
     },
     Flag {
-        long: "additional-gids GID",
+        text: "additional-gids GID\n\
+               a supplementary group (repeatable)",
         short: Some(b'g'),
-        help: "a supplementary group (repeatable)",
         set: |o, v| {
             let gids = o.exec.gids.get_or_insert_with(Gids::new);
             match number(v) {
@@ -134,18 +134,18 @@ pub(super) const FLAGS: &[Flag] = &[
         },
     },
     Flag {
-        long: "tty",
+        text: "tty\n\
+               a pseudo-terminal for CMD (with --detach: sent to --console-socket)",
         short: Some(b't'),
-        help: "a pseudo-terminal for CMD (with --detach: sent to --console-socket)",
         set: |o, _| o.exec.tty = true,
     },
     super::DETACH,
     super::PID_FILE,
     super::CONSOLE_SOCKET,
     Flag {
-        long: "cap CAP",
+        text: "cap CAP\n\
+               add a capability (repeatable)",
         short: Some(b'c'),
-        help: "add a capability (repeatable)",
         set: |o, v| match crate::cli::capability_number(v.to_bytes()) {
             Some(n) => o.exec.caps |= 1 << n,
             None => refuse(
@@ -157,24 +157,24 @@ pub(super) const FLAGS: &[Flag] = &[
         },
     },
     Flag {
-        long: "no-new-privs",
+        text: "no-new-privs\n\
+               set no_new_privs for the process",
         short: None,
-        help: "set no_new_privs for the process",
         set: |o, _| o.exec.no_new_privs = true,
     },
     Flag {
-        long: "preserve-fds N",
+        text: "preserve-fds N\n\
+               pass descriptors 3..3+N on to the process",
         short: None,
-        help: "pass descriptors 3..3+N on to the process",
         set: |o, v| match number(v).filter(|&n| n < 65536) {
             Some(n) => o.exec.preserve_fds = n,
             None => refuse(o, "--preserve-fds '", v, "': expected a number"),
         },
     },
     Flag {
-        long: "process-label LABEL",
+        text: "process-label LABEL\n\
+               refused unless empty: sct applies no SELinux label",
         short: None,
-        help: "refused unless empty: sct applies no SELinux label",
         set: |o, v| {
             if !v.is_empty() {
                 refuse(
@@ -187,9 +187,9 @@ pub(super) const FLAGS: &[Flag] = &[
         },
     },
     Flag {
-        long: "apparmor PROFILE",
+        text: "apparmor PROFILE\n\
+               refused unless empty: sct applies no AppArmor profile",
         short: None,
-        help: "refused unless empty: sct applies no AppArmor profile",
         set: |o, v| {
             if !v.is_empty() {
                 refuse(

@@ -84,23 +84,44 @@ struct Command {
     run: fn(&Global, &Opts, Args, Environ) -> Result<u8>,
 }
 
-/// One flag: its long name, short name, help line, and what it sets.
+/// One flag: its long name and help line, its short name, and what it
+/// sets.
 struct Flag {
     /// The long name as `--help` shows it: then, if the flag takes a
-    /// value, a space and the value's name (`"bundle DIR"`). One string:
-    /// an `Option<&str>` of its own took 16 bytes in each of the tables'
-    /// entries.
-    long: &'static str,
+    /// value, a space and the value's name (`"bundle DIR"`); then a
+    /// newline and the help line. One string: a `&str` of its own for the
+    /// value's name, or for the help line, took 16 bytes in each of the
+    /// tables' entries.
+    text: &'static str,
     short: Option<u8>,
-    help: &'static str,
     set: fn(&mut Opts, &'static CStr),
 }
 
 impl Flag {
     /// The long name alone, and whether the flag takes a value.
     fn name(&self) -> (&'static [u8], bool) {
-        let name = first_word(self.long);
-        (name, name.len() < self.long.len())
+        let long = self.long();
+        let name = first_word(long);
+        (name, name.len() < long.len())
+    }
+
+    /// The long name with the value's name: `text`'s first line.
+    fn long(&self) -> &'static [u8] {
+        let text = self.text.as_bytes();
+        &text[..self.help_at() - 1]
+    }
+
+    /// The help line: `text`'s second.
+    fn help(&self) -> &'static [u8] {
+        &self.text.as_bytes()[self.help_at()..]
+    }
+
+    /// Where the help line starts.
+    fn help_at(&self) -> usize {
+        let text = self.text.as_bytes();
+        text.iter()
+            .position(|&c| c == b'\n')
+            .map_or(text.len(), |n| n + 1)
     }
 }
 
@@ -108,83 +129,81 @@ impl Command {
     /// The name, as its usage line begins. (Not a field of its own: 16
     /// bytes in each of the table's entries.)
     fn name(&self) -> &'static [u8] {
-        first_word(self.usage)
+        first_word(self.usage.as_bytes())
     }
 }
 
 /// `s` up to its first space.
-fn first_word(s: &'static str) -> &'static [u8] {
-    let s = s.as_bytes();
+fn first_word(s: &'static [u8]) -> &'static [u8] {
     let end = s.iter().position(|&c| c == b' ').unwrap_or(s.len());
     &s[..end]
 }
 
 const BUNDLE: Flag = Flag {
-    long: "bundle DIR",
+    text: "bundle DIR\n\
+           the bundle: config.json and the root it names (default: .)",
     short: Some(b'b'),
-    help: "the bundle: config.json and the root it names (default: .)",
     set: |o, v| o.bundle = Some(v),
 };
 const PID_FILE: Flag = Flag {
-    long: "pid-file FILE",
+    text: "pid-file FILE\n\
+           write the container's pid to FILE",
     short: None,
-    help: "write the container's pid to FILE",
     set: |o, v| o.pid_file = Some(v),
 };
 const CONSOLE_SOCKET: Flag = Flag {
-    long: "console-socket SOCKET",
+    text: "console-socket SOCKET\n\
+           unix socket for a terminal's master (process.terminal)",
     short: None,
-    help: "unix socket for a terminal's master (process.terminal)",
     set: |o, v| o.console_socket = Some(v),
 };
 const NO_PIVOT: Flag = Flag {
-    long: "no-pivot",
+    text: "no-pivot\n\
+           accepted for runc's callers: sct picks pivot_root or its fallback itself",
     short: None,
-    help: "accepted for runc's callers: sct picks pivot_root or its fallback itself",
     set: |_, _| {},
 };
 const NO_NEW_KEYRING: Flag = Flag {
-    long: "no-new-keyring",
+    text: "no-new-keyring\n\
+           accepted for runc's callers: sct makes no session keyring",
     short: None,
-    help: "accepted for runc's callers: sct makes no session keyring",
     set: |_, _| {},
 };
 const DETACH: Flag = Flag {
-    long: "detach",
+    text: "detach\n\
+           return once the container has started",
     short: Some(b'd'),
-    help: "return once the container has started",
     set: |o, _| o.detach = true,
 };
 const FORCE: Flag = Flag {
-    long: "force",
+    text: "force\n\
+           kill the container first if it still runs",
     short: Some(b'f'),
-    help: "kill the container first if it still runs",
     set: |o, _| o.force = true,
 };
 const ALL: Flag = Flag {
-    long: "all",
+    text: "all\n\
+           signal every process of the container, not only its first",
     short: Some(b'a'),
-    help: "signal every process of the container, not only its first",
     set: |o, _| o.all = true,
 };
 const FORMAT: Flag = Flag {
-    long: "format table|json",
+    text: "format table|json\n\
+           output format (default: table)",
     short: Some(b'f'),
-    help: "output format (default: table)",
     set: |o, v| o.json = v.to_bytes() == b"json",
 };
 const QUIET: Flag = Flag {
-    long: "quiet",
+    text: "quiet\n\
+           print only the IDs",
     short: Some(b'q'),
-    help: "print only the IDs",
     set: |o, _| o.quiet = true,
 };
 
 const ROOTLESS: Flag = Flag {
-    long: "rootless",
+    text: "rootless\n\
+           for an ordinary user: a user namespace mapping you to root, the host's /sys, no resources",
     short: None,
-    help:
-        "for an ordinary user: a user namespace mapping you to root, the host's /sys, no resources",
     set: |o, _| o.rootless = true,
 };
 
@@ -549,11 +568,11 @@ fn command_help(cmd: &Command) -> Buf<2048> {
             Some(s) => b.push(b"  -").push(&[s]).push(b", --"),
             None => b.push(b"      --"),
         };
-        b.push_str(f.long);
+        b.push(f.long());
         for _ in b.as_bytes().len() - start..30 {
             b.push(b" ");
         }
-        b.push(b" ").push_str(f.help).push(b"\n");
+        b.push(b" ").push(f.help()).push(b"\n");
     }
     b
 }

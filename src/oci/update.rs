@@ -32,9 +32,8 @@ const RESOURCES: usize = 9;
 macro_rules! value_flag {
     ($long:literal, $short:expr, $value:literal, $help:literal, $slot:expr) => {
         Flag {
-            long: concat!($long, " ", $value),
+            text: concat!($long, " ", $value, "\n", $help),
             short: $short,
-            help: $help,
             set: |o, v| o.values[$slot] = Some(v),
         }
     };
