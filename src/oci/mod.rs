@@ -75,9 +75,9 @@ const REST: usize = usize::MAX;
 /// One command: its usage line, help line, the flags it takes, how many
 /// arguments, and what runs it.
 struct Command {
-    /// `create [FLAGS] ID`: the name, then what follows it.
-    usage: &'static str,
-    help: &'static str,
+    /// The usage line (`create [FLAGS] ID`: the name, then what follows
+    /// it), a newline, and the help line: one string, as a flag's `text`.
+    text: &'static str,
     flags: &'static [Flag],
     /// Required and optional positional arguments.
     args: (usize, usize),
@@ -107,21 +107,7 @@ impl Flag {
 
     /// The long name with the value's name: `text`'s first line.
     fn long(&self) -> &'static [u8] {
-        let text = self.text.as_bytes();
-        &text[..self.help_at() - 1]
-    }
-
-    /// The help line: `text`'s second.
-    fn help(&self) -> &'static [u8] {
-        &self.text.as_bytes()[self.help_at()..]
-    }
-
-    /// Where the help line starts.
-    fn help_at(&self) -> usize {
-        let text = self.text.as_bytes();
-        text.iter()
-            .position(|&c| c == b'\n')
-            .map_or(text.len(), |n| n + 1)
+        lines(self.text).0
     }
 }
 
@@ -129,7 +115,22 @@ impl Command {
     /// The name, as its usage line begins. (Not a field of its own: 16
     /// bytes in each of the table's entries.)
     fn name(&self) -> &'static [u8] {
-        first_word(self.usage.as_bytes())
+        first_word(self.usage())
+    }
+
+    /// The usage line: `text`'s first line.
+    fn usage(&self) -> &'static [u8] {
+        lines(self.text).0
+    }
+}
+
+/// A `text` of a flag or command: its first line, and its second (the
+/// help line).
+fn lines(text: &'static str) -> (&'static [u8], &'static [u8]) {
+    let text = text.as_bytes();
+    match text.iter().position(|&c| c == b'\n') {
+        Some(n) => (&text[..n], &text[n + 1..]),
+        None => (text, b""),
     }
 }
 
@@ -209,22 +210,22 @@ const ROOTLESS: Flag = Flag {
 
 const COMMANDS: &[Command] = &[
     Command {
-        usage: "create [FLAGS] ID",
-        help: "set a container up from a bundle and leave it waiting for start",
+        text: "create [FLAGS] ID\n\
+               set a container up from a bundle and leave it waiting for start",
         flags: &[BUNDLE, PID_FILE, CONSOLE_SOCKET, NO_PIVOT, NO_NEW_KEYRING],
         args: (1, 0),
         run: lifecycle::create,
     },
     Command {
-        usage: "start ID",
-        help: "run the command of a created container",
+        text: "start ID\n\
+               run the command of a created container",
         flags: &[],
         args: (1, 0),
         run: lifecycle::start,
     },
     Command {
-        usage: "run [FLAGS] ID",
-        help: "create and start a container; wait for it unless --detach",
+        text: "run [FLAGS] ID\n\
+               create and start a container; wait for it unless --detach",
         flags: &[
             BUNDLE,
             PID_FILE,
@@ -237,85 +238,85 @@ const COMMANDS: &[Command] = &[
         run: lifecycle::run,
     },
     Command {
-        usage: "exec [FLAGS] ID [CMD [ARG...]]",
-        help: "run a new process in a running container",
+        text: "exec [FLAGS] ID [CMD [ARG...]]\n\
+               run a new process in a running container",
         flags: exec::FLAGS,
         args: (1, REST),
         run: exec::exec,
     },
     Command {
-        usage: "state ID",
-        help: "print a container's state as JSON",
+        text: "state ID\n\
+               print a container's state as JSON",
         flags: &[],
         args: (1, 0),
         run: report::state,
     },
     Command {
-        usage: "kill [FLAGS] ID [SIGNAL]",
-        help: "send SIGNAL (name or number; default: TERM) to a container",
+        text: "kill [FLAGS] ID [SIGNAL]\n\
+               send SIGNAL (name or number; default: TERM) to a container",
         flags: &[ALL],
         args: (1, 1),
         run: lifecycle::kill,
     },
     Command {
-        usage: "delete [FLAGS] ID",
-        help: "remove a stopped (or created) container and its cgroup",
+        text: "delete [FLAGS] ID\n\
+               remove a stopped (or created) container and its cgroup",
         flags: &[FORCE],
         args: (1, 0),
         run: lifecycle::delete,
     },
     Command {
-        usage: "list [FLAGS]",
-        help: "list the containers under --root",
+        text: "list [FLAGS]\n\
+               list the containers under --root",
         flags: &[FORMAT, QUIET],
         args: (0, 0),
         run: report::list,
     },
     Command {
-        usage: "ps [--format table|json] ID",
-        help: "list the pids of a container's processes",
+        text: "ps [--format table|json] ID\n\
+               list the pids of a container's processes",
         flags: &[FORMAT],
         args: (1, 1),
         run: ps::ps,
     },
     Command {
-        usage: "pause ID",
-        help: "freeze every process of a container",
+        text: "pause ID\n\
+               freeze every process of a container",
         flags: &[],
         args: (1, 0),
         run: freeze::pause,
     },
     Command {
-        usage: "resume ID",
-        help: "thaw a paused container",
+        text: "resume ID\n\
+               thaw a paused container",
         flags: &[],
         args: (1, 0),
         run: freeze::resume,
     },
     Command {
-        usage: "update [FLAGS] ID",
-        help: "change a container's resource limits",
+        text: "update [FLAGS] ID\n\
+               change a container's resource limits",
         flags: update::FLAGS,
         args: (1, 0),
         run: update::update,
     },
     Command {
-        usage: "events --stats ID",
-        help: "print a container's cgroup counters as runc's stats event",
+        text: "events --stats ID\n\
+               print a container's cgroup counters as runc's stats event",
         flags: events::FLAGS,
         args: (1, 0),
         run: events::events,
     },
     Command {
-        usage: "features",
-        help: "print the runtime-spec features JSON: what sct supports",
+        text: "features\n\
+               print the runtime-spec features JSON: what sct supports",
         flags: &[],
         args: (0, 0),
         run: features::features,
     },
     Command {
-        usage: "spec [FLAGS]",
-        help: "write a config.json that describes sct's defaults",
+        text: "spec [FLAGS]\n\
+               write a config.json that describes sct's defaults",
         flags: &[BUNDLE, ROOTLESS],
         args: (0, 0),
         run: report::spec,
@@ -526,7 +527,7 @@ fn parse_command(cmd: &Command, args: &Args, first: usize, opts: &mut Opts) -> R
     if count < cmd.args.0 {
         return Err(Error::usage(
             "missing container ID: usage: sct ",
-            cmd.usage.as_bytes(),
+            cmd.usage(),
             "",
         ));
     }
@@ -557,8 +558,9 @@ fn check_id(id: &[u8]) -> Result<()> {
 #[inline(never)]
 fn command_help(cmd: &Command) -> Buf<2048> {
     let mut b = Buf::new();
-    b.push(b"Usage: sct [GLOBAL OPTIONS] ").push_str(cmd.usage);
-    b.push(b"\n\n").push_str(cmd.help).push(b"\n");
+    let (usage, help) = lines(cmd.text);
+    b.push(b"Usage: sct [GLOBAL OPTIONS] ").push(usage);
+    b.push(b"\n\n").push(help).push(b"\n");
     if !cmd.flags.is_empty() {
         b.push(b"\nFlags:\n");
     }
@@ -568,11 +570,12 @@ fn command_help(cmd: &Command) -> Buf<2048> {
             Some(s) => b.push(b"  -").push(&[s]).push(b", --"),
             None => b.push(b"      --"),
         };
-        b.push(f.long());
+        let (long, help) = lines(f.text);
+        b.push(long);
         for _ in b.as_bytes().len() - start..30 {
             b.push(b" ");
         }
-        b.push(b" ").push(f.help()).push(b"\n");
+        b.push(b" ").push(help).push(b"\n");
     }
     b
 }
@@ -587,7 +590,7 @@ pub fn help(b: &mut Buf<4096>) {
         for _ in c.name().len()..9 {
             b.push(b" ");
         }
-        b.push_str(c.help).push(b"\n");
+        b.push(lines(c.text).1).push(b"\n");
     }
     b.push(b"  (sct COMMAND --help for its flags)\n");
 }
