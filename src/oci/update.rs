@@ -115,18 +115,22 @@ enum Kind {
     List,
 }
 
-/// Each flag as the member of `linux.resources` it stands for, in the
-/// order of the flags' slots (`MEMORY` first), as `FLAGS` lists them.
-const FIELDS: &[(&str, &str, Kind)] = &[
-    ("memory", "limit", Kind::Size),
-    ("memory", "swap", Kind::Swap),
-    ("memory", "reservation", Kind::Size),
-    ("cpu", "quota", Kind::Int),
-    ("cpu", "period", Kind::Int),
-    ("cpu", "shares", Kind::Int),
-    ("cpu", "cpus", Kind::List),
-    ("cpu", "mems", Kind::List),
-    ("pids", "limit", Kind::Int),
+/// The members of `linux.resources` the flags set, in their order there.
+const GROUPS: [&str; 3] = ["memory", "cpu", "pids"];
+
+/// Each flag as the member of `linux.resources` it stands for (the group
+/// by its index in `GROUPS`), in the order of the flags' slots (`MEMORY`
+/// first), as `FLAGS` lists them.
+const FIELDS: &[(u8, &str, Kind)] = &[
+    (0, "limit", Kind::Size),
+    (0, "swap", Kind::Swap),
+    (0, "reservation", Kind::Size),
+    (1, "quota", Kind::Int),
+    (1, "period", Kind::Int),
+    (1, "shares", Kind::Int),
+    (1, "cpus", Kind::List),
+    (1, "mems", Kind::List),
+    (2, "limit", Kind::Int),
 ];
 
 pub fn update(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
@@ -161,7 +165,7 @@ pub fn update(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
 /// the reader.
 fn flags_as_json(opts: &Opts, arena: &mut Arena) -> Result<&'static [u8]> {
     let mut json = Buf::<1024>::from(b"{");
-    for (g, group) in ["memory", "cpu", "pids"].iter().enumerate() {
+    for (g, group) in GROUPS.iter().enumerate() {
         if g > 0 {
             json.push(b",");
         }
@@ -171,7 +175,7 @@ fn flags_as_json(opts: &Opts, arena: &mut Arena) -> Result<&'static [u8]> {
             let Some(raw) = opts.values[slot] else {
                 continue;
             };
-            if in_group != *group {
+            if usize::from(in_group) != g {
                 continue;
             }
             if !first {
