@@ -631,6 +631,12 @@ pub fn open_recorded(path: &[u8]) -> rustix::io::Result<(OwnedFd, bool)> {
     Ok((fd, v2))
 }
 
+/// Moves the process whose pid `text` holds into the open directory
+/// `dir` (its `cgroup.procs`): how `exec` places the process it starts.
+pub fn add_process(dir: &OwnedFd, text: &[u8]) -> Result<()> {
+    write_at(dir, b"cgroup.procs", text)
+}
+
 /// Whether the open directory `fd` is in cgroup v2's filesystem.
 fn is_v2(fd: &OwnedFd) -> bool {
     rustix::fs::fstatfs(fd).is_ok_and(|s| s.f_type as u64 == u64::from(CGROUP2_SUPER_MAGIC))

@@ -556,14 +556,7 @@ fn place(cgroups: &Cgroups, placed: bool, pid: Pid) -> Result<()> {
         if *v2 && placed {
             continue;
         }
-        let fd = rustix::fs::openat(
-            dir,
-            c"cgroup.procs",
-            OFlags::WRONLY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .at("open", b"cgroup.procs")?;
-        crate::out::write(fd.as_fd(), text.as_bytes()).at("write", b"cgroup.procs")?;
+        crate::cgroup::add_process(dir, text.as_bytes())?;
     }
     Ok(())
 }
