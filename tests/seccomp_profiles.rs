@@ -539,3 +539,31 @@ fn malformed_profiles_exit_125_naming_the_field() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A profile that answers every call but getpid with EPERM: execve fails,
+/// and so do the child's write of why and its exit_group. sct's child then
+/// ends by exit(2) or a trap instead of retrying exit_group for ever at
+/// full CPU, with sct waiting behind it.
+#[test]
+fn a_profile_that_denies_exit_does_not_hang_sct() {
+    let rootfs = common::Rootfs::new();
+    let p = profile_file(
+        &rootfs,
+        "deny-all.json",
+        r#"{"defaultAction": "SCMP_ACT_ERRNO",
+            "syscalls": [{"names": ["getpid"], "action": "SCMP_ACT_ALLOW"}]}"#,
+    );
+    let mut args = vec![
+        "--seccomp".into(),
+        p.into(),
+        rootfs.path().as_os_str().to_owned(),
+    ];
+    args.extend(["/bin/sh", "-c", "echo ran"].map(std::ffi::OsString::from));
+    let out = common::output_within(
+        sct().command(&args),
+        "sct under a profile denying exit_group",
+    );
+    // The trap's SIGILL: 128 + 4.
+    assert_eq!(out.code, 132, "{out:?}");
+    assert!(!out.stdout.contains("ran"), "{out:?}");
+}

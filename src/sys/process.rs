@@ -91,14 +91,37 @@ pub fn execve(path: &CStr, argv: Argv<'_>, envp: Argv<'_>) -> Errno {
 }
 
 /// `exit_group(2)`: ends every thread of the process, with no libc clean-up.
+///
+/// It can return: under a seccomp profile (`--seccomp FILE`, config.json)
+/// whose default answer is an errno and which has no rule for it, the
+/// child's exit after a failed execve gets EPERM. Then `exit(2)`, which
+/// ends a process of one thread as well; and if the profile denies that
+/// too, an undefined instruction, whose SIGILL no filter sees and the
+/// kernel delivers even where it is blocked or ignored (force_sig_fault()).
+/// Retrying the call instead spun at full CPU for ever, with sct waiting.
 pub fn exit(code: u8) -> ! {
-    rustix_exit(code as i32)
+    // SAFETY: exit_group and exit take a plain integer; each ends the
+    // process or fails without effect.
+    unsafe {
+        let _ = syscalls::syscall!(Sysno::exit_group, code);
+        let _ = syscalls::syscall!(Sysno::exit, code);
+    }
+    loop {
+        trap();
+    }
 }
 
-fn rustix_exit(code: i32) -> ! {
-    loop {
-        // SAFETY: exit_group takes a plain integer and never returns.
-        let _ = unsafe { syscalls::syscall!(Sysno::exit_group, code) };
+/// An undefined instruction: SIGILL.
+fn trap() {
+    // SAFETY: the instruction touches no memory; the kernel answers it
+    // with SIGILL, which ends the process (see `exit`).
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        core::arch::asm!("ud2", options(nomem, nostack));
+        #[cfg(any(target_arch = "aarch64", target_arch = "arm"))]
+        core::arch::asm!("udf #0", options(nomem, nostack));
+        #[cfg(target_arch = "riscv64")]
+        core::arch::asm!("unimp", options(nomem, nostack));
     }
 }
 
