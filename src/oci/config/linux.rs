@@ -70,11 +70,9 @@ pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -
     if let Some(o) = optional(l, at, "seccomp", object)? {
         cfg.seccomp = Seccomp::Inline(o.as_bytes());
     }
-    for &name in &["mountLabel"] {
-        if let Some(s) = optional(l, at, name, string)? {
-            if !s.raw().is_empty() {
-                return Err(at.bad_member(name, "not supported: sct applies no LSM label"));
-            }
+    if let Some(s) = optional(l, at, "mountLabel", string)? {
+        if !s.raw().is_empty() {
+            return Err(at.bad_member("mountLabel", "not supported: sct applies no LSM label"));
         }
     }
     Ok(())
