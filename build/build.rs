@@ -66,7 +66,10 @@ fn write_errnos() {
     std::fs::write(path, table).unwrap();
 }
 
-/// The names of each architecture's syscalls, from the syscalls crate.
+/// The names of each architecture's syscalls, from the syscalls crate,
+/// as the kernel and libseccomp spell them: the crate names x86's and
+/// others' syscall 17 `r#break`, a Rust raw identifier, because `break`
+/// is a keyword.
 macro_rules! names_of {
     ($arch:ident) => {{
         let mut names = Vec::new();
@@ -77,6 +80,9 @@ macro_rules! names_of {
         }
         names.push(syscalls::$arch::Sysno::last().name());
         names
+            .into_iter()
+            .map(|n| n.strip_prefix("r#").unwrap_or(n))
+            .collect::<Vec<_>>()
     }};
 }
 

@@ -202,10 +202,19 @@ fn includes_and_excludes() {
 fn names_of_other_architectures_are_skipped_typos_are_not() {
     let f = filter(
         r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names":
-            ["arm_fadvise64_64", "s390_runtime_instr", "breakpoint", "_llseek", "mkdir"],
+            ["arm_fadvise64_64", "s390_runtime_instr", "breakpoint", "_llseek", "break",
+             "mkdir"],
             "action": "SCMP_ACT_ERRNO"}]}"#,
     );
     assert_eq!(verdict(&f, Sysno::mkdir, [0; 6]), RET_EPERM);
+    // The syscalls crate spells x86's syscall 17 as a raw identifier;
+    // profiles spell it as the kernel does.
+    assert_eq!(
+        error(
+            r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["r#break"], "action": "SCMP_ACT_ERRNO"}]}"#
+        ),
+        r#"syscalls[0].names[0]: unknown syscall r#break"#
+    );
     assert_eq!(
         error(
             r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdri"], "action": "SCMP_ACT_ERRNO"}]}"#
