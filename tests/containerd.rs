@@ -1,6 +1,8 @@
 //! containerd drives sct as it drives runc: `ctr run --runc-binary sct`
 //! against a private daemon (tests/common/containerd.rs).
 
+#![cfg(feature = "oci")]
+
 mod common;
 
 use std::path::Path;

@@ -3,6 +3,8 @@
 //! (`pause ID`, `resume ID`, then `state ID` for `ctr task ls`), against a
 //! private daemon (tests/common/containerd.rs).
 
+#![cfg(feature = "oci")]
+
 mod common;
 
 use std::collections::BTreeSet;

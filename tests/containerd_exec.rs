@@ -2,6 +2,8 @@
 //! calls `sct exec --process FILE --detach --pid-file F ID` and reaps the
 //! process in its shim (tests/common/containerd.rs runs the daemon).
 
+#![cfg(feature = "oci")]
+
 mod common;
 
 use std::time::{Duration, Instant};

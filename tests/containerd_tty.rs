@@ -2,6 +2,8 @@
 //! `--console-socket`, take the master sct's container sends there, and
 //! copy it to ctr's own terminal, which the test gives ctr as a pty.
 
+#![cfg(feature = "oci")]
+
 mod common;
 #[path = "common/pty.rs"]
 mod pty;

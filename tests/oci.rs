@@ -4,6 +4,8 @@
 //! reaps the container's init). Every test checks that nothing is left:
 //! state directory, cgroup, process.
 
+#![cfg(feature = "oci")]
+
 #[path = "common/bundle.rs"]
 mod bundle;
 mod common;

@@ -3,6 +3,8 @@
 //! reports in the container's cgroup files and /proc, with the test
 //! process in the shim's place. Nothing is left after any test.
 
+#![cfg(feature = "oci")]
+
 #[path = "common/bundle.rs"]
 mod bundle;
 mod common;

@@ -6,6 +6,8 @@
 //! oci::state::status). Apart from tests/oci_kill.rs, which reaps every
 //! orphan and so would steal the children these tests wait for.
 
+#![cfg(feature = "oci")]
+
 #[path = "common/bundle.rs"]
 mod bundle;
 mod common;

@@ -5,6 +5,8 @@
 //! (CVE-2019-5736, CVE-2024-21626) stay closed. Every test checks that
 //! nothing is left: state, cgroup, process.
 
+#![cfg(feature = "oci")]
+
 #[path = "common/bundle.rs"]
 mod bundle;
 mod common;

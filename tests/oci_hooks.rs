@@ -6,6 +6,8 @@
 //! host beside the bundle, and in the rootfs for startContainer, whose
 //! path resolves in the container.
 
+#![cfg(feature = "oci")]
+
 #[path = "common/bundle.rs"]
 mod bundle;
 mod common;

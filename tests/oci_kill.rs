@@ -3,6 +3,8 @@
 //! kills leave it (as a subreaper), which would steal the inits that other
 //! tests wait for.
 
+#![cfg(feature = "oci")]
+
 #[path = "common/bundle.rs"]
 mod bundle;
 mod common;

@@ -5,6 +5,8 @@
 //! reaps the container's init); it starts sct through `probe as-user`.
 //! Every test checks that nothing is left: state directory, process.
 
+#![cfg(feature = "oci")]
+
 #[path = "common/bundle.rs"]
 mod bundle;
 mod common;
