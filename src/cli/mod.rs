@@ -425,14 +425,10 @@ pub fn parse<A: ArgList + ?Sized>(args: &A, cfg: &mut Config) -> Result<Command>
     Ok(Command::Run)
 }
 
-/// Whether `a` and `b` are the same but for ASCII case. Without OCI mode in
-/// a plain loop: `<[u8]>::eq_ignore_ascii_case` compares in chunks of 16
-/// bytes, 0.3 KB of code for names of a few, which OCI mode's own
-/// callers bring into the binary anyway.
+/// Whether `a` and `b` are the same but for ASCII case, in a plain loop:
+/// `<[u8]>::eq_ignore_ascii_case` compares in chunks of 16 bytes, 0.3 KB of
+/// code for names of a few (OCI mode's callers use this one too).
 pub(crate) fn same_but_case(a: &[u8], b: &[u8]) -> bool {
-    if OCI_MODE {
-        return a.eq_ignore_ascii_case(b);
-    }
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
 }
 

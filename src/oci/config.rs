@@ -355,7 +355,7 @@ fn rlimits(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
         let name = required(r, &at, "type", string)?.raw();
         let bare = name.strip_prefix(b"RLIMIT_").unwrap_or(b"");
         let known = crate::spec::RLIMITS.iter().position(|(n, _)| {
-            n.as_bytes().eq_ignore_ascii_case(bare) && bare.iter().all(u8::is_ascii_uppercase)
+            crate::cli::same_but_case(n.as_bytes(), bare) && bare.iter().all(u8::is_ascii_uppercase)
         });
         let Some(slot) = known else {
             return Err(at.bad_member(

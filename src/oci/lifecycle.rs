@@ -569,21 +569,22 @@ static SIGNAL_NAMES: [u8; crate::names::runs_len(SIGNALS, crate::names::Coding::
 
 /// A signal by name (`KILL`, `SIGKILL`, any case) or number.
 fn signal_by_name(name: &[u8]) -> Option<Signal> {
+    use crate::cli::same_but_case;
     let number = match crate::out::parse_u64(name) {
         Some(n) => n as u32,
         None => {
             let bare = name
                 .get(..3)
-                .filter(|p| p.eq_ignore_ascii_case(b"SIG"))
+                .filter(|p| same_but_case(p, b"SIG"))
                 .map_or(name, |_| &name[3..]);
             // SIGIOT is SIGABRT's other name: one number, one entry.
-            let bare = if bare.eq_ignore_ascii_case(b"IOT") {
+            let bare = if same_but_case(bare, b"IOT") {
                 b"ABRT"
             } else {
                 bare
             };
             crate::names::entries(&SIGNAL_NAMES)
-                .find(|(_, n)| n.eq_ignore_ascii_case(bare))?
+                .find(|(_, n)| same_but_case(n, bare))?
                 .0
         }
     };
