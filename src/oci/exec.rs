@@ -88,7 +88,7 @@ pub(super) const FLAGS: &[Flag] = &[
         set: |o, v| {
             if o.exec.env.len() == MAX_ENV {
                 refuse(o, "--env '", v, "': at most 32 --env");
-            } else if !v.to_bytes().contains(&b'=') {
+            } else if !super::has_byte(v.to_bytes(), b'=') {
                 refuse(o, "--env '", v, "': expected KEY=VALUE");
             } else {
                 o.exec.env.push(v);

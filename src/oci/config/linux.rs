@@ -7,6 +7,7 @@ use crate::cli::{Config, Net, Propagation, Seccomp, MAX_DEVICE_RULES, MAX_SYSCTL
 use crate::devices::{parse_access, Kind, Rule, RWM};
 use crate::error::Result;
 use crate::json::{Object, Value};
+use crate::oci::has_byte;
 use crate::out::Buf;
 use crate::sys::arena::Arena;
 
@@ -413,7 +414,7 @@ fn devices(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
 /// to each hierarchy's root as runc takes it, with or without the leading
 /// slash. systemd's `slice:prefix:name` is refused.
 fn cgroups_path(p: &'static [u8], at: &At, cfg: &mut Config) -> Result<()> {
-    if p.contains(&b':') {
+    if has_byte(p, b':') {
         return Err(
             at.bad("not supported: systemd style; sct takes cgroupfs paths like /default/ID")
         );
@@ -466,7 +467,7 @@ fn sysctl(s: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> R
             IPC.contains(&dotted) || dotted.starts_with(b"fs.mqueue.")
         };
         if !ok
-            || key.contains(&b'\\')
+            || has_byte(key, b'\\')
             || key
                 .split(|&c| c == b'.' || c == b'/')
                 .any(|c| c.is_empty() || c == b"..")
@@ -476,13 +477,13 @@ fn sysctl(s: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> R
             ));
         }
         let value = read::bytes(string(value, at)?, at, arena)?;
-        if value.contains(&0) {
+        if has_byte(value, 0) {
             return Err(at.bad("a value contains a NUL byte"));
         }
         // Dots are separators unless the key uses slashes (an interface
         // name such as eth0.100 holds a dot).
         let mut path = Buf::<256>::from(b"proc/sys/");
-        let slashes = key.contains(&b'/');
+        let slashes = has_byte(key, b'/');
         for &c in key {
             path.push(&[if c == b'.' && !slashes { b'/' } else { c }]);
         }

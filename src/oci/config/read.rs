@@ -5,6 +5,7 @@ use core::ffi::CStr;
 
 use crate::error::{Error, Result};
 use crate::json::{Array, Object, Str, Value};
+use crate::oci::has_byte;
 use crate::out::{Buf, Text};
 use crate::sys::arena::{c_str, Arena};
 use crate::sys::args::Argv;
@@ -131,7 +132,7 @@ pub fn required<T>(
 /// The decoded string, borrowed from the document when it has no escape.
 pub fn bytes(s: Str<'static>, at: &At, arena: &mut Arena) -> Result<&'static [u8]> {
     let raw = s.raw();
-    if !raw.contains(&b'\\') {
+    if !has_byte(raw, b'\\') {
         return Ok(raw);
     }
     let buf = arena.bytes(raw.len()).ok_or_else(|| full(at))?;
@@ -146,7 +147,7 @@ pub fn c_string(s: Str<'static>, at: &At, arena: &mut Arena) -> Result<&'static 
     // Decoding never lengthens a string.
     let buf = arena.bytes(s.raw().len() + 1).ok_or_else(|| full(at))?;
     let len = s.decode(buf).ok_or_else(|| full(at))?.len();
-    if buf[..len].contains(&0) {
+    if has_byte(&buf[..len], 0) {
         return Err(at.bad("contains a NUL byte"));
     }
     c_str(buf, len).ok_or_else(|| full(at))
@@ -158,7 +159,7 @@ pub fn joined(prefix: &[u8], s: &[u8], at: &At, arena: &mut Arena) -> Result<&'s
     let buf = arena.bytes(len + 1).ok_or_else(|| full(at))?;
     buf[..prefix.len()].copy_from_slice(prefix);
     buf[prefix.len()..len].copy_from_slice(s);
-    if buf[..len].contains(&0) {
+    if has_byte(&buf[..len], 0) {
         return Err(at.bad("contains a NUL byte"));
     }
     c_str(buf, len).ok_or_else(|| full(at))
@@ -194,7 +195,7 @@ pub fn strings(
         let s = string(item, &at)?;
         let len = s.decode(&mut region[end..]).ok_or_else(|| full(&at))?.len();
         let text = &region[end..end + len];
-        if text.contains(&0) {
+        if has_byte(text, 0) {
             return Err(at.bad("contains a NUL byte"));
         }
         let drop = keep(text).map_err(|why| at.bad(why))?;
