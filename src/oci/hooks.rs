@@ -22,7 +22,7 @@ use super::config::hooks::{KINDS, MAX_BYTES, MAX_STRINGS};
 use super::Global;
 use crate::error::{exit_code_of_signal, Context, Error, Result, EXIT_NOT_FOUND};
 use crate::json::{self, Array, Object, Str, Value};
-use crate::out::{Buf, Line, Text};
+use crate::out::{Line, Text};
 use crate::sys::process::{self, Fork};
 
 /// What the container's checklists need to run its hooks: the checked
@@ -154,13 +154,16 @@ fn run_one(hooks: &[u8], kind: Kind, i: usize, state: &[u8], pid: u32) -> Result
     // The whole state goes in before the hook exists: at most 16 KiB, in a
     // socket buffer of some 200 KiB (net.core.wmem_default), so the hook
     // reads it and then end of file, and sct never waits on a hook that
-    // does not read (nor gets SIGPIPE from one that exits first).
-    let mut input = Buf::<16448>::new();
-    splice(&mut input, state, pid, kind.status());
-    rustix::net::send(&ours, input.as_bytes(), SendFlags::DONTWAIT)
-        .ok()
-        .filter(|&n| n == input.as_bytes().len())
-        .ok_or_else(|| Error::setup(step, name.as_bytes(), "state too large for its stdin"))?;
+    // does not read (nor gets SIGPIPE from one that exits first). In three
+    // pieces, where one buffer for the whole took 16 KB of stack.
+    let mut middle = Text::new();
+    let [head, tail] = splice(state, pid, kind.status(), &mut middle);
+    for piece in [head, middle.as_bytes(), tail] {
+        rustix::net::send(&ours, piece, SendFlags::DONTWAIT)
+            .ok()
+            .filter(|&n| n == piece.len())
+            .ok_or_else(|| Error::setup(step, name.as_bytes(), "state too large for its stdin"))?;
+    }
     drop(ours);
     // An inherited SIG_IGN would have the kernel reap the hook before
     // waitid could (wait(2), NOTES).
@@ -287,20 +290,17 @@ fn take_c_string<'r>(s: Str<'_>, free: &mut &'r mut [u8]) -> Option<&'r core::ff
 
 /// `state` (as `sct state` prints it) with `pid` and `status` in place of
 /// its own: they come right after the id, which holds no quote
-/// (`check_id`), and before `bundle`.
-fn splice<const N: usize>(out: &mut Buf<N>, state: &[u8], pid: u32, status: &str) {
+/// (`check_id`), and before `bundle`. The part of `state` before them and
+/// the part after; `pid` and `status` go in `middle`.
+fn splice<'s>(state: &'s [u8], pid: u32, status: &str, middle: &mut Text) -> [&'s [u8]; 2] {
     let find = |pattern: &[u8]| state.windows(pattern.len()).position(|w| w == pattern);
     match (find(b",\"pid\":"), find(b",\"bundle\":")) {
         (Some(head), Some(tail)) if head < tail => {
-            out.push(&state[..head + 7]).push_u64(u64::from(pid));
-            out.push(b",\"status\":\"")
-                .push_str(status)
-                .push(b"\"")
-                .push(&state[tail..]);
+            middle.push_u64(u64::from(pid));
+            middle.push(b",\"status\":\"").push_str(status).push(b"\"");
+            [&state[..head + 7], &state[tail..]]
         }
-        _ => {
-            out.push(state);
-        }
+        _ => [state, b""],
     }
 }
 
@@ -311,10 +311,10 @@ mod tests {
     #[test]
     fn splice_puts_pid_and_status_in() {
         let state = br#"{"ociVersion":"1.2.0","id":"a","pid":0,"status":"created","bundle":"/b","annotations":{}}"#;
-        let mut out = Buf::<256>::new();
-        splice(&mut out, state, 42, "creating");
+        let mut middle = Text::new();
+        let [head, tail] = splice(state, 42, "creating", &mut middle);
         assert_eq!(
-            out.as_bytes(),
+            [head, middle.as_bytes(), tail].concat(),
             br#"{"ociVersion":"1.2.0","id":"a","pid":42,"status":"creating","bundle":"/b","annotations":{}}"#
         );
     }
