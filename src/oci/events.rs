@@ -18,14 +18,12 @@ const INTERVAL: usize = 11;
 
 pub(super) const FLAGS: &[Flag] = &[
     Flag {
-        text: "stats\n\
+        text: "--stats\n\
                print the container's counters once (required: sct streams no events)",
-        short: None,
         set: |o, v| o.values[STATS] = Some(v),
     },
     value_flag!(
-        "interval",
-        None,
+        "--interval",
         "D",
         "accepted for runc's callers; unused with --stats",
         INTERVAL

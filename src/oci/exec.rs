@@ -70,21 +70,18 @@ fn number(v: &CStr) -> Option<u32> {
 
 pub(super) const FLAGS: &[Flag] = &[
     Flag {
-        text: "process FILE\n\
+        text: "-p, --process FILE\n\
                the process as runtime-spec JSON (args, env, cwd, user, ...)",
-        short: Some(b'p'),
         set: |o, v| o.exec.process = Some(v),
     },
     Flag {
-        text: "cwd DIR\n\
+        text: "--cwd DIR\n\
                working directory inside the container",
-        short: None,
         set: |o, v| o.exec.cwd = Some(v),
     },
     Flag {
-        text: "env KEY=VALUE\n\
+        text: "-e, --env KEY=VALUE\n\
                set an environment variable (repeatable)",
-        short: Some(b'e'),
         set: |o, v| {
             if o.exec.env.len() == MAX_ENV {
                 refuse(o, "--env '", v, "': at most 32 --env");
@@ -96,9 +93,8 @@ pub(super) const FLAGS: &[Flag] = &[
         },
     },
     Flag {
-        text: "user UID[:GID]\n\
+        text: "-u, --user UID[:GID]\n\
                user (and group) IDs to run as",
-        short: Some(b'u'),
         set: |o, v| {
             let text = v.to_bytes();
             let (uid, gid) = match text.iter().position(|&c| c == b':') {
@@ -114,9 +110,8 @@ pub(super) const FLAGS: &[Flag] = &[
         },
     },
     Flag {
-        text: "additional-gids GID\n\
+        text: "-g, --additional-gids GID\n\
                a supplementary group (repeatable)",
-        short: Some(b'g'),
         set: |o, v| {
             let gids = o.exec.gids.get_or_insert_with(Gids::new);
             match number(v) {
@@ -134,18 +129,16 @@ pub(super) const FLAGS: &[Flag] = &[
         },
     },
     Flag {
-        text: "tty\n\
+        text: "-t, --tty\n\
                a pseudo-terminal for CMD (with --detach: sent to --console-socket)",
-        short: Some(b't'),
         set: |o, _| o.exec.tty = true,
     },
     super::DETACH,
     super::PID_FILE,
     super::CONSOLE_SOCKET,
     Flag {
-        text: "cap CAP\n\
+        text: "-c, --cap CAP\n\
                add a capability (repeatable)",
-        short: Some(b'c'),
         set: |o, v| match crate::cli::capability_number(v.to_bytes()) {
             Some(n) => o.exec.caps |= 1 << n,
             None => refuse(
@@ -157,24 +150,21 @@ pub(super) const FLAGS: &[Flag] = &[
         },
     },
     Flag {
-        text: "no-new-privs\n\
+        text: "--no-new-privs\n\
                set no_new_privs for the process",
-        short: None,
         set: |o, _| o.exec.no_new_privs = true,
     },
     Flag {
-        text: "preserve-fds N\n\
+        text: "--preserve-fds N\n\
                pass descriptors 3..3+N on to the process",
-        short: None,
         set: |o, v| match number(v).filter(|&n| n < 65536) {
             Some(n) => o.exec.preserve_fds = n,
             None => refuse(o, "--preserve-fds '", v, "': expected a number"),
         },
     },
     Flag {
-        text: "process-label LABEL\n\
+        text: "--process-label LABEL\n\
                refused unless empty: sct applies no SELinux label",
-        short: None,
         set: |o, v| {
             if !v.is_empty() {
                 refuse(
@@ -187,9 +177,8 @@ pub(super) const FLAGS: &[Flag] = &[
         },
     },
     Flag {
-        text: "apparmor PROFILE\n\
+        text: "--apparmor PROFILE\n\
                refused unless empty: sct applies no AppArmor profile",
-        short: None,
         set: |o, v| {
             if !v.is_empty() {
                 refuse(

@@ -84,16 +84,15 @@ struct Command {
     run: fn(&Global, &Opts, Args, Environ) -> Result<u8>,
 }
 
-/// One flag: its long name and help line, its short name, and what it
-/// sets.
+/// One flag: its names and help line, and what it sets.
 struct Flag {
-    /// The long name as `--help` shows it: then, if the flag takes a
-    /// value, a space and the value's name (`"bundle DIR"`); then a
-    /// newline and the help line. One string: a `&str` of its own for the
-    /// value's name, or for the help line, took 16 bytes in each of the
-    /// tables' entries.
+    /// The flag as `--help` shows it: the short name if it has one and
+    /// the long name (`-b, --bundle`, or `--no-pivot`); then, if the flag
+    /// takes a value, a space and the value's name (`"-b, --bundle DIR"`);
+    /// then a newline and the help line. One string: a `&str` of its own
+    /// for the value's name, or for the help line, took 16 bytes in each
+    /// of the tables' entries, and the short name 8.
     text: &'static str,
-    short: Option<u8>,
     set: fn(&mut Opts, &'static CStr),
 }
 
@@ -105,9 +104,20 @@ impl Flag {
         (name, name.len() < long.len())
     }
 
-    /// The long name with the value's name: `text`'s first line.
+    /// The short name: the letter of a usage line that begins `-b, `.
+    fn short(&self) -> Option<u8> {
+        match lines(self.text).0 {
+            [b'-', c, b',', ..] => Some(*c),
+            _ => None,
+        }
+    }
+
+    /// The long name with the value's name: `text`'s first line after
+    /// the short name and the long name's `--`.
     fn long(&self) -> &'static [u8] {
-        lines(self.text).0
+        let usage = lines(self.text).0;
+        let start = if self.short().is_some() { 6 } else { 2 };
+        usage.get(start..).unwrap_or(b"")
     }
 }
 
@@ -141,70 +151,59 @@ fn first_word(s: &'static [u8]) -> &'static [u8] {
 }
 
 const BUNDLE: Flag = Flag {
-    text: "bundle DIR\n\
+    text: "-b, --bundle DIR\n\
            the bundle: config.json and the root it names (default: .)",
-    short: Some(b'b'),
     set: |o, v| o.bundle = Some(v),
 };
 const PID_FILE: Flag = Flag {
-    text: "pid-file FILE\n\
+    text: "--pid-file FILE\n\
            write the container's pid to FILE",
-    short: None,
     set: |o, v| o.pid_file = Some(v),
 };
 const CONSOLE_SOCKET: Flag = Flag {
-    text: "console-socket SOCKET\n\
+    text: "--console-socket SOCKET\n\
            unix socket for a terminal's master (process.terminal)",
-    short: None,
     set: |o, v| o.console_socket = Some(v),
 };
 const NO_PIVOT: Flag = Flag {
-    text: "no-pivot\n\
+    text: "--no-pivot\n\
            accepted for runc's callers: sct picks pivot_root or its fallback itself",
-    short: None,
     set: |_, _| {},
 };
 const NO_NEW_KEYRING: Flag = Flag {
-    text: "no-new-keyring\n\
+    text: "--no-new-keyring\n\
            accepted for runc's callers: sct makes no session keyring",
-    short: None,
     set: |_, _| {},
 };
 const DETACH: Flag = Flag {
-    text: "detach\n\
+    text: "-d, --detach\n\
            return once the container has started",
-    short: Some(b'd'),
     set: |o, _| o.detach = true,
 };
 const FORCE: Flag = Flag {
-    text: "force\n\
+    text: "-f, --force\n\
            kill the container first if it still runs",
-    short: Some(b'f'),
     set: |o, _| o.force = true,
 };
 const ALL: Flag = Flag {
-    text: "all\n\
+    text: "-a, --all\n\
            signal every process of the container, not only its first",
-    short: Some(b'a'),
     set: |o, _| o.all = true,
 };
 const FORMAT: Flag = Flag {
-    text: "format table|json\n\
+    text: "-f, --format table|json\n\
            output format (default: table)",
-    short: Some(b'f'),
     set: |o, v| o.json = v.to_bytes() == b"json",
 };
 const QUIET: Flag = Flag {
-    text: "quiet\n\
+    text: "-q, --quiet\n\
            print only the IDs",
-    short: Some(b'q'),
     set: |o, _| o.quiet = true,
 };
 
 const ROOTLESS: Flag = Flag {
-    text: "rootless\n\
+    text: "--rootless\n\
            for an ordinary user: a user namespace mapping you to root, the host's /sys, no resources",
-    short: None,
     set: |o, _| o.rootless = true,
 };
 
@@ -495,7 +494,7 @@ fn parse_command(cmd: &Command, args: &Args, first: usize, opts: &mut Opts) -> R
             let flag = cmd
                 .flags
                 .iter()
-                .find(|f| f.name().0 == name || (single && f.short == Some(name[0])));
+                .find(|f| f.name().0 == name || (single && f.short() == Some(name[0])));
             let Some(flag) = flag else {
                 return Err(Error::usage("unknown flag '", arg, "'"));
             };
@@ -573,12 +572,13 @@ fn command_help(cmd: &Command) -> Buf<2048> {
     }
     for f in cmd.flags {
         let start = b.as_bytes().len();
-        match f.short {
-            Some(s) => b.push(b"  -").push(&[s]).push(b", --"),
-            None => b.push(b"      --"),
+        let (usage, help) = lines(f.text);
+        let indent: &[u8] = if f.short().is_some() {
+            b"  "
+        } else {
+            b"      "
         };
-        let (long, help) = lines(f.text);
-        b.push(long);
+        b.push(indent).push(usage);
         for _ in b.as_bytes().len() - start..30 {
             b.push(b" ");
         }

@@ -30,10 +30,9 @@ const PIDS_LIMIT: usize = 8;
 const RESOURCES: usize = 9;
 
 macro_rules! value_flag {
-    ($long:literal, $short:expr, $value:literal, $help:literal, $slot:expr) => {
+    ($names:literal, $value:literal, $help:literal, $slot:expr) => {
         Flag {
-            text: concat!($long, " ", $value, "\n", $help),
-            short: $short,
+            text: concat!($names, " ", $value, "\n", $help),
             set: |o, v| o.values[$slot] = Some(v),
         }
     };
@@ -42,65 +41,56 @@ pub(super) use value_flag;
 
 pub(super) const FLAGS: &[Flag] = &[
     value_flag!(
-        "memory",
-        Some(b'm'),
+        "-m, --memory",
         "SIZE",
         "memory limit (bytes, or with k, m, g)",
         MEMORY
     ),
     value_flag!(
-        "memory-swap",
-        None,
+        "--memory-swap",
         "SIZE",
         "memory plus swap limit; -1: unlimited swap",
         MEMORY_SWAP
     ),
     value_flag!(
-        "memory-reservation",
-        None,
+        "--memory-reservation",
         "SIZE",
         "memory soft limit (v2 memory.low)",
         MEMORY_RESERVATION
     ),
     value_flag!(
-        "cpu-quota",
-        None,
+        "--cpu-quota",
         "US",
         "CPU time per period, in microseconds",
         CPU_QUOTA
     ),
     value_flag!(
-        "cpu-period",
-        None,
+        "--cpu-period",
         "US",
         "the period of --cpu-quota (default 100000)",
         CPU_PERIOD
     ),
     value_flag!(
-        "cpu-shares",
-        None,
+        "--cpu-shares",
         "N",
         "relative CPU weight, 2 to 262144",
         CPU_SHARES
     ),
     value_flag!(
-        "cpuset-cpus",
-        None,
+        "--cpuset-cpus",
         "LIST",
         "CPUs to run on, e.g. 0-2,4",
         CPUSET_CPUS
     ),
     value_flag!(
-        "cpuset-mems",
-        None,
+        "--cpuset-mems",
         "LIST",
         "memory nodes to use, e.g. 0",
         CPUSET_MEMS
     ),
-    value_flag!("pids-limit", None, "N", "most tasks at once", PIDS_LIMIT),
+    value_flag!("--pids-limit", "N", "most tasks at once", PIDS_LIMIT),
     value_flag!(
-        "resources",
-        Some(b'r'),
+        "-r, --resources",
         "FILE",
         "a linux.resources JSON (- for stdin); no other flag",
         RESOURCES
