@@ -26,6 +26,7 @@ mod freeze;
 pub mod hooks;
 mod lifecycle;
 mod log;
+mod packed;
 mod ps;
 mod report;
 mod rootless;

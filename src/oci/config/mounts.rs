@@ -5,6 +5,7 @@ use crate::cgroup::values::parse_size;
 use crate::cli::{Bind, Config, Propagation, Tmpfs, MAX_BINDS, MAX_TMPFS};
 use crate::error::Result;
 use crate::json::{Str, Value};
+use crate::oci::packed::{names_len, Packed};
 use crate::sys::arena::Arena;
 
 use super::read::{self, array, get, object, optional, required, string, At};
@@ -119,7 +120,7 @@ enum BindOption {
 }
 
 /// The options sct takes on a bind, as mount(8) spells them: one lookup,
-/// where a match on the text compared each arm's.
+/// where a match on the text compared each arm's. Packed in `BIND`.
 const BIND_OPTIONS: &[(&str, BindOption)] = &[
     ("bind", BindOption::Recursive(false)),
     ("rbind", BindOption::Recursive(true)),
@@ -152,16 +153,17 @@ const TMPFS_OPTIONS: &[(&str, Option<bool>)] = &[
     ("exec", Some(false)),
 ];
 
+static BIND: Packed<BindOption, { names_len(BIND_OPTIONS) }, { BIND_OPTIONS.len() }> =
+    Packed::new(BIND_OPTIONS);
+static TMPFS: Packed<Option<bool>, { names_len(TMPFS_OPTIONS) }, { TMPFS_OPTIONS.len() }> =
+    Packed::new(TMPFS_OPTIONS);
+
 /// The names of the options sct takes on a bind or a tmpfs, each once, in
 /// the tables' order: what `features` lists, read from the tables the
 /// reader walks, so that the two cannot drift.
 pub fn option_names() -> impl Iterator<Item = &'static [u8]> {
-    let bind = BIND_OPTIONS.iter().map(|(n, _)| n.as_bytes());
-    let tmpfs_only = TMPFS_OPTIONS
-        .iter()
-        .map(|(n, _)| n.as_bytes())
-        .filter(|n| !BIND_OPTIONS.iter().any(|(b, _)| b.as_bytes() == *n));
-    bind.chain(tmpfs_only)
+    let tmpfs_only = TMPFS.names().filter(|n| BIND.get(n).is_none());
+    BIND.names().chain(tmpfs_only)
 }
 
 #[inline(never)]
@@ -198,8 +200,7 @@ fn bind_of(
         propagation: None,
     };
     each_option(m, at, &mut |o, at| {
-        let known = BIND_OPTIONS.iter().find(|(n, _)| n.as_bytes() == o.raw());
-        let Some(&(_, option)) = known else {
+        let Some(option) = BIND.get(o.raw()) else {
             return Err(at.bad("not supported on a bind: sct takes bind, rbind, ro, rw, [no]suid, [no]dev, [no]exec, [r]private, [r]slave"));
         };
         match option {
@@ -232,8 +233,7 @@ fn tmpfs_of(m: crate::json::Object<'static>, at: &At, dst: &'static [u8]) -> Res
         } else if let Some(mode) = raw.strip_prefix(b"mode=") {
             t.mode = Some(octal(mode).ok_or_else(|| at.bad("expected mode=OCTAL up to 7777"))?);
         } else {
-            let known = TMPFS_OPTIONS.iter().find(|(n, _)| n.as_bytes() == raw);
-            let Some(&(_, noexec)) = known else {
+            let Some(noexec) = TMPFS.get(raw) else {
                 return Err(at.bad("not supported on a tmpfs: sct takes size=, mode=, noexec, exec, nosuid, nodev, rw"));
             };
             if let Some(noexec) = noexec {

@@ -1,0 +1,81 @@
+//! Small tables of names and what each means (a mount option, a namespace
+//! type), packed at compile time as `crate::names` packs its tables: each
+//! name its length and its bytes, numbered by place, and the values in an
+//! array beside them. A `(&str, value)` pair took 24 bytes, where a name
+//! now takes one more than its length and a value its own size.
+
+/// A table's names packed (`crate::names::entries` reads them), and each
+/// one's value at its number. `L` is `names_len(table)`, `N` the number
+/// of entries.
+pub struct Packed<T: 'static, const L: usize, const N: usize> {
+    names: [u8; L],
+    values: [T; N],
+}
+
+/// The length of `table`'s names packed: a byte of length and the bytes,
+/// for each.
+pub const fn names_len<T>(table: &[(&str, T)]) -> usize {
+    let (mut len, mut i) = (0, 0);
+    while i < table.len() {
+        len += 1 + table[i].0.len();
+        i += 1;
+    }
+    len
+}
+
+impl<T: Copy, const L: usize, const N: usize> Packed<T, L, N> {
+    pub const fn new(table: &[(&str, T)]) -> Self {
+        assert!(table.len() == N && names_len(table) == L);
+        let mut names = [0; L];
+        let mut values = [table[0].1; N];
+        let (mut at, mut i) = (0, 0);
+        while i < N {
+            let name = table[i].0.as_bytes();
+            assert!(!name.is_empty() && name.len() <= u8::MAX as usize);
+            names[at] = name.len() as u8;
+            let mut j = 0;
+            while j < name.len() {
+                names[at + 1 + j] = name[j];
+                j += 1;
+            }
+            at += 1 + name.len();
+            values[i] = table[i].1;
+            i += 1;
+        }
+        Packed { names, values }
+    }
+
+    /// The value of `name`, if the table has it.
+    pub fn get(&self, name: &[u8]) -> Option<T> {
+        self.values.get(position(&self.names, name)?).copied()
+    }
+
+    /// The names, in the table's order.
+    pub fn names(&'static self) -> impl Iterator<Item = &'static [u8]> {
+        crate::names::entries(&self.names).map(|(_, name)| name)
+    }
+}
+
+/// Where `name` is among the packed `names`. One copy for every table.
+fn position(names: &[u8], name: &[u8]) -> Option<usize> {
+    crate::names::entries(names).position(|(_, n)| n == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TABLE: &[(&str, u8)] = &[("a", 1), ("bc", 2), ("def", 3)];
+    static PACKED: Packed<u8, { names_len(TABLE) }, 3> = Packed::new(TABLE);
+
+    #[test]
+    fn each_name_gives_its_value() {
+        for &(name, value) in TABLE {
+            assert_eq!(PACKED.get(name.as_bytes()), Some(value));
+        }
+        assert_eq!(PACKED.get(b"b"), None);
+        assert_eq!(PACKED.get(b""), None);
+        let names: std::vec::Vec<&[u8]> = PACKED.names().collect();
+        assert_eq!(names, [&b"a"[..], b"bc", b"def"]);
+    }
+}
