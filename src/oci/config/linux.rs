@@ -8,6 +8,7 @@ use crate::devices::{parse_access, Kind, Rule, RWM};
 use crate::error::Result;
 use crate::json::{Object, Value};
 use crate::oci::has_byte;
+use crate::oci::packed::{names_len, Packed};
 use crate::out::Buf;
 use crate::sys::arena::Arena;
 
@@ -93,7 +94,7 @@ enum Namespace {
 }
 
 /// Each type by its name: one lookup, then a match on the type, where a
-/// match on the name compared each arm's text.
+/// match on the name compared each arm's text. Packed in `NAMESPACES`.
 const NAMESPACE_TYPES: &[(&str, Namespace)] = &[
     ("pid", Namespace::Pid),
     ("mount", Namespace::Mount),
@@ -104,6 +105,9 @@ const NAMESPACE_TYPES: &[(&str, Namespace)] = &[
     ("user", Namespace::User),
     ("time", Namespace::Time),
 ];
+
+static NAMESPACES: Packed<Namespace, { names_len(NAMESPACE_TYPES) }, { NAMESPACE_TYPES.len() }> =
+    Packed::new(NAMESPACE_TYPES);
 
 /// Namespaces sct always makes, which config.json must therefore list.
 const ALWAYS: &[(Namespace, &str)] = &[
@@ -190,8 +194,7 @@ fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) 
             }
             None => None,
         };
-        let known = NAMESPACE_TYPES.iter().find(|(n, _)| n.as_bytes() == kind);
-        let Some(&(_, kind)) = known else {
+        let Some(kind) = NAMESPACES.get(kind) else {
             return Err(at.bad_member("type", "unknown namespace type"));
         };
         seen |= 1 << kind as u32;
