@@ -17,6 +17,7 @@ use core::ffi::CStr;
 use crate::error::{Error, Result};
 use crate::out::Buf;
 use crate::sys::args::{Args, Environ};
+use packed::{names_len, Packed};
 
 pub mod config;
 mod events;
@@ -335,17 +336,26 @@ enum GlobalOption {
     Rootless,
 }
 
-/// runc's global options: the name, whether it takes a value, and which
-/// it is (one lookup by name, then a match on the option, where a match
-/// on the name compared its text again).
-const GLOBALS: &[(&str, bool, GlobalOption)] = &[
-    ("root", true, GlobalOption::Root),
-    ("log", true, GlobalOption::Log),
-    ("log-format", true, GlobalOption::LogFormat),
-    ("debug", false, GlobalOption::Debug),
-    ("systemd-cgroup", false, GlobalOption::SystemdCgroup),
-    ("rootless", true, GlobalOption::Rootless),
+/// runc's global options: the name and which it is (one lookup by name,
+/// then a match on the option, where a match on the name compared its
+/// text again), packed in `GLOBAL_OPTIONS`.
+const GLOBALS: &[(&str, GlobalOption)] = &[
+    ("root", GlobalOption::Root),
+    ("log", GlobalOption::Log),
+    ("log-format", GlobalOption::LogFormat),
+    ("debug", GlobalOption::Debug),
+    ("systemd-cgroup", GlobalOption::SystemdCgroup),
+    ("rootless", GlobalOption::Rootless),
 ];
+
+static GLOBAL_OPTIONS: Packed<GlobalOption, { names_len(GLOBALS) }, { GLOBALS.len() }> =
+    Packed::new(GLOBALS);
+
+impl GlobalOption {
+    fn takes_value(self) -> bool {
+        !matches!(self, GlobalOption::Debug | GlobalOption::SystemdCgroup)
+    }
+}
 
 /// The default `--root`: where runc keeps its own (`/run/runc`); an
 /// ordinary user's is under XDG_RUNTIME_DIR (rootless.rs).
@@ -372,18 +382,17 @@ pub fn main(args: Args, env: Environ) -> Option<u8> {
         let Some((name, inline)) = flag_name(arg) else {
             break;
         };
-        let known = GLOBALS.iter().find(|(n, ..)| n.as_bytes() == name);
-        let Some(&(name, takes, option)) = known else {
+        let Some(option) = GLOBAL_OPTIONS.get(name) else {
             break;
         };
-        let value = if !takes {
+        let value = if !option.takes_value() {
             None
         } else if let Some(at) = inline {
             Some(crate::cli::tail(args.get(i), at))
         } else {
             i += 1;
             if i >= args.len() {
-                return Some(fail(&global, missing_value(name.as_bytes())));
+                return Some(fail(&global, missing_value(name)));
             }
             Some(args.get(i))
         };
