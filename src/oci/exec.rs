@@ -24,6 +24,7 @@ use rustix::fd::{AsFd, AsRawFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use rustix::process::{Pid, Signal};
 
+use super::packed::{names_len, Packed};
 use super::state::{self, Room, Status};
 use super::{config, Flag, Global, Opts};
 use crate::child::enter::{self, Entry};
@@ -462,13 +463,14 @@ fn namespaces_to_join(pid: u32) -> Result<u32> {
         ("pid", CLONE_NEWPID),
         ("time", CLONE_NEWTIME),
     ];
+    static PACKED: Packed<u32, { names_len(KINDS) }, { KINDS.len() }> = Packed::new(KINDS);
     let mut flags = 0;
-    for &(name, flag) in KINDS {
+    for (name, flag) in PACKED.iter() {
         let mut theirs = Buf::<64>::from(b"/proc/");
-        theirs.push_u64(u64::from(pid)).push(b"/ns/").push_str(name);
+        theirs.push_u64(u64::from(pid)).push(b"/ns/").push(name);
         theirs.push(b"\0");
         let mut ours = Buf::<64>::from(b"/proc/self/ns/");
-        ours.push_str(name).push(b"\0");
+        ours.push(name).push(b"\0");
         let (Ok(a), Ok(b)) = (
             rustix::fs::stat(theirs.as_c_str()),
             rustix::fs::stat(ours.as_c_str()),

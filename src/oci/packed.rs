@@ -50,6 +50,11 @@ impl<T: Copy, const L: usize, const N: usize> Packed<T, L, N> {
         self.values.get(position(&self.names, name)?).copied()
     }
 
+    /// Each name and its value, in the table's order.
+    pub fn iter(&'static self) -> impl Iterator<Item = (&'static [u8], T)> {
+        crate::names::entries(&self.names).map(|(i, name)| (name, self.values[i as usize]))
+    }
+
     /// The names, in the table's order.
     pub fn names(&'static self) -> impl Iterator<Item = &'static [u8]> {
         crate::names::entries(&self.names).map(|(_, name)| name)
@@ -75,6 +80,8 @@ mod tests {
         }
         assert_eq!(PACKED.get(b"b"), None);
         assert_eq!(PACKED.get(b""), None);
+        let pairs: std::vec::Vec<(&[u8], u8)> = PACKED.iter().collect();
+        assert_eq!(pairs, [(&b"a"[..], 1), (b"bc", 2), (b"def", 3)]);
         let names: std::vec::Vec<&[u8]> = PACKED.names().collect();
         assert_eq!(names, [&b"a"[..], b"bc", b"def"]);
     }
