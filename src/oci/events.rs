@@ -13,20 +13,19 @@ use crate::json::push_escaped;
 use crate::out::Buf;
 use crate::sys::args::{Args, Environ};
 
-const STATS: usize = 10;
-const INTERVAL: usize = 11;
+/// The flags' places in `FLAGS`, where `keep_value` keeps their values.
+pub(super) const STATS: usize = 0;
 
 pub(super) const FLAGS: &[Flag] = &[
     Flag {
         text: "--stats\n\
                print the container's counters once (required: sct streams no events)",
-        set: |o, v| o.values[STATS] = Some(v),
+        set: super::keep_value,
     },
     value_flag!(
         "--interval",
         "D",
-        "accepted for runc's callers; unused with --stats",
-        INTERVAL
+        "accepted for runc's callers; unused with --stats"
     ),
 ];
 

@@ -73,17 +73,17 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag {
         text: "-p, --process FILE\n\
                the process as runtime-spec JSON (args, env, cwd, user, ...)",
-        set: |o, v| o.exec.process = Some(v),
+        set: |o, _, v| o.exec.process = Some(v),
     },
     Flag {
         text: "--cwd DIR\n\
                working directory inside the container",
-        set: |o, v| o.exec.cwd = Some(v),
+        set: |o, _, v| o.exec.cwd = Some(v),
     },
     Flag {
         text: "-e, --env KEY=VALUE\n\
                set an environment variable (repeatable)",
-        set: |o, v| {
+        set: |o, _, v| {
             if o.exec.env.len() == MAX_ENV {
                 refuse(o, "--env '", v, "': at most 32 --env");
             } else if !super::has_byte(v.to_bytes(), b'=') {
@@ -96,7 +96,7 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag {
         text: "-u, --user UID[:GID]\n\
                user (and group) IDs to run as",
-        set: |o, v| {
+        set: |o, _, v| {
             let text = v.to_bytes();
             let (uid, gid) = match text.iter().position(|&c| c == b':') {
                 Some(at) => (&text[..at], Some(&text[at + 1..])),
@@ -113,7 +113,7 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag {
         text: "-g, --additional-gids GID\n\
                a supplementary group (repeatable)",
-        set: |o, v| {
+        set: |o, _, v| {
             let gids = o.exec.gids.get_or_insert_with(Gids::new);
             match number(v) {
                 Some(g) if gids.len < crate::cli::MAX_GIDS => {
@@ -132,7 +132,7 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag {
         text: "-t, --tty\n\
                a pseudo-terminal for CMD (with --detach: sent to --console-socket)",
-        set: |o, _| o.exec.tty = true,
+        set: |o, _, _| o.exec.tty = true,
     },
     super::DETACH,
     super::PID_FILE,
@@ -140,7 +140,7 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag {
         text: "-c, --cap CAP\n\
                add a capability (repeatable)",
-        set: |o, v| match crate::cli::capability_number(v.to_bytes()) {
+        set: |o, _, v| match crate::cli::capability_number(v.to_bytes()) {
             Some(n) => o.exec.caps |= 1 << n,
             None => refuse(
                 o,
@@ -153,12 +153,12 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag {
         text: "--no-new-privs\n\
                set no_new_privs for the process",
-        set: |o, _| o.exec.no_new_privs = true,
+        set: |o, _, _| o.exec.no_new_privs = true,
     },
     Flag {
         text: "--preserve-fds N\n\
                pass descriptors 3..3+N on to the process",
-        set: |o, v| match number(v).filter(|&n| n < 65536) {
+        set: |o, _, v| match number(v).filter(|&n| n < 65536) {
             Some(n) => o.exec.preserve_fds = n,
             None => refuse(o, "--preserve-fds '", v, "': expected a number"),
         },
@@ -166,7 +166,7 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag {
         text: "--process-label LABEL\n\
                refused unless empty: sct applies no SELinux label",
-        set: |o, v| {
+        set: |o, _, v| {
             if !v.is_empty() {
                 refuse(
                     o,
@@ -180,7 +180,7 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag {
         text: "--apparmor PROFILE\n\
                refused unless empty: sct applies no AppArmor profile",
-        set: |o, v| {
+        set: |o, _, v| {
             if !v.is_empty() {
                 refuse(
                     o,

@@ -62,9 +62,9 @@ pub struct Opts {
     pub rootless: bool,
     /// Positional arguments: the container ID, then kill's signal.
     pub args: [Option<&'static CStr>; 2],
-    /// Other commands' flag values, by the slot their flag names
-    /// (`update::MEMORY`, ...).
-    pub values: [Option<&'static CStr>; 12],
+    /// Other commands' flag values (`update`'s, `events`'), by the flag's
+    /// place in its command's table (`keep_value`).
+    pub values: [Option<&'static CStr>; 10],
     /// Where exec's CMD starts in argv (0: none).
     pub rest: usize,
     pub exec: exec::ExecOpts,
@@ -95,7 +95,15 @@ struct Flag {
     /// for the value's name, or for the help line, took 16 bytes in each
     /// of the tables' entries, and the short name 8.
     text: &'static str,
-    set: fn(&mut Opts, &'static CStr),
+    /// Sets what the flag says, given the flag's place in its command's
+    /// table and its value.
+    set: fn(&mut Opts, usize, &'static CStr),
+}
+
+/// A `Flag::set` that keeps the value in `Opts::values`, at the flag's
+/// place: one function for every such flag, where each had a closure.
+fn keep_value(o: &mut Opts, place: usize, v: &'static CStr) {
+    o.values[place] = Some(v);
 }
 
 impl Flag {
@@ -155,58 +163,58 @@ fn first_word(s: &'static [u8]) -> &'static [u8] {
 const BUNDLE: Flag = Flag {
     text: "-b, --bundle DIR\n\
            the bundle: config.json and the root it names (default: .)",
-    set: |o, v| o.bundle = Some(v),
+    set: |o, _, v| o.bundle = Some(v),
 };
 const PID_FILE: Flag = Flag {
     text: "--pid-file FILE\n\
            write the container's pid to FILE",
-    set: |o, v| o.pid_file = Some(v),
+    set: |o, _, v| o.pid_file = Some(v),
 };
 const CONSOLE_SOCKET: Flag = Flag {
     text: "--console-socket SOCKET\n\
            unix socket for a terminal's master (process.terminal)",
-    set: |o, v| o.console_socket = Some(v),
+    set: |o, _, v| o.console_socket = Some(v),
 };
 const NO_PIVOT: Flag = Flag {
     text: "--no-pivot\n\
            accepted for runc's callers: sct picks pivot_root or its fallback itself",
-    set: |_, _| {},
+    set: |_, _, _| {},
 };
 const NO_NEW_KEYRING: Flag = Flag {
     text: "--no-new-keyring\n\
            accepted for runc's callers: sct makes no session keyring",
-    set: |_, _| {},
+    set: |_, _, _| {},
 };
 const DETACH: Flag = Flag {
     text: "-d, --detach\n\
            return once the container has started",
-    set: |o, _| o.detach = true,
+    set: |o, _, _| o.detach = true,
 };
 const FORCE: Flag = Flag {
     text: "-f, --force\n\
            kill the container first if it still runs",
-    set: |o, _| o.force = true,
+    set: |o, _, _| o.force = true,
 };
 const ALL: Flag = Flag {
     text: "-a, --all\n\
            signal every process of the container, not only its first",
-    set: |o, _| o.all = true,
+    set: |o, _, _| o.all = true,
 };
 const FORMAT: Flag = Flag {
     text: "-f, --format table|json\n\
            output format (default: table)",
-    set: |o, v| o.json = v.to_bytes() == b"json",
+    set: |o, _, v| o.json = v.to_bytes() == b"json",
 };
 const QUIET: Flag = Flag {
     text: "-q, --quiet\n\
            print only the IDs",
-    set: |o, _| o.quiet = true,
+    set: |o, _, _| o.quiet = true,
 };
 
 const ROOTLESS: Flag = Flag {
     text: "--rootless\n\
            for an ordinary user: a user namespace mapping you to root, the host's /sys, no resources",
-    set: |o, _| o.rootless = true,
+    set: |o, _, _| o.rootless = true,
 };
 
 const COMMANDS: &[Command] = &[
@@ -501,13 +509,14 @@ fn parse_command(cmd: &Command, args: &Args, first: usize, opts: &mut Opts) -> R
                 return Ok(false);
             }
             let single = arg.len() == 2;
-            let flag = cmd
+            let place = cmd
                 .flags
                 .iter()
-                .find(|f| f.name().0 == name || (single && f.short() == Some(name[0])));
-            let Some(flag) = flag else {
+                .position(|f| f.name().0 == name || (single && f.short() == Some(name[0])));
+            let Some(place) = place else {
                 return Err(Error::usage("unknown flag '", arg, "'"));
             };
+            let flag = &cmd.flags[place];
             let (long, takes) = flag.name();
             let value = match (takes, inline) {
                 (false, None) => c"",
@@ -519,7 +528,7 @@ fn parse_command(cmd: &Command, args: &Args, first: usize, opts: &mut Opts) -> R
                 }
                 (true, None) => return Err(missing_value(long)),
             };
-            (flag.set)(opts, value);
+            (flag.set)(opts, place, value);
             continue;
         }
         // CMD's own flags are its own: parsing stops at it, as runc's.

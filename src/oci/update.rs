@@ -18,22 +18,17 @@ use crate::out::Buf;
 use crate::sys::arena::Arena;
 use crate::sys::args::{Args, Environ};
 
-const MEMORY: usize = 0;
-const MEMORY_SWAP: usize = 1;
-const MEMORY_RESERVATION: usize = 2;
-const CPU_QUOTA: usize = 3;
-const CPU_PERIOD: usize = 4;
-const CPU_SHARES: usize = 5;
-const CPUSET_CPUS: usize = 6;
-const CPUSET_MEMS: usize = 7;
-const PIDS_LIMIT: usize = 8;
+/// `--resources`' place in `FLAGS`, where `keep_value` keeps its value;
+/// the limits' flags come before it, in `FIELDS`' order.
 const RESOURCES: usize = 9;
 
+/// A flag whose value `keep_value` keeps, at the flag's place in its
+/// command's table.
 macro_rules! value_flag {
-    ($names:literal, $value:literal, $help:literal, $slot:expr) => {
+    ($names:literal, $value:literal, $help:literal) => {
         Flag {
             text: concat!($names, " ", $value, "\n", $help),
-            set: |o, v| o.values[$slot] = Some(v),
+            set: super::keep_value,
         }
     };
 }
@@ -43,57 +38,32 @@ pub(super) const FLAGS: &[Flag] = &[
     value_flag!(
         "-m, --memory",
         "SIZE",
-        "memory limit (bytes, or with k, m, g)",
-        MEMORY
+        "memory limit (bytes, or with k, m, g)"
     ),
     value_flag!(
         "--memory-swap",
         "SIZE",
-        "memory plus swap limit; -1: unlimited swap",
-        MEMORY_SWAP
+        "memory plus swap limit; -1: unlimited swap"
     ),
     value_flag!(
         "--memory-reservation",
         "SIZE",
-        "memory soft limit (v2 memory.low)",
-        MEMORY_RESERVATION
+        "memory soft limit (v2 memory.low)"
     ),
-    value_flag!(
-        "--cpu-quota",
-        "US",
-        "CPU time per period, in microseconds",
-        CPU_QUOTA
-    ),
+    value_flag!("--cpu-quota", "US", "CPU time per period, in microseconds"),
     value_flag!(
         "--cpu-period",
         "US",
-        "the period of --cpu-quota (default 100000)",
-        CPU_PERIOD
+        "the period of --cpu-quota (default 100000)"
     ),
-    value_flag!(
-        "--cpu-shares",
-        "N",
-        "relative CPU weight, 2 to 262144",
-        CPU_SHARES
-    ),
-    value_flag!(
-        "--cpuset-cpus",
-        "LIST",
-        "CPUs to run on, e.g. 0-2,4",
-        CPUSET_CPUS
-    ),
-    value_flag!(
-        "--cpuset-mems",
-        "LIST",
-        "memory nodes to use, e.g. 0",
-        CPUSET_MEMS
-    ),
-    value_flag!("--pids-limit", "N", "most tasks at once", PIDS_LIMIT),
+    value_flag!("--cpu-shares", "N", "relative CPU weight, 2 to 262144"),
+    value_flag!("--cpuset-cpus", "LIST", "CPUs to run on, e.g. 0-2,4"),
+    value_flag!("--cpuset-mems", "LIST", "memory nodes to use, e.g. 0"),
+    value_flag!("--pids-limit", "N", "most tasks at once"),
     value_flag!(
         "-r, --resources",
         "FILE",
-        "a linux.resources JSON (- for stdin); no other flag",
-        RESOURCES
+        "a linux.resources JSON (- for stdin); no other flag"
     ),
 ];
 
@@ -109,8 +79,8 @@ enum Kind {
 const GROUPS: [&str; 3] = ["memory", "cpu", "pids"];
 
 /// Each flag as the member of `linux.resources` it stands for (the group
-/// by its index in `GROUPS`), in the order of the flags' slots (`MEMORY`
-/// first), as `FLAGS` lists them.
+/// by its index in `GROUPS`), in the order of the flags' places in
+/// `FLAGS`.
 const FIELDS: &[(u8, &str, Kind)] = &[
     (0, "limit", Kind::Size),
     (0, "swap", Kind::Swap),
@@ -242,4 +212,21 @@ fn read_file(file: &CStr, arena: &mut Arena) -> Result<&'static [u8]> {
         return Err(Error::setup("read", file.to_bytes(), "more than 1 MiB"));
     }
     Ok(&buf[..len])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_kept_at_the_places_the_readers_take_them_from() {
+        assert_eq!(FLAGS[RESOURCES].name().0, b"resources");
+        assert_eq!(FIELDS.len(), RESOURCES);
+        assert_eq!(
+            super::super::events::FLAGS[super::super::events::STATS]
+                .name()
+                .0,
+            b"stats"
+        );
+    }
 }
