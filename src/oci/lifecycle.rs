@@ -150,8 +150,12 @@ fn create_in(
             // Now as the kernel names them, and only those made.
             Record::Made(pid, cgroup) => {
                 paths = [Buf::new(); 6];
-                for (path, fd) in paths.iter_mut().zip(cgroup.iter().flat_map(|cg| cg.dirs())) {
-                    fd_path(fd, path)?;
+                // An `if let`, where a flat_map over the Option brought
+                // core's flattening machinery for its zero or one cgroup.
+                if let Some(cgroup) = cgroup {
+                    for (path, fd) in paths.iter_mut().zip(cgroup.dirs()) {
+                        fd_path(fd, path)?;
+                    }
                 }
                 (pid, &paths)
             }
