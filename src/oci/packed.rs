@@ -61,6 +61,45 @@ impl<T: Copy, const L: usize, const N: usize> Packed<T, L, N> {
     }
 }
 
+/// A list of names alone, packed as a `Packed`'s names. `L` is
+/// `list_len(names)`.
+pub struct List<const L: usize>([u8; L]);
+
+/// The length of `names` packed.
+pub const fn list_len(names: &[&str]) -> usize {
+    let (mut len, mut i) = (0, 0);
+    while i < names.len() {
+        len += 1 + names[i].len();
+        i += 1;
+    }
+    len
+}
+
+impl<const L: usize> List<L> {
+    pub const fn new(names: &[&str]) -> Self {
+        assert!(list_len(names) == L);
+        let mut packed = [0; L];
+        let (mut at, mut i) = (0, 0);
+        while i < names.len() {
+            let name = names[i].as_bytes();
+            assert!(!name.is_empty() && name.len() <= u8::MAX as usize);
+            packed[at] = name.len() as u8;
+            let mut j = 0;
+            while j < name.len() {
+                packed[at + 1 + j] = name[j];
+                j += 1;
+            }
+            at += 1 + name.len();
+            i += 1;
+        }
+        List(packed)
+    }
+
+    pub fn contains(&self, name: &[u8]) -> bool {
+        position(&self.0, name).is_some()
+    }
+}
+
 /// Where `name` is among the packed `names`. One copy for every table.
 fn position(names: &[u8], name: &[u8]) -> Option<usize> {
     crate::names::entries(names).position(|(_, n)| n == name)

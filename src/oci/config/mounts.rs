@@ -5,7 +5,8 @@ use crate::cgroup::values::parse_size;
 use crate::cli::{Bind, Config, Propagation, Tmpfs, MAX_BINDS, MAX_TMPFS};
 use crate::error::Result;
 use crate::json::{Str, Value};
-use crate::oci::packed::{names_len, Packed};
+use crate::oci::packed::{list_len, names_len, List, Packed};
+use crate::out::Text;
 use crate::sys::arena::Arena;
 
 use super::read::{self, array, get, object, optional, required, string, At};
@@ -14,16 +15,26 @@ use super::read::{self, array, get, object, optional, required, string, At};
 /// options): config.json's entries for them are taken as asking for what
 /// sct does. cgroup filesystems sct does not mount: the container sees
 /// an empty, read-only /sys/fs/cgroup, as with `sct ROOTFS CMD`.
-const STANDARD: &[(&[u8], &[u8])] = &[
-    (b"proc", b"/proc"),
-    (b"sysfs", b"/sys"),
-    (b"tmpfs", b"/dev"),
-    (b"devpts", b"/dev/pts"),
-    (b"tmpfs", b"/dev/shm"),
-    (b"mqueue", b"/dev/mqueue"),
-    (b"cgroup", b"/sys/fs/cgroup"),
-    (b"cgroup2", b"/sys/fs/cgroup"),
+/// Each as its type, a space and its destination; packed in `STANDARD`.
+const STANDARD_MOUNTS: &[&str] = &[
+    "proc /proc",
+    "sysfs /sys",
+    "tmpfs /dev",
+    "devpts /dev/pts",
+    "tmpfs /dev/shm",
+    "mqueue /dev/mqueue",
+    "cgroup /sys/fs/cgroup",
+    "cgroup2 /sys/fs/cgroup",
 ];
+
+static STANDARD: List<{ list_len(STANDARD_MOUNTS) }> = List::new(STANDARD_MOUNTS);
+
+/// Whether a mount of type `kind` on `dst` is one of `STANDARD`.
+fn is_standard(kind: &[u8], dst: &[u8]) -> bool {
+    let mut entry = Text::from(kind);
+    entry.push(b" ").push(dst);
+    STANDARD.contains(entry.as_bytes())
+}
 
 /// Paths longer than this are refused (the child's path buffers).
 const PATH_MAX: usize = 1024;
@@ -68,7 +79,7 @@ pub fn mounts(
             }
             cfg.binds[cfg.bind_count] = b;
             cfg.bind_count += 1;
-        } else if STANDARD.contains(&(kind, trimmed)) {
+        } else if is_standard(kind, trimmed) {
             // sct's own, with sct's options.
         } else if kind == b"tmpfs" {
             if trimmed == b"/" || [&b"/dev"[..], b"/proc", b"/sys"].contains(&trimmed) {
