@@ -124,4 +124,12 @@ mod tests {
         let names: std::vec::Vec<&[u8]> = PACKED.names().collect();
         assert_eq!(names, [&b"a"[..], b"bc", b"def"]);
     }
+
+    #[test]
+    fn a_list_holds_its_names_alone() {
+        const NAMES: &[&str] = &["a b", "c"];
+        static LIST: List<{ list_len(NAMES) }> = List::new(NAMES);
+        assert!(LIST.contains(b"a b") && LIST.contains(b"c"));
+        assert!(!LIST.contains(b"a") && !LIST.contains(b"") && !LIST.contains(b"a bc"));
+    }
 }

@@ -8,7 +8,7 @@ use crate::devices::{parse_access, Kind, Rule, RWM};
 use crate::error::Result;
 use crate::json::{Object, Value};
 use crate::oci::has_byte;
-use crate::oci::packed::{names_len, Packed};
+use crate::oci::packed::{list_len, names_len, List, Packed};
 use crate::out::Buf;
 use crate::sys::arena::Arena;
 
@@ -443,16 +443,17 @@ fn cgroups_path(p: &'static [u8], at: &At, cfg: &mut Config) -> Result<()> {
 /// network namespace that is not the host's. kernel.hostname and
 /// kernel.domainname are the UTS fields `hostname` and `domainname` set.
 fn sysctl(s: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> Result<()> {
-    const IPC: &[&[u8]] = &[
-        b"kernel.msgmax",
-        b"kernel.msgmnb",
-        b"kernel.msgmni",
-        b"kernel.sem",
-        b"kernel.shmall",
-        b"kernel.shmmax",
-        b"kernel.shmmni",
-        b"kernel.shm_rmid_forced",
+    const IPC_KEYS: &[&str] = &[
+        "kernel.msgmax",
+        "kernel.msgmnb",
+        "kernel.msgmni",
+        "kernel.sem",
+        "kernel.shmall",
+        "kernel.shmmax",
+        "kernel.shmmni",
+        "kernel.shm_rmid_forced",
     ];
+    static IPC: List<{ list_len(IPC_KEYS) }> = List::new(IPC_KEYS);
     for (key, value) in s.iter() {
         let key = key.raw();
         // Classified in the dotted spelling, whichever the key uses.
@@ -467,7 +468,7 @@ fn sysctl(s: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> R
             }
             true
         } else {
-            IPC.contains(&dotted) || dotted.starts_with(b"fs.mqueue.")
+            IPC.contains(dotted) || dotted.starts_with(b"fs.mqueue.")
         };
         if !ok
             || has_byte(key, b'\\')
