@@ -51,14 +51,19 @@ pub fn linux(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -
     }
     if let Some(s) = optional(l, at, "rootfsPropagation", string)? {
         const PROPAGATIONS: &[(&str, Propagation)] = &[
-            ("", Propagation::Private),
             ("private", Propagation::Private),
             ("rprivate", Propagation::Private),
             ("slave", Propagation::Slave),
             ("rslave", Propagation::Slave),
         ];
-        let known = PROPAGATIONS.iter().find(|(n, _)| n.as_bytes() == s.raw());
-        let Some(&(_, propagation)) = known else {
+        static PACKED: Packed<Propagation, { names_len(PROPAGATIONS) }, 4> =
+            Packed::new(PROPAGATIONS);
+        // Empty is the default, private (a packed name cannot be empty).
+        let known = match s.raw() {
+            b"" => Some(Propagation::Private),
+            raw => PACKED.get(raw),
+        };
+        let Some(propagation) = known else {
             return Err(at.bad_member(
                 "rootfsPropagation",
                 "not supported: sct takes private, rprivate, slave or rslave",
