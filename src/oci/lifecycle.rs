@@ -38,7 +38,7 @@ pub(super) fn id(opts: &Opts) -> &'static [u8] {
 #[inline(never)]
 fn cgroup_name() -> Option<&'static [u8]> {
     let pid = rustix::process::getpid().as_raw_nonzero().get() as u32;
-    let mut name = Buf::<48>::from(b"sct-");
+    let mut name = Buf::<64>::from(b"sct-");
     name.push_u64(u64::from(pid))
         .push(b"-")
         .push_u64(state::start_time(pid).unwrap_or(0));
