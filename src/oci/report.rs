@@ -140,7 +140,8 @@ pub fn spec(_: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
         uid: rustix::process::geteuid().as_raw(),
         gid: rustix::process::getegid().as_raw(),
     });
-    let text = super::spec::default_spec(caller);
+    let mut text = super::spec::Text::new();
+    super::spec::default_spec(caller, &mut text);
     let fd = rustix::fs::open(
         path.as_c_str(),
         OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC,

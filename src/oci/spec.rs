@@ -23,8 +23,8 @@ use crate::spec;
 pub type Text = Buf<16384>;
 
 /// A JSON writer that indents by two spaces, as runc's `spec` output is.
-struct Writer {
-    out: Text,
+struct Writer<'a> {
+    out: &'a mut Text,
     depth: usize,
     /// Whether the current object or array has no member yet.
     first: bool,
@@ -33,7 +33,7 @@ struct Writer {
     arrays: u32,
 }
 
-impl Writer {
+impl Writer<'_> {
     fn member(&mut self, key: Option<&str>) {
         if !self.first {
             self.out.push(b",");
@@ -88,7 +88,7 @@ impl Writer {
     fn prefixed(&mut self, key: Option<&str>, prefix: &[u8], value: &[u8]) {
         self.member(key);
         self.out.push(b"\"").push(prefix);
-        push_escaped(&mut self.out, value);
+        push_escaped(self.out, value);
         self.out.push(b"\"");
     }
 
@@ -120,10 +120,11 @@ pub struct Caller {
     pub gid: u32,
 }
 
-/// The default config.json; with `rootless`, one for that caller.
-pub fn default_spec(rootless: Option<Caller>) -> Text {
+/// The default config.json; with `rootless`, one for that caller. Written
+/// into the caller's `out`, where returning the text copied its 16 KB.
+pub fn default_spec(rootless: Option<Caller>, out: &mut Text) {
     let mut w = Writer {
-        out: Text::new(),
+        out,
         depth: 0,
         first: true,
         arrays: 0,
@@ -231,7 +232,6 @@ pub fn default_spec(rootless: Option<Caller>) -> Text {
     w.close();
     w.depth = 0;
     w.out.push(b"\n}\n");
-    w.out
 }
 
 /// `uidMappings` or `gidMappings` of `spec --rootless`: the caller's `id`
@@ -287,7 +287,8 @@ mod tests {
 
     #[test]
     fn default_spec_is_json_and_says_what_sct_does() {
-        let text = default_spec(None);
+        let mut text = Text::new();
+        default_spec(None, &mut text);
         assert!(!text.is_cut());
         let v: serde_json::Value = serde_json::from_slice(text.as_bytes()).unwrap();
         assert_eq!(v["process"]["args"][0], "sh");
@@ -318,7 +319,8 @@ mod tests {
 
     #[test]
     fn rootless_spec_makes_runcs_edits() {
-        let text = default_spec(Some(Caller { uid: 999, gid: 998 }));
+        let mut text = Text::new();
+        default_spec(Some(Caller { uid: 999, gid: 998 }), &mut text);
         assert!(!text.is_cut());
         let v: serde_json::Value = serde_json::from_slice(text.as_bytes()).unwrap();
         let linux = &v["linux"];
