@@ -109,8 +109,8 @@ pub fn optional<T>(
     name: &'static str,
     read: fn(Value<'static>, &At) -> Result<T>,
 ) -> Result<Option<T>> {
-    match get(obj, name) {
-        Some(v) => read(v, &at.field(name)).map(Some),
+    match member(obj, at, name) {
+        Some((v, at)) => read(v, &at).map(Some),
         None => Ok(None),
     }
 }
@@ -123,10 +123,22 @@ pub fn required<T>(
     name: &'static str,
     read: fn(Value<'static>, &At) -> Result<T>,
 ) -> Result<T> {
-    match get(obj, name) {
-        Some(v) => read(v, &at.field(name)),
+    match member(obj, at, name) {
+        Some((v, at)) => read(v, &at),
         None => Err(at.bad_member(name, "required")),
     }
+}
+
+/// The member `name` of `obj`, if there, and its path: what `optional`
+/// and `required` do whatever they read, in one copy for every reader,
+/// where each copy of theirs (one per reader) did it itself.
+#[inline(never)]
+fn member<'a>(
+    obj: Object<'static>,
+    at: &'a At<'a>,
+    name: &'static str,
+) -> Option<(Value<'static>, At<'a>)> {
+    get(obj, name).map(|v| (v, at.field(name)))
 }
 
 /// The decoded string, borrowed from the document when it has no escape.
