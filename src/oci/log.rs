@@ -74,11 +74,13 @@ pub fn push_time(out: &mut Buf<64>) {
     push_rfc3339(out, crate::sys::realtime_secs());
 }
 
-/// Seconds since the epoch as an RFC 3339 UTC date and time.
+/// Seconds since the epoch as an RFC 3339 UTC date and time. The fields
+/// in 32 bits (days until the year 11 million): a division by a constant
+/// is a shorter multiplication there than in 64.
 pub fn push_rfc3339(out: &mut Buf<64>, secs: u64) {
-    let (y, m, d) = civil_from_days(secs / 86400);
-    let t = secs % 86400;
-    out.push_u64(y);
+    let (y, m, d) = civil_from_days((secs / 86400) as u32);
+    let t = (secs % 86400) as u32;
+    out.push_u64(u64::from(y));
     // Each field after the year: its separator, then two digits.
     for (sep, n) in [
         (b'-', m),
@@ -94,7 +96,7 @@ pub fn push_rfc3339(out: &mut Buf<64>, secs: u64) {
 
 /// Days since 1970-01-01 to (year, month, day) of the proleptic Gregorian
 /// calendar (the era arithmetic of H. Hinnant's date algorithms).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
+fn civil_from_days(days: u32) -> (u32, u32, u32) {
     let z = days + 719_468;
     let era = z / 146_097;
     let doe = z % 146_097;
@@ -103,7 +105,7 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
+    let y = yoe + era * 400 + u32::from(m <= 2);
     (y, m, d)
 }
 
