@@ -346,14 +346,11 @@ fn signal_cgroup(st: &State, signal: Signal) {
     };
     let mut buf = [0u8; 8192];
     let n = crate::out::read(fd.as_fd(), &mut buf).unwrap_or(0);
-    for pid in buf[..n]
-        .split(|&c| c == b'\n')
-        .filter_map(crate::out::parse_u64)
-    {
+    state::each_pid(&buf[..n], &mut |pid| {
         if let Some(pid) = Pid::from_raw(pid as i32) {
             let _ = rustix::process::kill_process(pid, signal);
         }
-    }
+    });
 }
 
 /// `delete`: removes a stopped or created container, its cgroup and its

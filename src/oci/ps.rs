@@ -28,18 +28,17 @@ fn list(opts: &Opts, live: &Live) -> Result<()> {
     let mut procs = [0u8; 16384];
     let procs = live.procs(&mut procs)?;
     let mut out = Buf::<16384>::from(if opts.json { b"[" } else { b"PID\n" });
-    let pids = procs
-        .split(|&c| c == b'\n')
-        .filter_map(crate::out::parse_u64);
-    for (i, pid) in pids.enumerate() {
-        if opts.json && i > 0 {
+    let mut first = true;
+    state::each_pid(procs, &mut |pid| {
+        if opts.json && !first {
             out.push(b",");
         }
+        first = false;
         out.push_u64(pid);
         if !opts.json {
             out.push(b"\n");
         }
-    }
+    });
     if opts.json {
         out.push(b"]\n");
     }

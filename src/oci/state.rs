@@ -459,6 +459,16 @@ pub fn status(st: &State, dir: &Dir) -> Status {
     }
 }
 
+/// Each line of `text` that is a number, as `cgroup.procs` lists pids:
+/// one copy of the walk for `ps` and `kill --all`.
+pub fn each_pid(text: &[u8], f: &mut dyn FnMut(u64)) {
+    for line in text.split(|&c| c == b'\n') {
+        if let Some(pid) = crate::out::parse_u64(line) {
+            f(pid);
+        }
+    }
+}
+
 /// Opens container `id` under `root` and runs `f` on its state and
 /// status, unless it has stopped: what `ps`, `pause`, `resume`, `update`
 /// and `events` share (one copy, not one per command).
