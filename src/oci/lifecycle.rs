@@ -61,7 +61,7 @@ fn create_parked(
     detached: bool,
     args: Args,
     env: Environ,
-) -> Result<Option<(Dir, Pid, Option<OwnedFd>)>> {
+) -> Result<Option<(Dir<'static>, Pid, Option<OwnedFd>)>> {
     let mut bundle = Buf::<1024>::new();
     absolute(opts.bundle.map_or(&b"."[..], CStr::to_bytes), &mut bundle)?;
     // A trailing NUL: the bundle path outlives this function as a C string

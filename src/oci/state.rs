@@ -17,11 +17,12 @@ use crate::out::Buf;
 
 pub type Path = Buf<1024>;
 
-/// One container's directory, locked.
-pub struct Dir {
+/// One container's directory, locked. `root` and `id` name it again for
+/// `rmdir`, where a path of its own made each move of a `Dir` copy 1 KB.
+pub struct Dir<'p> {
     fd: OwnedFd,
-    /// With a NUL at its end, for `rmdir`.
-    path: Path,
+    root: &'p CStr,
+    id: &'p [u8],
 }
 
 /// Where a state is read: the text of `state.json`, and the strings
@@ -43,7 +44,11 @@ impl Room {
 /// Opens container `id` under `root` and reads its state into `room`:
 /// where most commands begin.
 #[inline(never)]
-pub fn open<'a>(root: &CStr, id: &[u8], room: &'a mut Room) -> Result<(Dir, State<'a>)> {
+pub fn open<'a, 'p>(
+    root: &'p CStr,
+    id: &'p [u8],
+    room: &'a mut Room,
+) -> Result<(Dir<'p>, State<'a>)> {
     let dir = Dir::open(root, id)?;
     let st = dir.read_state(room)?;
     Ok((dir, st))
@@ -117,10 +122,10 @@ fn lock(fd: &OwnedFd, path: &[u8]) -> Result<()> {
     crate::sys::retry(|| rustix::fs::flock(fd, FlockOperation::LockExclusive)).at("flock", path)
 }
 
-impl Dir {
+impl<'p> Dir<'p> {
     /// Makes the directory of a new container (and `--root` if needed);
     /// an ID in use is refused.
-    pub fn create(root: &CStr, id: &[u8]) -> Result<Dir> {
+    pub fn create(root: &'p CStr, id: &'p [u8]) -> Result<Dir<'p>> {
         let mode = Mode::from_raw_mode(0o700);
         make_dirs(root.to_bytes(), mode)?;
         let path = join(root, id)?;
@@ -134,20 +139,20 @@ impl Dir {
             }
             Err(e) => return Err(e).at("mkdir", path.as_bytes()),
         }
-        let dir = Self::open_path(path)?;
-        Ok(dir)
+        Self::open_path(root, id, &path)
     }
 
     /// Opens and locks an existing container's directory.
-    pub fn open(root: &CStr, id: &[u8]) -> Result<Dir> {
+    pub fn open(root: &'p CStr, id: &'p [u8]) -> Result<Dir<'p>> {
         let path = join(root, id)?;
         match rustix::fs::access(path.as_c_str(), rustix::fs::Access::EXISTS) {
             Err(Errno::NOENT) => Err(Error::setup("container", id, "does not exist")),
-            _ => Self::open_path(path),
+            _ => Self::open_path(root, id, &path),
         }
     }
 
-    fn open_path(path: Path) -> Result<Dir> {
+    /// Opens and locks `path`, container `id`'s directory under `root`.
+    fn open_path(root: &'p CStr, id: &'p [u8], path: &Path) -> Result<Dir<'p>> {
         let fd = rustix::fs::open(
             path.as_c_str(),
             OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
@@ -157,7 +162,7 @@ impl Dir {
         let text = path.as_c_str().to_bytes();
         let fd = fd.at("open", text)?;
         lock(&fd, text)?;
-        Ok(Dir { fd, path })
+        Ok(Dir { fd, root, id })
     }
 
     /// The descriptor that holds the lock.
@@ -333,7 +338,8 @@ impl Dir {
                 Err(e) => return Err(e).at("unlink", name.to_bytes()),
             }
         }
-        let path = self.path.as_c_str();
+        let path = join(self.root, self.id)?;
+        let path = path.as_c_str();
         rustix::fs::rmdir(path).at("rmdir", path.to_bytes())
     }
 }
