@@ -109,13 +109,14 @@ const STATE: &CStr = c"state.json";
 const STATE_NEW: &CStr = c"state.json.new";
 pub const FIFO: &CStr = c"exec.fifo";
 
-fn join(root: &CStr, id: &[u8]) -> Result<Path> {
-    let mut path = Path::from(root.to_bytes());
-    path.push(b"/").push(id).push(b"\0");
+/// `root/id` and a NUL, into `path` (the caller's: returning it copied
+/// 1 KB).
+fn join(root: &CStr, id: &[u8], path: &mut Path) -> Result<()> {
+    path.push(root.to_bytes()).push(b"/").push(id).push(b"\0");
     if path.is_cut() {
         return Err(Error::os("state", id, crate::sys::Errno::NAMETOOLONG));
     }
-    Ok(path)
+    Ok(())
 }
 
 fn lock(fd: &OwnedFd, path: &[u8]) -> Result<()> {
@@ -128,7 +129,8 @@ impl<'p> Dir<'p> {
     pub fn create(root: &'p CStr, id: &'p [u8]) -> Result<Dir<'p>> {
         let mode = Mode::from_raw_mode(0o700);
         make_dirs(root.to_bytes(), mode)?;
-        let path = join(root, id)?;
+        let mut path = Path::new();
+        join(root, id, &mut path)?;
         match rustix::fs::mkdir(path.as_c_str(), mode) {
             Ok(()) => {}
             Err(Errno::EXIST) => {
@@ -144,7 +146,8 @@ impl<'p> Dir<'p> {
 
     /// Opens and locks an existing container's directory.
     pub fn open(root: &'p CStr, id: &'p [u8]) -> Result<Dir<'p>> {
-        let path = join(root, id)?;
+        let mut path = Path::new();
+        join(root, id, &mut path)?;
         match rustix::fs::access(path.as_c_str(), rustix::fs::Access::EXISTS) {
             Err(Errno::NOENT) => Err(Error::setup("container", id, "does not exist")),
             _ => Self::open_path(root, id, &path),
@@ -338,7 +341,8 @@ impl<'p> Dir<'p> {
                 Err(e) => return Err(e).at("unlink", name.to_bytes()),
             }
         }
-        let path = join(self.root, self.id)?;
+        let mut path = Path::new();
+        join(self.root, self.id, &mut path)?;
         let path = path.as_c_str();
         rustix::fs::rmdir(path).at("rmdir", path.to_bytes())
     }
