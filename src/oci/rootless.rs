@@ -15,7 +15,8 @@ use crate::sys::args::Environ;
 /// Without a usable XDG_RUNTIME_DIR, a refusal that says what to pass.
 pub fn default_root(env: Environ) -> Result<&'static CStr> {
     let xdg = env.entry(b"XDG_RUNTIME_DIR").map(|e| &e.to_bytes()[16..]);
-    let Some(path) = root_under(xdg) else {
+    let mut path = Buf::<1024>::new();
+    if !root_under(xdg, &mut path) {
         return Err(Error::setup(
             "--root",
             b"",
@@ -24,7 +25,7 @@ pub fn default_root(env: Environ) -> Result<&'static CStr> {
         .hint(
             "as an ordinary user, pass --root DIR (a directory of yours) or set XDG_RUNTIME_DIR",
         ));
-    };
+    }
     let len = path.as_bytes().len();
     let mut arena = Arena::map(len + 1).at("mmap", b"--root")?;
     arena
@@ -36,12 +37,15 @@ pub fn default_root(env: Environ) -> Result<&'static CStr> {
         .ok_or_else(|| Error::setup("mmap", b"--root", "too small"))
 }
 
-/// `XDG/sct`, if `XDG` is an absolute path that fits.
-fn root_under(xdg: Option<&[u8]>) -> Option<Buf<1024>> {
-    let xdg = xdg.filter(|x| x.first() == Some(&b'/'))?;
-    let mut path = Buf::<1024>::from(xdg.strip_suffix(b"/").unwrap_or(xdg));
-    path.push(b"/sct");
-    (!path.is_cut()).then_some(path)
+/// `XDG/sct` into the empty `path` (the caller's: returning it copied
+/// 1 KB); false unless `XDG` is an absolute path and it fits.
+fn root_under(xdg: Option<&[u8]>, path: &mut Buf<1024>) -> bool {
+    let Some(xdg) = xdg.filter(|x| x.first() == Some(&b'/')) else {
+        return false;
+    };
+    path.push(xdg.strip_suffix(b"/").unwrap_or(xdg))
+        .push(b"/sct");
+    !path.is_cut()
 }
 
 #[cfg(test)]
@@ -50,7 +54,10 @@ mod tests {
 
     #[test]
     fn root_is_under_xdg_runtime_dir_when_it_is_absolute() {
-        let root = |x: Option<&[u8]>| root_under(x).map(|b| b.as_bytes().to_vec());
+        let root = |x: Option<&[u8]>| {
+            let mut path = Buf::<1024>::new();
+            root_under(x, &mut path).then(|| path.as_bytes().to_vec())
+        };
         assert_eq!(root(Some(b"/run/user/999")).unwrap(), b"/run/user/999/sct");
         assert_eq!(root(Some(b"/run/user/999/")).unwrap(), b"/run/user/999/sct");
         assert_eq!(root(Some(b"")), None);
