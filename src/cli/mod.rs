@@ -26,7 +26,9 @@ pub use extra::{
 use limits::check_limits;
 pub use mounts::{Bind, Device, Tmpfs, MAX_BINDS, MAX_DEVICES, MAX_TMPFS};
 use options::{Parsed, OPTIONS};
-pub use security::{capability_number, syscall_number, DenyList, MAX_EXTRA_DENIED};
+pub use security::{
+    capability_number, syscall_number, DenyList, CAPABILITY_NAMES, MAX_EXTRA_DENIED,
+};
 
 /// The argument vector, as seen by the parser.
 pub trait ArgList {

@@ -36,7 +36,9 @@ impl DenyList {
     }
 }
 
-static CAPABILITY_NAMES: [u8; names::runs_len(spec::CAPABILITIES, names::Coding::Bytes)] =
+/// `spec::CAPABILITIES` packed (`crate::names`): what sct reads the names
+/// from (OCI mode's config.json, `features` and `spec` too).
+pub static CAPABILITY_NAMES: [u8; names::runs_len(spec::CAPABILITIES, names::Coding::Bytes)] =
     names::pack_runs(spec::CAPABILITIES, names::Coding::Bytes);
 
 /// A capability name, with or without `CAP_`, in any case; or ALL.

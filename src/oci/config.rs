@@ -318,10 +318,9 @@ fn capabilities(caps: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> 
             let at = at.index(i);
             let raw = string(c, &at)?.raw();
             let bare = raw.strip_prefix(b"CAP_").unwrap_or(raw);
-            let known = crate::spec::CAPABILITIES
-                .iter()
-                .find(|(n, _)| n.as_bytes() == bare);
-            let Some((_, cap)) = known.filter(|_| raw.starts_with(b"CAP_")) else {
+            let known =
+                crate::names::entries(&crate::cli::CAPABILITY_NAMES).find(|&(_, n)| n == bare);
+            let Some((cap, _)) = known.filter(|_| raw.starts_with(b"CAP_")) else {
                 return Err(at.bad("unknown capability: see capabilities(7), e.g. CAP_CHOWN"));
             };
             mask |= 1 << cap;

@@ -1,9 +1,9 @@
 //! `features`: the runtime-spec features document, what sct supports. The
 //! capabilities, mount options and seccomp lists come from the tables the
-//! code uses (`spec::CAPABILITIES`, config.json's reader's bind and tmpfs
-//! options, `profile`'s actions, operators, architectures and flags); the
-//! namespaces are those config.json's reader takes. The unit test below
-//! checks both against the reader.
+//! code uses (`spec::CAPABILITIES`, as cli packs it, config.json's reader's
+//! bind and tmpfs options, `profile`'s actions, operators, architectures
+//! and flags); the namespaces are those config.json's reader takes. The
+//! unit test below checks both against the reader.
 
 use super::{Global, Opts};
 use crate::error::Result;
@@ -27,7 +27,7 @@ pub fn features(_: &Global, _: &Opts, _: Args, _: Environ) -> Result<u8> {
         b"",
         &mut namespaces,
     );
-    let mut caps = crate::spec::CAPABILITIES.iter().map(|c| c.0.as_bytes());
+    let mut caps = crate::names::entries(&crate::cli::CAPABILITY_NAMES).map(|(_, n)| n);
     list(&mut out, b",\"capabilities\":", b"CAP_", &mut caps);
     out.push(b",\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":false,\"systemdUser\":false,\"rdma\":false}");
     let mut actions = crate::profile::ACTIONS.iter().map(|a| a.0);

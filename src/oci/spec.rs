@@ -155,9 +155,9 @@ pub fn default_spec(rootless: Option<Caller>, out: &mut Text) {
     let kept = spec::kept_mask() & !(1 << linux_raw_sys::general::CAP_NET_RAW);
     for &set in &["bounding", "effective", "permitted"] {
         w.array(Some(set));
-        for &(name, cap) in spec::CAPABILITIES {
+        for (cap, name) in crate::names::entries(&crate::cli::CAPABILITY_NAMES) {
             if kept & (1 << cap) != 0 {
-                w.prefixed(None, b"CAP_", name.as_bytes());
+                w.prefixed(None, b"CAP_", name);
             }
         }
         w.close();
