@@ -9,7 +9,8 @@ use crate::sys::args::{Args, Argv, CStrVec, Environ};
 use crate::sys::process::execve;
 use crate::sys::Errno;
 
-const DEFAULT_PATH: &CStr = c"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub(crate) const DEFAULT_PATH: &CStr =
+    c"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// Room for the container's environment.
 type Env = CStrVec<64>;

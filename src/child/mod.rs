@@ -19,6 +19,8 @@ mod caps;
 mod dev;
 pub mod enter;
 mod exec;
+#[cfg(feature = "oci")]
+pub(crate) use exec::DEFAULT_PATH;
 mod fds;
 mod hooks;
 mod init;

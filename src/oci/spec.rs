@@ -142,10 +142,8 @@ pub fn default_spec(rootless: Option<Caller>, out: &mut Text) {
     w.string(None, b"sh");
     w.close();
     w.array(Some("env"));
-    w.string(
-        None,
-        b"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    );
+    // The PATH `sct ROOTFS CMD` gives, from where the child takes it.
+    w.string(None, crate::child::DEFAULT_PATH.to_bytes());
     w.string(None, b"HOME=/");
     w.string(None, b"container=sct");
     w.close();
