@@ -220,7 +220,7 @@ pub fn strings(
     let mut next = 0;
     arena
         .vector(n, |_| {
-            let s = CStr::from_bytes_until_nul(&region[next..]).unwrap_or(c"");
+            let s = crate::out::first_c_str(&region[next..]).unwrap_or(c"");
             next += s.to_bytes_with_nul().len();
             s
         })
