@@ -214,7 +214,8 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
     let id = opts.args[0].map_or(&b""[..], CStr::to_bytes);
     // Locked until the process runs, so that no delete interleaves.
     let mut room = Room::new();
-    let (dir, st) = state::open(global.root, id, &mut room)?;
+    let mut st = state::State::empty();
+    let dir = state::open(global.root, id, &mut room, &mut st)?;
     // state::status, so that a paused container is refused too; a created
     // one is: its init is still sct, parked, and would share the
     // container with a process of the caller's.

@@ -187,7 +187,8 @@ fn create_in(
 /// `start`: lets a created container's init go on to CMD.
 pub fn start(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     let mut room = Room::new();
-    let (dir, st) = state::open(global.root, id(opts), &mut room)?;
+    let mut st = State::empty();
+    let dir = state::open(global.root, id(opts), &mut room, &mut st)?;
     let refused = match state::status(&st, &dir) {
         Status::Created => None,
         // runc's words.
@@ -266,7 +267,8 @@ pub fn run(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8>
         return Ok(1);
     };
     let mut room = Room::new();
-    let st = dir.read_state(&mut room)?;
+    let mut st = State::empty();
+    dir.read_state(&mut room, &mut st)?;
     match release(global, &dir, &st) {
         Ok(true) => run_hooks(global, &st, Kind::Poststart),
         Ok(false) => {
@@ -286,7 +288,8 @@ pub fn run(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8>
     drop(dir);
     let code = parent::supervise_created(pid, &signals, terminal)?;
     let mut room = Room::new();
-    let (dir, st) = state::open(root_id.0, root_id.1, &mut room)?;
+    let mut st = State::empty();
+    let dir = state::open(root_id.0, root_id.1, &mut room, &mut st)?;
     destroy(global, dir, &st)?;
     Ok(code)
 }
@@ -303,7 +306,8 @@ pub fn kill(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
         ));
     };
     let mut room = Room::new();
-    let (dir, st) = state::open(global.root, id(opts), &mut room)?;
+    let mut st = State::empty();
+    let dir = state::open(global.root, id(opts), &mut room, &mut st)?;
     if state::status(&st, &dir) == Status::Stopped {
         return Err(Error::setup("kill", id(opts), "container not running"));
     }
@@ -363,7 +367,8 @@ pub fn delete(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
         Err(e) => return Err(e),
     };
     let mut room = Room::new();
-    let st = dir.read_state(&mut room)?;
+    let mut st = State::empty();
+    dir.read_state(&mut room, &mut st)?;
     let status = state::status(&st, &dir);
     if matches!(status, Status::Running | Status::Paused) && !opts.force {
         return Err(Error::setup("delete", id(opts), "the container is running")

@@ -15,7 +15,8 @@ use crate::sys::args::{Args, Environ};
 /// `state`: runtime-spec's state JSON.
 pub fn state(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     let mut room = Room::new();
-    let (dir, st) = state::open(global.root, id(opts), &mut room)?;
+    let mut st = State::empty();
+    let dir = state::open(global.root, id(opts), &mut room, &mut st)?;
     let status = state::status(&st, &dir);
     let mut out = Buf::<16384>::new();
     push_state(&mut out, &st, status, id(opts), None);
@@ -83,7 +84,8 @@ pub fn list(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
             continue;
         }
         let mut room = Room::new();
-        let Ok((dir, st)) = state::open(global.root, name, &mut room) else {
+        let mut st = State::empty();
+        let Ok(dir) = state::open(global.root, name, &mut room, &mut st) else {
             continue;
         };
         let status = state::status(&st, &dir);

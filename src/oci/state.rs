@@ -41,17 +41,19 @@ impl Room {
     }
 }
 
-/// Opens container `id` under `root` and reads its state into `room`:
-/// where most commands begin.
+/// Opens container `id` under `root` and reads its state into `room` and
+/// `st` (the caller's: returning a state copied it): where most commands
+/// begin.
 #[inline(never)]
 pub fn open<'a, 'p>(
     root: &'p CStr,
     id: &'p [u8],
     room: &'a mut Room,
-) -> Result<(Dir<'p>, State<'a>)> {
+    st: &mut State<'a>,
+) -> Result<Dir<'p>> {
     let dir = Dir::open(root, id)?;
-    let st = dir.read_state(room)?;
-    Ok((dir, st))
+    dir.read_state(room, st)?;
+    Ok(dir)
 }
 
 /// What `create` recorded, borrowed from the text of `state.json`.
@@ -207,10 +209,10 @@ impl<'p> Dir<'p> {
         rustix::fs::renameat(&self.fd, STATE_NEW, &self.fd, STATE).at("rename", STATE.to_bytes())
     }
 
-    /// Reads `state.json` into `room`. A directory without one is a
-    /// `create` that did not get that far: it reads as a stopped container
-    /// with no pid.
-    pub fn read_state<'a>(&self, room: &'a mut Room) -> Result<State<'a>> {
+    /// Reads `state.json` into `room` and `st`, which starts empty
+    /// (`State::empty`). A directory without one is a `create` that did not
+    /// get that far: it reads as a stopped container with no pid.
+    pub fn read_state<'a>(&self, room: &'a mut Room, st: &mut State<'a>) -> Result<()> {
         let (buf, scratch) = (&mut room.text[..], &mut room.strings[..]);
         let fd = match rustix::fs::openat(
             &self.fd,
@@ -219,7 +221,7 @@ impl<'p> Dir<'p> {
             Mode::empty(),
         ) {
             Ok(fd) => fd,
-            Err(Errno::NOENT) => return Ok(State::empty()),
+            Err(Errno::NOENT) => return Ok(()),
             Err(e) => return Err(e).at("open", STATE.to_bytes()),
         };
         let len = super::lifecycle::read_all(&fd, buf).at("read", STATE.to_bytes())?;
@@ -238,7 +240,6 @@ impl<'p> Dir<'p> {
                 _ => Ok(b""),
             }
         };
-        let mut st = State::empty();
         st.id = string(b"id")?;
         st.bundle = string(b"bundle")?;
         st.rootfs = string(b"rootfs")?;
@@ -264,7 +265,7 @@ impl<'p> Dir<'p> {
                 }
             }
         }
-        Ok(st)
+        Ok(())
     }
 
     /// Makes the exec FIFO and opens it O_PATH, for the child to reopen
@@ -490,7 +491,8 @@ pub fn with_live(
     f: &mut dyn FnMut(&State, Status) -> Result<()>,
 ) -> Result<u8> {
     let mut room = Room::new();
-    let (dir, st) = open(root, id, &mut room)?;
+    let mut st = State::empty();
+    let dir = open(root, id, &mut room, &mut st)?;
     match status(&st, &dir) {
         Status::Stopped => Err(Error::setup(step, id, "the container is not running")),
         // An ordinary user's container without limits (parent/mod.rs says why).
