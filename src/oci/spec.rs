@@ -39,12 +39,17 @@ impl Writer<'_> {
             self.out.push(b",");
         }
         self.first = false;
+        self.new_line();
+        if let Some(key) = key {
+            self.out.push(b"\"").push_str(key).push(b"\": ");
+        }
+    }
+
+    /// A newline, and the indentation of the current level.
+    fn new_line(&mut self) {
         self.out.push(b"\n");
         for _ in 0..self.depth {
             self.out.push(b"  ");
-        }
-        if let Some(key) = key {
-            self.out.push(b"\"").push_str(key).push(b"\": ");
         }
     }
 
@@ -68,10 +73,7 @@ impl Writer<'_> {
     fn close(&mut self) {
         self.depth -= 1;
         if !self.first {
-            self.out.push(b"\n");
-            for _ in 0..self.depth {
-                self.out.push(b"  ");
-            }
+            self.new_line();
         }
         self.out
             .push(if self.arrays & 1 != 0 { b"]" } else { b"}" });
