@@ -72,7 +72,7 @@ pub struct Opts {
 
 /// `Command::args.1` of a command whose arguments after the first
 /// required ones are a command line of their own (exec's CMD).
-const REST: usize = usize::MAX;
+const REST: u8 = u8::MAX;
 
 /// One command: its usage line, help line, the flags it takes, how many
 /// arguments, and what runs it.
@@ -81,8 +81,9 @@ struct Command {
     /// it), a newline, and the help line: one string, as a flag's `text`.
     text: &'static str,
     flags: &'static [Flag],
-    /// Required and optional positional arguments.
-    args: (usize, usize),
+    /// Required and optional positional arguments (bytes: a pair of
+    /// `usize` made each of the table's entries 8 bytes larger).
+    args: (u8, u8),
     run: fn(&Global, &Opts, Args, Environ) -> Result<u8>,
 }
 
@@ -532,17 +533,17 @@ fn parse_command(cmd: &Command, args: &Args, first: usize, opts: &mut Opts) -> R
             continue;
         }
         // CMD's own flags are its own: parsing stops at it, as runc's.
-        if cmd.args.1 == REST && count == cmd.args.0 {
+        if cmd.args.1 == REST && count == usize::from(cmd.args.0) {
             opts.rest = i - 1;
             break;
         }
-        if count == cmd.args.0.saturating_add(cmd.args.1) {
+        if count == usize::from(cmd.args.0) + usize::from(cmd.args.1) {
             return Err(Error::usage("unexpected argument '", arg, "'"));
         }
         opts.args[count] = Some(raw);
         count += 1;
     }
-    if count < cmd.args.0 {
+    if count < usize::from(cmd.args.0) {
         return Err(Error::usage(
             "missing container ID: usage: sct ",
             cmd.usage(),
