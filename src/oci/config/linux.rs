@@ -114,25 +114,20 @@ const NAMESPACE_TYPES: &[(&str, Namespace)] = &[
 static NAMESPACES: Packed<Namespace, { names_len(NAMESPACE_TYPES) }, { NAMESPACE_TYPES.len() }> =
     Packed::new(NAMESPACE_TYPES);
 
-/// Namespaces sct always makes, which config.json must therefore list.
-const ALWAYS: &[(Namespace, &str)] = &[
-    (
-        Namespace::Pid,
-        "no pid namespace listed: sct always makes one",
-    ),
-    (
-        Namespace::Mount,
-        "no mount namespace listed: sct always makes one",
-    ),
-    (
-        Namespace::Ipc,
-        "no ipc namespace listed: sct always makes one (or joins one by path)",
-    ),
-    (
-        Namespace::Uts,
-        "no uts namespace listed: sct always makes one (or joins one by path)",
-    ),
+/// Namespaces sct always makes, which config.json must therefore list:
+/// the first four types (by `Namespace`'s order), each with its refusal.
+const ALWAYS: [&str; 4] = [
+    "no pid namespace listed: sct always makes one",
+    "no mount namespace listed: sct always makes one",
+    "no ipc namespace listed: sct always makes one (or joins one by path)",
+    "no uts namespace listed: sct always makes one (or joins one by path)",
 ];
+const _: () = assert!(
+    Namespace::Pid as u32 == 0
+        && Namespace::Mount as u32 == 1
+        && Namespace::Ipc as u32 == 2
+        && Namespace::Uts as u32 == 3
+);
 
 /// `uidMappings` and `gidMappings`: the user namespace's maps, written by
 /// sct's parent as for `--uidmap`/`--gidmap` (userns.rs). Both or neither,
@@ -229,8 +224,8 @@ fn namespaces(l: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) 
             }
         }
     }
-    for &(kind, why) in ALWAYS {
-        if seen & (1 << kind as u32) == 0 {
+    for (kind, why) in ALWAYS.iter().enumerate() {
+        if seen & (1 << kind) == 0 {
             return Err(at.bad(why));
         }
     }
