@@ -5,13 +5,17 @@
 //! and flags); the namespaces are those config.json's reader takes. The
 //! unit test below checks both against the reader.
 
+use super::packed::{list_len, List};
 use super::{Global, Opts};
 use crate::error::Result;
 use crate::out::Buf;
 use crate::sys::args::{Args, Environ};
 
 /// The namespace types config.json's reader takes (`linux.namespaces`).
-const NAMESPACES: &[&[u8]] = &[b"pid", b"mount", b"ipc", b"uts", b"network", b"cgroup"];
+const NAMESPACE_TYPES: &[&str] = &["pid", "mount", "ipc", "uts", "network", "cgroup"];
+
+/// Packed (`oci::packed`).
+static NAMESPACES: List<{ list_len(NAMESPACE_TYPES) }> = List::new(NAMESPACE_TYPES);
 
 pub fn features(_: &Global, _: &Opts, _: Args, _: Environ) -> Result<u8> {
     let mut out = Buf::<16384>::from(b"{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"");
@@ -20,7 +24,7 @@ pub fn features(_: &Global, _: &Opts, _: Args, _: Environ) -> Result<u8> {
     list(&mut out, b"\",\"hooks\":", b"", &mut hooks);
     let mut options = super::config::mount_option_names();
     list(&mut out, b",\"mountOptions\":", b"", &mut options);
-    let mut namespaces = NAMESPACES.iter().copied();
+    let mut namespaces = NAMESPACES.names();
     list(
         &mut out,
         b",\"linux\":{\"namespaces\":",
@@ -86,7 +90,7 @@ mod tests {
     #[test]
     fn listed_namespaces_and_mount_options_are_read() {
         let s = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
-        for ns in NAMESPACES {
+        for ns in NAMESPACES.names() {
             assert!(
                 accepted(&format!(r#",{{"type":"{}"}}"#, s(ns)), ""),
                 "{}",

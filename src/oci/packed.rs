@@ -98,6 +98,11 @@ impl<const L: usize> List<L> {
     pub fn contains(&self, name: &[u8]) -> bool {
         position(&self.0, name).is_some()
     }
+
+    /// The names, in the list's order.
+    pub fn names(&'static self) -> impl Iterator<Item = &'static [u8]> {
+        crate::names::entries(&self.0).map(|(_, name)| name)
+    }
 }
 
 /// Where `name` is among the packed `names`. One copy for every table.
