@@ -76,8 +76,8 @@ impl Kind {
 /// prints it; `pid` is put in, as the hook sees it (runtime.md, "State":
 /// the container's namespace's pid for hooks run there).
 pub fn run(hooks: &[u8], kind: Kind, state: &[u8], pid: u32) -> Result<()> {
-    for i in 0..list(hooks, kind).iter().count() {
-        run_one(hooks, kind, i, state, pid)?;
+    for (i, hook) in list(hooks, kind).iter().enumerate() {
+        run_one(hook, kind, i, state, pid)?;
     }
     Ok(())
 }
@@ -102,8 +102,8 @@ pub fn run_runtime_hooks(plan: &Plan, child: Pid) -> Result<()> {
 /// warning, on stderr and in `--log`, and the rest go on (runtime.md,
 /// "Lifecycle", steps 9 and 13).
 pub fn run_warning(global: &Global, hooks: &[u8], kind: Kind, state: &[u8], pid: u32) {
-    for i in 0..list(hooks, kind).iter().count() {
-        if let Err(e) = run_one(hooks, kind, i, state, pid) {
+    for (i, hook) in list(hooks, kind).iter().enumerate() {
+        if let Err(e) = run_one(hook, kind, i, state, pid) {
             super::log::report(global, e, "warning");
         }
     }
@@ -120,16 +120,16 @@ fn list(hooks: &[u8], kind: Kind) -> Array<'_> {
     }
 }
 
-/// Runs hook `i` of `kind` and waits for it. Out of line, with its
-/// buffers: only containers with hooks pay for them.
+/// Runs `hook`, number `i` of `kind`, and waits for it. Out of line, with
+/// its buffers: only containers with hooks pay for them.
 #[inline(never)]
-fn run_one(hooks: &[u8], kind: Kind, i: usize, state: &[u8], pid: u32) -> Result<()> {
+fn run_one(hook: Value<'_>, kind: Kind, i: usize, state: &[u8], pid: u32) -> Result<()> {
     // What a failure is: an error, or for poststart and poststop a warning.
     let step = match kind {
         Kind::Poststart | Kind::Poststop => "warning: hook",
         _ => "hook",
     };
-    let Some(Value::Object(hook)) = list(hooks, kind).iter().nth(i) else {
+    let Value::Object(hook) = hook else {
         return Ok(());
     };
     let mut name = Text::new();
