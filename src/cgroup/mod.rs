@@ -352,10 +352,9 @@ impl Cgroup {
         let mut own = [0u8; 4096];
         let own = read_path(b"/proc/self/cgroup", &mut own)?;
         self.add_v1(slot, DEVICES, "devices", own, rules, making)?;
-        let mut text = Text::new();
-        text.push_u64(pid.as_raw_nonzero().get() as u64);
+        let pid = pid.as_raw_nonzero().get() as u64;
         let dir = self.dirs[slot].as_ref().map(|d| &d.fd);
-        dir.map_or(Ok(()), |fd| write_at(fd, b"cgroup.procs", text.as_bytes()))
+        dir.map_or(Ok(()), |fd| write_number(fd, b"cgroup.procs", pid))
     }
 
     /// The v2 directory for `clone3(CLONE_INTO_CGROUP)`, if there is one.
@@ -416,10 +415,9 @@ impl Cgroup {
     /// Moves the (not yet released) child into every directory it is not
     /// in yet.
     pub fn place(&self, pid: Pid) -> Result<()> {
-        let mut text = Text::new();
-        text.push_u64(pid.as_raw_nonzero().get() as u64);
+        let pid = pid.as_raw_nonzero().get() as u64;
         for d in self.to_place(self.placed_by_clone) {
-            write_at(&d.fd, b"cgroup.procs", text.as_bytes())?;
+            write_number(&d.fd, b"cgroup.procs", pid)?;
         }
         Ok(())
     }
@@ -679,6 +677,14 @@ fn read_all<'a>(
         }
     }
     Ok(&buf[..len])
+}
+
+/// Writes the number `n` to a cgroup file (`write_at`): one copy of the
+/// formatting for every limit and pid sct writes.
+fn write_number(dir: &OwnedFd, name: &[u8], n: u64) -> Result<()> {
+    let mut text = Text::new();
+    text.push_u64(n);
+    write_at(dir, name, text.as_bytes())
 }
 
 /// Writes one value to a cgroup file in one write(2), as the kernel wants.

@@ -4,7 +4,8 @@ use rustix::fd::OwnedFd;
 
 use super::values::{self, Limits};
 use super::{
-    make_dir, read_at, write_at, Controllers, Dir, Path, CPU, CPUSET, DEVICES, MEMORY, PIDS,
+    make_dir, read_at, write_at, write_number, Controllers, Dir, Path, CPU, CPUSET, DEVICES,
+    MEMORY, PIDS,
 };
 use crate::devices::{self, Rule};
 use crate::error::Result;
@@ -52,21 +53,19 @@ pub(super) fn write_limits(
     controller: u8,
     l: &Limits,
 ) -> Result<()> {
-    let mut v = Text::new();
     match controller {
         MEMORY => {
             if let Some(m) = l.memory {
-                v.push_u64(m);
-                write_at(fd, b"memory.limit_in_bytes", v.as_bytes())?;
+                write_number(fd, b"memory.limit_in_bytes", m)?;
             }
             // memsw after memory: v1 refuses memsw below limit_in_bytes.
             if let Some(s) = l.memory_swap {
-                v = Text::new();
+                let file = b"memory.memsw.limit_in_bytes";
                 match s {
-                    values::Swap::Unlimited => v.push(b"-1"),
-                    values::Swap::Total(t) => v.push_u64(t),
-                };
-                write_at(fd, b"memory.memsw.limit_in_bytes", v.as_bytes()).map_err(|e| {
+                    values::Swap::Unlimited => write_at(fd, file, b"-1"),
+                    values::Swap::Total(t) => write_number(fd, file, t),
+                }
+                .map_err(|e| {
                     e.hint_if(
                         Errno::NOENT,
                         "this kernel does not account swap in cgroup v1 (boot with swapaccount=1)",
@@ -74,29 +73,21 @@ pub(super) fn write_limits(
                 })?;
             }
             if let Some(r) = l.memory_reservation() {
-                v = Text::new();
-                v.push_u64(r);
-                write_at(fd, b"memory.soft_limit_in_bytes", v.as_bytes())?;
+                write_number(fd, b"memory.soft_limit_in_bytes", r)?;
             }
         }
         PIDS => {
             if let Some(p) = l.pids {
-                v.push_u64(p);
-                write_at(fd, b"pids.max", v.as_bytes())?;
+                write_number(fd, b"pids.max", p)?;
             }
         }
         CPU => {
             if let Some(q) = l.cpu_quota_us {
-                v.push_u64(values::CPU_PERIOD_US);
-                write_at(fd, b"cpu.cfs_period_us", v.as_bytes())?;
-                v = Text::new();
-                v.push_u64(q);
-                write_at(fd, b"cpu.cfs_quota_us", v.as_bytes())?;
+                write_number(fd, b"cpu.cfs_period_us", values::CPU_PERIOD_US)?;
+                write_number(fd, b"cpu.cfs_quota_us", q)?;
             }
             if let Some(s) = l.cpu_shares() {
-                v = Text::new();
-                v.push_u64(s);
-                write_at(fd, b"cpu.shares", v.as_bytes())?;
+                write_number(fd, b"cpu.shares", s)?;
             }
         }
         CPUSET => {

@@ -5,8 +5,8 @@ use rustix::fd::OwnedFd;
 
 use super::values::{self, Limits};
 use super::{
-    make_dir, open_dir, read_at, write_at, Controllers, Dir, Path, CPU, CPUSET, DEVICES, FREEZER,
-    MEMORY, NAMES, PIDS,
+    make_dir, open_dir, read_at, write_at, write_number, Controllers, Dir, Path, CPU, CPUSET,
+    DEVICES, FREEZER, MEMORY, NAMES, PIDS,
 };
 use crate::devices::Rule;
 use crate::ebpf;
@@ -68,37 +68,29 @@ pub(super) fn enable_list(controllers: Controllers) -> Text {
 }
 
 pub(super) fn write_limits(fd: &OwnedFd, controllers: Controllers, l: &Limits) -> Result<()> {
-    let mut v = Text::new();
     if controllers.has(MEMORY) {
         if let Some(m) = l.memory {
-            v.push_u64(m);
-            write_at(fd, b"memory.max", v.as_bytes())?;
+            write_number(fd, b"memory.max", m)?;
             if let Some(s) = l.memory_swap {
-                v = Text::new();
+                let mut v = Text::new();
                 values::format_swap_max(m, s, &mut v);
                 write_at(fd, b"memory.swap.max", v.as_bytes())?;
             }
         }
     }
     if let (true, Some(r)) = (controllers.has(MEMORY), l.memory_reservation) {
-        v = Text::new();
-        v.push_u64(r);
-        write_at(fd, b"memory.low", v.as_bytes())?;
+        write_number(fd, b"memory.low", r)?;
     }
     if let (true, Some(p)) = (controllers.has(PIDS), l.pids) {
-        v = Text::new();
-        v.push_u64(p);
-        write_at(fd, b"pids.max", v.as_bytes())?;
+        write_number(fd, b"pids.max", p)?;
     }
     if let (true, Some(q)) = (controllers.has(CPU), l.cpu_quota_us) {
-        v = Text::new();
+        let mut v = Text::new();
         values::format_cpu_max(q, &mut v);
         write_at(fd, b"cpu.max", v.as_bytes())?;
     }
     if let (true, Some(s)) = (controllers.has(CPU), l.cpu_shares) {
-        v = Text::new();
-        v.push_u64(values::cpu_weight(s));
-        write_at(fd, b"cpu.weight", v.as_bytes())?;
+        write_number(fd, b"cpu.weight", values::cpu_weight(s))?;
     }
     if let (true, Some(c)) = (controllers.has(CPUSET), l.cpuset_cpus) {
         write_at(fd, b"cpuset.cpus", c)?;
