@@ -7,7 +7,7 @@
 use rustix::fd::OwnedFd;
 
 use super::values::{self, Limits};
-use super::{open_dir, read_at, write_at, Controllers, NAMES, ROOT};
+use super::{open_dir, read_at, read_number, write_at, Controllers, NAMES, ROOT};
 use crate::error::{Context, Error, Result};
 use crate::out::Buf;
 
@@ -251,11 +251,7 @@ fn named(list: &[u8]) -> Controllers {
 
 /// A cgroup file's number; `max` (v2's "no limit") and failures read 0.
 fn number(d: &Dir, file: &[u8]) -> u64 {
-    let mut buf = [0u8; 64];
-    read_at(&d.fd, file, &mut buf)
-        .ok()
-        .and_then(values::single_value)
-        .unwrap_or(0)
+    read_number(&d.fd, file, None).unwrap_or(0)
 }
 
 /// The directory that holds `path`.

@@ -653,11 +653,19 @@ fn read_path<'a>(path: &[u8], buf: &'a mut [u8]) -> Result<&'a [u8]> {
 /// `max` in `pids.events`: how often a fork hit pids.max (the same file in
 /// v1 and v2).
 fn pids_max_events(fd: &OwnedFd) -> u64 {
-    let mut buf = [0u8; 128];
-    read_at(fd, b"pids.events", &mut buf)
-        .ok()
-        .and_then(|t| values::keyed_value(t, b"max"))
-        .unwrap_or(0)
+    read_number(fd, b"pids.events", Some(b"max")).unwrap_or(0)
+}
+
+/// The number after `key` in the cgroup file `name` (`keyed_value`), or
+/// without a key the file's one value; `None` where it cannot be read.
+/// One reader for every counter sct looks at.
+fn read_number(dir: &OwnedFd, name: &[u8], key: Option<&[u8]>) -> Option<u64> {
+    let mut buf = [0u8; 512];
+    let text = read_at(dir, name, &mut buf).ok()?;
+    match key {
+        Some(key) => values::keyed_value(text, key),
+        None => values::single_value(text),
+    }
 }
 
 fn read_at<'a>(dir: &OwnedFd, name: &[u8], buf: &'a mut [u8]) -> Result<&'a [u8]> {

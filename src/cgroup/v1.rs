@@ -4,8 +4,8 @@ use rustix::fd::OwnedFd;
 
 use super::values::{self, Limits};
 use super::{
-    make_dir, read_at, write_at, write_number, Controllers, Dir, Path, CPU, CPUSET, DEVICES,
-    MEMORY, PIDS,
+    make_dir, read_at, read_number, write_at, write_number, Controllers, Dir, Path, CPU, CPUSET,
+    DEVICES, MEMORY, PIDS,
 };
 use crate::devices::{self, Rule};
 use crate::error::Result;
@@ -132,17 +132,8 @@ fn write_device_rule(fd: &OwnedFd, rules: &[Rule]) -> Result<()> {
 
 /// `oom_kill` in `memory.oom_control` (Linux 4.13), else any `failcnt`.
 pub(super) fn oom_killed(fd: &OwnedFd) -> bool {
-    let mut buf = [0u8; 256];
-    if let Some(n) = read_at(fd, b"memory.oom_control", &mut buf)
-        .ok()
-        .and_then(|t| values::keyed_value(t, b"oom_kill"))
-    {
+    if let Some(n) = read_number(fd, b"memory.oom_control", Some(b"oom_kill")) {
         return n > 0;
     }
-    let mut buf = [0u8; 64];
-    read_at(fd, b"memory.failcnt", &mut buf)
-        .ok()
-        .and_then(values::single_value)
-        .unwrap_or(0)
-        > 0
+    read_number(fd, b"memory.failcnt", None).unwrap_or(0) > 0
 }

@@ -5,7 +5,7 @@ use rustix::fd::OwnedFd;
 
 use super::values::{self, Limits};
 use super::{
-    make_dir, open_dir, read_at, write_at, write_number, Controllers, Dir, Path, CPU, CPUSET,
+    make_dir, open_dir, read_number, write_at, write_number, Controllers, Dir, Path, CPU, CPUSET,
     DEVICES, FREEZER, MEMORY, NAMES, PIDS,
 };
 use crate::devices::Rule;
@@ -195,10 +195,5 @@ pub(super) fn kill_all(fd: &OwnedFd) -> bool {
 
 /// `oom_kill` in `memory.events`.
 pub(super) fn oom_killed(fd: &OwnedFd) -> bool {
-    let mut buf = [0u8; 512];
-    read_at(fd, b"memory.events", &mut buf)
-        .ok()
-        .and_then(|t| values::keyed_value(t, b"oom_kill"))
-        .unwrap_or(0)
-        > 0
+    read_number(fd, b"memory.events", Some(b"oom_kill")).unwrap_or(0) > 0
 }
