@@ -159,9 +159,20 @@ pub fn program(p: &mut ebpf::Program, rules: &[Rule]) -> Result<(), AsmError> {
         _ => (false, &rules[from..]),
     };
     let live = || rules.iter().filter(|r| !matches_nothing(r));
-    let tests = |f: fn(&Rule) -> bool| live().any(f);
+    // What some rule tests: the node type, the access, the numbers.
+    let (mut tests_kind, mut tests_access, mut tests_major, mut tests_minor, mut tests_number) =
+        (false, false, false, false, false);
+    let mut any_live = false;
+    for r in live() {
+        any_live = true;
+        tests_kind |= r.kind != Kind::All;
+        tests_access |= r.access & RWM != RWM;
+        tests_major |= r.major.is_some();
+        tests_minor |= r.minor.is_some();
+        tests_number |= r.major.is_some() && r.minor.is_some();
+    }
     let mut a = Asm::new();
-    if tests(|r| r.kind != Kind::All) {
+    if tests_kind {
         a.load_u32(NOT_CHAR, R1, 0);
         a.alu(Width::W32, Alu::And, NOT_CHAR, Src::K(0xffff));
         a.alu(
@@ -171,18 +182,17 @@ pub fn program(p: &mut ebpf::Program, rules: &[Rule]) -> Result<(), AsmError> {
             Src::K(BPF_DEVCG_DEV_CHAR as i32),
         );
     }
-    if tests(|r| r.access & RWM != RWM) {
+    if tests_access {
         a.load_u32(ACCESS, R1, 0);
         a.alu(Width::W32, Alu::Rsh, ACCESS, Src::K(16));
     }
-    let both = |r: &Rule| r.major.is_some() && r.minor.is_some();
-    if tests(|r| r.major.is_some()) {
+    if tests_major {
         a.load_u32(MAJOR, R1, 4);
     }
-    if tests(|r| r.minor.is_some()) {
+    if tests_minor {
         a.load_u32(MINOR, R1, 8);
     }
-    if tests(both) {
+    if tests_number {
         a.alu(Width::W64, Alu::Mov, NUMBER, Src::X(MAJOR));
         a.alu(Width::W32, Alu::Lsh, NUMBER, Src::K(20));
         a.alu(Width::W32, Alu::Or, NUMBER, Src::X(MINOR));
@@ -244,7 +254,7 @@ pub fn program(p: &mut ebpf::Program, rules: &[Rule]) -> Result<(), AsmError> {
     // x86_64 kernel) then refused the program at the exit, where a cgroup
     // program's r0 must be within 0..1 (check_return_code; EINVAL). An AND
     // with a constant gives the range back on every kernel.
-    if live().next().is_some() {
+    if any_live {
         a.alu(Width::W64, Alu::And, R0, Src::K(1));
     }
     a.exit();
