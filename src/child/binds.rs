@@ -27,12 +27,14 @@ pub fn mount_user_paths(cfg: &Config) -> Result<()> {
         return Ok(());
     }
     let root = open_root()?;
-    let deepest = binds
+    let mut deepest = 0;
+    for dst in binds
         .iter()
-        .map(|b| depth(b.dst))
-        .chain(tmpfs.iter().map(|t| depth(t.dst)))
-        .max()
-        .unwrap_or(0);
+        .map(|b| b.dst)
+        .chain(tmpfs.iter().map(|t| t.dst))
+    {
+        deepest = deepest.max(depth(dst));
+    }
     for level in 0..=deepest {
         for b in binds.iter().filter(|b| depth(b.dst) == level) {
             bind(&root, b)?;
