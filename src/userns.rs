@@ -369,14 +369,17 @@ fn find_program(env: Environ, name: &[u8]) -> Option<ProgramPath> {
         .entry(b"PATH")
         .map(|e| &e.to_bytes()[5..])
         .unwrap_or(b"/usr/bin:/bin");
-    path.split(|&c| c == b':')
-        .filter(|dir| dir.first() == Some(&b'/'))
-        .find_map(|dir| {
-            let mut p = ProgramPath::from(dir);
-            p.push(b"/").push(name).push(b"\0");
-            let ok = !p.is_cut() && rustix::fs::access(p.as_c_str(), Access::EXEC_OK).is_ok();
-            ok.then_some(p)
-        })
+    for dir in path.split(|&c| c == b':') {
+        if dir.first() != Some(&b'/') {
+            continue;
+        }
+        let mut p = ProgramPath::from(dir);
+        p.push(b"/").push(name).push(b"\0");
+        if !p.is_cut() && rustix::fs::access(p.as_c_str(), Access::EXEC_OK).is_ok() {
+            return Some(p);
+        }
+    }
+    None
 }
 
 /// Starts `program` with `args` (NUL-separated) and an empty environment.
