@@ -136,6 +136,15 @@ pub fn passwd_name(line: &[u8], uid: u32) -> Option<&[u8]> {
     (id == u64::from(uid) && !name.is_empty()).then_some(name)
 }
 
+/// A `NAME:START:COUNT` line of `/etc/subuid` or `/etc/subgid`: the name
+/// (or uid) and the two numbers. One reader for `Subordinates` and
+/// `AutoRange`.
+fn subordinate_line(line: &[u8]) -> Option<(&[u8], u64, u64)> {
+    let mut f = line.split(|&c| c == b':');
+    let (who, start, count) = (f.next()?, f.next()?, f.next()?);
+    Some((who, parse_u64(start)?, parse_u64(count)?))
+}
+
 /// The caller's map, built from `/etc/subuid` (or `/etc/subgid`) lines:
 /// the caller (`own`) is root, and the subordinate ranges listed for its
 /// name or its number follow from 1 on, in file order, as podman maps them.
@@ -158,16 +167,12 @@ impl Subordinates {
 
     /// Takes one `NAME:START:COUNT` (or `UID:START:COUNT`) line.
     pub fn add_line(&mut self, line: &[u8], name: Option<&[u8]>) {
-        let mut f = line.split(|&c| c == b':');
-        let (Some(who), Some(start), Some(count)) = (f.next(), f.next(), f.next()) else {
+        let Some((who, start, count)) = subordinate_line(line) else {
             return;
         };
         if who != self.own.as_bytes() && Some(who) != name {
             return;
         }
-        let (Some(start), Some(count)) = (parse_u64(start), parse_u64(count)) else {
-            return;
-        };
         // Inside ids stay below 2^32 - 1, which means "no id" to the kernel.
         let count = count.min(u64::from(u32::MAX) - self.next_inside);
         let (Ok(outside), Ok(count)) = (u32::try_from(start), u32::try_from(count)) else {
@@ -217,11 +222,7 @@ pub struct AutoRange {
 impl AutoRange {
     /// Takes one `NAME:START:COUNT` line.
     pub fn add_line(&mut self, line: &[u8]) {
-        let mut f = line.split(|&c| c == b':');
-        let (Some(who), Some(start), Some(count)) = (f.next(), f.next(), f.next()) else {
-            return;
-        };
-        let (Some(start), Some(count)) = (parse_u64(start), parse_u64(count)) else {
+        let Some((who, start, count)) = subordinate_line(line) else {
             return;
         };
         if count == 0 || start + count > u64::from(u32::MAX) {
