@@ -231,12 +231,17 @@ fn device_nodes(a: &mut Asm, mode_arg: usize, rules: &[Rule], allow: Label, eper
                 r.allow && r.access & devices::MKNOD != 0 && (r.kind == kind || r.kind == Kind::All)
             })
         };
+        let mut any_major_only = false;
         for r in makeable() {
-            if let (Some(major), Some(minor)) = (r.major, r.minor) {
-                a.jump_if(Cond::Eq, devices::encode_dev(major, minor), allow);
+            match (r.major, r.minor) {
+                (Some(major), Some(minor)) => {
+                    a.jump_if(Cond::Eq, devices::encode_dev(major, minor), allow)
+                }
+                (Some(_), None) => any_major_only = true,
+                (None, _) => {}
             }
         }
-        if makeable().any(|r| r.major.is_some() && r.minor.is_none()) {
+        if any_major_only {
             a.and(devices::DEV_MAJOR_MASK);
             for r in makeable() {
                 if let (Some(major), None) = (r.major, r.minor) {
