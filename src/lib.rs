@@ -72,8 +72,8 @@ fn start(args: Args, env: Environ) -> error::Result<parent::Started> {
             done(0)
         }
         Command::Version => {
-            out::Line::from(concat!("sct ", env!("CARGO_PKG_VERSION"), "\n").as_bytes())
-                .write_to(sys::stdout());
+            let version = concat!("sct ", env!("CARGO_PKG_VERSION"), "\n");
+            out::write_all(sys::stdout(), version.as_bytes());
             done(0)
         }
         Command::Run => parent::start(&cfg, args, env),

@@ -8,6 +8,6 @@ sct::entry_point!(sct::main);
 /// sct does not panic on purpose; if it ever does, say so and exit 125.
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
-    sct::out::Line::from(b"sct: internal error\n").write_to(sct::sys::stderr());
+    sct::out::write_all(sct::sys::stderr(), b"sct: internal error\n");
     sct::sys::process::exit(sct::error::EXIT_SCT_FAILED)
 }
