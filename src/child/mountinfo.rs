@@ -14,16 +14,17 @@ use crate::sys::Errno;
 pub type MountPoint = Buf<4096>;
 
 /// The path a magic link such as `/proc/self/fd/N` or `/proc/self/cwd`
-/// stands for, as mountinfo spells it (absolute, from sct's root).
-pub fn path_of(link: &CStr, name: &[u8]) -> Result<MountPoint> {
-    let mut path = MountPoint::new();
+/// stands for, as mountinfo spells it (absolute, from sct's root); into
+/// `path`, which the caller made empty (a MountPoint is 4 KB, and returned
+/// it was copied out of the Result).
+pub fn path_of(link: &CStr, name: &[u8], path: &mut MountPoint) -> Result<()> {
     let mut buf = [0u8; 4096];
     let len = readlinkat_raw(CWD, link, &mut buf[..]).at("readlink", name)?;
     if len == buf.len() {
         return Err(Error::os("readlink", name, Errno::NAMETOOLONG));
     }
     path.push(&buf[..len]);
-    Ok(path)
+    Ok(())
 }
 
 /// Calls `f` with each mount point strictly below `dir` (an absolute path

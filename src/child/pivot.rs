@@ -72,7 +72,8 @@ const MAX_HOLDING: usize = 16;
 /// Opens each mount on the path from `/` to ROOTFS (the current directory),
 /// `/` and ROOTFS's own bind excluded: after the move they hold nothing.
 fn open_mounts_holding_root() -> Result<[Option<OwnedFd>; MAX_HOLDING]> {
-    let root = path_of(c"proc/self/cwd", b"/proc/self/cwd")?;
+    let mut root = MountPoint::new();
+    path_of(c"proc/self/cwd", b"/proc/self/cwd", &mut root)?;
     let root = root.as_bytes();
     let mut held: [Option<OwnedFd>; MAX_HOLDING] = Default::default();
     let mut count = 0;
@@ -112,7 +113,8 @@ fn open_mounts_holding_root() -> Result<[Option<OwnedFd>; MAX_HOLDING]> {
 /// changes under it can miss lines, so passes repeat until one detaches
 /// nothing.
 fn detach_host_mounts() -> Result<()> {
-    let root = path_of(c"proc/self/cwd", b"/proc/self/cwd")?;
+    let mut root = MountPoint::new();
+    path_of(c"proc/self/cwd", b"/proc/self/cwd", &mut root)?;
     let root = root.as_bytes();
     loop {
         let mut detached = 0;

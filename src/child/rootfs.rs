@@ -13,7 +13,7 @@ use rustix::mount::{
 };
 use rustix::process::chdir;
 
-use super::mountinfo::{for_each_mount_below, path_of};
+use super::mountinfo::{for_each_mount_below, path_of, MountPoint};
 use super::proc::{fd_path, open_root, RESOLVE_INSIDE};
 use crate::cli::Propagation;
 use crate::error::{Context, Result};
@@ -80,7 +80,8 @@ pub fn set_mount_attrs(bound: &OwnedFd, attrs: u32, name: &[u8]) -> Result<()> {
 #[cold]
 fn remount_each(bound: &OwnedFd, attrs: u32, name: &[u8]) -> Result<()> {
     remount_adding(bound, attrs).at("set mount flags", name)?;
-    let dir = path_of(fd_path(bound).as_c_str(), name)?;
+    let mut dir = MountPoint::new();
+    path_of(fd_path(bound).as_c_str(), name, &mut dir)?;
     let dir = dir.as_bytes();
     // The list also has mounts the bind covers (made below DST before it);
     // those are unreachable through it: their path is missing in the bind
