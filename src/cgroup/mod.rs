@@ -25,7 +25,7 @@ use rustix::process::Pid;
 use crate::devices::Rule;
 use crate::error::{Context, Error, Result};
 use crate::out::{Buf, Line, Text};
-use paths::{base_path, dir_path, make_dir};
+use paths::{base_path, make_dir, record_making};
 use values::Limits;
 
 /// The controllers sct can use, by bit.
@@ -225,13 +225,13 @@ impl Cgroup {
         }
         let mut slot = 0;
         if let Some(root) = v2_root {
+            let mut base = Path::new();
+            let own = values::own_cgroup(own, None);
             let created = cg
                 .parents(root, &v2::enable_list(Controllers(on_v2)))
-                .and_then(|()| base_path(root, None, values::own_cgroup(own, None), cgroup_parent))
-                .and_then(|base| {
-                    making(dir_path(&base, &cg.name)?.as_bytes())?;
-                    v2::create(&base, &cg.name, Controllers(on_v2), limits)
-                });
+                .and_then(|()| base_path(root, None, own, cgroup_parent, &mut base))
+                .and_then(|()| record_making(making, &base, &cg.name))
+                .and_then(|()| v2::create(&base, &cg.name, Controllers(on_v2), limits));
             match created {
                 Ok(dir) => {
                     cg.dirs[slot] = Some(dir);
@@ -285,8 +285,15 @@ impl Cgroup {
         }
         self.parents(mount.as_bytes(), &Text::new())?;
         let own_path = values::own_cgroup(own, Some(ctrl.as_bytes()));
-        let base = base_path(mount.as_bytes(), Some(ctrl), own_path, self.cgroup_parent)?;
-        making(dir_path(&base, &self.name)?.as_bytes())?;
+        let mut base = Path::new();
+        base_path(
+            mount.as_bytes(),
+            Some(ctrl),
+            own_path,
+            self.cgroup_parent,
+            &mut base,
+        )?;
+        record_making(making, &base, &self.name)?;
         self.dirs[slot] = Some(v1::create(&base, &self.name, bit, &self.limits, devices)?);
         Ok(())
     }

@@ -5,18 +5,20 @@ use rustix::fd::OwnedFd;
 use rustix::fs::Mode;
 use rustix::process::Pid;
 
-use super::{open_dir, remove_dir, rmdir, values, with_c_path, Path};
+use super::{open_dir, remove_dir, rmdir, values, with_c_path, Making, Path};
 use crate::error::{Context, Error, Result};
 use crate::out::Text;
 
-/// `mount/(--cgroup-parent or own cgroup)`.
+/// `mount/(--cgroup-parent or own cgroup)`, into `path` (empty, as the
+/// caller made it: returned, a Path was copied out of the Result).
 pub(super) fn base_path(
     mount: &[u8],
     controller: Option<&str>,
     own: Option<&[u8]>,
     cgroup_parent: Option<&[u8]>,
-) -> Result<Path> {
-    let mut path = Path::from(mount);
+    path: &mut Path,
+) -> Result<()> {
+    path.push(mount);
     match (cgroup_parent, own) {
         (Some(p), _) => {
             path.push(b"/").push(p);
@@ -35,22 +37,24 @@ pub(super) fn base_path(
     whole(path, path.as_bytes())
 }
 
-/// `base/name`, the path of a directory `make_dir` makes.
-pub(super) fn dir_path(base: &Path, name: &Text) -> Result<Path> {
+/// Tells `making` the path `base/name` of the directory `make_dir` is
+/// about to make.
+pub(super) fn record_making(making: &mut Making<'_>, base: &Path, name: &Text) -> Result<()> {
     let mut path = *base;
     if !path.as_bytes().ends_with(b"/") {
         path.push(b"/");
     }
     path.push(name.as_bytes());
-    whole(path, base.as_bytes())
+    whole(&path, base.as_bytes())?;
+    making(path.as_bytes())
 }
 
-/// `path`, unless it did not fit: ENAMETOOLONG, said of `object`.
-fn whole(path: Path, object: &[u8]) -> Result<Path> {
+/// Whether `path` fit: else ENAMETOOLONG, said of `object`.
+fn whole(path: &Path, object: &[u8]) -> Result<()> {
     if path.is_cut() {
         return Err(Error::os("cgroup", object, crate::sys::Errno::NAMETOOLONG));
     }
-    Ok(path)
+    Ok(())
 }
 
 /// Opens `base`, creates `name` in it and opens that.
