@@ -126,23 +126,38 @@ impl Cgroup {
     /// a v1 device rule. A v2 device rule waits for `attach_device_rule`.
     /// Nothing of the child exists yet.
     /// `cgroup_name` replaces `sct-<pid>`; with it, missing directories of
-    /// `cgroup_parent` are made.
+    /// `cgroup_parent` are made. Into `made` (`None`, as the caller made
+    /// it: a Cgroup is large, and returned it was copied out of the
+    /// Result); left `None` on failure, what was made removed.
     pub fn create(
         limits: &Limits,
         devices: Option<&[Rule]>,
         cgroup_parent: Option<&'static [u8]>,
         cgroup_name: Option<&'static [u8]>,
         making: &mut Making<'_>,
-    ) -> Result<Option<Cgroup>> {
+        made: &mut Option<Cgroup>,
+    ) -> Result<()> {
         let mut needed = Controllers::needed_by(limits);
         if devices.is_some() {
             needed.0 |= DEVICES;
         }
         if needed.0 == 0 {
-            return Ok(None);
+            return Ok(());
         }
         let rules = devices.unwrap_or(&[]);
-        Self::create_in(needed, limits, rules, cgroup_parent, cgroup_name, making).map_err(|e| {
+        let created = Self::create_in(
+            needed,
+            limits,
+            rules,
+            cgroup_parent,
+            cgroup_name,
+            making,
+            made,
+        );
+        if created.is_err() {
+            *made = None;
+        }
+        created.map_err(|e| {
             if needed.0 == DEVICES {
                 e.or_hint(NO_CGROUP_HINT)
             } else {
@@ -158,7 +173,8 @@ impl Cgroup {
         cgroup_parent: Option<&'static [u8]>,
         cgroup_name: Option<&'static [u8]>,
         making: &mut Making<'_>,
-    ) -> Result<Option<Cgroup>> {
+        made: &mut Option<Cgroup>,
+    ) -> Result<()> {
         // A container with a device rule can be paused (`sct pause`).
         let needed = Controllers(needed.0 | if needed.has(DEVICES) { FREEZER } else { 0 });
         let mut own = [0u8; 4096];
@@ -171,14 +187,14 @@ impl Cgroup {
                 name
             }
         };
-        let mut cg = Cgroup {
+        let cg = made.insert(Cgroup {
             dirs: [None, None, None, None, None, None],
             name,
             limits: *limits,
             placed_by_clone: false,
             cgroup_parent,
             make_parents: cgroup_name.is_some(),
-        };
+        });
 
         let v2_root: Option<&[u8]> = if is_fs(ROOT, CGROUP2_SUPER_MAGIC) {
             Some(ROOT)
@@ -260,7 +276,7 @@ impl Cgroup {
                 slot += 1;
             }
         }
-        Ok(Some(cg))
+        Ok(())
     }
 
     /// Creates the v1 directory for controller `ctrl` in `dirs[slot]`.

@@ -190,12 +190,13 @@ fn prepare(cfg: &Config, env: Environ, making: &mut Making<'_>, p: &mut Prepared
     // So a rootless container gets a cgroup only for limits.
     let rule = (!cfg.no_cgroup && !userns::is_rootless()).then(|| p.devices.rules());
     // Before the child exists, so that it can start inside (CLONE_INTO_CGROUP).
-    p.cgroup = Cgroup::create(
+    Cgroup::create(
         &cfg.limits,
         rule,
         cfg.cgroup_parent,
         cfg.cgroup_name(),
         making,
+        &mut p.cgroup,
     )
     .map_err(
         |e| match (userns::is_rootless(), cfg.process_args().is_some()) {
