@@ -148,9 +148,10 @@ fn caller_maps(env: Environ) -> UserNs {
             deny_setgroups: true,
         },
     };
-    let Some((newuidmap, newgidmap)) = helpers(env) else {
+    let (mut newuidmap, mut newgidmap) = (ProgramPath::new(), ProgramPath::new());
+    if !helpers(env, &mut newuidmap, &mut newgidmap) {
         return single;
-    };
+    }
     let name = user_name(uid);
     let name = (!name.is_empty() && !name.is_cut()).then_some(name.as_bytes());
     let ranges = |file: &CStr, own: u32| {
@@ -200,14 +201,15 @@ fn given_maps(cfg: &Config, env: Environ) -> Result<UserNs> {
             deny_setgroups: true,
         }
     } else {
-        let (newuidmap, newgidmap) = helpers(env).ok_or_else(|| {
-            Error::setup(
+        let (mut newuidmap, mut newgidmap) = (ProgramPath::new(), ProgramPath::new());
+        if !helpers(env, &mut newuidmap, &mut newgidmap) {
+            return Err(Error::setup(
                 "linux.uidMappings",
                 b"",
                 "maps more than your own uid and gid, and newuidmap and newgidmap are not usable",
             )
-            .hint("install them (Debian: uidmap) and give yourself ranges in /etc/subuid and /etc/subgid, or map only yourself, as 'sct spec --rootless' does")
-        })?;
+            .hint("install them (Debian: uidmap) and give yourself ranges in /etc/subuid and /etc/subgid, or map only yourself, as 'sct spec --rootless' does"));
+        }
         Writer::Helpers {
             newuidmap,
             newgidmap,
@@ -220,17 +222,15 @@ fn given_maps(cfg: &Config, env: Environ) -> Result<UserNs> {
     })
 }
 
-/// newuidmap and newgidmap from sct's PATH, if they can work.
-fn helpers(env: Environ) -> Option<(ProgramPath, ProgramPath)> {
+/// newuidmap and newgidmap from sct's PATH, into `newuidmap` and
+/// `newgidmap` (empty, as the caller made them), if they can work.
+fn helpers(env: Environ, newuidmap: &mut ProgramPath, newgidmap: &mut ProgramPath) -> bool {
     // Under no_new_privs exec ignores the helpers' setuid bit: they would
     // run unprivileged and fail.
     if rustix::thread::no_new_privs().unwrap_or(true) {
-        return None;
+        return false;
     }
-    Some((
-        find_program(env, b"newuidmap")?,
-        find_program(env, b"newgidmap")?,
-    ))
+    find_program(env, b"newuidmap", newuidmap) && find_program(env, b"newgidmap", newgidmap)
 }
 
 impl UserNs {
@@ -361,10 +361,10 @@ fn write_file(dir: &rustix::fd::OwnedFd, name: &CStr, text: &[u8]) -> Result<()>
         })
 }
 
-/// Finds `name` in sct's PATH (default: /usr/bin:/bin), as an executable.
-/// Only absolute directories: a relative one would depend on the working
-/// directory.
-fn find_program(env: Environ, name: &[u8]) -> Option<ProgramPath> {
+/// Finds `name` in sct's PATH (default: /usr/bin:/bin), as an executable,
+/// into `found` (empty, as the caller made it). Only absolute directories:
+/// a relative one would depend on the working directory.
+fn find_program(env: Environ, name: &[u8], found: &mut ProgramPath) -> bool {
     let path = env
         .entry(b"PATH")
         .map(|e| &e.to_bytes()[5..])
@@ -373,13 +373,13 @@ fn find_program(env: Environ, name: &[u8]) -> Option<ProgramPath> {
         if dir.first() != Some(&b'/') {
             continue;
         }
-        let mut p = ProgramPath::from(dir);
-        p.push(b"/").push(name).push(b"\0");
-        if !p.is_cut() && rustix::fs::access(p.as_c_str(), Access::EXEC_OK).is_ok() {
-            return Some(p);
+        *found = ProgramPath::from(dir);
+        found.push(b"/").push(name).push(b"\0");
+        if !found.is_cut() && rustix::fs::access(found.as_c_str(), Access::EXEC_OK).is_ok() {
+            return true;
         }
     }
-    None
+    false
 }
 
 /// Starts `program` with `args` (NUL-separated) and an empty environment.
