@@ -64,15 +64,16 @@ pub fn is_rootless() -> bool {
 }
 
 /// Decides, before clone, whether the container gets a user namespace and
-/// with which maps; refuses a `--user` the maps leave out, while nothing
-/// exists yet.
-pub fn plan(cfg: &Config, env: Environ) -> Result<Option<UserNs>> {
+/// with which maps, into `planned` (`None`, as the caller made it: a UserNs
+/// is large, and returned it was copied out of the Result); refuses a
+/// `--user` the maps leave out, while nothing exists yet.
+pub fn plan(cfg: &Config, env: Environ, planned: &mut Option<UserNs>) -> Result<()> {
     let ns = if !is_rootless() {
         // Given maps win: `--userns` asks for a namespace, which they make.
         let (uid, gid) = match (cfg.uid_map.is_empty(), cfg.userns) {
             (false, _) => (cfg.uid_map, cfg.gid_map),
             (true, true) => (auto_map(c"/etc/subuid")?, auto_map(c"/etc/subgid")?),
-            (true, false) => return Ok(None),
+            (true, false) => return Ok(()),
         };
         UserNs {
             uid,
@@ -112,7 +113,8 @@ pub fn plan(cfg: &Config, env: Environ) -> Result<Option<UserNs>> {
             .hint(hint));
         }
     }
-    Ok(Some(ns))
+    *planned = Some(ns);
+    Ok(())
 }
 
 /// `--userns` as root: ids 0..65535 inside are root's range in `file`, or

@@ -173,7 +173,7 @@ fn setup<'a>(
 /// returned: a Prepared is large, and was copied out of the Result.
 fn prepare(cfg: &Config, env: Environ, making: &mut Making<'_>, p: &mut Prepared) -> Result<()> {
     check_rootfs(cfg)?;
-    p.userns = userns::plan(cfg, env)?;
+    userns::plan(cfg, env, &mut p.userns)?;
     resolve_devices(cfg, &mut p.devices)?;
     p.profile = compile_seccomp_profile(cfg)?;
     // Unprivileged, sct cannot load a device rule: the kernel loads cgroup
