@@ -64,7 +64,8 @@ fn walk_mountinfo(mountinfo: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<()>) -> R
         len += n;
         let mut start = 0;
         while let Some(end) = buf[start..len].iter().position(|&c| c == b'\n') {
-            if let Some(path) = mount_point(&buf[start..start + end]) {
+            let mut path = MountPoint::new();
+            if mount_point(&buf[start..start + end], &mut path) {
                 f(path.as_bytes())?;
             }
             start += end + 1;
@@ -81,10 +82,13 @@ fn walk_mountinfo(mountinfo: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<()>) -> R
 }
 
 /// The mount point of a mountinfo line: the fifth field, with the kernel's
-/// `\ooo` escapes undone.
-fn mount_point(line: &[u8]) -> Option<MountPoint> {
-    let field = line.split(|&c| c == b' ').nth(4)?;
-    let mut path = MountPoint::new();
+/// `\ooo` escapes undone; into `path` (empty, as the caller made it: a
+/// MountPoint is 4 KB, and returned it was copied out of the Option).
+/// False for a line without one.
+fn mount_point(line: &[u8], path: &mut MountPoint) -> bool {
+    let Some(field) = line.split(|&c| c == b' ').nth(4) else {
+        return false;
+    };
     let mut i = 0;
     while i < field.len() {
         let octal = field
@@ -102,7 +106,7 @@ fn mount_point(line: &[u8]) -> Option<MountPoint> {
             }
         }
     }
-    Some(path)
+    true
 }
 
 /// `path` relative to `dir`, if strictly below it.
@@ -119,7 +123,10 @@ mod tests {
     use super::*;
 
     fn line_below(line: &str, dir: &str) -> Option<std::string::String> {
-        let path = mount_point(line.as_bytes())?;
+        let mut path = MountPoint::new();
+        if !mount_point(line.as_bytes(), &mut path) {
+            return None;
+        }
         super::below(path.as_bytes(), dir.as_bytes())
             .map(|p| std::string::String::from_utf8(p.to_vec()).unwrap())
     }
