@@ -90,17 +90,11 @@ fn bind(root: &OwnedFd, b: &Bind) -> Result<()> {
     .at("bind", b.dst)?;
     // `dev` binds keep their nodes usable (the device rule still decides
     // which); `--bind ... :ro` comes with nosuid.
-    let mut attrs = 0;
-    for (on, attr) in [
-        (b.read_only, MOUNT_ATTR_RDONLY),
-        (b.nosuid(), MOUNT_ATTR_NOSUID),
-        (!b.dev, MOUNT_ATTR_NODEV),
-        (b.noexec(), MOUNT_ATTR_NOEXEC),
-    ] {
-        if on {
-            attrs |= attr;
-        }
-    }
+    let attr = |on: bool, attr: u32| if on { attr } else { 0 };
+    let attrs = attr(b.read_only, MOUNT_ATTR_RDONLY)
+        | attr(b.nosuid(), MOUNT_ATTR_NOSUID)
+        | attr(!b.dev, MOUNT_ATTR_NODEV)
+        | attr(b.noexec(), MOUNT_ATTR_NOEXEC);
     if attrs == 0 && b.propagation().is_none() {
         return Ok(());
     }
