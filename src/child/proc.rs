@@ -77,17 +77,11 @@ fn bind_host_filesystem(root: &OwnedFd, m: &Mount, host: &CStr) -> Result<()> {
     mount_bind_recursive(host, fd_path(&target).as_c_str()).at("bind", m.name)?;
     // The fd still names the covered directory: reopen to reach the bind.
     let bound = open_target(root, m.target, m.name, m.mode)?;
-    let mut attrs = 0;
-    for (flag, attr) in [
-        (MountFlags::RDONLY, MOUNT_ATTR_RDONLY),
-        (MountFlags::NOSUID, MOUNT_ATTR_NOSUID),
-        (MountFlags::NODEV, MOUNT_ATTR_NODEV),
-        (MountFlags::NOEXEC, MOUNT_ATTR_NOEXEC),
-    ] {
-        if m.flags.contains(flag) {
-            attrs |= attr;
-        }
-    }
+    let attr = |flag: MountFlags, attr: u32| if m.flags.contains(flag) { attr } else { 0 };
+    let attrs = attr(MountFlags::RDONLY, MOUNT_ATTR_RDONLY)
+        | attr(MountFlags::NOSUID, MOUNT_ATTR_NOSUID)
+        | attr(MountFlags::NODEV, MOUNT_ATTR_NODEV)
+        | attr(MountFlags::NOEXEC, MOUNT_ATTR_NOEXEC);
     set_mount_attrs(&bound, attrs, m.name)
 }
 
