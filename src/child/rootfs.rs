@@ -106,43 +106,47 @@ fn remount_each(bound: &OwnedFd, attrs: u32, name: &[u8]) -> Result<()> {
     })
 }
 
+/// Each per-mount flag: as mount_setattr(2) names it, as statvfs(2)
+/// reports it, and as mount(2) takes it.
+const PER_MOUNT_FLAGS: &[(u32, StatVfsMountFlags, MountFlags)] = &[
+    (
+        MOUNT_ATTR_RDONLY,
+        StatVfsMountFlags::RDONLY,
+        MountFlags::RDONLY,
+    ),
+    (
+        MOUNT_ATTR_NOSUID,
+        StatVfsMountFlags::NOSUID,
+        MountFlags::NOSUID,
+    ),
+    (
+        MOUNT_ATTR_NODEV,
+        StatVfsMountFlags::NODEV,
+        MountFlags::NODEV,
+    ),
+    (
+        MOUNT_ATTR_NOEXEC,
+        StatVfsMountFlags::NOEXEC,
+        MountFlags::NOEXEC,
+    ),
+    (
+        MOUNT_ATTR_NOATIME,
+        StatVfsMountFlags::NOATIME,
+        MountFlags::NOATIME,
+    ),
+    (
+        MOUNT_ATTR_NODIRATIME,
+        StatVfsMountFlags::NODIRATIME,
+        MountFlags::NODIRATIME,
+    ),
+];
+
 /// A bind remount with the mount's own flags plus `attrs`: a bind remount
 /// sets all per-mount flags at once, so the ones it has must be named too.
 fn remount_adding(mount: &OwnedFd, attrs: u32) -> core::result::Result<(), rustix::io::Errno> {
     let has = fstatvfs(mount)?.f_flag;
     let mut flags = MountFlags::BIND;
-    for (attr, st, flag) in [
-        (
-            MOUNT_ATTR_RDONLY,
-            StatVfsMountFlags::RDONLY,
-            MountFlags::RDONLY,
-        ),
-        (
-            MOUNT_ATTR_NOSUID,
-            StatVfsMountFlags::NOSUID,
-            MountFlags::NOSUID,
-        ),
-        (
-            MOUNT_ATTR_NODEV,
-            StatVfsMountFlags::NODEV,
-            MountFlags::NODEV,
-        ),
-        (
-            MOUNT_ATTR_NOEXEC,
-            StatVfsMountFlags::NOEXEC,
-            MountFlags::NOEXEC,
-        ),
-        (
-            MOUNT_ATTR_NOATIME,
-            StatVfsMountFlags::NOATIME,
-            MountFlags::NOATIME,
-        ),
-        (
-            MOUNT_ATTR_NODIRATIME,
-            StatVfsMountFlags::NODIRATIME,
-            MountFlags::NODIRATIME,
-        ),
-    ] {
+    for &(attr, st, flag) in PER_MOUNT_FLAGS {
         if attrs & attr != 0 || has.contains(st) {
             flags |= flag;
         }
