@@ -92,7 +92,7 @@ pub fn v1_line(rule: &Rule, out: &mut Text) {
     out.push(b":");
     number(out, rule.minor);
     out.push(b" ");
-    for (bit, letter) in [(READ, b"r"), (WRITE, b"w"), (MKNOD, b"m")] {
+    for &(bit, letter) in &[(READ, b"r"), (WRITE, b"w"), (MKNOD, b"m")] {
         if rule.access & bit != 0 {
             out.push(letter);
         }
