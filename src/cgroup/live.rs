@@ -134,7 +134,7 @@ impl<'a> Live<'a> {
     /// their controllers, as `create` writes them.
     pub fn update(&self, limits: &Limits) -> Result<()> {
         let needed = Controllers::needed_by(limits);
-        for (bit, name) in NAMES {
+        for &(bit, name) in &NAMES {
             if !needed.has(bit) {
                 continue;
             }
@@ -238,7 +238,7 @@ impl<'a> Live<'a> {
 /// (`cpu memory pids`), or a v1 hierarchy's mount name (`cpu,cpuacct`).
 fn named(list: &[u8]) -> Controllers {
     let mut c = 0;
-    for (bit, name) in NAMES {
+    for &(bit, name) in &NAMES {
         if list
             .split(|&c| c == b' ' || c == b',' || c == b'\n')
             .any(|w| w == name.as_bytes())

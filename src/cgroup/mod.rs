@@ -214,7 +214,7 @@ impl Cgroup {
             path.push(b"/cgroup.controllers");
             let mut buf = [0u8; 256];
             let list = read_path(path.as_bytes(), &mut buf).unwrap_or(b"");
-            for (bit, ctrl) in NAMES {
+            for &(bit, ctrl) in &NAMES {
                 if needed.has(bit) && values::has_word(list, ctrl.as_bytes()) {
                     on_v2 |= bit;
                 }
@@ -266,7 +266,7 @@ impl Cgroup {
                 Err(_) => {}
             }
         }
-        for (bit, ctrl) in NAMES {
+        for &(bit, ctrl) in &NAMES {
             if needed.has(bit) && on_v2 & bit == 0 {
                 // Best effort: without a freezer only `pause` fails.
                 if bit == FREEZER && !is_fs(b"/sys/fs/cgroup/freezer", CGROUP_SUPER_MAGIC) {

@@ -56,7 +56,7 @@ pub(super) fn enable_list(controllers: Controllers) -> Text {
     let mut enable = Text::new();
     // The device rule is a BPF program, and the freezer is in every
     // directory: neither is a controller to enable.
-    for (bit, ctrl) in NAMES {
+    for &(bit, ctrl) in &NAMES {
         if controllers.has(bit) && bit != DEVICES && bit != FREEZER {
             if !enable.is_empty() {
                 enable.push(b" ");
