@@ -223,7 +223,12 @@ pub fn own_cgroup<'a>(proc_self_cgroup: &'a [u8], controller: Option<&[u8]>) -> 
 
 /// Whether a space-separated list (`cgroup.controllers`) holds `name`.
 pub fn has_word(list: &[u8], name: &[u8]) -> bool {
-    list.split(|c| c.is_ascii_whitespace()).any(|w| w == name)
+    for word in list.split(|c| c.is_ascii_whitespace()) {
+        if word == name {
+            return true;
+        }
+    }
+    false
 }
 
 /// The pid in a cgroup name `sct-<pid>`.
