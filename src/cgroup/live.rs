@@ -187,13 +187,11 @@ impl<'a> Live<'a> {
         out.push(b",\"memory\":{\"usage\":{");
         if let Some(d) = self.with(super::MEMORY) {
             let (usage, max, limit, failcnt) = if d.v2 {
-                let mut ev = [0u8; 512];
-                let events = read_at(&d.fd, b"memory.events", &mut ev).unwrap_or(b"");
                 (
                     number(d, b"memory.current"),
                     number(d, b"memory.peak"),
                     number(d, b"memory.max"),
-                    values::keyed_value(events, b"max").unwrap_or(0),
+                    read_number(&d.fd, b"memory.events", Some(b"max")).unwrap_or(0),
                 )
             } else {
                 (
