@@ -169,11 +169,9 @@ fn mask(root: &OwnedFd, null: &OwnedFd, empty: &mut Option<OwnedFd>, path: &CStr
     let target_path = fd_path(&target);
     let is_dir =
         FileType::from_raw_mode(fstat(&target).at("stat", name)?.st_mode) == FileType::Directory;
-    if !is_dir {
-        return mount_bind(fd_path(null).as_c_str(), target_path.as_c_str()).at("mask", name);
-    }
-    if let Some(empty) = empty {
-        return mount_bind(fd_path(empty).as_c_str(), target_path.as_c_str()).at("mask", name);
+    let source = if is_dir { empty.as_ref() } else { Some(null) };
+    if let Some(source) = source {
+        return mount_bind(fd_path(source).as_c_str(), target_path.as_c_str()).at("mask", name);
     }
     let flags = NOSUID_NODEV_NOEXEC.union(MountFlags::RDONLY);
     mount(
