@@ -36,11 +36,15 @@ pub fn mount_user_paths(cfg: &Config) -> Result<()> {
         deepest = deepest.max(depth(dst));
     }
     for level in 0..=deepest {
-        for b in binds.iter().filter(|b| depth(b.dst) == level) {
-            bind(&root, b)?;
+        for b in binds {
+            if depth(b.dst) == level {
+                bind(&root, b)?;
+            }
         }
-        for t in tmpfs.iter().filter(|t| depth(t.dst) == level) {
-            mount_tmpfs(&root, t)?;
+        for t in tmpfs {
+            if depth(t.dst) == level {
+                mount_tmpfs(&root, t)?;
+            }
         }
     }
     Ok(())
