@@ -202,7 +202,7 @@ impl<const N: usize> CStrVec<N> {
 /// rest are left out.
 pub fn with_argv<R>(strs: &[&CStr], f: impl FnOnce(Argv<'_>) -> R) -> R {
     let mut ptrs = [core::ptr::null::<c_char>(); 32];
-    for (slot, s) in ptrs.iter_mut().zip(strs.iter().take(31)) {
+    for (slot, s) in ptrs[..31].iter_mut().zip(strs) {
         *slot = s.as_ptr();
     }
     f(Argv(ptrs.as_ptr(), PhantomData))
