@@ -13,12 +13,11 @@ use crate::error::{Context, Result};
 /// one mount not `nodev`), creating its directories like `mkdir -p`.
 /// Resolved inside the rootfs without following symlinks, as binds are.
 pub fn make_device_nodes(devices: &Devices) -> Result<()> {
-    let mut nodes = devices.nodes().peekable();
-    if nodes.peek().is_none() {
+    if devices.nodes().next().is_none() {
         return Ok(());
     }
     let root = open_root()?;
-    for n in nodes {
+    for n in devices.nodes() {
         make_node(&root, n)?;
     }
     Ok(())
