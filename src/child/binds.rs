@@ -158,8 +158,10 @@ pub(super) fn make_path(
     rel: &[u8],
     dir: bool,
 ) -> core::result::Result<OwnedFd, rustix::io::Errno> {
-    for (i, _) in rel.iter().enumerate().filter(|&(i, &c)| c == b'/' && i > 0) {
-        open_or_create(root, &rel[..i], true)?;
+    for i in 1..rel.len() {
+        if rel[i] == b'/' {
+            open_or_create(root, &rel[..i], true)?;
+        }
     }
     open_or_create(root, rel, dir)
 }
