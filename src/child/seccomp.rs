@@ -226,13 +226,14 @@ fn device_nodes(a: &mut Asm, mode_arg: usize, rules: &[Rule], allow: Label, eper
     for (label, kind) in [(char_node, Kind::Char), (block_node, Kind::Block)] {
         a.place(label);
         a.load(arg_low(mode_arg + 1));
-        let makeable = || {
-            rules.iter().filter(move |r| {
-                r.allow && r.access & devices::MKNOD != 0 && (r.kind == kind || r.kind == Kind::All)
-            })
+        let makeable = |r: &Rule| {
+            r.allow && r.access & devices::MKNOD != 0 && (r.kind == kind || r.kind == Kind::All)
         };
         let mut any_major_only = false;
-        for r in makeable() {
+        for r in rules {
+            if !makeable(r) {
+                continue;
+            }
             match (r.major, r.minor) {
                 (Some(major), Some(minor)) => {
                     a.jump_if(Cond::Eq, devices::encode_dev(major, minor), allow)
@@ -243,8 +244,8 @@ fn device_nodes(a: &mut Asm, mode_arg: usize, rules: &[Rule], allow: Label, eper
         }
         if any_major_only {
             a.and(devices::DEV_MAJOR_MASK);
-            for r in makeable() {
-                if let (Some(major), None) = (r.major, r.minor) {
+            for r in rules {
+                if let (true, Some(major), None) = (makeable(r), r.major, r.minor) {
                     a.jump_if(Cond::Eq, devices::encode_dev(major, 0), allow);
                 }
             }
