@@ -423,28 +423,30 @@ impl Cgroup {
         }
     }
 
-    /// The directories the parent must move the child into: those it
+    /// Whether the parent must move the child into `d`: a directory it
     /// neither started in (`by_clone`: CLONE_INTO_CGROUP took the v2 one)
     /// nor joins by itself (v1's `tasks`).
-    fn to_place(&self, by_clone: bool) -> impl Iterator<Item = &Dir> {
-        self.dirs
-            .iter()
-            .flatten()
-            .filter(move |d| !(d.v2 && by_clone) && d.tasks.is_none())
+    fn must_place(d: &Dir, by_clone: bool) -> bool {
+        !(d.v2 && by_clone) && d.tasks.is_none()
     }
 
     /// Whether `place` has anything to do for a child started with
     /// CLONE_INTO_CGROUP (`by_clone`) or without.
     pub fn needs_placing(&self, by_clone: bool) -> bool {
-        self.to_place(by_clone).next().is_some()
+        self.dirs
+            .iter()
+            .flatten()
+            .any(|d| Self::must_place(d, by_clone))
     }
 
     /// Moves the (not yet released) child into every directory it is not
     /// in yet.
     pub fn place(&self, pid: Pid) -> Result<()> {
         let pid = pid.as_raw_nonzero().get() as u64;
-        for d in self.to_place(self.placed_by_clone) {
-            write_number(&d.fd, b"cgroup.procs", pid)?;
+        for d in self.dirs.iter().flatten() {
+            if Self::must_place(d, self.placed_by_clone) {
+                write_number(&d.fd, b"cgroup.procs", pid)?;
+            }
         }
         Ok(())
     }
