@@ -5,9 +5,10 @@
 //! is its length and its bytes, its number one past the entry's before
 //! (the first's is 0), and where numbers skip, a zero length is followed
 //! by the next entry's number (2 bytes, little-endian). `pack_runs` makes
-//! one, build.rs another (the errnos); `entries` walks both. A number
-//! beside every syscall name took 0.7 KB more; beside every capability's,
-//! 82 bytes.
+//! one, build.rs others (the errnos; the other architectures' syscall
+//! names, which it packs with this file's `sixbit`); `entries` walks all.
+//! A number beside every syscall name took 0.7 KB more; beside every
+//! capability's, 82 bytes.
 //!
 //! The syscall names are packed six bits a character besides
 //! (`Coding::SixBit`): they are written with `_`, `a`-`z` and `0`-`9`

@@ -389,15 +389,11 @@ fn add_name(
 /// Whether another architecture has a syscall called `name`.
 fn foreign_syscall(name: &[u8]) -> bool {
     static FOREIGN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/foreign_syscalls"));
-    let mut rest = FOREIGN;
-    while let [len, tail @ ..] = rest {
-        let (n, tail) = tail.split_at(usize::from(*len));
-        if n == name {
-            return true;
-        }
-        rest = tail;
-    }
-    false
+    let mut buf = [0; 48];
+    let Some(packed) = names::sixbit(name, &mut buf) else {
+        return false;
+    };
+    names::entries(FOREIGN).any(|(_, n)| n == packed)
 }
 
 #[inline(never)]
