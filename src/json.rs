@@ -367,10 +367,11 @@ fn skip_number(text: &[u8], start: usize) -> Result<usize> {
     Ok(at)
 }
 
-/// The digits of 2^1024 - 2^970, the midpoint between f64::MAX and the
-/// next power of two: a number at least this large rounds (to even) to
+/// How many digits the integer part of the least number that parses to an
+/// infinite f64 has: that number, the midpoint between f64::MAX and the
+/// next power of two, is 2^1024 - 2^970, which rounds (to even) to
 /// infinity, anything smaller to a finite f64.
-const F64_LIMIT: &[u8] = b"179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792";
+const F64_LIMIT_DIGITS: i64 = 309;
 
 /// Whether a number (its syntax checked) would parse to an infinite f64,
 /// decided on its digits: core's float parser costs 15 KB of the binary.
@@ -402,21 +403,28 @@ fn beyond_f64(n: &[u8]) -> bool {
     if digits.peek().is_none() {
         return false;
     }
-    // The value is 0.DIGITS x 10^point; the limit's point is 309.
+    // The value is 0.DIGITS x 10^point.
     let point = integer_len as i64 - zeros + e;
-    if point != F64_LIMIT.len() as i64 {
-        return point > F64_LIMIT.len() as i64;
+    if point != F64_LIMIT_DIGITS {
+        return point > F64_LIMIT_DIGITS;
     }
-    let mut limit = F64_LIMIT.iter();
-    loop {
-        match (digits.next(), limit.next()) {
-            (Some(d), Some(l)) if d != l => return d > l,
-            (Some(_), Some(_)) => {}
-            // A prefix of the limit, whose last digit is not 0: smaller.
-            (None, Some(_)) => return false,
-            (_, None) => return true,
+    // The limit is a whole number: the value reaches it exactly when its
+    // integer part, the first 309 digits, does. That part is below
+    // 10^309 < 2^1056, so 33 words of 32 bits hold it, computed here
+    // where the limit's 309 digits took as many bytes of the binary.
+    let mut part = [0u32; 33];
+    for _ in 0..F64_LIMIT_DIGITS {
+        let mut carry = digits.next().map_or(0, |&d| u64::from(d - b'0'));
+        for word in &mut part {
+            let v = u64::from(*word) * 10 + carry;
+            *word = v as u32;
+            carry = v >> 32;
         }
     }
+    // The limit is (2^54 - 1) x 2^970: the part reaches it when its bits
+    // from 970 (word 30's bit 10) up do.
+    let high = u128::from(part[32]) << 64 | u128::from(part[31]) << 32 | u128::from(part[30]);
+    high >> 10 >= (1 << 54) - 1
 }
 
 /// A string, from its opening quote; returns the index after its closing

@@ -135,16 +135,25 @@ fn numbers_convert_only_when_they_fit() {
     assert_eq!(n("1e3").as_u64(), None);
 }
 
+/// The digits of 2^1024 - 2^970, the least number that parses to an
+/// infinite f64.
+const F64_LIMIT: &str = "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792";
+
 #[test]
 fn the_f64_range_is_decided_on_the_digits() {
-    let limit = std::str::from_utf8(super::F64_LIMIT).unwrap();
+    let limit = F64_LIMIT;
+    assert_eq!(limit.len() as i64, super::F64_LIMIT_DIGITS);
     assert_eq!(limit.parse::<f64>(), Ok(f64::INFINITY));
     let below = format!("{}1", &limit[..limit.len() - 1]);
+    let above = format!("{}3", &limit[..limit.len() - 1]);
     assert_eq!(below.parse::<f64>(), Ok(f64::MAX));
     let fraction = |s: &str| format!("{}.{}e{}", &s[..1], &s[1..], s.len() - 1);
     for (text, finite) in [
         (limit.to_string(), false),
         (below.clone(), true),
+        (above, false),
+        (format!("{}.{}", &limit[..300], &limit[300..]), true),
+        (format!("0.{limit}e309"), false),
         (format!("-{limit}"), false),
         (format!("-{below}"), true),
         (format!("{limit}.0"), false),
