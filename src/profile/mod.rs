@@ -219,9 +219,6 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
         ],
     );
     let errno = optional_errno(errno, &root.field("defaultErrnoRet"))?;
-    let Some(default) = default else {
-        return fail(&root.field("defaultAction"), "missing", b"");
-    };
     policy.default_action = action(default, errno, &root.field("defaultAction"))?;
     if let Some(v) = architectures {
         for (i, arch) in strings(v, &root.field("architectures"))? {
@@ -232,17 +229,8 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
         let map = root.field("archMap");
         for (i, entry) in objects(v, &map)? {
             let at = map.index(i);
-            match entry.get(b"architecture") {
-                Some(Value::String(s)) => check_architecture(s, &at.field("architecture"))?,
-                Some(v) => {
-                    return fail(
-                        &at.field("architecture"),
-                        "expected a string, not",
-                        v.kind().as_bytes(),
-                    )
-                }
-                None => return fail(&at.field("architecture"), "missing", b""),
-            }
+            let arch = at.field("architecture");
+            check_architecture(string(entry.get(b"architecture"), &arch)?, &arch)?;
             if let Some(v) = entry.get(b"subArchitectures") {
                 for (j, arch) in strings(v, &at.field("subArchitectures"))? {
                     check_architecture(arch, &at.field("subArchitectures").index(j))?;
@@ -278,9 +266,6 @@ fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Path) -> Res
         ],
     );
     let errno = optional_errno(errno, &at.field("errnoRet"))?;
-    let Some(action_value) = action_value else {
-        return fail(&at.field("action"), "missing", b"");
-    };
     let action = action(action_value, errno, &at.field("action"))?;
     let mut compares = [Compare {
         index: 0,
@@ -317,13 +302,9 @@ fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Path) -> Res
                 add_name(policy, name, kept.clone(), &at.field("names").index(i))?;
             }
         }
-        (None, Some(Value::String(name))) => add_name(policy, name, kept, &at.field("name"))?,
-        (None, Some(v)) => {
-            return fail(
-                &at.field("name"),
-                "expected a string, not",
-                v.kind().as_bytes(),
-            )
+        (None, Some(_)) => {
+            let at = at.field("name");
+            add_name(policy, string(name, &at)?, kept, &at)?
         }
         (None, None) => return fail(&at.field("names"), "missing", b""),
     }
@@ -398,10 +379,7 @@ fn foreign_syscall(name: &[u8]) -> bool {
 
 #[inline(never)]
 fn compare(arg: Object, at: &Path) -> Result<Compare> {
-    let index = match arg.get(b"index") {
-        Some(v) => number(v, &at.field("index"))?,
-        None => return fail(&at.field("index"), "missing", b""),
-    };
+    let index = number(arg.get(b"index"), &at.field("index"))?;
     if index >= MAX_ARGS as u64 {
         return fail(
             &at.field("index"),
@@ -409,27 +387,16 @@ fn compare(arg: Object, at: &Path) -> Result<Compare> {
             digits(index).as_bytes(),
         );
     }
-    let value = match arg.get(b"value") {
-        Some(v) => number(v, &at.field("value"))?,
-        None => return fail(&at.field("value"), "missing", b""),
-    };
+    let value = number(arg.get(b"value"), &at.field("value"))?;
     let value_two = match arg.get(b"valueTwo") {
-        Some(v) => number(v, &at.field("valueTwo"))?,
         None => 0,
+        v => number(v, &at.field("valueTwo"))?,
     };
-    let op = match arg.get(b"op") {
-        Some(Value::String(s)) => match OPS.iter().find(|(name, _)| s.eq(name)) {
-            Some(&(_, op)) => op,
-            None => return fail_quoted(&at.field("op"), "unknown operator", s),
-        },
-        Some(v) => {
-            return fail(
-                &at.field("op"),
-                "expected a string, not",
-                v.kind().as_bytes(),
-            )
-        }
-        None => return fail(&at.field("op"), "missing", b""),
+    let at_op = at.field("op");
+    let s = string(arg.get(b"op"), &at_op)?;
+    let op = match OPS.iter().find(|(name, _)| s.eq(name)) {
+        Some(&(_, op)) => op,
+        None => return fail_quoted(&at_op, "unknown operator", s),
     };
     Ok(Compare {
         index: index as u8,
@@ -469,13 +436,7 @@ fn applies(filter: Option<Value>, ctx: &Context, at: &Path, include: bool) -> Re
         holds[1] = Some(here);
     }
     if let Some(v) = filter.get(b"minKernel") {
-        let Value::String(s) = v else {
-            return fail(
-                &at.field("minKernel"),
-                "expected a string, not",
-                v.kind().as_bytes(),
-            );
-        };
+        let s = string(Some(v), &at.field("minKernel"))?;
         let Some(min) = kernel_version(s.raw()) else {
             return fail_quoted(&at.field("minKernel"), "expected MAJOR.MINOR, not", s);
         };
@@ -516,10 +477,8 @@ pub const ACTIONS: &[(&[u8], u32)] = &[
 ];
 
 #[inline(never)]
-fn action(v: Value, errno: Option<u32>, at: &Path) -> Result<u32> {
-    let Value::String(s) = v else {
-        return fail(at, "expected a string, not", v.kind().as_bytes());
-    };
+fn action(v: Option<Value>, errno: Option<u32>, at: &Path) -> Result<u32> {
+    let s = string(v, at)?;
     // runc's defaults: EPERM when ERRNO or TRACE comes without errnoRet.
     let data = errno.unwrap_or(linux_raw_sys::errno::EPERM);
     if s.eq(b"SCMP_ACT_NOTIFY") {
@@ -536,7 +495,7 @@ fn action(v: Value, errno: Option<u32>, at: &Path) -> Result<u32> {
 fn optional_errno(v: Option<Value>, at: &Path) -> Result<Option<u32>> {
     match v {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => {
+        v => {
             let n = number(v, at)?;
             if n > MAX_ERRNO || n as u32 & !SECCOMP_RET_DATA != 0 {
                 return fail(at, "out of range 0 to 4094:", digits(n).as_bytes());
@@ -606,6 +565,16 @@ fn check_architecture(s: Str, at: &Path) -> Result<()> {
     {
         Some(name) if names::entries(&ARCHES).any(|(_, n)| n == name) => Ok(()),
         _ => fail_quoted(at, "unknown architecture", s),
+    }
+}
+
+/// A member that must be a string; refused where it is missing or
+/// something else.
+fn string<'a>(v: Option<Value<'a>>, at: &Path) -> Result<Str<'a>> {
+    match v {
+        Some(Value::String(s)) => Ok(s),
+        Some(v) => fail(at, "expected a string, not", v.kind().as_bytes()),
+        None => fail(at, "missing", b""),
     }
 }
 

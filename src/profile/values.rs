@@ -25,7 +25,12 @@ fn fill_members<'a>(o: Object<'a>, names: &[&[u8]], values: &mut [Option<Value<'
     }
 }
 
-pub(super) fn number(v: Value, at: &Path) -> Result<u64> {
+/// A member that must be a whole number; refused where it is missing or
+/// something else.
+pub(super) fn number(v: Option<Value>, at: &Path) -> Result<u64> {
+    let Some(v) = v else {
+        return fail(at, "missing", b"");
+    };
     match v {
         Value::Number(n) => match n.as_u64() {
             Some(n) => Ok(n),
