@@ -218,11 +218,9 @@ impl Error {
                     e => {
                         let (name, description) =
                             name_and_description(e).unwrap_or((b"?", b"unknown error"));
-                        line.push(b": E")
-                            .push(name)
-                            .push(b" (")
-                            .push(description)
-                            .push(b")");
+                        line.push(b": E").push(name).push(b" (");
+                        push_description(line, description);
+                        line.push(b")");
                     }
                 }
                 line.push(b"\n");
@@ -243,8 +241,9 @@ impl Drop for Error {
 }
 
 /// `NOENT` (the name without its leading E) and `No such file or
-/// directory`: the syscalls crate's own `Errno::name_and_description`,
-/// read from the table build.rs packs from it.
+/// directory` (coded, for `push_description`): the syscalls crate's own
+/// `Errno::name_and_description`, read from the table build.rs packs from
+/// it.
 fn name_and_description(errno: u16) -> Option<(&'static [u8], &'static [u8])> {
     let (_, entry) = crate::names::entries(ERRNOS).find(|&(n, _)| n == u32::from(errno))?;
     let (&name_len, texts) = entry.split_first()?;
@@ -254,6 +253,24 @@ fn name_and_description(errno: u16) -> Option<(&'static [u8], &'static [u8])> {
 /// build.rs's table, in number order (`names::entries`): an entry is the
 /// name's length, the name without its E and the description.
 static ERRNOS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/errnos"));
+
+/// The common words of the descriptions, from 0x80 on (`names::entries`).
+static WORDS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/errno_words"));
+
+/// Pushes a description of the errno table with each byte from 0x80 up
+/// written out as the common word it stands for (build.rs's
+/// `common_words`: they take 0.9 KB less so).
+fn push_description(line: &mut Line, coded: &[u8]) {
+    for c in coded {
+        let piece = match c.checked_sub(0x80) {
+            Some(i) => crate::names::entries(WORDS)
+                .find(|&(n, _)| n == u32::from(i))
+                .map_or(&b""[..], |(_, word)| word),
+            None => core::slice::from_ref(c),
+        };
+        line.push(piece);
+    }
+}
 
 /// Attaches the step and the object to a failed syscall.
 pub trait Context<T> {
@@ -301,7 +318,13 @@ mod tests {
             let expected = syscalls::Errno::new(i32::from(code))
                 .name_and_description()
                 .map(|(n, d)| (&n.as_bytes()[1..], d.as_bytes()));
-            assert_eq!(name_and_description(code), expected, "{code}");
+            let decoded = name_and_description(code).map(|(name, coded)| {
+                let mut line = Line::new();
+                push_description(&mut line, coded);
+                (name, line.as_bytes().to_vec())
+            });
+            let decoded = decoded.as_ref().map(|(name, d)| (*name, &d[..]));
+            assert_eq!(decoded, expected, "{code}");
         }
     }
 
