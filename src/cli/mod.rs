@@ -454,12 +454,13 @@ pub fn help() -> Buf<4096> {
             Some(s) => b.push(b"  -").push(&[s]).push(b", --"),
             None => b.push(b"      --"),
         };
-        b.push_str(o.usage);
+        let (usage, help) = o.usage_and_help();
+        b.push(usage);
         let width = b.as_bytes().len() - start;
         for _ in width..36 {
             b.push(b" ");
         }
-        b.push(b" ").push_str(o.help).push(b"\n");
+        b.push(b" ").push(help).push(b"\n");
     }
     #[cfg(feature = "oci")]
     crate::oci::help(&mut b);

@@ -15,28 +15,35 @@ use crate::error::{Error, Result};
 /// One command-line option: its names, what it takes, its `--help` line
 /// and what it sets. Parsing and `--help` both read the table.
 pub(super) struct Opt {
-    /// The long name, then the value's name in `--help` after a space
-    /// where the option takes one: `hostname NAME`. (One string: a second
-    /// in each entry took 0.2 KB. Whether the option takes a value is read
-    /// from it too: a tag beside `set` took 0.2 KB more.)
-    pub(super) usage: &'static str,
+    /// The usage, a newline and the `--help` line. The usage is the long
+    /// name, then the value's name after a space where the option takes
+    /// one: `hostname NAME`. (One string: a second in each entry took
+    /// 0.2 KB, a third for the help line 0.5 KB. Whether the option takes
+    /// a value is read from it too: a tag beside `set` took 0.2 KB more.)
+    pub(super) text: &'static str,
     pub(super) short: Option<u8>,
     /// What the option does with its value; a flag's gets none (`c""`).
     pub(super) set: fn(&mut Parsed<'_>, &'static CStr) -> Result<()>,
-    pub(super) help: &'static str,
 }
 
 impl Opt {
-    /// The long name, without `--`.
-    pub(super) fn long(&self) -> &'static [u8] {
-        let usage = self.usage.as_bytes();
-        let end = usage.iter().position(|&c| c == b' ').unwrap_or(usage.len());
-        &usage[..end]
+    /// The usage, `text`'s first line, and the help line after it.
+    pub(super) fn usage_and_help(&self) -> (&'static [u8], &'static [u8]) {
+        let text = self.text.as_bytes();
+        let end = text.iter().position(|&c| c == b'\n').unwrap_or(text.len());
+        (&text[..end], text.get(end + 1..).unwrap_or(b""))
     }
 
-    /// Whether it takes a value: its usage names one.
+    /// The long name, without `--`: the usage up to a space, if any.
+    pub(super) fn long(&self) -> &'static [u8] {
+        let text = self.text.as_bytes();
+        let end = text.iter().position(|&c| c == b' ' || c == b'\n');
+        &text[..end.unwrap_or(text.len())]
+    }
+
+    /// Whether it takes a value: its usage names one, after a space.
     pub(super) fn takes_value(&self) -> bool {
-        self.long().len() < self.usage.len()
+        self.text.as_bytes().get(self.long().len()) == Some(&b' ')
     }
 }
 
@@ -76,55 +83,56 @@ fn push<T, const N: usize>(
 
 pub(super) const OPTIONS: &[Opt] = &[
     Opt {
-        usage: "hostname NAME",
+        text: "hostname NAME\n\
+               hostname inside the container (default: sct)",
         short: None,
         set: (|p, v| set(&mut p.cfg.hostname, hostname(v))),
-        help: "hostname inside the container (default: sct)",
     },
     Opt {
-        usage: "net host|none",
+        text: "net host|none\n\
+               host: share the host's network (default); none: only lo",
         short: None,
         set: (|p, v| set(&mut p.cfg.net, net(v))),
-        help: "host: share the host's network (default); none: only lo",
     },
     Opt {
-        usage: "memory SIZE",
+        text: "memory SIZE\n\
+               memory limit: bytes or k/m/g (1024-based)",
         short: None,
         set: (|p, v| set(&mut p.cfg.limits.memory, size("--memory '", v).map(Some))),
-        help: "memory limit: bytes or k/m/g (1024-based)",
     },
     Opt {
-        usage: "memory-swap SIZE",
+        text: "memory-swap SIZE\n\
+               memory plus swap limit (needs --memory); -1: unlimited swap",
         short: None,
         set: (|p, v| set(&mut p.cfg.limits.memory_swap, memory_swap(v).map(Some))),
-        help: "memory plus swap limit (needs --memory); -1: unlimited swap",
     },
     Opt {
-        usage: "pids-limit N",
+        text: "pids-limit N\n\
+               at most N processes and threads",
         short: None,
         set: (|p, v| set(&mut p.cfg.limits.pids, pids(v).map(Some))),
-        help: "at most N processes and threads",
     },
     Opt {
-        usage: "cpus DECIMAL",
+        text: "cpus DECIMAL\n\
+               CPU time as a number of CPUs, e.g. 0.5",
         short: None,
         set: (|p, v| set(&mut p.cfg.limits.cpu_quota_us, cpus(v).map(Some))),
-        help: "CPU time as a number of CPUs, e.g. 0.5",
     },
     Opt {
-        usage: "cpuset-cpus LIST",
+        text: "cpuset-cpus LIST\n\
+               CPUs allowed, e.g. 0-2,4",
         short: None,
         set: (|p, v| set(&mut p.cfg.limits.cpuset_cpus, cpuset_cpus(v).map(Some))),
-        help: "CPUs allowed, e.g. 0-2,4",
     },
     Opt {
-        usage: "cgroup-parent PATH",
+        text: "cgroup-parent PATH\n\
+               create the cgroup below PATH (default: sct's own cgroup)",
         short: None,
         set: (|p, v| set(&mut p.cfg.cgroup_parent, cgroup_parent(v).map(Some))),
-        help: "create the cgroup below PATH (default: sct's own cgroup)",
     },
     Opt {
-        usage: "cap-add CAP",
+        text: "cap-add CAP\n\
+               keep capability CAP too (ALL: every one)",
         short: None,
         set: (|p, v| {
             let cap = capability(v)?;
@@ -132,40 +140,40 @@ pub(super) const OPTIONS: &[Opt] = &[
             p.caps_added |= cap;
             Ok(())
         }),
-        help: "keep capability CAP too (ALL: every one)",
     },
     Opt {
-        usage: "cap-drop CAP",
+        text: "cap-drop CAP\n\
+               drop capability CAP (ALL: every one)",
         short: None,
         set: (|p, v| {
             p.cfg.capabilities &= !capability(v)?;
             Ok(())
         }),
-        help: "drop capability CAP (ALL: every one)",
     },
     Opt {
-        usage: "seccomp default|unconfined|FILE",
+        text: "seccomp default|unconfined|FILE\n\
+               syscall filter; FILE: a Docker/podman JSON profile",
         short: None,
         set: (|p, v| set(&mut p.cfg.seccomp, seccomp(v))),
-        help: "syscall filter; FILE: a Docker/podman JSON profile",
     },
     Opt {
-        usage: "seccomp-deny NAME[,NAME]",
+        text: "seccomp-deny NAME[,NAME]\n\
+               also deny these syscalls (EPERM)",
         short: None,
         set: (|p, v| deny(&mut p.cfg.seccomp_deny, v)),
-        help: "also deny these syscalls (EPERM)",
     },
     Opt {
-        usage: "print-seccomp FILE",
+        text: "print-seccomp FILE\n\
+               write the filter as raw sock_filter bytes, exit",
         short: None,
         set: (|p, v| {
             p.print_seccomp = Some(v);
             Ok(())
         }),
-        help: "write the filter as raw sock_filter bytes, exit",
     },
     Opt {
-        usage: "bind SRC:DST[:ro,dev]",
+        text: "bind SRC:DST[:ro,dev]\n\
+               bind host path SRC on DST (repeatable)",
         short: Some(b'v'),
         set: (|p, v| {
             let b = bind(v)?;
@@ -178,10 +186,10 @@ pub(super) const OPTIONS: &[Opt] = &[
                 "': at most 40 binds",
             )
         }),
-        help: "bind host path SRC on DST (repeatable)",
     },
     Opt {
-        usage: "device HOST[:CTR][:PERMS]",
+        text: "device HOST[:CTR][:PERMS]\n\
+               make host device HOST usable at CTR below /dev; PERMS from rwm",
         short: None,
         set: (|p, v| {
             let d = device(v)?;
@@ -194,19 +202,19 @@ pub(super) const OPTIONS: &[Opt] = &[
                 "': at most 16 devices",
             )
         }),
-        help: "make host device HOST usable at CTR below /dev; PERMS from rwm",
     },
     Opt {
-        usage: "no-cgroup",
+        text: "no-cgroup\n\
+               no cgroup: no device rule, no limits (see README, Security)",
         short: None,
         set: |p, _| {
             p.cfg.no_cgroup = true;
             Ok(())
         },
-        help: "no cgroup: no device rule, no limits (see README, Security)",
     },
     Opt {
-        usage: "tmpfs DST[:size=SIZE]",
+        text: "tmpfs DST[:size=SIZE]\n\
+               mount a fresh tmpfs on DST (repeatable)",
         short: None,
         set: (|p, v| {
             let t = tmpfs(v)?;
@@ -219,10 +227,10 @@ pub(super) const OPTIONS: &[Opt] = &[
                 "': at most 16 tmpfs mounts",
             )
         }),
-        help: "mount a fresh tmpfs on DST (repeatable)",
     },
     Opt {
-        usage: "env KEY=VALUE",
+        text: "env KEY=VALUE\n\
+               set an environment variable (repeatable)",
         short: Some(b'e'),
         set: (|p, v| {
             if !v.to_bytes().iter().skip(1).any(|&c| c == b'=') {
@@ -241,10 +249,10 @@ pub(super) const OPTIONS: &[Opt] = &[
                 "': at most 32 variables",
             )
         }),
-        help: "set an environment variable (repeatable)",
     },
     Opt {
-        usage: "workdir DIR",
+        text: "workdir DIR\n\
+               working directory inside the container (default: /)",
         short: Some(b'w'),
         set: (|p, v| {
             if v.to_bytes().first() != Some(&b'/') {
@@ -257,84 +265,83 @@ pub(super) const OPTIONS: &[Opt] = &[
             p.cfg.workdir = v;
             Ok(())
         }),
-        help: "working directory inside the container (default: /)",
     },
     Opt {
-        usage: "read-only",
+        text: "read-only\n\
+               make the root read-only (/dev, /proc, tmpfs, binds keep their modes)",
         short: None,
         set: |p, _| {
             p.cfg.read_only = true;
             Ok(())
         },
-        help: "make the root read-only (/dev, /proc, tmpfs, binds keep their modes)",
     },
     Opt {
-        usage: "user UID[:GID]",
+        text: "user UID[:GID]\n\
+               run CMD as numeric UID and GID (default GID: UID)",
         short: Some(b'u'),
         set: (|p, v| set(&mut p.cfg.user, user(v).map(Some))),
-        help: "run CMD as numeric UID and GID (default GID: UID)",
     },
     Opt {
-        usage: "userns",
+        text: "userns\n\
+               as root: a user namespace mapping 0..65535 (README, Rootless)",
         short: None,
         set: |p, _| {
             p.cfg.userns = true;
             Ok(())
         },
-        help: "as root: a user namespace mapping 0..65535 (README, Rootless)",
     },
     Opt {
-        usage: "uidmap CTR:HOST:SIZE",
+        text: "uidmap CTR:HOST:SIZE\n\
+               as root: a user namespace mapping uids CTR.. to HOST.. (repeatable)",
         short: None,
         set: (|p, v| id_range(&mut p.cfg.uid_map, "--uidmap '", v)),
-        help: "as root: a user namespace mapping uids CTR.. to HOST.. (repeatable)",
     },
     Opt {
-        usage: "gidmap CTR:HOST:SIZE",
+        text: "gidmap CTR:HOST:SIZE\n\
+               the same for gids (default: as --uidmap)",
         short: None,
         set: (|p, v| id_range(&mut p.cfg.gid_map, "--gidmap '", v)),
-        help: "the same for gids (default: as --uidmap)",
     },
     Opt {
-        usage: "tty",
+        text: "tty\n\
+               give CMD a terminal of its own; sct relays the caller's to it",
         short: Some(b't'),
         set: |p, _| {
             p.cfg.terminal = true;
             Ok(())
         },
-        help: "give CMD a terminal of its own; sct relays the caller's to it",
     },
     Opt {
-        usage: "init",
+        text: "init\n\
+               run a tiny init as PID 1 that reaps zombies and forwards signals",
         short: None,
         set: |p, _| {
             p.cfg.init = true;
             Ok(())
         },
-        help: "run a tiny init as PID 1 that reaps zombies and forwards signals",
     },
     Opt {
-        usage: "rlimit NAME=SOFT[:HARD]",
+        text: "rlimit NAME=SOFT[:HARD]\n\
+               resource limit, e.g. nofile=1024:4096 (repeatable)",
         short: None,
         set: (|p, v| rlimit(&mut p.cfg.rlimits, v)),
-        help: "resource limit, e.g. nofile=1024:4096 (repeatable)",
     },
     Opt {
-        usage: "help",
+        text: "help\n\
+               print this help and exit",
         short: Some(b'h'),
         set: |p, _| {
             p.done = Some(Command::Help);
             Ok(())
         },
-        help: "print this help and exit",
     },
     Opt {
-        usage: "version",
+        text: "version\n\
+               print the version and exit",
         short: Some(b'V'),
         set: |p, _| {
             p.done = Some(Command::Version);
             Ok(())
         },
-        help: "print the version and exit",
     },
 ];
