@@ -221,9 +221,7 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
     let errno = optional_errno(errno, &root.field("defaultErrnoRet"))?;
     policy.default_action = action(default, errno, &root.field("defaultAction"))?;
     if let Some(v) = architectures {
-        for (i, arch) in strings(v, &root.field("architectures"))? {
-            check_architecture(arch, &root.field("architectures").index(i))?;
-        }
+        check_architectures(v, &root.field("architectures"))?;
     }
     if let Some(v) = arch_map {
         let map = root.field("archMap");
@@ -232,9 +230,7 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
             let arch = at.field("architecture");
             check_architecture(string(entry.get(b"architecture"), &arch)?, &arch)?;
             if let Some(v) = entry.get(b"subArchitectures") {
-                for (j, arch) in strings(v, &at.field("subArchitectures"))? {
-                    check_architecture(arch, &at.field("subArchitectures").index(j))?;
-                }
+                check_architectures(v, &at.field("subArchitectures"))?;
             }
         }
     }
@@ -553,6 +549,15 @@ const ARCH_NAMES: [(&str, u32); 23] = names::numbered([
     "SH",
     "SHEB",
 ]);
+
+/// A list of architecture names, each checked as `check_architecture`
+/// does: one loop for `architectures` and `subArchitectures`.
+fn check_architectures(v: Value, at: &Path) -> Result<()> {
+    for (i, arch) in strings(v, at)? {
+        check_architecture(arch, &at.index(i))?;
+    }
+    Ok(())
+}
 
 /// libseccomp's architecture names (`SCMP_ARCH_*`). sct filters only this
 /// architecture's native ABI whatever the list says, and answers ENOSYS
