@@ -42,7 +42,7 @@ use crate::names;
 use crate::out::Buf;
 use refusal::error;
 pub use refusal::ProfileError;
-use values::{members, number, objects, strings};
+use values::{each_object, each_string, members, number};
 
 mod compile;
 mod refusal;
@@ -225,24 +225,25 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
     }
     if let Some(v) = arch_map {
         let map = root.field("archMap");
-        for (i, entry) in objects(v, &map)? {
-            let at = map.index(i);
+        each_object(v, &map, &mut |entry, at| {
             let arch = at.field("architecture");
             check_architecture(string(entry.get(b"architecture"), &arch)?, &arch)?;
             if let Some(v) = entry.get(b"subArchitectures") {
                 check_architectures(v, &at.field("subArchitectures"))?;
             }
-        }
+            Ok(())
+        })?;
     }
     if let Some(v) = flags {
-        for (i, flag) in strings(v, &root.field("flags"))? {
-            policy.flags |= filter_flag(flag, &root.field("flags").index(i))?;
-        }
+        each_string(v, &root.field("flags"), &mut |flag, at| {
+            policy.flags |= filter_flag(flag, at)?;
+            Ok(())
+        })?;
     }
     if let Some(v) = syscalls {
-        for (i, rule) in objects(v, &root.field("syscalls"))? {
-            read_rule(rule, ctx, policy, &root.field("syscalls").index(i))?;
-        }
+        each_object(v, &root.field("syscalls"), &mut |rule, at| {
+            read_rule(rule, ctx, policy, at)
+        })?;
     }
     Ok(())
 }
@@ -274,15 +275,16 @@ fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Path) -> Res
     match args {
         None | Some(Value::Null) => {}
         Some(v) => {
-            for (i, arg) in objects(v, &at.field("args"))? {
+            each_object(v, &at.field("args"), &mut |arg, at| {
                 if count == MAX_ARGS {
-                    return fail(&at.field("args").index(i), "more than 6 comparisons", b"");
+                    return fail(at, "more than 6 comparisons", b"");
                 }
-                let c = compare(arg, &at.field("args").index(i))?;
+                let c = compare(arg, at)?;
                 repeated |= compares[..count].iter().any(|o| o.index == c.index);
                 compares[count] = c;
                 count += 1;
-            }
+                Ok(())
+            })?;
         }
     }
     let applies = applies(includes, ctx, &at.field("includes"), true)?
@@ -294,9 +296,9 @@ fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Path) -> Res
     let kept = first..policy.rule_count;
     match (names, name) {
         (Some(v), _) => {
-            for (i, name) in strings(v, &at.field("names"))? {
-                add_name(policy, name, kept.clone(), &at.field("names").index(i))?;
-            }
+            each_string(v, &at.field("names"), &mut |name, at| {
+                add_name(policy, name, kept.clone(), at)
+            })?;
         }
         (None, Some(_)) => {
             let at = at.field("name");
@@ -413,7 +415,7 @@ fn applies(filter: Option<Value>, ctx: &Context, at: &Path, include: bool) -> Re
     let mut holds = [None::<bool>; 3];
     if let Some(v) = filter.get(b"caps") {
         let (mut all, mut any) = (true, false);
-        for (_, cap) in strings(v, &at.field("caps"))? {
+        each_string(v, &at.field("caps"), &mut |cap, _| {
             let mut buf = [0u8; 32];
             let held = cap
                 .decode(&mut buf)
@@ -421,14 +423,16 @@ fn applies(filter: Option<Value>, ctx: &Context, at: &Path, include: bool) -> Re
                 .is_some_and(|c| ctx.capabilities & (1 << c) != 0);
             all &= held;
             any |= held;
-        }
+            Ok(())
+        })?;
         holds[0] = Some(if include { all } else { any });
     }
     if let Some(v) = filter.get(b"arches") {
         let mut here = false;
-        for (_, arch) in strings(v, &at.field("arches"))? {
+        each_string(v, &at.field("arches"), &mut |arch, _| {
             here |= arch.eq(crate::arch::NATIVE.go_name);
-        }
+            Ok(())
+        })?;
         holds[1] = Some(here);
     }
     if let Some(v) = filter.get(b"minKernel") {
@@ -553,10 +557,7 @@ const ARCH_NAMES: [(&str, u32); 23] = names::numbered([
 /// A list of architecture names, each checked as `check_architecture`
 /// does: one loop for `architectures` and `subArchitectures`.
 fn check_architectures(v: Value, at: &Path) -> Result<()> {
-    for (i, arch) in strings(v, at)? {
-        check_architecture(arch, &at.index(i))?;
-    }
-    Ok(())
+    each_string(v, at, &mut |arch, at| check_architecture(arch, at))
 }
 
 /// libseccomp's architecture names (`SCMP_ARCH_*`). sct filters only this
