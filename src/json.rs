@@ -192,10 +192,13 @@ impl<'a> Object<'a> {
     /// The value of the last member named `name` (as serde_json keeps the
     /// last of repeated names).
     pub fn get(&self, name: &[u8]) -> Option<Value<'a>> {
-        self.iter()
-            .filter(|(k, _)| k.eq(name))
-            .last()
-            .map(|(_, v)| v)
+        let mut last = None;
+        for (k, v) in self.iter() {
+            if k.eq(name) {
+                last = Some(v);
+            }
+        }
+        last
     }
 }
 
