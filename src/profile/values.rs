@@ -97,8 +97,10 @@ fn elements<'a>(
     let Value::Array(a) = v else {
         return fail(at, "expected an array, not", v.kind().as_bytes());
     };
-    if let Some((i, e)) = a.iter().enumerate().find(|(_, e)| !is(e)) {
-        return fail(&at.index(i), expected, e.kind().as_bytes());
+    for (i, e) in a.iter().enumerate() {
+        if !is(&e) {
+            return fail(&at.index(i), expected, e.kind().as_bytes());
+        }
     }
     Ok(a)
 }
