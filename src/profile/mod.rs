@@ -209,7 +209,7 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
     policy.entry_count = 0;
     let [default, errno, architectures, arch_map, flags, syscalls] = members(
         profile,
-        [
+        &[
             b"defaultAction",
             b"defaultErrnoRet",
             b"architectures",
@@ -252,7 +252,7 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
 fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Path) -> Result<()> {
     let [action_value, errno, args, includes, excludes, names, name] = members(
         rule,
-        [
+        &[
             b"action",
             b"errnoRet",
             b"args",

@@ -8,10 +8,10 @@ use crate::json::{Array, Object, Str, Value};
 /// (each `Object::get` is one): the last of a repeated name, as `get`.
 pub(super) fn members<'a, const N: usize>(
     o: Object<'a>,
-    names: [&[u8]; N],
+    names: &[&[u8]; N],
 ) -> [Option<Value<'a>>; N] {
     let mut values = [None; N];
-    fill_members(o, &names, &mut values);
+    fill_members(o, names, &mut values);
     values
 }
 
