@@ -207,7 +207,9 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
     policy.flags = 0;
     policy.rule_count = 0;
     policy.entry_count = 0;
-    let [default, errno, architectures, arch_map, flags, syscalls] = members(
+    // The members by reference: bound by value, each was copied out of
+    // the array first.
+    let [default, errno, architectures, arch_map, flags, syscalls] = &members(
         profile,
         &[
             b"defaultAction",
@@ -218,12 +220,12 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
             b"syscalls",
         ],
     );
-    let errno = optional_errno(errno, &root.field("defaultErrnoRet"))?;
-    policy.default_action = action(default, errno, &root.field("defaultAction"))?;
-    if let Some(v) = architectures {
+    let errno = optional_errno(*errno, &root.field("defaultErrnoRet"))?;
+    policy.default_action = action(*default, errno, &root.field("defaultAction"))?;
+    if let Some(v) = *architectures {
         check_architectures(v, &root.field("architectures"))?;
     }
-    if let Some(v) = arch_map {
+    if let Some(v) = *arch_map {
         let map = root.field("archMap");
         each_object(v, &map, &mut |entry, at| {
             let arch = at.field("architecture");
@@ -234,13 +236,13 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
             Ok(())
         })?;
     }
-    if let Some(v) = flags {
+    if let Some(v) = *flags {
         each_string(v, &root.field("flags"), &mut |flag, at| {
             policy.flags |= filter_flag(flag, at)?;
             Ok(())
         })?;
     }
-    if let Some(v) = syscalls {
+    if let Some(v) = *syscalls {
         each_object(v, &root.field("syscalls"), &mut |rule, at| {
             read_rule(rule, ctx, policy, at)
         })?;
@@ -250,7 +252,7 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
 
 #[inline(never)]
 fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Path) -> Result<()> {
-    let [action_value, errno, args, includes, excludes, names, name] = members(
+    let [action_value, errno, args, includes, excludes, names, name] = &members(
         rule,
         &[
             b"action",
@@ -262,8 +264,8 @@ fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Path) -> Res
             b"name",
         ],
     );
-    let errno = optional_errno(errno, &at.field("errnoRet"))?;
-    let action = action(action_value, errno, &at.field("action"))?;
+    let errno = optional_errno(*errno, &at.field("errnoRet"))?;
+    let action = action(*action_value, errno, &at.field("action"))?;
     let mut compares = [Compare {
         index: 0,
         op: Op::Eq,
@@ -272,7 +274,7 @@ fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Path) -> Res
     }; MAX_ARGS];
     let mut count = 0;
     let mut repeated = false;
-    match args {
+    match *args {
         None | Some(Value::Null) => {}
         Some(v) => {
             each_object(v, &at.field("args"), &mut |arg, at| {
@@ -287,14 +289,14 @@ fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Path) -> Res
             })?;
         }
     }
-    let applies = applies(includes, ctx, &at.field("includes"), true)?
-        & applies(excludes, ctx, &at.field("excludes"), false)?;
+    let applies = applies(*includes, ctx, &at.field("includes"), true)?
+        & applies(*excludes, ctx, &at.field("excludes"), false)?;
     let first = policy.rule_count;
     if applies && action != policy.default_action {
         add_rules(policy, action, &compares[..count], repeated, at)?;
     }
     let kept = first..policy.rule_count;
-    match (names, name) {
+    match (*names, *name) {
         (Some(v), _) => {
             each_string(v, &at.field("names"), &mut |name, at| {
                 add_name(policy, name, kept.clone(), at)
@@ -302,7 +304,7 @@ fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Path) -> Res
         }
         (None, Some(_)) => {
             let at = at.field("name");
-            add_name(policy, string(name, &at)?, kept, &at)?
+            add_name(policy, string(*name, &at)?, kept, &at)?
         }
         (None, None) => return fail(&at.field("names"), "missing", b""),
     }
