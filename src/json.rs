@@ -393,24 +393,27 @@ fn beyond_f64(n: &[u8]) -> bool {
     for &d in exponent {
         e = (e * 10 + i64::from(d - b'0')).min(1 << 40);
     }
-    let e = if negative { -e } else { e };
-    let integer_len = mantissa
-        .iter()
-        .position(|&c| c == b'.')
-        .unwrap_or(mantissa.len());
-    let mut digits = mantissa.iter().filter(|c| c.is_ascii_digit()).peekable();
-    let mut zeros = 0;
-    while digits.next_if_eq(&&b'0').is_some() {
-        zeros += 1;
+    // The value is 0.DIGITS x 10^point, DIGITS from the first that is
+    // not 0 on.
+    let mut point = if negative { -e } else { e };
+    let (mut first, mut fraction) = (None, false);
+    for (i, &c) in mantissa.iter().enumerate() {
+        match c {
+            b'.' => fraction = true,
+            b'0' if first.is_none() => point -= i64::from(fraction),
+            _ => {
+                first = first.or(Some(i));
+                point += i64::from(!fraction);
+            }
+        }
     }
-    if digits.peek().is_none() {
+    let Some(first) = first else {
         return false;
-    }
-    // The value is 0.DIGITS x 10^point.
-    let point = integer_len as i64 - zeros + e;
+    };
     if point != F64_LIMIT_DIGITS {
         return point > F64_LIMIT_DIGITS;
     }
+    let mut digits = mantissa[first..].iter().filter(|&&c| c != b'.');
     // The limit is a whole number: the value reaches it exactly when its
     // integer part, the first 309 digits, does. That part is below
     // 10^309 < 2^1056, so 33 words of 32 bits hold it, computed here
