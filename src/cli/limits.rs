@@ -133,10 +133,7 @@ pub(super) fn rlimit(list: &mut Rlimits, v: &'static CStr) -> Result<()> {
     let Some(i) = known else {
         return Err(bad(UNKNOWN_RLIMIT));
     };
-    let (soft, hard) = match values.iter().position(|&c| c == b':') {
-        Some(c) => (&values[..c], Some(&values[c + 1..])),
-        None => (values, None),
-    };
+    let (soft, hard) = super::cut(values);
     let value = |t: &[u8]| match t {
         b"unlimited" => Some(u64::MAX),
         _ => crate::out::parse_u64(t),

@@ -434,6 +434,16 @@ pub(crate) fn same_but_case(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
 }
 
+/// The part of `s` before its first `:`, and the rest after it if there is
+/// one. (One function for every `A:B` value: splitn and an open-coded
+/// search each brought their own code.)
+pub(crate) fn cut(s: &[u8]) -> (&[u8], Option<&[u8]>) {
+    match s.iter().position(|&c| c == b':') {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    }
+}
+
 /// The part of `s` from byte `at` on, still NUL-terminated.
 pub(crate) fn tail(s: &'static CStr, at: usize) -> &'static CStr {
     let bytes = s.to_bytes_with_nul();

@@ -92,10 +92,10 @@ pub struct Tmpfs {
 pub(super) fn bind(v: &'static CStr) -> Result<Bind> {
     let s = v.to_bytes();
     let bad = |why| Err(Error::usage("--bind '", s, why));
-    let mut parts = s.splitn(3, |&c| c == b':');
-    let (src, dst) = (parts.next().unwrap_or(b""), parts.next().unwrap_or(b""));
+    let (src, rest) = super::cut(s);
+    let (dst, options) = super::cut(rest.unwrap_or(b""));
     let (mut read_only, mut dev) = (false, false);
-    if let Some(options) = parts.next() {
+    if let Some(options) = options {
         for option in options.split(|&c| c == b',') {
             match option {
                 b"ro" => read_only = true,
@@ -135,9 +135,15 @@ pub(super) fn bind(v: &'static CStr) -> Result<Bind> {
 pub(super) fn device(v: &'static CStr) -> Result<Device> {
     let s = v.to_bytes();
     let bad = |why| Err(Error::usage("--device '", s, why));
-    let mut parts = s.splitn(3, |&c| c == b':');
-    let host = parts.next().unwrap_or(b"");
-    let (container, perms) = match (parts.next(), parts.next()) {
+    let (host, rest) = super::cut(s);
+    let (second, third) = match rest {
+        Some(rest) => {
+            let (second, third) = super::cut(rest);
+            (Some(second), third)
+        }
+        None => (None, None),
+    };
+    let (container, perms) = match (second, third) {
         (None, _) => (host, None),
         (Some(c), None) if c.first() == Some(&b'/') => (c, None),
         (Some(p), None) => (host, Some(p)),
@@ -176,10 +182,7 @@ pub(super) fn device(v: &'static CStr) -> Result<Device> {
 pub(super) fn tmpfs(v: &'static CStr) -> Result<Tmpfs> {
     let s = v.to_bytes();
     let bad = |why| Err(Error::usage("--tmpfs '", s, why));
-    let (dst, options) = match s.iter().position(|&c| c == b':') {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
+    let (dst, options) = super::cut(s);
     if dst.first() != Some(&b'/') {
         return bad("': DST must be an absolute path");
     }

@@ -165,10 +165,7 @@ pub(super) fn number(s: &[u8]) -> Option<u32> {
 
 pub(super) fn user(v: &'static CStr) -> Result<(u32, u32)> {
     let s = v.to_bytes();
-    let (u, g) = match s.iter().position(|&c| c == b':') {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
+    let (u, g) = super::cut(s);
     let bad = || Error::usage("--user '", s, "': expected numeric UID[:GID]");
     let uid = number(u).ok_or_else(bad)?;
     let gid = match g {
