@@ -43,7 +43,8 @@ fn main() {
 /// as src/names.rs lays such tables out (an entry's number one past the
 /// one before, a zero length and the next number where they skip); an
 /// entry is the name's length, the name without its leading E (the same
-/// for all) and the description, its common words coded (`common_words`).
+/// for all), its common pieces coded (`NAME_PIECES`), and the
+/// description, its common words coded (`common_words`).
 /// `Errno::name_and_description` is a match that compiles to 5 KB of code;
 /// walking this table is a loop. The crate's errno table is the same for
 /// every architecture, so the host's copy serves the target.
@@ -56,7 +57,10 @@ fn write_errnos() {
             errnos.push((code, name, description));
         }
     }
-    let words = common_words(errnos.iter().map(|&(_, _, description)| description));
+    let mut words = common_words(errnos.iter().map(|&(_, _, description)| description));
+    let first_name_piece = words.len();
+    words.extend(NAME_PIECES);
+    assert!(words.len() <= 0x80);
     let mut table = Vec::new();
     let mut next = 0u16;
     for (code, name, description) in errnos {
@@ -66,6 +70,7 @@ fn write_errnos() {
         }
         // Every name starts with E, which the table leaves out.
         let name = name.strip_prefix('E').unwrap();
+        let name = coded_name(name, &words[first_name_piece..], first_name_piece);
         let mut coded = Vec::new();
         for piece in pieces(description) {
             match words.iter().position(|&w| w == piece) {
@@ -75,7 +80,7 @@ fn write_errnos() {
         }
         table.push(u8::try_from(1 + name.len() + coded.len()).unwrap());
         table.push(u8::try_from(name.len()).unwrap());
-        table.extend_from_slice(name.as_bytes());
+        table.extend_from_slice(&name);
         table.extend_from_slice(&coded);
         next = code + 1;
     }
@@ -87,6 +92,37 @@ fn write_errnos() {
         table.extend_from_slice(word.as_bytes());
     }
     std::fs::write(out.join("errno_words"), table).unwrap();
+}
+
+/// Pieces of the errno names (after their E) that bytes from 0x80 up
+/// stand for too, after the descriptions' words, longest first: a name
+/// takes the first that fits. Chosen, greedily, for the bytes they save:
+/// 1.0 KB of names take 0.2 KB less.
+const NAME_PIECES: [&str; 37] = [
+    "RESTART", "SUPPORT", "MEDIUM", "PROTO", "CONN", "DOWN", "ADDR", "BAD", "NOT", "LIB", "KEY",
+    "MSG", "OCK", "NO", "RE", "ED", "ST", "ER", "IN", "AD", "CH", "ET", "IL", "PE", "AL", "AN",
+    "DE", "LT", "SY", "IO", "NA", "OO", "OT", "TY", "EX", "IS", "ON",
+];
+
+/// `name` with each of `pieces` coded as the byte `0x80 + first + its
+/// index`.
+fn coded_name(name: &str, pieces: &[&str], first: usize) -> Vec<u8> {
+    assert!(name.is_ascii());
+    let mut coded = Vec::new();
+    let mut rest = name;
+    while !rest.is_empty() {
+        match pieces.iter().position(|p| rest.starts_with(p)) {
+            Some(i) => {
+                coded.push(0x80 + u8::try_from(first + i).unwrap());
+                rest = &rest[pieces[i].len()..];
+            }
+            None => {
+                coded.push(rest.as_bytes()[0]);
+                rest = &rest[1..];
+            }
+        }
+    }
+    coded
 }
 
 /// A description's pieces: each word with the space after it, if one
@@ -111,7 +147,7 @@ fn pieces(description: &str) -> Vec<&str> {
 
 /// The words of the errno descriptions that a byte from 0x80 up stands for
 /// (`OUT_DIR/errno_words`, in `names::entries`' layout, numbered from 0x80
-/// on), those that save the most first: a word saves its length less one
+/// on, `NAME_PIECES` after them), those that save the most first: a word saves its length less one
 /// each time it is written, and costs its length and one in the table.
 /// The descriptions are ASCII, so a byte from 0x80 up is always a word's.
 /// 3.4 KB of descriptions take 0.9 KB less so.
