@@ -79,7 +79,7 @@ pub fn compile(policy: &Policy) -> Result<Filter, AsmError> {
     }; SYSCALLS + 1];
     let mut count = 0;
     // One past the table too: numbers beyond it get the default action.
-    for nr in 0..=SYSCALLS {
+    for nr in 0..SYSCALLS + 1 {
         let verdict = match decided.get(nr) {
             Some(Some(Some(action))) => Verdict::Action(*action),
             Some(Some(None)) => Verdict::Rules(nr as u32),
