@@ -23,6 +23,13 @@ pub const MAX_INSNS: usize = 1024;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Label(u16);
 
+impl Label {
+    /// The `i`th of labels taken together by [`Asm::labels`], this the first.
+    pub fn nth(self, i: usize) -> Label {
+        Label(self.0 + i as u16)
+    }
+}
+
 /// What a conditional jump compares the accumulator with.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Cond {
@@ -159,6 +166,13 @@ impl Asm {
     pub fn label(&mut self) -> Label {
         self.labels += 1;
         Label(self.labels - 1)
+    }
+
+    /// `n` labels at once, without an array of them: the first, whose
+    /// [`Label::nth`] gives the others.
+    pub fn labels(&mut self, n: usize) -> Label {
+        self.labels += n as u16;
+        Label(self.labels - n as u16)
     }
 
     /// The next instruction is `l`.
@@ -465,6 +479,30 @@ mod tests {
             assert_eq!(p.insns().len(), filler + 5 + longs, "filler {filler}");
             assert_eq!(longs > 0, filler > 254, "filler {filler}");
         }
+    }
+
+    #[test]
+    fn labels_taken_together_are_each_their_own() {
+        let mut a = Asm::new();
+        let before = a.label();
+        let first = a.labels(3);
+        let after = a.label();
+        let all = [before, first.nth(0), first.nth(1), first.nth(2), after];
+        for (i, x) in all.iter().enumerate() {
+            for (j, y) in all.iter().enumerate() {
+                assert_eq!(x == y, i == j);
+            }
+        }
+        a.load(0);
+        a.search(0..3, &|i| [0, 5, 9][i], &|i| first.nth(i));
+        for i in 0..3 {
+            a.place(first.nth(i));
+            a.ret(i as u32);
+        }
+        let p = finished(&a).unwrap();
+        assert_eq!(run(p.insns(), &word(4)), Some(0));
+        assert_eq!(run(p.insns(), &word(5)), Some(1));
+        assert_eq!(run(p.insns(), &word(100)), Some(2));
     }
 
     #[test]

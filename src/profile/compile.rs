@@ -117,14 +117,10 @@ pub fn compile(policy: &Policy) -> Result<Filter, AsmError> {
         a.jump_if(Cond::Eq, nr, private);
     }
     // Each run's verdict after the search, which jumps to it.
-    let first = a.label();
-    let mut labels = [first; SYSCALLS + 1];
-    for label in &mut labels[1..count] {
-        *label = a.label();
-    }
-    a.search(0..count, &|i| runs[i].start, &|i| labels[i]);
-    for (run, &label) in runs[..count].iter().zip(&labels) {
-        a.place(label);
+    let first = a.labels(count);
+    a.search(0..count, &|i| runs[i].start, &|i| first.nth(i));
+    for (i, run) in runs[..count].iter().enumerate() {
+        a.place(first.nth(i));
         match run.verdict {
             Verdict::Action(action) => a.ret(action),
             Verdict::Rules(nr) => rules(&mut a, nr, policy),
