@@ -146,8 +146,16 @@ impl Asm {
     /// frame and copied into the caller's, two of its size on the stack.
     #[inline(always)]
     pub const fn new() -> Self {
+        // Items past `len` are never read: this one's bytes are all zero,
+        // so that filling them is stores of zero, not of a pattern.
+        const UNUSED: Item = Item::Jump {
+            cond: Cond::Eq,
+            k: 0,
+            when: false,
+            to: Label(0),
+        };
         Asm {
-            items: [Item::Load(0); MAX_ITEMS],
+            items: [UNUSED; MAX_ITEMS],
             len: 0,
             labels: 0,
             overflow: false,
