@@ -344,7 +344,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A, cfg: &mut Config) -> Result<Command>
             };
             (OPTIONS.iter().find(|o| o.long() == name), inline)
         } else {
-            let found = OPTIONS.iter().find(|o| o.short == Some(arg[1]));
+            let found = OPTIONS.iter().find(|o| o.short() == Some(arg[1]));
             (found, if arg.len() > 2 { Some(2) } else { None })
         };
         let Some(opt) = opt else {
@@ -460,10 +460,11 @@ pub fn help() -> Buf<4096> {
     b.push(b"namespaces, and exit with its status.\n\nOptions:\n");
     for o in OPTIONS {
         let start = b.as_bytes().len();
-        match o.short {
-            Some(s) => b.push(b"  -").push(&[s]).push(b", --"),
-            None => b.push(b"      --"),
-        };
+        b.push(if o.short().is_some() {
+            b"  "
+        } else {
+            b"      "
+        });
         let (usage, help) = o.usage_and_help();
         b.push(usage);
         let width = b.as_bytes().len() - start;

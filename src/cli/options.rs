@@ -15,13 +15,14 @@ use crate::error::{Error, Result};
 /// One command-line option: its names, what it takes, its `--help` line
 /// and what it sets. Parsing and `--help` both read the table.
 pub(super) struct Opt {
-    /// The usage, a newline and the `--help` line. The usage is the long
-    /// name, then the value's name after a space where the option takes
-    /// one: `hostname NAME`. (One string: a second in each entry took
-    /// 0.2 KB, a third for the help line 0.5 KB. Whether the option takes
-    /// a value is read from it too: a tag beside `set` took 0.2 KB more.)
+    /// The usage, a newline and the `--help` line. The usage is the short
+    /// name if there is one, the long name, then the value's name after a
+    /// space where the option takes one: `-v, --bind SRC:DST[:ro,dev]`,
+    /// `--hostname NAME`. (One string: a second in each entry took 0.2 KB,
+    /// a third for the help line 0.5 KB, the short name beside it 0.1 KB.
+    /// Whether the option takes a value is read from it too: a tag beside
+    /// `set` took 0.2 KB more.)
     pub(super) text: &'static str,
-    pub(super) short: Option<u8>,
     /// What the option does with its value; a flag's gets none (`c""`).
     pub(super) set: fn(&mut Parsed<'_>, &'static CStr) -> Result<()>,
 }
@@ -34,16 +35,34 @@ impl Opt {
         (&text[..end], text.get(end + 1..).unwrap_or(b""))
     }
 
-    /// The long name, without `--`: the usage up to a space, if any.
+    /// The short name's letter: `-v, --bind ...`'s `v`.
+    pub(super) fn short(&self) -> Option<u8> {
+        match self.text.as_bytes() {
+            [b'-', c, b',', ..] => Some(*c),
+            _ => None,
+        }
+    }
+
+    /// Where the long name starts in `text`: after `-v, --` or `--`.
+    fn long_start(&self) -> usize {
+        if self.short().is_some() {
+            6
+        } else {
+            2
+        }
+    }
+
+    /// The long name, without `--`: up to a space or the newline.
     pub(super) fn long(&self) -> &'static [u8] {
-        let text = self.text.as_bytes();
-        let end = text.iter().position(|&c| c == b' ' || c == b'\n');
-        &text[..end.unwrap_or(text.len())]
+        let name = &self.text.as_bytes()[self.long_start()..];
+        let end = name.iter().position(|&c| c == b' ' || c == b'\n');
+        &name[..end.unwrap_or(name.len())]
     }
 
     /// Whether it takes a value: its usage names one, after a space.
     pub(super) fn takes_value(&self) -> bool {
-        self.text.as_bytes().get(self.long().len()) == Some(&b' ')
+        let after = self.long_start() + self.long().len();
+        self.text.as_bytes().get(after) == Some(&b' ')
     }
 }
 
@@ -83,57 +102,48 @@ fn push<T, const N: usize>(
 
 pub(super) const OPTIONS: &[Opt] = &[
     Opt {
-        text: "hostname NAME\n\
+        text: "--hostname NAME\n\
                hostname inside the container (default: sct)",
-        short: None,
         set: (|p, v| set(&mut p.cfg.hostname, hostname(v))),
     },
     Opt {
-        text: "net host|none\n\
+        text: "--net host|none\n\
                host: share the host's network (default); none: only lo",
-        short: None,
         set: (|p, v| set(&mut p.cfg.net, net(v))),
     },
     Opt {
-        text: "memory SIZE\n\
+        text: "--memory SIZE\n\
                memory limit: bytes or k/m/g (1024-based)",
-        short: None,
         set: (|p, v| set(&mut p.cfg.limits.memory, size("--memory '", v).map(Some))),
     },
     Opt {
-        text: "memory-swap SIZE\n\
+        text: "--memory-swap SIZE\n\
                memory plus swap limit (needs --memory); -1: unlimited swap",
-        short: None,
         set: (|p, v| set(&mut p.cfg.limits.memory_swap, memory_swap(v).map(Some))),
     },
     Opt {
-        text: "pids-limit N\n\
+        text: "--pids-limit N\n\
                at most N processes and threads",
-        short: None,
         set: (|p, v| set(&mut p.cfg.limits.pids, pids(v).map(Some))),
     },
     Opt {
-        text: "cpus DECIMAL\n\
+        text: "--cpus DECIMAL\n\
                CPU time as a number of CPUs, e.g. 0.5",
-        short: None,
         set: (|p, v| set(&mut p.cfg.limits.cpu_quota_us, cpus(v).map(Some))),
     },
     Opt {
-        text: "cpuset-cpus LIST\n\
+        text: "--cpuset-cpus LIST\n\
                CPUs allowed, e.g. 0-2,4",
-        short: None,
         set: (|p, v| set(&mut p.cfg.limits.cpuset_cpus, cpuset_cpus(v).map(Some))),
     },
     Opt {
-        text: "cgroup-parent PATH\n\
+        text: "--cgroup-parent PATH\n\
                create the cgroup below PATH (default: sct's own cgroup)",
-        short: None,
         set: (|p, v| set(&mut p.cfg.cgroup_parent, cgroup_parent(v).map(Some))),
     },
     Opt {
-        text: "cap-add CAP\n\
+        text: "--cap-add CAP\n\
                keep capability CAP too (ALL: every one)",
-        short: None,
         set: (|p, v| {
             let cap = capability(v)?;
             p.cfg.capabilities |= cap;
@@ -142,39 +152,34 @@ pub(super) const OPTIONS: &[Opt] = &[
         }),
     },
     Opt {
-        text: "cap-drop CAP\n\
+        text: "--cap-drop CAP\n\
                drop capability CAP (ALL: every one)",
-        short: None,
         set: (|p, v| {
             p.cfg.capabilities &= !capability(v)?;
             Ok(())
         }),
     },
     Opt {
-        text: "seccomp default|unconfined|FILE\n\
+        text: "--seccomp default|unconfined|FILE\n\
                syscall filter; FILE: a Docker/podman JSON profile",
-        short: None,
         set: (|p, v| set(&mut p.cfg.seccomp, seccomp(v))),
     },
     Opt {
-        text: "seccomp-deny NAME[,NAME]\n\
+        text: "--seccomp-deny NAME[,NAME]\n\
                also deny these syscalls (EPERM)",
-        short: None,
         set: (|p, v| deny(&mut p.cfg.seccomp_deny, v)),
     },
     Opt {
-        text: "print-seccomp FILE\n\
+        text: "--print-seccomp FILE\n\
                write the filter as raw sock_filter bytes, exit",
-        short: None,
         set: (|p, v| {
             p.print_seccomp = Some(v);
             Ok(())
         }),
     },
     Opt {
-        text: "bind SRC:DST[:ro,dev]\n\
+        text: "-v, --bind SRC:DST[:ro,dev]\n\
                bind host path SRC on DST (repeatable)",
-        short: Some(b'v'),
         set: (|p, v| {
             let b = bind(v)?;
             push(
@@ -188,9 +193,8 @@ pub(super) const OPTIONS: &[Opt] = &[
         }),
     },
     Opt {
-        text: "device HOST[:CTR][:PERMS]\n\
+        text: "--device HOST[:CTR][:PERMS]\n\
                make host device HOST usable at CTR below /dev; PERMS from rwm",
-        short: None,
         set: (|p, v| {
             let d = device(v)?;
             push(
@@ -204,18 +208,16 @@ pub(super) const OPTIONS: &[Opt] = &[
         }),
     },
     Opt {
-        text: "no-cgroup\n\
+        text: "--no-cgroup\n\
                no cgroup: no device rule, no limits (see README, Security)",
-        short: None,
         set: |p, _| {
             p.cfg.no_cgroup = true;
             Ok(())
         },
     },
     Opt {
-        text: "tmpfs DST[:size=SIZE]\n\
+        text: "--tmpfs DST[:size=SIZE]\n\
                mount a fresh tmpfs on DST (repeatable)",
-        short: None,
         set: (|p, v| {
             let t = tmpfs(v)?;
             push(
@@ -229,9 +231,8 @@ pub(super) const OPTIONS: &[Opt] = &[
         }),
     },
     Opt {
-        text: "env KEY=VALUE\n\
+        text: "-e, --env KEY=VALUE\n\
                set an environment variable (repeatable)",
-        short: Some(b'e'),
         set: (|p, v| {
             if !v.to_bytes().iter().skip(1).any(|&c| c == b'=') {
                 return Err(Error::usage(
@@ -251,9 +252,8 @@ pub(super) const OPTIONS: &[Opt] = &[
         }),
     },
     Opt {
-        text: "workdir DIR\n\
+        text: "-w, --workdir DIR\n\
                working directory inside the container (default: /)",
-        short: Some(b'w'),
         set: (|p, v| {
             if v.to_bytes().first() != Some(&b'/') {
                 return Err(Error::usage(
@@ -267,78 +267,68 @@ pub(super) const OPTIONS: &[Opt] = &[
         }),
     },
     Opt {
-        text: "read-only\n\
+        text: "--read-only\n\
                make the root read-only (/dev, /proc, tmpfs, binds keep their modes)",
-        short: None,
         set: |p, _| {
             p.cfg.read_only = true;
             Ok(())
         },
     },
     Opt {
-        text: "user UID[:GID]\n\
+        text: "-u, --user UID[:GID]\n\
                run CMD as numeric UID and GID (default GID: UID)",
-        short: Some(b'u'),
         set: (|p, v| set(&mut p.cfg.user, user(v).map(Some))),
     },
     Opt {
-        text: "userns\n\
+        text: "--userns\n\
                as root: a user namespace mapping 0..65535 (README, Rootless)",
-        short: None,
         set: |p, _| {
             p.cfg.userns = true;
             Ok(())
         },
     },
     Opt {
-        text: "uidmap CTR:HOST:SIZE\n\
+        text: "--uidmap CTR:HOST:SIZE\n\
                as root: a user namespace mapping uids CTR.. to HOST.. (repeatable)",
-        short: None,
         set: (|p, v| id_range(&mut p.cfg.uid_map, "--uidmap '", v)),
     },
     Opt {
-        text: "gidmap CTR:HOST:SIZE\n\
+        text: "--gidmap CTR:HOST:SIZE\n\
                the same for gids (default: as --uidmap)",
-        short: None,
         set: (|p, v| id_range(&mut p.cfg.gid_map, "--gidmap '", v)),
     },
     Opt {
-        text: "tty\n\
+        text: "-t, --tty\n\
                give CMD a terminal of its own; sct relays the caller's to it",
-        short: Some(b't'),
         set: |p, _| {
             p.cfg.terminal = true;
             Ok(())
         },
     },
     Opt {
-        text: "init\n\
+        text: "--init\n\
                run a tiny init as PID 1 that reaps zombies and forwards signals",
-        short: None,
         set: |p, _| {
             p.cfg.init = true;
             Ok(())
         },
     },
     Opt {
-        text: "rlimit NAME=SOFT[:HARD]\n\
+        text: "--rlimit NAME=SOFT[:HARD]\n\
                resource limit, e.g. nofile=1024:4096 (repeatable)",
-        short: None,
         set: (|p, v| rlimit(&mut p.cfg.rlimits, v)),
     },
     Opt {
-        text: "help\n\
+        text: "-h, --help\n\
                print this help and exit",
-        short: Some(b'h'),
         set: |p, _| {
             p.done = Some(Command::Help);
             Ok(())
         },
     },
     Opt {
-        text: "version\n\
+        text: "-V, --version\n\
                print the version and exit",
-        short: Some(b'V'),
         set: |p, _| {
             p.done = Some(Command::Version);
             Ok(())
