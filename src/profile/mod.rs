@@ -85,15 +85,16 @@ pub enum Op {
     MaskedEq,
 }
 
-pub const OPS: &[(&[u8], Op)] = &[
-    (b"SCMP_CMP_NE", Op::Ne),
-    (b"SCMP_CMP_LT", Op::Lt),
-    (b"SCMP_CMP_LE", Op::Le),
-    (b"SCMP_CMP_EQ", Op::Eq),
-    (b"SCMP_CMP_GE", Op::Ge),
-    (b"SCMP_CMP_GT", Op::Gt),
-    (b"SCMP_CMP_MASKED_EQ", Op::MaskedEq),
-];
+/// libseccomp's operators, after `SCMP_CMP_`, packed in `Op`'s order
+/// (`names::pack_runs`, as `ARCHES`; so are `ACTIONS` and `FILTER_FLAGS`,
+/// their values beside them): as a slice of pairs each took 16 bytes more.
+pub static OPS: [u8; names::runs_len(&OP_NAMES, names::Coding::Bytes)] =
+    names::pack_runs(&OP_NAMES, names::Coding::Bytes);
+
+const OP_NAMES: [(&str, u32); 7] =
+    names::numbered(["NE", "LT", "LE", "EQ", "GE", "GT", "MASKED_EQ"]);
+
+const OP_VALUES: [Op; 7] = [Op::Ne, Op::Lt, Op::Le, Op::Eq, Op::Ge, Op::Gt, Op::MaskedEq];
 
 /// One comparison of argument `index` with `value` (and `value_two`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -394,9 +395,8 @@ fn compare(arg: Object, at: &Path) -> Result<Compare> {
     };
     let at_op = at.field("op");
     let s = string(arg.get(b"op"), &at_op)?;
-    let op = match OPS.iter().find(|(name, _)| s.eq(name)) {
-        Some(&(_, op)) => op,
-        None => return fail_quoted(&at_op, "unknown operator", s),
+    let Some(op) = named(s, b"SCMP_CMP_", &OPS).map(|i| OP_VALUES[i]) else {
+        return fail_quoted(&at_op, "unknown operator", s);
     };
     Ok(Compare {
         index: index as u8,
@@ -465,17 +465,31 @@ pub fn kernel_version(s: &[u8]) -> Option<(u32, u32)> {
     Some((u32::try_from(major).ok()?, u32::try_from(minor).ok()?))
 }
 
-/// The actions sct takes (`SCMP_ACT_NOTIFY` needs an agent it has not);
-/// ERRNO's and TRACE's data is added from `errnoRet`.
-pub const ACTIONS: &[(&[u8], u32)] = &[
-    (b"SCMP_ACT_KILL", SECCOMP_RET_KILL_THREAD),
-    (b"SCMP_ACT_KILL_THREAD", SECCOMP_RET_KILL_THREAD),
-    (b"SCMP_ACT_KILL_PROCESS", SECCOMP_RET_KILL_PROCESS),
-    (b"SCMP_ACT_TRAP", SECCOMP_RET_TRAP),
-    (b"SCMP_ACT_ERRNO", SECCOMP_RET_ERRNO),
-    (b"SCMP_ACT_TRACE", SECCOMP_RET_TRACE),
-    (b"SCMP_ACT_ALLOW", SECCOMP_RET_ALLOW),
-    (b"SCMP_ACT_LOG", SECCOMP_RET_LOG),
+/// The actions sct takes, after `SCMP_ACT_` (`SCMP_ACT_NOTIFY` needs an
+/// agent it has not); ERRNO's and TRACE's data is added from `errnoRet`.
+pub static ACTIONS: [u8; names::runs_len(&ACTION_NAMES, names::Coding::Bytes)] =
+    names::pack_runs(&ACTION_NAMES, names::Coding::Bytes);
+
+const ACTION_NAMES: [(&str, u32); 8] = names::numbered([
+    "KILL",
+    "KILL_THREAD",
+    "KILL_PROCESS",
+    "TRAP",
+    "ERRNO",
+    "TRACE",
+    "ALLOW",
+    "LOG",
+]);
+
+const ACTION_VALUES: [u32; 8] = [
+    SECCOMP_RET_KILL_THREAD,
+    SECCOMP_RET_KILL_THREAD,
+    SECCOMP_RET_KILL_PROCESS,
+    SECCOMP_RET_TRAP,
+    SECCOMP_RET_ERRNO,
+    SECCOMP_RET_TRACE,
+    SECCOMP_RET_ALLOW,
+    SECCOMP_RET_LOG,
 ];
 
 #[inline(never)]
@@ -486,9 +500,9 @@ fn action(v: Option<Value>, errno: Option<u32>, at: &Path) -> Result<u32> {
     if s.eq(b"SCMP_ACT_NOTIFY") {
         return fail_quoted(at, "not supported (sct has no seccomp agent to notify):", s);
     }
-    match ACTIONS.iter().find(|(name, _)| s.eq(name)) {
-        Some(&(_, a)) if a == SECCOMP_RET_ERRNO || a == SECCOMP_RET_TRACE => Ok(a | data),
-        Some(&(_, a)) => Ok(a),
+    match named(s, b"SCMP_ACT_", &ACTIONS).map(|i| ACTION_VALUES[i]) {
+        Some(a) if a == SECCOMP_RET_ERRNO || a == SECCOMP_RET_TRACE => Ok(a | data),
+        Some(a) => Ok(a),
         None => fail_quoted(at, "unknown action", s),
     }
 }
@@ -507,21 +521,33 @@ fn optional_errno(v: Option<Value>, at: &Path) -> Result<Option<u32>> {
     }
 }
 
-/// The profile flags sct passes to seccomp(2).
-pub const FILTER_FLAGS: &[(&[u8], u32)] = &[
-    (b"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC),
-    (b"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG),
-    (
-        b"SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-        SECCOMP_FILTER_FLAG_SPEC_ALLOW,
-    ),
+/// The profile flags sct passes to seccomp(2), after
+/// `SECCOMP_FILTER_FLAG_`.
+pub static FILTER_FLAGS: [u8; names::runs_len(&FLAG_NAMES, names::Coding::Bytes)] =
+    names::pack_runs(&FLAG_NAMES, names::Coding::Bytes);
+
+const FLAG_NAMES: [(&str, u32); 3] = names::numbered(["TSYNC", "LOG", "SPEC_ALLOW"]);
+
+const FLAG_VALUES: [u32; 3] = [
+    SECCOMP_FILTER_FLAG_TSYNC,
+    SECCOMP_FILTER_FLAG_LOG,
+    SECCOMP_FILTER_FLAG_SPEC_ALLOW,
 ];
 
 fn filter_flag(s: Str, at: &Path) -> Result<u32> {
-    match FILTER_FLAGS.iter().find(|(name, _)| s.eq(name)) {
-        Some(&(_, f)) => Ok(f),
+    match named(s, b"SECCOMP_FILTER_FLAG_", &FILTER_FLAGS) {
+        Some(i) => Ok(FLAG_VALUES[i]),
         None => fail_quoted(at, "unknown or unsupported flag", s),
     }
+}
+
+/// Which name of `table` (packed `names::numbered`) `s` is, after
+/// `prefix`.
+fn named(s: Str, prefix: &[u8], table: &[u8]) -> Option<usize> {
+    let mut buf = [0u8; 32];
+    let name = s.decode(&mut buf)?.strip_prefix(prefix)?;
+    let (i, _) = names::entries(table).find(|&(_, n)| n == name)?;
+    Some(i as usize)
 }
 
 /// libseccomp's architecture names, after `SCMP_ARCH_`, packed
@@ -566,13 +592,9 @@ fn check_architectures(v: Value, at: &Path) -> Result<()> {
 /// architecture's native ABI whatever the list says, and answers ENOSYS
 /// to the others (i386 and x32 on x86_64) as its built-in filter does.
 fn check_architecture(s: Str, at: &Path) -> Result<()> {
-    let mut buf = [0u8; 32];
-    match s
-        .decode(&mut buf)
-        .and_then(|n| n.strip_prefix(b"SCMP_ARCH_"))
-    {
-        Some(name) if names::entries(&ARCHES).any(|(_, n)| n == name) => Ok(()),
-        _ => fail_quoted(at, "unknown architecture", s),
+    match named(s, b"SCMP_ARCH_", &ARCHES) {
+        Some(_) => Ok(()),
+        None => fail_quoted(at, "unknown architecture", s),
     }
 }
 

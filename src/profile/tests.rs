@@ -375,3 +375,35 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn every_action_and_flag_name_reads_as_its_value() {
+    use linux_raw_sys::ptrace::*;
+    for (name, action) in [
+        ("KILL", SECCOMP_RET_KILL_THREAD),
+        ("KILL_THREAD", SECCOMP_RET_KILL_THREAD),
+        ("KILL_PROCESS", SECCOMP_RET_KILL_PROCESS),
+        ("TRAP", SECCOMP_RET_TRAP),
+        ("ERRNO", SECCOMP_RET_ERRNO | 7),
+        ("TRACE", SECCOMP_RET_TRACE | 7),
+        ("ALLOW", SECCOMP_RET_ALLOW),
+        ("LOG", SECCOMP_RET_LOG),
+    ] {
+        let text = format!(r#"{{"defaultAction": "SCMP_ACT_{name}", "defaultErrnoRet": 7}}"#);
+        assert_eq!(
+            policy(&text, &CTX).unwrap().default_action,
+            action,
+            "{name}"
+        );
+    }
+    for (name, flag) in [
+        ("TSYNC", SECCOMP_FILTER_FLAG_TSYNC),
+        ("LOG", SECCOMP_FILTER_FLAG_LOG),
+        ("SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW),
+    ] {
+        let text = format!(
+            r#"{{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_{name}"]}}"#
+        );
+        assert_eq!(policy(&text, &CTX).unwrap().flags, flag, "{name}");
+    }
+}
