@@ -212,14 +212,7 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
     // the array first.
     let [default, errno, architectures, arch_map, flags, syscalls] = &members(
         profile,
-        &[
-            b"defaultAction",
-            b"defaultErrnoRet",
-            b"architectures",
-            b"archMap",
-            b"flags",
-            b"syscalls",
-        ],
+        b"defaultAction defaultErrnoRet architectures archMap flags syscalls",
     );
     let errno = optional_errno(*errno, &root.field("defaultErrnoRet"))?;
     policy.default_action = action(*default, errno, &root.field("defaultAction"))?;
@@ -253,18 +246,8 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
 
 #[inline(never)]
 fn read_rule(rule: Object, ctx: &Context, policy: &mut Policy, at: &Path) -> Result<()> {
-    let [action_value, errno, args, includes, excludes, names, name] = &members(
-        rule,
-        &[
-            b"action",
-            b"errnoRet",
-            b"args",
-            b"includes",
-            b"excludes",
-            b"names",
-            b"name",
-        ],
-    );
+    let [action_value, errno, args, includes, excludes, names, name] =
+        &members(rule, b"action errnoRet args includes excludes names name");
     let errno = optional_errno(*errno, &at.field("errnoRet"))?;
     let action = action(*action_value, errno, &at.field("action"))?;
     let mut compares = [Compare {

@@ -4,12 +4,11 @@
 use super::{fail, Path, Result};
 use crate::json::{Array, Object, Str, Value};
 
-/// The values of the members called `names`, in one pass over the object
-/// (each `Object::get` is one): the last of a repeated name, as `get`.
-pub(super) fn members<'a, const N: usize>(
-    o: Object<'a>,
-    names: &[&[u8]; N],
-) -> [Option<Value<'a>>; N] {
+/// The values of the members called `names` (separated by spaces), in
+/// one pass over the object (each `Object::get` is one): the last of a
+/// repeated name, as `get`. (One string: a slice for each name took 16
+/// bytes.)
+pub(super) fn members<'a, const N: usize>(o: Object<'a>, names: &[u8]) -> [Option<Value<'a>>; N] {
     let mut values = [None; N];
     fill_members(o, names, &mut values);
     values
@@ -17,9 +16,9 @@ pub(super) fn members<'a, const N: usize>(
 
 /// [`members`]' work, not generic: one copy serves every `N`.
 #[inline(never)]
-fn fill_members<'a>(o: Object<'a>, names: &[&[u8]], values: &mut [Option<Value<'a>>]) {
+fn fill_members<'a>(o: Object<'a>, names: &[u8], values: &mut [Option<Value<'a>>]) {
     for (k, v) in o.iter() {
-        if let Some(i) = names.iter().position(|n| k.eq(n)) {
+        if let Some(i) = names.split(|&c| c == b' ').position(|n| k.eq(n)) {
             values[i] = Some(v);
         }
     }
