@@ -151,7 +151,7 @@ impl<'a> Str<'a> {
                     utf8[0] = b;
                     &utf8[..1]
                 }
-                Char::Unicode(c) => c.encode_utf8(&mut utf8).as_bytes(),
+                Char::Unicode(c) => encode_utf8(c, &mut utf8),
             };
             if !f(bytes) {
                 return false;
@@ -522,7 +522,31 @@ fn hex4(text: &[u8], at: usize) -> Option<u16> {
 /// One decoded character of a checked string.
 enum Char {
     Byte(u8),
-    Unicode(char),
+    /// A code point from a `\u` escape (a pair's, for one above U+FFFF).
+    Unicode(u32),
+}
+
+/// `code`, a code point `parse` checked, in UTF-8. By hand: core's
+/// `char::from_u32` and `encode_utf8` check again what `parse` did (no
+/// surrogate) and the buffer's room.
+fn encode_utf8(code: u32, buf: &mut [u8; 4]) -> &[u8] {
+    let len = match code {
+        0..=0x7f => {
+            buf[0] = code as u8;
+            return &buf[..1];
+        }
+        0x80..=0x7ff => 2,
+        0x800..=0xffff => 3,
+        _ => 4,
+    };
+    let mut rest = code;
+    for b in buf[1..len].iter_mut().rev() {
+        *b = 0x80 | (rest & 0x3f) as u8;
+        rest >>= 6;
+    }
+    // The lead byte: as many 1s as bytes, a 0, then the top bits.
+    buf[0] = (0xf00u32 >> len) as u8 | rest as u8;
+    &buf[..len]
 }
 
 struct Chars<'a> {
@@ -557,7 +581,7 @@ impl Iterator for Chars<'_> {
                 } else {
                     u32::from(unit)
                 };
-                return Some(Char::Unicode(char::from_u32(code)?));
+                return Some(Char::Unicode(code));
             }
             other => other,
         }))

@@ -330,3 +330,13 @@ fn utf8_check_agrees_with_core() {
         }
     }
 }
+
+/// The UTF-8 encoder against core's, for every code point.
+#[test]
+fn utf8_encoding_agrees_with_core() {
+    for c in (0..=0x10ffff).filter_map(char::from_u32) {
+        let (mut ours, mut core) = ([0u8; 4], [0u8; 4]);
+        let want = c.encode_utf8(&mut core).as_bytes();
+        assert_eq!(super::encode_utf8(u32::from(c), &mut ours), want, "{c:?}");
+    }
+}
