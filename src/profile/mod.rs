@@ -606,7 +606,9 @@ fn quoted(at: &Path, what: &'static str, s: Str) -> ProfileError {
     error(at, what, v.as_bytes())
 }
 
-fn digits(n: u64) -> Buf<24> {
+// 32 bytes, a size other buffers use: Buf<24>, for this one alone,
+// brought its own copies of Buf's methods.
+fn digits(n: u64) -> Buf<32> {
     let mut b = Buf::new();
     b.push_u64(n);
     b
