@@ -277,14 +277,14 @@ impl Asm {
         let mut label_at = [u16::MAX; MAX_ITEMS];
         loop {
             let mut pc = 0;
-            for (i, item) in items.iter().enumerate() {
-                at[i] = pc as u16;
+            for ((item, at), &long) in items.iter().zip(&mut at).zip(&long) {
+                *at = pc as u16;
                 pc += match item {
                     Item::Place(l) => {
                         label_at[l.0 as usize] = pc as u16;
                         0
                     }
-                    Item::Jump { .. } if long[i] => 2,
+                    Item::Jump { .. } if long => 2,
                     _ => 1,
                 };
             }
@@ -292,7 +292,7 @@ impl Asm {
                 return Err(AsmError::TooLong);
             }
             let mut changed = false;
-            for (i, item) in items.iter().enumerate() {
+            for ((item, &at), long) in items.iter().zip(&at).zip(&mut long) {
                 let to = match item {
                     Item::Jump { to, .. } | Item::Goto(to) => *to,
                     _ => continue,
@@ -301,11 +301,11 @@ impl Asm {
                 if target == u16::MAX {
                     return Err(AsmError::UnplacedLabel);
                 }
-                if target <= at[i] {
+                if target <= at {
                     return Err(AsmError::BackwardJump);
                 }
-                if matches!(item, Item::Jump { .. }) && !long[i] && target - at[i] - 1 > 255 {
-                    long[i] = true;
+                if matches!(item, Item::Jump { .. }) && !*long && target - at - 1 > 255 {
+                    *long = true;
                     changed = true;
                 }
             }
@@ -318,8 +318,8 @@ impl Asm {
             p.insns[p.len] = s;
             p.len += 1;
         };
-        for (i, item) in items.iter().enumerate() {
-            let here = usize::from(at[i]);
+        for ((item, &here), &long) in items.iter().zip(&at).zip(&long) {
+            let here = usize::from(here);
             match *item {
                 Item::Place(_) => {}
                 Item::Load(off) => emit(insn(BPF_LD | BPF_W | BPF_ABS, 0, 0, off)),
@@ -333,7 +333,7 @@ impl Asm {
                 )),
                 Item::Jump { cond, k, when, to } => {
                     let target = usize::from(label_at[to.0 as usize]);
-                    if long[i] {
+                    if long {
                         // Hop over the `ja` unless the jump is taken.
                         let (jt, jf) = if when { (0, 1) } else { (1, 0) };
                         emit(insn(cond_code(cond), jt, jf, k));
