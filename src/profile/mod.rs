@@ -427,12 +427,9 @@ fn applies(filter: Option<Value>, ctx: &Context, at: &Path, include: bool) -> Re
         };
         holds[2] = Some(ctx.kernel >= min);
     }
-    let mut parts = holds.iter().flatten();
-    Ok(if include {
-        parts.all(|&h| h)
-    } else {
-        !parts.any(|&h| h)
-    })
+    // A part that says otherwise (false for includes, true for excludes)
+    // keeps the rule out.
+    Ok(!holds.contains(&Some(!include)))
 }
 
 /// `"5.8"` (or `"5.8.0"`) as (5, 8).
