@@ -247,7 +247,7 @@ impl Drop for Error {
 /// `Errno::name_and_description`, read from the table build.rs packs from
 /// it.
 fn name_and_description(errno: u16) -> Option<(&'static [u8], &'static [u8])> {
-    let (_, entry) = crate::names::entries(ERRNOS).find(|&(n, _)| n == u32::from(errno))?;
+    let entry = crate::names::entry(ERRNOS, u32::from(errno))?;
     let (&name_len, texts) = entry.split_first()?;
     Some(texts.split_at(usize::from(name_len)))
 }
@@ -266,9 +266,7 @@ static WORDS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/errno_words"));
 fn push_coded(line: &mut Line, coded: &[u8]) {
     for c in coded {
         let piece = match c.checked_sub(0x80) {
-            Some(i) => crate::names::entries(WORDS)
-                .find(|&(n, _)| n == u32::from(i))
-                .map_or(&b""[..], |(_, word)| word),
+            Some(i) => crate::names::entry(WORDS, u32::from(i)).unwrap_or(b""),
             None => core::slice::from_ref(c),
         };
         line.push(piece);

@@ -243,6 +243,20 @@ pub fn entries(table: &[u8]) -> Entries<'_> {
     }
 }
 
+/// The entry numbered `number` of a table. (This and `number_of` serve
+/// every search of a table: a `find` with a closure of each caller's
+/// brought a copy of the loop each.)
+pub fn entry(table: &[u8], number: u32) -> Option<&[u8]> {
+    let (_, entry) = entries(table).find(|&(n, _)| n == number)?;
+    Some(entry)
+}
+
+/// The number of the entry `name`, as the table stores it, of a table.
+pub fn number_of(table: &[u8], name: &[u8]) -> Option<u32> {
+    let (number, _) = entries(table).find(|&(_, n)| n == name)?;
+    Some(number)
+}
+
 pub struct Entries<'a> {
     rest: &'a [u8],
     number: u32,

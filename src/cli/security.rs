@@ -107,9 +107,7 @@ pub(super) fn deny(list: &mut DenyList, v: &'static CStr) -> Result<()> {
 pub fn syscall_number(name: &[u8]) -> Option<u32> {
     let mut buf = [0; 48];
     let packed = names::sixbit(name, &mut buf)?;
-    names::entries(&SYSCALL_NAMES)
-        .find(|&(_, n)| n == packed)
-        .map(|(number, _)| number)
+    names::number_of(&SYSCALL_NAMES, packed)
 }
 
 /// `Sysno::iter()` packed in number order, six bits a character

@@ -358,7 +358,7 @@ fn foreign_syscall(name: &[u8]) -> bool {
     let Some(packed) = names::sixbit(name, &mut buf) else {
         return false;
     };
-    names::entries(FOREIGN).any(|(_, n)| n == packed)
+    names::number_of(FOREIGN, packed).is_some()
 }
 
 #[inline(never)]
@@ -526,8 +526,7 @@ fn filter_flag(s: Str, at: &Path) -> Result<u32> {
 fn named(s: Str, prefix: &[u8], table: &[u8]) -> Option<usize> {
     let mut buf = [0u8; 32];
     let name = s.decode(&mut buf)?.strip_prefix(prefix)?;
-    let (i, _) = names::entries(table).find(|&(_, n)| n == name)?;
-    Some(i as usize)
+    Some(names::number_of(table, name)? as usize)
 }
 
 /// libseccomp's architecture names, after `SCMP_ARCH_`, packed
