@@ -89,10 +89,7 @@ pub(super) fn check_limits(l: &Limits) -> Result<()> {
 pub(super) fn cgroup_parent(v: &'static CStr) -> Result<&'static [u8]> {
     let p = v.to_bytes();
     let p = p.strip_prefix(b"/").unwrap_or(p);
-    if p.is_empty()
-        || p.split(|&c| c == b'/')
-            .any(|c| c == b".." || c == b"." || c.is_empty())
-    {
+    if !super::plain_relative_path(p) {
         return Err(Error::usage(
             "--cgroup-parent '",
             v.to_bytes(),

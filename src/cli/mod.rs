@@ -434,10 +434,20 @@ pub(crate) fn same_but_case(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
 }
 
+/// Whether `p` is a relative path of names alone: not empty, no `.` or
+/// `..`, no empty name (`a//b`, a slash at either end). One copy for
+/// --cgroup-parent and --device's CONTAINER.
+fn plain_relative_path(p: &[u8]) -> bool {
+    !p.is_empty()
+        && !p
+            .split(|&c| c == b'/')
+            .any(|c| c.is_empty() || c == b"." || c == b"..")
+}
+
 /// The part of `s` before its first `:`, and the rest after it if there is
 /// one. (One function for every `A:B` value: splitn and an open-coded
 /// search each brought their own code.)
-pub(crate) fn cut(s: &[u8]) -> (&[u8], Option<&[u8]>) {
+fn cut(s: &[u8]) -> (&[u8], Option<&[u8]>) {
     match s.iter().position(|&c| c == b':') {
         Some(i) => (&s[..i], Some(&s[i + 1..])),
         None => (s, None),

@@ -155,11 +155,7 @@ pub(super) fn device(v: &'static CStr) -> Result<Device> {
     // The container's /dev is the only mount that is not nodev: a node
     // anywhere else could not be opened.
     let below_dev = container.strip_prefix(b"/dev/").unwrap_or(b"");
-    if below_dev.is_empty()
-        || below_dev
-            .split(|&c| c == b'/')
-            .any(|c| c.is_empty() || c == b"." || c == b"..")
-    {
+    if !super::plain_relative_path(below_dev) {
         return bad("': CONTAINER must be a path below /dev, e.g. /dev/ttyUSB0");
     }
     if host.len() >= 1024 || container.len() >= 1024 {
