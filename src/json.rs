@@ -450,9 +450,10 @@ fn skip_string(text: &[u8], start: usize) -> Result<usize> {
                         };
                         match unit {
                             0xd800..=0xdbff => {
-                                let low = (text.get(at + 6..at + 8) == Some(b"\\u"))
-                                    .then(|| hex4(text, at + 8))
-                                    .flatten();
+                                let low = match text.get(at + 6..at + 8) {
+                                    Some(b"\\u") => hex4(text, at + 8),
+                                    _ => None,
+                                };
                                 if !matches!(low, Some(0xdc00..=0xdfff)) {
                                     return error(at, "a lone surrogate in \\u");
                                 }
