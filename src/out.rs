@@ -47,20 +47,15 @@ impl<const N: usize> Buf<N> {
     /// from the command line or a path must not break a message's one line
     /// (or forge a second one).
     pub fn push_visible(&mut self, s: &[u8]) -> &mut Self {
-        for chunk in s.split_inclusive(|b| b.is_ascii_control()) {
-            match chunk.split_last() {
-                Some((&last, rest)) if last.is_ascii_control() => {
-                    const HEX: &[u8; 16] = b"0123456789abcdef";
-                    self.push(rest).push(&[
-                        b'\\',
-                        b'x',
-                        HEX[usize::from(last >> 4)],
-                        HEX[usize::from(last & 15)],
-                    ]);
-                }
-                _ => {
-                    self.push(chunk);
-                }
+        // A byte at a time: cut where it will, the text is the same as
+        // pushed in runs (push_cut keeps what fits of each push).
+        for &c in s {
+            if c.is_ascii_control() {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let hex = [HEX[usize::from(c >> 4)], HEX[usize::from(c & 15)]];
+                self.push(b"\\x").push(&hex);
+            } else {
+                self.push(&[c]);
             }
         }
         self
@@ -231,5 +226,17 @@ mod tests {
         let mut b = Buf::<8>::new();
         b.push(b"abc").push(b"defghij").push(b"more");
         assert_eq!(b.as_bytes(), b"abcde...");
+    }
+
+    #[test]
+    fn visible_text_is_cut_as_the_escaped_text_would_be() {
+        let raw = b"a\nb\x1bcd\te";
+        let escaped = b"a\\x0ab\\x1bcd\\x09e";
+        for start in 0..4 {
+            let (mut visible, mut whole) = (Buf::<16>::new(), Buf::<16>::new());
+            visible.push(&b"....."[..start]).push_visible(raw);
+            whole.push(&b"....."[..start]).push(escaped);
+            assert_eq!(visible.as_bytes(), whole.as_bytes(), "{start}");
+        }
     }
 }
