@@ -434,9 +434,9 @@ fn applies(filter: Option<Value>, ctx: &Context, at: &Path, include: bool) -> Re
 
 /// `"5.8"` (or `"5.8.0"`) as (5, 8).
 pub fn kernel_version(s: &[u8]) -> Option<(u32, u32)> {
-    let mut parts = s.split(|&c| c == b'.');
-    let major = crate::out::parse_u64(parts.next()?)?;
-    let minor = parts.next()?;
+    let (major, minor) = s.split_at(s.iter().position(|&c| c == b'.')?);
+    let major = crate::out::parse_u64(major)?;
+    let minor = &minor[1..];
     let end = minor
         .iter()
         .position(|c| !c.is_ascii_digit())

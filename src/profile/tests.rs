@@ -310,6 +310,9 @@ fn kernel_versions() {
     assert_eq!(kernel_version(b"4.19rc1"), Some((4, 19)));
     assert_eq!(kernel_version(b"6"), None);
     assert_eq!(kernel_version(b"x.1"), None);
+    assert_eq!(kernel_version(b"6."), None);
+    assert_eq!(kernel_version(b".5"), None);
+    assert_eq!(kernel_version(b"5..1"), None);
 }
 
 mod properties {
