@@ -434,6 +434,12 @@ pub(crate) fn same_but_case(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
 }
 
+/// A list's separator: one function, so that the lists' splits share one
+/// copy of the iterator (a closure at each would be a type of its own).
+fn is_comma(c: &u8) -> bool {
+    *c == b','
+}
+
 /// Whether `p` is a relative path of names alone: not empty, no `.` or
 /// `..`, no empty name (`a//b`, a slash at either end). One copy for
 /// --cgroup-parent and --device's CONTAINER.

@@ -96,7 +96,7 @@ pub(super) fn bind(v: &'static CStr) -> Result<Bind> {
     let (dst, options) = super::cut(rest.unwrap_or(b""));
     let (mut read_only, mut dev) = (false, false);
     if let Some(options) = options {
-        for option in options.split(|&c| c == b',') {
+        for option in options.split(super::is_comma) {
             match option {
                 b"ro" => read_only = true,
                 b"rw" => read_only = false,

@@ -86,7 +86,7 @@ pub(super) fn seccomp(v: &'static CStr) -> Result<Seccomp> {
 
 /// Adds each syscall of a comma-separated list of names.
 pub(super) fn deny(list: &mut DenyList, v: &'static CStr) -> Result<()> {
-    for name in v.to_bytes().split(|&c| c == b',') {
+    for name in v.to_bytes().split(super::is_comma) {
         let Some(nr) = syscall_number(name) else {
             return Err(Error::usage("--seccomp-deny: unknown syscall '", name, "'"));
         };
