@@ -69,7 +69,7 @@ pub fn compile(policy: &Policy) -> Result<Filter, AsmError> {
         let d = &mut decided[usize::from(nr)];
         match d {
             Some(Some(_)) => {}
-            _ if rule.compares().is_empty() => *d = Some(Some(rule.action)),
+            _ if rule.len == 0 => *d = Some(Some(rule.action)),
             _ => *d = Some(None),
         }
     }
