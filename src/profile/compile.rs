@@ -65,7 +65,7 @@ pub fn compile(policy: &Policy) -> Result<Filter, AsmError> {
     // so); `Some(None)` marks a syscall with conditional rules only.
     let mut decided = [None::<Option<u32>>; SYSCALLS];
     for &(nr, rule) in policy.entries() {
-        let rule = &policy.rules()[usize::from(rule)];
+        let rule = &policy.rules[usize::from(rule)];
         let d = &mut decided[usize::from(nr)];
         match d {
             Some(Some(_)) => {}
@@ -143,7 +143,7 @@ pub fn compile(policy: &Policy) -> Result<Filter, AsmError> {
 /// The conditional rules of syscall `nr`, in the profile's order.
 fn rules(a: &mut Asm, nr: u32, policy: &Policy) {
     for &(_, rule) in policy.entries().iter().filter(|(n, _)| u32::from(*n) == nr) {
-        let rule = &policy.rules()[usize::from(rule)];
+        let rule = &policy.rules[usize::from(rule)];
         let next = a.label();
         for c in rule.compares() {
             compare(a, c, next);
