@@ -81,7 +81,9 @@ pub struct Handshakes {
     pub last_ahead: bool,
 }
 
-/// A setup failure reported by the child.
+/// A setup failure reported by the child; empty (`default`) until
+/// `wait_for_exec` fills it in.
+#[derive(Default)]
 pub struct Failure {
     pub exit_code: u8,
     pub message: Line,
@@ -163,8 +165,10 @@ impl ParentEnd {
         self.release()
     }
 
-    /// Waits until the child has exec'd CMD (`None`) or failed before that.
-    pub fn wait_for_exec(self) -> Result<Option<Failure>> {
+    /// Waits until the child has exec'd CMD (`false`) or failed before that
+    /// (`true`, and its report in `failure`, made empty by the caller: filled
+    /// in, not returned, for its 1 KB line was copied out of the Result).
+    pub fn wait_for_exec(self, failure: &mut Failure) -> Result<bool> {
         // A child still waiting for a release gets EOF and ends; one
         // released ahead looks for this end being open (`wait_released`),
         // which stays so until this returns.
@@ -179,12 +183,11 @@ impl ParentEnd {
             }
         }
         if len == 0 {
-            return Ok(None);
+            return Ok(false);
         }
-        Ok(Some(Failure {
-            exit_code: buf[0],
-            message: Line::from(&buf[1..len]),
-        }))
+        failure.exit_code = buf[0];
+        failure.message.push(&buf[1..len]);
+        Ok(true)
     }
 }
 
@@ -321,7 +324,7 @@ mod tests {
         let (tid_tx, tid_rx) = std::sync::mpsc::channel();
         let waiting = std::thread::spawn(move || {
             let _ = tid_tx.send(rustix::thread::gettid().as_raw_nonzero());
-            matches!(parent.wait_for_exec(), Ok(None))
+            matches!(parent.wait_for_exec(&mut Failure::default()), Ok(false))
         });
         // Checked only once the parent sleeps in its read of the report,
         // past whatever it does with its end first.

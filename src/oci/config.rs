@@ -42,6 +42,8 @@ pub struct Bundle {
     pub cfg: Config,
     /// raw text of config.json's "annotations" object, or b"{}"
     pub annotations: &'static [u8],
+    /// The bundle's directory, absolute, as its paths were joined to.
+    pub dir: &'static [u8],
 }
 
 /// Reads DIR/config.json (DIR absolute) into a Config; strings live in an Arena sized from the file.
@@ -149,7 +151,11 @@ pub fn convert(
         Some(o) => o.as_bytes(),
         None => b"{}",
     };
-    Ok(Bundle { cfg, annotations })
+    Ok(Bundle {
+        cfg,
+        annotations,
+        dir: bundle_dir,
+    })
 }
 
 /// What a config.json leaves unsaid means runc's behaviour, not the

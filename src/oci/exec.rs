@@ -314,7 +314,8 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
         }
     }
     let channel_terminal = channel.take_terminal();
-    if let Some(failure) = channel.wait_for_exec()? {
+    let mut failure = crate::sync::Failure::default();
+    if channel.wait_for_exec(&mut failure)? {
         let _ = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty());
         // One line, as runc gives: the hints that follow speak of the
         // plain command line's ROOTFS.

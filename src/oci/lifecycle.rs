@@ -16,7 +16,8 @@ use super::state::{self, Dir, Room, State, Status};
 use super::{config, Global, Opts};
 use crate::error::{Context, Error, Result};
 use crate::out::{Buf, Line};
-use crate::parent::{self, Created, Record};
+use crate::parent::{self, Created, Parking, Record};
+use crate::sync::Failure;
 use crate::sys::args::{Args, Environ};
 
 /// The container ID: the parser checked it is there and well formed.
@@ -76,18 +77,19 @@ fn create_parked(
         .map(crate::terminal::connect_console_socket)
         .transpose()?;
     let dir = Dir::create(global.root, id(opts))?;
+    let mut failure = Failure::default();
     let result = create_in(
         &dir,
         &mut loaded,
         opts,
         console.as_ref(),
-        bundle.as_bytes(),
         args,
         env,
+        &mut failure,
     );
     let failed = match result {
-        Ok(Ok((pid, terminal))) => return Ok(Some((dir, pid, terminal))),
-        Ok(Err(failure)) => {
+        Ok(Some((pid, terminal))) => return Ok(Some((dir, pid, terminal))),
+        Ok(None) => {
             // The child's own line, e.g. `sct: mount /proc: EPERM (...)`.
             failure.message.write_to(crate::sys::stderr());
             super::log::error(global, failure.message.as_bytes());
@@ -103,7 +105,8 @@ fn create_parked(
     failed
 }
 
-/// `create`'s steps after the config is read. Out of line: inlined, its
+/// `create`'s steps after the config is read. `None`: the child's setup
+/// failed, as it reported in `failure`. Out of line: inlined, its
 /// locals took 4-byte offsets in `create_parked`'s frame, which holds the
 /// whole `Config`.
 #[inline(never)]
@@ -112,10 +115,10 @@ fn create_in(
     loaded: &mut config::Bundle,
     opts: &Opts,
     console: Option<&OwnedFd>,
-    bundle: &[u8],
     args: Args,
     env: Environ,
-) -> Result<core::result::Result<(Pid, Option<OwnedFd>), crate::sync::Failure>> {
+    failure: &mut Failure,
+) -> Result<Option<(Pid, Option<OwnedFd>)>> {
     let cfg = &loaded.cfg;
     let root_outside = cfg.uid_map.outside_of(0).zip(cfg.gid_map.outside_of(0));
     let fifo = dir.make_fifo(root_outside)?;
@@ -124,7 +127,7 @@ fn create_in(
     let mut paths = [Buf::<512>::new(); 6];
     let mut base = State::empty();
     base.id = id(opts);
-    base.bundle = bundle;
+    base.bundle = loaded.dir;
     base.rootfs = loaded.cfg.rootfs.to_bytes();
     base.created = created.as_bytes();
     base.annotations = loaded.annotations;
@@ -172,16 +175,20 @@ fn create_in(
         }
         dir.write_state(&st)
     };
-    let (fifo, lock, console) = (fifo.as_fd(), dir.lock_fd(), console.map(AsFd::as_fd));
-    let (pid, terminal) = match parent::create(&loaded.cfg, args, env, fifo, lock, console, record)?
-    {
+    let parking = Parking {
+        fifo: fifo.as_fd(),
+        lock: dir.lock_fd(),
+        console: console.map(AsFd::as_fd),
+    };
+    let created = parent::create(&loaded.cfg, args, env, parking, record, failure)?;
+    let (pid, terminal) = match created {
         Created::Parked(pid, terminal) => (pid, terminal),
-        Created::Failed(failure) => return Ok(Err(failure)),
+        Created::Failed => return Ok(None),
     };
     if let Some(file) = opts.pid_file {
         write_pid_file(file, pid)?;
     }
-    Ok(Ok((pid, terminal)))
+    Ok(Some((pid, terminal)))
 }
 
 /// `start`: lets a created container's init go on to CMD.

@@ -5,7 +5,7 @@
 use linux_raw_sys::general::{
     SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
 };
-use rustix::fd::OwnedFd;
+use rustix::fd::{BorrowedFd, OwnedFd};
 use rustix::fs::{stat, FileType};
 use rustix::process::Pid;
 
@@ -16,7 +16,7 @@ use crate::devices::{Devices, Kind, Node};
 use crate::error::{Context, Error, Result};
 use crate::profile;
 use crate::reap::reap_children;
-use crate::sync::{Channel, Handshakes, ParentEnd};
+use crate::sync::{Channel, Failure, Handshakes, ParentEnd};
 use crate::sys::args::{Args, Environ};
 use crate::sys::signal::{self as sig, SigSet};
 use crate::sys::Errno;
@@ -78,7 +78,8 @@ pub fn start(cfg: &Config, args: Args, env: Environ) -> Result<Started> {
     let channel = Channel::new()?;
     let (child, channel) = spawn_and_release(cfg, &mut p, Start::Now, args, env, channel, making)?;
     let terminal = channel.take_terminal();
-    if let Some(failure) = channel.wait_for_exec()? {
+    let mut failure = Failure::default();
+    if channel.wait_for_exec(&mut failure)? {
         child.wait()?;
         failure.message.write_to(crate::sys::stderr());
         return Ok(Started::Done(failure.exit_code));
@@ -210,20 +211,20 @@ fn prepare(cfg: &Config, env: Environ, making: &mut Making<'_>, p: &mut Prepared
 }
 
 /// `create`: sets the container up as `run` does, but leaves it parked
-/// before CMD, waiting for `start` on the exec FIFO `fifo` (an O_PATH
-/// descriptor). `record` is told each cgroup directory before it is made,
+/// before CMD, as `parking` says, waiting for `start` on the exec FIFO.
+/// `record` is told each cgroup directory before it is made,
 /// then the cgroup once it exists (so that a kill -9 of sct at any moment
 /// leaves nothing `delete` cannot find), and again with the parked
 /// container's pid before sct lets go of it; then the cgroup is left in
-/// place, and sct exits while the container lives on.
+/// place, and sct exits while the container lives on. A failed setup's
+/// report goes into `failure` (made empty by the caller).
 pub fn create(
     cfg: &Config,
     args: Args,
     env: Environ,
-    fifo: rustix::fd::BorrowedFd<'_>,
-    lock: rustix::fd::BorrowedFd<'_>,
-    console_socket: Option<rustix::fd::BorrowedFd<'_>>,
+    parking: Parking<'_>,
     mut record: impl FnMut(Record<'_>) -> Result<()>,
+    failure: &mut Failure,
 ) -> Result<Created> {
     let mut p = Prepared::new();
     prepare(cfg, env, &mut |path| record(Record::Making(path)), &mut p)?;
@@ -231,25 +232,25 @@ pub fn create(
     let channel = Channel::new()?;
     use rustix::fd::AsRawFd;
     let start = Start::OnFifo {
-        fifo: fifo.as_raw_fd(),
-        lock: lock.as_raw_fd(),
-        console: console_socket.map(|s| s.as_raw_fd()),
+        fifo: parking.fifo.as_raw_fd(),
+        lock: parking.lock.as_raw_fd(),
+        console: parking.console.map(|s| s.as_raw_fd()),
     };
     let making = &mut |path: &[u8]| record(Record::Making(path));
     let (child, channel) = spawn_and_release(cfg, &mut p, start, args, env, channel, making)?;
     // The third handshake: the child no longer dies with sct.
     let parked = channel.child_is_ready()?;
     if !parked {
-        let failure = channel.wait_for_exec()?;
+        let failed = channel.wait_for_exec(failure)?;
         child.wait()?;
-        return match failure {
-            Some(failure) => Ok(Created::Failed(failure)),
-            None => Err(Error::setup(
-                "create",
-                b"",
-                "the container ended while being set up",
-            )),
-        };
+        if failed {
+            return Ok(Created::Failed);
+        }
+        return Err(Error::setup(
+            "create",
+            b"",
+            "the container ended while being set up",
+        ));
     }
     if let Err(e) = record(Record::Made(Some(child.pid), p.cgroup.as_ref())) {
         child.signal(linux_raw_sys::general::SIGKILL);
@@ -263,6 +264,17 @@ pub fn create(
     Ok(Created::Parked(child.pid, channel.take_terminal()))
 }
 
+/// Where `create` parks the container (`Start::OnFifo`).
+pub struct Parking<'a> {
+    /// The exec FIFO `start` opens, an O_PATH descriptor.
+    pub fifo: BorrowedFd<'a>,
+    /// The caller's lock on the state, which the parked container must not
+    /// hold.
+    pub lock: BorrowedFd<'a>,
+    /// The console socket a terminal's master goes to (`--console-socket`).
+    pub console: Option<BorrowedFd<'a>>,
+}
+
 /// What `create` asks its caller to put on record, as it goes.
 pub enum Record<'a> {
     /// A cgroup directory about to be made (cgroup::Making).
@@ -272,15 +284,13 @@ pub enum Record<'a> {
 }
 
 /// What `create` left.
-// Returned once per `create`; boxing the failure's message would need an
-// allocator, which sct does not have.
-#[allow(clippy::large_enum_variant)]
 pub enum Created {
     /// The container waits for `start`; its pty master, unless the child
     /// sent it to a console socket (a foreground `run` relays it).
     Parked(Pid, Option<OwnedFd>),
-    /// Its setup failed, as the child reported; nothing is left.
-    Failed(crate::sync::Failure),
+    /// Its setup failed, as the child reported (in `create`'s `failure`);
+    /// nothing is left.
+    Failed,
 }
 
 /// Releases the child in steps (sync.rs): where it waits for a first
