@@ -109,7 +109,10 @@ pub(super) fn read_at<'a>(dir: &OwnedFd, name: &[u8], buf: &'a mut [u8]) -> Resu
     read_all(&fd, buf).at("read", name)
 }
 
-pub(super) fn read_all<'a>(
+/// Reads `fd` until its end or until `buf` is full; what came. The one
+/// loop of the files sct reads whole: the cgroup's, and OCI mode's
+/// config.json, process file, state.json and update's resources.
+pub fn read_all<'a>(
     fd: &OwnedFd,
     buf: &'a mut [u8],
 ) -> core::result::Result<&'a [u8], rustix::io::Errno> {

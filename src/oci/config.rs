@@ -100,8 +100,8 @@ fn read_whole(path: &CStr, names: Names, extra: usize) -> Result<(Arena, &'stati
         .ok_or_else(too_large)?;
     let mut arena = Arena::map(room).at("mmap", names.mmap)?;
     let text = arena.bytes(size).ok_or_else(too_large)?;
-    let len = super::lifecycle::read_all(&fd, text).at("read", shown)?;
-    Ok((arena, &text[..len]))
+    let text = crate::cgroup::read_all(&fd, text).at("read", shown)?;
+    Ok((arena, text))
 }
 
 /// The pure part, testable without files: converts an already-read document.

@@ -477,23 +477,6 @@ pub(super) fn write_pid_file(file: &'static CStr, pid: Pid) -> Result<()> {
     rustix::fs::rename(tmp.as_c_str(), file).at("rename", file.to_bytes())
 }
 
-/// Reads `fd` until its end or until `buf` is full; how many bytes came.
-/// The one loop of the files sct reads whole: config.json, a process
-/// file, state.json and update's resources.
-pub(super) fn read_all(
-    fd: &OwnedFd,
-    buf: &mut [u8],
-) -> core::result::Result<usize, rustix::io::Errno> {
-    let mut len = 0;
-    while len < buf.len() {
-        match crate::out::read(fd.as_fd(), &mut buf[len..])? {
-            0 => break,
-            n => len += n,
-        }
-    }
-    Ok(len)
-}
-
 pub(super) fn write_all(
     fd: &OwnedFd,
     mut bytes: &[u8],

@@ -224,11 +224,11 @@ impl<'p> Dir<'p> {
             Err(Errno::NOENT) => return Ok(()),
             Err(e) => return Err(e).at("open", STATE.to_bytes()),
         };
-        let len = super::lifecycle::read_all(&fd, buf).at("read", STATE.to_bytes())?;
-        if len == buf.len() {
+        let room = buf.len();
+        let text: &'a [u8] = crate::cgroup::read_all(&fd, buf).at("read", STATE.to_bytes())?;
+        if text.len() == room {
             return Err(Error::setup("read", STATE.to_bytes(), "too long"));
         }
-        let text: &'a [u8] = &buf[..len];
         let bad = || Error::setup("read", STATE.to_bytes(), "not a state sct wrote");
         let Ok(Value::Object(top)) = json::parse(text) else {
             return Err(bad());
