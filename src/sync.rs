@@ -174,19 +174,12 @@ impl ParentEnd {
         // which stays so until this returns.
         let _control = Some(self.control).filter(|_| self.released_ahead.get());
         let mut buf = [0u8; 1 + 1024];
-        let mut len = 0;
-        while len < buf.len() {
-            match crate::out::read(self.report.as_fd(), &mut buf[len..]) {
-                Ok(0) => break,
-                Ok(n) => len += n,
-                Err(e) => return Err(e).at("read", b"report"),
-            }
-        }
-        if len == 0 {
+        let report = crate::cgroup::read_all(&self.report, &mut buf).at("read", b"report")?;
+        let Some((&exit_code, message)) = report.split_first() else {
             return Ok(false);
-        }
-        failure.exit_code = buf[0];
-        failure.message.push(&buf[1..len]);
+        };
+        failure.exit_code = exit_code;
+        failure.message.push(message);
         Ok(true)
     }
 }
