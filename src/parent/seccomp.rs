@@ -96,14 +96,6 @@ fn read_profile(file: &'static core::ffi::CStr, text: &mut [u8]) -> Result<usize
                 "--seccomp takes default, unconfined or the path of a JSON profile",
             )
         })?;
-    let mut len = 0;
-    while len < text.len() {
-        match crate::out::read(rustix::fd::AsFd::as_fd(&fd), &mut text[len..])
-            .at("--seccomp", path)?
-        {
-            0 => break,
-            n => len += n,
-        }
-    }
-    Ok(len)
+    let read = crate::cgroup::read_all(&fd, text).at("--seccomp", path)?;
+    Ok(read.len())
 }
