@@ -226,7 +226,8 @@ pub fn program(p: &mut ebpf::Program, rules: &[Rule]) -> Result<(), AsmError> {
         ];
         // Each rule left tests something: only the first may match all.
         let mut first = true;
-        for (field, op) in parts.into_iter().flatten() {
+        for &part in &parts {
+            let Some((field, op)) = part else { continue };
             let to = if first { DIFF } else { SCRATCH };
             a.alu(Width::W64, Alu::Mov, to, Src::X(field));
             if let Some((op, k)) = op {
