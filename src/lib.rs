@@ -15,6 +15,7 @@ pub mod cli;
 pub mod devices;
 pub mod ebpf;
 pub mod error;
+pub mod files;
 pub mod idmap;
 pub mod json;
 pub mod names;

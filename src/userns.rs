@@ -124,7 +124,7 @@ fn auto_map(file: &'static CStr) -> Result<IdMap> {
     let mut auto = AutoRange::default();
     let _ = for_each_line(file, &mut |line| {
         auto.add_line(line);
-        false
+        Ok(false)
     });
     let mut map = IdMap::default();
     match auto.range() {
@@ -160,7 +160,7 @@ fn caller_maps(env: Environ) -> UserNs {
         let mut s = Subordinates::new(own);
         let _ = for_each_line(file, &mut |line| {
             s.add_line(line, name);
-            false
+            Ok(false)
         });
         s.into_map()
     };
@@ -183,9 +183,9 @@ pub fn user_name(uid: u32) -> Buf<64> {
     let _ = for_each_line(c"/etc/passwd", &mut |line| {
         if let Some(n) = passwd_name(line, uid) {
             name.push(n);
-            return true;
+            return Ok(true);
         }
-        false
+        Ok(false)
     });
     name
 }
@@ -428,39 +428,9 @@ fn wait_helper(program: &CStr, pid: Pid) -> Result<()> {
     }
 }
 
-/// Calls `f` with each line of the file at `path` until it returns true.
-/// A missing or unreadable file has no lines; a line longer than 1 KB is
-/// skipped.
-// `dyn`: one copy of the reader for its three callers.
-fn for_each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> bool) -> Result<()> {
-    let file = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-        .at("open", path.to_bytes())?;
-    let mut buf = [0u8; 1024];
-    let mut len = 0;
-    let mut skipping = false;
-    loop {
-        let n = crate::out::read(file.as_fd(), &mut buf[len..]).at("read", path.to_bytes())?;
-        len += n;
-        let mut start = 0;
-        while let Some(end) = buf[start..len].iter().position(|&c| c == b'\n') {
-            if !skipping && f(&buf[start..start + end]) {
-                return Ok(());
-            }
-            skipping = false;
-            start += end + 1;
-        }
-        if n == 0 {
-            if !skipping && start < len {
-                f(&buf[start..len]);
-            }
-            return Ok(());
-        }
-        if start == 0 && len == buf.len() {
-            skipping = true;
-            len = 0;
-            continue;
-        }
-        buf.copy_within(start..len, 0);
-        len -= start;
-    }
+/// Calls `f` with each line of the file at `path` until it returns true
+/// (`files::for_each_line`). A missing or unreadable file has no lines; a
+/// line longer than 1 KB is skipped.
+fn for_each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<bool>) -> Result<()> {
+    crate::files::for_each_line(path, &mut [0u8; 1024], true, f)
 }

@@ -3,8 +3,7 @@
 
 use core::ffi::CStr;
 
-use rustix::fs::{openat, readlinkat_raw, Mode, OFlags, CWD};
-use rustix::io::read;
+use rustix::fs::{readlinkat_raw, CWD};
 
 use crate::error::{Context, Error, Result};
 use crate::out::Buf;
@@ -49,36 +48,14 @@ pub fn for_each_mount_point(
 /// `for_each_mount_point` for every `f` at once: one copy of the loop, not
 /// one per caller.
 fn walk_mountinfo(mountinfo: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
-    let name = mountinfo.to_bytes();
-    let file = openat(
-        CWD,
-        mountinfo,
-        OFlags::RDONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .at("open", name)?;
     let mut buf = [0u8; 8192];
-    let mut len = 0;
-    loop {
-        let n = read(&file, &mut buf[len..]).at("read", name)?;
-        len += n;
-        let mut start = 0;
-        while let Some(end) = buf[start..len].iter().position(|&c| c == b'\n') {
-            let mut path = MountPoint::new();
-            if mount_point(&buf[start..start + end], &mut path) {
-                f(path.as_bytes())?;
-            }
-            start += end + 1;
+    crate::files::for_each_line(mountinfo, &mut buf, false, &mut |line| {
+        let mut path = MountPoint::new();
+        if mount_point(line, &mut path) {
+            f(path.as_bytes())?;
         }
-        if n == 0 {
-            return Ok(());
-        }
-        if start == 0 && len == buf.len() {
-            return Err(Error::os("read", name, Errno::TOOBIG));
-        }
-        buf.copy_within(start..len, 0);
-        len -= start;
-    }
+        Ok(false)
+    })
 }
 
 /// The mount point of a mountinfo line: the fifth field, with the kernel's
