@@ -1,13 +1,31 @@
-//! Reading a file line by line without an allocator: /etc/passwd,
-//! /etc/subuid and /etc/subgid, mountinfo.
+//! Reading files without an allocator: whole, into the caller's buffer, or
+//! line by line.
 
 use core::ffi::CStr;
 
-use rustix::fd::AsFd;
+use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{open, Mode, OFlags};
 
 use crate::error::{Context, Error, Result};
 use crate::sys::Errno;
+
+/// Reads `fd` until its end or until `buf` is full; what came. The one
+/// loop of the files sct reads whole: the cgroup's, a `--seccomp` profile,
+/// the child's report, and OCI mode's config.json, process file,
+/// state.json and update's resources.
+pub fn read_all<'a>(
+    fd: &OwnedFd,
+    buf: &'a mut [u8],
+) -> core::result::Result<&'a [u8], rustix::io::Errno> {
+    let mut len = 0;
+    while len < buf.len() {
+        match crate::out::read(fd.as_fd(), &mut buf[len..])? {
+            0 => break,
+            n => len += n,
+        }
+    }
+    Ok(&buf[..len])
+}
 
 /// Calls `f` with each line of the file at `path`, without its newline,
 /// until it returns true; a last line without one counts too. A line must

@@ -174,7 +174,7 @@ impl ParentEnd {
         // which stays so until this returns.
         let _control = Some(self.control).filter(|_| self.released_ahead.get());
         let mut buf = [0u8; 1 + 1024];
-        let report = crate::cgroup::read_all(&self.report, &mut buf).at("read", b"report")?;
+        let report = crate::files::read_all(&self.report, &mut buf).at("read", b"report")?;
         let Some((&exit_code, message)) = report.split_first() else {
             return Ok(false);
         };

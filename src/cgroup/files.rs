@@ -9,6 +9,7 @@ use rustix::fs::{Mode, OFlags};
 
 use super::values;
 use crate::error::{Context, Result};
+use crate::files::read_all;
 use crate::out::Text;
 
 pub(super) fn is_fs(path: &[u8], magic: u32) -> bool {
@@ -107,23 +108,6 @@ pub(super) fn read_number(dir: &OwnedFd, name: &[u8], key: Option<&[u8]>) -> Opt
 pub(super) fn read_at<'a>(dir: &OwnedFd, name: &[u8], buf: &'a mut [u8]) -> Result<&'a [u8]> {
     let fd = open(Some(dir), name, OFlags::RDONLY).at("open", name)?;
     read_all(&fd, buf).at("read", name)
-}
-
-/// Reads `fd` until its end or until `buf` is full; what came. The one
-/// loop of the files sct reads whole: the cgroup's, and OCI mode's
-/// config.json, process file, state.json and update's resources.
-pub fn read_all<'a>(
-    fd: &OwnedFd,
-    buf: &'a mut [u8],
-) -> core::result::Result<&'a [u8], rustix::io::Errno> {
-    let mut len = 0;
-    while len < buf.len() {
-        match crate::out::read(fd.as_fd(), &mut buf[len..])? {
-            0 => break,
-            n => len += n,
-        }
-    }
-    Ok(&buf[..len])
 }
 
 /// Writes the number `n` to a cgroup file (`write_at`): one copy of the

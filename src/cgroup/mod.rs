@@ -24,7 +24,7 @@ use rustix::process::Pid;
 use crate::devices::Rule;
 use crate::error::{Context, Error, Result};
 use crate::out::{Buf, Line, Text};
-pub use files::{add_process, open_recorded, read_all};
+pub use files::{add_process, open_recorded};
 use files::{
     is_fs, is_v2, open_dir, read_at, read_number, read_path, rmdir, with_c_path, write_at,
     write_number,

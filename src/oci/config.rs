@@ -100,7 +100,7 @@ fn read_whole(path: &CStr, names: Names, extra: usize) -> Result<(Arena, &'stati
         .ok_or_else(too_large)?;
     let mut arena = Arena::map(room).at("mmap", names.mmap)?;
     let text = arena.bytes(size).ok_or_else(too_large)?;
-    let text = crate::cgroup::read_all(&fd, text).at("read", shown)?;
+    let text = crate::files::read_all(&fd, text).at("read", shown)?;
     Ok((arena, text))
 }
 

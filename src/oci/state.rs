@@ -225,7 +225,7 @@ impl<'p> Dir<'p> {
             Err(e) => return Err(e).at("open", STATE.to_bytes()),
         };
         let room = buf.len();
-        let text: &'a [u8] = crate::cgroup::read_all(&fd, buf).at("read", STATE.to_bytes())?;
+        let text: &'a [u8] = crate::files::read_all(&fd, buf).at("read", STATE.to_bytes())?;
         if text.len() == room {
             return Err(Error::setup("read", STATE.to_bytes(), "too long"));
         }

@@ -208,7 +208,7 @@ fn read_file(file: &CStr, arena: &mut Arena) -> Result<&'static [u8]> {
         .bytes(1 << 20)
         .ok_or_else(|| Error::setup("update", b"", "out of memory"))?;
     let room = buf.len();
-    let text = crate::cgroup::read_all(&fd, buf).at("read", file.to_bytes())?;
+    let text = crate::files::read_all(&fd, buf).at("read", file.to_bytes())?;
     if text.len() == room {
         return Err(Error::setup("read", file.to_bytes(), "more than 1 MiB"));
     }

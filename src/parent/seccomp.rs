@@ -96,6 +96,6 @@ fn read_profile(file: &'static core::ffi::CStr, text: &mut [u8]) -> Result<usize
                 "--seccomp takes default, unconfined or the path of a JSON profile",
             )
         })?;
-    let read = crate::cgroup::read_all(&fd, text).at("--seccomp", path)?;
+    let read = crate::files::read_all(&fd, text).at("--seccomp", path)?;
     Ok(read.len())
 }
