@@ -191,12 +191,13 @@ fn mask(root: &OwnedFd, null: &OwnedFd, empty: &mut Option<OwnedFd>, path: &CStr
 /// read-only bind of itself.
 pub fn make_paths_read_only(list: Option<Argv<'static>>) -> Result<()> {
     let root = open_root()?;
-    match list {
-        Some(list) => for_each(list, |path| make_read_only(&root, path)),
-        None => READ_ONLY
-            .iter()
-            .try_for_each(|path| make_read_only(&root, path)),
+    if let Some(list) = list {
+        return for_each(list, |path| make_read_only(&root, path));
     }
+    for path in READ_ONLY {
+        make_read_only(&root, path)?;
+    }
+    Ok(())
 }
 
 fn make_read_only(root: &OwnedFd, path: &CStr) -> Result<()> {
