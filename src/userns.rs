@@ -68,7 +68,8 @@ pub fn is_rootless() -> bool {
 /// is large, and returned it was copied out of the Result); refuses a
 /// `--user` the maps leave out, while nothing exists yet.
 pub fn plan(cfg: &Config, env: Environ, planned: &mut Option<UserNs>) -> Result<()> {
-    let ns = if !is_rootless() {
+    // Made in place, where a UserNs made first was copied into `planned`.
+    let ns = planned.insert(if !is_rootless() {
         // Given maps win: `--userns` asks for a namespace, which they make.
         let (uid, gid) = match (cfg.uid_map.is_empty(), cfg.userns) {
             (false, _) => (cfg.uid_map, cfg.gid_map),
@@ -89,7 +90,7 @@ pub fn plan(cfg: &Config, env: Environ, planned: &mut Option<UserNs>) -> Result<
     } else {
         return Err(Error::setup("--uidmap", b"", "needs root")
             .hint("as an ordinary user sct maps you to root, and your /etc/subuid range to 1.. (README, Rootless)"));
-    };
+    });
     if let Some((uid, gid)) = cfg.user {
         if !ns.uid.maps(uid) || !ns.gid.maps(gid) {
             let mut ids = Text::new();
@@ -105,6 +106,7 @@ pub fn plan(cfg: &Config, env: Environ, planned: &mut Option<UserNs>) -> Result<
                 _ if cfg.uid_map.is_empty() => "--userns maps 0..65535",
                 _ => "--uidmap and --gidmap must map it",
             };
+            *planned = None;
             return Err(Error::setup(
                 "--user",
                 ids.as_bytes(),
@@ -113,7 +115,6 @@ pub fn plan(cfg: &Config, env: Environ, planned: &mut Option<UserNs>) -> Result<
             .hint(hint));
         }
     }
-    *planned = Some(ns);
     Ok(())
 }
 
