@@ -323,7 +323,10 @@ impl Cgroup {
     /// v2 each ancestor hands `enable` (`+memory ...`) down to the next, as
     /// runc does, for v2 gives a child only what its parent enabled.
     fn parents(&self, mount: &[u8], enable: &Text) -> Result<()> {
-        let (true, Some(parent)) = (self.make_parents, self.cgroup_parent) else {
+        // Only config.json names the cgroup (`cli::OCI_MODE`): without OCI
+        // mode this is a constant no-op, where the stored flag was not one.
+        let make = crate::cli::OCI_MODE && self.make_parents;
+        let (true, Some(parent)) = (make, self.cgroup_parent) else {
             return Ok(());
         };
         let mut path = Path::from(mount);
