@@ -78,7 +78,7 @@ pub(super) fn write_limits(fd: &OwnedFd, controllers: Controllers, l: &Limits) -
             }
         }
     }
-    if let (true, Some(r)) = (controllers.has(MEMORY), l.memory_reservation) {
+    if let (true, Some(r)) = (controllers.has(MEMORY), l.memory_reservation()) {
         write_number(fd, b"memory.low", r)?;
     }
     if let (true, Some(p)) = (controllers.has(PIDS), l.pids) {
@@ -89,13 +89,13 @@ pub(super) fn write_limits(fd: &OwnedFd, controllers: Controllers, l: &Limits) -
         values::format_cpu_max(q, &mut v);
         write_at(fd, b"cpu.max", v.as_bytes())?;
     }
-    if let (true, Some(s)) = (controllers.has(CPU), l.cpu_shares) {
+    if let (true, Some(s)) = (controllers.has(CPU), l.cpu_shares()) {
         write_number(fd, b"cpu.weight", values::cpu_weight(s))?;
     }
     if let (true, Some(c)) = (controllers.has(CPUSET), l.cpuset_cpus) {
         write_at(fd, b"cpuset.cpus", c)?;
     }
-    if let (true, Some(m)) = (controllers.has(CPUSET), l.cpuset_mems) {
+    if let (true, Some(m)) = (controllers.has(CPUSET), l.cpuset_mems()) {
         write_at(fd, b"cpuset.mems", m)?;
     }
     Ok(())
