@@ -226,7 +226,8 @@ impl ChildEnd {
         err.render(&mut line);
         if let Some(report) = &self.report {
             crate::out::write_all(report.as_fd(), line.as_bytes());
-        } else if self.to_stderr {
+        } else if crate::cli::OCI_MODE && self.to_stderr {
+            // Only a parked container (`create`, OCI mode) reports here.
             crate::out::write_all(crate::sys::stderr(), &line.as_bytes()[1..]);
         }
     }
