@@ -105,7 +105,7 @@ pub fn build_for(
     // whatever else it is; numbers beyond the table get ENOSYS.
     let mut targets = [Target::Allow; MAX_TABLE_END + 1];
     let end = arch.table_end as usize;
-    for (nr, target) in [
+    for &(nr, target) in &[
         (Some(nr.clone3), Target::Enosys),
         (Some(nr.clone), Target::CloneFlags),
         (Some(nr.ioctl), Target::IoctlRequest),
