@@ -182,10 +182,12 @@ impl<'p> Dir<'p> {
         out.push(b",\"startTime\":").push_u64(st.start_time);
         push_places(&mut out, st);
         out.push(b",\"cgroups\":[");
-        for (i, cg) in st.cgroups.iter().filter(|c| !c.is_empty()).enumerate() {
-            if i > 0 {
+        let mut first = true;
+        for cg in st.cgroups.iter().filter(|c| !c.is_empty()) {
+            if !first {
                 out.push(b",");
             }
+            first = false;
             out.push(b"\"");
             push_escaped(&mut out, cg);
             out.push(b"\"");
