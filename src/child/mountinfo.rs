@@ -29,7 +29,7 @@ pub fn path_of(link: &CStr, name: &[u8], path: &mut MountPoint) -> Result<()> {
 /// Calls `f` with each mount point strictly below `dir` (an absolute path
 /// without a trailing slash, as seen from sct's root), relative to `dir`.
 pub fn for_each_mount_below(dir: &[u8], mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
-    for_each_mount_point(c"/proc/self/mountinfo", |path| match below(path, dir) {
+    for_each_mount_point(c"/proc/self/mountinfo", |path, _| match below(path, dir) {
         Some(rel) => f(rel),
         None => Ok(()),
     })
@@ -37,22 +37,25 @@ pub fn for_each_mount_below(dir: &[u8], mut f: impl FnMut(&[u8]) -> Result<()>) 
 
 /// Calls `f` with each mount point that the mountinfo file at `mountinfo`
 /// lists, absolute as seen from sct's root, in the file's order (a parent
-/// before the mounts on it).
+/// before the mounts on it): its bytes, and the same as a C string for the
+/// calls that take one (empty where the NUL did not fit).
 pub fn for_each_mount_point(
     mountinfo: &CStr,
-    mut f: impl FnMut(&[u8]) -> Result<()>,
+    mut f: impl FnMut(&[u8], &CStr) -> Result<()>,
 ) -> Result<()> {
     walk_mountinfo(mountinfo, &mut f)
 }
 
 /// `for_each_mount_point` for every `f` at once: one copy of the loop, not
 /// one per caller.
-fn walk_mountinfo(mountinfo: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
+fn walk_mountinfo(mountinfo: &CStr, f: &mut dyn FnMut(&[u8], &CStr) -> Result<()>) -> Result<()> {
     let mut buf = [0u8; 8192];
     crate::files::for_each_line(mountinfo, &mut buf, false, &mut |line| {
         let mut path = MountPoint::new();
         if mount_point(line, &mut path) {
-            f(path.as_bytes())?;
+            let len = path.as_bytes().len();
+            path.push(b"\0");
+            f(&path.as_bytes()[..len], path.as_c_str())?;
         }
         Ok(false)
     })

@@ -77,7 +77,7 @@ fn open_mounts_holding_root() -> Result<[Option<OwnedFd>; MAX_HOLDING]> {
     let root = root.as_bytes();
     let mut held: [Option<OwnedFd>; MAX_HOLDING] = Default::default();
     let mut count = 0;
-    for_each_mount_point(c"proc/self/mountinfo", |path| {
+    for_each_mount_point(c"proc/self/mountinfo", |path, target| {
         if path == b"/" || path == root || below(root, path).is_none() {
             return Ok(());
         }
@@ -88,10 +88,8 @@ fn open_mounts_holding_root() -> Result<[Option<OwnedFd>; MAX_HOLDING]> {
                 "more than 16 mounts on the path to ROOTFS",
             ));
         }
-        let mut target = MountPoint::from(path);
-        target.push(b"\0");
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        held[count] = Some(openat(CWD, target.as_c_str(), flags, Mode::empty()).at("open", path)?);
+        held[count] = Some(openat(CWD, target, flags, Mode::empty()).at("open", path)?);
         count += 1;
         Ok(())
     })?;
@@ -118,16 +116,11 @@ fn detach_host_mounts() -> Result<()> {
     let root = root.as_bytes();
     loop {
         let mut detached = 0;
-        for_each_mount_point(c"proc/self/mountinfo", |path| {
+        for_each_mount_point(c"proc/self/mountinfo", |path, target| {
             if is_kept(path, root) {
                 return Ok(());
             }
-            let mut target = MountPoint::from(path);
-            target.push(b"\0");
-            match unmount(
-                target.as_c_str(),
-                UnmountFlags::DETACH | UnmountFlags::NOFOLLOW,
-            ) {
+            match unmount(target, UnmountFlags::DETACH | UnmountFlags::NOFOLLOW) {
                 Ok(()) => detached += 1,
                 Err(Errno::INVAL) | Err(Errno::NOENT) => {}
                 Err(e) => return Err(e).at("detach", path),
