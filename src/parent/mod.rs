@@ -252,11 +252,7 @@ pub fn create(
             "the container ended while being set up",
         ));
     }
-    if let Err(e) = record(Record::Made(Some(child.pid), p.cgroup.as_ref())) {
-        child.signal(linux_raw_sys::general::SIGKILL);
-        let _ = child.wait();
-        return Err(e);
-    }
+    record(Record::Made(Some(child.pid), p.cgroup.as_ref())).map_err(|e| child.kill(e))?;
     channel.release()?;
     if let Some(cg) = p.cgroup.take() {
         cg.keep();
@@ -310,11 +306,7 @@ fn release_in_steps(
     hooks: &crate::oci::hooks::Plan,
     making: &mut Making<'_>,
 ) -> Result<()> {
-    let kill = |e: Error| {
-        child.signal(linux_raw_sys::general::SIGKILL);
-        let _ = child.wait();
-        e
-    };
+    let kill = |e: Error| child.kill(e);
     // The first release only where the parent has something to do before
     // the child's setup (spawn says when); otherwise the child goes on by
     // itself, and the last release below is the one that matters (sync.rs).

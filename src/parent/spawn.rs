@@ -136,6 +136,14 @@ pub(super) fn spawn(
 }
 
 impl Child {
+    /// Kills and reaps the child after the parent's part of its setup
+    /// failed with `e`, which it gives back.
+    pub(super) fn kill(&self, e: crate::error::Error) -> crate::error::Error {
+        self.signal(linux_raw_sys::general::SIGKILL);
+        let _ = self.wait();
+        e
+    }
+
     pub(super) fn signal(&self, signo: u32) {
         let Some(signal) = Signal::from_named_raw(signo as i32) else {
             return;
