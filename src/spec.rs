@@ -10,6 +10,7 @@ use linux_raw_sys::general as g;
 use rustix::mount::MountFlags;
 
 use crate::devices::{allow, Kind, Rule, MKNOD, RWM};
+use crate::names;
 
 /// Every capability by name, as `capabilities(7)` spells it without `CAP_`.
 pub const CAPABILITIES: &[(&str, u32)] = &[
@@ -85,27 +86,53 @@ pub const fn kept_mask() -> u64 {
     m
 }
 
-/// `--rlimit` names, docker's (and runc's) spelling. rustix's `Resource`
+/// `--rlimit` names, docker's (and runc's) spelling, in the order sct sets
+/// them, packed (`names::pack_runs`, numbered by place): a `(&str,
+/// Resource)` pair took 24 bytes a limit. `RLIMIT_RESOURCES` holds each
+/// one's resource at the same place.
+pub static RLIMIT_NAMES: [u8; names::runs_len(&RLIMITS, names::Coding::Bytes)] =
+    names::pack_runs(&RLIMITS, names::Coding::Bytes);
+
+const RLIMITS: [(&str, u32); 16] = names::numbered([
+    "nofile",
+    "nproc",
+    "core",
+    "as",
+    "cpu",
+    "fsize",
+    "memlock",
+    "stack",
+    "data",
+    "rss",
+    "locks",
+    "sigpending",
+    "msgqueue",
+    "nice",
+    "rtprio",
+    "rttime",
+]);
+
+/// The resource of each of `RLIMIT_NAMES`, by place. rustix's `Resource`
 /// values are linux-raw-sys's `RLIMIT_*` constants.
-pub const RLIMITS: &[(&str, rustix::process::Resource)] = {
+pub static RLIMIT_RESOURCES: [rustix::process::Resource; RLIMITS.len()] = {
     use rustix::process::Resource as R;
-    &[
-        ("nofile", R::Nofile),
-        ("nproc", R::Nproc),
-        ("core", R::Core),
-        ("as", R::As),
-        ("cpu", R::Cpu),
-        ("fsize", R::Fsize),
-        ("memlock", R::Memlock),
-        ("stack", R::Stack),
-        ("data", R::Data),
-        ("rss", R::Rss),
-        ("locks", R::Locks),
-        ("sigpending", R::Sigpending),
-        ("msgqueue", R::Msgqueue),
-        ("nice", R::Nice),
-        ("rtprio", R::Rtprio),
-        ("rttime", R::Rttime),
+    [
+        R::Nofile,
+        R::Nproc,
+        R::Core,
+        R::As,
+        R::Cpu,
+        R::Fsize,
+        R::Memlock,
+        R::Stack,
+        R::Data,
+        R::Rss,
+        R::Locks,
+        R::Sigpending,
+        R::Msgqueue,
+        R::Nice,
+        R::Rtprio,
+        R::Rttime,
     ]
 };
 

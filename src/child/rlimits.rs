@@ -4,12 +4,13 @@ use rustix::process::{setrlimit, Rlimit};
 
 use crate::cli::Rlimits;
 use crate::error::{Context, Result};
-use crate::spec::RLIMITS;
+use crate::names;
+use crate::spec::{RLIMIT_NAMES, RLIMIT_RESOURCES};
 use crate::sys::Errno;
 
 /// Sets each limit asked for, soft and hard at once.
 pub fn set_resource_limits(limits: &Rlimits) -> Result<()> {
-    for (&(name, resource), limit) in RLIMITS.iter().zip(limits) {
+    for ((i, name), limit) in names::entries(&RLIMIT_NAMES).zip(limits) {
         let Some((soft, hard)) = *limit else {
             continue;
         };
@@ -19,8 +20,8 @@ pub fn set_resource_limits(limits: &Rlimits) -> Result<()> {
             current: finite(soft),
             maximum: finite(hard),
         };
-        setrlimit(resource, new)
-            .at("setrlimit", name.as_bytes())
+        setrlimit(RLIMIT_RESOURCES[i as usize], new)
+            .at("setrlimit", name)
             .map_err(|e| {
                 e.hint_if(
                     Errno::PERM,

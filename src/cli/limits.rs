@@ -107,7 +107,7 @@ pub(super) fn net(v: &'static CStr) -> Result<Net> {
     }
 }
 
-/// Names every entry of `spec::RLIMITS` (a unit test checks).
+/// Names every entry of `spec::RLIMIT_NAMES` (a unit test checks).
 pub(super) const UNKNOWN_RLIMIT: &str = "': unknown limit; expected nofile, nproc, core, as, cpu, fsize, memlock, stack, data, rss, locks, sigpending, msgqueue, nice, rtprio or rttime";
 
 /// `NAME=SOFT[:HARD]`, docker's `--ulimit` syntax: HARD defaults to SOFT.
@@ -124,10 +124,7 @@ pub(super) fn rlimit(list: &mut Rlimits, v: &'static CStr) -> Result<()> {
         Some(p) if super::same_but_case(p, b"RLIMIT_") => &name[7..],
         _ => name,
     };
-    let known = crate::spec::RLIMITS
-        .iter()
-        .position(|(n, _)| super::same_but_case(n.as_bytes(), bare));
-    let Some(i) = known else {
+    let Some(i) = super::number_but_case(&crate::spec::RLIMIT_NAMES, bare) else {
         return Err(bad(UNKNOWN_RLIMIT));
     };
     let (soft, hard) = super::cut(values);
@@ -144,6 +141,6 @@ pub(super) fn rlimit(list: &mut Rlimits, v: &'static CStr) -> Result<()> {
     if soft > hard {
         return Err(bad("': soft limit above hard limit"));
     }
-    list[i] = Some((soft, hard));
+    list[i as usize] = Some((soft, hard));
     Ok(())
 }

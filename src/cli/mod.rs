@@ -66,9 +66,9 @@ pub enum Net {
 /// Most `--env` options one run takes.
 pub const MAX_ENV: usize = 32;
 
-/// `--rlimit` values by position in `spec::RLIMITS`: (soft, hard), with
+/// `--rlimit` values by place in `spec::RLIMIT_NAMES`: (soft, hard), with
 /// `u64::MAX` for unlimited (RLIM_INFINITY).
-pub type Rlimits = [Option<(u64, u64)>; crate::spec::RLIMITS.len()];
+pub type Rlimits = [Option<(u64, u64)>; crate::spec::RLIMIT_RESOURCES.len()];
 
 /// Everything a run needs, borrowed from argv.
 #[derive(Clone, Copy, Debug)]
@@ -191,7 +191,7 @@ impl Config {
             userns: false,
             read_only: false,
             init: false,
-            rlimits: [None; crate::spec::RLIMITS.len()],
+            rlimits: [None; crate::spec::RLIMIT_RESOURCES.len()],
             env: [c""; MAX_ENV],
             env_count: 0,
             workdir: c"/",
@@ -432,6 +432,14 @@ pub fn parse<A: ArgList + ?Sized>(args: &A, cfg: &mut Config) -> Result<Command>
 /// code for names of a few (OCI mode's callers use this one too).
 pub(crate) fn same_but_case(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+}
+
+/// The number of the entry of a packed table (`crate::names`) that is
+/// `name` but for ASCII case: one loop for the capabilities' and the
+/// limits' names.
+pub(crate) fn number_but_case(table: &[u8], name: &[u8]) -> Option<u32> {
+    let (number, _) = crate::names::entries(table).find(|&(_, n)| same_but_case(n, name))?;
+    Some(number)
 }
 
 /// A list's separator: one function, so that the lists' splits share one

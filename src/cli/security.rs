@@ -64,9 +64,7 @@ pub fn capability_number(name: &[u8]) -> Option<u32> {
         Some(p) if super::same_but_case(p, b"CAP_") => &name[4..],
         _ => name,
     };
-    names::entries(&CAPABILITY_NAMES)
-        .find(|&(_, n)| super::same_but_case(n, bare))
-        .map(|(number, _)| number)
+    super::number_but_case(&CAPABILITY_NAMES, bare)
 }
 
 /// `default`, `unconfined`, or a profile's path (read when the container

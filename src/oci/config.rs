@@ -359,9 +359,10 @@ fn rlimits(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
         let r = object(r, &at)?;
         let name = required(r, &at, "type", string)?.raw();
         let bare = name.strip_prefix(b"RLIMIT_").unwrap_or(b"");
-        let known = crate::spec::RLIMITS.iter().position(|(n, _)| {
-            crate::cli::same_but_case(n.as_bytes(), bare) && bare.iter().all(u8::is_ascii_uppercase)
-        });
+        let known = match bare.iter().all(u8::is_ascii_uppercase) {
+            true => crate::cli::number_but_case(&crate::spec::RLIMIT_NAMES, bare),
+            false => None,
+        };
         let Some(slot) = known else {
             return Err(at.bad_member(
                 "type",
@@ -373,7 +374,7 @@ fn rlimits(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
         if soft > hard {
             return Err(at.bad_member("soft", "above the hard limit"));
         }
-        cfg.rlimits[slot] = Some((soft, hard));
+        cfg.rlimits[slot as usize] = Some((soft, hard));
     }
     Ok(())
 }

@@ -124,11 +124,8 @@ fn ctr_default_config() {
     assert_eq!(c.user, Some((0, 0)));
     assert_eq!(c.additional_gids.as_slice(), [0, 10]);
     assert_eq!(c.capabilities, crate::spec::kept_mask());
-    let nofile = crate::spec::RLIMITS
-        .iter()
-        .position(|(n, _)| *n == "nofile")
-        .unwrap();
-    assert_eq!(c.rlimits[nofile], Some((1024, 1024)));
+    let nofile = crate::names::number_of(&crate::spec::RLIMIT_NAMES, b"nofile").unwrap();
+    assert_eq!(c.rlimits[nofile as usize], Some((1024, 1024)));
     assert!(c.no_new_privileges);
     assert_eq!(c.seccomp, Seccomp::Unconfined);
     assert_eq!(c.hostname.to_bytes(), b"");
