@@ -132,11 +132,13 @@ pub(super) fn rlimit(list: &mut Rlimits, v: &'static CStr) -> Result<()> {
         b"unlimited" => Some(u64::MAX),
         _ => crate::out::parse_u64(t),
     };
-    let bad_value = || bad("': limits are decimal numbers or unlimited");
-    let soft = value(soft).ok_or_else(bad_value)?;
+    let soft = value(soft);
     let hard = match hard {
-        Some(h) => value(h).ok_or_else(bad_value)?,
+        Some(h) => value(h),
         None => soft,
+    };
+    let (Some(soft), Some(hard)) = (soft, hard) else {
+        return Err(bad("': limits are decimal numbers or unlimited"));
     };
     if soft > hard {
         return Err(bad("': soft limit above hard limit"));
