@@ -162,13 +162,15 @@ pub(super) fn number(s: &[u8]) -> Option<u32> {
 pub(super) fn user(v: &'static CStr) -> Result<(u32, u32)> {
     let s = v.to_bytes();
     let (u, g) = super::cut(s);
-    let bad = || Error::usage("--user '", s, "': expected numeric UID[:GID]");
-    let uid = number(u).ok_or_else(bad)?;
+    let uid = number(u);
     let gid = match g {
-        Some(g) => number(g).ok_or_else(bad)?,
+        Some(g) => number(g),
         None => uid,
     };
-    Ok((uid, gid))
+    match (uid, gid) {
+        (Some(uid), Some(gid)) => Ok((uid, gid)),
+        _ => Err(Error::usage("--user '", s, "': expected numeric UID[:GID]")),
+    }
 }
 
 /// One `--uidmap`/`--gidmap` value, `CONTAINER:HOST:SIZE`, added to `map`.
