@@ -176,10 +176,10 @@ pub(super) fn user(v: &'static CStr) -> Result<(u32, u32)> {
 /// One `--uidmap`/`--gidmap` value, `CONTAINER:HOST:SIZE`, added to `map`.
 pub(super) fn id_range(map: &mut IdMap, before: &'static str, v: &'static CStr) -> Result<()> {
     let s = v.to_bytes();
-    let range = idmap::parse_range(s)
-        .ok_or_else(|| Error::usage(before, s, "': expected CONTAINER:HOST:SIZE"))?;
-    if !map.push(range) {
-        return Err(Error::usage(before, s, "': at most 5 ranges"));
-    }
-    Ok(())
+    let why = match idmap::parse_range(s) {
+        Some(range) if map.push(range) => return Ok(()),
+        Some(_) => "': at most 5 ranges",
+        None => "': expected CONTAINER:HOST:SIZE",
+    };
+    Err(Error::usage(before, s, why))
 }
