@@ -314,13 +314,13 @@ fn add_rules(
         policy.rule_count += 1;
         Ok(())
     };
-    if split {
-        compares
-            .iter()
-            .try_for_each(|c| push(core::slice::from_ref(c)))
-    } else {
-        push(compares)
+    if !split {
+        return push(compares);
     }
+    for c in compares {
+        push(core::slice::from_ref(c))?;
+    }
+    Ok(())
 }
 
 /// Looks the syscall up and, if the rule applies (`rules`), records it.
