@@ -154,9 +154,10 @@ const fn next_syscall(s: syscalls::Sysno) -> Option<syscalls::Sysno> {
 
 pub(super) fn number(s: &[u8]) -> Option<u32> {
     // (uid_t)-1 means "unchanged" to the kernel.
-    crate::out::parse_u64(s)
-        .and_then(|n| u32::try_from(n).ok())
-        .filter(|&n| n != u32::MAX)
+    match crate::out::parse_u64(s) {
+        Some(n) if n < u64::from(u32::MAX) => Some(n as u32),
+        _ => None,
+    }
 }
 
 pub(super) fn user(v: &'static CStr) -> Result<(u32, u32)> {
