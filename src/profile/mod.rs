@@ -396,8 +396,10 @@ fn applies(filter: Option<Value>, ctx: &Context, at: &Path, include: bool) -> Re
         Some(Value::Object(o)) => o,
         Some(v) => return fail(at, "expected an object, not", v.kind().as_bytes()),
     };
-    // Each test: does the part hold? includes need all to, excludes none.
-    let mut holds = [None::<bool>; 3];
+    // Each test: does the part hold? includes need all to, excludes none:
+    // a part that says otherwise (false for includes, true for excludes)
+    // keeps the rule out.
+    let mut kept = true;
     if let Some(v) = filter.get(b"caps") {
         let (mut all, mut any) = (true, false);
         each_string(v, &at.field("caps"), &mut |cap, _| {
@@ -410,7 +412,7 @@ fn applies(filter: Option<Value>, ctx: &Context, at: &Path, include: bool) -> Re
             any |= held;
             Ok(())
         })?;
-        holds[0] = Some(if include { all } else { any });
+        kept &= (if include { all } else { any }) == include;
     }
     if let Some(v) = filter.get(b"arches") {
         let mut here = false;
@@ -418,18 +420,16 @@ fn applies(filter: Option<Value>, ctx: &Context, at: &Path, include: bool) -> Re
             here |= arch.eq(crate::arch::NATIVE.go_name);
             Ok(())
         })?;
-        holds[1] = Some(here);
+        kept &= here == include;
     }
     if let Some(v) = filter.get(b"minKernel") {
         let s = string(Some(v), &at.field("minKernel"))?;
         let Some(min) = kernel_version(s.raw()) else {
             return fail_quoted(&at.field("minKernel"), "expected MAJOR.MINOR, not", s);
         };
-        holds[2] = Some(ctx.kernel >= min);
+        kept &= (ctx.kernel >= min) == include;
     }
-    // A part that says otherwise (false for includes, true for excludes)
-    // keeps the rule out.
-    Ok(!holds.contains(&Some(!include)))
+    Ok(kept)
 }
 
 /// `"5.8"` (or `"5.8.0"`) as (5, 8).
