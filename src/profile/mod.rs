@@ -401,18 +401,16 @@ fn applies(filter: Option<Value>, ctx: &Context, at: &Path, include: bool) -> Re
     // keeps the rule out.
     let mut kept = true;
     if let Some(v) = filter.get(b"caps") {
-        let (mut all, mut any) = (true, false);
+        // Each capability: includes need it held, excludes not.
         each_string(v, &at.field("caps"), &mut |cap, _| {
             let mut buf = [0u8; 32];
             let held = cap
                 .decode(&mut buf)
                 .and_then(crate::cli::capability_number)
                 .is_some_and(|c| ctx.capabilities & (1 << c) != 0);
-            all &= held;
-            any |= held;
+            kept &= held == include;
             Ok(())
         })?;
-        kept &= (if include { all } else { any }) == include;
     }
     if let Some(v) = filter.get(b"arches") {
         let mut here = false;
