@@ -60,18 +60,25 @@ const PIECE_TABLE: [u8; pieces_len()] = {
     let mut table = [0; pieces_len()];
     let (mut at, mut i) = (0, 0);
     while i < PIECES.len() {
-        let piece = PIECES[i].as_bytes();
-        table[at] = piece.len() as u8;
-        let mut j = 0;
-        while j < piece.len() {
-            table[at + 1 + j] = piece[j];
-            j += 1;
-        }
-        at += 1 + piece.len();
+        at = put_name(&mut table, at, PIECES[i].as_bytes());
         i += 1;
     }
     table
 };
+
+/// Writes `name` into `table` at `at` as its length and its bytes, the
+/// way every table here stores a name a byte a character; where the next
+/// entry starts.
+pub const fn put_name(table: &mut [u8], at: usize, name: &[u8]) -> usize {
+    assert!(!name.is_empty() && name.len() <= u8::MAX as usize);
+    table[at] = name.len() as u8;
+    let mut j = 0;
+    while j < name.len() {
+        table[at + 1 + j] = name[j];
+        j += 1;
+    }
+    at + 1 + name.len()
+}
 
 const fn pieces_len() -> usize {
     let (mut len, mut i) = (0, 0);

@@ -30,15 +30,7 @@ impl<T: Copy, const L: usize, const N: usize> Packed<T, L, N> {
         let mut values = [table[0].1; N];
         let (mut at, mut i) = (0, 0);
         while i < N {
-            let name = table[i].0.as_bytes();
-            assert!(!name.is_empty() && name.len() <= u8::MAX as usize);
-            names[at] = name.len() as u8;
-            let mut j = 0;
-            while j < name.len() {
-                names[at + 1 + j] = name[j];
-                j += 1;
-            }
-            at += 1 + name.len();
+            at = crate::names::put_name(&mut names, at, table[i].0.as_bytes());
             values[i] = table[i].1;
             i += 1;
         }
@@ -81,15 +73,7 @@ impl<const L: usize> List<L> {
         let mut packed = [0; L];
         let (mut at, mut i) = (0, 0);
         while i < names.len() {
-            let name = names[i].as_bytes();
-            assert!(!name.is_empty() && name.len() <= u8::MAX as usize);
-            packed[at] = name.len() as u8;
-            let mut j = 0;
-            while j < name.len() {
-                packed[at + 1 + j] = name[j];
-                j += 1;
-            }
-            at += 1 + name.len();
+            at = crate::names::put_name(&mut packed, at, names[i].as_bytes());
             i += 1;
         }
         List(packed)
@@ -105,9 +89,10 @@ impl<const L: usize> List<L> {
     }
 }
 
-/// Where `name` is among the packed `names`. One copy for every table.
+/// Where `name` is among the packed `names`: its number, as every
+/// table's search finds it (`names::number_of`).
 fn position(names: &[u8], name: &[u8]) -> Option<usize> {
-    crate::names::entries(names).position(|(_, n)| n == name)
+    Some(crate::names::number_of(names, name)? as usize)
 }
 
 #[cfg(test)]
