@@ -10,30 +10,36 @@
 mod names;
 
 fn main() {
-    // `#![no_std]` links no libc by itself, but musl's crt1 (`_start` calling
-    // our `main`) and the mem* routines that core emits calls to live in
-    // libc.a. Our own code calls no libc function.
-    // On armv7 and riscv64 no musl comes with the toolchain: sct starts
-    // itself there (src/sys/start.rs) and core's compiler_builtins brings
-    // the mem* routines (`build/cross`), so nothing of a libc is linked.
+    // sct starts itself (src/sys/start.rs): the ELF entry is its own
+    // `sct_start`, so nothing of musl's start code (crt1's `_start` and the
+    // __libc_start_main it calls: TLS, auxv, constructors) is linked. Only
+    // the mem* routines that core emits calls to come from musl's libc.a on
+    // x86_64 and aarch64; our own code calls no libc function. On armv7 and
+    // riscv64 no musl comes with the toolchain, and core's
+    // compiler_builtins brings them (`build/cross`).
     let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     if arch != "arm" && arch != "riscv64" {
         println!("cargo:rustc-link-arg-bins=-lc");
     }
     // Options spelled for ld.lld itself, the linker .cargo/config.toml names;
-    // through a cc driver they would need `-Wl,`, so other linkers go without.
+    // through a cc driver they would need `-Wl,`, so other linkers go without
+    // them, but for the entry, which sct cannot start without.
     let linker = std::env::var("RUSTC_LINKER").unwrap_or_default();
     if linker.ends_with("rust-lld") || linker.ends_with("ld.lld") {
+        println!("cargo:rustc-link-arg-bins=--entry=sct_start");
         // With panic=abort nothing unwinds, so nothing looks up the
         // .eh_frame_hdr index (880 bytes on x86_64).
         println!("cargo:rustc-link-arg-bins=--no-eh-frame-hdr");
-        // No .eh_frame at all (16 KB on x86_64): see the script.
+        // No .eh_frame at all (16 KB on x86_64), nor the start objects
+        // rustc links for the musl targets: see the script.
         let script = std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap())
-            .join("build/no-eh-frame.ld");
+            .join("build/sct.ld");
         println!("cargo:rustc-link-arg-bins=-T{}", script.display());
+    } else {
+        println!("cargo:rustc-link-arg-bins=-Wl,--entry=sct_start");
     }
     println!("cargo:rerun-if-changed=build/build.rs");
-    println!("cargo:rerun-if-changed=build/no-eh-frame.ld");
+    println!("cargo:rerun-if-changed=build/sct.ld");
     println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
     write_errnos();
     write_foreign_syscalls();

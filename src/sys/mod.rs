@@ -17,10 +17,8 @@ pub mod seccomp;
 pub mod signal;
 pub mod slots;
 pub mod stack;
+pub mod start;
 pub mod tty;
-// Where no libc's crt1 starts the process (see `build/cross`).
-#[cfg(any(target_arch = "arm", target_arch = "riscv64"))]
-mod start;
 
 /// sct's one errno type. rustix's, since most calls go through rustix; the
 /// raw calls of the wrappers here convert theirs in `syscall!`.
@@ -86,7 +84,7 @@ pub fn stdout() -> rustix::fd::BorrowedFd<'static> {
     unsafe { rustix::stdio::stdout() }
 }
 
-/// Defines the process entry point that musl's crt1 calls, and hands the
+/// Defines the process's entry point (`start`'s module), which hands the
 /// kernel's argument and environment vectors to `$run` as safe types.
 ///
 /// `$run: fn(args::Args, args::Environ) -> u8`; its result is the exit code.
@@ -94,23 +92,14 @@ pub fn stdout() -> rustix::fd::BorrowedFd<'static> {
 macro_rules! entry_point {
     ($run:path) => {
         #[allow(unsafe_code)]
-        #[no_mangle]
-        extern "C" fn main(
-            argc: core::ffi::c_int,
-            argv: *const *const core::ffi::c_char,
-            envp: *const *const core::ffi::c_char,
-        ) -> core::ffi::c_int {
-            // SAFETY: musl's crt1 passes the vectors exactly as the kernel laid
-            // them out at exec: NULL-terminated, alive for the whole process.
-            let (args, env) = unsafe {
-                (
-                    $crate::sys::args::Args::from_raw(argc, argv),
-                    $crate::sys::args::Environ::from_raw(envp),
-                )
-            };
-            // Exit directly: nothing of libc's exit() (atexit, stdio) is ours.
+        unsafe extern "C" fn start(sp: *const usize) -> ! {
+            // SAFETY: only `sct_start` calls this, with the stack pointer the
+            // kernel started the process with.
+            let (args, env) = unsafe { $crate::sys::start::vectors(sp) };
+            // Exit directly: there is no libc whose exit() could run.
             $crate::sys::process::exit($run(args, env))
         }
+        $crate::start_code!(start);
     };
 }
 

@@ -50,8 +50,8 @@ pub fn clone3(flags: u64, cgroup: Option<RawFd>) -> Result<Fork, Errno> {
     // SAFETY: `args` is a valid clone_args of at least `size` bytes, and
     // `pidfd` outlives the call. Without CLONE_VM and with no stack the child
     // gets a copy-on-write copy of our memory, like fork(2): both sides return
-    // here with their own stack. The child must not call into musl afterwards
-    // (its cached thread id is the parent's); sct never does.
+    // here with their own stack. (No libc is linked whose cached thread id
+    // would still be the parent's: src/sys/start.rs.)
     let ret = unsafe { syscall!(Sysno::clone3, &mut args as *mut clone_args, size) }?;
     Ok(fork_result(ret, Some(pidfd)))
 }

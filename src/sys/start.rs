@@ -1,70 +1,125 @@
-//! The process entry point where sct is built without any libc: armv7 and
-//! riscv64, whose Rust standard library (and musl's crt1 with it) is not
-//! distributed, so `core` is built from source (`build/cross`). The kernel
-//! enters `_start` with argc, argv, NULL, envp, NULL on the stack
-//! (the ELF ABI's initial process stack); `_start` hands that stack to
-//! `start`, which calls the `main` that `entry_point!` defines, just as
-//! musl's crt1 does on x86_64 and aarch64. Nothing else of a libc's start
-//! is needed: sct uses no thread-local storage, no constructors, and the
-//! binary is not position-independent, so nothing is relocated.
+//! The process entry point. sct starts itself on every architecture, with
+//! no libc's start code: the kernel enters `_start`-like code with argc,
+//! argv, NULL, envp, NULL on the stack (the ELF ABI's initial process
+//! stack), and the code `entry_point!` emits hands that stack to `$run` as
+//! safe types. Nothing else of a libc's start is needed: sct uses no
+//! thread-local storage, no constructors, no stdio, and the binary is not
+//! position-independent, so nothing is relocated. (musl's start, which
+//! crt1 ran on x86_64 and aarch64 until sct had its own, was 2 KB: TLS,
+//! auxv, constructors, none of which sct uses.)
+//!
+//! The code lives in the binary, through the macros, not in the library:
+//! the test harnesses link the library with std, whose own start they need.
 
-use core::ffi::{c_char, c_int};
+use super::args::{Args, Environ};
 
-extern "C" {
-    /// Defined by `entry_point!` in the binary; it exits by itself.
-    fn main(argc: c_int, argv: *const *const c_char, envp: *const *const c_char) -> c_int;
-}
-
+/// The argument and environment vectors the kernel put on the initial
+/// stack.
+///
 /// # Safety
-/// Called once, by `_start`, with the stack pointer the kernel started the
-/// process with.
-unsafe extern "C" fn start(sp: *const usize) -> ! {
+/// `sp` is the stack pointer the kernel started the process with.
+pub unsafe fn vectors(sp: *const usize) -> (Args, Environ) {
     // SAFETY: at exec the kernel put argc at `sp`, then argc pointers, a
-    // NULL, the environment pointers and another NULL.
-    let (argc, argv) = unsafe { (*sp, sp.add(1) as *const *const c_char) };
-    // SAFETY: as above: envp starts after argv's NULL terminator.
-    let envp = unsafe { argv.add(argc + 1) };
-    // SAFETY: `main` takes the vectors as the kernel laid them out.
-    let code = unsafe { main(argc as c_int, argv, envp) };
-    super::process::exit(code as u8)
+    // NULL, the environment pointers and another NULL, all alive for the
+    // whole process (`from_raw`'s contracts).
+    unsafe {
+        let argc = *sp;
+        let argv = sp.add(1).cast();
+        (
+            Args::from_raw(argc as i32, argv),
+            Environ::from_raw(argv.add(argc + 1)),
+        )
+    }
 }
 
-// The frame pointer and link register are cleared to end stack walks; the
-// stack is aligned to 16 bytes for the AAPCS (8) and the RISC-V psABI (16).
+// Each architecture's `sct_start` (the ELF entry, `--entry` in build.rs)
+// clears the frame pointer and return address that end stack walks,
+// aligns the stack as the psABI asks at a call (16 bytes; the AAPCS asks 8)
+// and calls `$start` with the kernel's stack pointer.
+
+#[doc(hidden)]
+#[cfg(target_arch = "x86_64")]
+#[macro_export]
+macro_rules! start_code {
+    ($start:path) => {
+        core::arch::global_asm!(
+            ".globl sct_start",
+            ".type sct_start, @function",
+            "sct_start:",
+            "xor ebp, ebp",
+            "mov rdi, rsp",
+            "and rsp, -16",
+            "call {start}",
+            start = sym $start,
+        );
+    };
+}
+
+#[doc(hidden)]
+#[cfg(target_arch = "aarch64")]
+#[macro_export]
+macro_rules! start_code {
+    ($start:path) => {
+        core::arch::global_asm!(
+            ".globl sct_start",
+            ".type sct_start, %function",
+            "sct_start:",
+            "mov x29, #0",
+            "mov x30, #0",
+            "mov x0, sp",
+            "and sp, x0, #-16",
+            "bl {start}",
+            start = sym $start,
+        );
+    };
+}
+
 // armv7 compiles to Thumb-2 (.cargo/config.toml), whose frame pointer is r7,
-// not ARM's r11: both are cleared. `_start` itself is ARM code, `.arm`, so
-// its address is even and the kernel enters it in ARM state; `bl` to the
-// Thumb `start` becomes `blx`, which switches state (the linker rewrites it,
-// ARM ELF ABI interworking).
+// not ARM's r11: both are cleared. `sct_start` itself is ARM code, `.arm`,
+// so its address is even and the kernel enters it in ARM state; `bl` to the
+// Thumb `$start` becomes `blx`, which switches state (the linker rewrites
+// it, ARM ELF ABI interworking).
+#[doc(hidden)]
 #[cfg(target_arch = "arm")]
-core::arch::global_asm!(
-    ".arm",
-    ".globl _start",
-    ".type _start, %function",
-    "_start:",
-    "mov fp, #0",
-    "mov r7, #0",
-    "mov lr, #0",
-    "mov r0, sp",
-    "bic sp, sp, #15",
-    "bl {start}",
-    start = sym start,
-);
+#[macro_export]
+macro_rules! start_code {
+    ($start:path) => {
+        core::arch::global_asm!(
+            ".arm",
+            ".globl sct_start",
+            ".type sct_start, %function",
+            "sct_start:",
+            "mov fp, #0",
+            "mov r7, #0",
+            "mov lr, #0",
+            "mov r0, sp",
+            "bic sp, sp, #15",
+            "bl {start}",
+            start = sym $start,
+        );
+    };
+}
 
 // gp is set as the RISC-V psABI asks of a program's start (`norelax`: the
 // instruction loading it must not itself be relaxed against gp).
+#[doc(hidden)]
 #[cfg(target_arch = "riscv64")]
-core::arch::global_asm!(
-    ".globl _start",
-    ".type _start, @function",
-    "_start:",
-    ".option push",
-    ".option norelax",
-    "lla gp, __global_pointer$",
-    ".option pop",
-    "mv a0, sp",
-    "andi sp, sp, -16",
-    "li ra, 0",
-    "call {start}",
-    start = sym start,
-);
+#[macro_export]
+macro_rules! start_code {
+    ($start:path) => {
+        core::arch::global_asm!(
+            ".globl sct_start",
+            ".type sct_start, @function",
+            "sct_start:",
+            ".option push",
+            ".option norelax",
+            "lla gp, __global_pointer$",
+            ".option pop",
+            "mv a0, sp",
+            "andi sp, sp, -16",
+            "li ra, 0",
+            "call {start}",
+            start = sym $start,
+        );
+    };
+}
