@@ -30,6 +30,12 @@ fn main() {
         // With panic=abort nothing unwinds, so nothing looks up the
         // .eh_frame_hdr index (880 bytes on x86_64).
         println!("cargo:rustc-link-arg-bins=--no-eh-frame-hdr");
+        // No read-only-after-relocation segment: only a dynamic loader
+        // applies PT_GNU_RELRO (the kernel ignores it), and a static sct
+        // has none, nor relocations to apply; its .got (the addresses of
+        // memcpy and the like) then shares the one writable segment with
+        // .bss, one program header instead of three.
+        println!("cargo:rustc-link-arg-bins=-znorelro");
         // No .eh_frame at all (16 KB on x86_64), nor the start objects
         // rustc links for the musl targets: see the script.
         let script = std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap())
