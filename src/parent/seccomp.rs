@@ -75,12 +75,13 @@ fn compile_profile(
     };
     let mut policy = profile::Policy::new();
     profile::read_text(text, &ctx, &mut policy).map_err(|e| failed(&|o| e.describe(o)))?;
-    let filter = profile::compile(&policy).map_err(|_| {
+    // Compiled where it is kept: never on the stack.
+    let filter = crate::sys::arena::keep(profile::Filter::new()).at("mmap", b"seccomp profile")?;
+    profile::compile(&policy, filter).map_err(|_| {
         failed(&|o| {
             o.push(b"too many rules for sct's BPF assembler");
         })
     })?;
-    let filter = crate::sys::arena::keep(filter).at("mmap", b"seccomp profile")?;
     Ok(Some(filter))
 }
 

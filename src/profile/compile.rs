@@ -34,6 +34,22 @@ pub struct Filter {
     pub flags: u32,
 }
 
+impl Default for Filter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Filter {
+    /// Nothing compiled yet: for [`compile`] to fill.
+    pub const fn new() -> Filter {
+        Filter {
+            program: Program::new(),
+            flags: 0,
+        }
+    }
+}
+
 /// The 32-bit halves of argument `n`: (low, high) byte offsets.
 const fn arg_halves(n: usize) -> (usize, usize) {
     let at = offset_of!(seccomp_data, args) + 8 * n;
@@ -59,7 +75,9 @@ struct Run {
     verdict: Verdict,
 }
 
-pub fn compile(policy: &Policy) -> Result<Filter, AsmError> {
+/// Compiles `policy` into `filter`, in place: the caller's, where it is
+/// kept (a Filter returned by value was copied four times, 8 KB each).
+pub fn compile(policy: &Policy, filter: &mut Filter) -> Result<(), AsmError> {
     // The first unconditional rule of a syscall decides for it, whatever
     // the conditional ones say (libseccomp replaces or keeps the rule tree
     // so); `Some(None)` marks a syscall with conditional rules only.
@@ -132,12 +150,8 @@ pub fn compile(policy: &Policy) -> Result<Filter, AsmError> {
         a.place(private);
         a.ret(linux_raw_sys::ptrace::SECCOMP_RET_ALLOW);
     }
-    let mut filter = Filter {
-        program: Program::new(),
-        flags: policy.flags,
-    };
-    a.finish(&mut filter.program)?;
-    Ok(filter)
+    filter.flags = policy.flags;
+    a.finish(&mut filter.program)
 }
 
 /// The conditional rules of syscall `nr`, in the profile's order.

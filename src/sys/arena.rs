@@ -82,7 +82,7 @@ pub fn c_str(buf: &'static mut [u8], len: usize) -> Option<&'static CStr> {
 /// (a compiled seccomp profile, 16 KB), which would otherwise widen the
 /// stack frames of every run, profile or not. The stack probes touch each
 /// page of a frame on entry, and the child then copies each touched page.
-pub fn keep<T: 'static>(value: T) -> Result<&'static T, Errno> {
+pub fn keep<T: 'static>(value: T) -> Result<&'static mut T, Errno> {
     const { assert!(core::mem::align_of::<T>() <= 4096) };
     let size = core::mem::size_of::<T>().max(1);
     let bytes = Arena::map(size)?.bytes(size).ok_or(Errno::NOMEM)?;
@@ -90,9 +90,9 @@ pub fn keep<T: 'static>(value: T) -> Result<&'static T, Errno> {
     // SAFETY: `bytes` is ours alone for the rest of the process (`map`),
     // holds size_of::<T>() bytes, and starts a mapping, so it is page-aligned
     // and thus aligned for T (asserted above). Writing moves `value` in; the
-    // shared reference made after it is the only one ever handed out.
+    // reference made after it is the only one ever handed out.
     unsafe {
         p.write(value);
-        Ok(&*p)
+        Ok(&mut *p)
     }
 }
