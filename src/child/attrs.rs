@@ -6,20 +6,19 @@ use core::ffi::CStr;
 use rustix::fd::AsFd;
 use rustix::fs::{openat2, Mode, OFlags};
 
-use super::proc::{open_root, RESOLVE_INSIDE};
+use rustix::fd::OwnedFd;
+
+use super::proc::RESOLVE_INSIDE;
 use crate::error::{Context, Result};
 use crate::out::Text;
 
-/// Writes each `(proc/sys/KEY, VALUE)` in the container's /proc.
-pub fn set_sysctls(entries: &[(&'static CStr, &'static [u8])]) -> Result<()> {
-    if entries.is_empty() {
-        return Ok(());
-    }
-    let root = open_root()?;
+/// Writes each `(proc/sys/KEY, VALUE)` in the container's /proc, below
+/// `root`.
+pub fn set_sysctls(root: &OwnedFd, entries: &[(&'static CStr, &'static [u8])]) -> Result<()> {
     for (path, value) in entries {
         let name = path.to_bytes();
         let fd = openat2(
-            &root,
+            root,
             *path,
             OFlags::WRONLY | OFlags::CLOEXEC,
             Mode::empty(),

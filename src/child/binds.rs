@@ -7,7 +7,7 @@ use rustix::fd::OwnedFd;
 use rustix::fs::{fstat, mkdirat, openat, openat2, FileType, Mode, OFlags, CWD};
 use rustix::mount::{mount, mount_bind, mount_bind_recursive, mount_change, MountFlags};
 
-use super::proc::{fd_path, open_root, RESOLVE_INSIDE};
+use super::proc::{fd_path, RESOLVE_INSIDE};
 use super::rootfs::{propagation_flags, set_mount_attrs};
 use crate::cli::{Bind, Config, Tmpfs};
 use crate::error::{Context, Error, Result};
@@ -19,14 +19,10 @@ type Path = Buf<1100>;
 /// Mounts the binds and tmpfs mounts, shallowest DST first (as docker
 /// sorts them): `--tmpfs /run -v SRC:/run/x` binds into the tmpfs, and
 /// `-v A:/data -v B:/data/b` binds B into A, whatever the order given.
-/// In the order given among equally deep ones.
-pub fn mount_user_paths(cfg: &Config) -> Result<()> {
+/// In the order given among equally deep ones. DST is below `root`.
+pub fn mount_user_paths(root: &OwnedFd, cfg: &Config) -> Result<()> {
     let binds = &cfg.binds[..cfg.bind_count];
     let tmpfs = &cfg.tmpfs[..cfg.tmpfs_count];
-    if binds.is_empty() && tmpfs.is_empty() {
-        return Ok(());
-    }
-    let root = open_root()?;
     let mut deepest = 0;
     for dst in binds
         .iter()
@@ -38,12 +34,12 @@ pub fn mount_user_paths(cfg: &Config) -> Result<()> {
     for level in 0..=deepest {
         for b in binds {
             if depth(b.dst) == level {
-                bind(&root, b)?;
+                bind(root, b)?;
             }
         }
         for t in tmpfs {
             if depth(t.dst) == level {
-                mount_tmpfs(&root, t)?;
+                mount_tmpfs(root, t)?;
             }
         }
     }

@@ -5,20 +5,17 @@ use rustix::fs::{chmodat, chownat, makedev, mknodat, unlinkat, AtFlags, FileType
 use rustix::process::{Gid, Uid};
 
 use super::binds::{c_path, make_path};
-use super::proc::{bind_host_node, open_root};
+use super::proc::bind_host_node;
 use crate::devices::{Devices, Kind, Node};
 use crate::error::{Context, Result};
 
 /// Makes each node below the container's /dev (a tmpfs of sct's own, the
 /// one mount not `nodev`), creating its directories like `mkdir -p`.
-/// Resolved inside the rootfs without following symlinks, as binds are.
-pub fn make_device_nodes(devices: &Devices) -> Result<()> {
-    if devices.nodes().next().is_none() {
-        return Ok(());
-    }
-    let root = open_root()?;
+/// Resolved inside the rootfs (`root`) without following symlinks, as
+/// binds are.
+pub fn make_device_nodes(root: &rustix::fd::OwnedFd, devices: &Devices) -> Result<()> {
     for n in devices.nodes() {
-        make_node(&root, n)?;
+        make_node(root, n)?;
     }
     Ok(())
 }

@@ -139,18 +139,22 @@ fn setup_and_exec(
     }
     rootfs::make_mounts_private(cfg.rootfs_propagation())?;
     rootfs::bind_rootfs(cfg.rootfs)?;
-    rootfs::make_rootfs_nodev(cfg.rootfs)?;
+    // ROOTFS's bind, opened once for the stages that resolve paths below
+    // it.
+    let root = proc::open_root()?;
+    rootfs::make_rootfs_nodev(&root, cfg.rootfs)?;
     let host_net = cfg.net == Net::Host && cfg.joins().is_none_or(|j| j.net.is_none());
-    proc::mount_kernel_filesystems(setup.userns.is_some(), host_net)?;
+    proc::mount_kernel_filesystems(&root, setup.userns.is_some(), host_net)?;
     // Once the container's /proc is there, before /proc/sys goes read-only.
-    attrs::set_sysctls(cfg.sysctls())?;
+    attrs::set_sysctls(&root, cfg.sysctls())?;
     // User mounts before masking, so that no bind can uncover a masked path.
-    binds::mount_user_paths(cfg)?;
+    binds::mount_user_paths(&root, cfg)?;
     // After the binds, as docker does: a bind below /dev cannot cover one.
-    dev::make_device_nodes(devices)?;
+    dev::make_device_nodes(&root, devices)?;
     // After /dev: masked files are covered by the container's /dev/null.
-    proc::mask_paths(cfg.masked_paths())?;
-    proc::make_paths_read_only(cfg.readonly_paths())?;
+    proc::mask_paths(&root, cfg.masked_paths())?;
+    proc::make_paths_read_only(&root, cfg.readonly_paths())?;
+    drop(root);
     if cfg.read_only {
         rootfs::make_root_read_only()?;
     }

@@ -33,8 +33,8 @@ pub(super) const RESOLVE_INSIDE: ResolveFlags = ResolveFlags::IN_ROOT
     .union(ResolveFlags::NO_SYMLINKS)
     .union(ResolveFlags::NO_MAGICLINKS);
 
-/// Mounts /proc, /sys and /dev in the new root (the current directory) and
-/// fills /dev.
+/// Mounts /proc, /sys and /dev in the new root (`root`, the current
+/// directory) and fills /dev.
 ///
 /// Before the old root goes: inside a user namespace the kernel mounts a new
 /// proc only while a fully visible one exists in the mount namespace
@@ -47,10 +47,9 @@ pub(super) const RESOLVE_INSIDE: ResolveFlags = ResolveFlags::IN_ROOT
 /// namespace is still the host's (`host_net`), a new sysfs
 /// (kobj_ns_current_may_mount()). Their fallbacks, binds of the host's,
 /// come at once.
-pub fn mount_kernel_filesystems(in_userns: bool, host_net: bool) -> Result<()> {
-    let root = open_root()?;
+pub fn mount_kernel_filesystems(root: &OwnedFd, in_userns: bool, host_net: bool) -> Result<()> {
     for m in MOUNTS {
-        let target = open_target(&root, m.target, m.name, m.mode)?;
+        let target = open_target(root, m.target, m.name, m.mode)?;
         let path = fd_path(&target);
         let mounted = if in_userns && host_net && m.host_fallback.is_some() {
             Err(rustix::io::Errno::PERM)
@@ -58,13 +57,13 @@ pub fn mount_kernel_filesystems(in_userns: bool, host_net: bool) -> Result<()> {
             mount(m.fstype, path.as_c_str(), m.fstype, m.flags, m.data)
         };
         match (mounted, m.host_fallback) {
-            (Err(rustix::io::Errno::PERM), Some(host)) => bind_host_filesystem(&root, m, host)?,
+            (Err(rustix::io::Errno::PERM), Some(host)) => bind_host_filesystem(root, m, host)?,
             (other, _) => other.at("mount", m.name).map_err(|e| {
                 e.hint_if(Errno::PERM, "in a user namespace the kernel mounts proc only while the host's /proc is fully visible, not partly covered (as inside a container that masks /proc paths)")
             })?,
         }
         if m.target == c"dev" {
-            fill_dev(&root, in_userns)?;
+            fill_dev(root, in_userns)?;
         }
     }
     Ok(())
@@ -91,10 +90,9 @@ fn bind_host_filesystem(root: &OwnedFd, m: &Mount, host: &CStr) -> Result<()> {
 // Out of line (measured smaller): inlined, its locals sat in the
 // checklist's large frame, each reached with a 4-byte offset.
 #[inline(never)]
-pub fn mask_paths(list: Option<Argv<'static>>) -> Result<()> {
-    let root = open_root()?;
+pub fn mask_paths(root: &OwnedFd, list: Option<Argv<'static>>) -> Result<()> {
     let null = openat2(
-        &root,
+        root,
         c"dev/null",
         OFlags::PATH | OFlags::CLOEXEC,
         Mode::empty(),
@@ -103,16 +101,16 @@ pub fn mask_paths(list: Option<Argv<'static>>) -> Result<()> {
     .at("open", b"/dev/null")?;
     let mut empty = None;
     if let Some(list) = list {
-        return for_each(list, |path| mask(&root, &null, &mut empty, path));
+        return for_each(list, |path| mask(root, &null, &mut empty, path));
     }
     for path in MASKED {
-        mask(&root, &null, &mut empty, path)?;
+        mask(root, &null, &mut empty, path)?;
     }
-    for_each_cpu(&root, |cpu| {
+    for_each_cpu(root, |cpu| {
         for leaf in MASKED_PER_CPU {
             let mut path = Buf::<96>::from(b"sys/devices/system/cpu/");
             path.push(cpu).push(b"/").push(leaf.to_bytes()).push(b"\0");
-            mask(&root, &null, &mut empty, path.as_c_str())?;
+            mask(root, &null, &mut empty, path.as_c_str())?;
         }
         Ok(())
     })
@@ -189,13 +187,12 @@ fn mask(root: &OwnedFd, null: &OwnedFd, empty: &mut Option<OwnedFd>, path: &CStr
 
 /// Makes each path of READ_ONLY (or of config.json's `list`) that exists a
 /// read-only bind of itself.
-pub fn make_paths_read_only(list: Option<Argv<'static>>) -> Result<()> {
-    let root = open_root()?;
+pub fn make_paths_read_only(root: &OwnedFd, list: Option<Argv<'static>>) -> Result<()> {
     if let Some(list) = list {
-        return for_each(list, |path| make_read_only(&root, path));
+        return for_each(list, |path| make_read_only(root, path));
     }
     for path in READ_ONLY {
-        make_read_only(&root, path)?;
+        make_read_only(root, path)?;
     }
     Ok(())
 }
@@ -216,6 +213,8 @@ fn make_read_only(root: &OwnedFd, path: &CStr) -> Result<()> {
         .at("remount read-only", name)
 }
 
+/// The container's root, ROOTFS's bind (the current directory until
+/// pivot_root): what the mount stages resolve their paths below.
 pub(super) fn open_root() -> Result<OwnedFd> {
     openat(
         CWD,

@@ -14,7 +14,7 @@ use rustix::mount::{
 use rustix::process::chdir;
 
 use super::mountinfo::{for_each_mount_below, path_of, MountPoint};
-use super::proc::{fd_path, open_root, RESOLVE_INSIDE};
+use super::proc::{fd_path, RESOLVE_INSIDE};
 use crate::cli::Propagation;
 use crate::error::{Context, Result};
 use crate::out::Buf;
@@ -55,9 +55,9 @@ pub fn bind_rootfs(rootfs: &CStr) -> Result<()> {
 /// shipped in the image, or made later with mknod anywhere but /dev, can
 /// never be opened. A layer on top of the device rule, as the mounts below
 /// it (/dev, binds asking for `dev`) are made afterwards with flags of
-/// their own.
-pub fn make_rootfs_nodev(rootfs: &CStr) -> Result<()> {
-    set_mount_attrs(&open_root()?, MOUNT_ATTR_NODEV, rootfs.to_bytes())
+/// their own. `root` is ROOTFS's bind.
+pub fn make_rootfs_nodev(root: &OwnedFd, rootfs: &CStr) -> Result<()> {
+    set_mount_attrs(root, MOUNT_ATTR_NODEV, rootfs.to_bytes())
 }
 
 /// Sets the `MOUNT_ATTR_*` flags `attrs` on the mount whose root `bound`
