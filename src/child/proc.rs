@@ -71,6 +71,8 @@ pub fn mount_kernel_filesystems(root: &OwnedFd, in_userns: bool, host_net: bool)
 
 /// Binds the host's `host` on `m`'s target, with `m.flags` on it and on
 /// every mount below it.
+// Out of line (measured smaller): the fallback of a user namespace only.
+#[inline(never)]
 fn bind_host_filesystem(root: &OwnedFd, m: &Mount, host: &CStr) -> Result<()> {
     let target = open_target(root, m.target, m.name, m.mode)?;
     mount_bind_recursive(host, fd_path(&target).as_c_str()).at("bind", m.name)?;
