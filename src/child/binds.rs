@@ -5,9 +5,9 @@ use linux_raw_sys::general::{
 };
 use rustix::fd::OwnedFd;
 use rustix::fs::{fstat, mkdirat, openat, openat2, FileType, Mode, OFlags, CWD};
-use rustix::mount::{mount, mount_bind, mount_bind_recursive, mount_change, MountFlags};
+use rustix::mount::{mount, mount_change, MountFlags};
 
-use super::proc::{fd_path, RESOLVE_INSIDE};
+use super::proc::{bind_fd, fd_path, RESOLVE_INSIDE};
 use super::rootfs::{propagation_flags, set_mount_attrs};
 use crate::cli::{Bind, Config, Tmpfs};
 use crate::error::{Context, Error, Result};
@@ -81,13 +81,7 @@ fn bind(root: &OwnedFd, b: &Bind) -> Result<()> {
         return Err(Error::os("bind", b.dst, Errno::INVAL).hint("DST of --bind cannot be / itself"));
     }
     let target = make_path(root, rel, is_dir).at("bind", b.dst)?;
-    let (from, to) = (fd_path(&src), fd_path(&target));
-    if b.recursive() {
-        mount_bind_recursive(from.as_c_str(), to.as_c_str())
-    } else {
-        mount_bind(from.as_c_str(), to.as_c_str())
-    }
-    .at("bind", b.dst)?;
+    bind_fd(&src, &target, b.recursive()).at("bind", b.dst)?;
     // `dev` binds keep their nodes usable (the device rule still decides
     // which); `--bind ... :ro` comes with nosuid.
     let attr = |on: bool, attr: u32| if on { attr } else { 0 };

@@ -171,7 +171,7 @@ fn mask(root: &OwnedFd, null: &OwnedFd, empty: &mut Option<OwnedFd>, path: &CStr
         FileType::from_raw_mode(fstat(&target).at("stat", name)?.st_mode) == FileType::Directory;
     let source = if is_dir { empty.as_ref() } else { Some(null) };
     if let Some(source) = source {
-        return mount_bind(fd_path(source).as_c_str(), target_path.as_c_str()).at("mask", name);
+        return bind_fd(source, &target, false).at("mask", name);
     }
     let flags = NOSUID_NODEV_NOEXEC.union(MountFlags::RDONLY);
     mount(
@@ -204,8 +204,7 @@ fn make_read_only(root: &OwnedFd, path: &CStr) -> Result<()> {
     let Some(target) = open_existing(root, path)? else {
         return Ok(());
     };
-    let target_path = fd_path(&target);
-    mount_bind_recursive(target_path.as_c_str(), target_path.as_c_str()).at("bind", name)?;
+    bind_fd(&target, &target, true).at("bind", name)?;
     // The fd still names the covered directory: reopen to reach the bind.
     let Some(bound) = open_existing(root, path)? else {
         return Ok(());
@@ -359,7 +358,22 @@ pub(super) fn bind_host_node(
     }
     let flags = OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::WRONLY | OFlags::CLOEXEC;
     let file = openat(dir, name, flags, Mode::from_raw_mode(0o666)).at("create", shown)?;
-    mount_bind(fd_path(&node).as_c_str(), fd_path(&file).as_c_str()).at("bind", shown)
+    bind_fd(&node, &file, false).at("bind", shown)
+}
+
+/// Binds what `source` names onto what `target` names, both through
+/// `/proc/self/fd`, with the mounts below `source` where `recursive`.
+pub(super) fn bind_fd(
+    source: &OwnedFd,
+    target: &OwnedFd,
+    recursive: bool,
+) -> rustix::io::Result<()> {
+    let (from, to) = (fd_path(source), fd_path(target));
+    if recursive {
+        mount_bind_recursive(from.as_c_str(), to.as_c_str())
+    } else {
+        mount_bind(from.as_c_str(), to.as_c_str())
+    }
 }
 
 /// `/proc/self/fd/N` for an open descriptor.
