@@ -213,10 +213,12 @@ impl Default for Program {
 impl Program {
     /// No instructions yet: for [`Asm::finish`] to fill.
     pub const fn new() -> Program {
-        Program {
+        // A constant of zero bytes, as `Asm::new`'s.
+        const EMPTY: Program = Program {
             insns: [Insn::new(0, R0, R0, 0, 0); MAX_INSNS],
             len: 0,
-        }
+        };
+        EMPTY
     }
 
     pub fn insns(&self) -> &[Insn] {
@@ -260,15 +262,19 @@ impl Default for Asm {
 }
 
 impl Asm {
-    /// Always inline, as `bpf::Asm::new` is.
+    /// Always inline, as `bpf::Asm::new` is, and a constant of zero bytes
+    /// for the reason it gives.
     #[inline(always)]
     pub const fn new() -> Self {
-        Asm {
-            items: [Item::Place(Label(0)); MAX_ITEMS],
+        // Items past `len` are never read: this one's bytes are all zero.
+        const UNUSED: Item = Item::Insn(Insn::new(0, R0, R0, 0, 0));
+        const EMPTY: Asm = Asm {
+            items: [UNUSED; MAX_ITEMS],
             len: 0,
             labels: 0,
             overflow: false,
-        }
+        };
+        EMPTY
     }
 
     fn push(&mut self, item: Item) {
