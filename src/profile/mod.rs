@@ -173,8 +173,10 @@ impl Policy {
             value: 0,
             value_two: 0,
         };
-        Policy {
-            default_action: SECCOMP_RET_ALLOW,
+        // A constant of zero bytes but for the default action, as
+        // `bpf::Asm::new`'s: cleared in place, not beside and copied.
+        const EMPTY: Policy = Policy {
+            default_action: 0,
             flags: 0,
             rules: [Rule {
                 action: 0,
@@ -184,7 +186,10 @@ impl Policy {
             rule_count: 0,
             entries: [(0, 0); MAX_ENTRIES],
             entry_count: 0,
-        }
+        };
+        let mut policy = EMPTY;
+        policy.default_action = SECCOMP_RET_ALLOW;
+        policy
     }
 }
 
