@@ -154,11 +154,15 @@ impl<const N: usize> Default for CStrVec<N> {
 }
 
 impl<const N: usize> CStrVec<N> {
+    /// Of zero bytes: the caller's is cleared in place, where one built in
+    /// `new` was cleared on the side and copied over (bpf::Asm::new).
+    const EMPTY: Self = CStrVec {
+        ptrs: [core::ptr::null(); N],
+        len: 0,
+    };
+
     pub const fn new() -> Self {
-        CStrVec {
-            ptrs: [core::ptr::null(); N],
-            len: 0,
-        }
+        Self::EMPTY
     }
 
     /// Appends `s`; returns false when full (one slot stays NULL).
