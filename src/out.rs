@@ -24,12 +24,15 @@ impl<const N: usize> Default for Buf<N> {
 }
 
 impl<const N: usize> Buf<N> {
+    /// Of zero bytes: the caller's is cleared in place (bpf::Asm::new).
+    const EMPTY: Self = Buf {
+        bytes: [0; N],
+        len: 0,
+        cut: false,
+    };
+
     pub const fn new() -> Self {
-        Buf {
-            bytes: [0; N],
-            len: 0,
-            cut: false,
-        }
+        Self::EMPTY
     }
 
     pub fn from(s: &[u8]) -> Self {
