@@ -15,10 +15,10 @@ pub(crate) const DEFAULT_PATH: &CStr =
 /// Room for the container's environment.
 type Env = CStrVec<64>;
 
-/// The container's environment: a clean default, nothing leaks from the
-/// host's but TERM, which describes the terminal CMD inherits.
-fn container_env(cfg: &Config, host: Environ) -> Env {
-    let mut env = Env::new();
+/// The container's environment, into `env` (made empty by the caller;
+/// returned, it was copied on the way): a clean default, nothing leaks
+/// from the host's but TERM, which describes the terminal CMD inherits.
+fn container_env(cfg: &Config, host: Environ, env: &mut Env) {
     env.push(DEFAULT_PATH);
     env.push(c"HOME=/");
     env.push(c"container=sct");
@@ -36,13 +36,13 @@ fn container_env(cfg: &Config, host: Environ) -> Env {
             }
         }
     }
-    env
 }
 
 /// Execs CMD: directly when it contains a slash, else searched in the
 /// container's PATH, inside the new root. Returns only on failure.
 pub fn exec_command(cfg: &Config, args: Args, host_env: Environ) -> Result<Infallible> {
-    let defaults = container_env(cfg, host_env);
+    let mut defaults = Env::new();
+    container_env(cfg, host_env, &mut defaults);
     let env = cfg.process_env().unwrap_or(defaults.as_argv());
     let argv = match cfg.process_args() {
         Some(argv) => argv,

@@ -110,8 +110,12 @@ pub fn mask_paths(root: &OwnedFd, list: Option<Argv<'static>>) -> Result<()> {
     }
     for_each_cpu(root, |cpu| {
         for leaf in MASKED_PER_CPU {
-            let mut path = Buf::<96>::from(b"sys/devices/system/cpu/");
-            path.push(cpu).push(b"/").push(leaf.to_bytes()).push(b"\0");
+            let mut path = Buf::<96>::new();
+            path.push(b"sys/devices/system/cpu/")
+                .push(cpu)
+                .push(b"/")
+                .push(leaf.to_bytes())
+                .push(b"\0");
             mask(root, &null, &mut empty, path.as_c_str())?;
         }
         Ok(())
