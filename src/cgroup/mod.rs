@@ -561,8 +561,8 @@ impl Drop for Cgroup {
 /// PID namespace nothing can fork faster than this: the kernel has already
 /// killed the namespace once its init died, so this only waits it out.
 fn kill_listed(dir: &OwnedFd) {
+    let mut buf = [0u8; 4096];
     for _ in 0..1000 {
-        let mut buf = [0u8; 4096];
         let Ok(procs) = read_at(dir, b"cgroup.procs", &mut buf) else {
             return;
         };
