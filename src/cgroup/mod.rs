@@ -183,22 +183,22 @@ impl Cgroup {
         let needed = Controllers(needed.0 | if needed.has(DEVICES) { FREEZER } else { 0 });
         let mut own = [0u8; 4096];
         let own = read_path(b"/proc/self/cgroup", &mut own)?;
-        let name = match cgroup_name {
-            Some(name) => Text::from(name),
-            None => {
-                let mut name = Text::from(b"sct-");
-                name.push_u64(rustix::process::getpid().as_raw_nonzero().get() as u64);
-                name
-            }
-        };
         let cg = made.insert(Cgroup {
             dirs: [None, None, None, None, None, None],
-            name,
+            name: Text::new(),
             limits: *limits,
             placed_by_clone: false,
             cgroup_parent,
             make_parents: cgroup_name.is_some(),
         });
+        // Written where it is kept, not built beside and copied in.
+        match cgroup_name {
+            Some(name) => cg.name.push(name),
+            None => cg
+                .name
+                .push(b"sct-")
+                .push_u64(rustix::process::getpid().as_raw_nonzero().get() as u64),
+        };
 
         let v2_root: Option<&[u8]> = if is_fs(ROOT, CGROUP2_SUPER_MAGIC) {
             Some(ROOT)
