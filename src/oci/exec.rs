@@ -215,11 +215,10 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
     // Locked until the process runs, so that no delete interleaves.
     let mut room = Room::new();
     let mut st = state::State::empty();
-    let dir = state::open(global.root, id, &mut room, &mut st)?;
-    // state::status, so that a paused container is refused too; a created
+    // The status, so that a paused container is refused too; a created
     // one is: its init is still sct, parked, and would share the
     // container with a process of the caller's.
-    let status = state::status(&st, &dir);
+    let (dir, status) = state::open(global.root, id, &mut room, &mut st)?;
     if status != Status::Running {
         let mut why = Buf::<256>::from(id);
         why.push(b": the container is ").push_str(status.name());

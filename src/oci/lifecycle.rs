@@ -195,8 +195,8 @@ fn create_in(
 pub fn start(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     let mut room = Room::new();
     let mut st = State::empty();
-    let dir = state::open(global.root, id(opts), &mut room, &mut st)?;
-    let refused = match state::status(&st, &dir) {
+    let (dir, status) = state::open(global.root, id(opts), &mut room, &mut st)?;
+    let refused = match status {
         Status::Created => None,
         // runc's words.
         Status::Running => Some("cannot start an already running container"),
@@ -296,7 +296,7 @@ pub fn run(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8>
     let code = parent::supervise_created(pid, &signals, terminal)?;
     let mut room = Room::new();
     let mut st = State::empty();
-    let dir = state::open(root_id.0, root_id.1, &mut room, &mut st)?;
+    let (dir, _) = state::open(root_id.0, root_id.1, &mut room, &mut st)?;
     destroy(global, dir, &st)?;
     Ok(code)
 }
@@ -314,8 +314,8 @@ pub fn kill(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     };
     let mut room = Room::new();
     let mut st = State::empty();
-    let dir = state::open(global.root, id(opts), &mut room, &mut st)?;
-    if state::status(&st, &dir) == Status::Stopped {
+    let (_dir, status) = state::open(global.root, id(opts), &mut room, &mut st)?;
+    if status == Status::Stopped {
         return Err(Error::setup("kill", id(opts), "container not running"));
     }
     // Without a cgroup (rootless and no limits: parent/mod.rs says why there
@@ -375,8 +375,7 @@ pub fn delete(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     };
     let mut room = Room::new();
     let mut st = State::empty();
-    dir.read_state(&mut room, &mut st)?;
-    let status = state::status(&st, &dir);
+    let status = dir.read_state(&mut room, &mut st)?;
     if matches!(status, Status::Running | Status::Paused) && !opts.force {
         return Err(Error::setup("delete", id(opts), "the container is running")
             .hint("stop it first ('sct kill ID KILL'), or use 'sct delete --force ID'"));

@@ -16,8 +16,7 @@ use crate::sys::args::{Args, Environ};
 pub fn state(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     let mut room = Room::new();
     let mut st = State::empty();
-    let dir = state::open(global.root, id(opts), &mut room, &mut st)?;
-    let status = state::status(&st, &dir);
+    let (_dir, status) = state::open(global.root, id(opts), &mut room, &mut st)?;
     let mut out = Buf::<16384>::new();
     push_state(&mut out, &st, status, id(opts), None);
     out.push(b"\n");
@@ -85,10 +84,9 @@ pub fn list(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
         }
         let mut room = Room::new();
         let mut st = State::empty();
-        let Ok(dir) = state::open(global.root, name, &mut room, &mut st) else {
+        let Ok((dir, status)) = state::open(global.root, name, &mut room, &mut st) else {
             continue;
         };
-        let status = state::status(&st, &dir);
         let mut out = Buf::<16384>::new();
         if opts.json {
             if !first {

@@ -42,18 +42,18 @@ impl Room {
 }
 
 /// Opens container `id` under `root` and reads its state into `room` and
-/// `st` (the caller's: returning a state copied it): where most commands
-/// begin.
+/// `st` (the caller's: returning a state copied it), and its status:
+/// where most commands begin.
 #[inline(never)]
 pub fn open<'a, 'p>(
     root: &'p CStr,
     id: &'p [u8],
     room: &'a mut Room,
     st: &mut State<'a>,
-) -> Result<Dir<'p>> {
+) -> Result<(Dir<'p>, Status)> {
     let dir = Dir::open(root, id)?;
-    dir.read_state(room, st)?;
-    Ok(dir)
+    let status = dir.read_state(room, st)?;
+    Ok((dir, status))
 }
 
 /// What `create` recorded, borrowed from the text of `state.json`.
@@ -212,9 +212,11 @@ impl<'p> Dir<'p> {
     }
 
     /// Reads `state.json` into `room` and `st`, which starts empty
-    /// (`State::empty`). A directory without one is a `create` that did not
-    /// get that far: it reads as a stopped container with no pid.
-    pub fn read_state<'a>(&self, room: &'a mut Room, st: &mut State<'a>) -> Result<()> {
+    /// (`State::empty`), and gives the container's status: every reader
+    /// of a state but `run` asks it. A directory without one is a `create`
+    /// that did not get that far: it reads as a stopped container with no
+    /// pid.
+    pub fn read_state<'a>(&self, room: &'a mut Room, st: &mut State<'a>) -> Result<Status> {
         let (buf, scratch) = (&mut room.text[..], &mut room.strings[..]);
         let fd = match rustix::fs::openat(
             &self.fd,
@@ -223,7 +225,7 @@ impl<'p> Dir<'p> {
             Mode::empty(),
         ) {
             Ok(fd) => fd,
-            Err(Errno::NOENT) => return Ok(()),
+            Err(Errno::NOENT) => return Ok(Status::Stopped),
             Err(e) => return Err(e).at("open", STATE.to_bytes()),
         };
         let room = buf.len();
@@ -267,7 +269,7 @@ impl<'p> Dir<'p> {
                 }
             }
         }
-        Ok(())
+        Ok(status(st, self))
     }
 
     /// Makes the exec FIFO and opens it O_PATH, for the child to reopen
@@ -453,7 +455,7 @@ pub fn parse_stat(stat: &[u8]) -> Option<(&[u8], u64)> {
 /// parked name: `start` lets the init go before it unlinks the FIFO, so a
 /// `start` killed in between leaves the FIFO beside a container that runs
 /// (runc trusts the FIFO alone, and says created).
-pub fn status(st: &State, dir: &Dir) -> Status {
+fn status(st: &State, dir: &Dir) -> Status {
     let fifo = dir.has_fifo();
     let mut buf = [0u8; 1024];
     let init = match st.pid {
@@ -494,8 +496,9 @@ pub fn with_live(
 ) -> Result<u8> {
     let mut room = Room::new();
     let mut st = State::empty();
-    let dir = open(root, id, &mut room, &mut st)?;
-    match status(&st, &dir) {
+    // Locked while `f` runs.
+    let (_dir, status) = open(root, id, &mut room, &mut st)?;
+    match status {
         Status::Stopped => Err(Error::setup(step, id, "the container is not running")),
         // An ordinary user's container without limits (parent/mod.rs says why).
         _ if st.cgroups.iter().all(|c| c.is_empty()) => {
