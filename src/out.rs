@@ -131,13 +131,20 @@ pub fn first_c_str(s: &[u8]) -> Option<&core::ffi::CStr> {
 /// Writes all of `bytes` with as few `write` calls as the fd allows; gives
 /// up at an error (a reader gone, stdout closed), as every caller goes on
 /// either way.
-pub fn write_all(fd: BorrowedFd<'_>, mut bytes: &[u8]) {
+pub fn write_all(fd: BorrowedFd<'_>, bytes: &[u8]) {
+    let _ = write_whole(fd, bytes);
+}
+
+/// `write_all`, which tells the error: for the files OCI mode writes. A
+/// write of nothing ends it too.
+pub fn write_whole(fd: BorrowedFd<'_>, mut bytes: &[u8]) -> Result<(), rustix::io::Errno> {
     while !bytes.is_empty() {
-        match write(fd, bytes) {
-            Ok(n) if n > 0 => bytes = &bytes[n..],
-            _ => return,
+        match write(fd, bytes)? {
+            0 => break,
+            n => bytes = &bytes[n..],
         }
     }
+    Ok(())
 }
 
 /// write(2), retried while interrupted (EINTR): one copy of the retry loop

@@ -472,19 +472,8 @@ pub(super) fn write_pid_file(file: &'static CStr, pid: Pid) -> Result<()> {
         Mode::from_raw_mode(0o644),
     )
     .at("open", file.to_bytes())?;
-    write_all(&fd, text.as_bytes()).at("write", file.to_bytes())?;
+    crate::out::write_whole(fd.as_fd(), text.as_bytes()).at("write", file.to_bytes())?;
     rustix::fs::rename(tmp.as_c_str(), file).at("rename", file.to_bytes())
-}
-
-pub(super) fn write_all(
-    fd: &OwnedFd,
-    mut bytes: &[u8],
-) -> core::result::Result<(), rustix::io::Errno> {
-    while !bytes.is_empty() {
-        let n = crate::out::write(fd.as_fd(), bytes)?;
-        bytes = &bytes[n..];
-    }
-    Ok(())
 }
 
 /// `path` made absolute against the working directory, into `out`.

@@ -5,7 +5,7 @@ use core::ffi::CStr;
 
 use rustix::fs::{Mode, OFlags};
 
-use super::lifecycle::{id, write_all};
+use super::lifecycle::id;
 use super::state::{self, Dir, Room, State, Status};
 use super::{Global, Opts};
 use crate::error::{Context, Result};
@@ -149,6 +149,7 @@ pub fn spec(_: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     )
     .at("create", &path.as_bytes()[..path.as_bytes().len() - 1])
     .map_err(|e| e.hint_if(crate::sys::Errno::EXIST, "remove the old config.json first"))?;
-    write_all(&fd, text.as_bytes()).at("write", b"config.json")?;
+    crate::out::write_whole(rustix::fd::AsFd::as_fd(&fd), text.as_bytes())
+        .at("write", b"config.json")?;
     Ok(0)
 }

@@ -207,7 +207,8 @@ impl<'p> Dir<'p> {
             Mode::from_raw_mode(0o600),
         )
         .at("open", STATE_NEW.to_bytes())?;
-        super::lifecycle::write_all(&fd, out.as_bytes()).at("write", STATE_NEW.to_bytes())?;
+        crate::out::write_whole(rustix::fd::AsFd::as_fd(&fd), out.as_bytes())
+            .at("write", STATE_NEW.to_bytes())?;
         rustix::fs::renameat(&self.fd, STATE_NEW, &self.fd, STATE).at("rename", STATE.to_bytes())
     }
 
