@@ -31,10 +31,22 @@ use crate::sys::signal::{self as sig, SigSet};
 use crate::sys::tty::{tcgets, tcsets, Termios};
 use crate::sys::{borrow_fd, retry};
 
+/// The console socket `socket` given for a process, checked against its
+/// terminal (`check_console_socket`) and connected: one copy for `create`
+/// and `exec`.
+pub fn console_socket(
+    terminal: bool,
+    detached: bool,
+    socket: Option<&'static CStr>,
+) -> Result<Option<OwnedFd>> {
+    check_console_socket(terminal, detached, socket.is_some())?;
+    socket.map(connect_console_socket).transpose()
+}
+
 /// Connects to the console socket at `path` (a unix stream socket the
 /// caller listens on), before anything of the container exists, so that a
 /// wrong path fails first, as runc's does.
-pub fn connect_console_socket(path: &'static CStr) -> Result<OwnedFd> {
+fn connect_console_socket(path: &'static CStr) -> Result<OwnedFd> {
     let shown = path.to_bytes();
     let addr = SocketAddrUnix::new(path).at("--console-socket", shown)?;
     let socket = socket_with(
@@ -218,7 +230,7 @@ fn drain(master: &OwnedFd, stdout: BorrowedFd<'_>, buf: &mut [u8]) {
 /// not wait for (`create`, `run --detach`, `exec --detach`) must go to one,
 /// since no one else would read it; and a console socket is for such a
 /// terminal only.
-pub fn check_console_socket(terminal: bool, detached: bool, socket: bool) -> Result<()> {
+fn check_console_socket(terminal: bool, detached: bool, socket: bool) -> Result<()> {
     if socket == (terminal && detached) {
         return Ok(());
     }

@@ -246,14 +246,7 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
         Some(file) => config::load_process(file, cfg)?,
         None => lay_flags_over(cfg, opts, args, &mut envs)?,
     }
-    crate::terminal::check_console_socket(
-        cfg.terminal,
-        opts.detach,
-        opts.console_socket.is_some(),
-    )?;
-    let console = (opts.console_socket)
-        .map(crate::terminal::connect_console_socket)
-        .transpose()?;
+    let console = crate::terminal::console_socket(cfg.terminal, opts.detach, opts.console_socket)?;
     // Without a console socket, the master comes to sct to relay, with the
     // child's second handshake.
     let relay = cfg.terminal && console.is_none();

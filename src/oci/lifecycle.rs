@@ -71,11 +71,8 @@ fn create_parked(
     if loaded.cfg.cgroup_name.is_none() {
         loaded.cfg.cgroup_name = cgroup_name();
     }
-    let socket = opts.console_socket;
-    crate::terminal::check_console_socket(loaded.cfg.terminal, detached, socket.is_some())?;
-    let console = socket
-        .map(crate::terminal::connect_console_socket)
-        .transpose()?;
+    let console =
+        crate::terminal::console_socket(loaded.cfg.terminal, detached, opts.console_socket)?;
     let dir = Dir::create(global.root, id(opts))?;
     let mut failure = Failure::default();
     let result = create_in(
