@@ -316,7 +316,7 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
             .iter()
             .position(|&c| c == b'\n')
             .map_or(text.len(), |n| n + 1);
-        crate::out::Line::from(&text[..end]).write_to(crate::sys::stderr());
+        crate::out::write_all(crate::sys::stderr(), &text[..end]);
         super::log::error(global, &text[..end]);
         return Ok(1);
     }

@@ -9,7 +9,7 @@ use super::lifecycle::id;
 use super::state::{self, Dir, Room, State, Status};
 use super::{Global, Opts};
 use crate::error::{Context, Result};
-use crate::out::{Buf, Line};
+use crate::out::{write_all, Buf};
 use crate::sys::args::{Args, Environ};
 
 /// `state`: runtime-spec's state JSON.
@@ -68,9 +68,9 @@ pub fn list(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     };
     let stdout = crate::sys::stdout();
     if opts.json {
-        Line::from(b"[").write_to(stdout);
+        write_all(stdout, b"[");
     } else if !opts.quiet {
-        Line::from(b"ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n").write_to(stdout);
+        write_all(stdout, b"ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n");
     }
     let mut first = true;
     let mut dirbuf = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
@@ -112,7 +112,7 @@ pub fn list(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
         out.write_to(stdout);
     }
     if opts.json {
-        Line::from(b"]\n").write_to(stdout);
+        write_all(stdout, b"]\n");
     }
     Ok(0)
 }
