@@ -36,6 +36,11 @@ fn is_standard(kind: &[u8], dst: &[u8]) -> bool {
     STANDARD.contains(entry.as_bytes())
 }
 
+/// Where sct mounts itself, so no tmpfs goes: packed in `OWN_DIRS`.
+const OWN_DIR_NAMES: &[&str] = &["/", "/dev", "/proc", "/sys"];
+
+static OWN_DIRS: List<{ list_len(OWN_DIR_NAMES) }> = List::new(OWN_DIR_NAMES);
+
 /// Paths longer than this are refused (the child's path buffers).
 const PATH_MAX: usize = 1024;
 
@@ -82,7 +87,7 @@ pub fn mounts(
         } else if is_standard(kind, trimmed) {
             // sct's own, with sct's options.
         } else if kind == b"tmpfs" {
-            if trimmed == b"/" || [&b"/dev"[..], b"/proc", b"/sys"].contains(&trimmed) {
+            if OWN_DIRS.contains(trimmed) {
                 return Err(dst_at.bad("sct mounts /, /dev, /proc and /sys itself"));
             }
             let t = tmpfs_of(m, &at, dst)?;
