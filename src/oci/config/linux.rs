@@ -150,9 +150,8 @@ fn id_mappings(l: Object<'static>, at: &At, user_namespace: bool, cfg: &mut Conf
             let at = at.index(i);
             let m = object(m, &at)?;
             let id = |field| -> Result<u32> {
-                let v = get(m, field).ok_or_else(|| at.bad_member(field, "required"))?;
-                let at = at.field(field);
-                u32::try_from(uint(v, &at)?).map_err(|_| at.bad("expected a 32-bit id"))
+                u32::try_from(required(m, &at, field, uint)?)
+                    .map_err(|_| at.bad_member(field, "expected a 32-bit id"))
             };
             let range = crate::idmap::IdRange {
                 inside: id("containerID")?,
