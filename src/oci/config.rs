@@ -322,11 +322,12 @@ fn capabilities(caps: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> 
         let mut mask = 0u64;
         for (i, c) in list.iter().enumerate() {
             let at = at.index(i);
-            let raw = string(c, &at)?.raw();
-            let bare = raw.strip_prefix(b"CAP_").unwrap_or(raw);
-            let known =
-                crate::names::entries(&crate::cli::CAPABILITY_NAMES).find(|&(_, n)| n == bare);
-            let Some((cap, _)) = known.filter(|_| raw.starts_with(b"CAP_")) else {
+            // Exactly as capabilities(7) spells them: the names have no
+            // lower case, and the lookup, the command line's, ignores case.
+            let known = (string(c, &at)?.raw().strip_prefix(b"CAP_"))
+                .filter(|bare| !bare.iter().any(u8::is_ascii_lowercase))
+                .and_then(|bare| crate::cli::number_but_case(&crate::cli::CAPABILITY_NAMES, bare));
+            let Some(cap) = known else {
                 return Err(at.bad("unknown capability: see capabilities(7), e.g. CAP_CHOWN"));
             };
             mask |= 1 << cap;

@@ -317,6 +317,9 @@ fn errors_name_the_json_path() {
         (edit(r#""uid": 0,"#, r#""uid": 0, "umask": 512,"#), "sct: config.json: process.user.umask: expected a mode up to 0777 (511)"),
         (edit(r#""bounding": ["CAP_CHOWN","#, r#""bounding": ["CAP_FROB","#), "sct: config.json: process.capabilities.bounding[0]: unknown capability: see capabilities(7), e.g. CAP_CHOWN"),
         (edit(r#""bounding": ["CAP_CHOWN","#, r#""bounding": ["CHOWN","#), "sct: config.json: process.capabilities.bounding[0]: unknown capability: see capabilities(7), e.g. CAP_CHOWN"),
+        (edit(r#""bounding": ["CAP_CHOWN","#, r#""bounding": ["CAP_chown","#), "sct: config.json: process.capabilities.bounding[0]: unknown capability: see capabilities(7), e.g. CAP_CHOWN"),
+        (edit(r#""bounding": ["CAP_CHOWN","#, r#""bounding": ["cap_CHOWN","#), "sct: config.json: process.capabilities.bounding[0]: unknown capability: see capabilities(7), e.g. CAP_CHOWN"),
+        (edit(r#""bounding": ["CAP_CHOWN","#, r#""bounding": ["CAP_CAP_CHOWN","#), "sct: config.json: process.capabilities.bounding[0]: unknown capability: see capabilities(7), e.g. CAP_CHOWN"),
         (edit(r#""effective": ["CAP_CHOWN","#, r#""effective": ["CAP_SYS_ADMIN","#), "sct: config.json: process.capabilities.effective: sct gives root CMD the bounding set: list no capability outside it"),
         (with_process(r#""capabilities": {"ambient": ["CAP_KILL"]}"#).replace(r#""capabilities": {
       "bounding""#, r#""caps_unused": {
