@@ -564,9 +564,7 @@ fn signal_by_name(name: &[u8]) -> Option<Signal> {
             } else {
                 bare
             };
-            crate::names::entries(&SIGNAL_NAMES)
-                .find(|(_, n)| same_but_case(n, bare))?
-                .0
+            crate::cli::number_but_case(&SIGNAL_NAMES, bare)?
         }
     };
     Signal::from_named_raw(i32::try_from(number).ok()?)
