@@ -21,8 +21,8 @@ type Path = Buf<1100>;
 /// `-v A:/data -v B:/data/b` binds B into A, whatever the order given.
 /// In the order given among equally deep ones. DST is below `root`.
 pub fn mount_user_paths(root: &OwnedFd, cfg: &Config) -> Result<()> {
-    let binds = &cfg.binds[..cfg.bind_count];
-    let tmpfs = &cfg.tmpfs[..cfg.tmpfs_count];
+    let binds = cfg.binds.as_slice();
+    let tmpfs = cfg.tmpfs.as_slice();
     let mut deepest = 0;
     for dst in binds
         .iter()

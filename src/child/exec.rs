@@ -26,7 +26,7 @@ fn container_env(cfg: &Config, host: Environ, env: &mut Env) {
         env.push(term);
     }
     // `-e` entries replace a default of the same name, in order.
-    for &entry in &cfg.env[..cfg.env_count] {
+    for &entry in cfg.env.as_slice() {
         let bytes = entry.to_bytes();
         let key = &bytes[..=bytes.iter().position(|&c| c == b'=').unwrap_or(0)];
         match (0..env.len()).find(|&i| env.get(i).to_bytes().starts_with(key)) {

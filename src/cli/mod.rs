@@ -12,6 +12,7 @@ use crate::idmap::IdMap;
 use crate::out::Buf;
 use crate::spec;
 use crate::sys::args::Argv;
+use crate::sys::list::List;
 
 mod extra;
 mod limits;
@@ -74,8 +75,7 @@ pub type Rlimits = [Option<(u64, u64)>; crate::spec::RLIMIT_RESOURCES.len()];
 #[derive(Clone, Copy, Debug)]
 pub struct Config {
     /// `-e KEY=VALUE` entries, in order.
-    pub env: [&'static CStr; MAX_ENV],
-    pub env_count: usize,
+    pub env: List<&'static CStr, MAX_ENV>,
     /// `--user UID[:GID]`.
     pub user: Option<(u32, u32)>,
     /// `--uidmap` and `--gidmap` (root only): a user namespace with these
@@ -92,12 +92,9 @@ pub struct Config {
     pub rlimits: Rlimits,
     /// The working directory inside the container.
     pub workdir: &'static CStr,
-    pub binds: [Bind; MAX_BINDS],
-    pub bind_count: usize,
-    pub tmpfs: [Tmpfs; MAX_TMPFS],
-    pub tmpfs_count: usize,
-    pub devices: [Device; MAX_DEVICES],
-    pub device_count: usize,
+    pub binds: List<Bind, MAX_BINDS>,
+    pub tmpfs: List<Tmpfs, MAX_TMPFS>,
+    pub devices: List<Device, MAX_DEVICES>,
     /// `--no-cgroup`: no cgroup, so no device rule (and no limits).
     pub no_cgroup: bool,
     pub rootfs: &'static CStr,
@@ -192,15 +189,11 @@ impl Config {
             read_only: false,
             init: false,
             rlimits: [None; crate::spec::RLIMIT_RESOURCES.len()],
-            env: [c""; MAX_ENV],
-            env_count: 0,
+            env: List::new(),
             workdir: c"/",
-            binds: [Bind::default(); MAX_BINDS],
-            bind_count: 0,
-            tmpfs: [Tmpfs::default(); MAX_TMPFS],
-            tmpfs_count: 0,
-            devices: [Device::default(); MAX_DEVICES],
-            device_count: 0,
+            binds: List::new(),
+            tmpfs: List::new(),
+            devices: List::new(),
             no_cgroup: false,
             cgroup_name: None,
             device_rules: DeviceRules::new(),

@@ -11,6 +11,7 @@ use super::mounts::{bind, device, tmpfs};
 use super::security::{capability, deny, id_range, seccomp, user};
 use super::{Command, Config};
 use crate::error::{Error, Result};
+use crate::sys::list::List;
 
 /// One command-line option: its names, what it takes, its `--help` line
 /// and what it sets. Parsing and `--help` both read the table.
@@ -84,19 +85,16 @@ fn set<T>(field: &mut T, value: Result<T>) -> Result<()> {
 }
 
 /// Appends to one of Config's fixed-size lists, or says it is full.
-fn push<T, const N: usize>(
-    list: &mut [T; N],
-    count: &mut usize,
+fn push<T: Copy, const N: usize>(
+    list: &mut List<T, N>,
     item: T,
     before: &'static str,
     v: &'static CStr,
     full: &'static str,
 ) -> Result<()> {
-    if *count == N {
+    if !list.push(item) {
         return Err(Error::usage(before, v.to_bytes(), full));
     }
-    list[*count] = item;
-    *count += 1;
     Ok(())
 }
 
@@ -182,14 +180,7 @@ pub(super) const OPTIONS: &[Opt] = &[
                bind host path SRC on DST (repeatable)",
         set: (|p, v| {
             let b = bind(v)?;
-            push(
-                &mut p.cfg.binds,
-                &mut p.cfg.bind_count,
-                b,
-                "--bind '",
-                v,
-                "': at most 40 binds",
-            )
+            push(&mut p.cfg.binds, b, "--bind '", v, "': at most 40 binds")
         }),
     },
     Opt {
@@ -199,7 +190,6 @@ pub(super) const OPTIONS: &[Opt] = &[
             let d = device(v)?;
             push(
                 &mut p.cfg.devices,
-                &mut p.cfg.device_count,
                 d,
                 "--device '",
                 v,
@@ -222,7 +212,6 @@ pub(super) const OPTIONS: &[Opt] = &[
             let t = tmpfs(v)?;
             push(
                 &mut p.cfg.tmpfs,
-                &mut p.cfg.tmpfs_count,
                 t,
                 "--tmpfs '",
                 v,
@@ -246,14 +235,7 @@ pub(super) const OPTIONS: &[Opt] = &[
                     "': expected KEY=VALUE",
                 ));
             }
-            push(
-                &mut p.cfg.env,
-                &mut p.cfg.env_count,
-                v,
-                "--env '",
-                v,
-                "': at most 32 variables",
-            )
+            push(&mut p.cfg.env, v, "--env '", v, "': at most 32 variables")
         }),
     },
     Opt {

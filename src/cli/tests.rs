@@ -74,7 +74,7 @@ fn options_in_both_spellings() {
 #[test]
 fn binds_are_repeatable() {
     let c = run(&["sct", "-v", "/a:/b", "--bind=/c:/d/e:ro", "/r", "ls"]);
-    assert_eq!(c.bind_count, 2);
+    assert_eq!(c.binds.len(), 2);
     assert_eq!(
         (c.binds[0].src, c.binds[0].dst, c.binds[0].read_only),
         (&b"/a"[..], &b"/b"[..], false)
@@ -112,7 +112,7 @@ fn devices_in_dockers_syntax() {
         "/r",
         "x",
     ]);
-    assert_eq!(c.device_count, 4);
+    assert_eq!(c.devices.len(), 4);
     let d = |i: usize| {
         (
             c.devices[i].host,
@@ -186,7 +186,7 @@ fn tmpfs_mounts_are_repeatable() {
         "/r",
         "ls",
     ]);
-    assert_eq!(c.tmpfs_count, 2);
+    assert_eq!(c.tmpfs.len(), 2);
     assert_eq!((c.tmpfs[0].dst, c.tmpfs[0].size), (&b"/tmp"[..], None));
     assert_eq!(
         (c.tmpfs[1].dst, c.tmpfs[1].size),

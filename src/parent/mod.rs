@@ -382,7 +382,7 @@ pub fn resolve_devices(cfg: &Config, devices: &mut Devices) -> Result<()> {
     for &rule in cfg.device_rules() {
         devices.add_rule(rule);
     }
-    for d in &cfg.devices[..cfg.device_count] {
+    for d in cfg.devices.as_slice() {
         let mut path = crate::out::Buf::<1100>::new();
         path.push(d.host).push(b"\0");
         let st = stat(path.as_c_str()).at("--device", d.host).map_err(|e| {

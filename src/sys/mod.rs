@@ -1,7 +1,7 @@
 //! The only place where sct uses `unsafe`: thin wrappers for what rustix does
 //! not offer (clone3, execve, signal waits, close_range, seccomp, bpf,
-//! mount_setattr), and access to the argument and environment vectors the
-//! kernel gave us.
+//! mount_setattr), access to the argument and environment vectors the
+//! kernel gave us, and a list that leaves its free places uninitialised.
 //!
 //! Each wrapper is named after its syscall and states its man page.
 #![allow(unsafe_code)]
@@ -10,6 +10,7 @@ pub mod arena;
 pub mod args;
 pub mod bpf;
 pub mod enter;
+pub mod list;
 pub mod mount;
 pub mod net;
 pub mod process;

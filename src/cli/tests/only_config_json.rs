@@ -38,8 +38,8 @@ const EVERY_OPTION: &[&[&str]] = &[
 /// The first field of `c` that a build without OCI mode reads otherwise
 /// than it is (`OCI_MODE`: there, these read as `Config::new` has them).
 fn set_only_by_config_json(c: &Config) -> Option<&'static str> {
-    let binds = &c.binds[..c.bind_count];
-    let tmpfs = &c.tmpfs[..c.tmpfs_count];
+    let binds = c.binds.as_slice();
+    let tmpfs = c.tmpfs.as_slice();
     let fields = [
         ("process.args", c.process_args.is_some()),
         ("process.env", c.process_env.is_some()),

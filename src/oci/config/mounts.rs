@@ -2,7 +2,7 @@
 //! (`#[inline(never)]`: see `oci::config`.)
 
 use crate::cgroup::values::parse_size;
-use crate::cli::{Bind, Config, Propagation, Tmpfs, MAX_BINDS, MAX_TMPFS};
+use crate::cli::{Bind, Config, Propagation, Tmpfs};
 use crate::error::Result;
 use crate::json::{Str, Value};
 use crate::oci::packed::{list_len, names_len, List, Packed};
@@ -79,11 +79,9 @@ pub fn mounts(
             // sct's own, with sct's options.
         } else if bind {
             let b = bind_of(m, &at, dst, bundle_dir, arena)?;
-            if cfg.bind_count == MAX_BINDS {
+            if !cfg.binds.push(b) {
                 return Err(at.bad("at most 40 bind mounts"));
             }
-            cfg.binds[cfg.bind_count] = b;
-            cfg.bind_count += 1;
         } else if is_standard(kind, trimmed) {
             // sct's own, with sct's options.
         } else if kind == b"tmpfs" {
@@ -91,11 +89,9 @@ pub fn mounts(
                 return Err(dst_at.bad("sct mounts /, /dev, /proc and /sys itself"));
             }
             let t = tmpfs_of(m, &at, dst)?;
-            if cfg.tmpfs_count == MAX_TMPFS {
+            if !cfg.tmpfs.push(t) {
                 return Err(at.bad("at most 16 tmpfs mounts"));
             }
-            cfg.tmpfs[cfg.tmpfs_count] = t;
-            cfg.tmpfs_count += 1;
         } else {
             return Err(at.bad_member(
                 "type",

@@ -130,8 +130,8 @@ fn ctr_default_config() {
     assert_eq!(c.seccomp, Seccomp::Unconfined);
     assert_eq!(c.hostname.to_bytes(), b"");
     assert_eq!(c.net, Net::None);
-    assert_eq!(c.bind_count, 0);
-    assert_eq!(c.tmpfs_count, 1);
+    assert_eq!(c.binds.len(), 0);
+    assert_eq!(c.tmpfs.len(), 1);
     assert_eq!(c.tmpfs[0].dst, b"/run");
     assert_eq!(c.tmpfs[0].mode, Some(0o755));
     assert_eq!(c.tmpfs[0].size, Some(65536 * 1024));
@@ -244,7 +244,7 @@ fn every_other_field() {
     assert_eq!(c.joins.ipc.unwrap().to_bytes(), b"/proc/1/ns/ipc");
     assert!(c.joins.uts.is_none());
     assert!(c.cgroup_ns);
-    assert_eq!(c.bind_count, 2);
+    assert_eq!(c.binds.len(), 2);
     let h = c.binds[0];
     assert_eq!((h.src, h.dst), (&b"/var/h"[..], &b"/etc/hosts"[..]));
     assert!(h.recursive && h.read_only && h.nosuid && !h.dev && h.noexec);
