@@ -6,66 +6,20 @@
 use core::ffi::CStr;
 
 use crate::devices::Rule;
+use crate::sys::list::List;
 
 /// Most supplementary groups (`process.user.additionalGids`).
 pub const MAX_GIDS: usize = 32;
 
 /// Supplementary groups CMD gets besides its GID.
-#[derive(Clone, Copy, Debug)]
-pub struct Gids {
-    pub ids: [u32; MAX_GIDS],
-    pub len: usize,
-}
-
-impl Default for Gids {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Gids {
-    pub const fn new() -> Self {
-        Gids {
-            ids: [0; MAX_GIDS],
-            len: 0,
-        }
-    }
-
-    pub fn as_slice(&self) -> &[u32] {
-        &self.ids[..self.len]
-    }
-}
+pub type Gids = List<u32, MAX_GIDS>;
 
 /// Most `linux.sysctl` entries.
 pub const MAX_SYSCTLS: usize = 32;
 
-/// Kernel parameters written in the container's /proc/sys.
-#[derive(Clone, Copy, Debug)]
-pub struct Sysctls {
-    /// (path relative to the new root, e.g. `proc/sys/net/ipv4/ip_forward`,
-    /// value).
-    pub entries: [(&'static CStr, &'static [u8]); MAX_SYSCTLS],
-    pub len: usize,
-}
-
-impl Default for Sysctls {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Sysctls {
-    pub const fn new() -> Self {
-        Sysctls {
-            entries: [(c"", b""); MAX_SYSCTLS],
-            len: 0,
-        }
-    }
-
-    pub fn as_slice(&self) -> &[(&'static CStr, &'static [u8])] {
-        &self.entries[..self.len]
-    }
-}
+/// Kernel parameters written in the container's /proc/sys: (path relative
+/// to the new root, e.g. `proc/sys/net/ipv4/ip_forward`, value).
+pub type Sysctls = List<(&'static CStr, &'static [u8]), MAX_SYSCTLS>;
 
 /// Existing namespaces the container joins instead of new ones (host
 /// paths such as `/proc/PID/ns/net`, as Kubernetes pods join their
@@ -101,27 +55,4 @@ pub const MAX_DEVICE_RULES: usize = 32;
 
 /// Rules applied after `spec::DEFAULT_DEVICE_RULES` (config.json's
 /// `linux.resources.devices` entries with `allow: true`).
-#[derive(Clone, Copy, Debug)]
-pub struct DeviceRules {
-    pub rules: [Rule; MAX_DEVICE_RULES],
-    pub len: usize,
-}
-
-impl Default for DeviceRules {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl DeviceRules {
-    pub const fn new() -> Self {
-        DeviceRules {
-            rules: [crate::spec::DEFAULT_DEVICE_RULES[0]; MAX_DEVICE_RULES],
-            len: 0,
-        }
-    }
-
-    pub fn as_slice(&self) -> &[Rule] {
-        &self.rules[..self.len]
-    }
-}
+pub type DeviceRules = List<Rule, MAX_DEVICE_RULES>;

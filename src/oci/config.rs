@@ -292,11 +292,10 @@ fn user(u: Object<'static>, at: &At, cfg: &mut Config) -> Result<()> {
         let gids = &mut cfg.additional_gids;
         for (i, g) in list.iter().enumerate() {
             let at = at.index(i);
-            if gids.len == crate::cli::MAX_GIDS {
+            if gids.len() == crate::cli::MAX_GIDS {
                 return Err(at.bad("at most 32 groups"));
             }
-            gids.ids[gids.len] = id(g, &at)?;
-            gids.len += 1;
+            gids.push(id(g, &at)?);
         }
     }
     Ok(())

@@ -116,9 +116,8 @@ pub(super) const FLAGS: &[Flag] = &[
         set: |o, _, v| {
             let gids = o.exec.gids.get_or_insert_with(Gids::new);
             match number(v) {
-                Some(g) if gids.len < crate::cli::MAX_GIDS => {
-                    gids.ids[gids.len] = g;
-                    gids.len += 1;
+                Some(g) if gids.len() < crate::cli::MAX_GIDS => {
+                    gids.push(g);
                 }
                 _ => refuse(
                     o,

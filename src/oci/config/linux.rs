@@ -3,7 +3,7 @@
 //! (`#[inline(never)]`: see `oci::config`.)
 
 use crate::cgroup::values::{parse_cpuset, Swap, CPU_PERIOD_US};
-use crate::cli::{Config, Net, Propagation, Seccomp, MAX_DEVICE_RULES, MAX_SYSCTLS};
+use crate::cli::{Config, Net, Propagation, Seccomp, MAX_SYSCTLS};
 use crate::devices::{parse_access, Kind, Rule, RWM};
 use crate::error::Result;
 use crate::json::{Object, Value};
@@ -394,20 +394,19 @@ fn devices(v: Value<'static>, at: &At, cfg: &mut Config) -> Result<()> {
         };
         let rules = &mut cfg.device_rules;
         if !allow && kind == Kind::All && major.is_none() && minor.is_none() && access == RWM {
-            rules.len = 0;
+            rules.clear();
             continue;
         }
-        if rules.len == MAX_DEVICE_RULES {
-            return Err(at.bad("at most 32 device rules"));
-        }
-        rules.rules[rules.len] = Rule {
+        let rule = Rule {
             allow,
             kind,
             major,
             minor,
             access,
         };
-        rules.len += 1;
+        if !rules.push(rule) {
+            return Err(at.bad("at most 32 device rules"));
+        }
     }
     Ok(())
 }
@@ -494,11 +493,10 @@ fn sysctl(s: Object<'static>, at: &At, arena: &mut Arena, cfg: &mut Config) -> R
             return Err(at.bad("a key is too long"));
         }
         let list = &mut cfg.sysctls;
-        if list.len == MAX_SYSCTLS {
+        if list.len() == MAX_SYSCTLS {
             return Err(at.bad("at most 32 entries"));
         }
-        list.entries[list.len] = (read::joined(path.as_bytes(), b"", at, arena)?, value);
-        list.len += 1;
+        list.push((read::joined(path.as_bytes(), b"", at, arena)?, value));
     }
     Ok(())
 }

@@ -136,9 +136,9 @@ fn ctr_default_config() {
     assert_eq!(c.tmpfs[0].mode, Some(0o755));
     assert_eq!(c.tmpfs[0].size, Some(65536 * 1024));
     // The deny-all entry is sct's starting point; the allows follow.
-    assert_eq!(c.device_rules.len, 9);
+    assert_eq!(c.device_rules.len(), 9);
     assert_eq!(
-        c.device_rules.rules[7],
+        c.device_rules[7],
         Rule {
             allow: true,
             kind: Kind::Char,
@@ -253,7 +253,7 @@ fn every_other_field() {
     assert_eq!(d.src, b"/b/rel/dir");
     assert!(!d.recursive && !d.read_only && d.dev && !d.nosuid);
     assert_eq!(d.propagation, Some(Propagation::Slave));
-    assert_eq!(c.device_rules.len, 0);
+    assert_eq!(c.device_rules.len(), 0);
 }
 
 #[test]
