@@ -69,7 +69,9 @@ fn start(args: Args, env: Environ) -> error::Result<parent::Started> {
     let mut cfg = cli::Config::new();
     match cli::parse(&args, &mut cfg)? {
         Command::Help => {
-            cli::help().write_to(sys::stdout());
+            let mut text = out::Buf::new();
+            cli::help(&mut text);
+            text.write_to(sys::stdout());
             done(0)
         }
         Command::Version => {

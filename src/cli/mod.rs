@@ -469,9 +469,9 @@ pub(crate) fn tail(s: &'static CStr, at: usize) -> &'static CStr {
         Err(_) => c"",
     }
 }
-/// The `--help` text.
-pub fn help() -> Buf<4096> {
-    let mut b = Buf::new();
+/// Writes the `--help` text into `b`, the caller's (returned, it was
+/// built in a buffer of its own and copied out, 4 KB).
+pub fn help(b: &mut Buf<4096>) {
     b.push(b"Usage: sct [OPTIONS] ROOTFS CMD [ARGS...]\n\n");
     b.push(b"Run CMD with ROOTFS as its root, as PID 1 of new PID, mount, UTS and IPC\n");
     b.push(b"namespaces, and exit with its status.\n\nOptions:\n");
@@ -491,10 +491,9 @@ pub fn help() -> Buf<4096> {
         b.push(b" ").push(help).push(b"\n");
     }
     #[cfg(feature = "oci")]
-    crate::oci::help(&mut b);
+    crate::oci::help(b);
     b.push(b"\nExit status: CMD's own; 128+N if CMD was killed by signal N; 125 if sct\n");
     b.push(b"failed; 126 if CMD cannot be executed; 127 if CMD was not found.\n");
-    b
 }
 
 #[cfg(test)]

@@ -555,7 +555,8 @@ fn bad_rlimits_are_one_line() {
 
 #[test]
 fn help_lists_every_option() {
-    let h = help();
+    let mut h = Buf::new();
+    help(&mut h);
     let text = std::str::from_utf8(h.as_bytes()).unwrap();
     for o in OPTIONS {
         let long = std::str::from_utf8(o.long()).unwrap();
