@@ -29,11 +29,12 @@ pub struct UserNs {
     uid: IdMap,
     gid: IdMap,
     writer: Writer,
+    /// Where `Writer::Helpers` are, found in place: in the variant, they
+    /// were found in buffers of their own and copied in (528 bytes).
+    newuidmap: ProgramPath,
+    newgidmap: ProgramPath,
 }
 
-// One value per run, made before clone; boxing the paths would need an
-// allocator, which sct does not have.
-#[allow(clippy::large_enum_variant)]
 enum Writer {
     /// sct writes the maps itself: root's `--uidmap`, or an ordinary
     /// caller's own ids alone, which the kernel lets it map after denying
@@ -42,10 +43,7 @@ enum Writer {
     /// `newuidmap` and `newgidmap`, setuid root, write the caller's
     /// subordinate ranges after checking them against /etc/subuid and
     /// /etc/subgid.
-    Helpers {
-        newuidmap: ProgramPath,
-        newgidmap: ProgramPath,
-    },
+    Helpers,
 }
 
 /// Said when a `--user` falls outside the maps of an ordinary caller.
@@ -68,29 +66,36 @@ pub fn is_rootless() -> bool {
 /// is large, and returned it was copied out of the Result); refuses a
 /// `--user` the maps leave out, while nothing exists yet.
 pub fn plan(cfg: &Config, env: Environ, planned: &mut Option<UserNs>) -> Result<()> {
-    // Made in place, where a UserNs made first was copied into `planned`.
-    let ns = planned.insert(if !is_rootless() {
-        // Given maps win: `--userns` asks for a namespace, which they make.
-        let (uid, gid) = match (cfg.uid_map.is_empty(), cfg.userns) {
-            (false, _) => (cfg.uid_map, cfg.gid_map),
-            (true, true) => (auto_map(c"/etc/subuid")?, auto_map(c"/etc/subgid")?),
-            (true, false) => return Ok(()),
-        };
-        UserNs {
-            uid,
-            gid,
-            writer: Writer::Direct {
-                deny_setgroups: false,
-            },
-        }
-    } else if cfg.uid_map.is_empty() {
-        caller_maps(env)
-    } else if cfg.userns {
-        given_maps(cfg, env)?
-    } else {
+    let rootless = is_rootless();
+    let given = !cfg.uid_map.is_empty();
+    if !rootless && !given && !cfg.userns {
+        return Ok(());
+    }
+    if rootless && given && !cfg.userns {
         return Err(Error::setup("--uidmap", b"", "needs root")
             .hint("as an ordinary user sct maps you to root, and your /etc/subuid range to 1.. (README, Rootless)"));
+    }
+    // Made in place and then completed, where a UserNs made first was
+    // copied into `planned`.
+    let ns = planned.insert(UserNs {
+        uid: cfg.uid_map,
+        gid: cfg.gid_map,
+        writer: Writer::Direct {
+            deny_setgroups: rootless,
+        },
+        newuidmap: ProgramPath::new(),
+        newgidmap: ProgramPath::new(),
     });
+    match (rootless, given) {
+        // Given maps win: `--userns` asks for a namespace, which they make.
+        (false, true) => {}
+        (false, false) => {
+            ns.uid = auto_map(c"/etc/subuid")?;
+            ns.gid = auto_map(c"/etc/subgid")?;
+        }
+        (true, false) => caller_maps(env, ns),
+        (true, true) => given_maps(env, ns)?,
+    }
     if let Some((uid, gid)) = cfg.user {
         if !ns.uid.maps(uid) || !ns.gid.maps(gid) {
             let mut ids = Text::new();
@@ -139,21 +144,16 @@ fn auto_map(file: &'static CStr) -> Result<IdMap> {
     }
 }
 
-/// An ordinary caller's maps: its subordinate ranges where the helpers can
-/// write them, else its own uid and gid alone.
-fn caller_maps(env: Environ) -> UserNs {
+/// An ordinary caller's maps, into `ns` (as `plan` made it): its
+/// subordinate ranges where the helpers can write them, else its own uid
+/// and gid alone.
+fn caller_maps(env: Environ, ns: &mut UserNs) {
     let uid = rustix::process::geteuid().as_raw();
     let gid = rustix::process::getegid().as_raw();
-    let single = UserNs {
-        uid: IdMap::single(0, uid),
-        gid: IdMap::single(0, gid),
-        writer: Writer::Direct {
-            deny_setgroups: true,
-        },
-    };
-    let (mut newuidmap, mut newgidmap) = (ProgramPath::new(), ProgramPath::new());
-    if !helpers(env, &mut newuidmap, &mut newgidmap) {
-        return single;
+    ns.uid = IdMap::single(0, uid);
+    ns.gid = IdMap::single(0, gid);
+    if !helpers(env, &mut ns.newuidmap, &mut ns.newgidmap) {
+        return;
     }
     let name = user_name(uid);
     let name = (!name.is_empty() && !name.is_cut()).then_some(name.as_bytes());
@@ -165,16 +165,10 @@ fn caller_maps(env: Environ) -> UserNs {
         });
         s.into_map()
     };
-    match (ranges(c"/etc/subuid", uid), ranges(c"/etc/subgid", gid)) {
-        (Some(uid), Some(gid)) => UserNs {
-            uid,
-            gid,
-            writer: Writer::Helpers {
-                newuidmap,
-                newgidmap,
-            },
-        },
-        _ => single,
+    if let (Some(uid), Some(gid)) = (ranges(c"/etc/subuid", uid), ranges(c"/etc/subgid", gid)) {
+        ns.uid = uid;
+        ns.gid = gid;
+        ns.writer = Writer::Helpers;
     }
 }
 
@@ -193,40 +187,30 @@ pub fn user_name(uid: u32) -> Buf<64> {
 
 /// config.json's maps, run by an ordinary user (rootless OCI mode; `sct
 /// spec --rootless` maps the caller alone, as `runc spec --rootless`
-/// does): the caller's own ids are written as for a plain rootless run,
-/// anything more by newuidmap and newgidmap, which check it against
-/// /etc/subuid and /etc/subgid.
-fn given_maps(cfg: &Config, env: Environ) -> Result<UserNs> {
+/// does), how they get written into `ns` (as `plan` made it, with them):
+/// the caller's own ids as for a plain rootless run, anything more by
+/// newuidmap and newgidmap, which check it against /etc/subuid and
+/// /etc/subgid.
+fn given_maps(env: Environ, ns: &mut UserNs) -> Result<()> {
     let uid = rustix::process::geteuid().as_raw();
     let gid = rustix::process::getegid().as_raw();
-    let writer = if cfg.uid_map.is_only(uid) && cfg.gid_map.is_only(gid) {
-        Writer::Direct {
-            deny_setgroups: true,
-        }
-    } else {
-        let (mut newuidmap, mut newgidmap) = (ProgramPath::new(), ProgramPath::new());
-        if !helpers(env, &mut newuidmap, &mut newgidmap) {
-            return Err(Error::setup(
-                "linux.uidMappings",
-                b"",
-                "maps more than your own uid and gid, and newuidmap and newgidmap are not usable",
-            )
-            .hint("install them (Debian: uidmap) and give yourself ranges in /etc/subuid and /etc/subgid, or map only yourself, as 'sct spec --rootless' does"));
-        }
-        Writer::Helpers {
-            newuidmap,
-            newgidmap,
-        }
-    };
-    Ok(UserNs {
-        uid: cfg.uid_map,
-        gid: cfg.gid_map,
-        writer,
-    })
+    if ns.uid.is_only(uid) && ns.gid.is_only(gid) {
+        return Ok(());
+    }
+    if !helpers(env, &mut ns.newuidmap, &mut ns.newgidmap) {
+        return Err(Error::setup(
+            "linux.uidMappings",
+            b"",
+            "maps more than your own uid and gid, and newuidmap and newgidmap are not usable",
+        )
+        .hint("install them (Debian: uidmap) and give yourself ranges in /etc/subuid and /etc/subgid, or map only yourself, as 'sct spec --rootless' does"));
+    }
+    ns.writer = Writer::Helpers;
+    Ok(())
 }
 
 /// newuidmap and newgidmap from sct's PATH, into `newuidmap` and
-/// `newgidmap` (empty, as the caller made them), if they can work.
+/// `newgidmap`, if they can work.
 fn helpers(env: Environ, newuidmap: &mut ProgramPath, newgidmap: &mut ProgramPath) -> bool {
     // Under no_new_privs exec ignores the helpers' setuid bit: they would
     // run unprivileged and fail.
@@ -257,10 +241,8 @@ impl UserNs {
     /// (user_namespaces(7)).
     pub fn write_maps(&self, pid: Pid) -> Result<()> {
         match &self.writer {
-            Writer::Helpers {
-                newuidmap,
-                newgidmap,
-            } => {
+            Writer::Helpers => {
+                let (newuidmap, newgidmap) = (&self.newuidmap, &self.newgidmap);
                 // Both at once: each is a dynamically linked setuid program
                 // (its loader, five libraries, SELinux's set-up) costing
                 // more than the rest of a rootless start, and the maps are
@@ -365,8 +347,8 @@ fn write_file(dir: &rustix::fd::OwnedFd, name: &CStr, text: &[u8]) -> Result<()>
 }
 
 /// Finds `name` in sct's PATH (default: /usr/bin:/bin), as an executable,
-/// into `found` (empty, as the caller made it). Only absolute directories:
-/// a relative one would depend on the working directory.
+/// into `found`. Only absolute directories: a relative one would depend on
+/// the working directory.
 fn find_program(env: Environ, name: &[u8], found: &mut ProgramPath) -> bool {
     let path = env
         .entry(b"PATH")
