@@ -5,36 +5,14 @@ use core::ffi::CStr;
 use super::Seccomp;
 use crate::error::{Error, Result};
 use crate::idmap::{self, IdMap};
+use crate::sys::list::List;
 use crate::{names, spec};
 
 /// Most syscalls `--seccomp-deny` can add.
 pub const MAX_EXTRA_DENIED: usize = 64;
 
 /// Syscall numbers, for a `Config` that stays `Copy` and allocation-free.
-#[derive(Clone, Copy, Debug)]
-pub struct DenyList {
-    nrs: [u32; MAX_EXTRA_DENIED],
-    len: usize,
-}
-
-impl Default for DenyList {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl DenyList {
-    pub const fn new() -> Self {
-        DenyList {
-            nrs: [0; MAX_EXTRA_DENIED],
-            len: 0,
-        }
-    }
-
-    pub fn as_slice(&self) -> &[u32] {
-        &self.nrs[..self.len]
-    }
-}
+pub type DenyList = List<u32, MAX_EXTRA_DENIED>;
 
 /// `spec::CAPABILITIES` packed (`crate::names`): what sct reads the names
 /// from (OCI mode's config.json, `features` and `spec` too).
@@ -88,15 +66,13 @@ pub(super) fn deny(list: &mut DenyList, v: &'static CStr) -> Result<()> {
         let Some(nr) = syscall_number(name) else {
             return Err(Error::usage("--seccomp-deny: unknown syscall '", name, "'"));
         };
-        if list.len == MAX_EXTRA_DENIED {
+        if !list.push(nr) {
             return Err(Error::usage(
                 "--seccomp-deny: more than 64 syscalls at '",
                 name,
                 "'",
             ));
         }
-        list.nrs[list.len] = nr;
-        list.len += 1;
     }
     Ok(())
 }
