@@ -5,6 +5,7 @@ use core::ffi::CStr;
 use crate::cgroup::values;
 use crate::devices;
 use crate::error::{Error, Result};
+use crate::sys::list::List;
 
 /// Most binds one container gets: a Kubernetes pod's container has
 /// /etc/hosts, resolv.conf, hostname, termination-log, service-account
@@ -89,7 +90,8 @@ pub struct Tmpfs {
     pub noexec: bool,
 }
 
-pub(super) fn bind(v: &'static CStr) -> Result<Bind> {
+/// One `--bind`, added to `binds`.
+pub(super) fn bind(binds: &mut List<Bind, MAX_BINDS>, v: &'static CStr) -> Result<()> {
     let s = v.to_bytes();
     let bad = |why| Err(Error::usage("--bind '", s, why));
     let (src, rest) = super::cut(s);
@@ -118,7 +120,7 @@ pub(super) fn bind(v: &'static CStr) -> Result<Bind> {
     if src.len() >= 1024 || dst.len() >= 1024 {
         return bad("': paths must be shorter than 1024 bytes");
     }
-    Ok(Bind {
+    let b = Bind {
         src,
         dst,
         read_only,
@@ -127,12 +129,17 @@ pub(super) fn bind(v: &'static CStr) -> Result<Bind> {
         noexec: false,
         recursive: true,
         propagation: None,
-    })
+    };
+    if !binds.push(b) {
+        return bad("': at most 40 binds");
+    }
+    Ok(())
 }
 
 /// Docker's `--device` syntax: `HOST`, `HOST:CONTAINER`, `HOST:PERMS` or
-/// `HOST:CONTAINER:PERMS`, PERMS from r, w and m (default all three).
-pub(super) fn device(v: &'static CStr) -> Result<Device> {
+/// `HOST:CONTAINER:PERMS`, PERMS from r, w and m (default all three); added
+/// to `devices`.
+pub(super) fn device(devices: &mut List<Device, MAX_DEVICES>, v: &'static CStr) -> Result<()> {
     let s = v.to_bytes();
     let bad = |why| Err(Error::usage("--device '", s, why));
     let (host, rest) = super::cut(s);
@@ -168,14 +175,19 @@ pub(super) fn device(v: &'static CStr) -> Result<Device> {
             None => return bad("': PERMS are letters from r, w and m, e.g. rw"),
         },
     };
-    Ok(Device {
+    let d = Device {
         host,
         container,
         access,
-    })
+    };
+    if !devices.push(d) {
+        return bad("': at most 16 devices");
+    }
+    Ok(())
 }
 
-pub(super) fn tmpfs(v: &'static CStr) -> Result<Tmpfs> {
+/// One `--tmpfs`, added to `tmpfs`.
+pub(super) fn tmpfs(tmpfs: &mut List<Tmpfs, MAX_TMPFS>, v: &'static CStr) -> Result<()> {
     let s = v.to_bytes();
     let bad = |why| Err(Error::usage("--tmpfs '", s, why));
     let (dst, options) = super::cut(s);
@@ -205,10 +217,14 @@ pub(super) fn tmpfs(v: &'static CStr) -> Result<Tmpfs> {
             None => return bad("': expected DST or DST:size=SIZE"),
         },
     };
-    Ok(Tmpfs {
+    let t = Tmpfs {
         dst,
         size,
         mode: None,
         noexec: false,
-    })
+    };
+    if !tmpfs.push(t) {
+        return bad("': at most 16 tmpfs mounts");
+    }
+    Ok(())
 }

@@ -11,7 +11,6 @@ use super::mounts::{bind, device, tmpfs};
 use super::security::{capability, deny, id_range, seccomp, user};
 use super::{Command, Config};
 use crate::error::{Error, Result};
-use crate::sys::list::List;
 
 /// One command-line option: its names, what it takes, its `--help` line
 /// and what it sets. Parsing and `--help` both read the table.
@@ -81,20 +80,6 @@ pub(super) struct Parsed<'c> {
 /// Stores a parsed value.
 fn set<T>(field: &mut T, value: Result<T>) -> Result<()> {
     *field = value?;
-    Ok(())
-}
-
-/// Appends to one of Config's fixed-size lists, or says it is full.
-fn push<T: Copy, const N: usize>(
-    list: &mut List<T, N>,
-    item: T,
-    before: &'static str,
-    v: &'static CStr,
-    full: &'static str,
-) -> Result<()> {
-    if !list.push(item) {
-        return Err(Error::usage(before, v.to_bytes(), full));
-    }
     Ok(())
 }
 
@@ -178,24 +163,12 @@ pub(super) const OPTIONS: &[Opt] = &[
     Opt {
         text: "-v, --bind SRC:DST[:ro,dev]\n\
                bind host path SRC on DST (repeatable)",
-        set: (|p, v| {
-            let b = bind(v)?;
-            push(&mut p.cfg.binds, b, "--bind '", v, "': at most 40 binds")
-        }),
+        set: (|p, v| bind(&mut p.cfg.binds, v)),
     },
     Opt {
         text: "--device HOST[:CTR][:PERMS]\n\
                make host device HOST usable at CTR below /dev; PERMS from rwm",
-        set: (|p, v| {
-            let d = device(v)?;
-            push(
-                &mut p.cfg.devices,
-                d,
-                "--device '",
-                v,
-                "': at most 16 devices",
-            )
-        }),
+        set: (|p, v| device(&mut p.cfg.devices, v)),
     },
     Opt {
         text: "--no-cgroup\n\
@@ -208,16 +181,7 @@ pub(super) const OPTIONS: &[Opt] = &[
     Opt {
         text: "--tmpfs DST[:size=SIZE]\n\
                mount a fresh tmpfs on DST (repeatable)",
-        set: (|p, v| {
-            let t = tmpfs(v)?;
-            push(
-                &mut p.cfg.tmpfs,
-                t,
-                "--tmpfs '",
-                v,
-                "': at most 16 tmpfs mounts",
-            )
-        }),
+        set: (|p, v| tmpfs(&mut p.cfg.tmpfs, v)),
     },
     Opt {
         text: "-e, --env KEY=VALUE\n\
@@ -228,14 +192,14 @@ pub(super) const OPTIONS: &[Opt] = &[
             // word-at-a-time search.
             #[allow(clippy::manual_contains)]
             let has_eq = after_first.iter().any(|&c| c == b'=');
-            if !has_eq {
-                return Err(Error::usage(
-                    "--env '",
-                    v.to_bytes(),
-                    "': expected KEY=VALUE",
-                ));
-            }
-            push(&mut p.cfg.env, v, "--env '", v, "': at most 32 variables")
+            let why = if !has_eq {
+                "': expected KEY=VALUE"
+            } else if !p.cfg.env.push(v) {
+                "': at most 32 variables"
+            } else {
+                return Ok(());
+            };
+            Err(Error::usage("--env '", v.to_bytes(), why))
         }),
     },
     Opt {
