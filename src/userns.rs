@@ -18,6 +18,7 @@ use crate::error::{Context, Error, Result};
 use crate::idmap::{passwd_name, AutoRange, IdMap, MapText, Subordinates, MAX_RANGES};
 use crate::out::{Buf, Text};
 use crate::sys::args::{with_argv, Environ};
+use crate::sys::list::List;
 use crate::sys::process::{self, execve, exit, Fork, Waited};
 use crate::sys::Errno;
 
@@ -370,16 +371,13 @@ fn find_program(env: Environ, name: &[u8], found: &mut ProgramPath) -> bool {
 /// Starts `program` with `args` (NUL-separated) and an empty environment.
 fn spawn_helper(program: &CStr, args: &MapText) -> Result<Pid> {
     let shown = program.to_bytes();
-    let mut argv: [&CStr; 2 + 3 * MAX_RANGES] = [c""; 2 + 3 * MAX_RANGES];
-    argv[0] = program;
-    let mut n = 1;
+    let mut argv = List::<&CStr, { 2 + 3 * MAX_RANGES }>::new();
+    argv.push(program);
     let mut rest = args.as_bytes();
     while let Some(s) = crate::out::first_c_str(rest) {
-        if n == argv.len() {
+        if !argv.push(s) {
             break;
         }
-        argv[n] = s;
-        n += 1;
         rest = &rest[s.to_bytes_with_nul().len()..];
     }
     // The classic clone, as a fork: the helper inherits sct's blocked
@@ -387,7 +385,7 @@ fn spawn_helper(program: &CStr, args: &MapText) -> Result<Pid> {
     // 0-2 (all others are close-on-exec).
     match process::clone(0).at("fork", shown)? {
         Fork::Child => {
-            let _ = with_argv(&argv[..n], |argv| {
+            let _ = with_argv(&argv, |argv| {
                 with_argv(&[], |envp| execve(program, argv, envp))
             });
             exit(crate::error::EXIT_NOT_FOUND)
