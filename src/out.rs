@@ -41,6 +41,14 @@ impl<const N: usize> Buf<N> {
         b
     }
 
+    /// Empties the buffer, for another text in its place (`*b =
+    /// Buf::from(..)` builds the new one beside and copies it in).
+    pub fn clear(&mut self) -> &mut Self {
+        self.len = 0;
+        self.cut = false;
+        self
+    }
+
     pub fn push(&mut self, s: &[u8]) -> &mut Self {
         push_cut(&mut self.bytes, &mut self.len, &mut self.cut, s);
         self

@@ -359,8 +359,7 @@ fn find_program(env: Environ, name: &[u8], found: &mut ProgramPath) -> bool {
         if dir.first() != Some(&b'/') {
             continue;
         }
-        *found = ProgramPath::from(dir);
-        found.push(b"/").push(name).push(b"\0");
+        found.clear().push(dir).push(b"/").push(name).push(b"\0");
         if !found.is_cut() && rustix::fs::access(found.as_c_str(), Access::EXEC_OK).is_ok() {
             return true;
         }
