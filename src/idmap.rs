@@ -43,10 +43,10 @@ impl IdMap {
 
     /// Appends a range; false when the map is full.
     pub fn push(&mut self, r: IdRange) -> bool {
-        if self.len == MAX_RANGES {
+        let Some(place) = self.ranges.get_mut(self.len) else {
             return false;
-        }
-        self.ranges[self.len] = r;
+        };
+        *place = r;
         self.len += 1;
         true
     }
