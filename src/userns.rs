@@ -91,8 +91,8 @@ pub fn plan(cfg: &Config, env: Environ, planned: &mut Option<UserNs>) -> Result<
         // Given maps win: `--userns` asks for a namespace, which they make.
         (false, true) => {}
         (false, false) => {
-            ns.uid = auto_map(c"/etc/subuid")?;
-            ns.gid = auto_map(c"/etc/subgid")?;
+            auto_map(c"/etc/subuid", &mut ns.uid)?;
+            auto_map(c"/etc/subgid", &mut ns.gid)?;
         }
         (true, false) => caller_maps(env, ns),
         (true, true) => given_maps(env, ns)?,
@@ -126,16 +126,17 @@ pub fn plan(cfg: &Config, env: Environ, planned: &mut Option<UserNs>) -> Result<
 
 /// `--userns` as root: ids 0..65535 inside are root's range in `file`, or
 /// else 100000.. while no user has ids there (idmap::AutoRange), so that
-/// the container's root is no id of the host's root, nor anyone's.
-fn auto_map(file: &'static CStr) -> Result<IdMap> {
+/// the container's root is no id of the host's root, nor anyone's. Into
+/// `map`, in place.
+fn auto_map(file: &'static CStr, map: &mut IdMap) -> Result<()> {
     let mut auto = AutoRange::default();
     let _ = for_each_line(file, &mut |line| {
         auto.add_line(line);
         Ok(false)
     });
-    let mut map = IdMap::default();
+    *map = IdMap::default();
     match auto.range() {
-        Some(range) if map.push(range) => Ok(map),
+        Some(range) if map.push(range) => Ok(()),
         _ => Err(Error::setup(
             "--userns",
             file.to_bytes(),
