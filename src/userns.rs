@@ -319,7 +319,9 @@ fn pid_u32(pid: Pid) -> u32 {
 }
 
 fn open_proc_dir(pid: Pid) -> Result<rustix::fd::OwnedFd> {
-    let mut path = Buf::<32>::from(b"/proc/");
+    // A Text, whose methods the errors bring anyway: a Buf<32> had copies
+    // of its own.
+    let mut path = Text::from(b"/proc/");
     path.push_u64(pid_u32(pid).into()).push(b"\0");
     rustix::fs::open(
         path.as_c_str(),
