@@ -4,7 +4,7 @@
 //!
 //! Pure code: no syscalls; the files are read by `userns`.
 
-use crate::out::{parse_u64, Buf};
+use crate::out::{parse_u64, Buf, Text};
 
 /// Most lines one map takes: the caller's own id plus four subordinate
 /// ranges, or five `--uidmap` values. Every kernel takes five lines
@@ -150,13 +150,15 @@ fn subordinate_line(line: &[u8]) -> Option<(&[u8], u64, u64)> {
 /// name or its number follow from 1 on, in file order, as podman maps them.
 pub struct Subordinates {
     map: IdMap,
-    own: Buf<16>,
+    /// The caller's uid in decimal. A Text, whose methods the binary has
+    /// anyway: a Buf<16> brought copies of its own.
+    own: Text,
     next_inside: u64,
 }
 
 impl Subordinates {
     pub fn new(own: u32) -> Self {
-        let mut text = Buf::new();
+        let mut text = Text::new();
         text.push_u64(own.into());
         Subordinates {
             map: IdMap::single(0, own),
