@@ -15,7 +15,7 @@ use rustix::process::Pid;
 
 use crate::cli::Config;
 use crate::error::{Context, Error, Result};
-use crate::idmap::{passwd_name, AutoRange, IdMap, MapText, Subordinates, MAX_RANGES};
+use crate::idmap::{passwd_name, AutoRange, IdMap, Subordinates, MAX_RANGES};
 use crate::out::{Buf, Text};
 use crate::sys::args::{with_argv, Environ};
 use crate::sys::list::List;
@@ -249,8 +249,8 @@ impl UserNs {
                 // (its loader, five libraries, SELinux's set-up) costing
                 // more than the rest of a rootless start, and the maps are
                 // independent files.
-                let uid = spawn_helper(newuidmap.as_c_str(), &self.uid.helper_args(pid_u32(pid)));
-                let gid = spawn_helper(newgidmap.as_c_str(), &self.gid.helper_args(pid_u32(pid)));
+                let uid = spawn_helper(newuidmap.as_c_str(), &self.uid, pid);
+                let gid = spawn_helper(newgidmap.as_c_str(), &self.gid, pid);
                 let uid = uid.and_then(|p| wait_helper(newuidmap.as_c_str(), p));
                 let gid = gid.and_then(|p| wait_helper(newgidmap.as_c_str(), p));
                 uid.and(gid)
@@ -370,9 +370,11 @@ fn find_program(env: Environ, name: &[u8], found: &mut ProgramPath) -> bool {
     false
 }
 
-/// Starts `program` with `args` (NUL-separated) and an empty environment.
-fn spawn_helper(program: &CStr, args: &MapText) -> Result<Pid> {
+/// Starts `program` to write `map` for process `pid`, with an empty
+/// environment.
+fn spawn_helper(program: &CStr, map: &IdMap, pid: Pid) -> Result<Pid> {
     let shown = program.to_bytes();
+    let args = map.helper_args(pid_u32(pid));
     let mut argv = List::<&CStr, { 2 + 3 * MAX_RANGES }>::new();
     argv.push(program);
     let mut rest = args.as_bytes();
