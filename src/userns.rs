@@ -291,7 +291,7 @@ impl UserNs {
     /// uid_map, setgroups (when denied) and gid_map, in that order, in the
     /// /proc directory `dir` of the namespace's first process.
     fn write_direct(&self, dir: &rustix::fd::OwnedFd, deny_setgroups: bool) -> Result<()> {
-        write_file(dir, c"uid_map", self.uid.file_text().as_bytes())?;
+        write_map(dir, c"uid_map", &self.uid)?;
         // An unprivileged writer may map its own gid only once
         // setgroups(2) is denied in the namespace for good: else
         // root inside could drop the caller's supplementary groups
@@ -310,7 +310,7 @@ impl UserNs {
                 }
             })?;
         }
-        write_file(dir, c"gid_map", self.gid.file_text().as_bytes())
+        write_map(dir, c"gid_map", &self.gid)
     }
 }
 
@@ -329,6 +329,13 @@ fn open_proc_dir(pid: Pid) -> Result<rustix::fd::OwnedFd> {
         Mode::empty(),
     )
     .at("open", path.as_c_str().to_bytes())
+}
+
+/// Writes `map` to the map file `name`. The one caller of `file_text` in
+/// the binary, so that the text is made in this frame: made in one of its
+/// own, it was copied out (512 bytes).
+fn write_map(dir: &rustix::fd::OwnedFd, name: &CStr, map: &IdMap) -> Result<()> {
+    write_file(dir, name, map.file_text().as_bytes())
 }
 
 fn write_file(dir: &rustix::fd::OwnedFd, name: &CStr, text: &[u8]) -> Result<()> {
