@@ -116,6 +116,11 @@ impl Error {
         Self::new(Kind::Usage, before, object, None, after)
     }
 
+    /// A misuse of the command line said in one piece, with no object.
+    pub fn usage_line(text: &'static str) -> Self {
+        Self::usage(text, b"", "")
+    }
+
     /// The same error, said of another step: config.json's reader's
     /// refusals for `update`'s resources.
     pub fn in_step(self, step: &'static str) -> Self {

@@ -75,11 +75,9 @@ pub(super) fn cpuset_cpus(v: &'static CStr) -> Result<&'static [u8]> {
 /// below it.
 pub(super) fn check_limits(l: &Limits) -> Result<()> {
     match (l.memory, l.memory_swap) {
-        (None, Some(_)) => Err(Error::usage("--memory-swap needs --memory", b"", "")),
-        (Some(m), Some(values::Swap::Total(t))) if t < m => Err(Error::usage(
+        (None, Some(_)) => Err(Error::usage_line("--memory-swap needs --memory")),
+        (Some(m), Some(values::Swap::Total(t))) if t < m => Err(Error::usage_line(
             "--memory-swap must be at least --memory (it is memory plus swap)",
-            b"",
-            "",
         )),
         _ => Ok(()),
     }

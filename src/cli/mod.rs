@@ -371,15 +371,13 @@ pub fn parse<A: ArgList + ?Sized>(args: &A, cfg: &mut Config) -> Result<Command>
     check_limits(&cfg.limits)?;
     // podman's rule: the gids follow the uids unless given.
     match (cfg.uid_map.is_empty(), cfg.gid_map.is_empty()) {
-        (true, false) => return Err(Error::usage("--gidmap needs --uidmap", b"", "")),
+        (true, false) => return Err(Error::usage_line("--gidmap needs --uidmap")),
         (false, true) => cfg.gid_map = cfg.uid_map,
         _ => {}
     }
     if cfg.no_cgroup && cfg.limits.any() {
-        return Err(Error::usage(
+        return Err(Error::usage_line(
             "--no-cgroup cannot go with a limit: limits live in the cgroup",
-            b"",
-            "",
         ));
     }
     // On the host's network CAP_NET_RAW opens AF_PACKET sockets that see
@@ -390,21 +388,19 @@ pub fn parse<A: ArgList + ?Sized>(args: &A, cfg: &mut Config) -> Result<Command>
         cfg.capabilities &= !net_raw;
     }
     if matches!(cfg.seccomp, Seccomp::Profile(_)) && !cfg.seccomp_deny.as_slice().is_empty() {
-        return Err(Error::usage(
+        return Err(Error::usage_line(
             "--seccomp-deny adds to the default filter; add the rule to the profile instead",
-            b"",
-            "",
         ));
     }
     if let Some(file) = print_seccomp {
         return Ok(Command::PrintSeccomp(file));
     }
     if i >= n {
-        return Err(Error::usage("missing ROOTFS and CMD", b"", ""));
+        return Err(Error::usage_line("missing ROOTFS and CMD"));
     }
     cfg.rootfs = args.arg(i);
     if cfg.rootfs.is_empty() {
-        return Err(Error::usage("ROOTFS is empty", b"", ""));
+        return Err(Error::usage_line("ROOTFS is empty"));
     }
     if i + 1 >= n {
         return Err(Error::usage(
@@ -415,7 +411,7 @@ pub fn parse<A: ArgList + ?Sized>(args: &A, cfg: &mut Config) -> Result<Command>
     }
     cfg.command = i + 1;
     if args.arg(cfg.command).is_empty() {
-        return Err(Error::usage("CMD is empty", b"", ""));
+        return Err(Error::usage_line("CMD is empty"));
     }
     Ok(Command::Run)
 }
