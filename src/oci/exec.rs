@@ -198,10 +198,8 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
         return Err(Error::usage(before, v.to_bytes(), after));
     }
     if x.process.is_none() && opts.rest == 0 {
-        return Err(Error::usage(
+        return Err(Error::usage_line(
             "exec needs a command or --process FILE: usage: sct exec [FLAGS] ID [CMD [ARG...]]",
-            b"",
-            "",
         ));
     }
     check_preserved_fds(x.preserve_fds)?;
@@ -355,7 +353,7 @@ fn lay_flags_over<const N: usize>(
     }
     cfg.capabilities |= x.caps;
     cfg.no_new_privileges |= x.no_new_privs;
-    let full = || Error::usage("more than 255 environment variables", b"", "");
+    let full = || Error::usage_line("more than 255 environment variables");
     let mut i = 0;
     while let Some(entry) = cfg.process_env.and_then(|e| e.get(i)) {
         if !envs.push(entry) {

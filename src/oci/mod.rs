@@ -443,7 +443,7 @@ pub fn main(args: Args, env: Environ) -> Option<u8> {
         if i > 1 {
             return Some(fail(
                 &global,
-                Error::usage("missing command after runc's global options", b"", ""),
+                Error::usage_line("missing command after runc's global options"),
             ));
         }
         return None;
@@ -451,10 +451,8 @@ pub fn main(args: Args, env: Environ) -> Option<u8> {
     if systemd {
         return Some(fail(
             &global,
-            Error::usage(
+            Error::usage_line(
                 "--systemd-cgroup is not supported: sct manages cgroupfs paths itself",
-                b"",
-                "",
             ),
         ));
     }

@@ -98,10 +98,8 @@ pub fn update(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     let mut arena = Arena::map(1 << 20).at("mmap", b"update")?;
     let (text, step) = match opts.values[RESOURCES] {
         Some(_) if given => {
-            return Err(Error::usage(
+            return Err(Error::usage_line(
                 "-r FILE holds every limit: give no other flag with it",
-                b"",
-                "",
             ))
         }
         Some(file) => (read_file(file, &mut arena)?, "update -r:"),
@@ -109,10 +107,8 @@ pub fn update(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     };
     let limits = super::config::resources_only(text).map_err(|e| e.in_step(step))?;
     if !limits.any() {
-        return Err(Error::usage(
+        return Err(Error::usage_line(
             "nothing to update: give a limit (sct update --help) or -r FILE",
-            b"",
-            "",
         ));
     }
     state::with_live(global.root, id(opts), "update", &mut |st, _| {
