@@ -141,7 +141,7 @@ fn create_in(
             Record::Making(path) => {
                 let slot = planned.iter_mut().find(|p| p.is_empty());
                 let slot = slot.ok_or_else(|| Error::setup("cgroup", path, "too many"))?;
-                *slot = Buf::from(path);
+                slot.clear().push(path);
                 if slot.is_cut() {
                     return Err(Error::os("cgroup", path, crate::sys::Errno::NAMETOOLONG));
                 }
@@ -501,7 +501,7 @@ fn fd_path(fd: rustix::fd::BorrowedFd<'_>, out: &mut Buf<512>) -> Result<()> {
     let mut buf = [0u8; 512];
     let n = rustix::fs::readlinkat_raw(rustix::fs::CWD, link.as_c_str(), &mut buf[..])
         .at("readlink", link.as_bytes())?;
-    *out = Buf::from(&buf[..n]);
+    out.clear().push(&buf[..n]);
     Ok(())
 }
 
