@@ -33,7 +33,7 @@ use crate::error::{Context, Error, Result};
 use crate::out::Buf;
 use crate::parent;
 use crate::sync::Channel;
-use crate::sys::args::{Args, CStrVec, Environ};
+use crate::sys::args::{Args, CArg, CStrVec, Environ};
 use crate::sys::process::{self as proc, Fork};
 use crate::sys::Errno;
 
@@ -43,8 +43,8 @@ const MAX_ENV: usize = 32;
 /// exec's own flags, as parsed.
 #[derive(Default)]
 pub struct ExecOpts {
-    process: Option<&'static CStr>,
-    cwd: Option<&'static CStr>,
+    process: CArg,
+    cwd: CArg,
     /// `--env`'s, and a slot for the NULL after them: a vector of thin
     /// pointers, which starts as zeros, where an array of `Option<&CStr>`
     /// had a tag in each slot to write when the options are made.
@@ -73,12 +73,12 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag {
         text: "-p, --process FILE\n\
                the process as runtime-spec JSON (args, env, cwd, user, ...)",
-        set: |o, _, v| o.exec.process = Some(v),
+        set: |o, _, v| o.exec.process.set(v),
     },
     Flag {
         text: "--cwd DIR\n\
                working directory inside the container",
-        set: |o, _, v| o.exec.cwd = Some(v),
+        set: |o, _, v| o.exec.cwd.set(v),
     },
     Flag {
         text: "-e, --env KEY=VALUE\n\
@@ -208,7 +208,7 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
     // process dumpable again, and an sct started inside a container is
     // visible to its processes while it waits.
     enter::stay_undumpable()?;
-    let id = opts.args[0].map_or(&b""[..], CStr::to_bytes);
+    let id = super::lifecycle::id(opts);
     // Locked until the process runs, so that no delete interleaves.
     let mut room = Room::new();
     let mut st = state::State::empty();
@@ -239,15 +239,16 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
     // The container's own terminal is not the new process's: that is
     // --tty's, or the process file's `terminal`.
     (cfg.terminal, cfg.console_size) = (x.tty, None);
-    match x.process {
+    match x.process.get() {
         Some(file) => config::load_process(file, cfg)?,
         None => lay_flags_over(cfg, opts, args, &mut envs)?,
     }
-    let console = crate::terminal::console_socket(cfg.terminal, opts.detach, opts.console_socket)?;
+    let console =
+        crate::terminal::console_socket(cfg.terminal, opts.detach, opts.console_socket.get())?;
     // Without a console socket, the master comes to sct to relay, with the
     // child's second handshake.
     let relay = cfg.terminal && console.is_none();
-    let env_of_process = match x.process {
+    let env_of_process = match x.process.get() {
         Some(_) => cfg.process_env.unwrap_or(envs.as_argv()),
         None => envs.as_argv(),
     };
@@ -317,7 +318,7 @@ pub fn exec(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8
         super::log::error(global, &text[..end]);
         return Ok(1);
     }
-    if let Some(file) = opts.pid_file {
+    if let Some(file) = opts.pid_file.get() {
         super::lifecycle::write_pid_file(file, pid)?;
     }
     let Some(signals) = signals else {
@@ -341,7 +342,7 @@ fn lay_flags_over<const N: usize>(
 ) -> Result<()> {
     let x = &opts.exec;
     cfg.process_args = Some(args.tail(opts.rest));
-    if let Some(cwd) = x.cwd {
+    if let Some(cwd) = x.cwd.get() {
         cfg.workdir = cwd;
     }
     if let Some((uid, gid)) = x.user {

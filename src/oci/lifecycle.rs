@@ -22,7 +22,7 @@ use crate::sys::args::{Args, Environ};
 
 /// The container ID: the parser checked it is there and well formed.
 pub(super) fn id(opts: &Opts) -> &'static [u8] {
-    opts.args[0].map(CStr::to_bytes).unwrap_or(b"")
+    opts.args[0].bytes_or(b"")
 }
 
 /// The cgroup of a container without cgroupsPath: `sct-<pid>-<start time>`
@@ -64,7 +64,7 @@ fn create_parked(
     env: Environ,
 ) -> Result<Option<(Dir<'static>, Pid, Option<OwnedFd>)>> {
     let mut bundle = Buf::<1024>::new();
-    absolute(opts.bundle.map_or(&b"."[..], CStr::to_bytes), &mut bundle)?;
+    absolute(opts.bundle.bytes_or(b"."), &mut bundle)?;
     // A trailing NUL: the bundle path outlives this function as a C string
     // in the loaded config; see config::load.
     let mut loaded = config::load(bundle.as_bytes())?;
@@ -72,7 +72,7 @@ fn create_parked(
         loaded.cfg.cgroup_name = cgroup_name();
     }
     let console =
-        crate::terminal::console_socket(loaded.cfg.terminal, detached, opts.console_socket)?;
+        crate::terminal::console_socket(loaded.cfg.terminal, detached, opts.console_socket.get())?;
     let dir = Dir::create(global.root, id(opts))?;
     let mut failure = Failure::default();
     let result = create_in(
@@ -182,7 +182,7 @@ fn create_in(
         Created::Parked(pid, terminal) => (pid, terminal),
         Created::Failed => return Ok(None),
     };
-    if let Some(file) = opts.pid_file {
+    if let Some(file) = opts.pid_file.get() {
         write_pid_file(file, pid)?;
     }
     Ok(Some((pid, terminal)))
@@ -301,7 +301,7 @@ pub fn run(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8>
 /// `kill`: a signal to the init, or with `--all` to every process in the
 /// container's cgroup.
 pub fn kill(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
-    let name = opts.args[1].map_or(&b"TERM"[..], CStr::to_bytes);
+    let name = opts.args[1].bytes_or(b"TERM");
     let Some(signal) = signal_by_name(name) else {
         return Err(Error::usage(
             "unknown signal '",

@@ -16,7 +16,7 @@ use core::ffi::CStr;
 
 use crate::error::{Error, Result};
 use crate::out::Buf;
-use crate::sys::args::{Args, Environ};
+use crate::sys::args::{Args, CArg, Environ};
 use packed::{names_len, Packed};
 
 pub mod config;
@@ -50,9 +50,9 @@ pub struct Global {
 /// A command's flags and arguments, as its parser found them.
 #[derive(Default)]
 pub struct Opts {
-    pub bundle: Option<&'static CStr>,
-    pub pid_file: Option<&'static CStr>,
-    pub console_socket: Option<&'static CStr>,
+    pub bundle: CArg,
+    pub pid_file: CArg,
+    pub console_socket: CArg,
     pub detach: bool,
     pub force: bool,
     pub all: bool,
@@ -61,10 +61,10 @@ pub struct Opts {
     /// `spec --rootless`.
     pub rootless: bool,
     /// Positional arguments: the container ID, then kill's signal.
-    pub args: [Option<&'static CStr>; 2],
+    pub args: [CArg; 2],
     /// Other commands' flag values (`update`'s, `events`'), by the flag's
     /// place in its command's table (`keep_value`).
-    pub values: [Option<&'static CStr>; 10],
+    pub values: [CArg; 10],
     /// Where exec's CMD starts in argv (0: none).
     pub rest: usize,
     pub exec: exec::ExecOpts,
@@ -108,7 +108,7 @@ struct Flag {
 /// A `Flag::set` that keeps the value in `Opts::values`, at the flag's
 /// place: one function for every such flag, where each had a closure.
 fn keep_value(o: &mut Opts, place: usize, v: &'static CStr) {
-    o.values[place] = Some(v);
+    o.values[place].set(v);
 }
 
 impl Flag {
@@ -168,17 +168,17 @@ fn first_word(s: &'static [u8]) -> &'static [u8] {
 const BUNDLE: Flag = Flag {
     text: "-b, --bundle DIR\n\
            the bundle: config.json and the root it names (default: .)",
-    set: |o, _, v| o.bundle = Some(v),
+    set: |o, _, v| o.bundle.set(v),
 };
 const PID_FILE: Flag = Flag {
     text: "--pid-file FILE\n\
            write the container's pid to FILE",
-    set: |o, _, v| o.pid_file = Some(v),
+    set: |o, _, v| o.pid_file.set(v),
 };
 const CONSOLE_SOCKET: Flag = Flag {
     text: "--console-socket SOCKET\n\
            unix socket for a terminal's master (process.terminal)",
-    set: |o, _, v| o.console_socket = Some(v),
+    set: |o, _, v| o.console_socket.set(v),
 };
 const NO_PIVOT: Flag = Flag {
     text: "--no-pivot\n\
@@ -557,7 +557,7 @@ fn parse_command(cmd: &Command, args: &Args, first: usize, opts: &mut Opts) -> R
         if count == usize::from(cmd.args.0) + usize::from(cmd.args.1) {
             return Err(Error::usage("unexpected argument '", arg, "'"));
         }
-        opts.args[count] = Some(raw);
+        opts.args[count].set(raw);
         count += 1;
     }
     if count < usize::from(cmd.args.0) {
@@ -567,7 +567,7 @@ fn parse_command(cmd: &Command, args: &Args, first: usize, opts: &mut Opts) -> R
             "",
         ));
     }
-    if let Some(id) = opts.args[0] {
+    if let Some(id) = opts.args[0].get() {
         if cmd.args.0 > 0 {
             check_id(id.to_bytes())?;
         }

@@ -12,7 +12,7 @@ use crate::out::Buf;
 use crate::sys::args::{Args, Environ};
 
 pub fn ps(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
-    if let Some(arg) = opts.args[1] {
+    if let Some(arg) = opts.args[1].get() {
         return Err(Error::setup(
             "ps",
             arg.to_bytes(),

@@ -1,8 +1,6 @@
 //! The commands that describe containers without changing them: `state`
 //! and `list`, from the state files; `spec`, sct's defaults as config.json.
 
-use core::ffi::CStr;
-
 use rustix::fs::{Mode, OFlags};
 
 use super::lifecycle::id;
@@ -134,7 +132,7 @@ fn owner_of(dir: &Dir) -> Buf<64> {
 /// `spec`: writes config.json describing sct's defaults.
 pub fn spec(_: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     let mut path = Buf::<1100>::new();
-    path.push(opts.bundle.map_or(&b"."[..], CStr::to_bytes))
+    path.push(opts.bundle.bytes_or(b"."))
         .push(b"/config.json\0");
     let caller = opts.rootless.then(|| super::spec::Caller {
         uid: rustix::process::geteuid().as_raw(),

@@ -16,7 +16,7 @@ use crate::cgroup::values;
 use crate::error::{Context, Error, Result};
 use crate::out::Buf;
 use crate::sys::arena::Arena;
-use crate::sys::args::{Args, Environ};
+use crate::sys::args::{Args, CArg, Environ};
 
 /// `--resources`' place in `FLAGS`, where `keep_value` keeps its value;
 /// the limits' flags come before it, in `FIELDS`' order.
@@ -94,9 +94,9 @@ const FIELDS: &[(u8, &str, Kind)] = &[
 ];
 
 pub fn update(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
-    let given = opts.values[..FIELDS.len()].iter().any(Option::is_some);
+    let given = opts.values[..FIELDS.len()].iter().any(CArg::is_some);
     let mut arena = Arena::map(1 << 20).at("mmap", b"update")?;
-    let (text, step) = match opts.values[RESOURCES] {
+    let (text, step) = match opts.values[RESOURCES].get() {
         Some(_) if given => {
             return Err(Error::usage_line(
                 "-r FILE holds every limit: give no other flag with it",
@@ -128,7 +128,7 @@ fn flags_as_json(opts: &Opts, arena: &mut Arena) -> Result<&'static [u8]> {
         json.push(b"\"").push_str(group).push(b"\":{");
         let mut first = true;
         for (slot, &(in_group, key, kind)) in FIELDS.iter().enumerate() {
-            let Some(raw) = opts.values[slot] else {
+            let Some(raw) = opts.values[slot].get() else {
                 continue;
             };
             if usize::from(in_group) != g {

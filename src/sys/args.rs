@@ -140,6 +140,49 @@ impl Environ {
     }
 }
 
+/// An optional `'static` C string as one thin pointer (NULL: none), for
+/// OCI mode's parsed flags (`oci::Opts`). `None` of an `Option<&CStr>`
+/// writes its pointer and leaves its length, so the options were cleared
+/// one 8-byte store per field; these are zeros throughout, cleared 16
+/// bytes at a time (oci::main 120 bytes smaller). Read, each costs a
+/// `strlen`: `bytes_or` is that in one place.
+#[derive(Clone, Copy)]
+pub struct CArg(*const c_char);
+
+impl Default for CArg {
+    fn default() -> Self {
+        CArg(core::ptr::null())
+    }
+}
+
+impl CArg {
+    pub fn set(&mut self, s: &'static CStr) {
+        self.0 = s.as_ptr();
+    }
+
+    pub fn get(self) -> Option<&'static CStr> {
+        if self.0.is_null() {
+            return None;
+        }
+        // SAFETY: a non-NULL pointer was set from a `&'static CStr`.
+        Some(unsafe { CStr::from_ptr(self.0) })
+    }
+
+    pub fn is_some(&self) -> bool {
+        !self.0.is_null()
+    }
+
+    pub fn is_none(&self) -> bool {
+        self.0.is_null()
+    }
+
+    /// The string's bytes, or `none`'s where there is none: one call
+    /// for what each caller spelled as `get().map_or(..)`.
+    pub fn bytes_or(self, none: &'static [u8]) -> &'static [u8] {
+        self.get().map_or(none, CStr::to_bytes)
+    }
+}
+
 /// A fixed-capacity, NULL-terminated vector of `'static` C strings, built
 /// without an allocator (the container's environment).
 pub struct CStrVec<const N: usize> {
