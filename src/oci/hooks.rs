@@ -184,19 +184,22 @@ fn run_one(hook: Value<'_>, kind: Kind, i: usize, state: &[u8], pid: u32) -> Res
         rustix::process::waitid(WaitId::PidFd(pidfd.as_fd()), WaitIdOptions::EXITED)
     })
     .at("waitid", name.as_bytes())?;
+    // The exit code, `None` when the hook timed out; either is said in
+    // one error, built once.
     let code = match status.map(|s| (s.exit_status(), s.terminating_signal())) {
-        _ if timed_out => {
-            name.push(b": timed out after ")
-                .push_u64(timeout)
-                .push(b" s and was killed");
-            return Err(Error::setup(step, name.as_bytes(), ""));
-        }
+        _ if timed_out => None,
         Some((Some(0), _)) => return Ok(()),
-        Some((Some(code), _)) => code as u64,
-        Some((_, Some(signal))) => u64::from(exit_code_of_signal(signal as u32)),
-        _ => 255,
+        Some((Some(code), _)) => Some(code as u64),
+        Some((_, Some(signal))) => Some(u64::from(exit_code_of_signal(signal as u32))),
+        _ => Some(255),
     };
-    name.push(b": exited with status ").push_u64(code);
+    match code {
+        None => name
+            .push(b": timed out after ")
+            .push_u64(timeout)
+            .push(b" s and was killed"),
+        Some(code) => name.push(b": exited with status ").push_u64(code),
+    };
     Err(Error::setup(step, name.as_bytes(), ""))
 }
 
