@@ -28,8 +28,15 @@ fn set(global: &Global, opts: &Opts, frozen: bool) -> Result<u8> {
             (true, Status::Running) | (false, Status::Paused) => {
                 Live::open(&st.cgroups).freeze(frozen)
             }
-            (true, _) => Err(Error::setup(step, id(opts), "the container is not running")),
-            (false, _) => Err(Error::setup(step, id(opts), "the container is not paused")),
+            _ => Err(Error::setup(
+                step,
+                id(opts),
+                if frozen {
+                    "the container is not running"
+                } else {
+                    "the container is not paused"
+                },
+            )),
         },
     )
 }
