@@ -30,18 +30,19 @@ pub(super) const FLAGS: &[Flag] = &[
 ];
 
 pub fn events(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
+    let id = id(opts);
     if opts.values[STATS].is_none() {
         return Err(Error::setup(
             "events",
-            id(opts),
+            id,
             "sct streams no events: use --stats for the counters",
         ));
     }
-    state::with_live(global.root, id(opts), "events", &mut |st, _| {
+    state::with_live(global.root, id, "events", &mut |st, _| {
         let mut data = Buf::<1024>::new();
         Live::open(&st.cgroups).stats(&mut data);
         let mut out = Buf::<2048>::from(b"{\"type\":\"stats\",\"id\":\"");
-        push_escaped(&mut out, id(opts));
+        push_escaped(&mut out, id);
         out.push(b"\",\"data\":").push(data.as_bytes()).push(b"}\n");
         out.write_to(crate::sys::stdout());
         Ok(())

@@ -20,9 +20,10 @@ pub fn resume(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
 
 fn set(global: &Global, opts: &Opts, frozen: bool) -> Result<u8> {
     let step = if frozen { "pause" } else { "resume" };
+    let id = id(opts);
     state::with_live(
         global.root,
-        id(opts),
+        id,
         step,
         &mut |st, status| match (frozen, status) {
             (true, Status::Running) | (false, Status::Paused) => {
@@ -30,7 +31,7 @@ fn set(global: &Global, opts: &Opts, frozen: bool) -> Result<u8> {
             }
             _ => Err(Error::setup(
                 step,
-                id(opts),
+                id,
                 if frozen {
                     "the container is not running"
                 } else {

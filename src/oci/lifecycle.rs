@@ -21,6 +21,8 @@ use crate::sync::Failure;
 use crate::sys::args::{Args, Environ};
 
 /// The container ID: the parser checked it is there and well formed.
+/// Each call measures it again (`CArg` keeps no length): a command takes
+/// it once.
 pub(super) fn id(opts: &Opts) -> &'static [u8] {
     opts.args[0].bytes_or(b"")
 }
@@ -190,9 +192,10 @@ fn create_in(
 
 /// `start`: lets a created container's init go on to CMD.
 pub fn start(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
+    let id = id(opts);
     let mut room = Room::new();
     let mut st = State::empty();
-    let (dir, status) = state::open(global.root, id(opts), &mut room, &mut st)?;
+    let (dir, status) = state::open(global.root, id, &mut room, &mut st)?;
     let refused = match status {
         Status::Created => None,
         // runc's words.
@@ -201,7 +204,7 @@ pub fn start(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
         Status::Stopped => Some("cannot start a container that has stopped"),
     };
     if let Some(why) = refused {
-        return Err(Error::setup("start", id(opts), why));
+        return Err(Error::setup("start", id, why));
     }
     if !release(global, &dir, &st)? {
         destroy(global, dir, &st)?;
@@ -309,11 +312,13 @@ pub fn kill(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
             "': a name (TERM, SIGKILL) or a number",
         ));
     };
+    let id = id(opts);
+    let not_running = || Error::setup("kill", id, "container not running");
     let mut room = Room::new();
     let mut st = State::empty();
-    let (_dir, status) = state::open(global.root, id(opts), &mut room, &mut st)?;
+    let (_dir, status) = state::open(global.root, id, &mut room, &mut st)?;
     if status == Status::Stopped {
-        return Err(Error::setup("kill", id(opts), "container not running"));
+        return Err(not_running());
     }
     // Without a cgroup (rootless and no limits: parent/mod.rs says why there
     // is none), the init: KILL to a PID namespace's init ends every
@@ -321,9 +326,8 @@ pub fn kill(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     if opts.all && st.cgroups.iter().any(|c| !c.is_empty()) {
         signal_cgroup(&st, signal);
     } else {
-        let fd = open_init(&st)
-            .ok_or_else(|| Error::setup("kill", id(opts), "container not running"))?;
-        pidfd_send_signal(&fd, signal).at("kill", id(opts))?;
+        let fd = open_init(&st).ok_or_else(not_running)?;
+        pidfd_send_signal(&fd, signal).at("kill", id)?;
     }
     super::freeze::thaw_after_kill(&st, signal);
     Ok(0)
@@ -364,7 +368,8 @@ fn signal_cgroup(st: &State, signal: Signal) {
 /// `delete`: removes a stopped or created container, its cgroup and its
 /// state; `--force` kills a running one first.
 pub fn delete(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
-    let dir = match Dir::open(global.root, id(opts)) {
+    let id = id(opts);
+    let dir = match Dir::open(global.root, id) {
         Ok(dir) => dir,
         // runc: deleting what is not there is no error under --force.
         Err(_) if opts.force => return Ok(0),
@@ -374,7 +379,7 @@ pub fn delete(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
     let mut st = State::empty();
     let status = dir.read_state(&mut room, &mut st)?;
     if matches!(status, Status::Running | Status::Paused) && !opts.force {
-        return Err(Error::setup("delete", id(opts), "the container is running")
+        return Err(Error::setup("delete", id, "the container is running")
             .hint("stop it first ('sct kill ID KILL'), or use 'sct delete --force ID'"));
     }
     destroy(global, dir, &st)?;

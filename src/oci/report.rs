@@ -12,11 +12,12 @@ use crate::sys::args::{Args, Environ};
 
 /// `state`: runtime-spec's state JSON.
 pub fn state(global: &Global, opts: &Opts, _: Args, _: Environ) -> Result<u8> {
+    let id = id(opts);
     let mut room = Room::new();
     let mut st = State::empty();
-    let (_dir, status) = state::open(global.root, id(opts), &mut room, &mut st)?;
+    let (_dir, status) = state::open(global.root, id, &mut room, &mut st)?;
     let mut out = Buf::<16384>::new();
-    push_state(&mut out, &st, status, id(opts), None);
+    push_state(&mut out, &st, status, id, None);
     out.push(b"\n");
     out.write_to(crate::sys::stdout());
     Ok(0)
