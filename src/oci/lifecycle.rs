@@ -110,7 +110,7 @@ fn create_parked(
 /// whole `Config`.
 #[inline(never)]
 fn create_in(
-    dir: &Dir,
+    dir: &Dir<'static>,
     loaded: &mut config::Bundle,
     opts: &Opts,
     console: Option<&OwnedFd>,
@@ -125,7 +125,7 @@ fn create_in(
     super::log::push_time(&mut created);
     let mut paths = [Buf::<512>::new(); 6];
     let mut base = State::empty();
-    base.id = id(opts);
+    base.id = dir.id();
     base.bundle = loaded.dir;
     base.rootfs = loaded.cfg.rootfs.to_bytes();
     base.created = created.as_bytes();
@@ -291,7 +291,7 @@ pub fn run(global: &Global, opts: &Opts, args: Args, env: Environ) -> Result<u8>
         return Ok(0);
     };
     // Unlocked while the container runs, so that `state` and `kill` work.
-    let root_id = (global.root, id(opts));
+    let root_id = (global.root, dir.id());
     drop(dir);
     let code = parent::supervise_created(pid, &signals, terminal)?;
     let mut room = Room::new();

@@ -126,6 +126,11 @@ fn lock(fd: &OwnedFd, path: &[u8]) -> Result<()> {
 }
 
 impl<'p> Dir<'p> {
+    /// The container's ID, as given when its directory was opened.
+    pub fn id(&self) -> &'p [u8] {
+        self.id
+    }
+
     /// Makes the directory of a new container (and `--root` if needed);
     /// an ID in use is refused.
     pub fn create(root: &'p CStr, id: &'p [u8]) -> Result<Dir<'p>> {
