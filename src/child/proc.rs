@@ -325,7 +325,7 @@ fn make_dev_nodes(dev: &OwnedFd, in_userns: bool) -> Result<()> {
 /// Binds the host's `/dev/NAME` onto an empty file made in the container's
 /// /dev. Before pivot_root: `/dev` still names the host's.
 fn bind_default_node(dev: &OwnedFd, n: &DevNode) -> Result<()> {
-    let mut host = Buf::<32>::new();
+    let mut host = Buf::<64>::new();
     host.push(b"/dev/").push(n.name.to_bytes()).push(b"\0");
     let rdev = makedev(n.major, n.minor);
     bind_host_node(
@@ -380,8 +380,10 @@ pub(super) fn bind_fd(
     }
 }
 
-/// `/proc/self/fd/N` for an open descriptor.
-pub(super) fn fd_path<Fd: AsFd>(fd: Fd) -> Buf<32> {
+/// `/proc/self/fd/N` for an open descriptor. In a Buf<64>, a size other
+/// buffers use, rather than a size of its own with its own copies of Buf's
+/// methods.
+pub(super) fn fd_path<Fd: AsFd>(fd: Fd) -> Buf<64> {
     let mut b = Buf::new();
     b.push(b"/proc/self/fd/")
         .push_u64(fd.as_fd().as_raw_fd() as u64)

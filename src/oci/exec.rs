@@ -382,7 +382,7 @@ fn lay_flags_over<const N: usize>(
 fn check_preserved_fds(n: u32) -> Result<()> {
     for fd in 3..3 + n as i32 {
         if rustix::io::fcntl_getfd(crate::sys::borrow_fd(fd)).is_err() {
-            let mut what = Buf::<32>::new();
+            let mut what = Buf::<64>::new();
             what.push_u64(n as u64);
             return Err(Error::usage(
                 "--preserve-fds ",

@@ -605,9 +605,10 @@ fn quoted(at: &Path, what: &'static str, s: Str) -> ProfileError {
     error(at, what, v.as_bytes())
 }
 
-// 32 bytes, a size other buffers use: Buf<24>, for this one alone,
-// brought its own copies of Buf's methods.
-fn digits(n: u64) -> Buf<32> {
+// 64 bytes, a size other buffers use (`quoted`'s, `user_name`'s): a size
+// of its own (Buf<24>, then Buf<32>) brought its own copies of Buf's
+// methods.
+fn digits(n: u64) -> Buf<64> {
     let mut b = Buf::new();
     b.push_u64(n);
     b
