@@ -110,7 +110,9 @@ pub fn mask_paths(root: &OwnedFd, list: Option<Argv<'static>>) -> Result<()> {
     }
     for_each_cpu(root, |cpu| {
         for leaf in MASKED_PER_CPU {
-            let mut path = Buf::<96>::new();
+            // A Text, a size other buffers use: a Buf<96> brought its own copies
+            // of Buf's methods.
+            let mut path = crate::out::Text::new();
             path.push(b"sys/devices/system/cpu/")
                 .push(cpu)
                 .push(b"/")
