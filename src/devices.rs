@@ -13,6 +13,7 @@ use crate::ebpf::{
 };
 use crate::out::Text;
 use crate::spec::DEFAULT_DEVICE_RULES;
+use crate::sys::list::List;
 
 /// Which nodes a rule covers.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -547,10 +548,8 @@ const MAX_RULES: usize = DEFAULT_DEVICE_RULES.len() + crate::cli::MAX_DEVICE_RUL
 /// rule per node) and the nodes sct makes for it.
 #[derive(Clone, Copy)]
 pub struct Devices {
-    rules: [Rule; MAX_RULES],
-    rule_count: usize,
-    nodes: [Option<Node>; MAX_NODES],
-    count: usize,
+    rules: List<Rule, MAX_RULES>,
+    nodes: List<Node, MAX_NODES>,
 }
 
 impl Default for Devices {
@@ -560,54 +559,45 @@ impl Default for Devices {
 }
 
 impl Devices {
-    pub const fn new() -> Self {
-        let filler = DEFAULT_DEVICE_RULES[0];
-        let mut rules = [filler; MAX_RULES];
-        let mut i = 0;
-        while i < DEFAULT_DEVICE_RULES.len() {
-            rules[i] = DEFAULT_DEVICE_RULES[i];
-            i += 1;
+    pub fn new() -> Self {
+        let mut d = Devices {
+            rules: List::new(),
+            nodes: List::new(),
+        };
+        for &rule in DEFAULT_DEVICE_RULES {
+            d.rules.push(rule);
         }
-        Devices {
-            rules,
-            rule_count: DEFAULT_DEVICE_RULES.len(),
-            nodes: [None; MAX_NODES],
-            count: 0,
-        }
+        d
     }
 
     /// Adds a rule after the defaults (and before any node's); at most
     /// `cli::MAX_DEVICE_RULES`, which the reader enforces.
     pub fn add_rule(&mut self, rule: Rule) {
-        if self.rule_count < MAX_RULES - MAX_NODES {
-            self.rules[self.rule_count] = rule;
-            self.rule_count += 1;
+        if self.rules.len() < MAX_RULES - MAX_NODES {
+            self.rules.push(rule);
         }
     }
 
     /// Adds `node`, usable with `access`. At most MAX_NODES (the command
     /// line takes no more); later ones are dropped.
     pub fn add(&mut self, node: Node, access: u8) {
-        if self.count == MAX_NODES {
-            return;
+        // The rules keep room for a rule per node (MAX_RULES).
+        if self.nodes.push(node) {
+            self.rules.push(Rule {
+                allow: true,
+                kind: node.kind,
+                major: Some(node.major),
+                minor: Some(node.minor),
+                access,
+            });
         }
-        self.rules[self.rule_count] = Rule {
-            allow: true,
-            kind: node.kind,
-            major: Some(node.major),
-            minor: Some(node.minor),
-            access,
-        };
-        self.nodes[self.count] = Some(node);
-        self.count += 1;
-        self.rule_count += 1;
     }
 
     pub fn rules(&self) -> &[Rule] {
-        &self.rules[..self.rule_count]
+        &self.rules
     }
 
-    pub fn nodes(&self) -> impl Iterator<Item = &Node> {
-        self.nodes.iter().flatten()
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
     }
 }
