@@ -40,6 +40,7 @@ use linux_raw_sys::ptrace::{
 use crate::json::{self, Object, Str, Value};
 use crate::names;
 use crate::out::Buf;
+use crate::sys::list::List;
 use refusal::error;
 pub use refusal::ProfileError;
 use values::{each_object, each_string, members, number};
@@ -129,8 +130,7 @@ pub struct Policy {
     rules: [Rule; MAX_RULES],
     rule_count: usize,
     /// (syscall number, rule index), in the profile's order.
-    entries: [(u16, u16); MAX_ENTRIES],
-    entry_count: usize,
+    entries: List<(u16, u16), MAX_ENTRIES>,
 }
 
 impl Policy {
@@ -139,7 +139,7 @@ impl Policy {
     }
 
     pub fn entries(&self) -> &[(u16, u16)] {
-        &self.entries[..self.entry_count]
+        &self.entries
     }
 }
 
@@ -184,8 +184,7 @@ impl Policy {
                 len: 0,
             }; MAX_RULES],
             rule_count: 0,
-            entries: [(0, 0); MAX_ENTRIES],
-            entry_count: 0,
+            entries: List::new(),
         };
         let mut policy = EMPTY;
         policy.default_action = SECCOMP_RET_ALLOW;
@@ -212,7 +211,7 @@ pub fn read(profile: Object, ctx: &Context, policy: &mut Policy) -> Result<()> {
     // temporary on this frame first. Entries past the counts are never read.
     policy.flags = 0;
     policy.rule_count = 0;
-    policy.entry_count = 0;
+    policy.entries.clear();
     // The members by reference: bound by value, each was copied out of
     // the array first.
     let [default, errno, architectures, arch_map, flags, syscalls] = &members(
@@ -347,11 +346,9 @@ fn add_name(
         return fail(at, "unknown syscall", n);
     };
     for rule in rules {
-        if policy.entry_count == MAX_ENTRIES {
+        if !policy.entries.push((nr as u16, rule as u16)) {
             return fail(at, "too many syscall rules for sct's table of", b"2048");
         }
-        policy.entries[policy.entry_count] = (nr as u16, rule as u16);
-        policy.entry_count += 1;
     }
     Ok(())
 }
