@@ -6,6 +6,7 @@
 //! jump whose target is more than 255 instructions away into a short
 //! conditional hop over an unconditional `ja`, whose offset is 32 bits.
 
+use crate::sys::list::List;
 use linux_raw_sys::ptrace::{
     sock_filter, BPF_ABS, BPF_ALU, BPF_AND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET,
     BPF_K, BPF_LD, BPF_MAXINSNS, BPF_RET, BPF_W,
@@ -70,8 +71,7 @@ pub enum AsmError {
 
 /// A program being written.
 pub struct Asm {
-    items: [Item; MAX_ITEMS],
-    len: usize,
+    items: List<Item, MAX_ITEMS>,
     labels: u16,
     overflow: bool,
 }
@@ -91,7 +91,9 @@ impl Default for Program {
 impl Program {
     /// No instructions yet: for [`Asm::finish`] to fill.
     pub const fn new() -> Program {
-        // A constant of zero bytes, as `Asm::new`'s.
+        // A constant, all of whose bytes are zero: the caller's program is
+        // cleared in place, where one built here was cleared on the side
+        // and copied over, 8 KB each.
         const EMPTY: Program = Program {
             insns: [insn(0, 0, 0, 0); MAX_INSNS],
             len: 0,
@@ -146,35 +148,21 @@ impl Default for Asm {
 impl Asm {
     /// Always inline: out of line, the empty program is built in `new`'s
     /// frame and copied into the caller's, two of its size on the stack.
+    /// Its items are a `List`, whose free places are left as they are: an
+    /// array of placeholders was cleared, 8 KB of stores.
     #[inline(always)]
     pub const fn new() -> Self {
-        // Items past `len` are never read: this one's bytes are all zero,
-        // so that filling them is stores of zero, not of a pattern.
-        const UNUSED: Item = Item::Jump {
-            cond: Cond::Eq,
-            k: 0,
-            when: false,
-            to: Label(0),
-        };
-        // A constant, all of whose bytes are zero: the caller's Asm is
-        // cleared in place, where one built here was cleared on the side
-        // and copied over, 8 KB each.
-        const EMPTY: Asm = Asm {
-            items: [UNUSED; MAX_ITEMS],
-            len: 0,
+        Asm {
+            items: List::new(),
             labels: 0,
             overflow: false,
-        };
-        EMPTY
+        }
     }
 
     fn push(&mut self, item: Item) {
-        if self.len == MAX_ITEMS {
+        if !self.items.push(item) {
             self.overflow = true;
-            return;
         }
-        self.items[self.len] = item;
-        self.len += 1;
     }
 
     pub fn label(&mut self) -> Label {
@@ -271,7 +259,7 @@ impl Asm {
         if self.overflow {
             return Err(AsmError::TooLong);
         }
-        let items = &self.items[..self.len];
+        let items = self.items.as_slice();
         // Which conditional jumps need the long form; only ever grows, so
         // the loop ends.
         // Positions as u16 (MAX_ITEMS items of at most 2 instructions each):

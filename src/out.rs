@@ -24,7 +24,7 @@ impl<const N: usize> Default for Buf<N> {
 }
 
 impl<const N: usize> Buf<N> {
-    /// Of zero bytes: the caller's is cleared in place (bpf::Asm::new).
+    /// Of zero bytes: the caller's is cleared in place (bpf::Program::new).
     const EMPTY: Self = Buf {
         bytes: [0; N],
         len: 0,

@@ -11,6 +11,7 @@
 //! This module holds the instruction set and the assembler; `check` the
 //! validator and the interpreter.
 
+use crate::sys::list::List;
 use linux_raw_sys::ptrace::{
     BPF_ADD, BPF_ALU, BPF_AND, BPF_JA, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_K, BPF_LDX, BPF_LSH,
     BPF_MEM, BPF_NEG, BPF_OR, BPF_RSH, BPF_W, BPF_X, BPF_XOR,
@@ -192,8 +193,7 @@ pub enum AsmError {
 
 /// A program being written.
 pub struct Asm {
-    items: [Item; MAX_ITEMS],
-    len: usize,
+    items: List<Item, MAX_ITEMS>,
     labels: u16,
     overflow: bool,
 }
@@ -213,7 +213,7 @@ impl Default for Program {
 impl Program {
     /// No instructions yet: for [`Asm::finish`] to fill.
     pub const fn new() -> Program {
-        // A constant of zero bytes, as `Asm::new`'s.
+        // A constant of zero bytes, as `bpf::Program::new`'s.
         const EMPTY: Program = Program {
             insns: [Insn::new(0, R0, R0, 0, 0); MAX_INSNS],
             len: 0,
@@ -262,28 +262,21 @@ impl Default for Asm {
 }
 
 impl Asm {
-    /// Always inline, as `bpf::Asm::new` is, and a constant of zero bytes
-    /// for the reason it gives.
+    /// Always inline, with its items a `List`, as `bpf::Asm::new`, for the
+    /// reasons it gives.
     #[inline(always)]
     pub const fn new() -> Self {
-        // Items past `len` are never read: this one's bytes are all zero.
-        const UNUSED: Item = Item::Insn(Insn::new(0, R0, R0, 0, 0));
-        const EMPTY: Asm = Asm {
-            items: [UNUSED; MAX_ITEMS],
-            len: 0,
+        Asm {
+            items: List::new(),
             labels: 0,
             overflow: false,
-        };
-        EMPTY
+        }
     }
 
     fn push(&mut self, item: Item) {
-        if self.len == MAX_ITEMS {
+        if !self.items.push(item) {
             self.overflow = true;
-            return;
         }
-        self.items[self.len] = item;
-        self.len += 1;
     }
 
     pub fn label(&mut self) -> Label {
@@ -347,7 +340,7 @@ impl Asm {
         if self.overflow {
             return Err(AsmError::TooLong);
         }
-        let items = &self.items[..self.len];
+        let items = self.items.as_slice();
         // u16: a quarter of usize's stack (MAX_INSNS fits), every page of
         // which the stack probes touch on each run.
         const _: () = assert!(MAX_INSNS < u16::MAX as usize);

@@ -174,7 +174,7 @@ impl Policy {
             value_two: 0,
         };
         // A constant of zero bytes but for the default action, as
-        // `bpf::Asm::new`'s: cleared in place, not beside and copied.
+        // `bpf::Program::new`'s: cleared in place, not beside and copied.
         const EMPTY: Policy = Policy {
             default_action: 0,
             flags: 0,

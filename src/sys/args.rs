@@ -198,7 +198,7 @@ impl<const N: usize> Default for CStrVec<N> {
 
 impl<const N: usize> CStrVec<N> {
     /// Of zero bytes: the caller's is cleared in place, where one built in
-    /// `new` was cleared on the side and copied over (bpf::Asm::new).
+    /// `new` was cleared on the side and copied over (bpf::Program::new).
     const EMPTY: Self = CStrVec {
         ptrs: [core::ptr::null(); N],
         len: 0,
