@@ -18,7 +18,10 @@ pub struct ProfileError {
 #[derive(Clone, Copy)]
 struct Refusal {
     /// The field's path, `syscalls[3].args[0].op`; empty for the profile.
-    field: Buf<96>,
+    /// A Text, a size other buffers use (a Buf<96> brought its own copies
+    /// of Buf's methods): a path, such as `syscalls[N].excludes.minKernel`,
+    /// is at most 29 bytes and its indices' digits.
+    field: crate::out::Text,
     /// (An `Option`, so that the slots start as zeros, in .bss.)
     what: Option<&'static str>,
     value: Buf<64>,
