@@ -32,85 +32,57 @@ pub unsafe fn vectors(sp: *const usize) -> (Args, Environ) {
     }
 }
 
-// Each architecture's `sct_start` (the ELF entry, `--entry` in build.rs)
-// clears the frame pointer and return address that end stack walks,
-// aligns the stack as the psABI asks at a call (16 bytes; the AAPCS asks 8)
-// and calls `$start` with the kernel's stack pointer.
-
-#[doc(hidden)]
-#[cfg(target_arch = "x86_64")]
-#[macro_export]
-macro_rules! start_code {
-    ($start:path) => {
-        core::arch::global_asm!(
-            ".globl sct_start",
-            ".type sct_start, @function",
-            "sct_start:",
-            "xor ebp, ebp",
-            "mov rdi, rsp",
-            "and rsp, -16",
-            "call {start}",
-            start = sym $start,
-        );
-    };
-}
-
-#[doc(hidden)]
-#[cfg(target_arch = "aarch64")]
-#[macro_export]
-macro_rules! start_code {
-    ($start:path) => {
-        core::arch::global_asm!(
-            ".globl sct_start",
-            ".type sct_start, %function",
-            "sct_start:",
-            "mov x29, #0",
-            "mov x30, #0",
-            "mov x0, sp",
-            "and sp, x0, #-16",
-            "bl {start}",
-            start = sym $start,
-        );
-    };
-}
-
+// `sct_start` (the ELF entry, `--entry` in build.rs) clears the frame
+// pointer and return address that end stack walks, aligns the stack as the
+// psABI asks at a call (16 bytes; the AAPCS asks 8) and calls `$start` with
+// the kernel's stack pointer. Each architecture's instructions follow.
+//
 // armv7 compiles to Thumb-2 (.cargo/config.toml), whose frame pointer is r7,
 // not ARM's r11: both are cleared. `sct_start` itself is ARM code, `.arm`,
 // so its address is even and the kernel enters it in ARM state; `bl` to the
 // Thumb `$start` becomes `blx`, which switches state (the linker rewrites
 // it, ARM ELF ABI interworking).
+//
+// On riscv64 gp is set as the psABI asks of a program's start (`norelax`:
+// the instruction loading it must not itself be relaxed against gp).
 #[doc(hidden)]
-#[cfg(target_arch = "arm")]
 #[macro_export]
 macro_rules! start_code {
     ($start:path) => {
-        core::arch::global_asm!(
-            ".arm",
-            ".globl sct_start",
-            ".type sct_start, %function",
-            "sct_start:",
+        #[cfg(target_arch = "x86_64")]
+        $crate::start_code!(
+            @asm $start,
+            [],
+            "xor ebp, ebp",
+            "mov rdi, rsp",
+            "and rsp, -16",
+            "call {start}"
+        );
+        #[cfg(target_arch = "aarch64")]
+        $crate::start_code!(
+            @asm $start,
+            [],
+            "mov x29, #0",
+            "mov x30, #0",
+            "mov x0, sp",
+            "and sp, x0, #-16",
+            "bl {start}"
+        );
+        #[cfg(target_arch = "arm")]
+        $crate::start_code!(
+            @asm $start,
+            [".arm"],
             "mov fp, #0",
             "mov r7, #0",
             "mov lr, #0",
             "mov r0, sp",
             "bic sp, sp, #15",
-            "bl {start}",
-            start = sym $start,
+            "bl {start}"
         );
-    };
-}
-
-// gp is set as the RISC-V psABI asks of a program's start (`norelax`: the
-// instruction loading it must not itself be relaxed against gp).
-#[doc(hidden)]
-#[cfg(target_arch = "riscv64")]
-#[macro_export]
-macro_rules! start_code {
-    ($start:path) => {
-        core::arch::global_asm!(
-            ".globl sct_start",
-            ".type sct_start, @function",
-            "sct_start:",
+        #[cfg(target_arch = "riscv64")]
+        $crate::start_code!(
+            @asm $start,
+            [],
             ".option push",
             ".option norelax",
             "lla gp, __global_pointer$",
@@ -118,7 +90,17 @@ macro_rules! start_code {
             "mv a0, sp",
             "andi sp, sp, -16",
             "li ra, 0",
-            "call {start}",
+            "call {start}"
+        );
+    };
+    // The instructions after `sct_start:`, and a mode switch before it.
+    (@asm $start:path, [$($mode:literal)?], $($line:literal),+) => {
+        core::arch::global_asm!(
+            $($mode,)?
+            ".globl sct_start",
+            ".type sct_start, %function",
+            "sct_start:",
+            $($line,)+
             start = sym $start,
         );
     };
